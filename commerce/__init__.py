@@ -1,0 +1,76 @@
+"""The shared commerce platform of a county industrial cluster."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask
+
+from commerce.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the application for one deployment; nothing is created at import time."""
+    from commerce import cli
+    from commerce.accounts import passwords
+    from commerce.accounts.views import bp as accounts_bp
+    from commerce.accounts.views import public_bp as auth_bp
+    from commerce.catalog.views import bp as catalog_bp
+    from commerce.clusters.views import bp as clusters_bp
+    from commerce.db import Database, upgrade_schema
+    from commerce.jobs.views import bp as jobs_bp
+    from commerce.pages import bp as pages_bp
+    from commerce.web import database, health, observability, problems
+    from commerce.web.openapi import init_docs, make_app
+
+    settings = settings or Settings()
+    observability.configure_logging(settings.log_level, settings.log_json)
+    passwords.configure(time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib)
+
+    app = make_app("commerce", instance_path=str(settings.instance_path))
+    app.config["COMMERCE_SETTINGS"] = settings
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db = Database(
+        settings.resolved_database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.database_pool_size,
+    )
+    if settings.should_auto_migrate:
+        upgrade_schema(settings.resolved_database_url)
+    database.init_app(app, db)
+    problems.init_app(app)
+    observability.init_app(app)
+    health.init_app(app)
+    init_docs(app)
+
+    for blueprint in (auth_bp, accounts_bp, clusters_bp, catalog_bp, jobs_bp):
+        app.register_api(blueprint)
+    app.register_blueprint(pages_bp)
+    cli.init_app(app)
+
+    if settings.runs_embedded_worker:
+        _start_embedded_worker_on_first_request(app, db, settings)
+    return app
+
+
+def _start_embedded_worker_on_first_request(app: Flask, db, settings: Settings) -> None:
+    """In development, run background jobs inside the web process once it serves requests."""
+    from commerce.jobs.worker import Worker
+
+    started = threading.Event()
+
+    @app.before_request
+    def _ensure_worker():
+        if started.is_set():
+            return
+        started.set()
+        stop = threading.Event()
+        app.extensions["commerce.worker_stop"] = stop
+        thread = threading.Thread(
+            target=Worker(db, settings).run_until, args=(stop,), daemon=True, name="embedded-worker"
+        )
+        thread.start()

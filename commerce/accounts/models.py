@@ -1,0 +1,104 @@
+"""Users, roles and bearer tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import Field as PydanticField
+from sqlalchemy import CheckConstraint, Column, String
+from sqlmodel import Field, SQLModel
+
+from commerce.db import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    BRAND_ADMIN = "brand_admin"
+    SME = "sme"
+    HOST = "host"
+    TRADE_OPERATOR = "trade_operator"
+
+
+ROLES_WITH_ENTERPRISE = {Role.SME, Role.BRAND_ADMIN, Role.TRADE_OPERATOR}
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'brand_admin', 'sme', 'host', 'trade_operator')", name="user_role_known"),
+        CheckConstraint("role <> 'sme' OR enterprise_id IS NOT NULL", name="user_sme_has_enterprise"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20)
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    display_name: str | None = Field(default=None, max_length=120)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: the authenticated user as the domain sees it (or the system itself)."""
+
+    user_id: int | None
+    role: Role
+    enterprise_id: int | None = None
+    email: str = "system"
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The platform acting on its own (CLI commands, scheduled jobs)."""
+        return cls(user_id=None, role=Role.ADMIN, email="system")
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: EmailStr
+    password: str = PydanticField(min_length=10, max_length=200)
+    role: Role
+    enterprise_id: int | None = None
+    display_name: str | None = PydanticField(default=None, max_length=120)
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    role: Role
+    enterprise_id: int | None
+    display_name: str | None
+    is_active: bool
+    created_at: datetime
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = PydanticField(min_length=3, max_length=254)
+    password: str = PydanticField(min_length=1, max_length=200)
+
+
+class TokenPublic(BaseModel):
+    token: str
+    expires_at: datetime
+    user: UserPublic

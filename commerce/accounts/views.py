@@ -1,0 +1,54 @@
+"""HTTP edge of accounts: sign-in tokens and users."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Response, current_app
+from flask_openapi3 import APIBlueprint, Tag
+
+from commerce.accounts import service
+from commerce.accounts.models import TokenCreate, TokenPublic, UserCreate, UserPublic
+from commerce.web.auth import bearer_token, current_actor
+from commerce.web.database import db_session
+from commerce.web.openapi import API_PREFIX, BEARER
+from commerce.web.responses import respond
+
+TAG = Tag(name="Accounts", description="Users, roles and bearer tokens")
+public_bp = APIBlueprint("auth", __name__, url_prefix=API_PREFIX, abp_tags=[TAG])
+bp = APIBlueprint("accounts", __name__, url_prefix=API_PREFIX, abp_tags=[TAG], abp_security=BEARER)
+
+
+def _user(user) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@public_bp.post("/auth/tokens", responses={201: TokenPublic})
+def create_token(body: TokenCreate):
+    """Sign in: exchange an e-mail and password for a bearer token."""
+    settings = current_app.config["COMMERCE_SETTINGS"]
+    token, record, user = service.issue_token(
+        db_session(), email=body.email, password=body.password, ttl=timedelta(hours=settings.token_ttl_hours)
+    )
+    return respond(TokenPublic(token=token, expires_at=record.expires_at, user=_user(user)), 201)
+
+
+@bp.delete("/auth/tokens/current", responses={204: None})
+def revoke_current_token():
+    """Sign out: revoke the token this request carries."""
+    current_actor()
+    service.revoke_token(db_session(), token=bearer_token())
+    return Response(status=204)
+
+
+@bp.post("/users", responses={201: UserPublic})
+def create_user(body: UserCreate):
+    """Create a user (admin); firm roles name their enterprise."""
+    user = service.create_user(db_session(), actor=current_actor(), data=body)
+    return respond(_user(user), 201)
+
+
+@bp.get("/users/me", responses={200: UserPublic})
+def me():
+    """The calling user."""
+    return respond(_user(service.get_user(db_session(), user_id=current_actor().user_id)))

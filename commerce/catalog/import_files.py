@@ -1,0 +1,400 @@
+"""Reading product import files (CSV or XLSX) as a stream of rows, and checking each row.
+
+Files are never loaded whole into Python objects: CSV is decoded incrementally and XLSX
+is read with openpyxl's read-only mode, so memory stays flat however long the file is.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+from commerce.errors import N_, ValidationFailed
+from commerce.validation import (
+    RuleViolation,
+    check_currency,
+    check_hs_code,
+    check_hs_suffix,
+    check_price,
+    check_region_code,
+    check_weight,
+)
+
+COLUMNS = (
+    "product_code",
+    "sku_code",
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "hs_code",
+    "hs_suffix",
+    "declaration_elements",
+    "legal_unit",
+    "second_legal_unit",
+    "origin_region_code",
+    "trademark_registration_no",
+    "attributes",
+    "price",
+    "currency",
+    "weight_kg",
+    "barcode",
+    "stock",
+)
+REQUIRED_COLUMNS = ("product_code", "sku_code", "hs_code", "legal_unit", "origin_region_code", "price", "currency")
+PRODUCT_FIELDS = (
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "hs_code",
+    "hs_suffix",
+    "declaration_elements",
+    "legal_unit",
+    "second_legal_unit",
+    "origin_region_code",
+    "trademark_registration_no",
+)
+TEMPLATE_EXAMPLE = (
+    "QH-SW-001",
+    "QH-SW-001-RED-M",
+    "山羊绒圆领套头衫",
+    "Cashmere crew-neck sweater",
+    "100%山羊绒，12针",
+    "100% cashmere, 12 gauge",
+    "6110120000",
+    "",
+    "针织|女式|100%山羊绒|套头衫|无品牌",
+    "件",
+    "千克",
+    "13059",
+    "",
+    "color=red;size=M",
+    "399.00",
+    "CNY",
+    "0.350",
+    "6901234567892",
+    "120",
+)
+
+IMPORT_MESSAGES = {
+    "required": N_("This field is required."),
+    "title_required": N_("Give a title in Chinese (title_zh) or English (title_en)."),
+    "too_long": N_("Too long: at most {max_length} characters."),
+    "code_has_spaces": N_("Codes may not contain spaces."),
+    "invalid_attributes": N_("Write attributes as name=value pairs separated by semicolons, e.g. color=red;size=M."),
+    "invalid_barcode": N_("A barcode has 8 to 32 digits."),
+    "invalid_stock": N_("Stock is a whole number of units, zero or more."),
+    "formula_not_allowed": N_("Cells may not contain formulas; paste the values instead."),
+    "conflicting_product_fields": N_("Rows of product {product_code} disagree on {fields}; they must match."),
+    "duplicate_sku_in_file": N_("SKU code {sku_code} appears again (first on row {first_row})."),
+    "unknown_trademark": N_("No collective trademark with registration no. {registration_no} in this cluster."),
+    "sku_of_other_product": N_("SKU code {sku_code} already belongs to product {product_code}."),
+    "stock_below_reserved": N_("Stock cannot be set below what is reserved and allocated ({committed})."),
+}
+
+_LENGTHS = {
+    "product_code": 64,
+    "sku_code": 64,
+    "title_zh": 200,
+    "title_en": 200,
+    "description_zh": 20_000,
+    "description_en": 20_000,
+    "declaration_elements": 2000,
+    "legal_unit": 20,
+    "second_legal_unit": 20,
+    "trademark_registration_no": 40,
+}
+_NO_SPACES = re.compile(r"^\S+$")
+_FORMULA_PREFIXES = ("=",)
+
+
+class UnreadableFile(ValidationFailed):
+    code = "unreadable_file"
+    message = N_("The file cannot be read as {format}: {reason}")
+
+
+class InvalidHeader(ValidationFailed):
+    code = "invalid_header"
+    message = N_("The header row is wrong. Missing columns: {missing}. Unknown columns: {unknown}.")
+
+
+class FormulaNotAllowed(ValidationFailed):
+    code = "formula_not_allowed"
+    message = N_("The file contains formulas; save it with values only.")
+
+
+class UnsupportedFormat(ValidationFailed):
+    code = "unsupported_format"
+    message = N_("Upload a .csv or .xlsx file.")
+
+
+@dataclass(slots=True)
+class RowError:
+    row: int
+    field: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "code": self.code, "params": self.params}
+
+
+@dataclass(slots=True)
+class ImportRow:
+    """One checked SKU row: the product it belongs to and the SKU itself."""
+
+    row: int
+    product_code: str
+    product: tuple  # the values of PRODUCT_FIELDS, compared across rows of one product
+    sku_code: str
+    attributes: dict[str, str]
+    price: Decimal
+    currency: str
+    weight_kg: Decimal
+    barcode: str | None
+    stock: int | None
+
+    def product_value(self, name: str) -> Any:
+        return self.product[PRODUCT_FIELDS.index(name)]
+
+
+def file_format(filename: str) -> str:
+    lowered = filename.lower()
+    if lowered.endswith(".csv"):
+        return "csv"
+    if lowered.endswith(".xlsx"):
+        return "xlsx"
+    raise UnsupportedFormat(field="file")
+
+
+def _csv_encoding(stream: IO[bytes]) -> str:
+    """UTF-8 (with or without BOM), or GB18030 as Chinese spreadsheet programs save it."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := stream.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    finally:
+        stream.seek(0)
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    try:
+        while chunk := stream.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise UnreadableFile(field="file", format="CSV", reason="not UTF-8 or GB18030 text") from None
+    finally:
+        stream.seek(0)
+
+
+def _csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
+    text = io.TextIOWrapper(stream, encoding=_csv_encoding(stream), newline="")
+    try:
+        yield from csv.reader(text)
+    except csv.Error as error:
+        raise UnreadableFile(field="file", format="CSV", reason=str(error)) from None
+    finally:
+        text.detach()
+
+
+def _xlsx_has_formulas(stream: IO[bytes]) -> bool:
+    """Whether any worksheet holds a formula cell (an <f> element), without parsing the sheets."""
+    with zipfile.ZipFile(stream) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            tail = b""
+            with archive.open(name) as sheet:
+                while chunk := sheet.read(1 << 20):
+                    window = tail + chunk
+                    if b"<f>" in window or b"<f " in window or b"<x:f" in window:
+                        return True
+                    tail = chunk[-8:]
+    return False
+
+
+def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise UnreadableFile(field="file", format="XLSX", reason=type(error).__name__) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield ["" if value is None else _cell_text(value) for value in values]
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    return str(value)
+
+
+def check_file(stream: IO[bytes], fmt: str) -> list[str]:
+    """Check what can be checked at once (readable, no formulas, right header); returns the header."""
+    if fmt == "xlsx":
+        try:
+            if _xlsx_has_formulas(stream):
+                raise FormulaNotAllowed(field="file")
+        except zipfile.BadZipFile:
+            raise UnreadableFile(field="file", format="XLSX", reason="not an XLSX workbook") from None
+        finally:
+            stream.seek(0)
+    rows = iter_raw_rows(stream, fmt)
+    try:
+        header = next(rows, None)
+    finally:
+        rows.close()
+        stream.seek(0)
+    if header is None:
+        raise UnreadableFile(field="file", format=fmt.upper(), reason="the file is empty")
+    return check_header(header)
+
+
+def iter_raw_rows(stream: IO[bytes], fmt: str) -> Iterator[list[str]]:
+    return _xlsx_rows(stream) if fmt == "xlsx" else _csv_rows(stream)
+
+
+def check_header(header: list[str]) -> list[str]:
+    names = [str(name).strip().lower() for name in header]
+    while names and names[-1] == "":
+        names.pop()
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    unknown = [name for name in names if name not in COLUMNS]
+    duplicated = {name for name in names if names.count(name) > 1}
+    if missing or unknown or duplicated or not ({"title_zh", "title_en"} & set(names)):
+        if not ({"title_zh", "title_en"} & set(names)):
+            missing.append("title_zh|title_en")
+        unknown += sorted(duplicated)
+        raise InvalidHeader(field="file", missing=", ".join(missing) or "-", unknown=", ".join(unknown) or "-")
+    return names
+
+
+def iter_records(stream: IO[bytes], fmt: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, {column: text}) for every non-empty data row; row 1 is the header."""
+    rows = iter_raw_rows(stream, fmt)
+    header = check_header(next(rows, []))
+    for number, values in enumerate(rows, start=2):
+        if not any(str(value).strip() for value in values):
+            continue
+        padded = list(values) + [""] * (len(header) - len(values))
+        yield number, {name: str(padded[index]).strip() for index, name in enumerate(header)}
+
+
+def _parse_attributes(text: str) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in text.split(";"))):
+        name, separator, value = pair.partition("=")
+        if not separator or not name.strip() or not value.strip() or len(name) > 100 or len(value) > 100:
+            raise ValueError(pair)
+        attributes[name.strip()] = value.strip()
+    if len(attributes) > 20:
+        raise ValueError("too many attributes")
+    return attributes
+
+
+def parse_record(number: int, record: dict[str, str]) -> tuple[ImportRow | None, list[RowError]]:
+    """Check one row on its own; cross-row and database checks come later."""
+    errors: list[RowError] = []
+
+    def value(name: str) -> str:
+        return record.get(name, "")
+
+    for name in REQUIRED_COLUMNS:
+        if not value(name):
+            errors.append(RowError(number, name, "required"))
+    for name, limit in _LENGTHS.items():
+        if len(value(name)) > limit:
+            errors.append(RowError(number, name, "too_long", {"max_length": limit}))
+    for name, text in record.items():
+        if text.startswith(_FORMULA_PREFIXES):
+            errors.append(RowError(number, name, "formula_not_allowed"))
+    if not value("title_zh") and not value("title_en"):
+        errors.append(RowError(number, "title_zh", "title_required"))
+    for name in ("product_code", "sku_code"):
+        if value(name) and not _NO_SPACES.match(value(name)):
+            errors.append(RowError(number, name, "code_has_spaces"))
+
+    def rule(name: str, check, *args):
+        if not value(name):
+            return None
+        try:
+            return check(value(name), *args)
+        except RuleViolation as violation:
+            errors.append(RowError(number, name, violation.code, violation.params))
+            return None
+
+    hs_code = rule("hs_code", check_hs_code)
+    hs_suffix = rule("hs_suffix", check_hs_suffix)
+    region = rule("origin_region_code", check_region_code)
+    currency = rule("currency", check_currency)
+    price = rule("price", check_price, currency) if currency else None
+    weight = rule("weight_kg", check_weight) if value("weight_kg") else Decimal("0")
+    barcode = value("barcode") or None
+    if barcode and not (barcode.isdigit() and 8 <= len(barcode) <= 32):
+        errors.append(RowError(number, "barcode", "invalid_barcode"))
+    stock = None
+    if value("stock"):
+        if value("stock").isdigit() and int(value("stock")) <= 10_000_000:
+            stock = int(value("stock"))
+        else:
+            errors.append(RowError(number, "stock", "invalid_stock"))
+    try:
+        attributes = _parse_attributes(value("attributes"))
+    except ValueError:
+        attributes = {}
+        errors.append(RowError(number, "attributes", "invalid_attributes"))
+    if errors:
+        return None, errors
+    checked = {"hs_code": hs_code, "hs_suffix": hs_suffix, "origin_region_code": region}
+    product = tuple(checked[name] if name in checked else (value(name) or None) for name in PRODUCT_FIELDS)
+    return ImportRow(
+        row=number,
+        product_code=value("product_code"),
+        product=product,
+        sku_code=value("sku_code"),
+        attributes=attributes,
+        price=price,
+        currency=currency,
+        weight_kg=weight,
+        barcode=barcode,
+        stock=stock,
+    ), []
+
+
+def template_csv() -> bytes:
+    """The import template: the header and one example row, UTF-8 with a BOM for spreadsheet programs."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerow(TEMPLATE_EXAMPLE)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    """The import template as a workbook."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("products")
+    sheet.append(list(COLUMNS))
+    sheet.append(list(TEMPLATE_EXAMPLE))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

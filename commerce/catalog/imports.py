@@ -1,0 +1,553 @@
+"""Bulk import of products from CSV or XLSX: checked in full, then written in chunks.
+
+Two passes over the file. The first checks every row (on its own, against the other rows
+of the same product, and against the firm's existing SKUs) without writing anything. The
+second writes the good rows: under ``reject_all`` in one transaction, and only if no row
+failed, so nothing is ever half imported; under ``reject_failed_rows`` one transaction per
+chunk, which is safe to repeat because rows are matched by SKU code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import IO, Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import defer
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor, Role
+from commerce.audit.models import AuditEvent
+from commerce.catalog.import_files import (
+    PRODUCT_FIELDS,
+    ImportRow,
+    RowError,
+    check_file,
+    file_format,
+    iter_records,
+    parse_record,
+)
+from commerce.catalog.models import (
+    ErrorPolicy,
+    ImportStatus,
+    Product,
+    ProductImport,
+    ProductStatus,
+    ProductTranslation,
+    Sku,
+)
+from commerce.catalog.service import PRODUCT_MAKER_KINDS, REVIEWED_FIELDS
+from commerce.clusters.errors import UnknownReference, WrongEnterpriseKind
+from commerce.clusters.models import Enterprise, Trademark
+from commerce.config import Settings
+from commerce.db import Database, upsert, utcnow, write_transaction
+from commerce.errors import NotFound
+from commerce.inventory import service as inventory
+from commerce.inventory.models import MovementKind, StockLevel
+from commerce.jobs import service as jobs
+from commerce.permissions import require_own_enterprise, require_role
+
+Progress = Callable[[str, int], None]
+FINISHED = {ImportStatus.SUCCEEDED, ImportStatus.COMPLETED_WITH_ERRORS, ImportStatus.FAILED}
+TRANSLATION_COLUMNS = {"zh-CN": ("title_zh", "description_zh"), "en": ("title_en", "description_en")}
+PRODUCT_COLUMNS = {
+    "hs_code": "hs_code",
+    "hs_suffix": "hs_suffix",
+    "declaration_elements": "declaration_elements",
+    "legal_unit": "legal_unit",
+    "second_legal_unit": "second_legal_unit",
+    "origin_region_code": "origin_region_code",
+}
+
+
+def start_import(
+    session: Session,
+    *,
+    actor: Actor,
+    enterprise_id: int,
+    filename: str,
+    stream: IO[bytes],
+    error_policy: ErrorPolicy,
+    in_background: bool,
+    keep_file: bool = True,
+) -> ProductImport:
+    """Accept an upload: check it can be read and has the right header, then record (and queue) it.
+
+    The file is kept in the database (``keep_file``) so that a worker on any machine can process it.
+    """
+    require_role(actor, Role.SME)
+    require_own_enterprise(actor, enterprise_id)
+    fmt = file_format(filename)
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise UnknownReference(field="enterprise_id", entity="Enterprise", id=enterprise_id)
+    if enterprise.kind not in PRODUCT_MAKER_KINDS:
+        raise WrongEnterpriseKind(field="enterprise_id", kinds=", ".join(sorted(PRODUCT_MAKER_KINDS)))
+    check_file(stream, fmt)
+    size = stream.seek(0, 2)
+    stream.seek(0)
+    with write_transaction(session):
+        record = ProductImport(
+            enterprise_id=enterprise_id,
+            created_by=actor.user_id,
+            filename=filename[:255],
+            file_format=fmt,
+            file_size=size,
+            error_policy=error_policy.value,
+            content=stream.read() if keep_file else None,
+        )
+        session.add(record)
+        session.flush()
+        if in_background:
+            jobs.enqueue(
+                session, kind="catalog.import", key=f"product_import:{record.id}", payload={"import_id": record.id}
+            )
+    return record
+
+
+def get_import(session: Session, *, actor: Actor, import_id: int) -> ProductImport:
+    record = session.scalars(
+        select(ProductImport).options(defer(ProductImport.content)).where(ProductImport.id == import_id)
+    ).first()
+    if record is None:
+        raise NotFound()
+    require_role(actor, Role.SME)
+    require_own_enterprise(actor, record.enterprise_id)
+    return record
+
+
+def run_import_job(database: Database, settings: Settings, payload: dict[str, Any]) -> None:
+    """Job handler: process a queued import (a finished one is left alone)."""
+    run_import(database, settings, import_id=int(payload["import_id"]))
+
+
+@dataclass
+class _Outcome:
+    total_rows: int = 0
+    failed_rows: int = 0
+    errors: list[dict] = field(default_factory=list)
+    created_products: int = 0
+    updated_products: int = 0
+    created_skus: int = 0
+    updated_skus: int = 0
+
+    def add_errors(self, row_errors: list[RowError], limit: int) -> None:
+        for error in row_errors:
+            if len(self.errors) < limit:
+                self.errors.append(error.as_dict())
+
+
+def run_import(
+    database: Database,
+    settings: Settings,
+    *,
+    import_id: int,
+    source: IO[bytes] | None = None,
+    progress: Progress | None = None,
+    actor: Actor | None = None,
+) -> ProductImport:
+    """Check and write one import; ``source`` reads the file from elsewhere than the database."""
+    progress = progress or (lambda _phase, _rows: None)
+    with database.session() as session:
+        record = session.get(ProductImport, import_id)
+        if record is None:
+            raise NotFound()
+        if record.status in FINISHED:
+            return record
+        with write_transaction(session):
+            record.status = ImportStatus.RUNNING.value
+            record.started_at = utcnow()
+            session.add(record)
+        stream = source or BytesIO(record.content or b"")
+        actor = actor or _import_actor(session, record)
+        enterprise = session.get(Enterprise, record.enterprise_id)
+        trademarks = dict(
+            session.execute(
+                select(Trademark.registration_no, Trademark.id).where(Trademark.cluster_id == enterprise.cluster_id)
+            ).all()
+        )
+        outcome = _Outcome()
+        bad_rows = _check_all(session, stream, record, trademarks, outcome, settings, progress)
+        policy = ErrorPolicy(record.error_policy)
+        if policy == ErrorPolicy.REJECT_ALL and outcome.failed_rows:
+            return _finish(session, record, outcome, ImportStatus.FAILED)
+        stream.seek(0)
+        writer = _ChunkWriter(session, actor, record, trademarks, outcome)
+        chunks = _good_chunks(stream, record.file_format, bad_rows, settings.import_chunk_rows)
+        done = 0
+        if policy == ErrorPolicy.REJECT_ALL:
+            with write_transaction(session):
+                for chunk in chunks:
+                    writer.write(chunk)
+                    done += len(chunk)
+                    progress("write", done)
+        else:
+            for chunk in chunks:
+                with write_transaction(session):
+                    writer.write(chunk)
+                    session.execute(
+                        update(ProductImport)
+                        .where(ProductImport.id == record.id)
+                        .values(ok_rows=ProductImport.ok_rows + len(chunk))
+                    )
+                done += len(chunk)
+                progress("write", done)
+        status = ImportStatus.COMPLETED_WITH_ERRORS if outcome.failed_rows else ImportStatus.SUCCEEDED
+        return _finish(session, record, outcome, status)
+
+
+def _import_actor(session: Session, record: ProductImport) -> Actor:
+    from commerce.accounts.models import User
+
+    user = session.get(User, record.created_by) if record.created_by else None
+    if user is None:
+        return Actor.system()
+    return Actor(user_id=user.id, role=Role(user.role), enterprise_id=user.enterprise_id, email=user.email)
+
+
+def _finish(session: Session, record: ProductImport, outcome: _Outcome, status: ImportStatus) -> ProductImport:
+    with write_transaction(session):
+        record = session.get(ProductImport, record.id, populate_existing=True)
+        record.status = status.value
+        record.total_rows = outcome.total_rows
+        record.failed_rows = outcome.failed_rows
+        record.ok_rows = 0 if status == ImportStatus.FAILED else outcome.total_rows - outcome.failed_rows
+        record.errors = outcome.errors
+        record.created_products = outcome.created_products
+        record.updated_products = outcome.updated_products
+        record.created_skus = outcome.created_skus
+        record.updated_skus = outcome.updated_skus
+        record.finished_at = utcnow()
+        record.content = None
+        session.add(record)
+    return record
+
+
+def _chunks(rows: Iterator[ImportRow], size: int) -> Iterator[list[ImportRow]]:
+    chunk: list[ImportRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _good_chunks(stream: IO[bytes], fmt: str, bad_rows: set[int], size: int) -> Iterator[list[ImportRow]]:
+    def good_rows() -> Iterator[ImportRow]:
+        for number, record in iter_records(stream, fmt):
+            if number in bad_rows:
+                continue
+            row, _errors = parse_record(number, record)
+            if row is not None:
+                yield row
+
+    return _chunks(good_rows(), size)
+
+
+def _check_all(
+    session: Session,
+    stream: IO[bytes],
+    record: ProductImport,
+    trademarks: dict[str, int],
+    outcome: _Outcome,
+    settings: Settings,
+    progress: Progress,
+) -> set[int]:
+    """First pass: every rule on every row; returns the numbers of the rows that fail."""
+    limit = settings.import_max_reported_errors
+    bad_rows: set[int] = set()
+    first_of_product: dict[str, tuple[int, tuple]] = {}
+    first_of_sku: dict[str, int] = {}
+
+    def rows() -> Iterator[ImportRow]:
+        for number, values in iter_records(stream, record.file_format):
+            outcome.total_rows += 1
+            row, errors = parse_record(number, values)
+            if row is not None:
+                errors = _cross_row_errors(row, first_of_product, first_of_sku, trademarks)
+            if errors:
+                bad_rows.add(number)
+                outcome.add_errors(errors, limit)
+                continue
+            yield row
+
+    for chunk in _chunks(rows(), settings.import_chunk_rows):
+        for error in _database_errors(session, record.enterprise_id, chunk):
+            bad_rows.add(error.row)
+            outcome.add_errors([error], limit)
+        progress("check", outcome.total_rows)
+    session.rollback()
+    outcome.failed_rows = len(bad_rows)
+    return bad_rows
+
+
+def _cross_row_errors(
+    row: ImportRow, first_of_product: dict, first_of_sku: dict, trademarks: dict[str, int]
+) -> list[RowError]:
+    errors = []
+    registration_no = row.product_value("trademark_registration_no")
+    if registration_no and registration_no not in trademarks:
+        errors.append(
+            RowError(row.row, "trademark_registration_no", "unknown_trademark", {"registration_no": registration_no})
+        )
+    first = first_of_product.setdefault(row.product_code, (row.row, row.product))
+    if first[1] != row.product:
+        fields = [
+            name for name, mine, theirs in zip(PRODUCT_FIELDS, row.product, first[1], strict=True) if mine != theirs
+        ]
+        errors.append(
+            RowError(
+                row.row,
+                fields[0],
+                "conflicting_product_fields",
+                {"product_code": row.product_code, "fields": ", ".join(fields)},
+            )
+        )
+    first_row = first_of_sku.setdefault(row.sku_code, row.row)
+    if first_row != row.row:
+        errors.append(
+            RowError(row.row, "sku_code", "duplicate_sku_in_file", {"sku_code": row.sku_code, "first_row": first_row})
+        )
+    return errors
+
+
+def _database_errors(session: Session, enterprise_id: int, chunk: list[ImportRow]) -> list[RowError]:
+    """Rows that clash with what the firm already has: a SKU of another product, stock below reserved."""
+    existing = {
+        item.sku_code: item
+        for item in session.execute(
+            select(Sku.sku_code, Product.product_code, StockLevel.reserved, StockLevel.allocated)
+            .join(Product, Product.id == Sku.product_id)
+            .join(StockLevel, StockLevel.sku_id == Sku.id)
+            .where(Sku.enterprise_id == enterprise_id, Sku.sku_code.in_([row.sku_code for row in chunk]))
+        )
+    }
+    errors = []
+    for row in chunk:
+        found = existing.get(row.sku_code)
+        if found is None:
+            continue
+        if found.product_code != row.product_code:
+            errors.append(
+                RowError(
+                    row.row,
+                    "sku_code",
+                    "sku_of_other_product",
+                    {"sku_code": row.sku_code, "product_code": found.product_code},
+                )
+            )
+        elif row.stock is not None and row.stock < found.reserved + found.allocated:
+            errors.append(
+                RowError(row.row, "stock", "stock_below_reserved", {"committed": found.reserved + found.allocated})
+            )
+    return errors
+
+
+class _ChunkWriter:
+    """Second pass: upserts products, translations, SKUs and stock for one chunk of good rows."""
+
+    def __init__(
+        self, session: Session, actor: Actor, record: ProductImport, trademarks: dict[str, int], outcome: _Outcome
+    ):
+        self.session = session
+        self.actor = actor
+        self.enterprise_id = record.enterprise_id
+        self.reference = f"product_import:{record.id}"
+        self.trademarks = trademarks
+        self.outcome = outcome
+
+    def _product_values(self, row: ImportRow) -> dict[str, Any]:
+        values = {column: row.product_value(name) for name, column in PRODUCT_COLUMNS.items()}
+        values["declaration_elements"] = values["declaration_elements"] or ""
+        registration_no = row.product_value("trademark_registration_no")
+        values["trademark_id"] = self.trademarks.get(registration_no) if registration_no else None
+        return values
+
+    def write(self, chunk: list[ImportRow]) -> None:
+        session, now = self.session, utcnow()
+        first_rows: dict[str, ImportRow] = {}
+        for row in chunk:
+            first_rows.setdefault(row.product_code, row)
+        products = {
+            product.product_code: product
+            for product in session.scalars(
+                select(Product).where(
+                    Product.enterprise_id == self.enterprise_id, Product.product_code.in_(list(first_rows))
+                )
+            )
+        }
+        product_ids = {code: product.id for code, product in products.items()}
+        new_codes = [code for code in first_rows if code not in products]
+        if new_codes:
+            created = session.execute(
+                insert(Product).returning(Product.id, Product.product_code, sort_by_parameter_order=True),
+                [
+                    {
+                        "enterprise_id": self.enterprise_id,
+                        "product_code": code,
+                        "status": ProductStatus.DRAFT.value,
+                        "created_at": now,
+                        "updated_at": now,
+                        **self._product_values(first_rows[code]),
+                    }
+                    for code in new_codes
+                ],
+            ).all()
+            product_ids.update({code: product_id for product_id, code in created})
+            self._audit(
+                [(product_id, "created", {"status": ProductStatus.DRAFT.value}) for product_id, _code in created]
+            )
+            self.outcome.created_products += len(created)
+        touched = set(new_codes)
+        for code, product in products.items():
+            if self._update_product(product, first_rows[code], now):
+                touched.add(code)
+        self._upsert_translations({code: first_rows[code] for code in touched}, product_ids)
+        self._write_skus(chunk, product_ids, now)
+
+    def _update_product(self, product: Product, row: ImportRow, now) -> bool:
+        values = self._product_values(row)
+        before = {name: getattr(product, name) for name in values}
+        diff = {name: {"from": before[name], "to": value} for name, value in values.items() if before[name] != value}
+        if not diff:
+            return False
+        for name, value in values.items():
+            setattr(product, name, value)
+        if product.status == ProductStatus.APPROVED and REVIEWED_FIELDS & set(diff):
+            product.status = ProductStatus.PENDING_REVIEW.value
+            diff["status"] = {"from": ProductStatus.APPROVED.value, "to": ProductStatus.PENDING_REVIEW.value}
+        product.updated_at = now
+        self.session.add(product)
+        self._audit([(product.id, "updated", diff)])
+        self.outcome.updated_products += 1
+        return True
+
+    def _upsert_translations(self, rows: dict[str, ImportRow], product_ids: dict[str, int]) -> None:
+        values = []
+        for code, row in rows.items():
+            for locale, (title_column, description_column) in TRANSLATION_COLUMNS.items():
+                title = row.product_value(title_column)
+                if title:
+                    values.append(
+                        {
+                            "product_id": product_ids[code],
+                            "locale": locale,
+                            "title": title,
+                            "description": row.product_value(description_column) or "",
+                        }
+                    )
+        upsert(
+            self.session,
+            ProductTranslation.__table__,
+            values,
+            conflict_columns=["product_id", "locale"],
+            update_columns=["title", "description"],
+        )
+
+    def _write_skus(self, chunk: list[ImportRow], product_ids: dict[str, int], now) -> None:
+        session = self.session
+        existing = {
+            sku.sku_code: sku
+            for sku in session.scalars(
+                select(Sku).where(
+                    Sku.enterprise_id == self.enterprise_id, Sku.sku_code.in_([row.sku_code for row in chunk])
+                )
+            )
+        }
+        new_rows = [row for row in chunk if row.sku_code not in existing]
+        if new_rows:
+            created = (
+                session.execute(
+                    insert(Sku).returning(Sku.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "product_id": product_ids[row.product_code],
+                            "enterprise_id": self.enterprise_id,
+                            "sku_code": row.sku_code,
+                            "attributes": row.attributes,
+                            "price_amount": row.price,
+                            "currency": row.currency,
+                            "weight_kg": row.weight_kg,
+                            "barcode": row.barcode,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for row in new_rows
+                    ],
+                )
+                .scalars()
+                .all()
+            )
+            inventory.open_levels(
+                session,
+                [(sku_id, row.stock or 0) for sku_id, row in zip(created, new_rows, strict=True)],
+                kind=MovementKind.IMPORT,
+                actor=self.actor,
+                reference=self.reference,
+            )
+            self.outcome.created_skus += len(created)
+        for row in chunk:
+            sku = existing.get(row.sku_code)
+            if sku is not None:
+                self._update_sku(sku, row, now)
+
+    def _update_sku(self, sku: Sku, row: ImportRow, now) -> None:
+        before = {
+            "price": f"{sku.price_amount} {sku.currency}",
+            "attributes": sku.attributes,
+            "weight_kg": str(sku.weight_kg),
+            "barcode": sku.barcode,
+        }
+        after = {
+            "price": f"{row.price} {row.currency}",
+            "attributes": row.attributes,
+            "weight_kg": str(row.weight_kg),
+            "barcode": row.barcode,
+        }
+        diff = {name: {"from": before[name], "to": value} for name, value in after.items() if before[name] != value}
+        if diff:
+            sku.price_amount, sku.currency = row.price, row.currency
+            sku.attributes, sku.weight_kg, sku.barcode = row.attributes, row.weight_kg, row.barcode
+            sku.updated_at = now
+            self.session.add(sku)
+            self._audit([(sku.product_id, "sku_updated", {"sku_id": sku.id, **diff})])
+        changed_stock = False
+        if row.stock is not None:
+            level = self.session.get(StockLevel, sku.id)
+            if level.on_hand != row.stock:
+                inventory.change_on_hand(
+                    self.session,
+                    sku_id=sku.id,
+                    delta=row.stock - level.on_hand,
+                    kind=MovementKind.IMPORT,
+                    reason="import",
+                    actor=self.actor,
+                    reference=self.reference,
+                )
+                changed_stock = True
+        if diff or changed_stock:
+            self.outcome.updated_skus += 1
+
+    def _audit(self, entries: list[tuple[int, str, dict]]) -> None:
+        if not entries:
+            return
+        now = utcnow()
+        self.session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "at": now,
+                    "actor_user_id": self.actor.user_id,
+                    "actor_email": self.actor.email,
+                    "entity": "product",
+                    "entity_id": product_id,
+                    "action": action,
+                    "changes": {**changes, "import": self.reference},
+                }
+                for product_id, action, changes in entries
+            ],
+        )

@@ -1,0 +1,166 @@
+"""Flask commands: schema, users, demo data, imports, the worker and the scheduler."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from commerce.accounts.models import Actor
+
+
+def _database():
+    return current_app.extensions["commerce.database"]
+
+
+def _settings():
+    return current_app.config["COMMERCE_SETTINGS"]
+
+
+@click.group("db", help="Database schema.")
+def db_group():
+    pass
+
+
+@db_group.command("upgrade", help="Bring the schema to the newest revision (Alembic).")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str):
+    from commerce.db import upgrade_schema
+
+    upgrade_schema(_settings().resolved_database_url, revision)
+    click.echo(f"schema upgraded to {revision}")
+
+
+@click.group("users", help="User accounts.")
+def users_group():
+    pass
+
+
+@users_group.command("create-admin", help="Create the admin with this e-mail, or reset its password.")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_admin(email: str, password: str):
+    from commerce.accounts import service
+
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="--password")
+    with _database().session() as session:
+        user, created = service.ensure_admin(session, email=email, password=password)
+    click.echo(f"admin {user.email} {'created' if created else 'updated'} (id {user.id})")
+
+
+@click.group("demo", help="Demo data.")
+def demo_group():
+    pass
+
+
+@demo_group.command("load", help="Load the demo cashmere cluster (safe to run again).")
+def demo_load():
+    from commerce import demo
+
+    with _database().session() as session:
+        summary = demo.load(session)
+    for name, value in summary.items():
+        click.echo(f"{name}: {value}")
+
+
+@click.group("catalog", help="Product catalogue.")
+def catalog_group():
+    pass
+
+
+@catalog_group.command("import", help="Import products from a CSV or XLSX file, with a progress bar.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--enterprise-id", type=int, required=True)
+@click.option(
+    "--error-policy", type=click.Choice(["reject_all", "reject_failed_rows"]), default="reject_all", show_default=True
+)
+def catalog_import(file: Path, enterprise_id: int, error_policy: str):
+    from commerce.catalog import imports
+    from commerce.catalog.import_files import file_format, iter_records
+    from commerce.catalog.models import ErrorPolicy
+    from commerce.errors import DomainError
+    from commerce.web.i18n import translate
+
+    database, settings = _database(), _settings()
+    with file.open("rb") as stream:
+        try:
+            with database.session() as session:
+                record = imports.start_import(
+                    session,
+                    actor=Actor.system(),
+                    enterprise_id=enterprise_id,
+                    filename=file.name,
+                    stream=stream,
+                    error_policy=ErrorPolicy(error_policy),
+                    in_background=False,
+                    keep_file=False,
+                )
+        except DomainError as error:
+            raise click.ClickException(translate(error.text, "en", **error.params)) from None
+        total = sum(1 for _ in iter_records(stream, file_format(file.name)))
+        stream.seek(0)
+        with click.progressbar(length=total * 2, label=f"importing {total} rows") as bar:
+            position = {"check": 0, "write": 0}
+
+            def progress(phase: str, rows: int) -> None:
+                bar.update(rows - position[phase])
+                position[phase] = rows
+
+            record = imports.run_import(
+                database, settings, import_id=record.id, source=stream, progress=progress, actor=Actor.system()
+            )
+    click.echo(
+        f"import {record.id}: {record.status}; {record.ok_rows} rows imported, {record.failed_rows} failed; "
+        f"{record.created_products} products and {record.created_skus} SKUs created, "
+        f"{record.updated_products} products and {record.updated_skus} SKUs updated"
+    )
+    for error in record.errors[:20]:
+        click.echo(f"  row {error['row']} {error['field']}: {error['code']} {error.get('params') or ''}", err=True)
+    if record.status == "failed":
+        sys.exit(1)
+
+
+@click.group("worker", help="Background job workers.")
+def worker_group():
+    pass
+
+
+@worker_group.command("run", help="Run queued jobs until stopped (start any number, on any machine).")
+@click.option("--once", is_flag=True, help="Run the jobs due now, then exit.")
+def worker_run(once: bool):
+    from commerce.jobs.worker import Worker
+
+    worker = Worker(_database(), _settings())
+    if once:
+        total = 0
+        while ran := worker.run_once(limit=10):
+            total += ran
+        click.echo(f"ran {total} jobs")
+        return
+    stop = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stop.set())
+    click.echo(f"worker {worker.worker_id} started")
+    worker.run_until(stop)
+
+
+@click.group("scheduler", help="The periodic job scheduler (exactly one per deployment).")
+def scheduler_group():
+    pass
+
+
+@scheduler_group.command("run", help="Run the scheduler; a second copy waits for the first to stop.")
+def scheduler_run():
+    from commerce import scheduler
+
+    scheduler.run(_database())
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_group, users_group, demo_group, catalog_group, worker_group, scheduler_group):
+        app.cli.add_command(group)

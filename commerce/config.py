@@ -1,0 +1,78 @@
+"""Settings: one validated object, read once from the COMMERCE_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything the service can be configured with; see docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="COMMERCE_", extra="ignore", frozen=True)
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = ""
+    secret_key: str = DEVELOPMENT_SECRET
+    instance_path: Path = PROJECT_ROOT / "instance"
+
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=65_536, ge=64)
+    token_ttl_hours: int = Field(default=12, ge=1, le=24 * 90)
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    database_pool_size: int = Field(default=10, ge=1)
+    auto_migrate: bool | None = None
+
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    import_inline_max_bytes: int = Field(default=512 * 1024, ge=0)
+    import_chunk_rows: int = Field(default=1000, ge=1)
+    import_max_reported_errors: int = Field(default=1000, ge=1)
+
+    embedded_worker: bool | None = None
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    job_max_attempts: int = Field(default=8, ge=1)
+    job_lease_seconds: int = Field(default=300, ge=10)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.env == "production" and (self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "COMMERCE_SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under the instance folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.instance_path / 'commerce.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        """Create or upgrade the schema at start-up: on by default for the embedded SQLite database."""
+        if self.auto_migrate is not None:
+            return self.auto_migrate
+        return self.is_sqlite and self.env != "test"
+
+    @property
+    def runs_embedded_worker(self) -> bool:
+        """Run a background job worker inside the web process (development convenience)."""
+        if self.embedded_worker is not None:
+            return self.embedded_worker
+        return self.env == "development"

@@ -1,0 +1,214 @@
+"""Engine and session handling, exact column types, the write-transaction rule and migrations."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Numeric, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, create_engine
+
+from commerce.config import PROJECT_ROOT
+
+MIGRATIONS_PATH = PROJECT_ROOT / "migrations"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class ExactDecimal(TypeDecorator):
+    """A decimal stored exactly: NUMERIC on PostgreSQL, scaled integer units on SQLite.
+
+    SQLite keeps NUMERIC values as floating point, which loses cents on large amounts;
+    an integer of 10**-scale units keeps every digit and still sums and sorts correctly.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, scale: int = 4, precision: int = 20):
+        super().__init__()
+        self.scale = scale
+        self.precision = precision
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(scale={self.scale}, precision={self.precision})"
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        exact = value.quantize(self._quantum)
+        if exact != value:
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        if dialect.name == "sqlite":
+            return int(exact.scaleb(self.scale))
+        return exact
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self.scale).quantize(self._quantum)
+        return Decimal(value).quantize(self._quantum)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """SQLAlchemy's recipe for real SQLite transactions: we emit BEGIN ourselves."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """The engine of one deployment and the sessions made from it."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10, echo: bool = False):
+        self.url = url
+        self.dialect_name = url.split(":", 1)[0].split("+", 1)[0]
+        if self.dialect_name == "sqlite":
+            path = url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(url, echo=echo, poolclass=NullPool, connect_args={"check_same_thread": False})
+            _configure_sqlite(self.engine, busy_timeout_ms)
+        else:
+            self.engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect_name == "sqlite"
+
+    def session(self) -> Session:
+        """A new session; objects stay readable after commit."""
+        return Session(self.engine, expire_on_commit=False)
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """Run one unit of work that writes: committed on success, rolled back on any error.
+
+    On SQLite the transaction starts with BEGIN IMMEDIATE so that concurrent writers queue
+    on the busy timeout instead of failing when a read lock cannot be upgraded. Nested use
+    joins the outer unit of work.
+    """
+    if session.info.get("writing"):
+        yield session
+        return
+    if session.in_transaction():
+        session.commit()
+    session.info["writing"] = True
+    try:
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info["writing"] = False
+
+
+def upsert(
+    session: Session,
+    table: Any,
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict_columns: Sequence[str],
+    update_columns: Sequence[str],
+) -> None:
+    """Insert rows, updating the named columns where the conflict columns already exist."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(conflict_columns),
+        set_={name: getattr(statement.excluded, name) for name in update_columns},
+    )
+    session.execute(statement, list(rows))
+
+
+def alembic_config(url: str):
+    """The Alembic configuration for this project, pointed at a database URL."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_PATH))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade_schema(url: str, revision: str = "head") -> None:
+    """Bring the schema to a revision, one process at a time on this machine."""
+    from alembic import command
+
+    lock_path = Path(PROJECT_ROOT / "instance" / ".migrate.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            command.upgrade(alembic_config(url), revision)
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)

@@ -1,0 +1,51 @@
+"""Domain events, and the one table of who reacts to them.
+
+Handlers run inside the publishing unit of work, so a reaction commits or rolls back with
+the change that caused it. Handlers that must reach the outside world enqueue a job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import import_module
+from typing import Any
+
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipLapsed:
+    """A firm may no longer use a collective trademark (suspended, revoked or expired)."""
+
+    membership_id: int
+    trademark_id: int
+    enterprise_id: int
+    status: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipReinstated:
+    """A firm may use a collective trademark again."""
+
+    membership_id: int
+    trademark_id: int
+    enterprise_id: int
+    at: datetime
+
+
+HANDLERS: dict[type, tuple[str, ...]] = {
+    MembershipLapsed: ("commerce.catalog.reactions:withdraw_trademark_use",),
+    MembershipReinstated: (),
+}
+
+
+def publish(session: Session, event: Any, *, actor: Actor) -> None:
+    """Run every handler of the event in the caller's unit of work."""
+    for path in HANDLERS.get(type(event), ()):
+        module_name, function_name = path.split(":")
+        handler = getattr(import_module(module_name), function_name)
+        handler(session, event, actor=actor)

@@ -1,0 +1,84 @@
+"""Stock levels per SKU and the ledger of every movement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+from commerce.db import UTCDateTime, utcnow
+
+
+class MovementKind(StrEnum):
+    INITIAL = "initial"
+    ADJUSTMENT = "adjustment"
+    IMPORT = "import"
+
+
+class StockLevel(SQLModel, table=True):
+    """On hand, reserved by open orders, allocated to streams, and what is left to sell."""
+
+    __tablename__ = "stock_level"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="stock_on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="stock_reserved_not_negative"),
+        CheckConstraint("allocated >= 0", name="stock_allocated_not_negative"),
+        CheckConstraint("available >= 0", name="stock_available_not_negative"),
+        CheckConstraint("available = on_hand - reserved - allocated", name="stock_available_consistent"),
+    )
+
+    sku_id: int = Field(foreign_key="sku.id", primary_key=True)
+    on_hand: int = Field(default=0)
+    reserved: int = Field(default=0)
+    allocated: int = Field(default=0)
+    available: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class StockMovement(SQLModel, table=True):
+    """One change of a stock level, with its reason and what caused it."""
+
+    __tablename__ = "stock_movement"
+    __table_args__ = (Index("stock_movement_sku", "sku_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku_id: int = Field(foreign_key="sku.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    kind: str = Field(max_length=20)
+    on_hand_delta: int = Field(default=0)
+    reserved_delta: int = Field(default=0)
+    allocated_delta: int = Field(default=0)
+    reason: str = Field(default="", max_length=500)
+    reference: str | None = Field(default=None, max_length=120)
+    actor_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class StockPublic(BaseModel):
+    on_hand: int
+    reserved: int
+    allocated: int
+    available: int
+
+
+class StockAdjustment(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    delta: int = PydanticField(ge=-10_000_000, le=10_000_000)
+    reason: str = PydanticField(min_length=1, max_length=500)
+
+
+class StockMovementPublic(BaseModel):
+    id: int
+    sku_id: int
+    at: datetime
+    kind: str
+    on_hand_delta: int
+    reserved_delta: int
+    allocated_delta: int
+    reason: str
+    reference: str | None
+    actor_user_id: int | None

@@ -1,0 +1,62 @@
+"""The durable job queue: one row per unit of background work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
+from sqlmodel import Field, SQLModel
+
+from commerce.db import UTCDateTime, utcnow
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class Job(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'dead')", name="job_status_known"),
+        Index(
+            "job_key_open",
+            "key",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+        Index("job_claim_order", "status", "priority", "run_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=60)
+    key: str = Field(max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=JobStatus.QUEUED, max_length=10)
+    priority: int = Field(default=100)
+    attempts: int = Field(default=0)
+    max_attempts: int = Field(default=8)
+    run_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    locked_by: str | None = Field(default=None, max_length=120)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class JobPublic(BaseModel):
+    id: int
+    kind: str
+    key: str
+    status: JobStatus
+    attempts: int
+    max_attempts: int
+    run_at: datetime
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -1,0 +1,48 @@
+"""HTTP edge of the job queue: what is queued, what failed, and retrying dead jobs (admin)."""
+
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel
+
+from commerce.accounts.models import Role
+from commerce.jobs import service
+from commerce.jobs.models import JobPublic, JobStatus
+from commerce.permissions import require_role
+from commerce.web.auth import current_actor
+from commerce.web.database import db_session
+from commerce.web.openapi import API_PREFIX, BEARER
+from commerce.web.pagination import ItemList, ListQuery, page_of
+from commerce.web.responses import respond
+
+bp = APIBlueprint(
+    "jobs",
+    __name__,
+    url_prefix=API_PREFIX,
+    abp_security=BEARER,
+    abp_tags=[Tag(name="Operations", description="Background jobs")],
+)
+
+
+class JobPath(BaseModel):
+    job_id: int
+
+
+class JobQuery(ListQuery):
+    status: JobStatus | None = None
+    kind: str | None = None
+
+
+@bp.get("/jobs", responses={200: ItemList[JobPublic]})
+def list_jobs(query: JobQuery):
+    """Background jobs, oldest first (admin)."""
+    require_role(current_actor(), Role.ADMIN)
+    page = service.list_jobs(db_session(), limit=query.limit, after=query.cursor, status=query.status, kind=query.kind)
+    return respond(page_of(JobPublic, page))
+
+
+@bp.post("/jobs/<int:job_id>/retry", responses={200: JobPublic})
+def retry_job(path: JobPath):
+    """Give a dead job a fresh set of attempts (admin)."""
+    require_role(current_actor(), Role.ADMIN)
+    return respond(JobPublic.model_validate(service.retry_dead(db_session(), job_id=path.job_id), from_attributes=True))

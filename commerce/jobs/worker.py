@@ -1,0 +1,83 @@
+"""The background worker: claims jobs, runs their handlers, records the outcome."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
+
+from commerce.config import Settings
+from commerce.db import Database
+from commerce.jobs import service
+from commerce.jobs.models import Job
+from integrations.base import RetryableError, TerminalError
+
+log = logging.getLogger(__name__)
+
+HANDLERS: dict[str, str] = {
+    "catalog.import": "commerce.catalog.imports:run_import_job",
+}
+
+
+def _handler(kind: str) -> Callable[..., Any]:
+    module_name, function_name = HANDLERS[kind].split(":")
+    return getattr(import_module(module_name), function_name)
+
+
+class Worker:
+    """Runs queued jobs; start as many as needed on any machine sharing the database."""
+
+    def __init__(self, database: Database, settings: Settings, *, worker_id: str | None = None):
+        self.database = database
+        self.settings = settings
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+    def run_once(self, *, limit: int = 1) -> int:
+        """Claim and run up to ``limit`` due jobs; returns how many were run."""
+        with self.database.session() as session:
+            jobs = service.claim(
+                session, worker_id=self.worker_id, lease_seconds=self.settings.job_lease_seconds, limit=limit
+            )
+        for job in jobs:
+            self._run(job)
+        return len(jobs)
+
+    def _run(self, job: Job) -> None:
+        log.info("job started", extra={"job_id": job.id, "kind": job.kind, "attempt": job.attempts})
+        if job.kind not in HANDLERS:
+            self._fail(job, f"no handler for job kind {job.kind!r}", terminal=True)
+            return
+        try:
+            _handler(job.kind)(self.database, self.settings, job.payload)
+        except RetryableError as error:
+            self._fail(job, str(error), retry_after=error.retry_after)
+        except TerminalError as error:
+            self._fail(job, str(error), terminal=True)
+        except Exception:
+            log.exception("job failed", extra={"job_id": job.id, "kind": job.kind})
+            self._fail(job, traceback.format_exc(limit=5))
+        else:
+            with self.database.session() as session:
+                service.complete(session, job_id=job.id, worker_id=self.worker_id)
+            log.info("job done", extra={"job_id": job.id, "kind": job.kind})
+
+    def _fail(self, job: Job, error: str, **options: Any) -> None:
+        with self.database.session() as session:
+            status = service.fail(session, job_id=job.id, worker_id=self.worker_id, error=error, **options)
+        log.warning("job attempt failed", extra={"job_id": job.id, "kind": job.kind, "status": str(status)})
+
+    def run_until(self, stop: threading.Event) -> None:
+        """Keep running jobs until ``stop`` is set, pausing when the queue is empty."""
+        while not stop.is_set():
+            try:
+                ran = self.run_once(limit=1)
+            except Exception:
+                log.exception("worker loop error")
+                ran = 0
+            if not ran:
+                stop.wait(self.settings.worker_poll_seconds)

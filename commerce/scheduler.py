@@ -1,0 +1,96 @@
+"""The one table of scheduled jobs, run by `flask scheduler run` in exactly one process.
+
+Scheduled jobs only sweep or enqueue; the work itself runs in the workers. On PostgreSQL
+the scheduler holds an advisory lock on a dedicated connection, so a second copy started
+for failover waits until the first one goes away.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import text
+
+from commerce.clusters import service as clusters
+from commerce.db import Database
+
+log = logging.getLogger(__name__)
+
+LEADER_LOCK_KEY = 7_301_001
+MISFIRE_GRACE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    id: str
+    trigger: CronTrigger
+    run: Callable[[Database], object]
+    description: str
+
+
+def _expire_memberships(database: Database) -> int:
+    with database.session() as session:
+        return clusters.expire_memberships(session)
+
+
+def scheduled_jobs() -> list[ScheduledJob]:
+    """Every periodic job of the platform."""
+    return [
+        ScheduledJob(
+            id="clusters.expire_memberships",
+            trigger=CronTrigger(hour=0, minute=5, timezone="Asia/Shanghai"),
+            run=_expire_memberships,
+            description="Expire trademark memberships past their validity; products lose the mark at once.",
+        ),
+    ]
+
+
+def build_scheduler(database: Database) -> BlockingScheduler:
+    """A scheduler with every job registered under its explicit id."""
+    scheduler = BlockingScheduler(
+        timezone="UTC",
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+    )
+    for job in scheduled_jobs():
+        scheduler.add_job(
+            job.run, trigger=job.trigger, args=[database], id=job.id, name=job.description, replace_existing=True
+        )
+    return scheduler
+
+
+def wait_for_leadership(database: Database, *, stop: threading.Event, poll_seconds: float = 5.0):
+    """On PostgreSQL, block until this process holds the scheduler's advisory lock; returns the connection."""
+    if database.is_sqlite:
+        return None
+    connection = database.engine.connect()
+    while not stop.is_set():
+        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}).scalar():
+            connection.commit()
+            log.info("scheduler leadership acquired")
+            return connection
+        connection.rollback()
+        log.info("another scheduler is active; waiting")
+        stop.wait(poll_seconds)
+    connection.close()
+    return None
+
+
+def run(database: Database) -> None:
+    """Run the scheduler until interrupted."""
+    stop = threading.Event()
+    leader = wait_for_leadership(database, stop=stop)
+    scheduler = build_scheduler(database)
+    try:
+        for job in scheduled_jobs():
+            log.info("scheduled", extra={"job_id": job.id, "trigger": str(job.trigger)})
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        if leader is not None:
+            leader.close()

@@ -1,0 +1,199 @@
+"""Value rules shared by the API shapes and the bulk import: codes, money, regions.
+
+Each rule is a plain function raising ``RuleViolation`` with a stable code; the pydantic
+types below wrap the same functions, so the API and the import can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from babel.numbers import get_currency_precision, list_currencies
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic_core import PydanticCustomError
+
+from commerce.clusters.uscc import is_valid_uscc
+from commerce.errors import N_
+
+_DECIMAL_TEXT = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
+_KNOWN_CURRENCIES = frozenset(list_currencies())
+
+MESSAGES: dict[str, str] = {
+    "invalid_uscc": N_("Not a valid unified social credit code (GB 32100 check character)."),
+    "invalid_hs_code": N_("An HS code has exactly 10 digits."),
+    "invalid_hs_suffix": N_("The inspection suffix has exactly 3 digits."),
+    "invalid_region_code": N_("A domestic region code has exactly 5 digits."),
+    "invalid_currency": N_("Not an ISO 4217 currency code."),
+    "invalid_decimal": N_('Give an exact decimal number as a string, e.g. "12.50".'),
+    "too_many_decimals": N_("At most {places} decimal places are allowed here."),
+    "not_positive": N_("Must be greater than zero."),
+    "negative": N_("Must not be negative."),
+    "invalid_customs_code": N_("A customs registration code has 10 characters, or give the USCC."),
+    "invalid_country": N_("Not an ISO 3166 two-letter country code."),
+    "invalid_cursor": N_("The cursor is not valid; start again from the first page."),
+}
+
+
+class RuleViolation(ValueError):
+    """A value that breaks a rule; ``code`` is stable, ``params`` fill the message."""
+
+    def __init__(self, code: str, **params: Any):
+        self.code = code
+        self.params = params
+        super().__init__(MESSAGES[code].format(**params))
+
+
+def _as_pydantic(rule):
+    def validate(value):
+        try:
+            return rule(value)
+        except RuleViolation as violation:
+            raise PydanticCustomError(violation.code, MESSAGES[violation.code], violation.params) from None
+
+    return validate
+
+
+def check_uscc(value: str) -> str:
+    value = value.strip().upper()
+    if not is_valid_uscc(value):
+        raise RuleViolation("invalid_uscc")
+    return value
+
+
+def check_hs_code(value: str) -> str:
+    value = value.strip()
+    if not (len(value) == 10 and value.isascii() and value.isdigit()):
+        raise RuleViolation("invalid_hs_code")
+    return value
+
+
+def check_hs_suffix(value: str) -> str:
+    value = value.strip()
+    if not (len(value) == 3 and value.isascii() and value.isdigit()):
+        raise RuleViolation("invalid_hs_suffix")
+    return value
+
+
+def check_region_code(value: str) -> str:
+    value = value.strip()
+    if not (len(value) == 5 and value.isascii() and value.isdigit()):
+        raise RuleViolation("invalid_region_code")
+    return value
+
+
+def check_customs_code(value: str) -> str:
+    value = value.strip().upper()
+    if len(value) == 18 and is_valid_uscc(value):
+        return value
+    if len(value) == 10 and value.isascii() and value.isalnum():
+        return value
+    raise RuleViolation("invalid_customs_code")
+
+
+def check_currency(value: str) -> str:
+    value = value.strip().upper()
+    if value not in _KNOWN_CURRENCIES or len(value) != 3:
+        raise RuleViolation("invalid_currency")
+    return value
+
+
+def check_country(value: str) -> str:
+    value = value.strip().upper()
+    if not (len(value) == 2 and value.isascii() and value.isalpha()):
+        raise RuleViolation("invalid_country")
+    return value
+
+
+def parse_decimal(value: Any, *, places: int = 4) -> Decimal:
+    """An exact decimal from its text; floats are refused because they are not exact."""
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+    elif isinstance(value, str):
+        text = value.strip()
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        raise RuleViolation("invalid_decimal")
+    if not _DECIMAL_TEXT.match(text):
+        raise RuleViolation("invalid_decimal")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise RuleViolation("invalid_decimal") from None
+    if -number.as_tuple().exponent > places:
+        raise RuleViolation("too_many_decimals", places=places)
+    return number
+
+
+def currency_places(currency: str) -> int:
+    """Decimal places of a currency's minor unit (2 for CNY and USD, 0 for JPY)."""
+    return get_currency_precision(currency)
+
+
+def check_price(amount: Any, currency: str) -> Decimal:
+    """A positive price with no more decimals than its currency's minor unit."""
+    number = parse_decimal(amount, places=currency_places(currency))
+    if number <= 0:
+        raise RuleViolation("not_positive")
+    return number
+
+
+def check_weight(value: Any) -> Decimal:
+    number = parse_decimal(value, places=3)
+    if number < 0:
+        raise RuleViolation("negative")
+    return number
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as plain text with no exponent."""
+    return format(value, "f")
+
+
+Uscc = Annotated[str, AfterValidator(_as_pydantic(check_uscc))]
+HsCode = Annotated[str, AfterValidator(_as_pydantic(check_hs_code))]
+HsSuffix = Annotated[str, AfterValidator(_as_pydantic(check_hs_suffix))]
+RegionCode = Annotated[str, AfterValidator(_as_pydantic(check_region_code))]
+CustomsCode = Annotated[str, AfterValidator(_as_pydantic(check_customs_code))]
+CurrencyCode = Annotated[str, AfterValidator(_as_pydantic(check_currency))]
+CountryCode = Annotated[str, AfterValidator(_as_pydantic(check_country))]
+DecimalText = Annotated[
+    Decimal,
+    BeforeValidator(_as_pydantic(parse_decimal)),
+    PlainSerializer(decimal_text, return_type=str),
+]
+Weight = Annotated[
+    Decimal,
+    BeforeValidator(_as_pydantic(check_weight)),
+    PlainSerializer(decimal_text, return_type=str),
+]
+
+
+class Money(BaseModel):
+    """An exact amount in a currency: ``{"amount": "12.50", "currency": "USD"}``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"amount": "12.50", "currency": "CNY"}})
+
+    amount: DecimalText
+    currency: CurrencyCode
+
+    @classmethod
+    def of(cls, amount: Decimal, currency: str) -> Money:
+        """The amount shown with its currency's minor unit, or more decimals where it has them."""
+        shown = amount.quantize(Decimal(1).scaleb(-currency_places(currency)))
+        if shown != amount:
+            shown = amount.normalize()
+        return cls.model_construct(amount=shown, currency=currency)
+
+
+def _check_price_money(money: Money) -> Money:
+    try:
+        check_price(money.amount, money.currency)
+    except RuleViolation as violation:
+        raise PydanticCustomError(violation.code, MESSAGES[violation.code], violation.params) from None
+    return money
+
+
+Price = Annotated[Money, AfterValidator(_check_price_money)]

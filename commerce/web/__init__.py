@@ -1,0 +1,1 @@
+"""The web edge: auth, problem+json errors, i18n, pagination, OpenAPI."""

@@ -1,0 +1,31 @@
+"""Bearer-token authentication at the edge: who is calling."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from commerce.accounts import service as accounts
+from commerce.accounts.errors import InvalidToken
+from commerce.accounts.models import Actor
+from commerce.web.database import database
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_actor() -> Actor:
+    """The authenticated caller; 401 if the token is missing, unknown, expired or revoked."""
+    if "actor" in g:
+        return g.actor
+    token = bearer_token()
+    if token is None:
+        raise InvalidToken()
+    with database().session() as session:
+        g.actor = accounts.authenticate(session, token=token)
+    current_app.logger.debug("authenticated", extra={"user_id": g.actor.user_id})
+    return g.actor

@@ -1,0 +1,29 @@
+"""The request's database session: opened on first use, closed when the request ends."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlmodel import Session
+
+from commerce.db import Database
+
+
+def database() -> Database:
+    return current_app.extensions["commerce.database"]
+
+
+def db_session() -> Session:
+    """The session of the current request."""
+    if "db_session" not in g:
+        g.db_session = database().session()
+    return g.db_session
+
+
+def init_app(app: Flask, db: Database) -> None:
+    app.extensions["commerce.database"] = db
+
+    @app.teardown_appcontext
+    def _close_session(_error):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()

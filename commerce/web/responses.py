@@ -1,0 +1,14 @@
+"""Answering with pydantic shapes as JSON."""
+
+from __future__ import annotations
+
+from flask import Response
+from pydantic import BaseModel
+
+
+def respond(body: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer from a response shape."""
+    response = Response(body.model_dump_json(), status=status, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

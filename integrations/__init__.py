@@ -1,0 +1,1 @@
+"""Clients of the outside world: marketplaces, the customs single window, exchange rates."""

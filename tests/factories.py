@@ -1,0 +1,193 @@
+"""Builders of test data, through the real use cases, and the standard cluster most tests start from."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from commerce.accounts import service as accounts
+from commerce.accounts.models import Actor, Role, UserCreate
+from commerce.catalog import service as catalog
+from commerce.catalog.models import ProductCreate
+from commerce.clusters import service as clusters
+from commerce.clusters.models import ClusterCreate, EnterpriseCreate, MembershipCreate, TrademarkCreate
+from commerce.clusters.uscc import check_character
+from commerce.db import utcnow
+
+# The real codes of domain.md; more are made with the GB 32100 check character.
+REAL_USCCS = ("91350200776049653A", "91440101MA5CJQ4N59", "913502115628130384", "9135021359498494XQ")
+TEXTBOOK_USCC = "91330000142912133P"
+PASSWORD = "correct horse battery staple"
+SYSTEM = Actor.system()
+
+
+def make_uscc(number: int) -> str:
+    """A valid USCC registered in Qinghe county (division 130534)."""
+    first_seventeen = f"91130534{number:09d}"
+    return first_seventeen + check_character(first_seventeen)
+
+
+def product_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid product body for POST /products."""
+    payload = {
+        "hs_code": "6110120000",
+        "declaration_elements": "针织|女式|100%山羊绒|套头衫|无品牌",
+        "legal_unit": "件",
+        "second_legal_unit": "千克",
+        "origin_region_code": "13059",
+        "translations": {
+            "zh-CN": {"title": "山羊绒圆领衫", "description": "100%山羊绒"},
+            "en": {"title": "Cashmere crew-neck sweater", "description": "100% cashmere"},
+        },
+        "skus": [
+            {
+                "sku_code": "SW-RED-M",
+                "attributes": {"color": "red", "size": "M"},
+                "price": {"amount": "399.00", "currency": "CNY"},
+                "weight_kg": "0.350",
+                "on_hand": 10,
+            },
+        ],
+    }
+    payload.update(overrides)
+    return payload
+
+
+@dataclass
+class World:
+    """A cashmere cluster with one of every kind of user."""
+
+    cluster_id: int
+    association_id: int
+    platform_id: int
+    maker_a_id: int
+    maker_b_id: int
+    trader_id: int
+    trademark_id: int
+    membership_a_id: int
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    user_ids: dict[str, int] = field(default_factory=dict)
+
+
+class Factory:
+    def __init__(self, database, client):
+        self.database = database
+        self.client = client
+        self._numbers = itertools.count(1)
+
+    def _session(self):
+        return self.database.session()
+
+    def cluster(self, **overrides: Any):
+        data = {"name": f"Cluster {next(self._numbers)}", "industry": "cashmere", "region_code": "13059", **overrides}
+        with self._session() as session:
+            return clusters.create_cluster(session, actor=SYSTEM, data=ClusterCreate(**data))
+
+    def enterprise(self, cluster_id: int, kind: str = "manufacturer", **overrides: Any):
+        number = next(self._numbers)
+        data = {
+            "name": f"Firm {number}",
+            "uscc": make_uscc(number),
+            "cluster_id": cluster_id,
+            "kind": kind,
+            "region_code": "13059",
+            **overrides,
+        }
+        with self._session() as session:
+            return clusters.create_enterprise(session, actor=SYSTEM, data=EnterpriseCreate(**data))
+
+    def user(self, role: str, enterprise_id: int | None = None, email: str | None = None):
+        email = email or f"{role}{next(self._numbers)}@example.com"
+        with self._session() as session:
+            return accounts.create_user(
+                session,
+                actor=SYSTEM,
+                data=UserCreate(email=email, password=PASSWORD, role=role, enterprise_id=enterprise_id),
+            )
+
+    def login(self, email: str, password: str = PASSWORD) -> dict[str, str]:
+        response = self.client.post("/api/v1/auth/tokens", json={"email": email, "password": password})
+        assert response.status_code == 201, response.json
+        return {"Authorization": f"Bearer {response.json['token']}"}
+
+    def headers_for(self, role: str, enterprise_id: int | None = None) -> dict[str, str]:
+        return self.login(self.user(role, enterprise_id).email)
+
+    def trademark(self, owner_enterprise_id: int, cluster_id: int, **overrides: Any):
+        data = {
+            "name": "清河羊绒",
+            "registration_no": f"TM{next(self._numbers):08d}",
+            "owner_enterprise_id": owner_enterprise_id,
+            "cluster_id": cluster_id,
+            "nice_classes": [23, 25],
+            **overrides,
+        }
+        with self._session() as session:
+            return clusters.create_trademark(session, actor=SYSTEM, data=TrademarkCreate(**data))
+
+    def membership(
+        self, trademark_id: int, enterprise_id: int, *, valid_from: date | None = None, valid_to: date | None = None
+    ):
+        today = utcnow().date()
+        data = MembershipCreate(
+            enterprise_id=enterprise_id,
+            licence_no=f"QH-{next(self._numbers):05d}",
+            valid_from=valid_from or today - timedelta(days=30),
+            valid_to=valid_to or today + timedelta(days=335),
+        )
+        with self._session() as session:
+            return clusters.admit_member(session, actor=SYSTEM, trademark_id=trademark_id, data=data)
+
+    def product(self, enterprise_id: int, *, status: str = "draft", **overrides: Any):
+        number = next(self._numbers)
+        payload = product_payload(enterprise_id=enterprise_id, **overrides)
+        if "skus" not in overrides:
+            payload["skus"] = [{**payload["skus"][0], "sku_code": f"SKU-{number}"}]
+        with self._session() as session:
+            product = catalog.create_product(session, actor=SYSTEM, data=ProductCreate(**payload))
+            if status in ("pending_review", "approved", "rejected"):
+                catalog.submit_product(session, actor=SYSTEM, product_id=product.id)
+            if status == "approved":
+                catalog.approve_product(session, actor=SYSTEM, product_id=product.id)
+            if status == "rejected":
+                from commerce.catalog.models import RejectInput
+
+                catalog.reject_product(session, actor=SYSTEM, product_id=product.id, data=RejectInput(reason="no"))
+            if status == "retired":
+                catalog.retire_product(session, actor=SYSTEM, product_id=product.id)
+            return product
+
+    def world(self) -> World:
+        """The standard cluster: association with its mark, platform, two makers (A a member), a trader."""
+        cluster = self.cluster(name="清河羊绒产业集群")
+        association = self.enterprise(cluster.id, "association", name="清河县羊绒制品协会")
+        platform = self.enterprise(cluster.id, "service_platform", name="清河外贸综合服务平台")
+        maker_a = self.enterprise(cluster.id, "manufacturer", name="Maker A", uscc=REAL_USCCS[0])
+        maker_b = self.enterprise(cluster.id, "manufacturer", name="Maker B", uscc=REAL_USCCS[1])
+        trader = self.enterprise(cluster.id, "trader", name="Trader C", uscc=REAL_USCCS[2])
+        trademark = self.trademark(association.id, cluster.id)
+        membership = self.membership(trademark.id, maker_a.id)
+        world = World(
+            cluster_id=cluster.id,
+            association_id=association.id,
+            platform_id=platform.id,
+            maker_a_id=maker_a.id,
+            maker_b_id=maker_b.id,
+            trader_id=trader.id,
+            trademark_id=trademark.id,
+            membership_a_id=membership.id,
+        )
+        for name, role, enterprise_id in (
+            ("admin", Role.ADMIN, None),
+            ("brand_admin", Role.BRAND_ADMIN, association.id),
+            ("trade_operator", Role.TRADE_OPERATOR, platform.id),
+            ("host", Role.HOST, None),
+            ("sme_a", Role.SME, maker_a.id),
+            ("sme_b", Role.SME, maker_b.id),
+        ):
+            user = self.user(role.value, enterprise_id, email=f"{name}@example.com")
+            world.user_ids[name] = user.id
+            world.headers[name] = self.login(user.email)
+        return world
