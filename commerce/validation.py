@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from babel.numbers import get_currency_precision, list_currencies
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic_core import PydanticCustomError
 
 from commerce.clusters.uscc import is_valid_uscc
@@ -152,6 +152,7 @@ def decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+Identifier = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Uscc = Annotated[str, AfterValidator(_as_pydantic(check_uscc))]
 HsCode = Annotated[str, AfterValidator(_as_pydantic(check_hs_code))]
 HsSuffix = Annotated[str, AfterValidator(_as_pydantic(check_hs_suffix))]

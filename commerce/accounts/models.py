@@ -12,6 +12,7 @@ from sqlalchemy import CheckConstraint, Column, String
 from sqlmodel import Field, SQLModel
 
 from commerce.db import UTCDateTime, utcnow
+from commerce.validation import Identifier
 
 
 class Role(StrEnum):
@@ -77,7 +78,7 @@ class UserCreate(BaseModel):
     email: EmailStr
     password: str = PydanticField(min_length=10, max_length=200)
     role: Role
-    enterprise_id: int | None = None
+    enterprise_id: Identifier | None = None
     display_name: str | None = PydanticField(default=None, max_length=120)
 
 

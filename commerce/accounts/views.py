@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, current_app
-from flask_openapi3 import APIBlueprint, Tag
 
 from commerce.accounts import service
 from commerce.accounts.models import TokenCreate, TokenPublic, UserCreate, UserPublic
 from commerce.web.auth import bearer_token, current_actor
 from commerce.web.database import db_session
-from commerce.web.openapi import API_PREFIX, BEARER
+from commerce.web.openapi import api_blueprint
 from commerce.web.responses import respond
 
-TAG = Tag(name="Accounts", description="Users, roles and bearer tokens")
-public_bp = APIBlueprint("auth", __name__, url_prefix=API_PREFIX, abp_tags=[TAG])
-bp = APIBlueprint("accounts", __name__, url_prefix=API_PREFIX, abp_tags=[TAG], abp_security=BEARER)
+DESCRIPTION = "Users, roles and bearer tokens"
+public_bp = api_blueprint("auth", __name__, tag="Accounts", description=DESCRIPTION, public=True)
+bp = api_blueprint("accounts", __name__, tag="Accounts", description=DESCRIPTION)
 
 
 def _user(user) -> UserPublic:

@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
 from commerce.errors import N_
 from commerce.inventory.models import StockPublic
-from commerce.validation import HsCode, HsSuffix, Money, Price, RegionCode, Weight
+from commerce.validation import HsCode, HsSuffix, Identifier, Money, Price, RegionCode, Weight
 
 
 class ProductStatus(StrEnum):
@@ -118,18 +118,20 @@ class SkuInput(_Input):
 
 
 class SkuUpdate(_Input):
-    id: int | None = None
-    sku_code: SkuCode | None = None
-    attributes: dict[AttributeText, AttributeText] | None = PydanticField(default=None, max_length=20)
-    price: Price | None = None
-    weight_kg: Weight | None = None
+    """A change to a SKU (with ``id``) or a new SKU (without); omitted fields stay as they are."""
+
+    id: Identifier = PydanticField(default=None)
+    sku_code: SkuCode = PydanticField(default=None)
+    attributes: dict[AttributeText, AttributeText] = PydanticField(default=None, max_length=20)
+    price: Price = PydanticField(default=None)
+    weight_kg: Weight = PydanticField(default=None)
     barcode: Barcode | None = None
 
 
 class ProductCreate(_Input):
-    enterprise_id: int | None = None
+    enterprise_id: Identifier | None = None
     product_code: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$")] | None = None
-    trademark_id: int | None = None
+    trademark_id: Identifier | None = None
     hs_code: HsCode
     hs_suffix: HsSuffix | None = None
     declaration_elements: str = PydanticField(default="", max_length=2000)
@@ -149,15 +151,17 @@ class ProductCreate(_Input):
 
 
 class ProductUpdate(_Input):
-    trademark_id: int | None = None
-    hs_code: HsCode | None = None
+    """Changes to a product; omitted fields stay as they are, and only nullable fields take null."""
+
+    trademark_id: Identifier | None = None
+    hs_code: HsCode = PydanticField(default=None)
     hs_suffix: HsSuffix | None = None
-    declaration_elements: str | None = PydanticField(default=None, max_length=2000)
-    legal_unit: Unit | None = None
+    declaration_elements: str = PydanticField(default=None, max_length=2000)
+    legal_unit: Unit = PydanticField(default=None)
     second_legal_unit: Unit | None = None
-    origin_region_code: RegionCode | None = None
-    translations: dict[str, TranslationInput] | None = PydanticField(default=None, max_length=20)
-    skus: list[SkuUpdate] | None = PydanticField(default=None, max_length=200)
+    origin_region_code: RegionCode = PydanticField(default=None)
+    translations: dict[str, TranslationInput] = PydanticField(default=None, max_length=20)
+    skus: list[SkuUpdate] = PydanticField(default=None, max_length=200)
 
     @field_validator("translations")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import Response, current_app
-from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from flask_openapi3 import FileStorage
 from pydantic import BaseModel
 
 from commerce.audit.models import AuditEventPublic
@@ -25,46 +25,40 @@ from commerce.catalog.presenter import present_products
 from commerce.errors import N_, ValidationFailed
 from commerce.inventory import service as inventory
 from commerce.inventory.models import StockAdjustment, StockMovementPublic, StockPublic
-from commerce.validation import MESSAGES, HsCode
+from commerce.validation import MESSAGES, HsCode, Identifier
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session
 from commerce.web.i18n import content_languages, translate
-from commerce.web.openapi import API_PREFIX, BEARER
+from commerce.web.openapi import API_PREFIX, api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, page_of
 from commerce.web.problems import FIELD_MESSAGES
 from commerce.web.responses import respond
 
-bp = APIBlueprint(
-    "catalog",
-    __name__,
-    url_prefix=API_PREFIX,
-    abp_security=BEARER,
-    abp_tags=[Tag(name="Catalogue", description="Products, SKUs, review, stock and bulk import")],
-)
+bp = api_blueprint("catalog", __name__, tag="Catalogue", description="Products, SKUs, review, stock and bulk import")
 
 
 class ProductPath(BaseModel):
-    product_id: int
+    product_id: Identifier
 
 
 class SkuPath(BaseModel):
-    sku_id: int
+    sku_id: Identifier
 
 
 class ImportPath(BaseModel):
-    import_id: int
+    import_id: Identifier
 
 
 class ProductQuery(ListQuery):
-    enterprise_id: int | None = None
+    enterprise_id: Identifier | None = None
     status: ProductStatus | None = None
-    trademark_id: int | None = None
+    trademark_id: Identifier | None = None
     hs_code: HsCode | None = None
 
 
 class ImportForm(BaseModel):
     file: FileStorage
-    enterprise_id: int
+    enterprise_id: Identifier
 
 
 class ImportQuery(BaseModel):

@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from commerce.db import UTCDateTime, utcnow
 from commerce.errors import N_
-from commerce.validation import CustomsCode, RegionCode, Uscc
+from commerce.validation import CustomsCode, Identifier, RegionCode, Uscc
 
 
 class EnterpriseKind(StrEnum):
@@ -119,18 +119,20 @@ class EnterpriseCreate(_Input):
     name: str = PydanticField(min_length=1, max_length=200)
     uscc: Uscc
     customs_code: CustomsCode | None = None
-    cluster_id: int
+    cluster_id: Identifier
     kind: EnterpriseKind
     region_code: RegionCode
     is_general_taxpayer: bool = True
 
 
 class EnterpriseUpdate(_Input):
-    name: str | None = PydanticField(default=None, min_length=1, max_length=200)
-    uscc: Uscc | None = None
+    """Changes to an enterprise; omitted fields stay as they are, and only nullable fields take null."""
+
+    name: str = PydanticField(default=None, min_length=1, max_length=200)
+    uscc: Uscc = PydanticField(default=None)
     customs_code: CustomsCode | None = None
-    region_code: RegionCode | None = None
-    is_general_taxpayer: bool | None = None
+    region_code: RegionCode = PydanticField(default=None)
+    is_general_taxpayer: bool = PydanticField(default=None)
 
 
 class EnterprisePublic(BaseModel):
@@ -148,8 +150,8 @@ class EnterprisePublic(BaseModel):
 class TrademarkCreate(_Input):
     name: str = PydanticField(min_length=1, max_length=120)
     registration_no: str = PydanticField(min_length=1, max_length=40)
-    owner_enterprise_id: int
-    cluster_id: int
+    owner_enterprise_id: Identifier
+    cluster_id: Identifier
     nice_classes: list[int] = PydanticField(min_length=1, max_length=45)
     usage_rules: str | None = PydanticField(default=None, max_length=20_000)
 
@@ -172,7 +174,7 @@ class TrademarkPublic(BaseModel):
 
 
 class MembershipCreate(_Input):
-    enterprise_id: int
+    enterprise_id: Identifier
     licence_no: str = PydanticField(min_length=1, max_length=60)
     valid_from: date
     valid_to: date
@@ -185,9 +187,11 @@ class MembershipCreate(_Input):
 
 
 class MembershipUpdate(_Input):
-    status: MembershipStatus | None = None
+    """A new status (with its reason) and/or a new end of validity."""
+
+    status: MembershipStatus = PydanticField(default=None)
     reason: str | None = PydanticField(default=None, max_length=500)
-    valid_to: date | None = None
+    valid_to: date = PydanticField(default=None)
 
 
 class MembershipPublic(BaseModel):

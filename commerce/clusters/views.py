@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import Response, render_template, request
-from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from commerce.clusters import service
@@ -24,48 +23,45 @@ from commerce.clusters.models import (
     TrademarkPublic,
 )
 from commerce.db import utcnow
+from commerce.validation import Identifier
 from commerce.web import letters
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session
 from commerce.web.i18n import locale_for_tag, negotiate_locale
-from commerce.web.openapi import API_PREFIX, BEARER
+from commerce.web.openapi import api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, page_of
 from commerce.web.responses import respond
 
-bp = APIBlueprint(
-    "clusters",
-    __name__,
-    url_prefix=API_PREFIX,
-    abp_security=BEARER,
-    abp_tags=[Tag(name="Clusters", description="Clusters, enterprises, collective trademarks and memberships")],
+bp = api_blueprint(
+    "clusters", __name__, tag="Clusters", description="Clusters, enterprises, collective trademarks and memberships"
 )
 
 
 class ClusterPath(BaseModel):
-    cluster_id: int
+    cluster_id: Identifier
 
 
 class EnterprisePath(BaseModel):
-    enterprise_id: int
+    enterprise_id: Identifier
 
 
 class TrademarkPath(BaseModel):
-    trademark_id: int
+    trademark_id: Identifier
 
 
 class MembershipPath(BaseModel):
-    trademark_id: int
-    membership_id: int
+    trademark_id: Identifier
+    membership_id: Identifier
 
 
 class EnterpriseQuery(ListQuery):
-    cluster_id: int | None = None
+    cluster_id: Identifier | None = None
     kind: EnterpriseKind | None = None
     uscc: str | None = None
 
 
 class TrademarkQuery(ListQuery):
-    cluster_id: int | None = None
+    cluster_id: Identifier | None = None
 
 
 class MembershipQuery(ListQuery):

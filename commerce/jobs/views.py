@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from commerce.accounts.models import Role
 from commerce.jobs import service
 from commerce.jobs.models import JobPublic, JobStatus
 from commerce.permissions import require_role
+from commerce.validation import Identifier
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session
-from commerce.web.openapi import API_PREFIX, BEARER
+from commerce.web.openapi import api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, page_of
 from commerce.web.responses import respond
 
-bp = APIBlueprint(
-    "jobs",
-    __name__,
-    url_prefix=API_PREFIX,
-    abp_security=BEARER,
-    abp_tags=[Tag(name="Operations", description="Background jobs")],
-)
+bp = api_blueprint("jobs", __name__, tag="Operations", description="Probes, background jobs")
 
 
 class JobPath(BaseModel):
-    job_id: int
+    job_id: Identifier
 
 
 class JobQuery(ListQuery):

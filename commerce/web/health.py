@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask
+from flask_openapi3 import Tag
+from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from commerce.web.database import database
-from commerce.web.problems import problem_response
+from commerce.web.problems import Problem, problem_response
+from commerce.web.responses import respond
+
+TAG = Tag(name="Operations", description="Probes, background jobs")
+
+
+class Alive(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    status: str
+    database: str
 
 
 def init_app(app: Flask) -> None:
-    @app.get("/healthz", endpoint="healthz")
+    @app.get("/healthz", endpoint="healthz", tags=[TAG], responses={200: Alive})
     def healthz():
-        return jsonify(status="ok")
+        """The process is alive."""
+        return respond(Alive(status="ok"))
 
-    @app.get("/readyz", endpoint="readyz")
+    @app.get("/readyz", endpoint="readyz", tags=[TAG], responses={200: Ready, 503: Problem})
     def readyz():
+        """The database answers."""
         try:
             database().ping()
         except SQLAlchemyError:
             return problem_response(503, "database_unavailable", "The database is not reachable.")
-        return jsonify(status="ready", database=database().dialect_name)
+        return respond(Ready(status="ready", database=database().dialect_name))

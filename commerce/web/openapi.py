@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template_string
-from flask_openapi3 import Info, OpenAPI
+from flask_openapi3 import APIBlueprint, Info, OpenAPI, Tag
 from flask_openapi3_swagger.templates import swagger_html_string
 
 from commerce.web.problems import Problem, validation_problem
@@ -13,6 +13,21 @@ from commerce.web.problems import Problem, validation_problem
 API_PREFIX = "/api/v1"
 BEARER = [{"bearer": []}]
 COMMON_RESPONSES = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
+
+
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def api_blueprint(name: str, import_name: str, *, tag: str, description: str, public: bool = False) -> APIBlueprint:
+    """A blueprint of the v1 API: bearer-authenticated unless public, every error documented."""
+    return APIBlueprint(
+        name,
+        import_name,
+        url_prefix=API_PREFIX,
+        abp_tags=[Tag(name=tag, description=description)],
+        abp_security=[] if public else BEARER,
+        abp_responses=COMMON_RESPONSES,
+    )
 
 
 class CommerceAPI(OpenAPI):
@@ -24,9 +39,8 @@ class CommerceAPI(OpenAPI):
             for operation in operations.values():
                 for status, response in operation.get("responses", {}).items():
                     content: dict[str, Any] = response.get("content") or {}
-                    if status >= "400" and "application/json" in content:
-                        response["content"] = {"application/problem+json": content.pop("application/json")}
-        self.components_schemas.pop("ValidationErrorModel", None)
+                    if status >= "400" and content:
+                        response["content"] = PROBLEM_CONTENT
         self.spec_json.get("components", {}).get("schemas", {}).pop("ValidationErrorModel", None)
 
 
@@ -57,7 +71,7 @@ def init_docs(app: Flask) -> None:
         'src="swagger/', f'src="{API_PREFIX}/swagger/'
     )
 
-    @app.get("/docs", endpoint="browsable_docs")
+    @app.get("/docs", endpoint="browsable_docs", doc_ui=False)
     def docs():
         return render_template_string(
             page, doc_url=f"{API_PREFIX}/openapi.json", swagger_config={"deepLinking": True}, oauth_config=None

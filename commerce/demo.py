@@ -1,0 +1,322 @@
+"""The demo cluster: Qinghe cashmere, its association and mark, a trade platform, ten firms, 80 products.
+
+Loading is idempotent: everything is found by its natural key (cluster name, USCC, e-mail,
+registration number, product code) and created only when missing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from commerce.accounts import service as accounts
+from commerce.accounts.models import Actor, User, UserCreate
+from commerce.catalog import service as catalog
+from commerce.catalog.models import Product, ProductCreate, RejectInput
+from commerce.clusters import service as clusters
+from commerce.clusters.models import (
+    Cluster,
+    ClusterCreate,
+    Enterprise,
+    EnterpriseCreate,
+    Membership,
+    MembershipCreate,
+    MembershipUpdate,
+    Trademark,
+    TrademarkCreate,
+)
+from commerce.clusters.uscc import check_character
+from commerce.db import utcnow
+
+DEMO_PASSWORD = "demo-password-2026"
+REGION = "13059"
+SYSTEM = Actor.system()
+
+FIRMS = (
+    ("清河县宏达羊绒制品有限公司", "Hongda Cashmere Products", "manufacturer"),
+    ("清河县雪莲羊绒服饰有限公司", "Xuelian Cashmere Apparel", "manufacturer"),
+    ("清河县金羊绒纺织有限公司", "Jinyang Cashmere Textile", "manufacturer"),
+    ("清河县福祥绒毛制品厂", "Fuxiang Fibre Works", "manufacturer"),
+    ("清河县恒源针织有限公司", "Hengyuan Knitting", "manufacturer"),
+    ("清河县嘉禾羊绒有限公司", "Jiahe Cashmere", "manufacturer"),
+    ("清河县瑞丰服饰有限公司", "Ruifeng Apparel", "manufacturer"),
+    ("清河县天山绒业有限公司", "Tianshan Down & Cashmere", "manufacturer"),
+    ("清河县鼎盛羊绒纱线有限公司", "Dingsheng Cashmere Yarn", "manufacturer"),
+    ("清河县远航进出口贸易有限公司", "Yuanhang Import & Export", "trader"),
+)
+
+# (code, zh title, en title, HS code, declaration elements, legal unit, second unit, price CNY, weight kg, sizes)
+PRODUCT_TYPES = (
+    (
+        "CN",
+        "女式山羊绒圆领套头衫",
+        "Women's cashmere crew-neck sweater",
+        "6110120000",
+        "针织|女式|100%山羊绒|套头衫|无品牌",
+        "件",
+        "千克",
+        "499.00",
+        "0.320",
+        ("S", "M", "L"),
+    ),
+    (
+        "VC",
+        "男式山羊绒V领开衫",
+        "Men's cashmere V-neck cardigan",
+        "6110120000",
+        "针织|男式|100%山羊绒|开襟衫|无品牌",
+        "件",
+        "千克",
+        "629.00",
+        "0.410",
+        ("M", "L", "XL"),
+    ),
+    (
+        "TN",
+        "女式山羊绒高领毛衣",
+        "Women's cashmere turtleneck",
+        "6110120000",
+        "针织|女式|100%山羊绒|套头衫|无品牌",
+        "件",
+        "千克",
+        "559.00",
+        "0.360",
+        ("S", "M"),
+    ),
+    (
+        "SC",
+        "山羊绒针织围巾",
+        "Knitted cashmere scarf",
+        "6117100000",
+        "针织|围巾|100%山羊绒|无品牌",
+        "条",
+        "千克",
+        "259.00",
+        "0.150",
+        (),
+    ),
+    (
+        "SH",
+        "山羊绒梭织披肩",
+        "Woven cashmere shawl",
+        "6214200000",
+        "梭织|披肩|100%山羊绒|无品牌",
+        "条",
+        "千克",
+        "399.00",
+        "0.280",
+        (),
+    ),
+    (
+        "GL",
+        "山羊绒针织手套",
+        "Knitted cashmere gloves",
+        "6116910000",
+        "针织|手套|100%山羊绒|无品牌",
+        "双",
+        "千克",
+        "129.00",
+        "0.080",
+        ("M", "L"),
+    ),
+    (
+        "HT",
+        "山羊绒针织帽",
+        "Knitted cashmere beanie",
+        "6505009900",
+        "针织|帽子|100%山羊绒|无品牌",
+        "顶",
+        "千克",
+        "159.00",
+        "0.090",
+        (),
+    ),
+    (
+        "YN",
+        "精梳山羊绒纱线",
+        "Combed cashmere yarn",
+        "5108200000",
+        "精梳|山羊绒|非供零售用|支数26Nm",
+        "千克",
+        None,
+        "880.00",
+        "1.000",
+        (),
+    ),
+)
+COLOURS = (("驼色", "camel"), ("黑色", "black"), ("燕麦色", "oatmeal"), ("酒红", "burgundy"))
+
+
+def demo_uscc(number: int) -> str:
+    """A valid USCC registered in Qinghe county (division 130534) for demo firm ``number``."""
+    first_seventeen = f"91130534MA{number:07d}"
+    return first_seventeen + check_character(first_seventeen)
+
+
+def _get(session: Session, model, **where):
+    return session.scalars(select(model).filter_by(**where)).first()
+
+
+def _user(session: Session, email: str, role: str, enterprise_id: int | None, name: str) -> User:
+    user = _get(session, User, email=email)
+    if user is None:
+        user = accounts.create_user(
+            session,
+            actor=SYSTEM,
+            data=UserCreate(
+                email=email, password=DEMO_PASSWORD, role=role, enterprise_id=enterprise_id, display_name=name
+            ),
+        )
+    return user
+
+
+def _enterprise(session: Session, cluster_id: int, number: int, name: str, kind: str) -> Enterprise:
+    uscc = demo_uscc(number)
+    return _get(session, Enterprise, uscc=uscc) or clusters.create_enterprise(
+        session,
+        actor=SYSTEM,
+        data=EnterpriseCreate(
+            name=name,
+            uscc=uscc,
+            cluster_id=cluster_id,
+            kind=kind,
+            region_code=REGION,
+            customs_code=None if kind == "association" else uscc,
+        ),
+    )
+
+
+def load(session: Session, *, today: date | None = None) -> dict[str, int]:
+    """Create whatever of the demo cluster is missing; returns counts of what exists."""
+    today = today or utcnow().date()
+    cluster = _get(session, Cluster, name="清河羊绒产业集群") or clusters.create_cluster(
+        session,
+        actor=SYSTEM,
+        data=ClusterCreate(name="清河羊绒产业集群", industry="羊绒制品 cashmere", region_code=REGION),
+    )
+    association = _enterprise(session, cluster.id, 1, "清河县羊绒制品行业协会", "association")
+    platform = _enterprise(session, cluster.id, 2, "清河县外贸综合服务有限公司", "service_platform")
+    firms = [_enterprise(session, cluster.id, 10 + index, name, kind) for index, (name, _en, kind) in enumerate(FIRMS)]
+    trademark = _get(session, Trademark, registration_no="30518866") or clusters.create_trademark(
+        session,
+        actor=SYSTEM,
+        data=TrademarkCreate(
+            name="清河羊绒",
+            registration_no="30518866",
+            owner_enterprise_id=association.id,
+            cluster_id=cluster.id,
+            nice_classes=[23, 24, 25],
+            usage_rules="《“清河羊绒”集体商标使用管理规则》：山羊绒含量与标识一致，针织品起球不低于3级，"
+            "须经协会审核后方可使用集体商标。",
+        ),
+    )
+    _user(session, "admin@demo.example.com", "admin", None, "平台管理员 Platform admin")
+    _user(session, "brand@demo.example.com", "brand_admin", association.id, "协会商标管理 Brand admin")
+    _user(session, "trade@demo.example.com", "trade_operator", platform.id, "外综服专员 Trade operator")
+    _user(session, "host@demo.example.com", "host", None, "主播 Host")
+    for number, firm in enumerate(firms, start=1):
+        _user(session, f"sme{number}@demo.example.com", "sme", firm.id, f"{firm.name} 运营")
+
+    for number, firm in enumerate(firms[:9], start=1):
+        if _get(session, Membership, trademark_id=trademark.id, enterprise_id=firm.id) is None:
+            membership = clusters.admit_member(
+                session,
+                actor=SYSTEM,
+                trademark_id=trademark.id,
+                data=MembershipCreate(
+                    enterprise_id=firm.id,
+                    licence_no=f"QHYR-2026-{number:03d}",
+                    valid_from=today - timedelta(days=200),
+                    valid_to=today + timedelta(days=530),
+                ),
+            )
+            if number == 9:
+                clusters.change_membership(
+                    session,
+                    actor=SYSTEM,
+                    trademark_id=trademark.id,
+                    membership_id=membership.id,
+                    data=MembershipUpdate(status="suspended", reason="抽检起球等级不达标 Pilling test failed"),
+                )
+
+    for firm_number, firm in enumerate(firms, start=1):
+        for type_number, kind in enumerate(PRODUCT_TYPES):
+            if (firm_number + type_number) % 10 in (0, 7):
+                continue
+            _product(session, firm, firm_number, type_number, kind, trademark.id if firm_number <= 9 else None)
+
+    return {
+        "clusters": session.scalar(select(func.count()).select_from(Cluster)),
+        "enterprises": session.scalar(select(func.count()).select_from(Enterprise)),
+        "users": session.scalar(select(func.count()).select_from(User)),
+        "products": session.scalar(select(func.count()).select_from(Product)),
+        "password for every demo user": DEMO_PASSWORD,
+    }
+
+
+def _product(
+    session: Session, firm: Enterprise, firm_number: int, type_number: int, kind: tuple, trademark_id: int | None
+) -> None:
+    code, zh, en, hs_code, elements, unit, second_unit, price, weight, sizes = kind
+    product_code = f"F{firm_number:02d}-{code}"
+    if _get(session, Product, enterprise_id=firm.id, product_code=product_code) is not None:
+        return
+    brand_name = FIRMS[firm_number - 1][1]
+    colours = COLOURS[: 2 + (firm_number + type_number) % 3]
+    skus = []
+    for _colour_zh, colour_en in colours:
+        for size in sizes or (None,):
+            attributes = {"color": colour_en, **({"size": size} if size else {})}
+            sku_code = f"{product_code}-{colour_en[:3].upper()}" + (f"-{size}" if size else "")
+            amount = Decimal(price) + Decimal(firm_number * 10)
+            skus.append(
+                {
+                    "sku_code": sku_code,
+                    "attributes": attributes,
+                    "price": {"amount": f"{amount:.2f}", "currency": "CNY"},
+                    "weight_kg": weight,
+                    "on_hand": 40 + (firm_number * 7 + type_number * 13) % 160,
+                }
+            )
+    product = catalog.create_product(
+        session,
+        actor=SYSTEM,
+        data=ProductCreate(
+            enterprise_id=firm.id,
+            product_code=product_code,
+            trademark_id=trademark_id,
+            hs_code=hs_code,
+            declaration_elements=elements,
+            legal_unit=unit,
+            second_legal_unit=second_unit,
+            origin_region_code=REGION,
+            translations={
+                "zh-CN": {
+                    "title": f"{zh}（{COLOURS[0][0]}等多色）",
+                    "description": f"{FIRMS[firm_number - 1][0]}出品，{zh}。",
+                },
+                "en": {"title": f"{brand_name} {en}", "description": f"{en} made in Qinghe by {brand_name}."},
+            },
+            skus=skus,
+        ),
+    )
+    stage = (firm_number * 3 + type_number) % 8
+    if stage == 0:
+        return
+    catalog.submit_product(session, actor=SYSTEM, product_id=product.id)
+    if stage == 1:
+        return
+    if stage == 2:
+        catalog.reject_product(
+            session,
+            actor=SYSTEM,
+            product_id=product.id,
+            data=RejectInput(reason="吊牌成分标注不清 Fibre content label unclear"),
+        )
+        return
+    if firm_number == 9 and trademark_id is not None:
+        return
+    catalog.approve_product(session, actor=SYSTEM, product_id=product.id)
