@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from commerce.accounts.models import Actor
 
@@ -21,7 +22,7 @@ def _settings():
     return current_app.config["COMMERCE_SETTINGS"]
 
 
-@click.group("db", help="Database schema.")
+@click.group("db", cls=AppGroup, help="Database schema.")
 def db_group():
     pass
 
@@ -35,7 +36,7 @@ def db_upgrade(revision: str):
     click.echo(f"schema upgraded to {revision}")
 
 
-@click.group("users", help="User accounts.")
+@click.group("users", cls=AppGroup, help="User accounts.")
 def users_group():
     pass
 
@@ -53,7 +54,7 @@ def create_admin(email: str, password: str):
     click.echo(f"admin {user.email} {'created' if created else 'updated'} (id {user.id})")
 
 
-@click.group("demo", help="Demo data.")
+@click.group("demo", cls=AppGroup, help="Demo data.")
 def demo_group():
     pass
 
@@ -68,7 +69,7 @@ def demo_load():
         click.echo(f"{name}: {value}")
 
 
-@click.group("catalog", help="Product catalogue.")
+@click.group("catalog", cls=AppGroup, help="Product catalogue.")
 def catalog_group():
     pass
 
@@ -125,7 +126,7 @@ def catalog_import(file: Path, enterprise_id: int, error_policy: str):
         sys.exit(1)
 
 
-@click.group("worker", help="Background job workers.")
+@click.group("worker", cls=AppGroup, help="Background job workers.")
 def worker_group():
     pass
 
@@ -149,7 +150,7 @@ def worker_run(once: bool):
     worker.run_until(stop)
 
 
-@click.group("scheduler", help="The periodic job scheduler (exactly one per deployment).")
+@click.group("scheduler", cls=AppGroup, help="The periodic job scheduler (exactly one per deployment).")
 def scheduler_group():
     pass
 

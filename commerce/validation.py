@@ -189,6 +189,11 @@ class Money(BaseModel):
         return cls.model_construct(amount=shown, currency=currency)
 
 
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount and its currency as one string, e.g. ``399.00 CNY``, for audit trails and logs."""
+    return f"{decimal_text(Money.of(amount, currency).amount)} {currency}"
+
+
 def _check_price_money(money: Money) -> Money:
     try:
         check_price(money.amount, money.currency)

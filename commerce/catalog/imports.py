@@ -48,6 +48,7 @@ from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind, StockLevel
 from commerce.jobs import service as jobs
 from commerce.permissions import require_own_enterprise, require_role
+from commerce.validation import money_text
 
 Progress = Callable[[str, int], None]
 FINISHED = {ImportStatus.SUCCEEDED, ImportStatus.COMPLETED_WITH_ERRORS, ImportStatus.FAILED}
@@ -497,13 +498,13 @@ class _ChunkWriter:
 
     def _update_sku(self, sku: Sku, row: ImportRow, now) -> None:
         before = {
-            "price": f"{sku.price_amount} {sku.currency}",
+            "price": money_text(sku.price_amount, sku.currency),
             "attributes": sku.attributes,
             "weight_kg": str(sku.weight_kg),
             "barcode": sku.barcode,
         }
         after = {
-            "price": f"{row.price} {row.currency}",
+            "price": money_text(row.price, row.currency),
             "attributes": row.attributes,
             "weight_kg": str(row.weight_kg),
             "barcode": row.barcode,

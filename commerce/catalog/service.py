@@ -33,6 +33,7 @@ from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import require_own_enterprise, require_role
+from commerce.validation import money_text
 
 PRODUCT_MAKER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}
 REVIEWED_FIELDS = {
@@ -163,7 +164,9 @@ def create_product(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
             action="created",
             changes={
                 "status": product.status,
-                "skus": [{"sku_code": sku.sku_code, "price": f"{sku.price_amount} {sku.currency}"} for sku in skus],
+                "skus": [
+                    {"sku_code": sku.sku_code, "price": money_text(sku.price_amount, sku.currency)} for sku in skus
+                ],
             },
         )
     return product
@@ -234,7 +237,7 @@ def _apply_sku_changes(session: Session, actor: Actor, product: Product, items: 
                 raise UnknownReference(field="skus", entity="SKU", id=item.id)
             before = {
                 "sku_code": sku.sku_code,
-                "price": f"{sku.price_amount} {sku.currency}",
+                "price": money_text(sku.price_amount, sku.currency),
                 "attributes": sku.attributes,
                 "weight_kg": str(sku.weight_kg),
                 "barcode": sku.barcode,
@@ -251,7 +254,7 @@ def _apply_sku_changes(session: Session, actor: Actor, product: Product, items: 
                 sku.barcode = item.barcode
             after = {
                 "sku_code": sku.sku_code,
-                "price": f"{sku.price_amount} {sku.currency}",
+                "price": money_text(sku.price_amount, sku.currency),
                 "attributes": sku.attributes,
                 "weight_kg": str(sku.weight_kg),
                 "barcode": sku.barcode,
