@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, make_url, text
 
 from commerce import create_app
 from commerce.config import Settings
@@ -32,10 +32,27 @@ def _reset_database(url: str) -> None:
     database.dispose()
 
 
+def _worker_database(url: str, worker_id: str) -> str:
+    """With pytest-xdist, each worker gets its own PostgreSQL database beside the one named."""
+    if worker_id == "master":
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker_id}"
+    admin = Database(url)
+    with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory, worker_id) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
+    if url:
+        url = _worker_database(url, worker_id)
+    else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     _reset_database(url)
     upgrade_schema(url)
@@ -89,9 +106,11 @@ def _empty_all_tables(database: Database) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_database(request) -> Iterator[None]:
+    uses_database = {"database", "app", "client", "factory", "session"} & set(request.fixturenames)
+    database = request.getfixturevalue("database") if uses_database else None
     yield
-    if "database" in request.fixturenames or "app" in request.fixturenames:
-        _empty_all_tables(request.getfixturevalue("database"))
+    if database is not None:
+        _empty_all_tables(database)
 
 
 @pytest.fixture

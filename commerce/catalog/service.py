@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from commerce.accounts.errors import EnterpriseRequired
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.catalog.errors import DuplicateProductCode, DuplicateSkuCode, NewSkuIncomplete, ProductRetired
@@ -28,7 +29,7 @@ from commerce.clusters import service as clusters
 from commerce.clusters.errors import NotAMember, UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, EnterpriseKind, Trademark
 from commerce.db import upsert, utcnow, write_transaction
-from commerce.errors import Forbidden, InvalidStatusTransition, NotFound, ValidationFailed
+from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind
 from commerce.pagination import Page, fetch_page
@@ -100,9 +101,9 @@ def new_product_code() -> str:
 def create_product(session: Session, *, actor: Actor, data: ProductCreate) -> Product:
     """A firm adds a product with its SKUs and opening stock; it starts as a draft."""
     require_role(actor, Role.SME)
-    enterprise_id = data.enterprise_id if actor.role == Role.ADMIN else actor.enterprise_id
+    enterprise_id = data.enterprise_id or actor.enterprise_id
     if enterprise_id is None:
-        raise ValidationFailed(field="enterprise_id")
+        raise EnterpriseRequired(field="enterprise_id", role=actor.role.value)
     require_own_enterprise(actor, enterprise_id)
     with write_transaction(session):
         enterprise = session.get(Enterprise, enterprise_id)

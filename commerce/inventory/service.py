@@ -123,7 +123,8 @@ def levels_of(session: Session, sku_ids: Iterable[int]) -> dict[int, StockLevel]
 
 
 def movements_of(session: Session, *, actor: Actor, sku_id: int, limit: int = 200) -> list[StockMovement]:
-    """The newest ledger rows of one SKU, newest first."""
+    """The newest ledger rows of one SKU, newest first (the firm and the roles serving it)."""
+    require_role(actor, Role.SME, Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
     sku = session.get(Sku, sku_id)
     if sku is None:
         raise NotFound()

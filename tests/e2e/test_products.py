@@ -255,4 +255,6 @@ def test_admin_creates_products_for_a_named_firm(client, factory):
             enterprise_id=world.maker_b_id, skus=[{"sku_code": "Z", "price": {"amount": "1.00", "currency": "CNY"}}]
         ),
     )
-    assert sme_other.json["enterprise_id"] == world.maker_a_id
+    assert sme_other.status_code == 404
+    no_firm = client.post("/api/v1/products", headers=world.headers["admin"], json=product_payload())
+    assert (no_firm.status_code, no_firm.json["code"]) == (422, "enterprise_required")

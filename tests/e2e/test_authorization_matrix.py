@@ -1,0 +1,306 @@
+"""Every endpoint of the API, called by every kind of caller, answers the expected status.
+
+``sme_own`` works for the firm that owns the resources in play; ``sme_other`` for another
+firm of the same cluster, who must not even learn that they exist (404).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from commerce.jobs import service as jobs
+from commerce.jobs.models import Job
+from tests.factories import PASSWORD, REAL_USCCS, product_payload
+from tests.import_files import csv_bytes, sku_row
+
+ROLES = ("anonymous", "admin", "brand_admin", "trade_operator", "host", "sme_own", "sme_other")
+
+
+@dataclass
+class Case:
+    method: str
+    rule: str
+    path: str
+    expected: dict[str, int]
+    body: Any = None
+    form: bool = False
+
+
+def everyone(status: int, **overrides: int) -> dict[str, int]:
+    return {"anonymous": 401, **dict.fromkeys(ROLES[1:], status), **overrides}
+
+
+def only(status: int, *roles: str, **overrides: int) -> dict[str, int]:
+    return {"anonymous": 401, **dict.fromkeys(ROLES[1:], 403), **dict.fromkeys(roles, status), **overrides}
+
+
+T = "/api/v1/trademarks/<int:trademark_id>"
+M = f"{T}/memberships/<int:membership_id>"
+
+CASES = [
+    Case(
+        "POST",
+        "/api/v1/auth/tokens",
+        "/api/v1/auth/tokens",
+        dict.fromkeys(ROLES, 201),
+        body=lambda w: {"email": "host@example.com", "password": PASSWORD},
+    ),
+    Case("DELETE", "/api/v1/auth/tokens/current", "/api/v1/auth/tokens/current", everyone(204)),
+    Case(
+        "POST",
+        "/api/v1/users",
+        "/api/v1/users",
+        only(201, "admin"),
+        body=lambda w: {"email": "new@example.com", "password": "a long password", "role": "host"},
+    ),
+    Case("GET", "/api/v1/users/me", "/api/v1/users/me", everyone(200)),
+    Case(
+        "POST",
+        "/api/v1/clusters",
+        "/api/v1/clusters",
+        only(201, "admin"),
+        body=lambda w: {"name": "宁晋电线电缆产业集群", "industry": "cables", "region_code": "13055"},
+    ),
+    Case("GET", "/api/v1/clusters", "/api/v1/clusters", everyone(200)),
+    Case("GET", "/api/v1/clusters/<int:cluster_id>", "/api/v1/clusters/{cluster_id}", everyone(200)),
+    Case(
+        "POST",
+        "/api/v1/enterprises",
+        "/api/v1/enterprises",
+        only(201, "admin"),
+        body=lambda w: {
+            "name": "New firm",
+            "uscc": REAL_USCCS[3],
+            "cluster_id": w.cluster_id,
+            "kind": "manufacturer",
+            "region_code": "13059",
+        },
+    ),
+    Case("GET", "/api/v1/enterprises", "/api/v1/enterprises", everyone(200)),
+    Case(
+        "GET",
+        "/api/v1/enterprises/<int:enterprise_id>",
+        "/api/v1/enterprises/{maker_a_id}",
+        everyone(200, sme_other=404),
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/enterprises/<int:enterprise_id>",
+        "/api/v1/enterprises/{maker_a_id}",
+        only(200, "admin", "sme_own", sme_other=404),
+        body=lambda w: {"name": "Renamed"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/trademarks",
+        "/api/v1/trademarks",
+        only(201, "admin"),
+        body=lambda w: {
+            "name": "清河羊绒 2",
+            "registration_no": "NEW-1",
+            "owner_enterprise_id": w.association_id,
+            "cluster_id": w.cluster_id,
+            "nice_classes": [25],
+        },
+    ),
+    Case("GET", "/api/v1/trademarks", "/api/v1/trademarks", everyone(200)),
+    Case("GET", T, "/api/v1/trademarks/{trademark_id}", everyone(200)),
+    Case(
+        "POST",
+        f"{T}/memberships",
+        "/api/v1/trademarks/{trademark_id}/memberships",
+        only(201, "admin", "brand_admin"),
+        body=lambda w: {
+            "enterprise_id": w.maker_b_id,
+            "licence_no": "QH-NEW",
+            "valid_from": "2026-01-01",
+            "valid_to": "2027-12-31",
+        },
+    ),
+    Case(
+        "GET",
+        f"{T}/memberships",
+        "/api/v1/trademarks/{trademark_id}/memberships",
+        only(200, "admin", "brand_admin", "sme_own", "sme_other"),
+    ),
+    Case(
+        "GET",
+        M,
+        "/api/v1/trademarks/{trademark_id}/memberships/{membership_a_id}",
+        only(200, "admin", "brand_admin", "sme_own", sme_other=404),
+    ),
+    Case(
+        "PATCH",
+        M,
+        "/api/v1/trademarks/{trademark_id}/memberships/{membership_a_id}",
+        only(200, "admin", "brand_admin"),
+        body=lambda w: {"status": "suspended", "reason": "audit"},
+    ),
+    Case(
+        "GET",
+        f"{M}/authorization-letter",
+        "/api/v1/trademarks/{trademark_id}/memberships/{membership_a_id}/authorization-letter",
+        only(200, "admin", "brand_admin", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/products",
+        "/api/v1/products",
+        only(201, "admin", "sme_own", sme_other=404),
+        body=lambda w: product_payload(
+            enterprise_id=w.maker_a_id, skus=[{"sku_code": "MATRIX-1", "price": {"amount": "10.00", "currency": "CNY"}}]
+        ),
+    ),
+    Case("GET", "/api/v1/products", "/api/v1/products", everyone(200)),
+    Case(
+        "GET",
+        "/api/v1/products/<int:product_id>",
+        "/api/v1/products/{draft_id}",
+        everyone(200, host=404, sme_other=404),
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/products/<int:product_id>",
+        "/api/v1/products/{draft_id}",
+        only(200, "admin", "sme_own", sme_other=404),
+        body=lambda w: {"legal_unit": "条"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/products/<int:product_id>/submit",
+        "/api/v1/products/{draft_id}/submit",
+        only(200, "admin", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/products/<int:product_id>/approve",
+        "/api/v1/products/{pending_id}/approve",
+        only(200, "admin", "brand_admin"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/products/<int:product_id>/reject",
+        "/api/v1/products/{pending_id}/reject",
+        only(200, "admin", "brand_admin"),
+        body=lambda w: {"reason": "label unclear"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/products/<int:product_id>/retire",
+        "/api/v1/products/{draft_id}/retire",
+        only(200, "admin", "sme_own", sme_other=404),
+    ),
+    Case(
+        "GET",
+        "/api/v1/products/<int:product_id>/history",
+        "/api/v1/products/{draft_id}/history",
+        everyone(200, host=404, sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/skus/<int:sku_id>/stock-adjustments",
+        "/api/v1/skus/{sku_id}/stock-adjustments",
+        only(200, "admin", "sme_own", sme_other=404),
+        body=lambda w: {"delta": 5, "reason": "count"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/skus/<int:sku_id>/stock-movements",
+        "/api/v1/skus/{sku_id}/stock-movements",
+        only(200, "admin", "brand_admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/products/imports",
+        "/api/v1/products/imports",
+        only(202, "admin", "sme_own", sme_other=404),
+        form=True,
+        body=lambda w: {
+            "file": (io.BytesIO(csv_bytes([sku_row("MX-1", "MX-1-M")])), "p.csv"),
+            "enterprise_id": str(w.maker_a_id),
+        },
+    ),
+    Case(
+        "GET",
+        "/api/v1/products/imports/<int:import_id>",
+        "/api/v1/products/imports/{import_id}",
+        only(200, "admin", "sme_own", sme_other=404),
+    ),
+    Case("GET", "/api/v1/products/imports/template", "/api/v1/products/imports/template", everyone(200)),
+    Case("GET", "/api/v1/jobs", "/api/v1/jobs", only(200, "admin")),
+    Case("POST", "/api/v1/jobs/<int:job_id>/retry", "/api/v1/jobs/{dead_job_id}/retry", only(200, "admin")),
+]
+
+
+@pytest.fixture
+def scene(factory, client, session):
+    world = factory.world()
+    draft = factory.product(world.maker_a_id)
+    pending = factory.product(world.maker_a_id, status="pending_review")
+    sku_id = client.get(f"/api/v1/products/{draft.id}", headers=world.headers["sme_a"]).json["skus"][0]["id"]
+    imported = client.post(
+        "/api/v1/products/imports",
+        headers=world.headers["sme_a"],
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(csv_bytes([sku_row("IM-1", "IM-1-M")])), "p.csv"),
+            "enterprise_id": str(world.maker_a_id),
+        },
+    )
+    job = jobs.enqueue(session, kind="catalog.import", key="dead-one", payload={"import_id": 0})
+    session.commit()
+    session.execute(update(Job).where(Job.id == job.id).values(status="dead"))
+    session.commit()
+    ids = {
+        "cluster_id": world.cluster_id,
+        "maker_a_id": world.maker_a_id,
+        "trademark_id": world.trademark_id,
+        "membership_a_id": world.membership_a_id,
+        "draft_id": draft.id,
+        "pending_id": pending.id,
+        "sku_id": sku_id,
+        "import_id": imported.json["id"],
+        "dead_job_id": job.id,
+    }
+    headers = {
+        "anonymous": {},
+        "sme_own": world.headers["sme_a"],
+        "sme_other": world.headers["sme_b"],
+        **{role: world.headers[role] for role in ("admin", "brand_admin", "trade_operator", "host")},
+    }
+    return world, ids, headers
+
+
+@pytest.mark.parametrize(
+    ("case", "role"),
+    [(case, role) for case in CASES for role in ROLES],
+    ids=[f"{case.method} {case.path} as {role}" for case in CASES for role in ROLES],
+)
+def test_endpoint_answers_each_role(client, scene, case, role):
+    world, ids, headers = scene
+    options: dict[str, Any] = {"headers": headers[role]}
+    if case.body is not None:
+        body = case.body(world)
+        if case.form:
+            options.update(data=body, content_type="multipart/form-data")
+        else:
+            options["json"] = body
+    response = client.open(case.path.format(**ids), method=case.method, **options)
+    assert response.status_code == case.expected[role], response.get_data(as_text=True)[:500]
+    if response.status_code >= 400:
+        assert response.mimetype == "application/problem+json"
+
+
+def test_the_matrix_covers_every_endpoint(app):
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.endpoint.split(".")[0] not in {"openapi", "swagger"}
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes == {(case.method, case.rule) for case in CASES}
