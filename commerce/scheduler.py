@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import text
@@ -50,9 +51,9 @@ def scheduled_jobs() -> list[ScheduledJob]:
     ]
 
 
-def build_scheduler(database: Database) -> BlockingScheduler:
+def build_scheduler(database: Database, scheduler_class: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:
     """A scheduler with every job registered under its explicit id."""
-    scheduler = BlockingScheduler(
+    scheduler = scheduler_class(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
     )

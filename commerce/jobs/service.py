@@ -87,7 +87,13 @@ def claim(
                 attempts=Job.attempts + 1,
             )
         )
-        jobs = list(session.scalars(select(Job).where(Job.id.in_(ids), Job.locked_by == worker_id)))
+        jobs = list(
+            session.scalars(
+                select(Job)
+                .where(Job.id.in_(ids), Job.locked_by == worker_id)
+                .order_by(Job.priority, Job.run_at, Job.id)
+            )
+        )
     return jobs
 
 

@@ -1,0 +1,29 @@
+from sqlalchemy import func, select
+
+from commerce import demo
+from commerce.catalog.models import Product, ProductTranslation
+from commerce.clusters.models import Enterprise, Membership
+from commerce.clusters.uscc import is_valid_uscc
+
+
+def test_demo_load_is_idempotent_and_realistic(database):
+    with database.session() as session:
+        first = demo.load(session)
+    with database.session() as session:
+        second = demo.load(session)
+        assert first == second
+        assert first["products"] >= 60
+        firms = session.scalars(select(Enterprise).where(Enterprise.kind.in_(["manufacturer", "trader"]))).all()
+        assert len(firms) >= 8 and all(is_valid_uscc(firm.uscc) for firm in firms)
+        kinds = set(session.scalars(select(Enterprise.kind)))
+        assert kinds == {"association", "service_platform", "manufacturer", "trader"}
+        active = session.scalar(select(func.count()).select_from(Membership).where(Membership.status == "active"))
+        assert active >= 8
+        for locale in ("zh-CN", "en"):
+            titled = session.scalar(
+                select(func.count()).select_from(ProductTranslation).where(ProductTranslation.locale == locale)
+            )
+            assert titled == first["products"]
+        statuses = set(session.scalars(select(Product.status)))
+        assert {"approved", "pending_review", "draft", "rejected"} <= statuses
+        assert all(len(code) == 10 for code in session.scalars(select(Product.hs_code)))

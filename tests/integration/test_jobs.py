@@ -1,0 +1,129 @@
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from commerce.db import utcnow, write_transaction
+from commerce.jobs import service, worker
+from commerce.jobs.models import Job
+from commerce.jobs.worker import Worker
+from integrations.base import RetryableError, TerminalError
+
+
+def _enqueue(database, key, **options):
+    with database.session() as session, write_transaction(session):
+        return service.enqueue(
+            session, kind=options.pop("kind", "test.echo"), key=key, payload={"key": key}, **options
+        ).id
+
+
+def _job(database, job_id) -> Job:
+    with database.session() as session:
+        return session.get(Job, job_id)
+
+
+def test_an_open_job_with_the_same_key_is_reused(database):
+    first = _enqueue(database, "stock:1")
+    assert _enqueue(database, "stock:1") == first
+    with database.session() as session:
+        [claimed] = service.claim(session, worker_id="w1", lease_seconds=60)
+        service.complete(session, job_id=claimed.id, worker_id="w1")
+    assert _enqueue(database, "stock:1") != first
+
+
+def test_claims_follow_priority_then_due_time(database):
+    now = utcnow()
+    late = _enqueue(database, "late", run_at=now - timedelta(seconds=10))
+    urgent = _enqueue(database, "urgent", priority=10, run_at=now - timedelta(seconds=1))
+    _enqueue(database, "future", run_at=now + timedelta(hours=1))
+    with database.session() as session:
+        claimed = service.claim(session, worker_id="w1", lease_seconds=60, limit=5, now=now)
+    assert [job.id for job in claimed] == [urgent, late]
+    assert all(job.status == "running" and job.attempts == 1 for job in claimed)
+
+
+def test_failures_back_off_then_die_and_can_be_retried(database):
+    job_id = _enqueue(database, "flaky", max_attempts=2)
+    now = utcnow()
+    with database.session() as session:
+        service.claim(session, worker_id="w1", lease_seconds=60, now=now)
+        status = service.fail(session, job_id=job_id, worker_id="w1", error="HTTP 503", retry_after=30, now=now)
+    job = _job(database, job_id)
+    assert (status, job.status, job.last_error) == ("queued", "queued", "HTTP 503")
+    assert job.run_at >= now + timedelta(seconds=30)
+    with database.session() as session:
+        assert service.claim(session, worker_id="w1", lease_seconds=60, now=now) == []
+        service.claim(session, worker_id="w1", lease_seconds=60, now=job.run_at)
+        status = service.fail(session, job_id=job_id, worker_id="w1", error="HTTP 503 again", now=job.run_at)
+    assert status == "dead"
+    assert _job(database, job_id).finished_at is not None
+    with database.session() as session:
+        retried = service.retry_dead(session, job_id=job_id)
+    assert (retried.status, retried.attempts) == ("queued", 0)
+
+
+def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(database):
+    job_id = _enqueue(database, "orphan")
+    now = utcnow()
+    with database.session() as session:
+        service.claim(session, worker_id="dead-worker", lease_seconds=60, now=now)
+        assert service.claim(session, worker_id="w2", lease_seconds=60, now=now + timedelta(seconds=30)) == []
+        [again] = service.claim(session, worker_id="w2", lease_seconds=60, now=now + timedelta(seconds=61))
+    assert (again.id, again.attempts, again.locked_by) == (job_id, 2, "w2")
+    with database.session() as session:
+        service.complete(session, job_id=job_id, worker_id="dead-worker")
+    assert _job(database, job_id).status == "running"
+
+
+def test_concurrent_workers_never_claim_a_job_twice(database):
+    ids = [_enqueue(database, f"bulk:{number}") for number in range(120)]
+    claimed: dict[str, list[int]] = {}
+
+    def work(name):
+        mine = claimed.setdefault(name, [])
+        while True:
+            with database.session() as session:
+                jobs = service.claim(session, worker_id=name, lease_seconds=60, limit=3)
+            if not jobs:
+                return
+            mine.extend(job.id for job in jobs)
+
+    threads = [threading.Thread(target=work, args=(f"w{number}",)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    everything = [job_id for jobs in claimed.values() for job_id in jobs]
+    assert sorted(everything) == sorted(ids)
+
+
+def test_worker_runs_handlers_and_records_their_failures(database, settings, monkeypatch):
+    calls = []
+
+    def echo(_database, _settings, payload):
+        calls.append(payload["key"])
+        if payload["key"] == "retry":
+            raise RetryableError("429 Too Many Requests", retry_after=120)
+        if payload["key"] == "terminal":
+            raise TerminalError("400 Bad Request")
+        if payload["key"] == "bug":
+            raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(worker.HANDLERS, "test.echo", "tests.integration.test_jobs:HANDLER")
+    monkeypatch.setattr("tests.integration.test_jobs.HANDLER", echo, raising=False)
+    ok, retry, terminal, bug = (_enqueue(database, key) for key in ("ok", "retry", "terminal", "bug"))
+    unknown = _enqueue(database, "unknown", kind="no.such.kind")
+    runner = Worker(database, settings, worker_id="w-test")
+    assert runner.run_once(limit=10) == 5
+    assert sorted(calls) == ["bug", "ok", "retry", "terminal"]
+    assert _job(database, ok).status == "done"
+    assert (_job(database, retry).status, _job(database, retry).last_error) == ("queued", "429 Too Many Requests")
+    assert _job(database, retry).run_at >= utcnow() + timedelta(seconds=110)
+    assert _job(database, terminal).status == "dead"
+    assert _job(database, bug).status == "queued" and "ZeroDivisionError" in _job(database, bug).last_error
+    assert _job(database, unknown).status == "dead"
+    with database.session() as session:
+        assert session.scalars(select(Job.status).where(Job.status == "running")).all() == []
+
+
+HANDLER = None

@@ -1,0 +1,30 @@
+"""Reading a page of products costs the same few queries however many products it holds."""
+
+from sqlalchemy import event
+
+
+def _count_queries(database, call):
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        response = call()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    return response, [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "PRAGMA"))]
+
+
+def test_product_list_has_no_n_plus_one(client, factory, database):
+    world = factory.world()
+    headers = world.headers["admin"]
+    for _ in range(3):
+        factory.product(world.maker_a_id, status="approved", trademark_id=world.trademark_id)
+    small, few = _count_queries(database, lambda: client.get("/api/v1/products?limit=50", headers=headers))
+    for _ in range(30):
+        factory.product(world.maker_b_id)
+    large, many = _count_queries(database, lambda: client.get("/api/v1/products?limit=50", headers=headers))
+    assert (len(small.json["items"]), len(large.json["items"])) == (3, 33)
+    assert len(few) == len(many) == 6

@@ -1,0 +1,54 @@
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+
+from commerce.audit.models import AuditEvent
+from commerce.catalog.presenter import present_products
+from commerce.clusters import service as clusters
+from commerce.clusters.models import Membership
+from commerce.db import utcnow
+from commerce.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler, scheduled_jobs
+
+
+def test_every_scheduled_job_has_an_id_and_safe_defaults(database):
+    scheduler = build_scheduler(database, BackgroundScheduler)
+    scheduler.start(paused=True)
+    try:
+        jobs = scheduler.get_jobs()
+        assert [job.id for job in jobs] == [job.id for job in scheduled_jobs()] == ["clusters.expire_memberships"]
+        for job in jobs:
+            assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, MISFIRE_GRACE_SECONDS)
+            assert job.next_run_time is not None
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_expired_memberships_lose_the_mark(factory, database):
+    world = factory.world()
+    product = factory.product(world.maker_a_id, status="approved", trademark_id=world.trademark_id)
+    with database.session() as session:
+        valid_to = session.get(Membership, world.membership_a_id).valid_to
+        assert clusters.expire_memberships(session, today=valid_to) == 0
+        assert clusters.expire_memberships(session, today=valid_to + timedelta(days=1)) == 1
+        assert clusters.expire_memberships(session, today=valid_to + timedelta(days=2)) == 0
+    with database.session() as session:
+        assert session.get(Membership, world.membership_a_id).status == "expired"
+        actions = session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.entity_id.in_([product.id, world.membership_a_id]))
+            .order_by(AuditEvent.id)
+        ).all()
+        assert actions[-2:] == ["expired", "trademark_withdrawn"]
+        [shown] = present_products(session, [product], languages=["en"], today=utcnow().date())
+        assert shown.trademark_usable is False
+
+
+def test_a_membership_past_its_end_is_unusable_even_before_the_sweep(factory, database):
+    world = factory.world()
+    product = factory.product(world.maker_a_id, status="approved", trademark_id=world.trademark_id)
+    with database.session() as session:
+        valid_to = session.get(Membership, world.membership_a_id).valid_to
+        [on_last_day] = present_products(session, [product], languages=["en"], today=valid_to)
+        [day_after] = present_products(session, [product], languages=["en"], today=valid_to + timedelta(days=1))
+    assert (on_last_day.trademark_usable, day_after.trademark_usable) == (True, False)
