@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from commerce.accounts.models import ApiToken, User
 from commerce.audit.models import AuditEvent
-from commerce.catalog.models import Product, ProductImport, ProductTranslation, Sku
+from commerce.catalog.models import ImportFilePart, Product, ProductImport, ProductTranslation, Sku
 from commerce.clusters.models import Cluster, Enterprise, Membership, Trademark
 from commerce.inventory.models import StockLevel, StockMovement
 from commerce.jobs.models import Job
@@ -13,6 +13,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken",
+    "ImportFilePart",
     "AuditEvent",
     "Cluster",
     "Enterprise",

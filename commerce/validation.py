@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Annotated, Any
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -127,6 +128,7 @@ def parse_decimal(value: Any, *, places: int = 4) -> Decimal:
     return number
 
 
+@cache
 def currency_places(currency: str) -> int:
     """Decimal places of a currency's minor unit (2 for CNY and USD, 0 for JPY)."""
     return get_currency_precision(currency)

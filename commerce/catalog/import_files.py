@@ -290,11 +290,14 @@ def iter_records(stream: IO[bytes], fmt: str) -> Iterator[tuple[int, dict[str, s
     """(row number, {column: text}) for every non-empty data row; row 1 is the header."""
     rows = iter_raw_rows(stream, fmt)
     header = check_header(next(rows, []))
+    width = len(header)
     for number, values in enumerate(rows, start=2):
-        if not any(str(value).strip() for value in values):
+        cells = [value.strip() for value in values[:width]]
+        if not any(cells):
             continue
-        padded = list(values) + [""] * (len(header) - len(values))
-        yield number, {name: str(padded[index]).strip() for index, name in enumerate(header)}
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        yield number, dict(zip(header, cells, strict=True))
 
 
 def _parse_attributes(text: str) -> dict[str, str]:
@@ -312,30 +315,31 @@ def _parse_attributes(text: str) -> dict[str, str]:
 def parse_record(number: int, record: dict[str, str]) -> tuple[ImportRow | None, list[RowError]]:
     """Check one row on its own; cross-row and database checks come later."""
     errors: list[RowError] = []
-
-    def value(name: str) -> str:
-        return record.get(name, "")
-
+    get = record.get
     for name in REQUIRED_COLUMNS:
-        if not value(name):
+        if not get(name):
             errors.append(RowError(number, name, "required"))
     for name, limit in _LENGTHS.items():
-        if len(value(name)) > limit:
+        if len(get(name, "")) > limit:
             errors.append(RowError(number, name, "too_long", {"max_length": limit}))
-    for name, text in record.items():
-        if text.startswith(_FORMULA_PREFIXES):
-            errors.append(RowError(number, name, "formula_not_allowed"))
-    if not value("title_zh") and not value("title_en"):
+    if "\x00=" in "\x00" + "\x00".join(record.values()):
+        errors.extend(
+            RowError(number, name, "formula_not_allowed")
+            for name, text in record.items()
+            if text.startswith(_FORMULA_PREFIXES)
+        )
+    if not get("title_zh") and not get("title_en"):
         errors.append(RowError(number, "title_zh", "title_required"))
     for name in ("product_code", "sku_code"):
-        if value(name) and not _NO_SPACES.match(value(name)):
+        if get(name) and not _NO_SPACES.match(get(name)):
             errors.append(RowError(number, name, "code_has_spaces"))
 
     def rule(name: str, check, *args):
-        if not value(name):
+        text = get(name)
+        if not text:
             return None
         try:
-            return check(value(name), *args)
+            return check(text, *args)
         except RuleViolation as violation:
             errors.append(RowError(number, name, violation.code, violation.params))
             return None
@@ -345,30 +349,31 @@ def parse_record(number: int, record: dict[str, str]) -> tuple[ImportRow | None,
     region = rule("origin_region_code", check_region_code)
     currency = rule("currency", check_currency)
     price = rule("price", check_price, currency) if currency else None
-    weight = rule("weight_kg", check_weight) if value("weight_kg") else Decimal("0")
-    barcode = value("barcode") or None
+    weight = rule("weight_kg", check_weight) if get("weight_kg") else Decimal("0")
+    barcode = get("barcode") or None
     if barcode and not (barcode.isdigit() and 8 <= len(barcode) <= 32):
         errors.append(RowError(number, "barcode", "invalid_barcode"))
     stock = None
-    if value("stock"):
-        if value("stock").isdigit() and int(value("stock")) <= 10_000_000:
-            stock = int(value("stock"))
+    stock_text = get("stock")
+    if stock_text:
+        if stock_text.isdigit() and int(stock_text) <= 10_000_000:
+            stock = int(stock_text)
         else:
             errors.append(RowError(number, "stock", "invalid_stock"))
     try:
-        attributes = _parse_attributes(value("attributes"))
+        attributes = _parse_attributes(get("attributes", ""))
     except ValueError:
         attributes = {}
         errors.append(RowError(number, "attributes", "invalid_attributes"))
     if errors:
         return None, errors
     checked = {"hs_code": hs_code, "hs_suffix": hs_suffix, "origin_region_code": region}
-    product = tuple(checked[name] if name in checked else (value(name) or None) for name in PRODUCT_FIELDS)
+    product = tuple(checked[name] if name in checked else (get(name) or None) for name in PRODUCT_FIELDS)
     return ImportRow(
         row=number,
-        product_code=value("product_code"),
+        product_code=record["product_code"],
         product=product,
-        sku_code=value("sku_code"),
+        sku_code=record["sku_code"],
         attributes=attributes,
         price=price,
         currency=currency,
@@ -376,6 +381,25 @@ def parse_record(number: int, record: dict[str, str]) -> tuple[ImportRow | None,
         barcode=barcode,
         stock=stock,
     ), []
+
+
+def checked_record(number: int, record: dict[str, str]) -> ImportRow:
+    """The row of a record that ``parse_record`` already accepted, built without checking it again."""
+    get = record.get
+    weight = get("weight_kg")
+    stock = get("stock")
+    return ImportRow(
+        row=number,
+        product_code=record["product_code"],
+        product=tuple(get(name) or None for name in PRODUCT_FIELDS),
+        sku_code=record["sku_code"],
+        attributes=_parse_attributes(get("attributes", "")),
+        price=Decimal(record["price"]),
+        currency=record["currency"].upper(),
+        weight_kg=Decimal(weight) if weight else Decimal("0"),
+        barcode=get("barcode") or None,
+        stock=int(stock) if stock else None,
+    )
 
 
 def template_csv() -> bytes:

@@ -9,13 +9,13 @@ chunk, which is safe to repeat because rows are matched by SKU code.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from io import BytesIO
 from typing import IO, Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import defer
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
@@ -25,12 +25,14 @@ from commerce.catalog.import_files import (
     ImportRow,
     RowError,
     check_file,
+    checked_record,
     file_format,
     iter_records,
     parse_record,
 )
 from commerce.catalog.models import (
     ErrorPolicy,
+    ImportFilePart,
     ImportStatus,
     Product,
     ProductImport,
@@ -42,7 +44,7 @@ from commerce.catalog.service import PRODUCT_MAKER_KINDS, REVIEWED_FIELDS
 from commerce.clusters.errors import UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, Trademark
 from commerce.config import Settings
-from commerce.db import Database, upsert, utcnow, write_transaction
+from commerce.db import Database, bulk_insert, upsert, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind, StockLevel
@@ -51,6 +53,7 @@ from commerce.permissions import require_own_enterprise, require_role
 from commerce.validation import money_text
 
 Progress = Callable[[str, int], None]
+FILE_PART_BYTES = 1 << 20
 FINISHED = {ImportStatus.SUCCEEDED, ImportStatus.COMPLETED_WITH_ERRORS, ImportStatus.FAILED}
 TRANSLATION_COLUMNS = {"zh-CN": ("title_zh", "description_zh"), "en": ("title_en", "description_en")}
 PRODUCT_COLUMNS = {
@@ -97,10 +100,11 @@ def start_import(
             file_format=fmt,
             file_size=size,
             error_policy=error_policy.value,
-            content=stream.read() if keep_file else None,
         )
         session.add(record)
         session.flush()
+        if keep_file:
+            _store_file(session, record.id, stream)
         if in_background:
             jobs.enqueue(
                 session, kind="catalog.import", key=f"product_import:{record.id}", payload={"import_id": record.id}
@@ -108,10 +112,36 @@ def start_import(
     return record
 
 
+def _store_file(session: Session, import_id: int, stream: IO[bytes]) -> None:
+    """Keep an uploaded file in the database, piece by piece."""
+    stream.seek(0)
+    part_no = 0
+    while data := stream.read(FILE_PART_BYTES):
+        session.execute(insert(ImportFilePart).values(import_id=import_id, part_no=part_no, data=data))
+        part_no += 1
+
+
+@contextmanager
+def _stored_file(session: Session, import_id: int) -> Iterator[IO[bytes]]:
+    """The uploaded file, copied piece by piece from the database into a local temporary file."""
+    with tempfile.TemporaryFile() as spooled:
+        part_no = 0
+        while (
+            data := session.scalar(
+                select(ImportFilePart.data).where(
+                    ImportFilePart.import_id == import_id, ImportFilePart.part_no == part_no
+                )
+            )
+        ) is not None:
+            spooled.write(data)
+            part_no += 1
+        session.rollback()
+        spooled.seek(0)
+        yield spooled
+
+
 def get_import(session: Session, *, actor: Actor, import_id: int) -> ProductImport:
-    record = session.scalars(
-        select(ProductImport).options(defer(ProductImport.content)).where(ProductImport.id == import_id)
-    ).first()
+    record = session.scalars(select(ProductImport).where(ProductImport.id == import_id)).first()
     if record is None:
         raise NotFound()
     require_role(actor, Role.SME)
@@ -151,7 +181,7 @@ def run_import(
 ) -> ProductImport:
     """Check and write one import; ``source`` reads the file from elsewhere than the database."""
     progress = progress or (lambda _phase, _rows: None)
-    with database.session() as session:
+    with database.session() as session, ExitStack() as files:
         record = session.get(ProductImport, import_id)
         if record is None:
             raise NotFound()
@@ -161,42 +191,47 @@ def run_import(
             record.status = ImportStatus.RUNNING.value
             record.started_at = utcnow()
             session.add(record)
-        stream = source or BytesIO(record.content or b"")
-        actor = actor or _import_actor(session, record)
-        enterprise = session.get(Enterprise, record.enterprise_id)
-        trademarks = dict(
-            session.execute(
-                select(Trademark.registration_no, Trademark.id).where(Trademark.cluster_id == enterprise.cluster_id)
-            ).all()
-        )
-        outcome = _Outcome()
-        bad_rows = _check_all(session, stream, record, trademarks, outcome, settings, progress)
-        policy = ErrorPolicy(record.error_policy)
-        if policy == ErrorPolicy.REJECT_ALL and outcome.failed_rows:
-            return _finish(session, record, outcome, ImportStatus.FAILED)
-        stream.seek(0)
-        writer = _ChunkWriter(session, actor, record, trademarks, outcome)
-        chunks = _good_chunks(stream, record.file_format, bad_rows, settings.import_chunk_rows)
-        done = 0
-        if policy == ErrorPolicy.REJECT_ALL:
-            with write_transaction(session):
-                for chunk in chunks:
-                    writer.write(chunk)
-                    done += len(chunk)
-                    progress("write", done)
-        else:
+        stream = source or files.enter_context(_stored_file(session, record.id))
+        return _process(session, record, stream, actor or _import_actor(session, record), settings, progress)
+
+
+def _process(
+    session: Session, record: ProductImport, stream: IO[bytes], actor: Actor, settings: Settings, progress: Progress
+) -> ProductImport:
+    enterprise = session.get(Enterprise, record.enterprise_id)
+    trademarks = dict(
+        session.execute(
+            select(Trademark.registration_no, Trademark.id).where(Trademark.cluster_id == enterprise.cluster_id)
+        ).all()
+    )
+    outcome = _Outcome()
+    bad_rows, known = _check_all(session, stream, record, trademarks, outcome, settings, progress)
+    policy = ErrorPolicy(record.error_policy)
+    if policy == ErrorPolicy.REJECT_ALL and outcome.failed_rows:
+        return _finish(session, record, outcome, ImportStatus.FAILED)
+    stream.seek(0)
+    writer = _ChunkWriter(session, actor, record, trademarks, outcome, known)
+    chunks = _good_chunks(stream, record.file_format, bad_rows, settings.import_chunk_rows)
+    done = 0
+    if policy == ErrorPolicy.REJECT_ALL:
+        with write_transaction(session):
             for chunk in chunks:
-                with write_transaction(session):
-                    writer.write(chunk)
-                    session.execute(
-                        update(ProductImport)
-                        .where(ProductImport.id == record.id)
-                        .values(ok_rows=ProductImport.ok_rows + len(chunk))
-                    )
+                writer.write(chunk)
                 done += len(chunk)
                 progress("write", done)
-        status = ImportStatus.COMPLETED_WITH_ERRORS if outcome.failed_rows else ImportStatus.SUCCEEDED
-        return _finish(session, record, outcome, status)
+    else:
+        for chunk in chunks:
+            with write_transaction(session):
+                writer.write(chunk)
+                session.execute(
+                    update(ProductImport)
+                    .where(ProductImport.id == record.id)
+                    .values(ok_rows=ProductImport.ok_rows + len(chunk))
+                )
+            done += len(chunk)
+            progress("write", done)
+    status = ImportStatus.COMPLETED_WITH_ERRORS if outcome.failed_rows else ImportStatus.SUCCEEDED
+    return _finish(session, record, outcome, status)
 
 
 def _import_actor(session: Session, record: ProductImport) -> Actor:
@@ -221,7 +256,7 @@ def _finish(session: Session, record: ProductImport, outcome: _Outcome, status: 
         record.created_skus = outcome.created_skus
         record.updated_skus = outcome.updated_skus
         record.finished_at = utcnow()
-        record.content = None
+        session.execute(delete(ImportFilePart).where(ImportFilePart.import_id == record.id))
         session.add(record)
     return record
 
@@ -242,11 +277,17 @@ def _good_chunks(stream: IO[bytes], fmt: str, bad_rows: set[int], size: int) -> 
         for number, record in iter_records(stream, fmt):
             if number in bad_rows:
                 continue
-            row, _errors = parse_record(number, record)
-            if row is not None:
-                yield row
+            yield checked_record(number, record)
 
     return _chunks(good_rows(), size)
+
+
+@dataclass
+class _Known:
+    """What the firm already had before this import, found while checking: matched by code."""
+
+    product_ids: dict[str, int] = field(default_factory=dict)
+    sku_codes: set[str] = field(default_factory=set)
 
 
 def _check_all(
@@ -257,12 +298,13 @@ def _check_all(
     outcome: _Outcome,
     settings: Settings,
     progress: Progress,
-) -> set[int]:
-    """First pass: every rule on every row; returns the numbers of the rows that fail."""
+) -> tuple[set[int], _Known]:
+    """First pass: every rule on every row; returns the failing row numbers and what already exists."""
     limit = settings.import_max_reported_errors
     bad_rows: set[int] = set()
     first_of_product: dict[str, tuple[int, tuple]] = {}
     first_of_sku: dict[str, int] = {}
+    known = _Known()
 
     def rows() -> Iterator[ImportRow]:
         for number, values in iter_records(stream, record.file_format):
@@ -277,13 +319,13 @@ def _check_all(
             yield row
 
     for chunk in _chunks(rows(), settings.import_chunk_rows):
-        for error in _database_errors(session, record.enterprise_id, chunk):
+        for error in _database_errors(session, record.enterprise_id, chunk, known):
             bad_rows.add(error.row)
             outcome.add_errors([error], limit)
         progress("check", outcome.total_rows)
     session.rollback()
     outcome.failed_rows = len(bad_rows)
-    return bad_rows
+    return bad_rows, known
 
 
 def _cross_row_errors(
@@ -316,8 +358,21 @@ def _cross_row_errors(
     return errors
 
 
-def _database_errors(session: Session, enterprise_id: int, chunk: list[ImportRow]) -> list[RowError]:
-    """Rows that clash with what the firm already has: a SKU of another product, stock below reserved."""
+def _database_errors(session: Session, enterprise_id: int, chunk: list[ImportRow], known: _Known) -> list[RowError]:
+    """Rows that clash with what the firm already has: a SKU of another product, stock below reserved.
+
+    Also notes which of the chunk's products and SKUs exist already, so that writing needs no
+    lookups for new ones.
+    """
+    new_codes = {row.product_code for row in chunk} - known.product_ids.keys()
+    if new_codes:
+        known.product_ids.update(
+            session.execute(
+                select(Product.product_code, Product.id).where(
+                    Product.enterprise_id == enterprise_id, Product.product_code.in_(sorted(new_codes))
+                )
+            ).all()
+        )
     existing = {
         item.sku_code: item
         for item in session.execute(
@@ -327,6 +382,7 @@ def _database_errors(session: Session, enterprise_id: int, chunk: list[ImportRow
             .where(Sku.enterprise_id == enterprise_id, Sku.sku_code.in_([row.sku_code for row in chunk]))
         )
     }
+    known.sku_codes.update(existing)
     errors = []
     for row in chunk:
         found = existing.get(row.sku_code)
@@ -349,10 +405,20 @@ def _database_errors(session: Session, enterprise_id: int, chunk: list[ImportRow
 
 
 class _ChunkWriter:
-    """Second pass: upserts products, translations, SKUs and stock for one chunk of good rows."""
+    """Second pass: upserts products, translations, SKUs and stock for one chunk of good rows.
+
+    Products and SKUs are looked up only when the check found they existed before the import;
+    everything else is inserted in bulk, so the cost of a chunk does not grow with the catalogue.
+    """
 
     def __init__(
-        self, session: Session, actor: Actor, record: ProductImport, trademarks: dict[str, int], outcome: _Outcome
+        self,
+        session: Session,
+        actor: Actor,
+        record: ProductImport,
+        trademarks: dict[str, int],
+        outcome: _Outcome,
+        known: _Known,
     ):
         self.session = session
         self.actor = actor
@@ -360,6 +426,9 @@ class _ChunkWriter:
         self.reference = f"product_import:{record.id}"
         self.trademarks = trademarks
         self.outcome = outcome
+        self.known = known
+        self.product_ids: dict[str, int] = {}
+        self.updated_codes: set[str] = set()
 
     def _product_values(self, row: ImportRow) -> dict[str, Any]:
         values = {column: row.product_value(name) for name, column in PRODUCT_COLUMNS.items()}
@@ -373,42 +442,47 @@ class _ChunkWriter:
         first_rows: dict[str, ImportRow] = {}
         for row in chunk:
             first_rows.setdefault(row.product_code, row)
-        products = {
-            product.product_code: product
-            for product in session.scalars(
-                select(Product).where(
-                    Product.enterprise_id == self.enterprise_id, Product.product_code.in_(list(first_rows))
+        to_update = [code for code in first_rows if code in self.known.product_ids and code not in self.updated_codes]
+        touched: set[str] = set()
+        if to_update:
+            ids = [self.known.product_ids[code] for code in to_update]
+            for product in session.scalars(select(Product).where(Product.id.in_(ids))):
+                self.product_ids[product.product_code] = product.id
+                self.updated_codes.add(product.product_code)
+                if self._update_product(product, first_rows[product.product_code], now):
+                    touched.add(product.product_code)
+        new_codes = [code for code in first_rows if code not in self.product_ids]
+        if new_codes:
+            created = list(
+                zip(
+                    bulk_insert(
+                        session,
+                        Product.__table__,
+                        [
+                            {
+                                "enterprise_id": self.enterprise_id,
+                                "product_code": code,
+                                "status": ProductStatus.DRAFT.value,
+                                "created_at": now,
+                                "updated_at": now,
+                                **self._product_values(first_rows[code]),
+                            }
+                            for code in new_codes
+                        ],
+                        returning_ids=True,
+                    ),
+                    new_codes,
+                    strict=True,
                 )
             )
-        }
-        product_ids = {code: product.id for code, product in products.items()}
-        new_codes = [code for code in first_rows if code not in products]
-        if new_codes:
-            created = session.execute(
-                insert(Product).returning(Product.id, Product.product_code, sort_by_parameter_order=True),
-                [
-                    {
-                        "enterprise_id": self.enterprise_id,
-                        "product_code": code,
-                        "status": ProductStatus.DRAFT.value,
-                        "created_at": now,
-                        "updated_at": now,
-                        **self._product_values(first_rows[code]),
-                    }
-                    for code in new_codes
-                ],
-            ).all()
-            product_ids.update({code: product_id for product_id, code in created})
+            self.product_ids.update({code: product_id for product_id, code in created})
             self._audit(
                 [(product_id, "created", {"status": ProductStatus.DRAFT.value}) for product_id, _code in created]
             )
             self.outcome.created_products += len(created)
-        touched = set(new_codes)
-        for code, product in products.items():
-            if self._update_product(product, first_rows[code], now):
-                touched.add(code)
-        self._upsert_translations({code: first_rows[code] for code in touched}, product_ids)
-        self._write_skus(chunk, product_ids, now)
+        self._write_translations({code: first_rows[code] for code in new_codes}, self.product_ids, new=True)
+        self._write_translations({code: first_rows[code] for code in touched}, self.product_ids, new=False)
+        self._write_skus(chunk, self.product_ids, now)
 
     def _update_product(self, product: Product, row: ImportRow, now) -> bool:
         values = self._product_values(row)
@@ -427,7 +501,8 @@ class _ChunkWriter:
         self.outcome.updated_products += 1
         return True
 
-    def _upsert_translations(self, rows: dict[str, ImportRow], product_ids: dict[str, int]) -> None:
+    def _write_translations(self, rows: dict[str, ImportRow], product_ids: dict[str, int], *, new: bool) -> None:
+        """Translations of new products are inserted; those of changed products are upserted."""
         values = []
         for code, row in rows.items():
             for locale, (title_column, description_column) in TRANSLATION_COLUMNS.items():
@@ -441,6 +516,9 @@ class _ChunkWriter:
                             "description": row.product_value(description_column) or "",
                         }
                     )
+        if new:
+            bulk_insert(self.session, ProductTranslation.__table__, values)
+            return
         upsert(
             self.session,
             ProductTranslation.__table__,
@@ -451,37 +529,36 @@ class _ChunkWriter:
 
     def _write_skus(self, chunk: list[ImportRow], product_ids: dict[str, int], now) -> None:
         session = self.session
-        existing = {
-            sku.sku_code: sku
-            for sku in session.scalars(
-                select(Sku).where(
-                    Sku.enterprise_id == self.enterprise_id, Sku.sku_code.in_([row.sku_code for row in chunk])
+        existing_codes = [row.sku_code for row in chunk if row.sku_code in self.known.sku_codes]
+        existing = {}
+        if existing_codes:
+            existing = {
+                sku.sku_code: sku
+                for sku in session.scalars(
+                    select(Sku).where(Sku.enterprise_id == self.enterprise_id, Sku.sku_code.in_(existing_codes))
                 )
-            )
-        }
+            }
         new_rows = [row for row in chunk if row.sku_code not in existing]
         if new_rows:
-            created = (
-                session.execute(
-                    insert(Sku).returning(Sku.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "product_id": product_ids[row.product_code],
-                            "enterprise_id": self.enterprise_id,
-                            "sku_code": row.sku_code,
-                            "attributes": row.attributes,
-                            "price_amount": row.price,
-                            "currency": row.currency,
-                            "weight_kg": row.weight_kg,
-                            "barcode": row.barcode,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                        for row in new_rows
-                    ],
-                )
-                .scalars()
-                .all()
+            created = bulk_insert(
+                session,
+                Sku.__table__,
+                [
+                    {
+                        "product_id": product_ids[row.product_code],
+                        "enterprise_id": self.enterprise_id,
+                        "sku_code": row.sku_code,
+                        "attributes": row.attributes,
+                        "price_amount": row.price,
+                        "currency": row.currency,
+                        "weight_kg": row.weight_kg,
+                        "barcode": row.barcode,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for row in new_rows
+                ],
+                returning_ids=True,
             )
             inventory.open_levels(
                 session,
@@ -537,8 +614,9 @@ class _ChunkWriter:
         if not entries:
             return
         now = utcnow()
-        self.session.execute(
-            insert(AuditEvent),
+        bulk_insert(
+            self.session,
+            AuditEvent.__table__,
             [
                 {
                     "at": now,

@@ -252,10 +252,23 @@ class ProductImport(SQLModel, table=True):
     created_skus: int = Field(default=0)
     updated_skus: int = Field(default=0)
     errors: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ImportFilePart(SQLModel, table=True):
+    """One piece (about 1 MiB) of an uploaded import file, kept until a worker has processed it.
+
+    Files live in the database so that a worker on any machine can process them, and in
+    pieces so that neither the upload nor the worker ever holds a whole file in memory.
+    """
+
+    __tablename__ = "product_import_part"
+
+    import_id: int = Field(foreign_key="product_import.id", primary_key=True)
+    part_no: int = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class ImportErrorPublic(BaseModel):

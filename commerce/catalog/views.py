@@ -188,7 +188,7 @@ def _import_public(record) -> ProductImportPublic:
                 message=translate(template, **error.get("params", {})),
             )
         )
-    return ProductImportPublic.model_validate({**record.model_dump(exclude={"content", "errors"}), "errors": errors})
+    return ProductImportPublic.model_validate({**record.model_dump(exclude={"errors"}), "errors": errors})
 
 
 @bp.post("/products/imports", responses={202: ProductImportPublic})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.catalog.models import Sku
-from commerce.db import utcnow, write_transaction
+from commerce.db import bulk_insert, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.inventory.models import MovementKind, StockLevel, StockMovement
 from commerce.permissions import require_own_enterprise, require_role
@@ -28,8 +28,9 @@ def open_levels(
     if not rows:
         return
     now = utcnow()
-    session.execute(
-        insert(StockLevel),
+    bulk_insert(
+        session,
+        StockLevel.__table__,
         [
             {
                 "sku_id": sku_id,
@@ -58,7 +59,7 @@ def open_levels(
         if on_hand
     ]
     if movements:
-        session.execute(insert(StockMovement), movements)
+        bulk_insert(session, StockMovement.__table__, movements)
 
 
 def change_on_hand(

@@ -112,3 +112,21 @@ def test_templates_are_valid_import_files(template, fmt):
     row, errors = parse_record(number, record)
     assert errors == []
     assert row.sku_code == "QH-SW-001-RED-M"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"currency": "usd", "price": "12.5"},
+        {"weight_kg": "", "stock": "", "barcode": "6901234567892"},
+        {"title_en": "", "attributes": "", "hs_suffix": "101"},
+    ],
+)
+def test_the_write_pass_rebuilds_rows_exactly_as_checked(overrides):
+    from commerce.catalog.import_files import checked_record
+
+    record = sku_row("P1", "P1-M", **overrides)
+    parsed, errors = parse_record(5, record)
+    assert errors == []
+    assert checked_record(5, record) == parsed

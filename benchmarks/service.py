@@ -1,0 +1,218 @@
+"""Starting the real service for a benchmark: a fresh database, gunicorn, workers, and their figures."""
+
+from __future__ import annotations
+
+import csv
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, make_url, text
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEMO_PASSWORD = "demo-password-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def machine() -> str:
+    """A one-line description of this machine for the figures."""
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_kib = 0
+    with open("/proc/meminfo", encoding="utf-8") as info:
+        memory_kib = int(info.readline().split()[1])
+    return f"{os.cpu_count()} cores ({cpu}), {memory_kib // 1024 // 1024} GiB, Python {platform.python_version()}"
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The peak resident memory (VmHWM) of a running process, in MiB."""
+    with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def fresh_database(kind: str, workdir: Path) -> str:
+    """A new, empty database: a SQLite file, or a PostgreSQL database beside BENCH_POSTGRES_URL."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.sqlite3'}"
+    base = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    name = f"commerce_bench_{os.getpid()}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    parsed = make_url(url)
+    base = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+class Service:
+    """One deployment on this machine: its environment, its CLI, gunicorn and worker processes."""
+
+    def __init__(self, database_url: str, workdir: Path, **settings: str):
+        self.database_url = database_url
+        self.workdir = workdir
+        self.env = {
+            **os.environ,
+            "COMMERCE_DATABASE_URL": database_url,
+            "COMMERCE_INSTANCE_PATH": str(workdir),
+            "COMMERCE_SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
+            "COMMERCE_LOG_LEVEL": "WARNING",
+            "COMMERCE_EMBEDDED_WORKER": "false",
+            **{f"COMMERCE_{name.upper()}": value for name, value in settings.items()},
+        }
+        self.processes: list[subprocess.Popen] = []
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+
+    def flask(self, *args: str) -> str:
+        result = subprocess.run(
+            [str(BIN / "flask"), "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    def start_gunicorn(self, workers: int = 2) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "--timeout",
+                "300",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        self.processes.append(process)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                    return process
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("the service did not become ready")
+
+    def start_worker(self) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "wsgi", "worker", "run"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL
+        )
+        self.processes.append(process)
+        return process
+
+    def token(self, email: str, password: str = DEMO_PASSWORD) -> str:
+        response = httpx.post(f"{self.base_url}/api/v1/auth/tokens", json={"email": email, "password": password})
+        response.raise_for_status()
+        return response.json()["token"]
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextmanager
+def deployment(kind: str, **settings: str):
+    """A fresh database and service for one benchmark run, removed afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="commerce-bench-"))
+    url = fresh_database(kind, workdir)
+    service = Service(url, workdir, **settings)
+    try:
+        service.flask("db", "upgrade")
+        yield service
+    finally:
+        service.stop()
+        drop_database(url)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def write_catalogue_csv(path: Path, *, products: int, skus_per_product: int, prefix: str = "B") -> int:
+    """A product import file of ``products`` x ``skus_per_product`` rows; returns the row count."""
+    sys.path.insert(0, str(ROOT))
+    from commerce.catalog.import_files import COLUMNS
+
+    sizes = ("S", "M", "L", "XL", "XXL")
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for number in range(products):
+            code = f"{prefix}{number:06d}"
+            for variant in range(skus_per_product):
+                size = sizes[variant % len(sizes)]
+                writer.writerow(
+                    [
+                        code,
+                        f"{code}-{size}",
+                        f"山羊绒针织衫 {code}",
+                        f"Cashmere knit sweater {code}",
+                        "100%山羊绒，12针",
+                        "100% cashmere, 12 gauge",
+                        "6110120000",
+                        "",
+                        "针织|女式|100%山羊绒|套头衫",
+                        "件",
+                        "千克",
+                        "13059",
+                        "",
+                        f"color=camel;size={size}",
+                        f"{399 + number % 300}.00",
+                        "CNY",
+                        "0.350",
+                        "",
+                        str(10 + number % 90),
+                    ]
+                )
+                rows += 1
+    return rows
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
