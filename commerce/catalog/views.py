@@ -30,9 +30,9 @@ from commerce.web.auth import current_actor
 from commerce.web.database import db_session
 from commerce.web.i18n import content_languages, translate
 from commerce.web.openapi import API_PREFIX, api_blueprint
-from commerce.web.pagination import ItemList, ListQuery, page_of
+from commerce.web.pagination import ItemList, ListQuery, QueryModel, encode_cursor
 from commerce.web.problems import FIELD_MESSAGES
-from commerce.web.responses import respond
+from commerce.web.responses import respond, respond_json
 
 bp = api_blueprint("catalog", __name__, tag="Catalogue", description="Products, SKUs, review, stock and bulk import")
 
@@ -61,11 +61,11 @@ class ImportForm(BaseModel):
     enterprise_id: Identifier
 
 
-class ImportQuery(BaseModel):
+class ImportQuery(QueryModel):
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_ALL
 
 
-class TemplateQuery(BaseModel):
+class TemplateQuery(QueryModel):
     format: Literal["csv", "xlsx"] = "csv"
 
 
@@ -74,15 +74,15 @@ class MissingFile(ValidationFailed):
     message = N_("Attach the file to import as the multipart field 'file'.")
 
 
-def _product(product) -> ProductPublic:
-    return present_products(db_session(), [product], languages=content_languages())[0]
+def _product(product, status: int = 200):
+    return respond_json(present_products(db_session(), [product], languages=content_languages())[0], status)
 
 
 @bp.post("/products", responses={201: ProductPublic})
 def create_product(body: ProductCreate):
     """Add a product with its SKUs (a firm's staff, or an admin naming the firm); it starts as a draft."""
     product = service.create_product(db_session(), actor=current_actor(), data=body)
-    return respond(_product(product), 201)
+    return _product(product, 201)
 
 
 @bp.get("/products", responses={200: ItemList[ProductPublic]})
@@ -99,45 +99,45 @@ def list_products(query: ProductQuery):
         hs_code=query.hs_code,
     )
     items = present_products(db_session(), page.items, languages=content_languages())
-    return respond(page_of(ProductPublic, page, items))
+    return respond_json({"items": items, "next_cursor": encode_cursor(page.next_after)})
 
 
 @bp.get("/products/<int:product_id>", responses={200: ProductPublic})
 def get_product(path: ProductPath):
     """One product."""
-    return respond(_product(service.get_product(db_session(), actor=current_actor(), product_id=path.product_id)))
+    return _product(service.get_product(db_session(), actor=current_actor(), product_id=path.product_id))
 
 
 @bp.patch("/products/<int:product_id>", responses={200: ProductPublic})
 def update_product(path: ProductPath, body: ProductUpdate):
     """Edit a product; changing reviewed facts sends an approved product back to review."""
     product = service.update_product(db_session(), actor=current_actor(), product_id=path.product_id, data=body)
-    return respond(_product(product))
+    return _product(product)
 
 
 @bp.post("/products/<int:product_id>/submit", responses={200: ProductPublic})
 def submit_product(path: ProductPath):
     """Send a draft or rejected product for review."""
-    return respond(_product(service.submit_product(db_session(), actor=current_actor(), product_id=path.product_id)))
+    return _product(service.submit_product(db_session(), actor=current_actor(), product_id=path.product_id))
 
 
 @bp.post("/products/<int:product_id>/approve", responses={200: ProductPublic})
 def approve_product(path: ProductPath):
     """Approve a product (brand admin); under a trademark only for an active member."""
-    return respond(_product(service.approve_product(db_session(), actor=current_actor(), product_id=path.product_id)))
+    return _product(service.approve_product(db_session(), actor=current_actor(), product_id=path.product_id))
 
 
 @bp.post("/products/<int:product_id>/reject", responses={200: ProductPublic})
 def reject_product(path: ProductPath, body: RejectInput):
     """Reject a product with a reason (brand admin)."""
     product = service.reject_product(db_session(), actor=current_actor(), product_id=path.product_id, data=body)
-    return respond(_product(product))
+    return _product(product)
 
 
 @bp.post("/products/<int:product_id>/retire", responses={200: ProductPublic})
 def retire_product(path: ProductPath):
     """Retire a product for good."""
-    return respond(_product(service.retire_product(db_session(), actor=current_actor(), product_id=path.product_id)))
+    return _product(service.retire_product(db_session(), actor=current_actor(), product_id=path.product_id))
 
 
 @bp.get("/products/<int:product_id>/history", responses={200: ItemList[AuditEventPublic]})

@@ -29,7 +29,7 @@ from commerce.web.auth import current_actor
 from commerce.web.database import db_session
 from commerce.web.i18n import locale_for_tag, negotiate_locale
 from commerce.web.openapi import api_blueprint
-from commerce.web.pagination import ItemList, ListQuery, page_of
+from commerce.web.pagination import ItemList, ListQuery, QueryModel, page_of
 from commerce.web.responses import respond
 
 bp = api_blueprint(
@@ -68,7 +68,7 @@ class MembershipQuery(ListQuery):
     status: MembershipStatus | None = None
 
 
-class LetterQuery(BaseModel):
+class LetterQuery(QueryModel):
     format: Literal["html", "pdf"] | None = None
     lang: Literal["zh-CN", "en"] | None = None
 

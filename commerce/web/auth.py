@@ -7,7 +7,7 @@ from flask import current_app, g, request
 from commerce.accounts import service as accounts
 from commerce.accounts.errors import InvalidToken
 from commerce.accounts.models import Actor
-from commerce.web.database import database
+from commerce.web.database import db_session
 
 
 def bearer_token() -> str | None:
@@ -25,7 +25,6 @@ def current_actor() -> Actor:
     token = bearer_token()
     if token is None:
         raise InvalidToken()
-    with database().session() as session:
-        g.actor = accounts.authenticate(session, token=token)
+    g.actor = accounts.authenticate(db_session(), token=token)
     current_app.logger.debug("authenticated", extra={"user_id": g.actor.user_id})
     return g.actor

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Annotated, Generic, TypeVar
+from functools import cache
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -43,10 +44,25 @@ Cursor = Annotated[
 ]
 
 
-class ListQuery(BaseModel):
-    """``?limit=`` (1-200, default 50) and ``?cursor=`` from the previous page's ``next_cursor``."""
+class QueryModel(BaseModel):
+    """Base of query-string shapes; their JSON schema, read on every request to parse them, is made once."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        return _query_schema(cls)
+
+
+@cache
+def _query_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return BaseModel.model_json_schema.__func__(model)
+
+
+class ListQuery(QueryModel):
+    """``?limit=`` (1-200, default 50) and ``?cursor=`` from the previous page's ``next_cursor``."""
 
     limit: int = Field(default=50, ge=1, le=200)
     cursor: Cursor = None

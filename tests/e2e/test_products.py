@@ -258,3 +258,21 @@ def test_admin_creates_products_for_a_named_firm(client, factory):
     assert sme_other.status_code == 404
     no_firm = client.post("/api/v1/products", headers=world.headers["admin"], json=product_payload())
     assert (no_firm.status_code, no_firm.json["code"]) == (422, "enterprise_required")
+
+
+def test_product_answers_match_the_documented_shape_exactly(client, factory):
+    from commerce.catalog.models import ProductPublic
+
+    world = factory.world()
+    factory.product(world.maker_a_id, status="approved", trademark_id=world.trademark_id)
+    factory.product(
+        world.maker_b_id,
+        translations={"en": {"title": "Scarf"}},
+        skus=[{"sku_code": "JP-1", "price": {"amount": "1500", "currency": "JPY"}, "barcode": "6901234567892"}],
+    )
+    items = client.get("/api/v1/products", headers=world.headers["admin"]).json["items"]
+    assert len(items) == 2
+    for item in items:
+        assert ProductPublic.model_validate(item).model_dump(mode="json") == item
+    assert items[1]["skus"][0]["price"] == {"amount": "1500", "currency": "JPY"}
+    assert items[0]["created_at"].endswith("Z")

@@ -41,7 +41,7 @@ def test_expired_memberships_lose_the_mark(factory, database):
         ).all()
         assert actions[-2:] == ["expired", "trademark_withdrawn"]
         [shown] = present_products(session, [product], languages=["en"], today=utcnow().date())
-        assert shown.trademark_usable is False
+        assert shown["trademark_usable"] is False
 
 
 def test_a_membership_past_its_end_is_unusable_even_before_the_sweep(factory, database):
@@ -51,4 +51,4 @@ def test_a_membership_past_its_end_is_unusable_even_before_the_sweep(factory, da
         valid_to = session.get(Membership, world.membership_a_id).valid_to
         [on_last_day] = present_products(session, [product], languages=["en"], today=valid_to)
         [day_after] = present_products(session, [product], languages=["en"], today=valid_to + timedelta(days=1))
-    assert (on_last_day.trademark_usable, day_after.trademark_usable) == (True, False)
+    assert (on_last_day["trademark_usable"], day_after["trademark_usable"]) == (True, False)
