@@ -36,6 +36,17 @@ def db_upgrade(revision: str):
     click.echo(f"schema upgraded to {revision}")
 
 
+@db_group.command("revision", help="Write a new migration from the difference between models and database.")
+@click.option("--message", "-m", required=True)
+def db_revision(message: str):
+    from alembic import command
+
+    from commerce.db import alembic_config
+
+    script = command.revision(alembic_config(_settings().resolved_database_url), message=message, autogenerate=True)
+    click.echo(f"wrote {script.path}")
+
+
 @click.group("users", cls=AppGroup, help="User accounts.")
 def users_group():
     pass

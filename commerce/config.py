@@ -41,7 +41,6 @@ class Settings(BaseSettings):
 
     embedded_worker: bool | None = None
     worker_poll_seconds: float = Field(default=1.0, gt=0)
-    job_max_attempts: int = Field(default=8, ge=1)
     job_lease_seconds: int = Field(default=300, ge=10)
 
     @model_validator(mode="after")

@@ -62,6 +62,8 @@ def configure_logging(level: str, as_json: bool) -> None:
     handler._commerce = True
     root.addHandler(handler)
     root.setLevel(level.upper())
+    if root.level > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def init_app(app: Flask) -> None:
