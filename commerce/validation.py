@@ -12,7 +12,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from babel.numbers import get_currency_precision, list_currencies
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from commerce.clusters.uscc import is_valid_uscc
@@ -155,22 +155,42 @@ def decimal_text(value: Decimal) -> str:
 
 
 Identifier = Annotated[int, Field(ge=1, le=2_147_483_647)]
-Uscc = Annotated[str, AfterValidator(_as_pydantic(check_uscc))]
-HsCode = Annotated[str, AfterValidator(_as_pydantic(check_hs_code))]
-HsSuffix = Annotated[str, AfterValidator(_as_pydantic(check_hs_suffix))]
-RegionCode = Annotated[str, AfterValidator(_as_pydantic(check_region_code))]
-CustomsCode = Annotated[str, AfterValidator(_as_pydantic(check_customs_code))]
-CurrencyCode = Annotated[str, AfterValidator(_as_pydantic(check_currency))]
-CountryCode = Annotated[str, AfterValidator(_as_pydantic(check_country))]
+
+
+def _code(rule, pattern: str, description: str):
+    """A code type checked by ``rule``, documented with the pattern it must match."""
+    return Annotated[
+        str,
+        AfterValidator(_as_pydantic(rule)),
+        WithJsonSchema({"type": "string", "pattern": pattern, "description": description}),
+    ]
+
+
+Uscc = _code(
+    check_uscc,
+    r"^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$",
+    "Unified social credit code (GB 32100), checked by its 18th character",
+)
+HsCode = _code(check_hs_code, r"^[0-9]{10}$", "10-digit HS code")
+HsSuffix = _code(check_hs_suffix, r"^[0-9]{3}$", "3-digit inspection suffix of the HS code")
+RegionCode = _code(check_region_code, r"^[0-9]{5}$", "5-digit customs domestic region code")
+CustomsCode = _code(
+    check_customs_code, r"^([0-9A-Za-z]{10}|[0-9A-Za-z]{18})$", "10-character customs registration code, or the USCC"
+)
+CurrencyCode = _code(check_currency, r"^[A-Za-z]{3}$", "ISO 4217 currency code")
+CountryCode = _code(check_country, r"^[A-Za-z]{2}$", "ISO 3166 two-letter country code")
+_DECIMAL_SCHEMA = {"type": "string", "pattern": _DECIMAL_TEXT.pattern, "description": "an exact decimal, as text"}
 DecimalText = Annotated[
     Decimal,
     BeforeValidator(_as_pydantic(parse_decimal)),
     PlainSerializer(decimal_text, return_type=str),
+    WithJsonSchema(_DECIMAL_SCHEMA, mode="validation"),
 ]
 Weight = Annotated[
     Decimal,
     BeforeValidator(_as_pydantic(check_weight)),
     PlainSerializer(decimal_text, return_type=str),
+    WithJsonSchema({**_DECIMAL_SCHEMA, "description": "kilograms, up to 3 decimals"}, mode="validation"),
 ]
 
 
@@ -185,15 +205,18 @@ class Money(BaseModel):
     @classmethod
     def of(cls, amount: Decimal, currency: str) -> Money:
         """The amount shown with its currency's minor unit, or more decimals where it has them."""
-        shown = amount.quantize(Decimal(1).scaleb(-currency_places(currency)))
-        if shown != amount:
-            shown = amount.normalize()
-        return cls.model_construct(amount=shown, currency=currency)
+        return cls.model_construct(amount=shown_amount(amount, currency), currency=currency)
+
+
+def shown_amount(amount: Decimal, currency: str) -> Decimal:
+    """An amount with its currency's minor unit (399.00 CNY, 1500 JPY), or more decimals where it has them."""
+    shown = amount.quantize(Decimal(1).scaleb(-currency_places(currency)))
+    return shown if shown == amount else amount.normalize()
 
 
 def money_text(amount: Decimal, currency: str) -> str:
     """An amount and its currency as one string, e.g. ``399.00 CNY``, for audit trails and logs."""
-    return f"{decimal_text(Money.of(amount, currency).amount)} {currency}"
+    return f"{decimal_text(shown_amount(amount, currency))} {currency}"
 
 
 def _check_price_money(money: Money) -> Money:

@@ -19,7 +19,7 @@ from commerce.catalog.models import (
 from commerce.clusters.service import usable_trademarks
 from commerce.db import utcnow
 from commerce.inventory.models import StockLevel
-from commerce.validation import Money, decimal_text
+from commerce.validation import decimal_text, shown_amount
 
 _NO_STOCK = {"on_hand": 0, "reserved": 0, "allocated": 0, "available": 0}
 
@@ -131,7 +131,7 @@ def _present_sku(row) -> dict[str, Any]:
         "id": row.id,
         "sku_code": row.sku_code,
         "attributes": row.attributes,
-        "price": {"amount": decimal_text(Money.of(row.price_amount, row.currency).amount), "currency": row.currency},
+        "price": {"amount": decimal_text(shown_amount(row.price_amount, row.currency)), "currency": row.currency},
         "weight_kg": decimal_text(row.weight_kg),
         "barcode": row.barcode,
         "stock": stock,

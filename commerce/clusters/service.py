@@ -58,6 +58,14 @@ def _insert_unique(session: Session, row, error: Exception) -> None:
         raise error from None
 
 
+def _insert_recorded(
+    session: Session, actor: Actor, row, duplicate: Exception, *, entity: str, action: str, changes: dict
+) -> None:
+    """Insert a row that must be unique, and record it in the audit trail."""
+    _insert_unique(session, row, duplicate)
+    audit.record(session, actor=actor, entity=entity, entity_id=row.id, action=action, changes=changes)
+
+
 def _require(session: Session, model, identifier: int, *, field: str):
     row = session.get(model, identifier)
     if row is None:
@@ -73,12 +81,12 @@ def create_cluster(session: Session, *, actor: Actor, data: ClusterCreate) -> Cl
     require_role(actor, Role.ADMIN)
     with write_transaction(session):
         cluster = Cluster(**data.model_dump())
-        _insert_unique(session, cluster, DuplicateClusterName(field="name"))
-        audit.record(
+        _insert_recorded(
             session,
-            actor=actor,
+            actor,
+            cluster,
+            DuplicateClusterName(field="name"),
             entity="cluster",
-            entity_id=cluster.id,
             action="created",
             changes=data.model_dump(mode="json"),
         )
@@ -105,12 +113,12 @@ def create_enterprise(session: Session, *, actor: Actor, data: EnterpriseCreate)
     with write_transaction(session):
         _require(session, Cluster, data.cluster_id, field="cluster_id")
         enterprise = Enterprise(**data.model_dump(mode="json"))
-        _insert_unique(session, enterprise, DuplicateUscc(field="uscc"))
-        audit.record(
+        _insert_recorded(
             session,
-            actor=actor,
+            actor,
+            enterprise,
+            DuplicateUscc(field="uscc"),
             entity="enterprise",
-            entity_id=enterprise.id,
             action="created",
             changes=data.model_dump(mode="json"),
         )
@@ -188,12 +196,12 @@ def create_trademark(session: Session, *, actor: Actor, data: TrademarkCreate) -
         if owner.cluster_id != data.cluster_id:
             raise OutsideCluster(field="owner_enterprise_id")
         trademark = Trademark(**data.model_dump())
-        _insert_unique(session, trademark, DuplicateRegistration(field="registration_no"))
-        audit.record(
+        _insert_recorded(
             session,
-            actor=actor,
+            actor,
+            trademark,
+            DuplicateRegistration(field="registration_no"),
             entity="trademark",
-            entity_id=trademark.id,
             action="created",
             changes=data.model_dump(mode="json"),
         )
@@ -238,12 +246,12 @@ def admit_member(session: Session, *, actor: Actor, trademark_id: int, data: Mem
         if enterprise.cluster_id != trademark.cluster_id:
             raise OutsideCluster(field="enterprise_id")
         membership = Membership(trademark_id=trademark.id, **data.model_dump())
-        _insert_unique(session, membership, DuplicateMembership(field="enterprise_id"))
-        audit.record(
+        _insert_recorded(
             session,
-            actor=actor,
+            actor,
+            membership,
+            DuplicateMembership(field="enterprise_id"),
             entity="membership",
-            entity_id=membership.id,
             action="admitted",
             changes=data.model_dump(mode="json"),
         )
