@@ -209,6 +209,7 @@ def bulk_insert(
             return []
         statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         return list(connection.execute(statement, list(rows)).scalars())
+    columns = list(rows[0])
     ids: list[int] = []
     if returning_ids:
         ids = list(
@@ -217,22 +218,30 @@ def bulk_insert(
                 {"table": table.name, "count": len(rows)},
             ).scalars()
         )
-        rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
-    columns = list(rows[0])
-    convert = [_copy_converter(table.c[name].type, dialect) for name in columns]
+    converters = [_copy_converter(table.c[name].type, dialect) for name in columns]
+    plain = all(converter is None for converter in converters)
     cursor = connection.connection.driver_connection.cursor()
-    names = ", ".join(f'"{name}"' for name in columns)
+    names = ", ".join(f'"{name}"' for name in (["id"] if returning_ids else []) + columns)
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([converter(row[name]) for name, converter in zip(columns, convert, strict=True)])
+        for index, row in enumerate(rows):
+            values = (
+                [row[name] for name in columns]
+                if plain
+                else [
+                    row[name] if converter is None else converter(row[name])
+                    for name, converter in zip(columns, converters, strict=True)
+                ]
+            )
+            copy.write_row([ids[index], *values] if returning_ids else values)
     return ids
 
 
 def _copy_converter(column_type: Any, dialect: Any):
-    """The column's bind processing for COPY, done once for a value repeated across rows (e.g. a timestamp)."""
+    """The column's bind processing for COPY (None when there is none), done once for a value
+    repeated across rows, such as a timestamp."""
     processor = column_type._cached_bind_processor(dialect)
     if processor is None:
-        return lambda value: value
+        return None
     last: list[Any] = [object(), None]
 
     def convert(value: Any) -> Any:
