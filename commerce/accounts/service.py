@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -146,33 +146,8 @@ def revoke_token(session: Session, *, token: str) -> None:
         )
 
 
-def revoke_all_tokens(session: Session, *, actor: Actor, user_id: int) -> int:
-    """Revoke every live token of a user; the user themself or an admin may."""
-    if actor.user_id != user_id:
-        require_role(actor, Role.ADMIN)
-    with write_transaction(session):
-        result = session.execute(
-            update(ApiToken)
-            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
-        audit.record(
-            session,
-            actor=actor,
-            entity="user",
-            entity_id=user_id,
-            action="tokens_revoked",
-            changes={"count": result.rowcount},
-        )
-    return result.rowcount
-
-
 def get_user(session: Session, *, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise InvalidToken()
     return user
-
-
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User)) or 0

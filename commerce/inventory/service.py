@@ -115,14 +115,6 @@ def adjust_stock(session: Session, *, actor: Actor, sku_id: int, delta: int, rea
         )
 
 
-def levels_of(session: Session, sku_ids: Iterable[int]) -> dict[int, StockLevel]:
-    """Stock levels by SKU id, in one query."""
-    ids = list(sku_ids)
-    if not ids:
-        return {}
-    return {level.sku_id: level for level in session.scalars(select(StockLevel).where(StockLevel.sku_id.in_(ids)))}
-
-
 def movements_of(session: Session, *, actor: Actor, sku_id: int, limit: int = 200) -> list[StockMovement]:
     """The newest ledger rows of one SKU, newest first (the firm and the roles serving it)."""
     require_role(actor, Role.SME, Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
