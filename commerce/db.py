@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Numeric, event, text
+from sqlalchemy import BigInteger, DateTime, Numeric, any_, event, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
@@ -167,6 +167,17 @@ def write_transaction(session: Session) -> Iterator[Session]:
         raise
     finally:
         session.info["writing"] = False
+
+
+def among(session: Session, column: Any, values: Sequence[Any]):
+    """``column IN values``; on PostgreSQL sent as ``= ANY(array)``, one short statement whatever the count.
+
+    Long IN lists are a statement of their own for every length, which the driver re-parses and
+    the server re-plans; an array parameter keeps one prepared statement.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def upsert(

@@ -44,7 +44,7 @@ from commerce.catalog.service import PRODUCT_MAKER_KINDS, REVIEWED_FIELDS
 from commerce.clusters.errors import UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, Trademark
 from commerce.config import Settings
-from commerce.db import Database, bulk_insert, upsert, utcnow, write_transaction
+from commerce.db import Database, among, bulk_insert, upsert, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind, StockLevel
@@ -375,7 +375,7 @@ def _database_errors(session: Session, enterprise_id: int, chunk: list[ImportRow
         known.product_ids.update(
             session.execute(
                 select(Product.product_code, Product.id).where(
-                    Product.enterprise_id == enterprise_id, Product.product_code.in_(sorted(new_codes))
+                    Product.enterprise_id == enterprise_id, among(session, Product.product_code, sorted(new_codes))
                 )
             ).all()
         )
@@ -385,7 +385,7 @@ def _database_errors(session: Session, enterprise_id: int, chunk: list[ImportRow
             select(Sku.sku_code, Product.product_code, StockLevel.reserved, StockLevel.allocated)
             .join(Product, Product.id == Sku.product_id)
             .join(StockLevel, StockLevel.sku_id == Sku.id)
-            .where(Sku.enterprise_id == enterprise_id, Sku.sku_code.in_([row.sku_code for row in chunk]))
+            .where(Sku.enterprise_id == enterprise_id, among(session, Sku.sku_code, [row.sku_code for row in chunk]))
         )
     }
     known.sku_codes.update(existing)

@@ -17,7 +17,7 @@ from commerce.catalog.models import (
     Sku,
 )
 from commerce.clusters.service import usable_trademarks
-from commerce.db import utcnow
+from commerce.db import among, utcnow
 from commerce.inventory.models import StockLevel
 from commerce.validation import decimal_text, shown_amount
 
@@ -59,7 +59,7 @@ def present_products(
             ProductTranslation.locale,
             ProductTranslation.title,
             ProductTranslation.description,
-        ).where(ProductTranslation.product_id.in_(ids))
+        ).where(among(session, ProductTranslation.product_id, ids))
     ):
         translations[product_id][locale] = {"title": title, "description": description}
     skus: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -79,7 +79,7 @@ def present_products(
             StockLevel.available,
         )
         .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
-        .where(Sku.product_id.in_(ids))
+        .where(among(session, Sku.product_id, ids))
         .order_by(Sku.id)
     ):
         skus[row.product_id].append(_present_sku(row))
