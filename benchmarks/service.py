@@ -40,7 +40,13 @@ def machine() -> str:
     memory_kib = 0
     with open("/proc/meminfo", encoding="utf-8") as info:
         memory_kib = int(info.readline().split()[1])
-    return f"{os.cpu_count()} cores ({cpu}), {memory_kib // 1024 // 1024} GiB, Python {platform.python_version()}"
+    started = time.perf_counter()
+    sum(number * number for number in range(10_000_000))
+    loop = time.perf_counter() - started
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory_kib // 1024 // 1024} GiB, Python {platform.python_version()}, "
+        f"reference loop {loop:.2f} s (lower is a faster moment of this machine)"
+    )
 
 
 def peak_rss_mib(pid: int) -> float:
