@@ -7,7 +7,9 @@ from flask_openapi3 import Tag
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
+from commerce.errors import N_
 from commerce.web.database import database
+from commerce.web.i18n import translate
 from commerce.web.problems import Problem, problem_response
 from commerce.web.responses import respond
 
@@ -35,5 +37,5 @@ def init_app(app: Flask) -> None:
         try:
             database().ping()
         except SQLAlchemyError:
-            return problem_response(503, "database_unavailable", "The database is not reachable.")
+            return problem_response(503, "database_unavailable", translate(N_("The database is not reachable.")))
         return respond(Ready(status="ready", database=database().dialect_name))

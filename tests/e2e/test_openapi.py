@@ -56,3 +56,22 @@ def test_unknown_paths_and_methods_are_problems(client):
 def test_request_id_is_echoed_or_made(client):
     assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
     assert len(client.get("/healthz", headers={"X-Request-ID": "bad id; drop"}).headers["X-Request-ID"]) == 32
+
+
+def test_readiness_fails_when_the_database_is_unreachable(tmp_path):
+    from commerce import create_app
+    from commerce.config import Settings
+
+    app = create_app(
+        Settings(
+            env="test",
+            database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+            instance_path=tmp_path,
+            embedded_worker=False,
+            log_level="CRITICAL",
+        )
+    )
+    response = app.test_client().get("/readyz", headers={"Accept-Language": "zh-CN"})
+    assert (response.status_code, response.json["code"]) == (503, "database_unavailable")
+    assert response.json["detail"] == "数据库无法连接。"
+    assert app.test_client().get("/healthz").status_code == 200
