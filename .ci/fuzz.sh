@@ -23,6 +23,6 @@ schemathesis run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --exclude-path "/api/v1/auth/tokens/current" \
     --phases examples,coverage,fuzzing \
     --max-examples 25 \
-    --workers 2 \
+    --workers 1 \
     --suppress-health-check all \
     --seed 20261122

@@ -10,9 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from psycopg import errors as driver_errors
 from sqlalchemy import BigInteger, DateTime, Numeric, any_, event, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -233,17 +235,20 @@ def bulk_insert(
     plain = all(converter is None for converter in converters)
     cursor = connection.connection.driver_connection.cursor()
     names = ", ".join(f'"{name}"' for name in (["id"] if returning_ids else []) + columns)
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for index, row in enumerate(rows):
-            values = (
-                [row[name] for name in columns]
-                if plain
-                else [
-                    row[name] if converter is None else converter(row[name])
-                    for name, converter in zip(columns, converters, strict=True)
-                ]
-            )
-            copy.write_row([ids[index], *values] if returning_ids else values)
+    try:
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for index, row in enumerate(rows):
+                values = (
+                    [row[name] for name in columns]
+                    if plain
+                    else [
+                        row[name] if converter is None else converter(row[name])
+                        for name, converter in zip(columns, converters, strict=True)
+                    ]
+                )
+                copy.write_row([ids[index], *values] if returning_ids else values)
+    except driver_errors.IntegrityError as error:
+        raise IntegrityError(f"COPY {table.name}", None, error) from error
     return ids
 
 

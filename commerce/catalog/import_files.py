@@ -98,6 +98,7 @@ IMPORT_MESSAGES = {
     "unknown_trademark": N_("No collective trademark with registration no. {registration_no} in this cluster."),
     "sku_of_other_product": N_("SKU code {sku_code} already belongs to product {product_code}."),
     "stock_below_reserved": N_("Stock cannot be set below what is reserved and allocated ({committed})."),
+    "concurrent_change": N_("Another import changed this firm's products meanwhile; import the file again."),
 }
 
 _LENGTHS = {

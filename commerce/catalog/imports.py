@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
@@ -213,6 +214,27 @@ def _process(
     stream.seek(0)
     writer = _ChunkWriter(session, actor, record, trademarks, outcome, known)
     chunks = _good_chunks(stream, record.file_format, bad_rows, settings.import_chunk_rows)
+    try:
+        _write(session, record, writer, chunks, policy, progress)
+    except IntegrityError:
+        # Another import of the same firm wrote the same codes after this one checked them.
+        session.rollback()
+        committed = session.scalar(select(ProductImport.ok_rows).where(ProductImport.id == record.id))
+        outcome.errors.insert(0, RowError(0, "file", "concurrent_change").as_dict())
+        return _finish(session, record, outcome, ImportStatus.FAILED, ok_rows=committed)
+    status = ImportStatus.COMPLETED_WITH_ERRORS if outcome.failed_rows else ImportStatus.SUCCEEDED
+    return _finish(session, record, outcome, status)
+
+
+def _write(
+    session: Session,
+    record: ProductImport,
+    writer: _ChunkWriter,
+    chunks: Iterator[list[ImportRow]],
+    policy: ErrorPolicy,
+    progress: Progress,
+) -> None:
+    """Second pass: all good rows in one transaction (reject_all), or one transaction per chunk."""
     done = 0
     if policy == ErrorPolicy.REJECT_ALL:
         with write_transaction(session):
@@ -220,19 +242,17 @@ def _process(
                 writer.write(chunk)
                 done += len(chunk)
                 progress("write", done)
-    else:
-        for chunk in chunks:
-            with write_transaction(session):
-                writer.write(chunk)
-                session.execute(
-                    update(ProductImport)
-                    .where(ProductImport.id == record.id)
-                    .values(ok_rows=ProductImport.ok_rows + len(chunk))
-                )
-            done += len(chunk)
-            progress("write", done)
-    status = ImportStatus.COMPLETED_WITH_ERRORS if outcome.failed_rows else ImportStatus.SUCCEEDED
-    return _finish(session, record, outcome, status)
+        return
+    for chunk in chunks:
+        with write_transaction(session):
+            writer.write(chunk)
+            session.execute(
+                update(ProductImport)
+                .where(ProductImport.id == record.id)
+                .values(ok_rows=ProductImport.ok_rows + len(chunk))
+            )
+        done += len(chunk)
+        progress("write", done)
 
 
 def _import_actor(session: Session, record: ProductImport) -> Actor:
@@ -244,13 +264,18 @@ def _import_actor(session: Session, record: ProductImport) -> Actor:
     return Actor(user_id=user.id, role=Role(user.role), enterprise_id=user.enterprise_id, email=user.email)
 
 
-def _finish(session: Session, record: ProductImport, outcome: _Outcome, status: ImportStatus) -> ProductImport:
+def _finish(
+    session: Session, record: ProductImport, outcome: _Outcome, status: ImportStatus, ok_rows: int | None = None
+) -> ProductImport:
     with write_transaction(session):
         record = session.get(ProductImport, record.id, populate_existing=True)
         record.status = status.value
         record.total_rows = outcome.total_rows
         record.failed_rows = outcome.failed_rows
-        record.ok_rows = 0 if status == ImportStatus.FAILED else outcome.total_rows - outcome.failed_rows
+        if ok_rows is not None:
+            record.ok_rows = ok_rows
+        else:
+            record.ok_rows = 0 if status == ImportStatus.FAILED else outcome.total_rows - outcome.failed_rows
         record.errors = outcome.errors
         record.created_products = outcome.created_products
         record.updated_products = outcome.updated_products

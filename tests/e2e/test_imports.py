@@ -227,3 +227,25 @@ def test_cli_import_with_progress(app, factory, session, tmp_path):
     )
     assert failed.exit_code == 1
     assert "row 2 currency: invalid_currency" in failed.output
+
+
+def test_a_clash_with_a_concurrent_import_fails_cleanly(client, factory, session, monkeypatch):
+    """Another import writes the same SKU code after this one checked the file: no 500, nothing half-written."""
+    from commerce.catalog import imports
+
+    world = factory.world()
+    checked = imports._check_all
+
+    def check_then_clash(*args, **kwargs):
+        result = checked(*args, **kwargs)
+        factory.product(world.maker_a_id, skus=[{"sku_code": "QH-2-M", "price": {"amount": "1.00", "currency": "CNY"}}])
+        return result
+
+    monkeypatch.setattr(imports, "_check_all", check_then_clash)
+    rows = [sku_row("QH-1", "QH-1-M"), sku_row("QH-2", "QH-2-M")]
+    response = _upload(client, world.headers["sme_a"], csv_bytes(rows), world.maker_a_id, language="zh-CN")
+    assert response.status_code == 202
+    assert (response.json["status"], response.json["ok_rows"]) == ("failed", 0)
+    assert response.json["errors"][0] == {"row": 0, "field": "file", "code": "concurrent_change",
+                                          "message": "另一批导入同时修改了本企业的产品，请重新导入该文件。"}
+    assert _counts(session) == (1, 2, 1, 1)
