@@ -246,6 +246,10 @@ def test_a_clash_with_a_concurrent_import_fails_cleanly(client, factory, session
     response = _upload(client, world.headers["sme_a"], csv_bytes(rows), world.maker_a_id, language="zh-CN")
     assert response.status_code == 202
     assert (response.json["status"], response.json["ok_rows"]) == ("failed", 0)
-    assert response.json["errors"][0] == {"row": 0, "field": "file", "code": "concurrent_change",
-                                          "message": "另一批导入同时修改了本企业的产品，请重新导入该文件。"}
+    assert response.json["errors"][0] == {
+        "row": 0,
+        "field": "file",
+        "code": "concurrent_change",
+        "message": "另一批导入同时修改了本企业的产品，请重新导入该文件。",
+    }
     assert _counts(session) == (1, 2, 1, 1)
