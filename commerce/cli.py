@@ -12,10 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from commerce.accounts.models import Actor
-
-
-def _database():
-    return current_app.extensions["commerce.database"]
+from commerce.web.database import database
 
 
 def _settings():
@@ -60,7 +57,7 @@ def create_admin(email: str, password: str):
 
     if len(password) < 10:
         raise click.BadParameter("use at least 10 characters", param_hint="--password")
-    with _database().session() as session:
+    with database().session() as session:
         user, created = service.ensure_admin(session, email=email, password=password)
     click.echo(f"admin {user.email} {'created' if created else 'updated'} (id {user.id})")
 
@@ -74,7 +71,7 @@ def demo_group():
 def demo_load():
     from commerce import demo
 
-    with _database().session() as session:
+    with database().session() as session:
         summary = demo.load(session)
     for name, value in summary.items():
         click.echo(f"{name}: {value}")
@@ -98,10 +95,10 @@ def catalog_import(file: Path, enterprise_id: int, error_policy: str):
     from commerce.errors import DomainError
     from commerce.web.i18n import translate
 
-    database, settings = _database(), _settings()
+    db, settings = database(), _settings()
     with file.open("rb") as stream:
         try:
-            with database.session() as session:
+            with db.session() as session:
                 record = imports.start_import(
                     session,
                     actor=Actor.system(),
@@ -124,7 +121,7 @@ def catalog_import(file: Path, enterprise_id: int, error_policy: str):
                 position[phase] = rows
 
             record = imports.run_import(
-                database, settings, import_id=record.id, source=stream, progress=progress, actor=Actor.system()
+                db, settings, import_id=record.id, source=stream, progress=progress, actor=Actor.system()
             )
     click.echo(
         f"import {record.id}: {record.status}; {record.ok_rows} rows imported, {record.failed_rows} failed; "
@@ -147,7 +144,7 @@ def worker_group():
 def worker_run(once: bool):
     from commerce.jobs.worker import Worker
 
-    worker = Worker(_database(), _settings())
+    worker = Worker(database(), _settings())
     if once:
         total = 0
         while ran := worker.run_once(limit=10):
@@ -170,7 +167,7 @@ def scheduler_group():
 def scheduler_run():
     from commerce import scheduler
 
-    scheduler.run(_database())
+    scheduler.run(database())
 
 
 def init_app(app: Flask) -> None:

@@ -561,12 +561,14 @@ class _ChunkWriter:
     def _write_skus(self, chunk: list[ImportRow], product_ids: dict[str, int], now) -> None:
         session = self.session
         existing_codes = [row.sku_code for row in chunk if row.sku_code in self.known.sku_codes]
-        existing = {}
+        existing: dict[str, tuple[Sku, int]] = {}
         if existing_codes:
             existing = {
-                sku.sku_code: sku
-                for sku in session.scalars(
-                    select(Sku).where(Sku.enterprise_id == self.enterprise_id, Sku.sku_code.in_(existing_codes))
+                sku.sku_code: (sku, on_hand)
+                for sku, on_hand in session.execute(
+                    select(Sku, StockLevel.on_hand)
+                    .join(StockLevel, StockLevel.sku_id == Sku.id)
+                    .where(Sku.enterprise_id == self.enterprise_id, among(session, Sku.sku_code, existing_codes))
                 )
             }
         new_rows = [row for row in chunk if row.sku_code not in existing]
@@ -600,11 +602,11 @@ class _ChunkWriter:
             )
             self.outcome.created_skus += len(created)
         for row in chunk:
-            sku = existing.get(row.sku_code)
-            if sku is not None:
-                self._update_sku(sku, row, now)
+            found = existing.get(row.sku_code)
+            if found is not None:
+                self._update_sku(*found, row, now)
 
-    def _update_sku(self, sku: Sku, row: ImportRow, now) -> None:
+    def _update_sku(self, sku: Sku, on_hand: int, row: ImportRow, now) -> None:
         before = {
             "price": money_text(sku.price_amount, sku.currency),
             "attributes": sku.attributes,
@@ -624,20 +626,17 @@ class _ChunkWriter:
             sku.updated_at = now
             self.session.add(sku)
             self._audit([(sku.product_id, "sku_updated", {"sku_id": sku.id, **diff})])
-        changed_stock = False
-        if row.stock is not None:
-            level = self.session.get(StockLevel, sku.id)
-            if level.on_hand != row.stock:
-                inventory.change_on_hand(
-                    self.session,
-                    sku_id=sku.id,
-                    delta=row.stock - level.on_hand,
-                    kind=MovementKind.IMPORT,
-                    reason="import",
-                    actor=self.actor,
-                    reference=self.reference,
-                )
-                changed_stock = True
+        changed_stock = row.stock is not None and row.stock != on_hand
+        if changed_stock:
+            inventory.change_on_hand(
+                self.session,
+                sku_id=sku.id,
+                delta=row.stock - on_hand,
+                kind=MovementKind.IMPORT,
+                reason="import",
+                actor=self.actor,
+                reference=self.reference,
+            )
         if diff or changed_stock:
             self.outcome.updated_skus += 1
 

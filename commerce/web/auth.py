@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 
 from commerce.accounts import service as accounts
 from commerce.accounts.errors import InvalidToken
@@ -26,5 +26,4 @@ def current_actor() -> Actor:
     if token is None:
         raise InvalidToken()
     g.actor = accounts.authenticate(db_session(), token=token)
-    current_app.logger.debug("authenticated", extra={"user_id": g.actor.user_id})
     return g.actor

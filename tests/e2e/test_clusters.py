@@ -153,58 +153,30 @@ def test_brand_admin_admits_members_of_the_cluster(client, factory):
     world = factory.world()
     brand = world.headers["brand_admin"]
     url = f"/api/v1/trademarks/{world.trademark_id}/memberships"
-    admitted = client.post(
-        url,
-        headers=brand,
-        json={
-            "enterprise_id": world.maker_b_id,
-            "licence_no": "QH-B",
-            "valid_from": "2026-01-01",
-            "valid_to": "2027-12-31",
-        },
-    )
+
+    def admit(enterprise_id, licence_no, valid_from="2026-01-01", valid_to="2027-12-31"):
+        return client.post(
+            url,
+            headers=brand,
+            json={
+                "enterprise_id": enterprise_id,
+                "licence_no": licence_no,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+            },
+        )
+
+    admitted = admit(world.maker_b_id, "QH-B")
     assert admitted.status_code == 201
     assert (admitted.json["status"], admitted.json["usable_today"]) == ("active", True)
-    again = client.post(
-        url,
-        headers=brand,
-        json={
-            "enterprise_id": world.maker_b_id,
-            "licence_no": "QH-B2",
-            "valid_from": "2026-01-01",
-            "valid_to": "2027-12-31",
-        },
-    )
+    again = admit(world.maker_b_id, "QH-B2")
     assert (again.status_code, again.json["code"]) == (409, "duplicate_membership")
-    platform = client.post(
-        url,
-        headers=brand,
-        json={
-            "enterprise_id": world.platform_id,
-            "licence_no": "QH-P",
-            "valid_from": "2026-01-01",
-            "valid_to": "2027-12-31",
-        },
-    )
+    platform = admit(world.platform_id, "QH-P")
     assert (platform.status_code, platform.json["code"]) == (422, "wrong_enterprise_kind")
-    backwards = client.post(
-        url,
-        headers=brand,
-        json={
-            "enterprise_id": world.trader_id,
-            "licence_no": "QH-T",
-            "valid_from": "2027-01-01",
-            "valid_to": "2026-12-31",
-        },
-    )
+    backwards = admit(world.trader_id, "QH-T", valid_from="2027-01-01", valid_to="2026-12-31")
     assert backwards.status_code == 422
-    other_cluster = factory.cluster()
-    outsider = factory.enterprise(other_cluster.id)
-    outside = client.post(
-        url,
-        headers=brand,
-        json={"enterprise_id": outsider.id, "licence_no": "QH-O", "valid_from": "2026-01-01", "valid_to": "2027-12-31"},
-    )
+    outsider = factory.enterprise(factory.cluster().id)
+    outside = admit(outsider.id, "QH-O")
     assert (outside.status_code, outside.json["code"]) == (422, "outside_cluster")
     listed = client.get(url, headers=brand).json["items"]
     assert [item["enterprise_id"] for item in listed] == [world.maker_a_id, world.maker_b_id]
