@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     job_lease_seconds: int = Field(default=300, ge=10)
 
+    lineup_max_items: int = Field(default=100, ge=1, le=1000)
+    flash_sale_countdown_min_seconds: int = Field(default=10, ge=0)
+    flash_sale_countdown_max_seconds: int = Field(default=300, ge=0)
+    flash_sale_duration_min_seconds: int = Field(default=60, ge=1)
+    flash_sale_duration_max_seconds: int = Field(default=1200, ge=1)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.env == "production" and (self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32):

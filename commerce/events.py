@@ -38,7 +38,10 @@ class MembershipReinstated:
 
 
 HANDLERS: dict[type, tuple[str, ...]] = {
-    MembershipLapsed: ("commerce.catalog.reactions:withdraw_trademark_use",),
+    MembershipLapsed: (
+        "commerce.catalog.reactions:withdraw_trademark_use",
+        "commerce.live.reactions:leave_upcoming_lineups",
+    ),
     MembershipReinstated: (),
 }
 

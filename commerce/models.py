@@ -6,8 +6,10 @@ from commerce.accounts.models import ApiToken, User
 from commerce.audit.models import AuditEvent
 from commerce.catalog.models import ImportFilePart, Product, ProductImport, ProductTranslation, Sku
 from commerce.clusters.models import Cluster, Enterprise, Membership, Trademark
-from commerce.inventory.models import StockLevel, StockMovement
+from commerce.inventory.models import StockLevel, StockMovement, StreamAllocation
 from commerce.jobs.models import Job
+from commerce.live.models import FlashSale, FlashSaleBuyer, LineupItem, Stream, StreamPin
+from commerce.orders.models import OrderLine, SalesOrder
 
 metadata = SQLModel.metadata
 
@@ -17,14 +19,22 @@ __all__ = [
     "AuditEvent",
     "Cluster",
     "Enterprise",
+    "FlashSale",
+    "FlashSaleBuyer",
     "Job",
+    "LineupItem",
     "Membership",
+    "OrderLine",
     "Product",
     "ProductImport",
     "ProductTranslation",
+    "SalesOrder",
     "Sku",
     "StockLevel",
     "StockMovement",
+    "Stream",
+    "StreamAllocation",
+    "StreamPin",
     "Trademark",
     "User",
     "metadata",

@@ -191,3 +191,63 @@ class Factory:
             world.user_ids[name] = user.id
             world.headers[name] = self.login(user.email)
         return world
+
+
+def sku_payload(code: str, on_hand: int, price: str = "399.00", currency: str = "CNY") -> dict[str, Any]:
+    return {
+        "sku_code": code,
+        "attributes": {"size": code.rsplit("-", 1)[-1]},
+        "price": {"amount": price, "currency": currency},
+        "weight_kg": "0.350",
+        "on_hand": on_hand,
+    }
+
+
+@dataclass
+class Shop:
+    """The standard cluster with approved products on sale: two of maker A (one under the mark), one of maker B."""
+
+    world: World
+    scarf_id: int
+    scarf_skus: list[int]
+    sweater_id: int
+    sweater_skus: list[int]
+    gloves_id: int
+    gloves_skus: list[int]
+
+
+def open_shop(factory: Factory) -> Shop:
+    world = factory.world()
+    scarf = factory.product(
+        world.maker_a_id,
+        status="approved",
+        trademark_id=world.trademark_id,
+        translations={"zh-CN": {"title": "羊绒围巾"}, "en": {"title": "Cashmere scarf"}},
+        skus=[sku_payload("SC-S", 100, "199.00"), sku_payload("SC-L", 40, "219.00")],
+    )
+    sweater = factory.product(world.maker_a_id, status="approved", skus=[sku_payload("SW-M", 30, "399.00")])
+    gloves = factory.product(
+        world.maker_b_id,
+        status="approved",
+        translations={"zh-CN": {"title": "羊绒手套"}, "en": {"title": "Cashmere gloves"}},
+        skus=[sku_payload("GL-M", 20, "89.50")],
+    )
+
+    def sku_ids(product_id: int) -> list[int]:
+        from sqlalchemy import select
+
+        from commerce.catalog.models import Sku
+
+        with factory.database.session() as session:
+            return list(session.scalars(select(Sku.id).where(Sku.product_id == product_id).order_by(Sku.id)))
+
+    return Shop(world, scarf.id, sku_ids(scarf.id), sweater.id, sku_ids(sweater.id), gloves.id, sku_ids(gloves.id))
+
+
+def stock_of(database, sku_id: int) -> tuple[int, int, int, int]:
+    """(on_hand, reserved, allocated, available) of a SKU, read fresh."""
+    from commerce.inventory.models import StockLevel
+
+    with database.session() as session:
+        level = session.get(StockLevel, sku_id)
+        return (level.on_hand, level.reserved, level.allocated, level.available)

@@ -17,6 +17,11 @@ class MovementKind(StrEnum):
     INITIAL = "initial"
     ADJUSTMENT = "adjustment"
     IMPORT = "import"
+    ORDER_PLACED = "order_placed"
+    ORDER_CANCELLED = "order_cancelled"
+    ORDER_SHIPPED = "order_shipped"
+    STREAM_ALLOCATED = "stream_allocated"
+    STREAM_RELEASED = "stream_released"
 
 
 class StockLevel(SQLModel, table=True):
@@ -55,6 +60,23 @@ class StockMovement(SQLModel, table=True):
     reason: str = Field(default="", max_length=500)
     reference: str | None = Field(default=None, max_length=120)
     actor_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class StreamAllocation(SQLModel, table=True):
+    """Units of one SKU ring-fenced for one lineup item of a stream, and how many of them were sold."""
+
+    __tablename__ = "stream_allocation"
+    __table_args__ = (
+        CheckConstraint("remaining >= 0", name="stream_allocation_remaining_not_negative"),
+        CheckConstraint("sold >= 0", name="stream_allocation_sold_not_negative"),
+        Index("stream_allocation_of_stream", "stream_id"),
+    )
+
+    lineup_item_id: int = Field(foreign_key="lineup_item.id", primary_key=True)
+    sku_id: int = Field(foreign_key="sku.id", primary_key=True)
+    stream_id: int = Field(foreign_key="stream.id")
+    remaining: int = Field(default=0)
+    sold: int = Field(default=0)
 
 
 class StockPublic(BaseModel):

@@ -41,6 +41,7 @@ def only(status: int, *roles: str, **overrides: int) -> dict[str, int]:
 
 T = "/api/v1/trademarks/<int:trademark_id>"
 M = f"{T}/memberships/<int:membership_id>"
+S = "/api/v1/streams/<int:stream_id>"
 
 CASES = [
     Case(
@@ -232,6 +233,90 @@ CASES = [
         only(200, "admin", "sme_own", sme_other=404),
     ),
     Case("GET", "/api/v1/products/imports/template", "/api/v1/products/imports/template", everyone(200)),
+    Case(
+        "POST",
+        "/api/v1/streams",
+        "/api/v1/streams",
+        only(201, "admin", "host"),
+        body=lambda w: {
+            "title": "专场",
+            "category": "cashmere",
+            "scheduled_start": "2026-12-01T20:00:00+08:00",
+            "host_user_id": w.user_ids["host"],
+        },
+    ),
+    Case("GET", "/api/v1/streams", "/api/v1/streams", only(200, "admin", "host")),
+    Case("GET", f"{S}", "/api/v1/streams/{live_stream_id}", only(200, "admin", "host")),
+    Case(
+        "PUT",
+        f"{S}/lineup",
+        "/api/v1/streams/{scheduled_stream_id}/lineup",
+        only(200, "admin", "host"),
+        body=lambda w: {"items": [{"product_id": w.approved_id}]},
+    ),
+    Case("POST", f"{S}/start", "/api/v1/streams/{scheduled_stream_id}/start", only(200, "admin", "host")),
+    Case("POST", f"{S}/end", "/api/v1/streams/{live_stream_id}/end", only(200, "admin", "host")),
+    Case("POST", f"{S}/cancel", "/api/v1/streams/{scheduled_stream_id}/cancel", only(200, "admin", "host")),
+    Case(
+        "POST",
+        f"{S}/pin",
+        "/api/v1/streams/{live_stream_id}/pin",
+        only(200, "admin", "host"),
+        body=lambda w: {"item_id": w.item_id},
+    ),
+    Case("DELETE", f"{S}/pin", "/api/v1/streams/{live_stream_id}/pin", only(200, "admin", "host")),
+    Case(
+        "POST",
+        f"{S}/flash-sales",
+        "/api/v1/streams/{live_stream_id}/flash-sales",
+        only(201, "admin", "host"),
+        body=lambda w: {
+            "item_id": w.item_id,
+            "sku_id": w.approved_sku_id,
+            "price": {"amount": "99.00", "currency": "CNY"},
+            "quantity": 2,
+            "per_buyer_limit": 1,
+            "countdown_seconds": 10,
+            "duration_seconds": 60,
+        },
+    ),
+    Case("GET", f"{S}/stats", "/api/v1/streams/{live_stream_id}/stats", only(200, "admin", "host")),
+    Case("GET", f"{S}/report", "/api/v1/streams/{live_stream_id}/report", only(200, "admin", "host")),
+    Case(
+        "POST",
+        "/api/v1/orders",
+        "/api/v1/orders",
+        only(201, "admin", "host", "trade_operator", "sme_own", sme_other=422),
+        body=lambda w: {
+            "channel": "direct",
+            "external_id": "M-2",
+            "buyer": {"name": "Alice"},
+            "currency": "CNY",
+            "lines": [{"sku_id": w.approved_sku_id, "quantity": 1}],
+        },
+    ),
+    Case(
+        "GET", "/api/v1/orders", "/api/v1/orders", only(200, "admin", "host", "trade_operator", "sme_own", "sme_other")
+    ),
+    Case(
+        "GET",
+        "/api/v1/orders/<int:order_id>",
+        "/api/v1/orders/{order_id}",
+        only(200, "admin", "host", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/orders/<int:order_id>/cancel",
+        "/api/v1/orders/{order_id}/cancel",
+        only(200, "admin", "host", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/orders/<int:order_id>/status",
+        "/api/v1/orders/{order_id}/status",
+        only(200, "admin", "host", "trade_operator", "sme_own", sme_other=404),
+        body=lambda w: {"status": "paid"},
+    ),
     Case("GET", "/api/v1/jobs", "/api/v1/jobs", only(200, "admin")),
     Case("POST", "/api/v1/jobs/<int:job_id>/retry", "/api/v1/jobs/{dead_job_id}/retry", only(200, "admin")),
 ]
@@ -252,6 +337,31 @@ def scene(factory, client, session):
             "enterprise_id": str(world.maker_a_id),
         },
     )
+    approved = factory.product(world.maker_a_id, status="approved")
+    world.approved_id = approved.id
+    world.approved_sku_id = client.get(f"/api/v1/products/{approved.id}", headers=world.headers["sme_a"]).json["skus"][
+        0
+    ]["id"]
+    host = world.headers["host"]
+    stream_body = {"title": "专场", "category": "cashmere", "scheduled_start": "2026-12-01T20:00:00+08:00"}
+    scheduled = client.post("/api/v1/streams", headers=host, json=stream_body).json
+    live = client.post("/api/v1/streams", headers=host, json=stream_body).json
+    lineup = {"items": [{"product_id": approved.id, "sku_allocations": {str(world.approved_sku_id): 3}}]}
+    world.item_id = client.put(f"/api/v1/streams/{live['id']}/lineup", headers=host, json=lineup).json["lineup"][0][
+        "id"
+    ]
+    client.post(f"/api/v1/streams/{live['id']}/start", headers=host)
+    order = client.post(
+        "/api/v1/orders",
+        headers=world.headers["trade_operator"],
+        json={
+            "channel": "direct",
+            "external_id": "M-1",
+            "buyer": {"name": "Alice"},
+            "currency": "CNY",
+            "lines": [{"sku_id": world.approved_sku_id, "quantity": 1}],
+        },
+    ).json
     job = jobs.enqueue(session, kind="catalog.import", key="dead-one", payload={"import_id": 0})
     session.commit()
     session.execute(update(Job).where(Job.id == job.id).values(status="dead"))
@@ -266,6 +376,9 @@ def scene(factory, client, session):
         "sku_id": sku_id,
         "import_id": imported.json["id"],
         "dead_job_id": job.id,
+        "scheduled_stream_id": scheduled["id"],
+        "live_stream_id": live["id"],
+        "order_id": order["id"],
     }
     headers = {
         "anonymous": {},

@@ -1,0 +1,182 @@
+"""Flash sales: creating them within the marketplaces' bounds, and counting their units and buyers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor
+from commerce.catalog.models import Sku
+from commerce.db import utcnow, write_transaction
+from commerce.inventory.errors import InsufficientStock
+from commerce.inventory.models import StockLevel, StreamAllocation
+from commerce.live.errors import (
+    CurrencyMismatch,
+    FlashSaleOutOfBounds,
+    FlashSaleOverlaps,
+    ItemNotInLineup,
+    LimitAboveQuantity,
+    SkuNotOfProduct,
+    StreamNotLive,
+)
+from commerce.live.models import FlashSale, FlashSaleBuyer, FlashSaleCreate, LineupItem, StreamStatus
+from commerce.live.service import stream_for
+
+
+@dataclass(frozen=True, slots=True)
+class FlashSaleBounds:
+    """The countdown and duration a flash sale may have (the marketplaces' ranges, configurable)."""
+
+    countdown_min: int = 10
+    countdown_max: int = 300
+    duration_min: int = 60
+    duration_max: int = 1200
+
+
+def state_of(sale: Any, now: datetime) -> str:
+    if now < sale.starts_at:
+        return "upcoming"
+    return "running" if now < sale.ends_at else "ended"
+
+
+def create_flash_sale(
+    session: Session, *, actor: Actor, stream_id: int, data: FlashSaleCreate, bounds: FlashSaleBounds
+) -> FlashSale:
+    """Announce a deal on one SKU of a lineup item: it starts after the countdown and runs for its duration."""
+    for field, value, minimum, maximum in (
+        ("countdown_seconds", data.countdown_seconds, bounds.countdown_min, bounds.countdown_max),
+        ("duration_seconds", data.duration_seconds, bounds.duration_min, bounds.duration_max),
+    ):
+        if not minimum <= value <= maximum:
+            raise FlashSaleOutOfBounds(field=field, minimum=minimum, maximum=maximum)
+    if data.per_buyer_limit > data.quantity:
+        raise LimitAboveQuantity(field="per_buyer_limit")
+    with write_transaction(session):
+        stream = stream_for(session, actor, stream_id, for_update=True)
+        if stream.status != StreamStatus.LIVE.value:
+            raise StreamNotLive(status=stream.status)
+        item = session.get(LineupItem, data.item_id)
+        if item is None or item.stream_id != stream.id or item.removed_at is not None:
+            raise ItemNotInLineup(field="item_id", item_id=data.item_id)
+        sku = session.get(Sku, data.sku_id)
+        if sku is None or sku.product_id != item.product_id:
+            raise SkuNotOfProduct(field="sku_id", sku_id=data.sku_id, product_id=item.product_id)
+        if data.price.currency != stream.currency:
+            raise CurrencyMismatch(field="price.currency", currency=stream.currency)
+        now = utcnow()
+        starts_at = now + timedelta(seconds=data.countdown_seconds)
+        ends_at = starts_at + timedelta(seconds=data.duration_seconds)
+        overlapping = session.scalars(
+            select(FlashSale.id).where(
+                FlashSale.stream_id == stream.id,
+                FlashSale.sku_id == data.sku_id,
+                FlashSale.starts_at < ends_at,
+                FlashSale.ends_at > starts_at,
+            )
+        ).first()
+        if overlapping is not None:
+            raise FlashSaleOverlaps(sku_id=data.sku_id)
+        allocated = session.scalars(
+            select(StreamAllocation.remaining).where(
+                StreamAllocation.lineup_item_id == item.id, StreamAllocation.sku_id == data.sku_id
+            )
+        ).first()
+        available = session.scalars(select(StockLevel.available).where(StockLevel.sku_id == data.sku_id)).first()
+        if (allocated or 0) + (available or 0) < data.quantity:
+            raise InsufficientStock(field="quantity", sku_id=data.sku_id)
+        sale = FlashSale(
+            stream_id=stream.id,
+            item_id=item.id,
+            sku_id=data.sku_id,
+            price_amount=data.price.amount,
+            quantity=data.quantity,
+            per_buyer_limit=data.per_buyer_limit,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=actor.user_id,
+            created_at=now,
+        )
+        session.add(sale)
+        session.flush()
+        return sale
+
+
+_sale = FlashSale.__table__
+_buyer = FlashSaleBuyer.__table__
+
+_TAKE_UNITS = (
+    _sale.update()
+    .where(
+        _sale.c.id == bindparam("sale"),
+        _sale.c.sold + bindparam("units") <= _sale.c.quantity,
+        _sale.c.starts_at <= bindparam("now"),
+        _sale.c.ends_at > bindparam("now"),
+    )
+    .values(sold=_sale.c.sold + bindparam("units"))
+)
+_GIVE_BACK_UNITS = _sale.update().where(_sale.c.id == bindparam("sale")).values(sold=_sale.c.sold - bindparam("units"))
+_UNCOUNT_BUYER = (
+    _buyer.update()
+    .where(_buyer.c.flash_sale_id == bindparam("sale"), _buyer.c.buyer_key == bindparam("buyer"))
+    .values(units=_buyer.c.units - bindparam("units"))
+)
+_count_buyer_statements: dict[str, Any] = {}
+
+
+def _count_buyer(dialect: str):
+    """INSERT the buyer's units, or add to them only while the total stays within the limit.
+
+    A row comes back when the units were counted; the row count of an upsert is not reported
+    reliably by every driver, RETURNING is.
+    """
+    if dialect not in _count_buyer_statements:
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        statement = insert(_buyer).values(
+            flash_sale_id=bindparam("sale"), buyer_key=bindparam("buyer"), units=bindparam("units")
+        )
+        _count_buyer_statements[dialect] = statement.on_conflict_do_update(
+            index_elements=["flash_sale_id", "buyer_key"],
+            set_={"units": _buyer.c.units + statement.excluded.units},
+            where=_buyer.c.units + statement.excluded.units <= bindparam("limit"),
+        ).returning(_buyer.c.units)
+    return _count_buyer_statements[dialect]
+
+
+def count_buyer(session: Session, *, sale_id: int, buyer_key: str, quantity: int, limit: int) -> bool:
+    """Add units to a buyer's count in a sale; False (nothing changed) if that would pass the limit."""
+    if quantity > limit:
+        return False
+    statement = _count_buyer(session.get_bind().dialect.name)
+    parameters = {"sale": sale_id, "buyer": buyer_key, "units": quantity, "limit": limit}
+    return session.execute(statement, parameters).first() is not None
+
+
+def take_units(session: Session, *, sale_id: int, quantity: int, now: datetime) -> bool:
+    """Count units sold at the deal price while the sale runs; False if it is sold out or over."""
+    return session.execute(_TAKE_UNITS, {"sale": sale_id, "units": quantity, "now": now}).rowcount == 1
+
+
+def give_back(session: Session, *, sale_id: int, buyer_key: str, quantity: int) -> None:
+    """A cancelled order's units return to the sale and to its buyer's allowance."""
+    session.execute(_GIVE_BACK_UNITS, {"sale": sale_id, "units": quantity})
+    session.execute(_UNCOUNT_BUYER, {"sale": sale_id, "buyer": buyer_key, "units": quantity})
+
+
+def running_sales(session: Session, *, stream_id: int, sku_ids: list[int], now: datetime) -> dict[int, Any]:
+    """The flash sales running now on some SKUs of a stream, by SKU."""
+    rows = session.execute(
+        select(
+            FlashSale.id, FlashSale.item_id, FlashSale.sku_id, FlashSale.price_amount, FlashSale.per_buyer_limit
+        ).where(
+            FlashSale.stream_id == stream_id,
+            FlashSale.sku_id.in_(sku_ids),
+            FlashSale.starts_at <= now,
+            FlashSale.ends_at > now,
+        )
+    )
+    return {row.sku_id: row for row in rows}

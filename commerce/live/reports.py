@@ -1,0 +1,238 @@
+"""What a stream looks like and how it sells: the stream with its lineup, live stats, the report after the end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select, type_coerce
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor
+from commerce.catalog.models import Product, ProductTranslation, Sku
+from commerce.catalog.presenter import pick_language
+from commerce.clusters.models import Enterprise
+from commerce.db import ExactDecimal, utcnow
+from commerce.inventory.models import StockLevel, StreamAllocation
+from commerce.live import service
+from commerce.live.flash_sales import state_of
+from commerce.live.models import (
+    FirmStats,
+    FlashSale,
+    FlashSalePublic,
+    ItemStats,
+    LineupItem,
+    LineupItemPublic,
+    PinPublic,
+    SalesFigures,
+    Stream,
+    StreamPublic,
+    StreamReport,
+    StreamStats,
+)
+from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
+from commerce.validation import Money
+
+
+def _titles(session: Session, product_ids: Sequence[int], languages: Sequence[str]) -> dict[int, str]:
+    texts: dict[int, dict[str, str]] = {}
+    if product_ids:
+        for product_id, locale, title in session.execute(
+            select(ProductTranslation.product_id, ProductTranslation.locale, ProductTranslation.title).where(
+                ProductTranslation.product_id.in_(list(product_ids))
+            )
+        ):
+            texts.setdefault(product_id, {})[locale] = title
+    titles = {}
+    for product_id in product_ids:
+        own = texts.get(product_id, {})
+        language = pick_language(list(own), languages)
+        titles[product_id] = own[language] if language else ""
+    return titles
+
+
+def _items(session: Session, stream_id: int, *, include_removed: bool = False):
+    statement = (
+        select(
+            LineupItem.id,
+            LineupItem.position,
+            LineupItem.product_id,
+            LineupItem.live_price_amount,
+            Product.enterprise_id,
+        )
+        .join(Product, Product.id == LineupItem.product_id)
+        .where(LineupItem.stream_id == stream_id)
+    )
+    if not include_removed:
+        statement = statement.where(LineupItem.removed_at.is_(None))
+    return list(session.execute(statement.order_by(LineupItem.position, LineupItem.id)))
+
+
+def _flash_sales(session: Session, stream: Stream, now: datetime, *, current_only: bool) -> list[FlashSalePublic]:
+    statement = select(FlashSale).where(FlashSale.stream_id == stream.id)
+    if current_only:
+        statement = statement.where(FlashSale.ends_at > now)
+    return [
+        flash_sale_public(sale, currency=stream.currency, now=now)
+        for sale in session.scalars(statement.order_by(FlashSale.id).execution_options(populate_existing=True))
+    ]
+
+
+def flash_sale_public(sale: FlashSale, *, currency: str, now: datetime) -> FlashSalePublic:
+    return FlashSalePublic(
+        id=sale.id,
+        item_id=sale.item_id,
+        sku_id=sale.sku_id,
+        price=Money.of(sale.price_amount, currency),
+        quantity=sale.quantity,
+        sold=sale.sold,
+        per_buyer_limit=sale.per_buyer_limit,
+        starts_at=sale.starts_at,
+        ends_at=sale.ends_at,
+        state=state_of(sale, now),
+    )
+
+
+def present_stream(session: Session, stream: Stream, *, languages: Sequence[str]) -> StreamPublic:
+    """The stream with its lineup in position order, the pinned item and the current flash sales."""
+    now = utcnow()
+    items = _items(session, stream.id)
+    titles = _titles(session, [item.product_id for item in items], languages)
+    allocations: dict[int, dict[str, int]] = {}
+    for allocation in session.execute(
+        select(StreamAllocation.lineup_item_id, StreamAllocation.sku_id, StreamAllocation.remaining).where(
+            StreamAllocation.stream_id == stream.id
+        )
+    ):
+        allocations.setdefault(allocation.lineup_item_id, {})[str(allocation.sku_id)] = allocation.remaining
+    return StreamPublic(
+        **stream.model_dump(exclude={"created_at"}),
+        lineup=[
+            LineupItemPublic(
+                id=item.id,
+                position=item.position,
+                product_id=item.product_id,
+                enterprise_id=item.enterprise_id,
+                title=titles[item.product_id],
+                sku_allocations=allocations.get(item.id, {}),
+                live_price=Money.of(item.live_price_amount, stream.currency) if item.live_price_amount else None,
+            )
+            for item in items
+        ],
+        pinned_item_id=service.pinned_item_id(session, stream.id),
+        flash_sales=_flash_sales(session, stream, now, current_only=True),
+    )
+
+
+def _sales(session: Session, stream_id: int, group_by):
+    gmv = type_coerce(func.sum(OrderLine.quantity * OrderLine.unit_price), ExactDecimal(4))
+    statement = (
+        select(
+            *group_by,
+            func.count(func.distinct(SalesOrder.id)).label("orders"),
+            func.sum(OrderLine.quantity).label("units"),
+            gmv.label("gmv"),
+        )
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .where(SalesOrder.stream_id == stream_id, SalesOrder.status != OrderStatus.CANCELLED.value)
+    )
+    if group_by:
+        statement = statement.group_by(*group_by)
+    return list(session.execute(statement))
+
+
+def _figures(row, currency: str) -> dict:
+    if row is None:
+        return {"orders": 0, "units": 0, "gmv": Money.of(Decimal("0"), currency)}
+    return {
+        "orders": int(row.orders or 0),
+        "units": int(row.units or 0),
+        "gmv": Money.of(row.gmv if row.gmv is not None else Decimal("0"), currency),
+    }
+
+
+def _stock_left(session: Session, stream_id: int) -> dict[int, int]:
+    left: dict[int, int] = {}
+    for item_id, remaining in session.execute(
+        select(StreamAllocation.lineup_item_id, func.sum(StreamAllocation.remaining))
+        .where(StreamAllocation.stream_id == stream_id)
+        .group_by(StreamAllocation.lineup_item_id)
+    ):
+        left[item_id] = int(remaining or 0)
+    for item_id, available in session.execute(
+        select(LineupItem.id, func.sum(StockLevel.available))
+        .join(Sku, Sku.product_id == LineupItem.product_id)
+        .join(StockLevel, StockLevel.sku_id == Sku.id)
+        .where(LineupItem.stream_id == stream_id, LineupItem.removed_at.is_(None))
+        .group_by(LineupItem.id)
+    ):
+        left[item_id] = left.get(item_id, 0) + int(available or 0)
+    return left
+
+
+def stream_stats(session: Session, *, actor: Actor, stream_id: int, languages: Sequence[str]) -> StreamStats:
+    """Orders, units and GMV per lineup item, per firm and in total (cancelled orders left out)."""
+    stream = service.stream_for(session, actor, stream_id)
+    return StreamStats(**_stats_fields(session, stream, languages))
+
+
+def _stats_fields(session: Session, stream: Stream, languages: Sequence[str]) -> dict:
+    by_item = {row.lineup_item_id: row for row in _sales(session, stream.id, [OrderLine.lineup_item_id])}
+    by_firm = {row.enterprise_id: row for row in _sales(session, stream.id, [OrderLine.enterprise_id])}
+    totals = _sales(session, stream.id, [])
+    items = _items(session, stream.id, include_removed=True)
+    items = [item for item in items if item.position is not None or item.id in by_item]
+    titles = _titles(session, [item.product_id for item in items], languages)
+    left = _stock_left(session, stream.id)
+    firm_ids = {item.enterprise_id for item in items} | set(by_firm)
+    names = dict(session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(firm_ids))).all())
+    return {
+        "stream_id": stream.id,
+        "status": stream.status,
+        "pinned_item_id": service.pinned_item_id(session, stream.id),
+        "items": [
+            ItemStats(
+                item_id=item.id,
+                position=item.position,
+                product_id=item.product_id,
+                enterprise_id=item.enterprise_id,
+                title=titles[item.product_id],
+                stock_left=left.get(item.id, 0) if item.position is not None else 0,
+                **_figures(by_item.get(item.id), stream.currency),
+            )
+            for item in items
+        ],
+        "firms": [
+            FirmStats(
+                enterprise_id=firm_id, name=names.get(firm_id, ""), **_figures(by_firm.get(firm_id), stream.currency)
+            )
+            for firm_id in sorted(firm_ids)
+        ],
+        "totals": SalesFigures(**_figures(totals[0] if totals else None, stream.currency)),
+    }
+
+
+def stream_report(session: Session, *, actor: Actor, stream_id: int, languages: Sequence[str]) -> StreamReport:
+    """The stats with who presented what and for how long, and every flash sale with what it sold."""
+    stream = service.stream_for(session, actor, stream_id)
+    now = utcnow()
+    product_of = {item.id: item.product_id for item in _items(session, stream.id, include_removed=True)}
+    pins = [
+        PinPublic(
+            item_id=pin.item_id,
+            product_id=product_of[pin.item_id],
+            pinned_by=pin.pinned_by,
+            pinned_at=pin.pinned_at,
+            unpinned_at=pin.unpinned_at,
+            seconds=int(((pin.unpinned_at or now) - pin.pinned_at).total_seconds()),
+        )
+        for pin in service.pins_of(session, stream.id)
+    ]
+    return StreamReport(
+        **_stats_fields(session, stream, languages),
+        started_at=stream.started_at,
+        ended_at=stream.ended_at,
+        pins=pins,
+        flash_sales=_flash_sales(session, stream, now, current_only=False),
+    )

@@ -1,0 +1,48 @@
+"""Errors of order intake and order progress."""
+
+from commerce.errors import N_, Conflict, ValidationFailed
+
+
+class UnknownSku(ValidationFailed):
+    code = "unknown_sku"
+    message = N_("SKU {sku_id} does not exist.")
+
+
+class DuplicateSkuLine(ValidationFailed):
+    code = "duplicate_line"
+    message = N_("SKU {sku_id} appears on two lines; give its whole quantity on one line.")
+
+
+class ProductNotOnSale(Conflict):
+    code = "product_not_on_sale"
+    message = N_("SKU {sku_id} belongs to a product that is not approved for sale.")
+
+
+class UnitPriceRequired(ValidationFailed):
+    code = "unit_price_required"
+    message = N_("Give the unit price of SKU {sku_id} in {currency}.")
+
+
+class PriceChanged(Conflict):
+    code = "price_changed"
+    message = N_("SKU {sku_id} sells at {price} here now.")
+
+
+class SkuNotInLineup(ValidationFailed):
+    code = "not_in_lineup"
+    message = N_("SKU {sku_id} is not in this stream's lineup.")
+
+
+class FlashSaleSoldOut(Conflict):
+    code = "flash_sale_sold_out"
+    message = N_("The flash sale of SKU {sku_id} is sold out.")
+
+
+class BuyerLimitReached(Conflict):
+    code = "buyer_limit_reached"
+    message = N_("A buyer may buy at most {limit} units of SKU {sku_id} in this flash sale.")
+
+
+class TimeInFuture(ValidationFailed):
+    code = "time_in_future"
+    message = N_("The time cannot be in the future.")

@@ -1,0 +1,177 @@
+"""Orders and their lines (one per SKU, each owned by the firm that makes it), and the API shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PydanticField
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from commerce.db import ExactDecimal, UTCDateTime, utcnow
+from commerce.validation import CountryCode, CurrencyCode, DecimalText, Identifier, Money
+
+
+class OrderStatus(StrEnum):
+    PLACED = "placed"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    CLEARED = "cleared"
+    CANCELLED = "cancelled"
+
+
+class CustomsMode(StrEnum):
+    CROSS_BORDER_B2C = "9610"
+    CROSS_BORDER_B2B_DIRECT = "9710"
+    CROSS_BORDER_B2B_WAREHOUSE = "9810"
+    MARKET_PROCUREMENT = "1039"
+    GENERAL_TRADE = "0110"
+
+
+class SalesOrder(SQLModel, table=True):
+    __tablename__ = "sales_order"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="order_once_per_channel"),
+        CheckConstraint(
+            "status IN ('placed', 'paid', 'shipped', 'cleared', 'cancelled')", name="sales_order_status_known"
+        ),
+        Index("sales_order_of_stream", "stream_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    external_id: str = Field(max_length=128)
+    stream_id: int | None = Field(default=None, foreign_key="stream.id")
+    status: str = Field(default=OrderStatus.PLACED, max_length=12)
+    buyer_id: str | None = Field(default=None, max_length=128)
+    buyer_name: str = Field(max_length=200)
+    buyer_country: str | None = Field(default=None, max_length=2)
+    currency: str = Field(max_length=3)
+    total_amount: Decimal = Field(sa_type=ExactDecimal(4), nullable=False)
+    customs_mode: str | None = Field(default=None, max_length=4)
+    destination_country: str | None = Field(default=None, max_length=2)
+    trade_terms: str | None = Field(default=None, max_length=3)
+    waybill_no: str | None = Field(default=None, max_length=64)
+    logistics_code: str | None = Field(default=None, max_length=64)
+    placed_by: int | None = Field(default=None, foreign_key="user_account.id")
+    placed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    shipped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OrderLine(SQLModel, table=True):
+    """One SKU of an order, owned by the firm that makes it."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="order_line_quantity_positive"),
+        UniqueConstraint("order_id", "sku_id", name="order_line_sku_once"),
+        Index("order_line_of_firm", "enterprise_id", "order_id"),
+        Index("order_line_of_lineup_item", "lineup_item_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="sales_order.id")
+    sku_id: int = Field(foreign_key="sku.id")
+    product_id: int = Field(foreign_key="product.id")
+    enterprise_id: int = Field(foreign_key="enterprise.id")
+    quantity: int
+    unit_price: Decimal = Field(sa_type=ExactDecimal(4), nullable=False)
+    lineup_item_id: int | None = Field(default=None, foreign_key="lineup_item.id")
+    flash_sale_id: int | None = Field(default=None, foreign_key="flash_sale.id")
+    from_allocation: bool = Field(default=False)
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Channel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
+
+
+class BuyerInput(_Input):
+    id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = PydanticField(
+        default=None, description="The buyer's identity on the channel; flash-sale limits count per identity"
+    )
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    country: CountryCode | None = None
+
+
+class OrderLineInput(_Input):
+    sku_id: Identifier
+    quantity: int = PydanticField(ge=1, le=100_000)
+    unit_price: DecimalText | None = PydanticField(
+        default=None, description="In the order's currency; stream orders are priced by the stream when omitted"
+    )
+
+
+class ExportInput(_Input):
+    customs_mode: CustomsMode
+    destination_country: CountryCode
+    trade_terms: Literal["FOB", "CIF", "CFR", "EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS"] = "FOB"
+    waybill_no: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    logistics_code: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class OrderCreate(_Input):
+    channel: Channel
+    external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    stream_id: Identifier | None = None
+    buyer: BuyerInput
+    currency: CurrencyCode
+    lines: list[OrderLineInput] = PydanticField(min_length=1, max_length=100)
+    export: ExportInput | None = None
+
+
+class StatusInput(_Input):
+    status: Literal["paid", "shipped", "cleared"]
+    at: AwareDatetime | None = None
+
+
+class OrderLinePublic(BaseModel):
+    id: int
+    sku_id: int
+    product_id: int
+    enterprise_id: int
+    quantity: int
+    unit_price: Money
+    lineup_item_id: int | None
+    flash_sale_id: int | None
+
+
+class BuyerPublic(BaseModel):
+    id: str | None
+    name: str
+    country: str | None
+
+
+class ExportPublic(BaseModel):
+    customs_mode: str
+    destination_country: str
+    trade_terms: str
+    waybill_no: str | None
+    logistics_code: str | None
+
+
+class OrderPublic(BaseModel):
+    id: int
+    channel: str
+    external_id: str
+    stream_id: int | None
+    status: OrderStatus
+    buyer: BuyerPublic
+    currency: str
+    total: Money = PydanticField(description="Of the lines the caller may see")
+    lines: list[OrderLinePublic]
+    export: ExportPublic | None
+    placed_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    cleared_at: datetime | None
+    cancelled_at: datetime | None

@@ -1,0 +1,463 @@
+"""Use cases of orders: intake (idempotent, all lines or none), cancellation, progress, reading.
+
+Placing an order is the hottest write of the platform. Everything that can be checked is read
+first; the write transaction then holds only the conditional UPDATEs that take the units and
+the inserts of the order, so row locks on a hot SKU are held for as short a time as possible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor, Role
+from commerce.audit import service as audit
+from commerce.catalog.models import Product, ProductStatus, Sku
+from commerce.clusters.errors import UnknownReference
+from commerce.db import among, utcnow, write_transaction
+from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
+from commerce.inventory import reservations
+from commerce.inventory.errors import InsufficientStock
+from commerce.inventory.models import MovementKind
+from commerce.live import flash_sales
+from commerce.live.errors import CurrencyMismatch, StreamNotLive
+from commerce.live.models import LineupItem, Stream, StreamStatus
+from commerce.orders.errors import (
+    BuyerLimitReached,
+    DuplicateSkuLine,
+    FlashSaleSoldOut,
+    PriceChanged,
+    ProductNotOnSale,
+    SkuNotInLineup,
+    TimeInFuture,
+    UnitPriceRequired,
+    UnknownSku,
+)
+from commerce.orders.models import OrderCreate, OrderLine, OrderStatus, SalesOrder
+from commerce.pagination import Page, fetch_page
+from commerce.permissions import is_firm_scoped, require_role
+from commerce.validation import money_text
+
+ORDER_PLACERS = (Role.HOST, Role.TRADE_OPERATOR, Role.SME)
+PROGRESS = {
+    OrderStatus.PAID: ({OrderStatus.PLACED}, "paid_at"),
+    OrderStatus.SHIPPED: ({OrderStatus.PLACED, OrderStatus.PAID}, "shipped_at"),
+    OrderStatus.CLEARED: ({OrderStatus.SHIPPED}, "cleared_at"),
+}
+CANCELLABLE = {OrderStatus.PLACED, OrderStatus.PAID}
+_order_table = SalesOrder.__table__
+_line_table = OrderLine.__table__
+
+
+@dataclass(slots=True)
+class PlannedLine:
+    """A line as it will be written, with where its units come from."""
+
+    sku_id: int
+    product_id: int
+    enterprise_id: int
+    quantity: int
+    unit_price: Decimal
+    lineup_item_id: int | None = None
+    flash_sale: Any = None
+    from_allocation: bool = False
+    index: int = 0
+
+
+@dataclass(slots=True)
+class OrderView:
+    """An order with the lines the reader may see."""
+
+    order: Any
+    lines: list[Any] = field(default_factory=list)
+
+
+def buyer_key(channel: str, buyer_id: str | None, buyer_name: str) -> str:
+    """Who counts as the same buyer for flash-sale limits: the channel's buyer id, else the name."""
+    return f"{channel}:{buyer_id}" if buyer_id else f"{channel}:name:{buyer_name.casefold()}"
+
+
+def _existing(session: Session, channel: str, external_id: str):
+    return session.execute(
+        select(_order_table).where(_order_table.c.channel == channel, _order_table.c.external_id == external_id)
+    ).first()
+
+
+def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime) -> list[PlannedLine]:
+    seen: set[int] = set()
+    for index, line in enumerate(data.lines):
+        if line.sku_id in seen:
+            raise DuplicateSkuLine(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
+        seen.add(line.sku_id)
+    skus = {
+        row.id: row
+        for row in session.execute(
+            select(Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
+            .join(Product, Product.id == Sku.product_id)
+            .where(among(session, Sku.id, list(seen)))
+        )
+    }
+    planned = []
+    for index, line in enumerate(data.lines):
+        sku = skus.get(line.sku_id)
+        if sku is None or (is_firm_scoped(actor) and sku.enterprise_id != actor.enterprise_id):
+            raise UnknownSku(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
+        if sku.status != ProductStatus.APPROVED.value:
+            raise ProductNotOnSale(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
+        price = line.unit_price
+        if price is None and data.stream_id is None:
+            if sku.currency != data.currency:
+                raise UnitPriceRequired(field=f"lines.{index}.unit_price", sku_id=line.sku_id, currency=data.currency)
+            price = sku.price_amount
+        planned.append(
+            PlannedLine(
+                sku_id=sku.id,
+                product_id=sku.product_id,
+                enterprise_id=sku.enterprise_id,
+                quantity=line.quantity,
+                unit_price=price if price is not None else sku.price_amount,
+                index=index,
+            )
+        )
+    if data.stream_id is not None:
+        _price_stream_lines(session, data, planned, skus, now)
+    return planned
+
+
+def _price_stream_lines(session: Session, data: OrderCreate, planned: list[PlannedLine], skus, now) -> None:
+    """Stream orders: the lineup's live price or a running flash sale's deal price applies."""
+    rows = session.execute(
+        select(Stream.status, Stream.currency, LineupItem.id, LineupItem.product_id, LineupItem.live_price_amount)
+        .outerjoin(
+            LineupItem,
+            (LineupItem.stream_id == Stream.id)
+            & LineupItem.removed_at.is_(None)
+            & LineupItem.product_id.in_({line.product_id for line in planned}),
+        )
+        .where(Stream.id == data.stream_id)
+    ).all()
+    if not rows:
+        raise UnknownReference(field="stream_id", entity="Stream", id=data.stream_id)
+    status, currency = rows[0].status, rows[0].currency
+    if status != StreamStatus.LIVE.value:
+        raise StreamNotLive(field="stream_id", status=status)
+    if data.currency != currency:
+        raise CurrencyMismatch(field="currency", currency=currency)
+    items = {row.product_id: row for row in rows if row.id is not None}
+    sales = flash_sales.running_sales(
+        session, stream_id=data.stream_id, sku_ids=[line.sku_id for line in planned], now=now
+    )
+    for line in planned:
+        field_name = f"lines.{line.index}"
+        item = items.get(line.product_id)
+        if item is None:
+            raise SkuNotInLineup(field=f"{field_name}.sku_id", sku_id=line.sku_id)
+        line.lineup_item_id = item.id
+        sale = sales.get(line.sku_id)
+        if sale is not None and sale.item_id == item.id:
+            line.flash_sale = sale
+            price = sale.price_amount
+        elif item.live_price_amount is not None:
+            price = item.live_price_amount
+        elif skus[line.sku_id].currency == currency:
+            price = skus[line.sku_id].price_amount
+        else:
+            raise UnitPriceRequired(field=f"{field_name}.unit_price", sku_id=line.sku_id, currency=currency)
+        given = data.lines[line.index].unit_price
+        if given is not None and given != price:
+            raise PriceChanged(field=f"{field_name}.unit_price", sku_id=line.sku_id, price=money_text(price, currency))
+        line.unit_price = price
+
+
+def place_order(
+    session: Session, *, actor: Actor, data: OrderCreate, now: datetime | None = None
+) -> tuple[OrderView, bool]:
+    """Take an order: all its lines' units are reserved, or none. The same (channel, external id) is one order.
+
+    Returns the order and whether it was created by this call.
+    """
+    require_role(actor, *ORDER_PLACERS)
+    existing = _existing(session, data.channel, data.external_id)
+    if existing is not None:
+        return _view_of(session, actor, existing), False
+    now = now or utcnow()
+    planned = _plan_lines(session, actor, data, now)
+    total = sum((line.unit_price * line.quantity for line in planned), Decimal(0))
+    export = data.export
+    key = buyer_key(data.channel, data.buyer.id, data.buyer.name)
+    order_row = {
+        "channel": data.channel,
+        "external_id": data.external_id,
+        "stream_id": data.stream_id,
+        "status": OrderStatus.PLACED.value,
+        "buyer_id": data.buyer.id,
+        "buyer_name": data.buyer.name,
+        "buyer_country": data.buyer.country,
+        "currency": data.currency,
+        "total_amount": total,
+        "customs_mode": export.customs_mode.value if export else None,
+        "destination_country": export.destination_country if export else None,
+        "trade_terms": export.trade_terms if export else None,
+        "waybill_no": export.waybill_no if export else None,
+        "logistics_code": export.logistics_code if export else None,
+        "placed_by": actor.user_id,
+        "placed_at": now,
+    }
+    try:
+        with write_transaction(session):
+            order_id = session.execute(_order_table.insert().returning(_order_table.c.id), order_row).scalar_one()
+            _take_units(session, planned, key, now)
+            line_rows = [
+                {
+                    "order_id": order_id,
+                    "sku_id": line.sku_id,
+                    "product_id": line.product_id,
+                    "enterprise_id": line.enterprise_id,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "lineup_item_id": line.lineup_item_id,
+                    "flash_sale_id": line.flash_sale.id if line.flash_sale is not None else None,
+                    "from_allocation": line.from_allocation,
+                }
+                for line in planned
+            ]
+            line_ids = (
+                session.execute(
+                    _line_table.insert().returning(_line_table.c.id, sort_by_parameter_order=True), line_rows
+                )
+                .scalars()
+                .all()
+            )
+            reference = f"order:{order_id}"
+            reservations.record(
+                session,
+                [
+                    reservations.movement(
+                        line.sku_id,
+                        MovementKind.ORDER_PLACED,
+                        reference=reference,
+                        actor_user_id=actor.user_id,
+                        reserved=line.quantity,
+                        allocated=-line.quantity if line.from_allocation else 0,
+                        now=now,
+                    )
+                    for line in planned
+                ],
+            )
+    except IntegrityError:
+        # The same order arrived concurrently and was stored first: answer with that one.
+        session.rollback()
+        existing = _existing(session, data.channel, data.external_id)
+        if existing is None:
+            raise
+        return _view_of(session, actor, existing), False
+    order = {"id": order_id, **order_row, **dict.fromkeys(("paid_at", "shipped_at", "cleared_at", "cancelled_at"))}
+    lines = [
+        {**row, "id": line_id}
+        for row, line_id in zip(line_rows, line_ids, strict=True)
+        if not is_firm_scoped(actor) or row["enterprise_id"] == actor.enterprise_id
+    ]
+    return OrderView(order=_Row(order), lines=[_Row(line) for line in lines]), True
+
+
+class _Row(dict):
+    """A written row read back by attribute, like the rows the database returns."""
+
+    __getattr__ = dict.__getitem__
+
+
+def _take_units(session: Session, planned: list[PlannedLine], key: str, now: datetime) -> None:
+    # SKUs in id order, so that two orders sharing SKUs lock their rows in the same order.
+    for line in sorted(planned, key=lambda line: line.sku_id):
+        field_name = f"lines.{line.index}.quantity"
+        sale = line.flash_sale
+        if sale is not None:
+            if not flash_sales.count_buyer(
+                session, sale_id=sale.id, buyer_key=key, quantity=line.quantity, limit=sale.per_buyer_limit
+            ):
+                raise BuyerLimitReached(field=field_name, limit=sale.per_buyer_limit, sku_id=line.sku_id)
+            if not flash_sales.take_units(session, sale_id=sale.id, quantity=line.quantity, now=now):
+                raise FlashSaleSoldOut(field=field_name, sku_id=line.sku_id)
+        if line.lineup_item_id is not None and reservations.reserve_from_allocation(
+            session, lineup_item_id=line.lineup_item_id, sku_id=line.sku_id, quantity=line.quantity, now=now
+        ):
+            line.from_allocation = True
+            continue
+        if not reservations.reserve_available(session, sku_id=line.sku_id, quantity=line.quantity, now=now):
+            raise InsufficientStock(field=field_name, sku_id=line.sku_id)
+
+
+def _lines_of(session: Session, order_id: int, actor: Actor) -> list[Any]:
+    statement = select(_line_table).where(_line_table.c.order_id == order_id).order_by(_line_table.c.id)
+    if is_firm_scoped(actor):
+        statement = statement.where(_line_table.c.enterprise_id == actor.enterprise_id)
+    return list(session.execute(statement))
+
+
+def _view_of(session: Session, actor: Actor, order_row: Any) -> OrderView:
+    lines = _lines_of(session, order_row.id, actor)
+    if is_firm_scoped(actor) and not lines:
+        raise NotFound()
+    return OrderView(order=order_row, lines=lines)
+
+
+def get_order(session: Session, *, actor: Actor, order_id: int) -> OrderView:
+    """One order, with only the caller's own lines for a firm."""
+    require_role(actor, *ORDER_PLACERS)
+    row = session.execute(select(_order_table).where(_order_table.c.id == order_id)).first()
+    if row is None:
+        raise NotFound()
+    return _view_of(session, actor, row)
+
+
+def list_orders(
+    session: Session,
+    *,
+    actor: Actor,
+    limit: int,
+    after: int | None,
+    status: OrderStatus | None = None,
+    stream_id: int | None = None,
+    channel: str | None = None,
+) -> Page[OrderView]:
+    """Orders oldest first; a firm sees the orders holding its lines, and only those lines."""
+    require_role(actor, *ORDER_PLACERS)
+    statement = select(_order_table)
+    if status is not None:
+        statement = statement.where(_order_table.c.status == status.value)
+    if stream_id is not None:
+        statement = statement.where(_order_table.c.stream_id == stream_id)
+    if channel is not None:
+        statement = statement.where(_order_table.c.channel == channel)
+    if is_firm_scoped(actor):
+        statement = statement.where(
+            exists().where(
+                _line_table.c.order_id == _order_table.c.id, _line_table.c.enterprise_id == actor.enterprise_id
+            )
+        )
+    page = fetch_page(session, statement, id_column=_order_table.c.id, limit=limit, after=after, as_rows=True)
+    ids = [row.id for row in page.items]
+    lines: dict[int, list[Any]] = {order_id: [] for order_id in ids}
+    if ids:
+        line_statement = select(_line_table).where(among(session, _line_table.c.order_id, ids))
+        if is_firm_scoped(actor):
+            line_statement = line_statement.where(_line_table.c.enterprise_id == actor.enterprise_id)
+        for line in session.execute(line_statement.order_by(_line_table.c.id)):
+            lines[line.order_id].append(line)
+    return Page(items=[OrderView(order=row, lines=lines[row.id]) for row in page.items], next_after=page.next_after)
+
+
+def _order_for_change(session: Session, actor: Actor, order_id: int):
+    """The order to change; a firm may change only orders made up wholly of its own lines."""
+    require_role(actor, *ORDER_PLACERS)
+    row = session.execute(select(_order_table).where(_order_table.c.id == order_id)).first()
+    if row is None:
+        raise NotFound()
+    lines = list(
+        session.execute(select(_line_table).where(_line_table.c.order_id == order_id).order_by(_line_table.c.sku_id))
+    )
+    if is_firm_scoped(actor):
+        own = [line for line in lines if line.enterprise_id == actor.enterprise_id]
+        if not own:
+            raise NotFound()
+        if len(own) != len(lines):
+            raise Forbidden()
+    return row, lines
+
+
+def cancel_order(session: Session, *, actor: Actor, order_id: int, now: datetime | None = None) -> OrderView:
+    """Cancel an order not yet shipped; its units return exactly once (to the stream if it is still live)."""
+    now = now or utcnow()
+    with write_transaction(session):
+        row, lines = _order_for_change(session, actor, order_id)
+        changed = session.execute(
+            update(_order_table)
+            .where(_order_table.c.id == order_id, _order_table.c.status.in_([status.value for status in CANCELLABLE]))
+            .values(status=OrderStatus.CANCELLED.value, cancelled_at=now)
+        ).rowcount
+        if changed != 1:
+            raise InvalidStatusTransition(current=row.status, target=OrderStatus.CANCELLED.value)
+        stream_live = False
+        if row.stream_id is not None:
+            stream_live = session.scalar(select(Stream.status).where(Stream.id == row.stream_id)) == StreamStatus.LIVE
+        key = buyer_key(row.channel, row.buyer_id, row.buyer_name)
+        movements = []
+        for line in lines:
+            back_to_stream = line.from_allocation and stream_live
+            reservations.release_reservation(
+                session,
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+                now=now,
+                from_lineup_item_id=line.lineup_item_id if line.from_allocation else None,
+                back_to_stream=back_to_stream,
+            )
+            if line.flash_sale_id is not None:
+                flash_sales.give_back(session, sale_id=line.flash_sale_id, buyer_key=key, quantity=line.quantity)
+            movements.append(
+                reservations.movement(
+                    line.sku_id,
+                    MovementKind.ORDER_CANCELLED,
+                    reference=f"order:{order_id}",
+                    actor_user_id=actor.user_id,
+                    reserved=-line.quantity,
+                    allocated=line.quantity if back_to_stream else 0,
+                    now=now,
+                )
+            )
+        reservations.record(session, movements)
+        audit.record(session, actor=actor, entity="order", entity_id=order_id, action="cancelled", changes={})
+    return get_order(session, actor=actor, order_id=order_id)
+
+
+def record_progress(
+    session: Session, *, actor: Actor, order_id: int, status: OrderStatus, at: datetime | None = None
+) -> OrderView:
+    """Record that an order was paid, shipped (its units leave stock) or cleared customs, and when."""
+    now = utcnow()
+    at = at or now
+    if at > now + timedelta(minutes=5):
+        raise TimeInFuture(field="at")
+    allowed, column = PROGRESS[status]
+    with write_transaction(session):
+        row, lines = _order_for_change(session, actor, order_id)
+        changed = session.execute(
+            update(_order_table)
+            .where(_order_table.c.id == order_id, _order_table.c.status.in_([value.value for value in allowed]))
+            .values(status=status.value, **{column: at})
+        ).rowcount
+        if changed != 1:
+            raise InvalidStatusTransition(current=row.status, target=status.value)
+        if status == OrderStatus.SHIPPED:
+            for line in lines:
+                reservations.ship_reserved(session, sku_id=line.sku_id, quantity=line.quantity, now=now)
+            reservations.record(
+                session,
+                [
+                    reservations.movement(
+                        line.sku_id,
+                        MovementKind.ORDER_SHIPPED,
+                        reference=f"order:{order_id}",
+                        actor_user_id=actor.user_id,
+                        on_hand=-line.quantity,
+                        reserved=-line.quantity,
+                        now=now,
+                    )
+                    for line in lines
+                ],
+            )
+        audit.record(
+            session,
+            actor=actor,
+            entity="order",
+            entity_id=order_id,
+            action=status.value,
+            changes={"at": at.isoformat()},
+        )
+    return get_order(session, actor=actor, order_id=order_id)
