@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -123,14 +123,18 @@ def issue_token(session: Session, *, email: str, password: str, ttl: timedelta) 
     return token, record, user
 
 
+# Built once: every authenticated request runs it.
+_TOKEN_HOLDER = (
+    select(User.id, User.role, User.enterprise_id, User.email, User.is_active, ApiToken.expires_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
+)
+
+
 def authenticate(session: Session, *, token: str, now: datetime | None = None) -> Actor:
     """The actor a bearer token stands for, if the token is known, unexpired and not revoked."""
     now = now or utcnow()
-    row = session.execute(
-        select(User.id, User.role, User.enterprise_id, User.email, User.is_active, ApiToken.expires_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
+    row = session.connection().execute(_TOKEN_HOLDER, {"digest": _token_digest(token)}).first()
     if row is None or not row.is_active or row.expires_at <= now:
         raise InvalidToken()
     return Actor(user_id=row.id, role=Role(row.role), enterprise_id=row.enterprise_id, email=row.email)

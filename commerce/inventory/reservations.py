@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from commerce.db import bulk_insert, utcnow
@@ -135,18 +135,18 @@ def record(session: Session, movements: Sequence[dict[str, Any]]) -> None:
         bulk_insert(session, StockMovement.__table__, list(movements))
 
 
-def reserve_available(session: Session, *, sku_id: int, quantity: int, now) -> bool:
+def reserve_available(connection: Connection, *, sku_id: int, quantity: int, now) -> bool:
     """Reserve units of general stock for an order; False (and nothing changed) if too few are available."""
-    result = session.execute(_TAKE_AVAILABLE, {"sku": sku_id, "units": quantity, "now": now})
+    result = connection.execute(_TAKE_AVAILABLE, {"sku": sku_id, "units": quantity, "now": now})
     return result.rowcount == 1
 
 
-def reserve_from_allocation(session: Session, *, lineup_item_id: int, sku_id: int, quantity: int, now) -> bool:
+def reserve_from_allocation(connection: Connection, *, lineup_item_id: int, sku_id: int, quantity: int, now) -> bool:
     """Turn units ring-fenced for a stream item into a reservation; False if the allocation is short."""
-    taken = session.execute(_TAKE_ALLOCATION, {"item": lineup_item_id, "sku": sku_id, "units": quantity})
+    taken = connection.execute(_TAKE_ALLOCATION, {"item": lineup_item_id, "sku": sku_id, "units": quantity})
     if taken.rowcount != 1:
         return False
-    session.execute(_ALLOCATED_TO_RESERVED, {"sku": sku_id, "units": quantity, "now": now})
+    connection.execute(_ALLOCATED_TO_RESERVED, {"sku": sku_id, "units": quantity, "now": now})
     return True
 
 

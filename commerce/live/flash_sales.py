@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -147,36 +147,21 @@ def _count_buyer(dialect: str):
     return _count_buyer_statements[dialect]
 
 
-def count_buyer(session: Session, *, sale_id: int, buyer_key: str, quantity: int, limit: int) -> bool:
+def count_buyer(connection: Connection, *, sale_id: int, buyer_key: str, quantity: int, limit: int) -> bool:
     """Add units to a buyer's count in a sale; False (nothing changed) if that would pass the limit."""
     if quantity > limit:
         return False
-    statement = _count_buyer(session.get_bind().dialect.name)
+    statement = _count_buyer(connection.dialect.name)
     parameters = {"sale": sale_id, "buyer": buyer_key, "units": quantity, "limit": limit}
-    return session.execute(statement, parameters).first() is not None
+    return connection.execute(statement, parameters).first() is not None
 
 
-def take_units(session: Session, *, sale_id: int, quantity: int, now: datetime) -> bool:
+def take_units(connection: Connection, *, sale_id: int, quantity: int, now: datetime) -> bool:
     """Count units sold at the deal price while the sale runs; False if it is sold out or over."""
-    return session.execute(_TAKE_UNITS, {"sale": sale_id, "units": quantity, "now": now}).rowcount == 1
+    return connection.execute(_TAKE_UNITS, {"sale": sale_id, "units": quantity, "now": now}).rowcount == 1
 
 
 def give_back(session: Session, *, sale_id: int, buyer_key: str, quantity: int) -> None:
     """A cancelled order's units return to the sale and to its buyer's allowance."""
     session.execute(_GIVE_BACK_UNITS, {"sale": sale_id, "units": quantity})
     session.execute(_UNCOUNT_BUYER, {"sale": sale_id, "buyer": buyer_key, "units": quantity})
-
-
-def running_sales(session: Session, *, stream_id: int, sku_ids: list[int], now: datetime) -> dict[int, Any]:
-    """The flash sales running now on some SKUs of a stream, by SKU."""
-    rows = session.execute(
-        select(
-            FlashSale.id, FlashSale.item_id, FlashSale.sku_id, FlashSale.price_amount, FlashSale.per_buyer_limit
-        ).where(
-            FlashSale.stream_id == stream_id,
-            FlashSale.sku_id.in_(sku_ids),
-            FlashSale.starts_at <= now,
-            FlashSale.ends_at > now,
-        )
-    )
-    return {row.sku_id: row for row in rows}

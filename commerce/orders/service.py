@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Connection, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -27,7 +27,7 @@ from commerce.inventory.errors import InsufficientStock
 from commerce.inventory.models import MovementKind
 from commerce.live import flash_sales
 from commerce.live.errors import CurrencyMismatch, StreamNotLive
-from commerce.live.models import LineupItem, Stream, StreamStatus
+from commerce.live.models import FlashSale, LineupItem, Stream, StreamStatus
 from commerce.orders.errors import (
     BuyerLimitReached,
     DuplicateSkuLine,
@@ -70,6 +70,16 @@ class PlannedLine:
     index: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class RunningSale:
+    """A flash sale running on a line's SKU when the order came in."""
+
+    id: int
+    item_id: int
+    price_amount: Decimal
+    per_buyer_limit: int
+
+
 @dataclass(slots=True)
 class OrderView:
     """An order with the lines the reader may see."""
@@ -83,10 +93,49 @@ def buyer_key(channel: str, buyer_id: str | None, buyer_name: str) -> str:
     return f"{channel}:{buyer_id}" if buyer_id else f"{channel}:name:{buyer_name.casefold()}"
 
 
+# The reads of order intake, built once: constructing a statement costs more than running it here.
+_EXISTING = select(_order_table).where(
+    _order_table.c.channel == bindparam("channel"), _order_table.c.external_id == bindparam("external_id")
+)
+_SKUS = (
+    select(Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
+    .join(Product, Product.id == Sku.product_id)
+    .where(Sku.id.in_(bindparam("sku_ids", expanding=True)))
+)
+_STREAM_ITEMS_AND_SALES = (
+    select(
+        Stream.status,
+        Stream.currency,
+        LineupItem.id,
+        LineupItem.product_id,
+        LineupItem.live_price_amount,
+        FlashSale.id.label("sale_id"),
+        FlashSale.sku_id.label("sale_sku_id"),
+        FlashSale.price_amount.label("sale_price"),
+        FlashSale.per_buyer_limit.label("sale_limit"),
+    )
+    .outerjoin(
+        LineupItem,
+        (LineupItem.stream_id == Stream.id)
+        & LineupItem.removed_at.is_(None)
+        & LineupItem.product_id.in_(bindparam("product_ids", expanding=True)),
+    )
+    .outerjoin(
+        FlashSale,
+        (FlashSale.item_id == LineupItem.id)
+        & FlashSale.sku_id.in_(bindparam("sku_ids", expanding=True))
+        & (FlashSale.starts_at <= bindparam("now"))
+        & (FlashSale.ends_at > bindparam("now")),
+    )
+    .where(Stream.id == bindparam("stream_id"))
+)
+
+_INSERT_ORDER = _order_table.insert().returning(_order_table.c.id)
+_INSERT_LINES = _line_table.insert().returning(_line_table.c.id, sort_by_parameter_order=True)
+
+
 def _existing(session: Session, channel: str, external_id: str):
-    return session.execute(
-        select(_order_table).where(_order_table.c.channel == channel, _order_table.c.external_id == external_id)
-    ).first()
+    return session.connection().execute(_EXISTING, {"channel": channel, "external_id": external_id}).first()
 
 
 def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime) -> list[PlannedLine]:
@@ -95,14 +144,7 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
         if line.sku_id in seen:
             raise DuplicateSkuLine(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         seen.add(line.sku_id)
-    skus = {
-        row.id: row
-        for row in session.execute(
-            select(Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
-            .join(Product, Product.id == Sku.product_id)
-            .where(among(session, Sku.id, list(seen)))
-        )
-    }
+    skus = {row.id: row for row in session.connection().execute(_SKUS, {"sku_ids": list(seen)})}
     planned = []
     for index, line in enumerate(data.lines):
         sku = skus.get(line.sku_id)
@@ -132,16 +174,13 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
 
 def _price_stream_lines(session: Session, data: OrderCreate, planned: list[PlannedLine], skus, now) -> None:
     """Stream orders: the lineup's live price or a running flash sale's deal price applies."""
-    rows = session.execute(
-        select(Stream.status, Stream.currency, LineupItem.id, LineupItem.product_id, LineupItem.live_price_amount)
-        .outerjoin(
-            LineupItem,
-            (LineupItem.stream_id == Stream.id)
-            & LineupItem.removed_at.is_(None)
-            & LineupItem.product_id.in_({line.product_id for line in planned}),
-        )
-        .where(Stream.id == data.stream_id)
-    ).all()
+    parameters = {
+        "stream_id": data.stream_id,
+        "product_ids": list({line.product_id for line in planned}),
+        "sku_ids": [line.sku_id for line in planned],
+        "now": now,
+    }
+    rows = session.connection().execute(_STREAM_ITEMS_AND_SALES, parameters).all()
     if not rows:
         raise UnknownReference(field="stream_id", entity="Stream", id=data.stream_id)
     status, currency = rows[0].status, rows[0].currency
@@ -150,9 +189,11 @@ def _price_stream_lines(session: Session, data: OrderCreate, planned: list[Plann
     if data.currency != currency:
         raise CurrencyMismatch(field="currency", currency=currency)
     items = {row.product_id: row for row in rows if row.id is not None}
-    sales = flash_sales.running_sales(
-        session, stream_id=data.stream_id, sku_ids=[line.sku_id for line in planned], now=now
-    )
+    sales = {
+        row.sale_sku_id: RunningSale(row.sale_id, row.id, row.sale_price, row.sale_limit)
+        for row in rows
+        if row.sale_id is not None
+    }
     for line in planned:
         field_name = f"lines.{line.index}"
         item = items.get(line.product_id)
@@ -211,8 +252,9 @@ def place_order(
     }
     try:
         with write_transaction(session):
-            order_id = session.execute(_order_table.insert().returning(_order_table.c.id), order_row).scalar_one()
-            _take_units(session, planned, key, now)
+            connection = session.connection()
+            order_id = connection.execute(_INSERT_ORDER, order_row).scalar_one()
+            _take_units(connection, planned, key, now)
             line_rows = [
                 {
                     "order_id": order_id,
@@ -227,13 +269,7 @@ def place_order(
                 }
                 for line in planned
             ]
-            line_ids = (
-                session.execute(
-                    _line_table.insert().returning(_line_table.c.id, sort_by_parameter_order=True), line_rows
-                )
-                .scalars()
-                .all()
-            )
+            line_ids = connection.execute(_INSERT_LINES, line_rows).scalars().all()
             reference = f"order:{order_id}"
             reservations.record(
                 session,
@@ -272,24 +308,24 @@ class _Row(dict):
     __getattr__ = dict.__getitem__
 
 
-def _take_units(session: Session, planned: list[PlannedLine], key: str, now: datetime) -> None:
+def _take_units(connection: Connection, planned: list[PlannedLine], key: str, now: datetime) -> None:
     # SKUs in id order, so that two orders sharing SKUs lock their rows in the same order.
     for line in sorted(planned, key=lambda line: line.sku_id):
         field_name = f"lines.{line.index}.quantity"
         sale = line.flash_sale
         if sale is not None:
             if not flash_sales.count_buyer(
-                session, sale_id=sale.id, buyer_key=key, quantity=line.quantity, limit=sale.per_buyer_limit
+                connection, sale_id=sale.id, buyer_key=key, quantity=line.quantity, limit=sale.per_buyer_limit
             ):
                 raise BuyerLimitReached(field=field_name, limit=sale.per_buyer_limit, sku_id=line.sku_id)
-            if not flash_sales.take_units(session, sale_id=sale.id, quantity=line.quantity, now=now):
+            if not flash_sales.take_units(connection, sale_id=sale.id, quantity=line.quantity, now=now):
                 raise FlashSaleSoldOut(field=field_name, sku_id=line.sku_id)
         if line.lineup_item_id is not None and reservations.reserve_from_allocation(
-            session, lineup_item_id=line.lineup_item_id, sku_id=line.sku_id, quantity=line.quantity, now=now
+            connection, lineup_item_id=line.lineup_item_id, sku_id=line.sku_id, quantity=line.quantity, now=now
         ):
             line.from_allocation = True
             continue
-        if not reservations.reserve_available(session, sku_id=line.sku_id, quantity=line.quantity, now=now):
+        if not reservations.reserve_available(connection, sku_id=line.sku_id, quantity=line.quantity, now=now):
             raise InsufficientStock(field=field_name, sku_id=line.sku_id)
 
 
