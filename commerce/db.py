@@ -25,6 +25,8 @@ from sqlmodel import Session, create_engine
 from commerce.config import PROJECT_ROOT
 
 MIGRATIONS_PATH = PROJECT_ROOT / "migrations"
+# Below this many rows a multi-row INSERT is one round trip, where COPY takes several.
+COPY_FROM_ROWS = 50
 
 
 def utcnow() -> datetime:
@@ -170,13 +172,16 @@ def write_transaction(session: Session) -> Iterator[Session]:
     if session.info.get("writing"):
         yield session
         return
-    if session.in_transaction():
+    # SQLite must start afresh with BEGIN IMMEDIATE; PostgreSQL carries on in the reading transaction
+    # (READ COMMITTED: each statement sees what is committed), which saves a COMMIT and a BEGIN.
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         session.commit()
     session.info["writing"] = True
     turn = _WRITER_TURNS.get(session.get_bind())
     try:
         with turn if turn is not None else nullcontext():
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            if not session.in_transaction():
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             try:
                 yield session
                 session.commit()
@@ -264,6 +269,9 @@ def bulk_insert(
             return []
         statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         return list(connection.execute(statement, list(rows)).scalars())
+    if len(rows) < COPY_FROM_ROWS and not returning_ids:
+        connection.execute(table.insert(), list(rows))
+        return []
     columns = list(rows[0])
     ids: list[int] = []
     if returning_ids:
