@@ -4,7 +4,7 @@
         [--hot-requests 5000] [--hot-units 2000] [--spread-orders 10000] [--gunicorn-workers 2]
 
 Loads the demo cluster into a fresh database and starts gunicorn. The hot run puts one SKU with
-exactly --hot-units units on hand into a live stream, allocates all of them to the stream and
+exactly --hot-units units available into a live stream, allocates all of them to the stream and
 starts a flash sale of that quantity (one unit per buyer); --clients buyers then send
 --hot-requests one-unit orders as fast as they are answered. It checks that exactly --hot-units
 orders were accepted and that no unit was sold twice, from the API's own figures. The spread run
@@ -115,7 +115,7 @@ def hot_run(service, clients: int, requests: int, units: int) -> dict:
     admin.call(
         "POST",
         f"/skus/{sku['id']}/stock-adjustments",
-        json={"delta": units - sku["stock"]["on_hand"], "reason": "benchmark"},
+        json={"delta": units - sku["stock"]["available"], "reason": "benchmark"},
     )
     stream = host.call(
         "POST",

@@ -6,16 +6,16 @@ registration number, product code) and created only when missing.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from commerce.accounts import service as accounts
-from commerce.accounts.models import Actor, User, UserCreate
+from commerce.accounts.models import Actor, Role, User, UserCreate
 from commerce.catalog import service as catalog
-from commerce.catalog.models import Product, ProductCreate, RejectInput
+from commerce.catalog.models import Product, ProductCreate, RejectInput, Sku
 from commerce.clusters import service as clusters
 from commerce.clusters.models import (
     Cluster,
@@ -30,6 +30,8 @@ from commerce.clusters.models import (
 )
 from commerce.clusters.uscc import check_character
 from commerce.db import utcnow
+from commerce.live import service as live
+from commerce.live.models import LineupInput, Stream, StreamCreate
 
 DEMO_PASSWORD = "demo-password-2026"
 REGION = "13059"
@@ -216,7 +218,7 @@ def load(session: Session, *, today: date | None = None) -> dict[str, int]:
     _user(session, "admin@demo.example.com", "admin", None, "平台管理员 Platform admin")
     _user(session, "brand@demo.example.com", "brand_admin", association.id, "协会商标管理 Brand admin")
     _user(session, "trade@demo.example.com", "trade_operator", platform.id, "外综服专员 Trade operator")
-    _user(session, "host@demo.example.com", "host", None, "主播 Host")
+    host = _user(session, "host@demo.example.com", "host", None, "主播 Host")
     for number, firm in enumerate(firms, start=1):
         _user(session, f"sme{number}@demo.example.com", "sme", firm.id, f"{firm.name} 运营")
 
@@ -248,13 +250,42 @@ def load(session: Session, *, today: date | None = None) -> dict[str, int]:
                 continue
             _product(session, firm, firm_number, type_number, kind, trademark.id if firm_number <= 9 else None)
 
+    _stream(session, host, today)
     return {
         "clusters": session.scalar(select(func.count()).select_from(Cluster)),
         "enterprises": session.scalar(select(func.count()).select_from(Enterprise)),
         "users": session.scalar(select(func.count()).select_from(User)),
         "products": session.scalar(select(func.count()).select_from(Product)),
+        "streams": session.scalar(select(func.count()).select_from(Stream)),
         "password for every demo user": DEMO_PASSWORD,
     }
+
+
+def _stream(session: Session, host: User, today: date) -> None:
+    """Tomorrow evening's stream, its lineup of eight approved products, stock ring-fenced for three."""
+    title = "清河羊绒源头工厂直播 · 冬季专场"
+    if _get(session, Stream, title=title) is not None:
+        return
+    actor = Actor(user_id=host.id, role=Role.HOST, email=host.email)
+    evening = datetime.combine(today + timedelta(days=1), time(12, 0), tzinfo=UTC)
+    stream = live.create_stream(
+        session,
+        actor=actor,
+        data=StreamCreate(title=title, category="羊绒制品 cashmere", currency="CNY", scheduled_start=evening),
+    )
+    products = session.scalars(
+        select(Product).where(Product.status == "approved").order_by(Product.enterprise_id, Product.id)
+    ).all()
+    chosen = [products[index] for index in range(0, len(products), max(1, len(products) // 8))][:8]
+    items = []
+    for position, product in enumerate(chosen):
+        sku = session.scalars(select(Sku).where(Sku.product_id == product.id).order_by(Sku.id)).first()
+        item = {"product_id": product.id}
+        if position < 3:
+            item["live_price"] = {"amount": f"{sku.price_amount * Decimal('0.85'):.2f}", "currency": "CNY"}
+            item["sku_allocations"] = {str(sku.id): 20}
+        items.append(item)
+    live.replace_lineup(session, actor=actor, stream_id=stream.id, data=LineupInput(items=items), limit=100)
 
 
 def _product(

@@ -27,3 +27,17 @@ def test_demo_load_is_idempotent_and_realistic(database):
         statuses = set(session.scalars(select(Product.status)))
         assert {"approved", "pending_review", "draft", "rejected"} <= statuses
         assert all(len(code) == 10 for code in session.scalars(select(Product.hs_code)))
+
+
+def test_demo_has_a_stream_ready_for_the_host_console(database):
+    from commerce.inventory.models import StreamAllocation
+    from commerce.live.models import LineupItem, Stream
+
+    with database.session() as session:
+        demo.load(session)
+        stream = session.scalars(select(Stream)).one()
+        assert stream.status == "scheduled"
+        items = session.scalars(select(LineupItem).where(LineupItem.stream_id == stream.id)).all()
+        assert sorted(item.position for item in items) == list(range(1, 9))
+        allocations = session.scalars(select(StreamAllocation)).all()
+        assert [allocation.remaining for allocation in allocations] == [20, 20, 20]
