@@ -115,3 +115,35 @@ def test_the_same_order_sent_concurrently_is_taken_once(live_server, factory, da
     assert stock_of(database, sku) == (20, 2, 0, 18)
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(SalesOrder)) == 1
+
+
+def test_a_request_that_dies_mid_order_leaves_no_order_and_no_reservation(factory, database, monkeypatch):
+    from commerce.accounts.models import Actor, Role
+    from commerce.inventory import reservations
+    from commerce.orders import service as orders
+    from commerce.orders.models import OrderCreate
+
+    shop = open_shop(factory)
+    sku = shop.scarf_skus[0]
+
+    def die(*_args, **_kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(reservations, "record", die)
+    body = OrderCreate(**order_body("DIE-1", [{"sku_id": sku, "quantity": 5}]))
+    actor = Actor(user_id=shop.world.user_ids["trade_operator"], role=Role.TRADE_OPERATOR)
+    with database.session() as session:
+        try:
+            orders.place_order(session, actor=actor, data=body)
+        except SystemExit:
+            pass
+        else:
+            raise AssertionError("the order went through")
+    assert stock_of(database, sku) == (100, 0, 0, 100)
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(SalesOrder)) == 0
+        assert session.scalar(select(func.count()).select_from(OrderLine)) == 0
+    monkeypatch.undo()
+    with database.session() as session:
+        view, created = orders.place_order(session, actor=actor, data=body)
+    assert created and stock_of(database, sku) == (100, 5, 0, 95)
