@@ -20,6 +20,8 @@ from commerce.errors import N_
 
 _DECIMAL_TEXT = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
 _KNOWN_CURRENCIES = frozenset(list_currencies())
+# Prices stay below a thousand billion, so that any order's total fits the exact money columns.
+MAXIMUM_PRICE = 10**12
 
 MESSAGES: dict[str, str] = {
     "invalid_uscc": N_("Not a valid unified social credit code (GB 32100 check character)."),
@@ -30,6 +32,7 @@ MESSAGES: dict[str, str] = {
     "invalid_decimal": N_('Give an exact decimal number as a string, e.g. "12.50".'),
     "too_many_decimals": N_("At most {places} decimal places are allowed here."),
     "not_positive": N_("Must be greater than zero."),
+    "amount_too_large": N_("Must be less than {maximum}."),
     "negative": N_("Must not be negative."),
     "invalid_customs_code": N_("A customs registration code has 10 characters, or give the USCC."),
     "invalid_country": N_("Not an ISO 3166 two-letter country code."),
@@ -139,6 +142,8 @@ def check_price(amount: Any, currency: str) -> Decimal:
     number = parse_decimal(amount, places=currency_places(currency))
     if number <= 0:
         raise RuleViolation("not_positive")
+    if number >= MAXIMUM_PRICE:
+        raise RuleViolation("amount_too_large", maximum=MAXIMUM_PRICE)
     return number
 
 

@@ -46,3 +46,8 @@ class BuyerLimitReached(Conflict):
 class TimeInFuture(ValidationFailed):
     code = "time_in_future"
     message = N_("The time cannot be in the future.")
+
+
+class OrderTooLarge(ValidationFailed):
+    code = "order_too_large"
+    message = N_("An order's total must be less than {maximum}.")

@@ -21,7 +21,7 @@ from commerce.audit import service as audit
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import UnknownReference
 from commerce.db import among, utcnow, write_transaction
-from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
+from commerce.errors import Forbidden, InvalidStatusTransition, NotFound, ValidationFailed
 from commerce.inventory import reservations
 from commerce.inventory.errors import InsufficientStock
 from commerce.inventory.models import MovementKind
@@ -32,6 +32,7 @@ from commerce.orders.errors import (
     BuyerLimitReached,
     DuplicateSkuLine,
     FlashSaleSoldOut,
+    OrderTooLarge,
     PriceChanged,
     ProductNotOnSale,
     SkuNotInLineup,
@@ -42,7 +43,7 @@ from commerce.orders.errors import (
 from commerce.orders.models import OrderCreate, OrderLine, OrderStatus, SalesOrder
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import is_firm_scoped, require_role
-from commerce.validation import money_text
+from commerce.validation import MESSAGES, RuleViolation, check_price, money_text
 
 ORDER_PLACERS = (Role.HOST, Role.TRADE_OPERATOR, Role.SME)
 PROGRESS = {
@@ -51,6 +52,8 @@ PROGRESS = {
     OrderStatus.CLEARED: ({OrderStatus.SHIPPED}, "cleared_at"),
 }
 CANCELLABLE = {OrderStatus.PLACED, OrderStatus.PAID}
+# Totals stay within what the exact money columns hold on both databases (SQLite: 10**-4 units in 63 bits).
+MAXIMUM_ORDER_TOTAL = 10**14
 _order_table = SalesOrder.__table__
 _line_table = OrderLine.__table__
 
@@ -153,6 +156,15 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
         if sku.status != ProductStatus.APPROVED.value:
             raise ProductNotOnSale(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         price = line.unit_price
+        if price is not None:
+            try:
+                check_price(price, data.currency)
+            except RuleViolation as violation:
+                error = ValidationFailed(
+                    MESSAGES[violation.code], field=f"lines.{index}.unit_price", **violation.params
+                )
+                error.code = violation.code
+                raise error from None
         if price is None and data.stream_id is None:
             if sku.currency != data.currency:
                 raise UnitPriceRequired(field=f"lines.{index}.unit_price", sku_id=line.sku_id, currency=data.currency)
@@ -230,6 +242,8 @@ def place_order(
     now = now or utcnow()
     planned = _plan_lines(session, actor, data, now)
     total = sum((line.unit_price * line.quantity for line in planned), Decimal(0))
+    if total >= MAXIMUM_ORDER_TOTAL:
+        raise OrderTooLarge(field="lines", maximum=MAXIMUM_ORDER_TOTAL)
     export = data.export
     key = buyer_key(data.channel, data.buyer.id, data.buyer.name)
     order_row = {
