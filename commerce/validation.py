@@ -219,6 +219,11 @@ def shown_amount(amount: Decimal, currency: str) -> Decimal:
     return shown if shown == amount else amount.normalize()
 
 
+def money_json(amount: Decimal, currency: str) -> dict[str, str]:
+    """The API's money object as plain data, for answers built without pydantic on hot paths."""
+    return {"amount": decimal_text(shown_amount(amount, currency)), "currency": currency}
+
+
 def money_text(amount: Decimal, currency: str) -> str:
     """An amount and its currency as one string, e.g. ``399.00 CNY``, for audit trails and logs."""
     return f"{decimal_text(shown_amount(amount, currency))} {currency}"

@@ -19,7 +19,7 @@ from commerce.catalog.models import (
 from commerce.clusters.service import usable_trademarks
 from commerce.db import among, utcnow
 from commerce.inventory.models import StockLevel
-from commerce.validation import decimal_text, shown_amount
+from commerce.validation import decimal_text, money_json
 
 _NO_STOCK = {"on_hand": 0, "reserved": 0, "allocated": 0, "available": 0}
 
@@ -131,8 +131,26 @@ def _present_sku(row) -> dict[str, Any]:
         "id": row.id,
         "sku_code": row.sku_code,
         "attributes": row.attributes,
-        "price": {"amount": decimal_text(shown_amount(row.price_amount, row.currency)), "currency": row.currency},
+        "price": money_json(row.price_amount, row.currency),
         "weight_kg": decimal_text(row.weight_kg),
         "barcode": row.barcode,
         "stock": stock,
     }
+
+
+def product_titles(session: Session, product_ids: Sequence[int], languages: Sequence[str]) -> dict[int, str]:
+    """Each product's title in the reader's best language (empty when it has none)."""
+    texts: dict[int, dict[str, str]] = defaultdict(dict)
+    if product_ids:
+        for product_id, locale, title in session.execute(
+            select(ProductTranslation.product_id, ProductTranslation.locale, ProductTranslation.title).where(
+                among(session, ProductTranslation.product_id, list(product_ids))
+            )
+        ):
+            texts[product_id][locale] = title
+    titles = {}
+    for product_id in product_ids:
+        own = texts.get(product_id, {})
+        language = pick_language(sorted(own), languages)
+        titles[product_id] = own[language] if language else ""
+    return titles

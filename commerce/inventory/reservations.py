@@ -20,15 +20,29 @@ from commerce.inventory.models import MovementKind, StockLevel, StockMovement, S
 _level = StockLevel.__table__
 _allocation = StreamAllocation.__table__
 
-_TAKE_AVAILABLE = (
-    _level.update()
-    .where(_level.c.sku_id == bindparam("sku"), _level.c.available >= bindparam("units"))
-    .values(
-        available=_level.c.available - bindparam("units"),
-        reserved=_level.c.reserved + bindparam("units"),
-        updated_at=bindparam("now"),
-    )
-)
+
+def _level_change(*, guard: str | None = None, **signs: int):
+    """An UPDATE of one SKU's stock level moving ``:units`` by the sign given per column.
+
+    With ``guard``, the row changes only while that column holds at least ``:units``.
+    """
+    statement = _level.update().where(_level.c.sku_id == bindparam("sku"))
+    if guard is not None:
+        statement = statement.where(_level.c[guard] >= bindparam("units"))
+    moves = {
+        name: _level.c[name] + bindparam("units") if sign > 0 else _level.c[name] - bindparam("units")
+        for name, sign in signs.items()
+    }
+    return statement.values(**moves, updated_at=bindparam("now"))
+
+
+_TAKE_AVAILABLE = _level_change(available=-1, reserved=+1, guard="available")
+_ALLOCATED_TO_RESERVED = _level_change(allocated=-1, reserved=+1)
+_RESERVED_TO_AVAILABLE = _level_change(reserved=-1, available=+1)
+_RESERVED_TO_ALLOCATED = _level_change(reserved=-1, allocated=+1)
+_SHIP_RESERVED = _level_change(reserved=-1, on_hand=-1)
+_AVAILABLE_TO_ALLOCATED = _level_change(available=-1, allocated=+1, guard="available")
+_ALLOCATED_TO_AVAILABLE = _level_change(allocated=-1, available=+1)
 _TAKE_ALLOCATION = (
     _allocation.update()
     .where(
@@ -38,69 +52,17 @@ _TAKE_ALLOCATION = (
     )
     .values(remaining=_allocation.c.remaining - bindparam("units"), sold=_allocation.c.sold + bindparam("units"))
 )
-_ALLOCATED_TO_RESERVED = (
-    _level.update()
-    .where(_level.c.sku_id == bindparam("sku"))
-    .values(
-        allocated=_level.c.allocated - bindparam("units"),
-        reserved=_level.c.reserved + bindparam("units"),
-        updated_at=bindparam("now"),
-    )
-)
-_RESERVED_TO_AVAILABLE = (
-    _level.update()
-    .where(_level.c.sku_id == bindparam("sku"))
-    .values(
-        reserved=_level.c.reserved - bindparam("units"),
-        available=_level.c.available + bindparam("units"),
-        updated_at=bindparam("now"),
-    )
-)
-_RESERVED_TO_ALLOCATED = (
-    _level.update()
-    .where(_level.c.sku_id == bindparam("sku"))
-    .values(
-        reserved=_level.c.reserved - bindparam("units"),
-        allocated=_level.c.allocated + bindparam("units"),
-        updated_at=bindparam("now"),
-    )
-)
+
 _RETURN_TO_ALLOCATION = (
     _allocation.update()
     .where(_allocation.c.lineup_item_id == bindparam("item"), _allocation.c.sku_id == bindparam("sku"))
     .values(remaining=_allocation.c.remaining + bindparam("units"), sold=_allocation.c.sold - bindparam("units"))
 )
+
 _UNCOUNT_ALLOCATION_SALE = (
     _allocation.update()
     .where(_allocation.c.lineup_item_id == bindparam("item"), _allocation.c.sku_id == bindparam("sku"))
     .values(sold=_allocation.c.sold - bindparam("units"))
-)
-_SHIP_RESERVED = (
-    _level.update()
-    .where(_level.c.sku_id == bindparam("sku"))
-    .values(
-        reserved=_level.c.reserved - bindparam("units"),
-        on_hand=_level.c.on_hand - bindparam("units"),
-        updated_at=bindparam("now"),
-    )
-)
-_AVAILABLE_TO_ALLOCATED = (
-    _level.update()
-    .where(_level.c.sku_id == bindparam("sku"), _level.c.available >= bindparam("units"))
-    .values(
-        available=_level.c.available - bindparam("units"),
-        allocated=_level.c.allocated + bindparam("units"),
-        updated_at=bindparam("now"),
-    )
-)
-_ALLOCATED_TO_AVAILABLE = (
-    _level.update()
-    .where(_level.c.sku_id == bindparam("sku"))
-    .values(
-        available=_level.c.available + bindparam("units"),
-        allocated=_level.c.allocated - bindparam("units"),
-        updated_at=bindparam("now"),
-    )
 )
 
 
@@ -225,13 +187,12 @@ def set_allocation(
 
 def release_allocations(
     session: Session, *, stream_id: int, now, actor_user_id: int | None, lineup_item_ids: Sequence[int] | None = None
-) -> int:
+) -> None:
     """Return every unsold allocated unit of a stream (or of some of its items) to general stock."""
     statement = select(StreamAllocation).where(StreamAllocation.stream_id == stream_id, StreamAllocation.remaining > 0)
     if lineup_item_ids is not None:
         statement = statement.where(StreamAllocation.lineup_item_id.in_(list(lineup_item_ids)))
     movements = []
-    released = 0
     for allocation in session.scalars(statement.order_by(StreamAllocation.sku_id)).all():
         _ok, row = set_allocation(
             session,
@@ -243,8 +204,6 @@ def release_allocations(
             now=now,
             actor_user_id=actor_user_id,
         )
-        released += row["allocated_delta"] * -1 if row else 0
         if row:
             movements.append(row)
     record(session, movements)
-    return released

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, type_coerce
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor
-from commerce.catalog.models import Product, ProductTranslation, Sku
-from commerce.catalog.presenter import pick_language
+from commerce.catalog.models import Product, Sku
+from commerce.catalog.presenter import product_titles
 from commerce.clusters.models import Enterprise
 from commerce.db import ExactDecimal, utcnow
 from commerce.inventory.models import StockLevel, StreamAllocation
@@ -33,23 +33,6 @@ from commerce.live.models import (
 )
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
 from commerce.validation import Money
-
-
-def _titles(session: Session, product_ids: Sequence[int], languages: Sequence[str]) -> dict[int, str]:
-    texts: dict[int, dict[str, str]] = {}
-    if product_ids:
-        for product_id, locale, title in session.execute(
-            select(ProductTranslation.product_id, ProductTranslation.locale, ProductTranslation.title).where(
-                ProductTranslation.product_id.in_(list(product_ids))
-            )
-        ):
-            texts.setdefault(product_id, {})[locale] = title
-    titles = {}
-    for product_id in product_ids:
-        own = texts.get(product_id, {})
-        language = pick_language(list(own), languages)
-        titles[product_id] = own[language] if language else ""
-    return titles
 
 
 def _items(session: Session, stream_id: int, *, include_removed: bool = False):
@@ -98,7 +81,7 @@ def present_stream(session: Session, stream: Stream, *, languages: Sequence[str]
     """The stream with its lineup in position order, the pinned item and the current flash sales."""
     now = utcnow()
     items = _items(session, stream.id)
-    titles = _titles(session, [item.product_id for item in items], languages)
+    titles = product_titles(session, [item.product_id for item in items], languages)
     allocations: dict[int, dict[str, int]] = {}
     for allocation in session.execute(
         select(StreamAllocation.lineup_item_id, StreamAllocation.sku_id, StreamAllocation.remaining).where(
@@ -183,7 +166,7 @@ def _stats_fields(session: Session, stream: Stream, languages: Sequence[str]) ->
     totals = _sales(session, stream.id, [])
     items = _items(session, stream.id, include_removed=True)
     items = [item for item in items if item.position is not None or item.id in by_item]
-    titles = _titles(session, [item.product_id for item in items], languages)
+    titles = product_titles(session, [item.product_id for item in items], languages)
     left = _stock_left(session, stream.id)
     firm_ids = {item.enterprise_id for item in items} | set(by_firm)
     names = dict(session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(firm_ids))).all())

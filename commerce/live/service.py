@@ -228,7 +228,7 @@ def close_flash_sales(
     session.execute(upcoming)
 
 
-def _move(session: Session, actor: Actor, stream_id: int, action: str, allowed: set[str], target: StreamStatus):
+def _move(session: Session, actor: Actor, stream_id: int, allowed: set[str], target: StreamStatus) -> Stream:
     with write_transaction(session):
         stream = stream_for(session, actor, stream_id, for_update=True)
         if stream.status not in allowed:
@@ -252,17 +252,17 @@ def _move(session: Session, actor: Actor, stream_id: int, action: str, allowed: 
 
 def start_stream(session: Session, *, actor: Actor, stream_id: int) -> Stream:
     """Go live."""
-    return _move(session, actor, stream_id, "start", {StreamStatus.SCHEDULED.value}, StreamStatus.LIVE)
+    return _move(session, actor, stream_id, {StreamStatus.SCHEDULED.value}, StreamStatus.LIVE)
 
 
 def end_stream(session: Session, *, actor: Actor, stream_id: int) -> Stream:
     """End a live stream: the pin and running flash sales stop, unsold allocations return to general stock."""
-    return _move(session, actor, stream_id, "end", {StreamStatus.LIVE.value}, StreamStatus.ENDED)
+    return _move(session, actor, stream_id, {StreamStatus.LIVE.value}, StreamStatus.ENDED)
 
 
 def cancel_stream(session: Session, *, actor: Actor, stream_id: int) -> Stream:
     """Call off a stream that has not started; its allocations return to general stock."""
-    return _move(session, actor, stream_id, "cancel", {StreamStatus.SCHEDULED.value}, StreamStatus.CANCELLED)
+    return _move(session, actor, stream_id, {StreamStatus.SCHEDULED.value}, StreamStatus.CANCELLED)
 
 
 def pin_item(session: Session, *, actor: Actor, stream_id: int, item_id: int) -> Stream:

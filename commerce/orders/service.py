@@ -357,13 +357,17 @@ def _view_of(session: Session, actor: Actor, order_row: Any) -> OrderView:
     return OrderView(order=order_row, lines=lines)
 
 
-def get_order(session: Session, *, actor: Actor, order_id: int) -> OrderView:
-    """One order, with only the caller's own lines for a firm."""
-    require_role(actor, *ORDER_PLACERS)
+def _order_row(session: Session, order_id: int):
     row = session.execute(select(_order_table).where(_order_table.c.id == order_id)).first()
     if row is None:
         raise NotFound()
-    return _view_of(session, actor, row)
+    return row
+
+
+def get_order(session: Session, *, actor: Actor, order_id: int) -> OrderView:
+    """One order, with only the caller's own lines for a firm."""
+    require_role(actor, *ORDER_PLACERS)
+    return _view_of(session, actor, _order_row(session, order_id))
 
 
 def list_orders(
@@ -406,9 +410,7 @@ def list_orders(
 def _order_for_change(session: Session, actor: Actor, order_id: int):
     """The order to change; a firm may change only orders made up wholly of its own lines."""
     require_role(actor, *ORDER_PLACERS)
-    row = session.execute(select(_order_table).where(_order_table.c.id == order_id)).first()
-    if row is None:
-        raise NotFound()
+    row = _order_row(session, order_id)
     lines = list(
         session.execute(select(_line_table).where(_line_table.c.order_id == order_id).order_by(_line_table.c.sku_id))
     )

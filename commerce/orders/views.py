@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from commerce.catalog.presenter import timestamp_text
 from commerce.orders import service
 from commerce.orders.models import Channel, OrderCreate, OrderPublic, OrderStatus, StatusInput
-from commerce.validation import Identifier, decimal_text, shown_amount
+from commerce.validation import Identifier, money_json
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session
 from commerce.web.openapi import API_PREFIX, api_blueprint
@@ -29,10 +29,6 @@ class OrderQuery(ListQuery):
     channel: Channel | None = None
 
 
-def _money(amount, currency: str) -> dict[str, str]:
-    return {"amount": decimal_text(shown_amount(amount, currency)), "currency": currency}
-
-
 def _time(moment) -> str | None:
     return timestamp_text(moment) if moment is not None else None
 
@@ -48,7 +44,7 @@ def order_json(view: service.OrderView) -> dict[str, Any]:
             "product_id": line.product_id,
             "enterprise_id": line.enterprise_id,
             "quantity": line.quantity,
-            "unit_price": _money(line.unit_price, currency),
+            "unit_price": money_json(line.unit_price, currency),
             "lineup_item_id": line.lineup_item_id,
             "flash_sale_id": line.flash_sale_id,
         }
@@ -63,7 +59,7 @@ def order_json(view: service.OrderView) -> dict[str, Any]:
         "status": order.status,
         "buyer": {"id": order.buyer_id, "name": order.buyer_name, "country": order.buyer_country},
         "currency": currency,
-        "total": _money(total, currency),
+        "total": money_json(total, currency),
         "lines": lines,
         "export": {
             "customs_mode": order.customs_mode,
