@@ -19,6 +19,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce.clusters.views import bp as clusters_bp
     from commerce.db import Database, upgrade_schema
     from commerce.jobs.views import bp as jobs_bp
+    from commerce.listings.views import bp as listings_bp
+    from commerce.listings.views import webhooks_bp
     from commerce.live.views import bp as live_bp
     from commerce.orders.views import bp as orders_bp
     from commerce.pages import bp as pages_bp
@@ -49,7 +51,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     health.init_app(app)
     init_docs(app)
 
-    for blueprint in (auth_bp, accounts_bp, clusters_bp, catalog_bp, live_bp, orders_bp, jobs_bp):
+    blueprints = (auth_bp, accounts_bp, clusters_bp, catalog_bp, live_bp, orders_bp, listings_bp, webhooks_bp, jobs_bp)
+    for blueprint in blueprints:
         app.register_api(blueprint)
     app.register_blueprint(pages_bp)
     cli.init_app(app)

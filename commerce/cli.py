@@ -141,7 +141,8 @@ def worker_group():
 
 @worker_group.command("run", help="Run queued jobs until stopped (start any number, on any machine).")
 @click.option("--once", is_flag=True, help="Run the jobs due now, then exit.")
-def worker_run(once: bool):
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help="Job loops in this process.")
+def worker_run(once: bool, threads: int | None):
     from commerce.jobs.worker import Worker
 
     worker = Worker(database(), _settings())
@@ -154,8 +155,9 @@ def worker_run(once: bool):
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
-    click.echo(f"worker {worker.worker_id} started")
-    worker.run_until(stop)
+    threads = threads or _settings().worker_threads
+    click.echo(f"worker {worker.worker_id} started with {threads} threads")
+    worker.run_threads(stop, threads=threads)
 
 
 @click.group("scheduler", cls=AppGroup, help="The periodic job scheduler (exactly one per deployment).")

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     embedded_worker: bool | None = None
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     job_lease_seconds: int = Field(default=300, ge=10)
+    worker_threads: int = Field(default=8, ge=1, le=64)
+
+    marketplace_max_wait_seconds: float = Field(default=1.0, gt=0, le=30)
+    review_check_seconds: float = Field(default=60.0, gt=0)
+    order_poll_lookback_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     lineup_max_items: int = Field(default=100, ge=1, le=1000)
     flash_sale_countdown_min_seconds: int = Field(default=10, ge=0)

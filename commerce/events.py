@@ -37,12 +37,30 @@ class MembershipReinstated:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class StockChanged:
+    """The available stock of some SKUs moved (orders, cancellations, allocations, counts)."""
+
+    sku_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChanged:
+    """A product was edited, approved, sent back to review or retired."""
+
+    product_id: int
+    status: str
+
+
 HANDLERS: dict[type, tuple[str, ...]] = {
     MembershipLapsed: (
         "commerce.catalog.reactions:withdraw_trademark_use",
         "commerce.live.reactions:leave_upcoming_lineups",
+        "commerce.listings.reactions:follow_mark_lapse",
     ),
-    MembershipReinstated: (),
+    MembershipReinstated: ("commerce.listings.reactions:follow_mark_reinstatement",),
+    StockChanged: ("commerce.listings.reactions:queue_stock_pushes",),
+    ProductChanged: ("commerce.listings.reactions:follow_product_change",),
 }
 
 

@@ -8,6 +8,7 @@ from commerce.catalog.models import ImportFilePart, Product, ProductImport, Prod
 from commerce.clusters.models import Cluster, Enterprise, Membership, Trademark
 from commerce.inventory.models import StockLevel, StockMovement, StreamAllocation
 from commerce.jobs.models import Job
+from commerce.listings.models import ChannelAccount, Listing, RateAllowance, WebhookReceipt
 from commerce.live.models import FlashSale, FlashSaleBuyer, LineupItem, Stream, StreamPin
 from commerce.orders.models import OrderLine, SalesOrder
 
@@ -17,17 +18,20 @@ __all__ = [
     "ApiToken",
     "ImportFilePart",
     "AuditEvent",
+    "ChannelAccount",
     "Cluster",
     "Enterprise",
     "FlashSale",
     "FlashSaleBuyer",
     "Job",
     "LineupItem",
+    "Listing",
     "Membership",
     "OrderLine",
     "Product",
     "ProductImport",
     "ProductTranslation",
+    "RateAllowance",
     "SalesOrder",
     "Sku",
     "StockLevel",
@@ -37,5 +41,6 @@ __all__ = [
     "StreamPin",
     "Trademark",
     "User",
+    "WebhookReceipt",
     "metadata",
 ]

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
 from commerce.clusters import service as clusters
@@ -29,7 +31,7 @@ MISFIRE_GRACE_SECONDS = 3600
 @dataclass(frozen=True)
 class ScheduledJob:
     id: str
-    trigger: CronTrigger
+    trigger: BaseTrigger
     run: Callable[[Database], object]
     description: str
 
@@ -37,6 +39,29 @@ class ScheduledJob:
 def _expire_memberships(database: Database) -> int:
     with database.session() as session:
         return clusters.expire_memberships(session)
+
+
+def _poll_orders(database: Database) -> int:
+    from commerce.listings.service import PRIORITY_EVENT
+    from commerce.listings.tasks import queue_for_accounts
+
+    with database.session() as session:
+        return queue_for_accounts(session, "listings.poll_orders", priority=PRIORITY_EVENT)
+
+
+def _reconcile_stock(database: Database) -> int:
+    from commerce.listings.service import PRIORITY_RECONCILE
+    from commerce.listings.tasks import queue_for_accounts
+
+    with database.session() as session:
+        return queue_for_accounts(session, "listings.reconcile_stock", priority=PRIORITY_RECONCILE)
+
+
+def _requeue_stuck_jobs(database: Database) -> int:
+    from commerce.jobs import service as jobs
+
+    with database.session() as session:
+        return jobs.requeue_expired(session)
 
 
 def scheduled_jobs() -> list[ScheduledJob]:
@@ -47,6 +72,24 @@ def scheduled_jobs() -> list[ScheduledJob]:
             trigger=CronTrigger(hour=0, minute=5, timezone="Asia/Shanghai"),
             run=_expire_memberships,
             description="Expire trademark memberships past their validity; products lose the mark at once.",
+        ),
+        ScheduledJob(
+            id="listings.poll_orders",
+            trigger=IntervalTrigger(minutes=5),
+            run=_poll_orders,
+            description="Queue an order poll per marketplace account (catches orders whose webhooks were lost).",
+        ),
+        ScheduledJob(
+            id="listings.reconcile_stock",
+            trigger=CronTrigger(minute=17),
+            run=_reconcile_stock,
+            description="Queue a stock reconciliation per marketplace account (reads quantities back, pushes drift).",
+        ),
+        ScheduledJob(
+            id="jobs.requeue_stuck",
+            trigger=IntervalTrigger(minutes=1),
+            run=_requeue_stuck_jobs,
+            description="Put jobs whose worker vanished (lease over) back in the queue.",
         ),
     ]
 

@@ -1,6 +1,16 @@
-"""What every integration shares: the two kinds of failure at the boundary."""
+"""What every integration shares: the two kinds of failure at the boundary, rate gates and the HTTP client."""
 
 from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+import httpx
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
 class IntegrationError(Exception):
@@ -8,12 +18,103 @@ class IntegrationError(Exception):
 
 
 class RetryableError(IntegrationError):
-    """Worth trying again later: network errors, 429 and 5xx answers, timeouts."""
+    """Worth trying again later: network errors, 429 and 5xx answers, timeouts.
 
-    def __init__(self, message: str, *, retry_after: float | None = None):
+    ``throttled`` marks a rate-limit answer (ours or the counterpart's): waiting is the whole
+    remedy, so it does not count as a failed attempt.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, throttled: bool = False):
         super().__init__(message)
         self.retry_after = retry_after
+        self.throttled = throttled
 
 
 class TerminalError(IntegrationError):
     """Trying again will not help: other 4xx answers, undecodable answers."""
+
+
+class RateGate(Protocol):
+    """Spaces one account's requests so that every process together stays under its limit."""
+
+    def acquire(self) -> None:
+        """Return when a request may be sent, or raise a throttled RetryableError to come back later."""
+
+    def penalize(self, seconds: float) -> None:
+        """The counterpart said to slow down: hold every request of the account back this long."""
+
+
+class OpenGate:
+    """No limit: for fakes and for tests that do not measure pacing."""
+
+    def acquire(self) -> None:
+        return None
+
+    def penalize(self, seconds: float) -> None:
+        return None
+
+
+def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
+    """A ``Retry-After`` header in seconds: delta-seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(moment.timestamp() - now(), 0.0)
+
+
+def http_client(
+    base_url: str, *, transport: httpx.BaseTransport | None = None, timeout=DEFAULT_TIMEOUT
+) -> httpx.Client:
+    """One configured client per counterpart account; tests inject a transport."""
+    return httpx.Client(
+        base_url=base_url,
+        timeout=timeout,
+        transport=transport or httpx.HTTPTransport(retries=2),
+        headers={"User-Agent": "cluster-commerce/0.1"},
+    )
+
+
+def send(client: httpx.Client, request: httpx.Request, *, gate: RateGate, counterpart: str) -> httpx.Response:
+    """Send one request through the account's rate gate; network trouble, 429 and 5xx become RetryableError."""
+    gate.acquire()
+    try:
+        response = client.send(request)
+    except httpx.TimeoutException as error:
+        raise RetryableError(f"{counterpart}: timed out ({type(error).__name__})") from error
+    except httpx.TransportError as error:
+        raise RetryableError(f"{counterpart}: {type(error).__name__}: {error}") from error
+    if response.status_code == 429:
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        gate.penalize(wait or 1.0)
+        raise RetryableError(f"{counterpart}: 429 rate limited", retry_after=wait, throttled=True)
+    if response.status_code >= 500:
+        raise RetryableError(
+            f"{counterpart}: {response.status_code} {response.text[:200]}",
+            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+        )
+    return response
+
+
+def json_of(response: httpx.Response, *, counterpart: str) -> dict:
+    """The decoded JSON object of an answer, or a TerminalError saying what came instead."""
+    try:
+        body = response.json()
+    except ValueError as error:
+        raise TerminalError(f"{counterpart}: undecodable answer ({response.status_code})") from error
+    if not isinstance(body, dict):
+        raise TerminalError(f"{counterpart}: expected a JSON object, got {type(body).__name__}")
+    return body
+
+
+def utc_from_timestamp(seconds: float | int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

@@ -50,6 +50,7 @@ from commerce.errors import NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind, StockLevel
 from commerce.jobs import service as jobs
+from commerce.jobs.models import Job
 from commerce.permissions import require_own_enterprise, require_role
 from commerce.validation import money_text
 
@@ -151,9 +152,9 @@ def get_import(session: Session, *, actor: Actor, import_id: int) -> ProductImpo
     return record
 
 
-def run_import_job(database: Database, settings: Settings, payload: dict[str, Any]) -> None:
+def run_import_job(database: Database, settings: Settings, job: Job) -> None:
     """Job handler: process a queued import (a finished one is left alone)."""
-    run_import(database, settings, import_id=int(payload["import_id"]))
+    run_import(database, settings, import_id=int(job.payload["import_id"]))
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from commerce import events
 from commerce.accounts.errors import EnterpriseRequired
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
@@ -226,6 +227,7 @@ def update_product(session: Session, *, actor: Actor, product_id: int, data: Pro
             product.updated_at = utcnow()
             session.add(product)
             audit.record(session, actor=actor, entity="product", entity_id=product.id, action="updated", changes=diff)
+            events.publish(session, events.ProductChanged(product.id, product.status), actor=actor)
     return product
 
 
@@ -337,6 +339,7 @@ def _transition(
         if reason:
             changes["reason"] = reason
         audit.record(session, actor=actor, entity="product", entity_id=product.id, action=action, changes=changes)
+        events.publish(session, events.ProductChanged(product.id, product.status), actor=actor)
     return product
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
+from commerce import events
+from commerce.accounts.models import Actor
 from commerce.db import bulk_insert, utcnow
 from commerce.inventory.models import MovementKind, StockLevel, StockMovement, StreamAllocation
 
@@ -92,9 +94,11 @@ def movement(
 
 
 def record(session: Session, movements: Sequence[dict[str, Any]]) -> None:
-    """Write ledger rows in the caller's unit of work."""
+    """Write ledger rows in the caller's unit of work, and tell who follows stock that it moved."""
     if movements:
         bulk_insert(session, StockMovement.__table__, list(movements))
+        sku_ids = tuple(sorted({row["sku_id"] for row in movements}))
+        events.publish(session, events.StockChanged(sku_ids), actor=Actor.system())
 
 
 def reserve_available(connection: Connection, *, sku_id: int, quantity: int, now) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from commerce import events
 from commerce.accounts.models import Actor, Role
 from commerce.catalog.models import Sku
 from commerce.db import bulk_insert, utcnow, write_transaction
@@ -96,6 +97,7 @@ def change_on_hand(
                 actor_user_id=actor.user_id,
             )
         )
+        events.publish(session, events.StockChanged((sku_id,)), actor=actor)
     level = session.scalars(
         select(StockLevel).where(StockLevel.sku_id == sku_id).execution_options(populate_existing=True)
     ).one()

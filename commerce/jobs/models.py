@@ -23,13 +23,16 @@ class JobStatus(StrEnum):
 class Job(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'dead')", name="job_status_known"),
+        # One queued job per key: changes while a job waits fold into it; a change while it runs
+        # queues one more, which waits until the running one is finished (see service.claim).
         Index(
-            "job_key_open",
+            "job_key_queued",
             "key",
             unique=True,
-            sqlite_where=text("status IN ('queued', 'running')"),
-            postgresql_where=text("status IN ('queued', 'running')"),
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
         ),
+        Index("job_key_status", "key", "status"),
         Index("job_claim_order", "status", "priority", "run_at"),
     )
 

@@ -3,7 +3,8 @@
 A job is claimed by moving it to ``running`` with a lease. PostgreSQL workers skip rows
 other workers hold (``FOR UPDATE SKIP LOCKED``); on SQLite the claim runs under BEGIN
 IMMEDIATE, which serialises claimers. A worker that dies leaves its lease to expire, after
-which the job is claimed again: handlers are idempotent.
+which the job is claimed again: handlers are idempotent. Jobs with the same key never run
+at the same time: a queued job waits while its twin runs.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from commerce.db import utcnow, write_transaction
@@ -21,10 +23,16 @@ from commerce.errors import N_, Conflict, NotFound
 from commerce.jobs.models import Job, JobStatus
 from commerce.pagination import Page, fetch_page
 
+_job = Job.__table__
+
 
 class JobNotRetryable(Conflict):
     code = "job_not_retryable"
     message = N_("Only dead jobs can be retried.")
+
+
+def _lower(left, right):
+    return case((left <= right, left), else_=right)
 
 
 def enqueue(
@@ -36,29 +44,37 @@ def enqueue(
     priority: int = 100,
     run_at: datetime | None = None,
     max_attempts: int = 8,
-) -> Job:
-    """Queue a unit of work in the caller's transaction; an open job with the same key is reused."""
-    existing = session.scalars(
-        select(Job).where(Job.key == key, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
-    ).first()
-    if existing is not None:
-        return existing
-    job = Job(
-        kind=kind,
-        key=key,
-        payload=payload or {},
-        priority=priority,
-        run_at=run_at or utcnow(),
-        max_attempts=max_attempts,
-    )
-    try:
-        with session.begin_nested():
-            session.add(job)
-    except IntegrityError:
-        return session.scalars(
-            select(Job).where(Job.key == key, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
-        ).one()
-    return job
+) -> int:
+    """Queue a unit of work in the caller's transaction; returns its id.
+
+    A job already queued under the same key is reused: the newest request decides what it
+    does (kind and payload) and it takes the more urgent priority and the earlier run time.
+    """
+    now = utcnow()
+    row = {
+        "kind": kind,
+        "key": key,
+        "payload": payload or {},
+        "status": JobStatus.QUEUED.value,
+        "priority": priority,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_at": run_at or now,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job).values(row)
+    statement = insert.on_conflict_do_update(
+        index_elements=["key"],
+        index_where=_job.c.status == JobStatus.QUEUED.value,
+        set_={
+            "kind": insert.excluded.kind,
+            "payload": insert.excluded.payload,
+            "priority": _lower(_job.c.priority, insert.excluded.priority),
+            "run_at": _lower(_job.c.run_at, insert.excluded.run_at),
+        },
+    ).returning(_job.c.id)
+    return session.execute(statement).scalar_one()
 
 
 def claim(
@@ -66,20 +82,24 @@ def claim(
 ) -> list[Job]:
     """Take up to ``limit`` due jobs (or jobs whose lease ran out) for this worker."""
     now = now or utcnow()
+    running = aliased(Job)
+    twin_running = exists().where(
+        running.key == Job.key, running.status == JobStatus.RUNNING, running.locked_until >= now, running.id != Job.id
+    )
     claimable = or_(
-        and_(Job.status == JobStatus.QUEUED, Job.run_at <= now),
+        and_(Job.status == JobStatus.QUEUED, Job.run_at <= now, ~twin_running),
         and_(Job.status == JobStatus.RUNNING, Job.locked_until < now),
     )
     with write_transaction(session):
         candidates = select(Job.id).where(claimable).order_by(Job.priority, Job.run_at, Job.id).limit(limit)
         if session.get_bind().dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
+            candidates = candidates.with_for_update(skip_locked=True, of=Job)
         ids = list(session.scalars(candidates))
         if not ids:
             return []
         session.execute(
             update(Job)
-            .where(Job.id.in_(ids), claimable)
+            .where(Job.id.in_(ids))
             .values(
                 status=JobStatus.RUNNING,
                 locked_by=worker_id,
@@ -92,6 +112,7 @@ def claim(
                 select(Job)
                 .where(Job.id.in_(ids), Job.locked_by == worker_id)
                 .order_by(Job.priority, Job.run_at, Job.id)
+                .execution_options(populate_existing=True)
             )
         )
     return jobs
@@ -120,35 +141,79 @@ def fail(
     error: str,
     retry_after: float | None = None,
     terminal: bool = False,
+    counts_as_attempt: bool = True,
     now: datetime | None = None,
 ) -> JobStatus:
-    """Record a failed attempt: retry later with backoff, or give up (``dead``)."""
+    """Record a failed attempt: retry later with backoff, or give up (``dead``).
+
+    An attempt that only met a rate limit does not count: the job waits for the time the
+    marketplace named and keeps its attempts.
+    """
     now = now or utcnow()
     with write_transaction(session):
-        job = session.get(Job, job_id)
+        job = session.get(Job, job_id, populate_existing=True)
         if job is None or job.locked_by != worker_id or job.status != JobStatus.RUNNING:
             return JobStatus(job.status) if job else JobStatus.DEAD
-        job.last_error = error[:4000]
         job.locked_until = None
-        if terminal or job.attempts >= job.max_attempts:
+        if not counts_as_attempt:
+            job.attempts = max(job.attempts - 1, 0)
+        else:
+            job.last_error = error[:4000]
+        twin_queued = session.scalar(
+            select(func.count()).where(Job.key == job.key, Job.status == JobStatus.QUEUED, Job.id != job.id)
+        )
+        if terminal or (counts_as_attempt and job.attempts >= job.max_attempts):
             job.status = JobStatus.DEAD
             job.finished_at = now
+        elif twin_queued:
+            # Another job was queued under the key meanwhile: it carries the same work.
+            job.status = JobStatus.DONE
+            job.finished_at = now
+            job.last_error = f"superseded: {error}"[:4000]
         else:
-            delay = max(retry_after or 0.0, backoff_seconds(job.attempts))
+            delay = retry_after if not counts_as_attempt else max(retry_after or 0.0, backoff_seconds(job.attempts))
             job.status = JobStatus.QUEUED
-            job.run_at = now + timedelta(seconds=delay)
+            job.run_at = now + timedelta(seconds=delay or 0.0)
         session.add(job)
         return JobStatus(job.status)
 
 
+def requeue_expired(session: Session, *, now: datetime | None = None) -> int:
+    """Put running jobs whose worker vanished (lease over) back in the queue; returns how many."""
+    now = now or utcnow()
+    with write_transaction(session):
+        expired = list(
+            session.execute(
+                select(Job.id, Job.key).where(Job.status == JobStatus.RUNNING, Job.locked_until < now)
+            ).all()
+        )
+        requeued = 0
+        for job_id, key in expired:
+            twin = session.scalar(select(func.count()).where(Job.key == key, Job.status == JobStatus.QUEUED))
+            values = (
+                {"status": JobStatus.DONE, "finished_at": now, "last_error": "superseded after its worker stopped"}
+                if twin
+                else {"status": JobStatus.QUEUED, "run_at": now}
+            )
+            requeued += session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == JobStatus.RUNNING, Job.locked_until < now)
+                .values(locked_by=None, locked_until=None, **values)
+            ).rowcount
+    return requeued
+
+
 def retry_dead(session: Session, *, job_id: int) -> Job:
-    """Give a dead job a fresh set of attempts."""
+    """Give a dead job a fresh set of attempts (or point at the twin already queued)."""
     with write_transaction(session):
         job = session.get(Job, job_id)
         if job is None:
             raise NotFound()
         if job.status != JobStatus.DEAD:
             raise JobNotRetryable()
+        twin = session.scalars(select(Job).where(Job.key == job.key, Job.status == JobStatus.QUEUED)).first()
+        if twin is not None:
+            return twin
         job.status = JobStatus.QUEUED
         job.attempts = 0
         job.run_at = utcnow()

@@ -19,8 +19,16 @@ from integrations.base import RetryableError, TerminalError
 
 log = logging.getLogger(__name__)
 
+# Each handler is called as handler(database, settings, job) and must be idempotent.
 HANDLERS: dict[str, str] = {
     "catalog.import": "commerce.catalog.imports:run_import_job",
+    "listings.publish": "commerce.listings.tasks:publish_listing",
+    "listings.check": "commerce.listings.tasks:check_listing",
+    "listings.push_stock": "commerce.listings.tasks:push_stock",
+    "listings.withdraw": "commerce.listings.tasks:withdraw_listing",
+    "listings.event": "commerce.listings.tasks:handle_event",
+    "listings.poll_orders": "commerce.listings.tasks:poll_orders",
+    "listings.reconcile_stock": "commerce.listings.tasks:reconcile_stock",
 }
 
 
@@ -35,41 +43,47 @@ class Worker:
     def __init__(self, database: Database, settings: Settings, *, worker_id: str | None = None):
         self.database = database
         self.settings = settings
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+
+    def _thread_id(self) -> str:
+        return f"{self.worker_id}:{threading.get_ident()}"
 
     def run_once(self, *, limit: int = 1) -> int:
         """Claim and run up to ``limit`` due jobs; returns how many were run."""
+        holder = self._thread_id()
         with self.database.session() as session:
-            jobs = service.claim(
-                session, worker_id=self.worker_id, lease_seconds=self.settings.job_lease_seconds, limit=limit
-            )
+            jobs = service.claim(session, worker_id=holder, lease_seconds=self.settings.job_lease_seconds, limit=limit)
         for job in jobs:
-            self._run(job)
+            self._run(job, holder)
         return len(jobs)
 
-    def _run(self, job: Job) -> None:
-        log.info("job started", extra={"job_id": job.id, "kind": job.kind, "attempt": job.attempts})
+    def _run(self, job: Job, holder: str) -> None:
+        log.debug("job started", extra={"job_id": job.id, "kind": job.kind, "attempt": job.attempts})
         if job.kind not in HANDLERS:
-            self._fail(job, f"no handler for job kind {job.kind!r}", terminal=True)
+            self._fail(job, holder, f"no handler for job kind {job.kind!r}", terminal=True)
             return
         try:
-            _handler(job.kind)(self.database, self.settings, job.payload)
+            _handler(job.kind)(self.database, self.settings, job)
         except RetryableError as error:
-            self._fail(job, str(error), retry_after=error.retry_after)
+            self._fail(job, holder, str(error), retry_after=error.retry_after, counts_as_attempt=not error.throttled)
         except TerminalError as error:
-            self._fail(job, str(error), terminal=True)
+            self._fail(job, holder, str(error), terminal=True)
         except Exception:
             log.exception("job failed", extra={"job_id": job.id, "kind": job.kind})
-            self._fail(job, traceback.format_exc(limit=5))
+            self._fail(job, holder, traceback.format_exc(limit=5))
         else:
             with self.database.session() as session:
-                service.complete(session, job_id=job.id, worker_id=self.worker_id)
-            log.info("job done", extra={"job_id": job.id, "kind": job.kind})
+                service.complete(session, job_id=job.id, worker_id=holder)
+            log.debug("job done", extra={"job_id": job.id, "kind": job.kind})
 
-    def _fail(self, job: Job, error: str, **options: Any) -> None:
+    def _fail(self, job: Job, holder: str, error: str, **options: Any) -> None:
         with self.database.session() as session:
-            status = service.fail(session, job_id=job.id, worker_id=self.worker_id, error=error, **options)
-        log.warning("job attempt failed", extra={"job_id": job.id, "kind": job.kind, "status": str(status)})
+            status = service.fail(session, job_id=job.id, worker_id=holder, error=error, **options)
+        if options.get("counts_as_attempt", True):
+            log.warning(
+                "job attempt failed",
+                extra={"job_id": job.id, "kind": job.kind, "status": str(status), "error": error[:300]},
+            )
 
     def run_until(self, stop: threading.Event) -> None:
         """Keep running jobs until ``stop`` is set, pausing when the queue is empty."""
@@ -81,3 +95,15 @@ class Worker:
                 ran = 0
             if not ran:
                 stop.wait(self.settings.worker_poll_seconds)
+
+    def run_threads(self, stop: threading.Event, *, threads: int) -> None:
+        """Run ``threads`` job loops in this process until ``stop`` is set (jobs mostly wait on the network)."""
+        loops = [
+            threading.Thread(target=self.run_until, args=(stop,), name=f"worker-{number}", daemon=True)
+            for number in range(threads)
+        ]
+        for loop in loops:
+            loop.start()
+        for loop in loops:
+            while loop.is_alive():
+                loop.join(0.5)

@@ -141,6 +141,12 @@ def _existing(session: Session, channel: str, external_id: str):
     return session.connection().execute(_EXISTING, {"channel": channel, "external_id": external_id}).first()
 
 
+def find_order(session: Session, *, channel: str, external_id: str) -> tuple[int, OrderStatus] | None:
+    """The id and status of the order a channel knows by this id, if we have it."""
+    row = _existing(session, channel, external_id)
+    return (row.id, OrderStatus(row.status)) if row is not None else None
+
+
 def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime) -> list[PlannedLine]:
     seen: set[int] = set()
     for index, line in enumerate(data.lines):

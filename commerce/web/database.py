@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlmodel import Session
 
+from commerce.config import Settings
 from commerce.db import Database
+
+
+def current_settings() -> Settings:
+    """The settings of the application serving the request."""
+    return current_app.config["COMMERCE_SETTINGS"]
 
 
 def database() -> Database:

@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
+from integrations.marketplaces import simulator_credentials
 from tests.factories import PASSWORD, REAL_USCCS, product_payload
 from tests.import_files import csv_bytes, sku_row
 
@@ -317,6 +318,46 @@ CASES = [
         only(200, "admin", "host", "trade_operator", "sme_own", sme_other=404),
         body=lambda w: {"status": "paid"},
     ),
+    Case(
+        "POST",
+        "/api/v1/channel-accounts",
+        "/api/v1/channel-accounts",
+        only(201, "admin"),
+        body=lambda w: {
+            "platform": "tiktok_shop",
+            "name": "TikTok US",
+            "credentials": {"app_key": "k", "app_secret": "s", "access_token": "t", "shop_cipher": "c"},
+        },
+    ),
+    Case("GET", "/api/v1/channel-accounts", "/api/v1/channel-accounts", only(200, "admin")),
+    Case("GET", "/api/v1/channel-accounts/health", "/api/v1/channel-accounts/health", only(200, "admin")),
+    Case(
+        "POST",
+        "/api/v1/products/<int:product_id>/listings",
+        "/api/v1/products/{approved_id}/listings",
+        only(202, "admin", "sme_own", sme_other=404),
+        body=lambda w: {"channel_account_id": w.channel_account_id},
+    ),
+    Case("GET", "/api/v1/listings", "/api/v1/listings", only(200, "admin", "sme_own", "sme_other")),
+    Case(
+        "GET",
+        "/api/v1/listings/<int:listing_id>",
+        "/api/v1/listings/{listing_id}",
+        only(200, "admin", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/listings/<int:listing_id>/withdraw",
+        "/api/v1/listings/{listing_id}/withdraw",
+        only(202, "admin", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/webhooks/<platform>/<int:channel_account_id>",
+        "/api/v1/webhooks/shopify/{channel_account_id}",
+        dict.fromkeys(ROLES, 401),
+        body=lambda w: {"id": 1},
+    ),
     Case("GET", "/api/v1/jobs", "/api/v1/jobs", only(200, "admin")),
     Case("POST", "/api/v1/jobs/<int:job_id>/retry", "/api/v1/jobs/{dead_job_id}/retry", only(200, "admin")),
 ]
@@ -362,9 +403,20 @@ def scene(factory, client, session):
             "lines": [{"sku_id": world.approved_sku_id, "quantity": 1}],
         },
     ).json
-    job = jobs.enqueue(session, kind="catalog.import", key="dead-one", payload={"import_id": 0})
+    account = client.post(
+        "/api/v1/channel-accounts",
+        headers=world.headers["admin"],
+        json={"platform": "shopify", "name": "Shop", "credentials": simulator_credentials("shopify")},
+    ).json
+    world.channel_account_id = account["id"]
+    listing = client.post(
+        f"/api/v1/products/{approved.id}/listings",
+        headers=world.headers["sme_a"],
+        json={"channel_account_id": account["id"]},
+    ).json
+    job_id = jobs.enqueue(session, kind="catalog.import", key="dead-one", payload={"import_id": 0})
     session.commit()
-    session.execute(update(Job).where(Job.id == job.id).values(status="dead"))
+    session.execute(update(Job).where(Job.id == job_id).values(status="dead"))
     session.commit()
     ids = {
         "cluster_id": world.cluster_id,
@@ -375,7 +427,10 @@ def scene(factory, client, session):
         "pending_id": pending.id,
         "sku_id": sku_id,
         "import_id": imported.json["id"],
-        "dead_job_id": job.id,
+        "dead_job_id": job_id,
+        "approved_id": approved.id,
+        "channel_account_id": account["id"],
+        "listing_id": listing["id"],
         "scheduled_stream_id": scheduled["id"],
         "live_stream_id": live["id"],
         "order_id": order["id"],

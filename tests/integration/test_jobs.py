@@ -12,9 +12,7 @@ from integrations.base import RetryableError, TerminalError
 
 def _enqueue(database, key, **options):
     with database.session() as session, write_transaction(session):
-        return service.enqueue(
-            session, kind=options.pop("kind", "test.echo"), key=key, payload={"key": key}, **options
-        ).id
+        return service.enqueue(session, kind=options.pop("kind", "test.echo"), key=key, payload={"key": key}, **options)
 
 
 def _job(database, job_id) -> Job:
@@ -100,7 +98,8 @@ def test_concurrent_workers_never_claim_a_job_twice(database):
 def test_worker_runs_handlers_and_records_their_failures(database, settings, monkeypatch):
     calls = []
 
-    def echo(_database, _settings, payload):
+    def echo(_database, _settings, job):
+        payload = job.payload
         calls.append(payload["key"])
         if payload["key"] == "retry":
             raise RetryableError("429 Too Many Requests", retry_after=120)

@@ -16,7 +16,13 @@ def test_every_scheduled_job_has_an_id_and_safe_defaults(database):
     scheduler.start(paused=True)
     try:
         jobs = scheduler.get_jobs()
-        assert [job.id for job in jobs] == [job.id for job in scheduled_jobs()] == ["clusters.expire_memberships"]
+        assert sorted(job.id for job in jobs) == sorted(job.id for job in scheduled_jobs())
+        assert [job.id for job in scheduled_jobs()] == [
+            "clusters.expire_memberships",
+            "listings.poll_orders",
+            "listings.reconcile_stock",
+            "jobs.requeue_stuck",
+        ]
         for job in jobs:
             assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, MISFIRE_GRACE_SECONDS)
             assert job.next_run_time is not None

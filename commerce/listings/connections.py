@@ -1,0 +1,55 @@
+"""One marketplace client per account and process, paced by the account's shared rate allowance."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+
+from commerce.config import Settings
+from commerce.db import Database
+from commerce.listings.models import ChannelAccount
+from commerce.listings.throttle import DatabaseGate
+from commerce.secrets import unseal
+from integrations.marketplace import MarketplaceClient
+from integrations.marketplaces import marketplace
+
+
+class Connections:
+    """Clients are kept per account (and rebuilt when its credentials or settings change)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.clients: dict[int, tuple[str, MarketplaceClient]] = {}
+
+    def client(self, database: Database, settings: Settings, account: ChannelAccount) -> MarketplaceClient:
+        version = hashlib.sha256(
+            (account.credentials_sealed + json.dumps(account.settings, sort_keys=True)).encode()
+            + str(account.rate_limit_per_second).encode()
+        ).hexdigest()
+        with self.lock:
+            kept = self.clients.get(account.id)
+            if kept is not None and kept[0] == version:
+                return kept[1]
+            gate = DatabaseGate(
+                database,
+                account_id=account.id,
+                rate_per_second=account.rate_limit_per_second,
+                max_wait=settings.marketplace_max_wait_seconds,
+            )
+            client = marketplace(account.platform).client(
+                unseal(settings.secret_key, account.credentials_sealed), account.settings, gate=gate
+            )
+            self.clients[account.id] = (version, client)
+            return client
+
+
+_connections: dict[int, Connections] = {}
+
+
+def connections_for(database: Database) -> Connections:
+    """The clients of one database's accounts in this process."""
+    key = id(database)
+    if key not in _connections:
+        _connections[key] = Connections()
+    return _connections[key]

@@ -1,0 +1,116 @@
+"""What a marketplace is told about a product: the storefront's language, currency and the mark."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from commerce.catalog.models import Product, ProductTranslation, Sku
+from commerce.catalog.presenter import pick_language
+from commerce.clusters.models import Trademark
+from commerce.clusters.service import usable_trademarks
+from commerce.inventory.models import StockLevel
+from commerce.listings.models import ChannelAccount, MarkLapsePolicy
+from integrations.base import TerminalError
+from integrations.marketplace import ListingContent, SkuContent
+from integrations.marketplaces import marketplace
+
+
+def product_identity(product_id: int) -> str:
+    """Our product's handle on every marketplace (Shopify handle, Douyin outer_product_id)."""
+    return f"cc-product-{product_id}"
+
+
+def seller_sku(sku_id: int) -> str:
+    """Our SKU's seller SKU on every marketplace; orders name it, so it leads back to the SKU."""
+    return f"cc-sku-{sku_id}"
+
+
+def sku_id_of(seller_sku_text: str) -> int | None:
+    prefix = "cc-sku-"
+    if seller_sku_text.startswith(prefix) and seller_sku_text[len(prefix) :].isdigit():
+        return int(seller_sku_text[len(prefix) :])
+    return None
+
+
+def storefront_currency(account: ChannelAccount) -> str:
+    return account.settings.get("currency") or marketplace(account.platform).default_currency
+
+
+def convert(amount: Decimal, source: str, account: ChannelAccount) -> Decimal:
+    """A price in the storefront's currency, at the account's configured rate, to the cent."""
+    target = storefront_currency(account)
+    if source == target:
+        return amount
+    rate = (account.settings.get("exchange_rates") or {}).get(source)
+    if rate is None:
+        raise TerminalError(f"no exchange rate from {source} to {target} is configured for this account")
+    return (amount * Decimal(rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+
+def available_stock(session: Session, sku_ids: list[int]) -> dict[int, int]:
+    """Available units per SKU: on hand minus reserved minus stream allocations."""
+    rows = session.execute(select(StockLevel.sku_id, StockLevel.available).where(StockLevel.sku_id.in_(sku_ids)))
+    return {sku_id: max(available, 0) for sku_id, available in rows}
+
+
+def shows_mark(session: Session, product: Product, *, today: date) -> Trademark | None:
+    """The collective trademark the product may carry today, if any."""
+    if product.trademark_id is None:
+        return None
+    usable = usable_trademarks(session, enterprise_ids={product.enterprise_id}, day=today)
+    if (product.enterprise_id, product.trademark_id) not in usable:
+        return None
+    return session.get(Trademark, product.trademark_id)
+
+
+def mark_lapse_policy(account: ChannelAccount) -> MarkLapsePolicy:
+    return MarkLapsePolicy(account.settings.get("on_mark_lapse") or MarkLapsePolicy.WITHDRAW)
+
+
+def listing_content(
+    session: Session, product: Product, account: ChannelAccount, *, today: date
+) -> tuple[ListingContent, bool]:
+    """The product mapped to the account's storefront, and whether it carries the collective mark."""
+    translations = {
+        row.locale: row
+        for row in session.scalars(select(ProductTranslation).where(ProductTranslation.product_id == product.id))
+    }
+    locale = account.settings.get("locale") or "en"
+    chosen = pick_language(list(translations), [locale, locale.split("-")[0].split("_")[0], "en", "zh-CN"])
+    text = translations[chosen or next(iter(translations))]
+    skus = list(session.scalars(select(Sku).where(Sku.product_id == product.id).order_by(Sku.id)))
+    stock = available_stock(session, [sku.id for sku in skus])
+    mark = shows_mark(session, product, today=today)
+    content = ListingContent(
+        identity=product_identity(product.id),
+        title=text.title,
+        description=text.description,
+        currency=storefront_currency(account),
+        brand=mark.name if mark is not None else None,
+        category=account.settings.get("category"),
+        attributes={"hs_code": product.hs_code, "origin": product.origin_region_code},
+        skus=tuple(
+            SkuContent(
+                seller_sku=seller_sku(sku.id),
+                price=convert(sku.price_amount, sku.currency, account).quantize(Decimal("0.01")),
+                quantity=stock.get(sku.id, 0),
+                attributes=dict(sku.attributes),
+                barcode=sku.barcode,
+                weight_kg=sku.weight_kg,
+            )
+            for sku in skus
+        ),
+    )
+    return content, mark is not None
+
+
+def digest(content: ListingContent) -> str:
+    """A fingerprint of what was published, quantities aside (they move with every sale)."""
+    parts = [content.identity, content.title, content.description, content.currency, content.brand or ""]
+    parts += [f"{sku.seller_sku}={sku.price}:{sorted(sku.attributes.items())}" for sku in content.skus]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -1,0 +1,141 @@
+"""How listings follow the rest of the platform: stock moves, product edits, the collective mark."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, and_, case, cast, exists, func, literal, literal_column, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor
+from commerce.catalog.models import Product, ProductStatus, Sku
+from commerce.db import utcnow
+from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged
+from commerce.jobs import service as jobs
+from commerce.jobs.models import Job, JobStatus
+from commerce.listings.content import mark_lapse_policy
+from commerce.listings.models import ChannelAccount, Listing, ListingStatus, MarkLapsePolicy
+from commerce.listings.service import PRIORITY_LIVE_STOCK, PRIORITY_PUBLISH, PRIORITY_STOCK, content_key
+from commerce.live.models import LineupItem, Stream
+
+_job = Job.__table__
+SYNCED = (ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value)
+
+
+def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -> None:
+    """One pending stock push per listing of the SKUs' products, in a single statement.
+
+    A push already waiting absorbs the change (it reads stock when it runs); SKUs selling in a
+    live stream go to the front of the queue.
+    """
+    dialect = session.get_bind().dialect.name
+    now = utcnow()
+    in_live_stream = exists().where(
+        LineupItem.product_id == Listing.product_id,
+        LineupItem.removed_at.is_(None),
+        Stream.id == LineupItem.stream_id,
+        Stream.status == "live",
+    )
+    payload = (func.json_build_object if dialect == "postgresql" else func.json_object)(
+        literal("listing_id"), Listing.id
+    )
+    source = (
+        select(
+            literal("listings.push_stock").label("kind"),
+            (literal_column("'listing:'") + cast(Listing.id, String) + literal_column("':stock'")).label("key"),
+            payload.label("payload"),
+            literal(JobStatus.QUEUED.value).label("status"),
+            case((in_live_stream, PRIORITY_LIVE_STOCK), else_=PRIORITY_STOCK).label("priority"),
+            literal(0).label("attempts"),
+            literal(8).label("max_attempts"),
+            literal(now, type_=Job.__table__.c.run_at.type).label("run_at"),
+            literal(now, type_=Job.__table__.c.created_at.type).label("created_at"),
+        )
+        .select_from(Listing)
+        .where(
+            Listing.status.in_(SYNCED),
+            Listing.external_id.is_not(None),
+            Listing.product_id.in_(select(Sku.product_id).where(Sku.id.in_(list(event.sku_ids)))),
+        )
+    )
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job)
+    statement = insert.from_select(
+        ["kind", "key", "payload", "status", "priority", "attempts", "max_attempts", "run_at", "created_at"], source
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"],
+        index_where=_job.c.status == JobStatus.QUEUED.value,
+        set_={
+            "priority": case(
+                (_job.c.priority <= statement.excluded.priority, _job.c.priority), else_=statement.excluded.priority
+            ),
+            "run_at": case(
+                (_job.c.run_at <= statement.excluded.run_at, _job.c.run_at), else_=statement.excluded.run_at
+            ),
+        },
+    )
+    session.execute(statement)
+
+
+def _listings_of(session: Session, *conditions) -> list[Listing]:
+    return list(session.scalars(select(Listing).where(*conditions).order_by(Listing.id)))
+
+
+def _queue(session: Session, listing: Listing, kind: str, **payload) -> None:
+    jobs.enqueue(
+        session,
+        kind=kind,
+        key=content_key(listing.id),
+        payload={"listing_id": listing.id, **payload},
+        priority=PRIORITY_PUBLISH,
+    )
+
+
+def follow_product_change(session: Session, event: ProductChanged, *, actor: Actor) -> None:
+    """Approved edits reach every listing; a retired product leaves every marketplace.
+
+    A product sent back to review keeps its listings as they were until the mark's owner
+    approves the change.
+    """
+    if event.status == ProductStatus.APPROVED.value:
+        for listing in _listings_of(
+            session, Listing.product_id == event.product_id, Listing.status.in_([*SYNCED, ListingStatus.REJECTED.value])
+        ):
+            _queue(session, listing, "listings.publish")
+    elif event.status == ProductStatus.RETIRED.value:
+        for listing in _listings_of(
+            session, Listing.product_id == event.product_id, Listing.status != ListingStatus.WITHDRAWN.value
+        ):
+            _queue(session, listing, "listings.withdraw")
+
+
+def _marked_listings(session: Session, enterprise_id: int, trademark_id: int) -> list[tuple[Listing, ChannelAccount]]:
+    return list(
+        session.execute(
+            select(Listing, ChannelAccount)
+            .join(ChannelAccount, ChannelAccount.id == Listing.channel_account_id)
+            .join(Product, Product.id == Listing.product_id)
+            .where(
+                and_(
+                    Product.enterprise_id == enterprise_id,
+                    Product.trademark_id == trademark_id,
+                    Listing.status.in_([ListingStatus.PENDING.value, *SYNCED]),
+                )
+            )
+            .order_by(Listing.id)
+        ).all()
+    )
+
+
+def follow_mark_lapse(session: Session, event: MembershipLapsed, *, actor: Actor) -> None:
+    """The firm may no longer sell under the mark: each account's policy withdraws or re-publishes unmarked."""
+    for listing, account in _marked_listings(session, event.enterprise_id, event.trademark_id):
+        if mark_lapse_policy(account) == MarkLapsePolicy.WITHDRAW:
+            _queue(session, listing, "listings.withdraw")
+        else:
+            _queue(session, listing, "listings.publish")
+
+
+def follow_mark_reinstatement(session: Session, event: MembershipReinstated, *, actor: Actor) -> None:
+    """The firm may use the mark again: live listings are re-published with it."""
+    for listing, _account in _marked_listings(session, event.enterprise_id, event.trademark_id):
+        _queue(session, listing, "listings.publish")

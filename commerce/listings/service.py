@@ -1,0 +1,309 @@
+"""Marketplace accounts, publishing products to them, their listings, webhooks in and sync health."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor, Role
+from commerce.audit import service as audit
+from commerce.catalog.models import Product, ProductStatus
+from commerce.db import utcnow, write_transaction
+from commerce.errors import NotFound
+from commerce.jobs import service as jobs
+from commerce.jobs.models import Job, JobStatus
+from commerce.listings.errors import (
+    AccountNameTaken,
+    CredentialsIncomplete,
+    InvalidSignature,
+    ProductNotApproved,
+    UnknownChannelAccount,
+)
+from commerce.listings.models import (
+    ChannelAccount,
+    ChannelAccountCreate,
+    Listing,
+    ListingStatus,
+    RateAllowance,
+    SyncHealth,
+    WebhookReceipt,
+)
+from commerce.pagination import Page, fetch_page
+from commerce.permissions import is_firm_scoped, require_own_enterprise, require_role
+from commerce.secrets import seal
+from integrations.marketplace import BadSignature, EventKind
+from integrations.marketplaces import marketplace
+
+# Queue priorities: stock of SKUs in a live stream first, then other stock, then catalogue work.
+PRIORITY_LIVE_STOCK = 10
+PRIORITY_STOCK = 50
+PRIORITY_EVENT = 60
+PRIORITY_PUBLISH = 100
+PRIORITY_CHECK = 120
+PRIORITY_RECONCILE = 200
+
+
+def content_key(listing_id: int) -> str:
+    """Publishing and withdrawing share one key: the newest intent for a listing is the one that runs."""
+    return f"listing:{listing_id}:content"
+
+
+def stock_key(listing_id: int) -> str:
+    """One pending stock push per listing: changes while it waits fold into it."""
+    return f"listing:{listing_id}:stock"
+
+
+def create_account(session: Session, *, actor: Actor, data: ChannelAccountCreate, secret_key: str) -> ChannelAccount:
+    """Connect a marketplace account; its credentials are sealed before they are stored."""
+    require_role(actor, Role.ADMIN)
+    needed = marketplace(data.platform).credential_fields
+    missing = [name for name in needed if not (data.credentials.get(name) or "").strip()]
+    if missing:
+        raise CredentialsIncomplete(field="credentials", platform=data.platform, missing=", ".join(missing))
+    settings = data.settings.model_dump(mode="json", exclude_none=True)
+    account = ChannelAccount(
+        platform=data.platform,
+        name=data.name,
+        credentials_sealed=seal(secret_key, {name: data.credentials[name] for name in data.credentials}),
+        settings=settings,
+        rate_limit_per_second=data.settings.rate_limit_per_second,
+    )
+    try:
+        with write_transaction(session):
+            session.add(account)
+            session.flush()
+            session.add(RateAllowance(channel_account_id=account.id, next_slot=0.0))
+            audit.record(
+                session,
+                actor=actor,
+                entity="channel_account",
+                entity_id=account.id,
+                action="created",
+                changes={"platform": data.platform, "name": data.name, "settings": settings},
+            )
+    except IntegrityError:
+        raise AccountNameTaken(field="name", platform=data.platform) from None
+    return account
+
+
+def list_accounts(session: Session, *, actor: Actor, limit: int, after: int | None) -> Page[ChannelAccount]:
+    require_role(actor, Role.ADMIN)
+    return fetch_page(session, select(ChannelAccount), id_column=ChannelAccount.id, limit=limit, after=after)
+
+
+def _account(session: Session, account_id: int) -> ChannelAccount:
+    account = session.get(ChannelAccount, account_id)
+    if account is None:
+        raise UnknownChannelAccount(field="channel_account_id")
+    return account
+
+
+def publish_product(session: Session, *, actor: Actor, product_id: int, channel_account_id: int) -> Listing:
+    """List an approved product on a marketplace account: the listing waits in ``pending`` for a worker.
+
+    Asking again for a listing that exists changes nothing unless it had ended (withdrawn,
+    failed or rejected), in which case it is published afresh.
+    """
+    require_role(actor, Role.SME)
+    with write_transaction(session):
+        product = session.get(Product, product_id)
+        if product is None:
+            raise NotFound()
+        require_own_enterprise(actor, product.enterprise_id)
+        if product.status != ProductStatus.APPROVED:
+            raise ProductNotApproved()
+        _account(session, channel_account_id)
+        listing = session.scalars(
+            select(Listing).where(Listing.product_id == product_id, Listing.channel_account_id == channel_account_id)
+        ).first()
+        ended = {ListingStatus.WITHDRAWN, ListingStatus.FAILED, ListingStatus.REJECTED}
+        if listing is not None and ListingStatus(listing.status) not in ended:
+            return listing
+        if listing is None:
+            listing = Listing(
+                product_id=product_id, channel_account_id=channel_account_id, enterprise_id=product.enterprise_id
+            )
+        else:
+            listing.status = ListingStatus.PENDING.value
+            listing.attempts = 0
+            listing.last_error = None
+            listing.updated_at = utcnow()
+        session.add(listing)
+        session.flush()
+        jobs.enqueue(
+            session,
+            kind="listings.publish",
+            key=content_key(listing.id),
+            payload={"listing_id": listing.id},
+            priority=PRIORITY_PUBLISH,
+        )
+        audit.record(
+            session,
+            actor=actor,
+            entity="listing",
+            entity_id=listing.id,
+            action="publish_requested",
+            changes={"product_id": product_id, "channel_account_id": channel_account_id},
+        )
+    return listing
+
+
+def list_listings(
+    session: Session,
+    *,
+    actor: Actor,
+    limit: int,
+    after: int | None,
+    product_id: int | None = None,
+    status: ListingStatus | None = None,
+    channel_account_id: int | None = None,
+) -> Page[Listing]:
+    """Listings, oldest first; a firm sees its own."""
+    require_role(actor, Role.SME)
+    statement = select(Listing)
+    if is_firm_scoped(actor):
+        statement = statement.where(Listing.enterprise_id == actor.enterprise_id)
+    if product_id is not None:
+        statement = statement.where(Listing.product_id == product_id)
+    if status is not None:
+        statement = statement.where(Listing.status == status.value)
+    if channel_account_id is not None:
+        statement = statement.where(Listing.channel_account_id == channel_account_id)
+    return fetch_page(session, statement, id_column=Listing.id, limit=limit, after=after)
+
+
+def get_listing(session: Session, *, actor: Actor, listing_id: int) -> Listing:
+    require_role(actor, Role.SME)
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound()
+    require_own_enterprise(actor, listing.enterprise_id)
+    return listing
+
+
+def request_withdrawal(session: Session, *, actor: Actor, listing_id: int) -> Listing:
+    """Ask for a listing to be taken off its marketplace (a worker does it)."""
+    require_role(actor, Role.SME)
+    with write_transaction(session):
+        listing = session.get(Listing, listing_id)
+        if listing is None:
+            raise NotFound()
+        require_own_enterprise(actor, listing.enterprise_id)
+        if listing.status != ListingStatus.WITHDRAWN:
+            jobs.enqueue(
+                session,
+                kind="listings.withdraw",
+                key=content_key(listing.id),
+                payload={"listing_id": listing.id},
+                priority=PRIORITY_PUBLISH,
+            )
+            audit.record(session, actor=actor, entity="listing", entity_id=listing.id, action="withdraw_requested")
+    return listing
+
+
+def receive_webhook(
+    session: Session,
+    *,
+    platform: str,
+    channel_account_id: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    unseal_credentials,
+) -> tuple[int, int]:
+    """Verify a marketplace webhook, keep each new event once and queue its handling.
+
+    Returns (new events, repeated events). A bad signature stores nothing.
+    """
+    account = session.get(ChannelAccount, channel_account_id)
+    if account is None or account.platform != platform:
+        raise NotFound()
+    try:
+        events = marketplace(platform).parse_webhook(unseal_credentials(account), headers, body)
+    except BadSignature:
+        raise InvalidSignature() from None
+    fresh = repeated = 0
+    with write_transaction(session):
+        for event in events:
+            dialect = session.get_bind().dialect.name
+            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(WebhookReceipt.__table__)
+            stored = session.execute(
+                insert.values(
+                    channel_account_id=account.id,
+                    event_id=event.event_id[:100],
+                    topic=event.topic[:60],
+                    kind=event.kind.value,
+                    subject_id=event.subject_id,
+                    received_at=utcnow(),
+                )
+                .on_conflict_do_nothing(index_elements=["channel_account_id", "event_id"])
+                .returning(WebhookReceipt.__table__.c.id)
+            ).scalar()
+            if stored is None:
+                repeated += 1
+                continue
+            fresh += 1
+            if event.kind != EventKind.OTHER and event.subject_id:
+                # Details are fetched fresh when the job runs, so late or reordered events converge.
+                jobs.enqueue(
+                    session,
+                    kind="listings.event",
+                    key=f"account:{account.id}:{event.kind.value}:{event.subject_id}",
+                    payload={
+                        "channel_account_id": account.id,
+                        "kind": event.kind.value,
+                        "subject_id": event.subject_id,
+                    },
+                    priority=PRIORITY_EVENT,
+                )
+    return fresh, repeated
+
+
+def sync_health(session: Session, *, actor: Actor) -> list[SyncHealth]:
+    """Per account: listings by status, the sync jobs queued, failing and dead, rate-limit hits, last error."""
+    require_role(actor, Role.ADMIN)
+    accounts = list(session.scalars(select(ChannelAccount).order_by(ChannelAccount.id)))
+    by_status: dict[int, Counter] = {account.id: Counter() for account in accounts}
+    for account_id, status, count in session.execute(
+        select(Listing.channel_account_id, Listing.status, func.count()).group_by(
+            Listing.channel_account_id, Listing.status
+        )
+    ):
+        by_status[account_id][status] = count
+    job_counts: dict[tuple[int, str], int] = Counter()
+    failing: Counter = Counter()
+    listing_account = dict(session.execute(select(Listing.id, Listing.channel_account_id)).all())
+    open_jobs = session.execute(
+        select(Job.payload, Job.status, Job.last_error).where(
+            Job.kind.like("listings.%"), Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DEAD])
+        )
+    )
+    for payload, status, last_error in open_jobs:
+        account_id = payload.get("channel_account_id") or listing_account.get(payload.get("listing_id"))
+        if account_id is None:
+            continue
+        job_counts[(account_id, JobStatus.DEAD if status == JobStatus.DEAD else JobStatus.QUEUED)] += 1
+        if status != JobStatus.DEAD and last_error:
+            failing[account_id] += 1
+    return [
+        SyncHealth(
+            channel_account_id=account.id,
+            platform=account.platform,
+            name=account.name,
+            listings={status.value: by_status[account.id].get(status.value, 0) for status in ListingStatus},
+            jobs_queued=job_counts[(account.id, JobStatus.QUEUED)],
+            jobs_failing=failing[account.id],
+            jobs_dead=job_counts[(account.id, JobStatus.DEAD)],
+            rate_limit_per_second=account.rate_limit_per_second,
+            throttled_count=account.throttled_count,
+            last_error=account.last_error,
+            last_error_at=account.last_error_at,
+            last_success_at=account.last_success_at,
+            orders_polled_until=account.orders_polled_until,
+        )
+        for account in accounts
+    ]

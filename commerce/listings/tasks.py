@@ -1,0 +1,366 @@
+"""Queued work of the listings area: publish, check, push stock, withdraw, events, order polling.
+
+Every handler reads the state it needs when it runs (never what the queue remembered), talks
+to the marketplace, then records the outcome in one short transaction; run twice, it does
+the same thing twice to the same effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from commerce.catalog.models import Product, ProductStatus
+from commerce.config import Settings
+from commerce.db import Database, utcnow, write_transaction
+from commerce.jobs import service as jobs
+from commerce.jobs.models import Job
+from commerce.listings import orders_in
+from commerce.listings.connections import connections_for
+from commerce.listings.content import available_stock, digest, listing_content, sku_id_of
+from commerce.listings.models import ChannelAccount, Listing, ListingStatus
+from commerce.listings.service import PRIORITY_CHECK, PRIORITY_STOCK, stock_key
+from commerce.listings.throttle import AllowanceExhausted
+from integrations.base import IntegrationError, RetryableError, TerminalError
+from integrations.marketplace import (
+    EventKind,
+    ListingContent,
+    ListingNotFound,
+    MarketplaceClient,
+    RemoteListing,
+    ReviewState,
+    StaleStock,
+    StockLine,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _load(database: Database, listing_id: int) -> tuple[Listing, ChannelAccount, Product] | None:
+    with database.session() as session:
+        listing = session.get(Listing, listing_id)
+        if listing is None:
+            return None
+        return (
+            listing,
+            session.get(ChannelAccount, listing.channel_account_id),
+            session.get(Product, listing.product_id),
+        )
+
+
+def _client(database: Database, settings: Settings, account: ChannelAccount) -> MarketplaceClient:
+    return connections_for(database).client(database, settings, account)
+
+
+def _record(database: Database, listing_id: int, **values) -> None:
+    with database.session() as session, write_transaction(session):
+        session.execute(update(Listing).where(Listing.id == listing_id).values(updated_at=utcnow(), **values))
+
+
+def _account_outcome(database: Database, account_id: int, error: IntegrationError | None) -> None:
+    """Keep the account's last success or last error for the sync health view."""
+    if isinstance(error, AllowanceExhausted) or (isinstance(error, RetryableError) and error.throttled):
+        return
+    now = utcnow()
+    values = {"last_success_at": now} if error is None else {"last_error": str(error)[:2000], "last_error_at": now}
+    with database.session() as session, write_transaction(session):
+        session.execute(update(ChannelAccount).where(ChannelAccount.id == account_id).values(**values))
+
+
+def _failed_attempt(database: Database, job: Job, listing: Listing, error: IntegrationError) -> None:
+    """Note a failed attempt on the listing; its last attempt (or a terminal error) fails it."""
+    if isinstance(error, RetryableError) and error.throttled:
+        return
+    final = isinstance(error, TerminalError) or job.attempts >= job.max_attempts
+    values: dict = {"last_error": str(error)[:2000]}
+    if final and listing.status in (ListingStatus.PENDING, ListingStatus.PUBLISHING):
+        values["status"] = ListingStatus.FAILED.value
+    _record(database, listing.id, **values)
+
+
+def _differences(content: ListingContent, remote: RemoteListing) -> list[str]:
+    """What the marketplace holds that differs from what we sent (quantities aside)."""
+    found = []
+    if remote.title != content.title:
+        found.append(f"title is {remote.title!r}")
+    for sku in content.skus:
+        price = remote.prices.get(sku.seller_sku)
+        if price is None:
+            found.append(f"{sku.seller_sku} is missing")
+        elif price != sku.price:
+            found.append(f"{sku.seller_sku} price is {price}")
+    return found
+
+
+def publish_listing(database: Database, settings: Settings, job: Job) -> None:
+    """Send the product's current content to the marketplace (create, or full-state update)."""
+    loaded = _load(database, int(job.payload["listing_id"]))
+    if loaded is None:
+        return
+    listing, account, product = loaded
+    if listing.status == ListingStatus.WITHDRAWN:
+        return
+    if product.status == ProductStatus.RETIRED:
+        return withdraw_listing(database, settings, job)
+    if product.status != ProductStatus.APPROVED:
+        return  # back in review: the approval queues the publish again
+    with database.session() as session:
+        content, with_mark = listing_content(session, product, account, today=utcnow().date())
+    earlier_attempts = listing.attempts
+    _record(
+        database,
+        listing.id,
+        attempts=Listing.attempts + 1,
+        status=ListingStatus.PUBLISHING.value if listing.status == ListingStatus.PENDING else listing.status,
+    )
+    client = _client(database, settings, account)
+    try:
+        try:
+            published = client.publish(content, external_id=listing.external_id, may_exist=earlier_attempts > 0)
+        except ListingNotFound:
+            # Deleted on the marketplace's side: list it again.
+            published = client.publish(content, external_id=None, may_exist=True)
+        if published.applied is not None and (problems := _differences(content, published.applied)):
+            raise RetryableError("the marketplace accepted the edit but did not apply it: " + "; ".join(problems))
+    except IntegrationError as error:
+        _failed_attempt(database, job, listing, error)
+        _account_outcome(database, account.id, error)
+        raise
+    verified = published.applied is not None and published.review == ReviewState.APPROVED
+    now = utcnow()
+    with database.session() as session, write_transaction(session):
+        session.execute(
+            update(Listing)
+            .where(Listing.id == listing.id, Listing.status != ListingStatus.WITHDRAWN.value)
+            .values(
+                external_id=published.external_id,
+                platform_status=published.platform_status[:60],
+                status=(ListingStatus.LIVE if verified else ListingStatus.PUBLISHING).value,
+                remote_skus=dict(published.sku_ids),
+                pushed_stock={sku.seller_sku: sku.quantity for sku in content.skus},
+                published_digest=digest(content),
+                with_mark=with_mark,
+                review_note=None,
+                last_error=None,
+                synced_at=now,
+                updated_at=now,
+            )
+        )
+        if not verified:
+            jobs.enqueue(
+                session,
+                kind="listings.check",
+                key=f"listing:{listing.id}:check",
+                payload={"listing_id": listing.id},
+                priority=PRIORITY_CHECK,
+                run_at=now + timedelta(seconds=settings.review_check_seconds),
+            )
+        # Stock may have moved while the content was on its way.
+        jobs.enqueue(
+            session,
+            kind="listings.push_stock",
+            key=stock_key(listing.id),
+            payload={"listing_id": listing.id},
+            priority=PRIORITY_STOCK,
+            run_at=now + timedelta(seconds=1),
+        )
+    _account_outcome(database, account.id, None)
+
+
+def check_listing(database: Database, settings: Settings, job: Job) -> None:
+    """Read the listing back: the marketplace's review outcome, and whether what we sent was applied."""
+    loaded = _load(database, int(job.payload["listing_id"]))
+    if loaded is None:
+        return
+    listing, account, product = loaded
+    if listing.external_id is None or listing.status not in (ListingStatus.PUBLISHING, ListingStatus.LIVE):
+        return
+    try:
+        remote = _client(database, settings, account).read(listing.external_id)
+    except IntegrationError as error:
+        _account_outcome(database, account.id, error)
+        raise
+    now = utcnow()
+    values: dict = {
+        "platform_status": remote.platform_status[:60],
+        "synced_at": now,
+        "remote_skus": dict(remote.sku_ids),
+    }
+    follow_up = None
+    if remote.review == ReviewState.IN_REVIEW:
+        follow_up = ("listings.check", now + timedelta(seconds=settings.review_check_seconds))
+    elif remote.review == ReviewState.REJECTED:
+        values.update(status=ListingStatus.REJECTED.value, review_note=(remote.review_note or "")[:1000] or None)
+    elif remote.review == ReviewState.OFFLINE:
+        values.update(status=ListingStatus.REJECTED.value, review_note="taken off sale by the marketplace")
+    else:
+        with database.session() as session:
+            content, _with_mark = listing_content(session, product, account, today=now.date())
+        problems = _differences(content, remote) if digest(content) == listing.published_digest else []
+        if problems:
+            values["last_error"] = "the marketplace accepted the edit but did not apply it: " + "; ".join(problems)
+            follow_up = ("listings.publish", now)
+        else:
+            values.update(status=ListingStatus.LIVE.value, review_note=None)
+    with database.session() as session, write_transaction(session):
+        session.execute(
+            update(Listing)
+            .where(
+                Listing.id == listing.id, Listing.status.in_([ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value])
+            )
+            .values(updated_at=now, **values)
+        )
+        if follow_up is not None:
+            kind, run_at = follow_up
+            key = f"listing:{listing.id}:check" if kind == "listings.check" else f"listing:{listing.id}:content"
+            jobs.enqueue(
+                session, kind=kind, key=key, payload={"listing_id": listing.id}, priority=PRIORITY_CHECK, run_at=run_at
+            )
+    _account_outcome(database, account.id, None)
+
+
+def push_stock(database: Database, settings: Settings, job: Job) -> None:
+    """Set the marketplace's quantities to our available stock, with compare-and-set where offered."""
+    loaded = _load(database, int(job.payload["listing_id"]))
+    if loaded is None:
+        return
+    listing, account, _product = loaded
+    if listing.external_id is None or listing.status not in (ListingStatus.PUBLISHING, ListingStatus.LIVE):
+        return
+    client = _client(database, settings, account)
+    by_sku = {sku_id_of(seller): (seller, remote) for seller, remote in listing.remote_skus.items()}
+    with database.session() as session:
+        available = available_stock(session, [sku_id for sku_id in by_sku if sku_id is not None])
+    expected = dict(listing.pushed_stock)
+    if job.payload.get("verify"):
+        expected = dict(client.read(listing.external_id).quantities)
+    lines = [
+        StockLine(seller, remote, available.get(sku_id, 0), expected.get(seller))
+        for sku_id, (seller, remote) in sorted(by_sku.items(), key=lambda item: item[1][0])
+        if sku_id is not None
+    ]
+    changed = [line for line in lines if line.expected != line.quantity]
+    if not changed:
+        return
+    key = hashlib.sha256(f"{listing.id}:{[(line.seller_sku, line.quantity) for line in changed]}".encode()).hexdigest()[
+        :32
+    ]
+    try:
+        client.push_stock(listing.external_id, changed, idempotency_key=key)
+    except StaleStock:
+        # A sale on the marketplace we have not heard of yet: take its quantities as the new
+        # baseline and push again once the order has had time to arrive.
+        actual = client.read(listing.external_id).quantities
+        _record(database, listing.id, pushed_stock=dict(actual))
+        raise
+    except IntegrationError as error:
+        _account_outcome(database, account.id, error)
+        raise
+    pushed = {**listing.pushed_stock, **{line.seller_sku: line.quantity for line in changed}}
+    _record(database, listing.id, pushed_stock=pushed, synced_at=utcnow())
+
+
+def withdraw_listing(database: Database, settings: Settings, job: Job) -> None:
+    """Take the listing off sale on the marketplace."""
+    loaded = _load(database, int(job.payload["listing_id"]))
+    if loaded is None:
+        return
+    listing, account, _product = loaded
+    if listing.status == ListingStatus.WITHDRAWN:
+        return
+    if listing.external_id is not None:
+        try:
+            _client(database, settings, account).withdraw(listing.external_id)
+        except ListingNotFound:
+            pass
+        except IntegrationError as error:
+            _account_outcome(database, account.id, error)
+            raise
+    _record(database, listing.id, status=ListingStatus.WITHDRAWN.value, synced_at=utcnow(), last_error=None)
+
+
+def handle_event(database: Database, settings: Settings, job: Job) -> None:
+    """A webhook said an order or a listing changed: fetch it as it is now and follow."""
+    with database.session() as session:
+        account = session.get(ChannelAccount, int(job.payload["channel_account_id"]))
+    if account is None:
+        return
+    subject = str(job.payload["subject_id"])
+    if job.payload["kind"] == EventKind.ORDER.value:
+        remote = _client(database, settings, account).fetch_order(subject)
+        with database.session() as session:
+            orders_in.ingest(session, account=account, remote=remote)
+        return
+    with database.session() as session:
+        listing_id = session.scalar(
+            select(Listing.id).where(Listing.channel_account_id == account.id, Listing.external_id == subject)
+        )
+    if listing_id is not None:
+        check_listing(database, settings, Job(kind="listings.check", key="", payload={"listing_id": listing_id}))
+
+
+def poll_orders(database: Database, settings: Settings, job: Job) -> None:
+    """Fetch orders changed since the last poll (catches what lost webhooks missed)."""
+    with database.session() as session:
+        account = session.get(ChannelAccount, int(job.payload["channel_account_id"]))
+    if account is None:
+        return
+    started = utcnow()
+    since = account.orders_polled_until or started - timedelta(hours=settings.order_poll_lookback_hours)
+    client = _client(database, settings, account)
+    cursor = None
+    while True:
+        page = client.fetch_orders(updated_since=since, cursor=cursor)
+        for remote in page.orders:
+            with database.session() as session:
+                orders_in.ingest(session, account=account, remote=remote)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    # The next poll starts a minute before this one did: changes committed late on the
+    # marketplace's side are read again, and reading an order twice changes nothing.
+    with database.session() as session, write_transaction(session):
+        session.execute(
+            update(ChannelAccount)
+            .where(ChannelAccount.id == account.id)
+            .values(orders_polled_until=started - timedelta(seconds=60), last_success_at=utcnow())
+        )
+
+
+def reconcile_stock(database: Database, settings: Settings, job: Job) -> None:
+    """Queue a stock push for every synced listing of the account that reads the marketplace first."""
+    with database.session() as session, write_transaction(session):
+        listing_ids = session.scalars(
+            select(Listing.id).where(
+                Listing.channel_account_id == int(job.payload["channel_account_id"]),
+                Listing.status.in_([ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value]),
+                Listing.external_id.is_not(None),
+            )
+        ).all()
+        for listing_id in listing_ids:
+            jobs.enqueue(
+                session,
+                kind="listings.push_stock",
+                key=stock_key(listing_id),
+                payload={"listing_id": listing_id, "verify": True},
+                priority=PRIORITY_STOCK + 100,
+            )
+
+
+def queue_for_accounts(session: Session, kind: str, *, priority: int) -> int:
+    """Queue one job of a kind per marketplace account (the scheduler's periodic work)."""
+    with write_transaction(session):
+        account_ids = session.scalars(select(ChannelAccount.id).order_by(ChannelAccount.id)).all()
+        for account_id in account_ids:
+            jobs.enqueue(
+                session,
+                kind=kind,
+                key=f"account:{account_id}:{kind.split('.')[-1]}",
+                payload={"channel_account_id": account_id},
+                priority=priority,
+            )
+    return len(account_ids)

@@ -1,0 +1,298 @@
+"""A Douyin shop speaking the open platform's dialect (抖店开放平台), for client tests and demos."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, jsonify, request
+
+from integrations.douyin.client import (
+    BEIJING,
+    PRODUCT_NOT_FOUND_SUB_CODE,
+    SUCCESS,
+    param_json,
+    push_signature,
+    signature,
+)
+from integrations.marketplace import ListingContent, RemoteOrderStatus, ReviewState, SkuContent
+from integrations.simulation import Event, Simulator, StoredListing, StoredOrder, StoreRefusal
+
+CHECK_STATUS = {ReviewState.IN_REVIEW: 2, ReviewState.APPROVED: 3, ReviewState.REJECTED: 4, ReviewState.OFFLINE: 3}
+ORDER_STATUS = {
+    RemoteOrderStatus.UNPAID: 1,
+    RemoteOrderStatus.PAID: 2,
+    RemoteOrderStatus.SHIPPED: 3,
+    RemoteOrderStatus.CANCELLED: 4,
+    RemoteOrderStatus.COMPLETED: 5,
+}
+ORDER_TAG = {
+    RemoteOrderStatus.UNPAID: "100",
+    RemoteOrderStatus.PAID: "101",
+    RemoteOrderStatus.SHIPPED: "102",
+    RemoteOrderStatus.COMPLETED: "103",
+    RemoteOrderStatus.CANCELLED: "106",
+}
+CLOCK_SKEW_SECONDS = 600
+
+
+def status_text(listing: StoredListing) -> str:
+    return f"status:{0 if listing.active else 1} check_status:{CHECK_STATUS[listing.review]}"
+
+
+class DouyinSimulator(Simulator):
+    platform = "douyin"
+
+    def __init__(
+        self,
+        *,
+        app_key: str = "dy-app",
+        app_secret: str = "dy-secret",
+        access_token: str = "dy-token",
+        clock: Callable[[], float] = time.time,
+        **options: Any,
+    ):
+        self.app_key, self.app_secret, self.access_token = app_key, app_secret, access_token
+        self.clock = clock
+        super().__init__(**options)
+
+    @staticmethod
+    def answer(
+        data: Any = None,
+        *,
+        code: int = SUCCESS,
+        msg: str = "success",
+        sub_code: str = "",
+        sub_msg: str = "",
+        status: int = 200,
+        headers=None,
+    ):
+        body = {
+            "code": code,
+            "msg": msg,
+            "sub_code": sub_code,
+            "sub_msg": sub_msg,
+            "log_id": uuid.uuid4().hex,
+            "data": data or {},
+        }
+        return jsonify(body), status, headers or {}
+
+    def _refuse(self, method_path: str):
+        query = request.args.to_dict()
+        method = query.get("method", "")
+        if method.replace(".", "/") != method_path:
+            return self.answer(code=40003, msg="method does not match the path", sub_code="isv.parameter-invalid")
+        if query.get("app_key") != self.app_key or query.get("access_token") != self.access_token:
+            return self.answer(
+                code=30001, msg="access_token is invalid or expired", sub_code="isv.access-token-invalid"
+            )
+        body = request.get_data(as_text=True)
+        timestamp = query.get("timestamp", "")
+        if query.get("sign") != signature(self.app_key, self.app_secret, method, body, timestamp):
+            return self.answer(code=40004, msg="signature is invalid", sub_code="isv.signature-invalid")
+        try:
+            sent = datetime.strptime(timestamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING).timestamp()
+        except ValueError:
+            return self.answer(code=40003, msg="timestamp is malformed", sub_code="isv.parameter-invalid")
+        if abs(sent - self.clock()) > CLOCK_SKEW_SECONDS:
+            return self.answer(
+                code=40003, msg="timestamp is more than 10 minutes off", sub_code="isv.timestamp-invalid"
+            )
+        wait = self.admit()
+        if wait is not None:
+            return self.answer(
+                code=50002,
+                msg="calls over the limit",
+                sub_code="isv.access-limit",
+                status=429,
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        if self.should_fail():
+            return self.answer(code=20000, msg="service busy", sub_code="isp.service-error", status=502)
+        return None
+
+    def build_app(self) -> Flask:
+        app = Flask("douyin_simulator")
+        methods: dict[str, Callable[[dict], Any]] = {
+            "product/addV2": self._add,
+            "product/editV2": self._edit,
+            "product/detail": self._detail,
+            "product/setOffline": self._offline,
+            "sku/syncStockBatch": self._sync_stock,
+            "order/searchList": self._search_orders,
+            "order/orderDetail": self._order_detail,
+        }
+
+        @app.post("/<group>/<name>")
+        def call(group: str, name: str):
+            path = f"{group}/{name}"
+            if path not in methods:
+                return self.answer(code=40001, msg="method not found", sub_code="isv.method-not-exist")
+            refused = self._refuse(path)
+            if refused is not None:
+                return refused
+            try:
+                params = json.loads(request.get_data(as_text=True) or "{}")
+            except ValueError:
+                return self.answer(code=40003, msg="param_json is not JSON", sub_code="isv.parameter-invalid")
+            try:
+                return self.answer(methods[path](params))
+            except StoreRefusal as refusal:
+                if refusal.reason == "not_found":
+                    return self.answer(
+                        code=50000, msg="业务处理失败", sub_code=PRODUCT_NOT_FOUND_SUB_CODE, sub_msg=str(refusal)
+                    )
+                return self.answer(code=50000, msg="业务处理失败", sub_code="isv.business-failed", sub_msg=str(refusal))
+            except (KeyError, ValueError, TypeError) as error:
+                return self.answer(code=40003, msg="参数错误", sub_code="isv.parameter-invalid", sub_msg=str(error))
+
+        return app
+
+    @staticmethod
+    def _content(params: dict) -> ListingContent:
+        names = [part.split("|", 1)[0] for part in params["specs"].split("^")]
+        rows = json.loads(params["spec_prices"])
+        return ListingContent(
+            identity=params["outer_product_id"],
+            title=params["name"],
+            description=params.get("description", ""),
+            currency="CNY",
+            brand=params.get("brand_name"),
+            category=str(params.get("category_leaf_id")),
+            images=tuple(url for url in (params.get("pic") or "").split("|") if url),
+            skus=tuple(
+                SkuContent(
+                    seller_sku=row["outer_sku_id"],
+                    price=Decimal(int(row["price"])) / 100,
+                    quantity=int(row["stock_num"]),
+                    attributes={
+                        name: row[f"spec_detail_name{i}"] for i, name in enumerate(names[:3], start=1) if name != "规格"
+                    },
+                )
+                for row in rows
+            ),
+        )
+
+    def _add(self, params: dict) -> dict:
+        listing = self.store.create(self._content(params))
+        return {
+            "product_id": int(listing.id),
+            "outer_product_id": listing.identity,
+            "create_time": datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M:%S"),
+            "sku": [
+                {"sku_id": int(sku.id), "outer_sku_id": sku.seller_sku, "code": sku.seller_sku}
+                for sku in listing.skus.values()
+            ],
+        }
+
+    def _edit(self, params: dict) -> dict:
+        self.store.replace(str(params["product_id"]), self._content(params))
+        return {}
+
+    def _detail(self, params: dict) -> dict:
+        if params.get("product_id"):
+            listing = self.store.get(str(params["product_id"]))
+        else:
+            listing = self.store.find(params["out_product_id"])
+            if listing is None:
+                raise StoreRefusal("not_found", "商品不存在")
+        return {
+            "product_id": int(listing.id),
+            "outer_product_id": listing.identity,
+            "name": listing.title,
+            "status": 0 if listing.active else 1,
+            "check_status": CHECK_STATUS[listing.review],
+            "audit_reason": listing.review_note,
+            "spec_prices": [
+                {
+                    "sku_id": int(sku.id),
+                    "outer_sku_id": sku.seller_sku,
+                    "code": sku.seller_sku,
+                    "price": int(sku.price * 100),
+                    "stock_num": sku.quantity,
+                }
+                for sku in listing.skus.values()
+            ],
+        }
+
+    def _offline(self, params: dict) -> dict:
+        self.store.deactivate(str(params["product_id"]))
+        return {}
+
+    def _sync_stock(self, params: dict) -> dict:
+        listing = self.store.get(str(params["product_id"]))
+        by_id = {sku.id: sku.seller_sku for sku in listing.skus.values()}
+        quantities = {}
+        for row in params["stock_list"]:
+            if str(row["sku_id"]) not in by_id:
+                raise StoreRefusal("invalid", f"sku {row['sku_id']} is not in product {listing.id}")
+            quantities[by_id[str(row["sku_id"])]] = (int(row["stock_num"]), None)
+        if params.get("incremental"):
+            raise StoreRefusal("invalid", "incremental stock changes are not supported by this simulator")
+        self.store.set_stock(listing.id, quantities, key=params.get("idempotent_id"))
+        return {}
+
+    def _order(self, order: StoredOrder) -> dict:
+        return {
+            "order_id": order.id,
+            "order_status": ORDER_STATUS[order.status],
+            "create_time": int(order.created_at.timestamp()),
+            "update_time": int(order.updated_at.timestamp()),
+            "post_receiver": order.buyer_name,
+            "post_addr": {"country_code": order.buyer_country},
+            "pay_amount": sum(int(price * 100) * quantity for _s, quantity, price in order.lines),
+            "sku_order_list": [
+                {
+                    "out_sku_id": seller_sku,
+                    "code": seller_sku,
+                    "item_num": quantity,
+                    "origin_amount": int(price * 100) * quantity,
+                }
+                for seller_sku, quantity, price in order.lines
+            ],
+        }
+
+    def _search_orders(self, params: dict) -> dict:
+        since = datetime.fromtimestamp(int(params.get("update_time_start", 0)), UTC)
+        orders = self.store.orders_since(since)
+        page, size = int(params.get("page", 0)), int(params.get("size", 50))
+        return {
+            "shop_order_list": [self._order(order) for order in orders[page * size : (page + 1) * size]],
+            "total": len(orders),
+            "page": page,
+            "size": size,
+        }
+
+    def _order_detail(self, params: dict) -> dict:
+        return {"shop_order_detail": self._order(self.store.order(str(params["shop_order_id"])))}
+
+    def webhook_request(self, event: Event) -> tuple[dict[str, str], bytes] | None:
+        if event.kind == "order":
+            order = self.store.order(event.subject_id)
+            tag = ORDER_TAG[order.status]
+            data = {
+                "p_id": int(order.id),
+                "order_status": ORDER_STATUS[order.status],
+                "update_time": int(order.updated_at.timestamp()),
+            }
+        else:
+            listing = self.store.get(event.subject_id)
+            tag = "402"
+            data = {
+                "product_id": int(listing.id),
+                "check_status": CHECK_STATUS[listing.review],
+                "update_time": int(event.at.timestamp()),
+            }
+        body = json.dumps([{"tag": tag, "msg_id": event.id, "data": param_json(data)}], ensure_ascii=False).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "app-id": self.app_key,
+            "sign-method": "hmac-sha256",
+            "event-sign": push_signature(self.app_key, self.app_secret, body),
+        }
+        return headers, body

@@ -1,0 +1,131 @@
+"""The in-memory stand-in every platform's fake builds on: the client interface over a MarketStore."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from integrations.base import TerminalError
+from integrations.marketplace import (
+    ListingContent,
+    ListingNotFound,
+    OrdersPage,
+    PublishedListing,
+    RemoteListing,
+    RemoteOrder,
+    RemoteOrderLine,
+    StaleStock,
+    StockLine,
+)
+from integrations.simulation import MarketStore, StoredListing, StoredOrder, StoreRefusal
+
+PAGE_SIZE = 50
+
+
+class StoreClient:
+    """A MarketplaceClient without HTTP; platforms differ only in their status words and upsert rule."""
+
+    platform = ""
+    # Shopify's productSet upserts by handle: every publish finds the listing by identity.
+    upserts_by_identity = False
+    # Only some marketplaces offer compare-and-set stock writes (Shopify) or idempotency ids (Douyin).
+    compare_and_set = False
+    idempotent_stock = False
+
+    def __init__(self, store: MarketStore | None = None):
+        self.store = store or MarketStore()
+
+    def platform_status(self, listing: StoredListing) -> str:
+        raise NotImplementedError
+
+    # How the platform names listings and SKUs to the outside (Shopify uses global ids).
+    def listing_ref(self, listing_id: str) -> str:
+        return listing_id
+
+    def local_listing_id(self, external_id: str) -> str:
+        return external_id
+
+    def sku_ref(self, sku_id: str) -> str:
+        return sku_id
+
+    def _refusal(self, refusal: StoreRefusal) -> Exception:
+        if refusal.reason == "not_found":
+            return ListingNotFound(str(refusal))
+        if refusal.reason == "stale_stock":
+            return StaleStock(str(refusal), actual=refusal.detail.get("actual", {}))
+        return TerminalError(f"{self.platform}: {refusal}")
+
+    def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
+        try:
+            if external_id is None and (may_exist or self.upserts_by_identity):
+                found = self.store.find(content.identity)
+                external_id = self.listing_ref(found.id) if found else None
+            listing = (
+                self.store.replace(self.local_listing_id(external_id), content)
+                if external_id
+                else self.store.create(content)
+            )
+        except StoreRefusal as refusal:
+            raise self._refusal(refusal) from None
+        return PublishedListing(
+            external_id=self.listing_ref(listing.id),
+            review=listing.review,
+            platform_status=self.platform_status(listing),
+            sku_ids={sku.seller_sku: self.sku_ref(sku.id) for sku in listing.skus.values()},
+        )
+
+    def read(self, external_id: str) -> RemoteListing:
+        try:
+            listing = self.store.get(self.local_listing_id(external_id))
+        except StoreRefusal as refusal:
+            raise self._refusal(refusal) from None
+        return RemoteListing(
+            external_id=self.listing_ref(listing.id),
+            review=listing.review,
+            platform_status=self.platform_status(listing),
+            title=listing.title,
+            prices={sku.seller_sku: sku.price for sku in listing.skus.values()},
+            quantities={sku.seller_sku: sku.quantity for sku in listing.skus.values()},
+            sku_ids={sku.seller_sku: self.sku_ref(sku.id) for sku in listing.skus.values()},
+            review_note=listing.review_note,
+        )
+
+    def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:
+        try:
+            self.store.set_stock(
+                self.local_listing_id(external_id),
+                {line.seller_sku: (line.quantity, line.expected if self.compare_and_set else None) for line in lines},
+                key=idempotency_key if self.idempotent_stock else None,
+            )
+        except StoreRefusal as refusal:
+            raise self._refusal(refusal) from None
+
+    def withdraw(self, external_id: str) -> None:
+        try:
+            self.store.deactivate(self.local_listing_id(external_id))
+        except StoreRefusal as refusal:
+            raise self._refusal(refusal) from None
+
+    def fetch_orders(self, *, updated_since: datetime, cursor: str | None) -> OrdersPage:
+        orders = self.store.orders_since(updated_since)
+        start = int(cursor or 0)
+        page = orders[start : start + PAGE_SIZE]
+        more = start + PAGE_SIZE < len(orders)
+        return OrdersPage(tuple(remote_order(order) for order in page), str(start + PAGE_SIZE) if more else None)
+
+    def fetch_order(self, external_id: str) -> RemoteOrder:
+        try:
+            return remote_order(self.store.order(external_id))
+        except StoreRefusal as refusal:
+            raise TerminalError(f"{self.platform}: {refusal}") from None
+
+
+def remote_order(order: StoredOrder) -> RemoteOrder:
+    return RemoteOrder(
+        external_id=order.id,
+        status=order.status,
+        currency=order.currency,
+        buyer_name=order.buyer_name,
+        buyer_country=order.buyer_country,
+        lines=tuple(RemoteOrderLine(seller_sku, quantity, price) for seller_sku, quantity, price in order.lines),
+        updated_at=order.updated_at,
+    )

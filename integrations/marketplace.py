@@ -1,0 +1,175 @@
+"""The interface the domain uses to talk to any marketplace, in domain terms.
+
+Each platform package (``shopify``, ``tiktok_shop``, ``douyin``) has a real client speaking the
+platform's published API, an in-memory fake and a simulator; all three satisfy
+``MarketplaceClient``, and one contract suite runs against the fake and the client-on-simulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from integrations.base import IntegrationError, RetryableError
+
+
+class ReviewState(StrEnum):
+    """Where the marketplace's own review of a listing stands (kept apart from our listing status)."""
+
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    OFFLINE = "offline"
+
+
+class RemoteOrderStatus(StrEnum):
+    """A marketplace order's state, in our words."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class SkuContent:
+    seller_sku: str
+    price: Decimal
+    quantity: int
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    barcode: str | None = None
+    weight_kg: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class ListingContent:
+    """Everything a marketplace is told about one product, already mapped to the storefront."""
+
+    identity: str  # our stable handle of the product on every marketplace
+    title: str
+    description: str
+    currency: str
+    skus: tuple[SkuContent, ...]
+    brand: str | None = None
+    category: str | None = None
+    images: tuple[str, ...] = ()
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemoteListing:
+    """A listing as the marketplace holds it now, for read-back checks and review state."""
+
+    external_id: str
+    review: ReviewState
+    platform_status: str
+    title: str
+    prices: Mapping[str, Decimal]  # seller SKU -> price
+    quantities: Mapping[str, int]  # seller SKU -> available quantity
+    sku_ids: Mapping[str, str]
+    review_note: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishedListing:
+    external_id: str
+    review: ReviewState
+    platform_status: str
+    sku_ids: Mapping[str, str]  # seller SKU -> the marketplace's SKU (variant) id
+    applied: RemoteListing | None = None  # the saved state, where the answer carries it (Shopify)
+
+
+@dataclass(frozen=True)
+class StockLine:
+    seller_sku: str
+    external_sku_id: str
+    quantity: int
+    expected: int | None = None  # what we last set; a marketplace with compare-and-set refuses if it moved
+
+
+@dataclass(frozen=True)
+class RemoteOrderLine:
+    seller_sku: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class RemoteOrder:
+    external_id: str
+    status: RemoteOrderStatus
+    currency: str
+    buyer_name: str
+    buyer_country: str | None
+    lines: tuple[RemoteOrderLine, ...]
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class OrdersPage:
+    orders: tuple[RemoteOrder, ...]
+    next_cursor: str | None
+
+
+class EventKind(StrEnum):
+    ORDER = "order"
+    LISTING = "listing"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class MarketplaceEvent:
+    """One verified webhook event: what it is about; details are fetched fresh from the marketplace."""
+
+    event_id: str
+    topic: str
+    kind: EventKind
+    subject_id: str | None  # the order's or the listing's external id
+    occurred_at: datetime | None = None
+
+
+class BadSignature(IntegrationError):
+    """A webhook whose signature does not match: it is not from the marketplace."""
+
+
+class StaleStock(RetryableError):
+    """A compare-and-set stock write found another quantity than expected (a sale we have not seen yet)."""
+
+    def __init__(self, message: str, *, actual: Mapping[str, int]):
+        super().__init__(message, retry_after=2.0)
+        self.actual = dict(actual)
+
+
+class ListingNotFound(IntegrationError):
+    """The marketplace has no listing under that id."""
+
+
+class MarketplaceClient(Protocol):
+    platform: str
+
+    def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
+        """Create the listing, or replace its full state when it exists.
+
+        ``may_exist`` says an earlier attempt may have created it without our hearing back; the
+        client then finds it by ``content.identity`` instead of creating a twin.
+        """
+
+    def read(self, external_id: str) -> RemoteListing:
+        """The listing as the marketplace holds it now (raises ListingNotFound)."""
+
+    def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:
+        """Set available quantities; raises StaleStock when a compare-and-set finds another value."""
+
+    def withdraw(self, external_id: str) -> None:
+        """Take the listing off sale (idempotent)."""
+
+    def fetch_orders(self, *, updated_since: datetime, cursor: str | None) -> OrdersPage:
+        """Orders changed since a moment, a page at a time, oldest change first."""
+
+    def fetch_order(self, external_id: str) -> RemoteOrder:
+        """One order as it is now."""

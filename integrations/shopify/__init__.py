@@ -1,0 +1,1 @@
+"""Shopify: the Admin GraphQL API (productSet, inventorySetQuantities, orders) and its webhooks."""

@@ -1,0 +1,333 @@
+"""Shopify Admin GraphQL client.
+
+* Auth: ``X-Shopify-Access-Token`` on ``POST /admin/api/{version}/graphql.json``.
+* Products: ``productSet`` (full-state upsert, identified by the product handle, so a retried
+  publish updates instead of duplicating); withdrawal sets the status ``ARCHIVED``.
+* Stock: ``inventorySetQuantities`` on the ``available`` quantity with ``compareQuantity``
+  (compare-and-set); a stale compare answers the user error ``COMPARE_QUANTITY_STALE``.
+* Throttling: cost-based leaky bucket. A throttled call answers 200 with an error whose
+  ``extensions.code`` is ``THROTTLED`` and ``extensions.cost.throttleStatus`` tells how fast
+  points come back; HTTP 429 with ``Retry-After`` is honoured too.
+* Webhooks: ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the raw body.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from integrations.base import OpenGate, RateGate, RetryableError, TerminalError, http_client, json_of, send
+from integrations.marketplace import (
+    BadSignature,
+    EventKind,
+    ListingContent,
+    ListingNotFound,
+    MarketplaceEvent,
+    OrdersPage,
+    PublishedListing,
+    RemoteListing,
+    RemoteOrder,
+    RemoteOrderLine,
+    RemoteOrderStatus,
+    ReviewState,
+    StaleStock,
+    StockLine,
+)
+
+PLATFORM = "shopify"
+DEFAULT_API_VERSION = "2025-01"
+PRODUCT_FIELDS = """
+  id handle status title descriptionHtml vendor
+  variants(first: 250) { nodes { id sku price inventoryQuantity inventoryItem { id } } }
+"""
+ORDER_FIELDS = """
+  id legacyResourceId name displayFinancialStatus displayFulfillmentStatus cancelledAt updatedAt
+  currencyCode customer { displayName } shippingAddress { countryCodeV2 }
+  lineItems(first: 100) { nodes { sku quantity originalUnitPriceSet { shopMoney { amount currencyCode } } } }
+"""
+PRODUCT_SET = (
+    "mutation productSet($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {"
+    " productSet(synchronous: true, input: $input, identifier: $identifier) {"
+    f" product {{ {PRODUCT_FIELDS} }} userErrors {{ field message code }} }} }}"
+)
+PRODUCT_QUERY = f"query product($id: ID!) {{ product(id: $id) {{ {PRODUCT_FIELDS} }} }}"
+PRODUCT_UPDATE = (
+    "mutation productUpdate($product: ProductUpdateInput!) {"
+    " productUpdate(product: $product) { product { id status } userErrors { field message } } }"
+)
+INVENTORY_SET = (
+    "mutation inventorySetQuantities($input: InventorySetQuantitiesInput!) {"
+    " inventorySetQuantities(input: $input) { inventoryAdjustmentGroup { id } userErrors { field message code } } }"
+)
+LOCATIONS = "query locations { locations(first: 1) { nodes { id name } } }"
+ORDERS = (
+    "query orders($first: Int!, $after: String, $query: String) {"
+    " orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {"
+    f" nodes {{ {ORDER_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+)
+ORDER_QUERY = f"query order($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
+ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
+PRODUCT_TOPICS = {"products/update", "products/delete"}
+
+
+def review_of(status: str) -> ReviewState:
+    """Shopify has no marketplace review: an ACTIVE product is on sale, anything else is not."""
+    return ReviewState.APPROVED if status == "ACTIVE" else ReviewState.OFFLINE
+
+
+def order_status_of(order: Mapping[str, Any]) -> RemoteOrderStatus:
+    if order.get("cancelledAt"):
+        return RemoteOrderStatus.CANCELLED
+    if order.get("displayFulfillmentStatus") == "FULFILLED":
+        return RemoteOrderStatus.SHIPPED
+    if order.get("displayFinancialStatus") in ("PAID", "PARTIALLY_REFUNDED"):
+        return RemoteOrderStatus.PAID
+    return RemoteOrderStatus.UNPAID
+
+
+def option_rows(content: ListingContent) -> tuple[list[dict], list[list[dict]]]:
+    """Shopify product options and each variant's option values; a product without options has 'Title'."""
+    names = sorted({name for sku in content.skus for name in sku.attributes})
+    if not names:
+        return [{"name": "Title", "values": [{"name": "Default Title"}]}], [
+            [{"optionName": "Title", "name": "Default Title"}] for _ in content.skus
+        ]
+    options = []
+    for name in names:
+        values = sorted({sku.attributes.get(name, "-") for sku in content.skus})
+        options.append({"name": name, "values": [{"name": value} for value in values]})
+    per_variant = [
+        [{"optionName": name, "name": sku.attributes.get(name, "-")} for name in names] for sku in content.skus
+    ]
+    return options, per_variant
+
+
+class ShopifyClient:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        settings: Mapping[str, Any] | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        gate: RateGate | None = None,
+    ):
+        settings = settings or {}
+        self.access_token = credentials["access_token"]
+        version = credentials.get("api_version") or DEFAULT_API_VERSION
+        self.path = f"/admin/api/{version}/graphql.json"
+        self.http = http_client(
+            settings.get("base_url") or f"https://{credentials['shop_domain']}", transport=transport
+        )
+        self.gate = gate or OpenGate()
+        self.location_id: str | None = settings.get("location_id")
+
+    def close(self) -> None:
+        self.http.close()
+
+    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """One GraphQL call; throttling and transport trouble become RetryableError."""
+        request = self.http.build_request(
+            "POST",
+            self.path,
+            json={"query": query, "variables": dict(variables or {})},
+            headers={"X-Shopify-Access-Token": self.access_token},
+        )
+        response = send(self.http, request, gate=self.gate, counterpart=PLATFORM)
+        if response.status_code in (401, 403):
+            raise TerminalError(f"shopify: {response.status_code} access denied (check the access token and scopes)")
+        if response.status_code >= 400:
+            raise TerminalError(f"shopify: {response.status_code} {response.text[:200]}")
+        body = json_of(response, counterpart=PLATFORM)
+        errors = body.get("errors") or []
+        if errors:
+            if any((error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors):
+                wait = self._throttle_wait(body)
+                self.gate.penalize(wait)
+                raise RetryableError("shopify: THROTTLED", retry_after=wait, throttled=True)
+            raise TerminalError("shopify: " + "; ".join(str(error.get("message")) for error in errors)[:500])
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise TerminalError("shopify: answer without data")
+        return data
+
+    @staticmethod
+    def _throttle_wait(body: Mapping[str, Any]) -> float:
+        cost = (body.get("extensions") or {}).get("cost") or {}
+        status = cost.get("throttleStatus") or {}
+        try:
+            missing = float(cost.get("requestedQueryCost", 0)) - float(status.get("currentlyAvailable", 0))
+            return max(missing / float(status["restoreRate"]), 0.05)
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            return 1.0
+
+    def _location(self) -> str:
+        if self.location_id is None:
+            nodes = self.graphql(LOCATIONS)["locations"]["nodes"]
+            if not nodes:
+                raise TerminalError("shopify: the shop has no location to hold inventory")
+            self.location_id = nodes[0]["id"]
+        return self.location_id
+
+    @staticmethod
+    def _user_errors(payload: Mapping[str, Any], action: str) -> None:
+        errors = payload.get("userErrors") or []
+        if errors:
+            text = "; ".join(
+                f"{'.'.join(map(str, error.get('field') or []))}: {error.get('message')}" for error in errors
+            )
+            raise TerminalError(f"shopify {action}: {text}"[:500])
+
+    def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
+        location = self._location()
+        options, values = option_rows(content)
+        product_input: dict[str, Any] = {
+            "handle": content.identity,
+            "title": content.title,
+            "descriptionHtml": "".join(f"<p>{html.escape(line)}</p>" for line in content.description.splitlines()),
+            "vendor": content.brand or "",
+            "productType": content.category or "",
+            "status": "ACTIVE",
+            "productOptions": options,
+            "variants": [
+                {
+                    "sku": sku.seller_sku,
+                    "price": str(sku.price),
+                    "barcode": sku.barcode,
+                    "optionValues": option_values,
+                    "inventoryItem": {"tracked": True},
+                    "inventoryQuantities": [{"locationId": location, "name": "available", "quantity": sku.quantity}],
+                }
+                for sku, option_values in zip(content.skus, values, strict=True)
+            ],
+        }
+        if content.images:
+            product_input["files"] = [{"originalSource": url, "contentType": "IMAGE"} for url in content.images]
+        identifier = {"id": external_id} if external_id else {"handle": content.identity}
+        payload = self.graphql(PRODUCT_SET, {"input": product_input, "identifier": identifier})["productSet"]
+        self._user_errors(payload, "productSet")
+        product = payload.get("product")
+        if not product:
+            raise TerminalError("shopify productSet: no product in the answer")
+        remote = self._remote(product)
+        return PublishedListing(
+            remote.external_id, remote.review, remote.platform_status, remote.sku_ids, applied=remote
+        )
+
+    def _remote(self, product: Mapping[str, Any]) -> RemoteListing:
+        variants = product["variants"]["nodes"]
+        return RemoteListing(
+            external_id=product["id"],
+            review=review_of(product["status"]),
+            platform_status=product["status"],
+            title=product["title"],
+            prices={variant["sku"]: Decimal(variant["price"]) for variant in variants},
+            quantities={variant["sku"]: int(variant.get("inventoryQuantity") or 0) for variant in variants},
+            sku_ids={variant["sku"]: variant["inventoryItem"]["id"] for variant in variants},
+        )
+
+    def read(self, external_id: str) -> RemoteListing:
+        product = self.graphql(PRODUCT_QUERY, {"id": external_id}).get("product")
+        if product is None:
+            raise ListingNotFound(f"shopify: no product {external_id}")
+        return self._remote(product)
+
+    def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:
+        location = self._location()
+        compare = all(line.expected is not None for line in lines)
+        quantities = []
+        for line in lines:
+            quantity = {"inventoryItemId": line.external_sku_id, "locationId": location, "quantity": line.quantity}
+            if compare:
+                quantity["compareQuantity"] = line.expected
+            quantities.append(quantity)
+        payload = self.graphql(
+            INVENTORY_SET,
+            {
+                "input": {
+                    "name": "available",
+                    "reason": "correction",
+                    "referenceDocumentUri": f"logistics://cluster-commerce/stock/{idempotency_key}",
+                    "ignoreCompareQuantity": not compare,
+                    "quantities": quantities,
+                }
+            },
+        )["inventorySetQuantities"]
+        errors = payload.get("userErrors") or []
+        if any(error.get("code") == "COMPARE_QUANTITY_STALE" for error in errors):
+            raise StaleStock("shopify: inventory changed since it was last set", actual={})
+        self._user_errors(payload, "inventorySetQuantities")
+
+    def withdraw(self, external_id: str) -> None:
+        payload = self.graphql(PRODUCT_UPDATE, {"product": {"id": external_id, "status": "ARCHIVED"}})["productUpdate"]
+        self._user_errors(payload, "productUpdate")
+
+    def fetch_orders(self, *, updated_since: datetime, cursor: str | None) -> OrdersPage:
+        connection = self.graphql(
+            ORDERS, {"first": 50, "after": cursor, "query": f"updated_at:>='{updated_since.isoformat()}'"}
+        )["orders"]
+        info = connection["pageInfo"]
+        return OrdersPage(
+            tuple(self._order(node) for node in connection["nodes"]),
+            info["endCursor"] if info["hasNextPage"] else None,
+        )
+
+    def fetch_order(self, external_id: str) -> RemoteOrder:
+        order = self.graphql(ORDER_QUERY, {"id": f"gid://shopify/Order/{external_id}"}).get("order")
+        if order is None:
+            raise TerminalError(f"shopify: no order {external_id}")
+        return self._order(order)
+
+    @staticmethod
+    def _order(node: Mapping[str, Any]) -> RemoteOrder:
+        lines = []
+        currency = node["currencyCode"]
+        for item in node["lineItems"]["nodes"]:
+            money = item["originalUnitPriceSet"]["shopMoney"]
+            lines.append(RemoteOrderLine(item["sku"] or "", int(item["quantity"]), Decimal(money["amount"])))
+        return RemoteOrder(
+            external_id=str(node["legacyResourceId"]),
+            status=order_status_of(node),
+            currency=currency,
+            buyer_name=(node.get("customer") or {}).get("displayName") or "Shopify buyer",
+            buyer_country=(node.get("shippingAddress") or {}).get("countryCodeV2"),
+            lines=tuple(lines),
+            updated_at=datetime.fromisoformat(node["updatedAt"].replace("Z", "+00:00")),
+        )
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def parse_webhook(credentials: Mapping[str, str], headers: Mapping[str, str], body: bytes) -> list[MarketplaceEvent]:
+    """Verify a Shopify webhook and say what it is about."""
+    given = headers.get("X-Shopify-Hmac-Sha256") or ""
+    if not hmac.compare_digest(given.encode(), webhook_signature(credentials["webhook_secret"], body).encode()):
+        raise BadSignature("X-Shopify-Hmac-Sha256 does not match the body")
+    event_id = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id")
+    topic = headers.get("X-Shopify-Topic") or ""
+    if not event_id:
+        raise BadSignature("X-Shopify-Event-Id is missing")
+    try:
+        payload = httpx.Response(200, content=body).json()
+    except ValueError:
+        payload = {}
+    if topic in ORDER_TOPICS:
+        kind, subject = EventKind.ORDER, str(payload.get("id", "")) or None
+    elif topic in PRODUCT_TOPICS:
+        kind, subject = EventKind.LISTING, payload.get("admin_graphql_api_id")
+    else:
+        kind, subject = EventKind.OTHER, None
+    triggered = headers.get("X-Shopify-Triggered-At")
+    occurred = datetime.fromisoformat(triggered.replace("Z", "+00:00")) if triggered else None
+    return [MarketplaceEvent(event_id=event_id, topic=topic, kind=kind, subject_id=subject, occurred_at=occurred)]

@@ -1,0 +1,329 @@
+"""A Shopify shop speaking the Admin GraphQL dialect, for client tests and local demos.
+
+It parses each document with graphql-core and answers the root fields the platform uses for
+product sync, inventory and orders; every answer carries ``extensions.cost`` with the
+throttle status, and a call that finds the bucket short answers ``THROTTLED``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, jsonify, request
+from graphql import GraphQLError, OperationDefinitionNode, parse
+
+from integrations.marketplace import ListingContent, RemoteOrderStatus, SkuContent
+from integrations.shopify.client import webhook_signature
+from integrations.simulation import Behaviour, Event, MarketStore, Simulator, StoredListing, StoreRefusal, TokenBucket
+
+LOCATION_ID = "gid://shopify/Location/1"
+CALL_COST = 10  # points per call; a shop with a limit of N calls a second restores 10 * N points a second
+
+
+def product_gid(listing_id: str) -> str:
+    return f"gid://shopify/Product/{listing_id}"
+
+
+def local_id(gid: str, kind: str) -> str:
+    prefix = f"gid://shopify/{kind}/"
+    if not gid.startswith(prefix):
+        raise StoreRefusal("not_found", f"invalid id {gid}")
+    return gid.removeprefix(prefix)
+
+
+def shop_store() -> MarketStore:
+    """A shop: Shopify does not review products, so they are on sale as soon as they are set."""
+    return MarketStore(behaviour=Behaviour(review_seconds=0.0, rejected_words=()))
+
+
+class ShopifySimulator(Simulator):
+    platform = "shopify"
+
+    def __init__(self, *, access_token: str = "shpat_test", webhook_secret: str = "whsec_test", **options: Any):
+        self.access_token = access_token
+        self.webhook_secret = webhook_secret
+        rate = options.pop("rate_limit", None)
+        options.setdefault("store", shop_store())
+        super().__init__(**options)
+        if rate:
+            # The cost bucket: points come back at 10 x the call limit and hold two seconds' worth.
+            self.bucket = TokenBucket(rate * CALL_COST, burst=rate * CALL_COST * 2)
+
+    def admit(self, cost: float = CALL_COST) -> float | None:
+        return super().admit(cost)
+
+    def build_app(self) -> Flask:
+        app = Flask("shopify_simulator")
+
+        @app.post("/admin/api/<version>/graphql.json")
+        def graphql(version: str):
+            if request.headers.get("X-Shopify-Access-Token") != self.access_token:
+                return jsonify(
+                    {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+                ), 401
+            body = request.get_json(silent=True) or {}
+            wait = self.admit()
+            if wait is not None:
+                return jsonify(
+                    {
+                        "errors": [
+                            {
+                                "message": "Throttled",
+                                "extensions": {
+                                    "code": "THROTTLED",
+                                    "documentation": "https://shopify.dev/api/usage/rate-limits",
+                                },
+                            }
+                        ],
+                        "extensions": {"cost": self._cost(CALL_COST, 0)},
+                    }
+                )
+            if self.should_fail():
+                return jsonify(
+                    {"errors": [{"message": "Internal error. Looks like something went wrong on our end."}]}
+                ), 503
+            try:
+                document = parse(body.get("query") or "")
+            except GraphQLError as error:
+                return jsonify({"errors": [{"message": error.message, "extensions": {"code": "PARSE_ERROR"}}]})
+            operation = next(node for node in document.definitions if isinstance(node, OperationDefinitionNode))
+            variables = body.get("variables") or {}
+            data: dict[str, Any] = {}
+            for selection in operation.selection_set.selections:
+                name = selection.name.value
+                handler = getattr(self, f"_field_{name}", None)
+                if handler is None:
+                    return jsonify(
+                        {
+                            "errors": [
+                                {
+                                    "message": f"Field '{name}' doesn't exist on type "
+                                    f"'{operation.operation.value.title()}Root'"
+                                }
+                            ]
+                        }
+                    )
+                try:
+                    data[selection.alias.value if selection.alias else name] = handler(variables)
+                except StoreRefusal as refusal:
+                    if refusal.reason == "not_found" and name in ("product", "order"):
+                        data[name] = None
+                    else:
+                        return jsonify({"errors": [{"message": str(refusal)}]})
+            return jsonify({"data": data, "extensions": {"cost": self._cost(CALL_COST, CALL_COST)}})
+
+        return app
+
+    def _cost(self, requested: int, actual: int) -> dict[str, Any]:
+        bucket = self.bucket
+        status = (
+            {"maximumAvailable": bucket.burst, "currentlyAvailable": int(bucket.tokens), "restoreRate": bucket.rate}
+            if bucket
+            else {"maximumAvailable": 2000.0, "currentlyAvailable": 2000, "restoreRate": 100.0}
+        )
+        return {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": status}
+
+    # Root fields
+
+    def _product(self, listing: StoredListing) -> dict[str, Any]:
+        return {
+            "id": product_gid(listing.id),
+            "handle": listing.identity,
+            "status": "ACTIVE" if listing.active else "ARCHIVED",
+            "title": listing.title,
+            "descriptionHtml": listing.description,
+            "vendor": listing.brand or "",
+            "variants": {
+                "nodes": [
+                    {
+                        "id": f"gid://shopify/ProductVariant/{sku.id}",
+                        "sku": sku.seller_sku,
+                        "price": str(sku.price),
+                        "inventoryQuantity": sku.quantity,
+                        "inventoryItem": {"id": f"gid://shopify/InventoryItem/{sku.id}"},
+                    }
+                    for sku in listing.skus.values()
+                ]
+            },
+        }
+
+    def _field_locations(self, variables: dict) -> dict:
+        return {"nodes": [{"id": LOCATION_ID, "name": "Cluster warehouse"}]}
+
+    def _field_productSet(self, variables: dict) -> dict:
+        product = variables.get("input") or {}
+        identifier = variables.get("identifier") or {}
+        errors = []
+        if not product.get("title"):
+            errors.append({"field": ["input", "title"], "message": "Title can't be blank", "code": "BLANK"})
+        variants = product.get("variants") or []
+        if not variants:
+            errors.append({"field": ["input", "variants"], "message": "Variants can't be blank", "code": "BLANK"})
+        if errors:
+            return {"product": None, "userErrors": errors}
+        content = ListingContent(
+            identity=product.get("handle") or identifier.get("handle") or "",
+            title=product["title"],
+            description=product.get("descriptionHtml") or "",
+            currency="",
+            brand=product.get("vendor") or None,
+            category=product.get("productType") or None,
+            images=tuple(file["originalSource"] for file in product.get("files") or []),
+            skus=tuple(
+                SkuContent(
+                    seller_sku=variant.get("sku") or "",
+                    price=Decimal(str(variant.get("price") or "0")),
+                    quantity=sum(q["quantity"] for q in variant.get("inventoryQuantities") or []),
+                    attributes={
+                        value["optionName"]: value["name"]
+                        for value in variant.get("optionValues") or []
+                        if value["optionName"] != "Title"
+                    },
+                )
+                for variant in variants
+            ),
+        )
+        with self.store.lock:
+            if identifier.get("id"):
+                listing = self.store.replace(local_id(identifier["id"], "Product"), content)
+            else:
+                existing = self.store.find(content.identity)
+                listing = self.store.replace(existing.id, content) if existing else self.store.create(content)
+            if product.get("status") and product["status"] != "ACTIVE":
+                self.store.deactivate(listing.id)
+            return {"product": self._product(listing), "userErrors": []}
+
+    def _field_product(self, variables: dict) -> dict | None:
+        return self._product(self.store.get(local_id(variables["id"], "Product")))
+
+    def _field_productUpdate(self, variables: dict) -> dict:
+        product = variables.get("product") or {}
+        listing = self.store.get(local_id(product["id"], "Product"))
+        if product.get("status") in ("ARCHIVED", "DRAFT"):
+            self.store.deactivate(listing.id)
+        return {"product": {"id": product_gid(listing.id), "status": "ARCHIVED"}, "userErrors": []}
+
+    def _field_inventorySetQuantities(self, variables: dict) -> dict:
+        body = variables.get("input") or {}
+        if body.get("name") != "available":
+            return {
+                "inventoryAdjustmentGroup": None,
+                "userErrors": [
+                    {"field": ["input", "name"], "message": "only 'available' can be set", "code": "INVALID_NAME"}
+                ],
+            }
+        by_listing: dict[str, dict[str, tuple[int, int | None]]] = {}
+        with self.store.lock:
+            for quantity in body.get("quantities") or []:
+                item_id = local_id(quantity["inventoryItemId"], "InventoryItem")
+                for listing in self.store.listings.values():
+                    match = next((sku for sku in listing.skus.values() if sku.id == item_id), None)
+                    if match is not None:
+                        expected = None if body.get("ignoreCompareQuantity") else quantity.get("compareQuantity")
+                        by_listing.setdefault(listing.id, {})[match.seller_sku] = (int(quantity["quantity"]), expected)
+                        break
+                else:
+                    return {
+                        "inventoryAdjustmentGroup": None,
+                        "userErrors": [
+                            {
+                                "field": ["input", "quantities"],
+                                "message": "The specified inventory item could not be found.",
+                                "code": "INVALID_INVENTORY_ITEM",
+                            }
+                        ],
+                    }
+            try:
+                for listing_id, quantities in by_listing.items():
+                    self.store.set_stock(listing_id, quantities, key=None)
+            except StoreRefusal as refusal:
+                if refusal.reason == "stale_stock":
+                    return {
+                        "inventoryAdjustmentGroup": None,
+                        "userErrors": [
+                            {
+                                "field": ["input", "quantities", "0", "compareQuantity"],
+                                "message": "The compareQuantity argument no longer matches the persisted quantity.",
+                                "code": "COMPARE_QUANTITY_STALE",
+                            }
+                        ],
+                    }
+                raise
+        return {
+            "inventoryAdjustmentGroup": {"id": f"gid://shopify/InventoryAdjustmentGroup/{uuid.uuid4().int % 10**12}"},
+            "userErrors": [],
+        }
+
+    def _order(self, order) -> dict[str, Any]:
+        return {
+            "id": f"gid://shopify/Order/{order.id}",
+            "legacyResourceId": order.id,
+            "name": f"#{order.id}",
+            "displayFinancialStatus": "PENDING" if order.status == RemoteOrderStatus.UNPAID else "PAID",
+            "displayFulfillmentStatus": "FULFILLED"
+            if order.status in (RemoteOrderStatus.SHIPPED, RemoteOrderStatus.COMPLETED)
+            else "UNFULFILLED",
+            "cancelledAt": order.updated_at.isoformat() if order.status == RemoteOrderStatus.CANCELLED else None,
+            "updatedAt": order.updated_at.isoformat(),
+            "currencyCode": order.currency or "USD",
+            "customer": {"displayName": order.buyer_name},
+            "shippingAddress": {"countryCodeV2": order.buyer_country},
+            "lineItems": {
+                "nodes": [
+                    {
+                        "sku": sku,
+                        "quantity": quantity,
+                        "originalUnitPriceSet": {
+                            "shopMoney": {"amount": str(price), "currencyCode": order.currency or "USD"}
+                        },
+                    }
+                    for sku, quantity, price in order.lines
+                ]
+            },
+        }
+
+    def _field_orders(self, variables: dict) -> dict:
+        query = variables.get("query") or ""
+        since = datetime.min.replace(tzinfo=UTC)
+        if query.startswith("updated_at:>="):
+            since = datetime.fromisoformat(query.removeprefix("updated_at:>=").strip("'\""))
+        orders = self.store.orders_since(since)
+        start = int(variables.get("after") or 0)
+        first = int(variables.get("first") or 50)
+        page = orders[start : start + first]
+        more = start + first < len(orders)
+        return {
+            "nodes": [self._order(order) for order in page],
+            "pageInfo": {"hasNextPage": more, "endCursor": str(start + first) if more else None},
+        }
+
+    def _field_order(self, variables: dict) -> dict | None:
+        return self._order(self.store.order(local_id(variables["id"], "Order")))
+
+    def webhook_request(self, event: Event) -> tuple[dict[str, str], bytes] | None:
+        if event.kind == "order":
+            order = self.store.order(event.subject_id)
+            topic = "orders/cancelled" if order.status == RemoteOrderStatus.CANCELLED else "orders/updated"
+            payload = {
+                "id": int(order.id),
+                "admin_graphql_api_id": f"gid://shopify/Order/{order.id}",
+                "updated_at": order.updated_at.isoformat(),
+            }
+        else:
+            topic = "products/update"
+            payload = {"id": int(event.subject_id), "admin_graphql_api_id": product_gid(event.subject_id)}
+        body = json.dumps(payload).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": webhook_signature(self.webhook_secret, body),
+            "X-Shopify-Shop-Domain": "cluster-test.myshopify.com",
+            "X-Shopify-Event-Id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"shopify-event-{event.id}")),
+            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-Triggered-At": event.at.isoformat(),
+        }
+        return headers, body

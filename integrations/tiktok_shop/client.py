@@ -1,0 +1,309 @@
+"""TikTok Shop Open API (version 202309) client.
+
+* Every call carries ``app_key``, ``timestamp`` (Unix seconds), ``shop_cipher`` and ``sign`` in
+  the query and ``x-tts-access-token`` as a header. The signature is the lowercase hex
+  HMAC-SHA256, keyed with the app secret, of: secret + path + the query parameters other than
+  ``sign`` and ``access_token`` sorted by name and written name-then-value + the raw JSON body
+  + secret.
+* Answers are ``{"code", "message", "request_id", "data"}``; ``code != 0`` is an error even
+  with HTTP 200.
+* Products go through TikTok's own audit after create or edit: the audit status (``PENDING``,
+  ``ACTIVATE``, ``FAILED``...) is theirs, kept apart from our listing status.
+* Order line items are one per unit; the client counts them per seller SKU.
+* Webhooks: ``Authorization`` is the hex HMAC-SHA256 of app key + raw body, keyed with the
+  app secret; ``tts_notification_id`` is the event id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from integrations.base import OpenGate, RateGate, RetryableError, TerminalError, http_client, json_of, send
+from integrations.marketplace import (
+    BadSignature,
+    EventKind,
+    ListingContent,
+    ListingNotFound,
+    MarketplaceEvent,
+    OrdersPage,
+    PublishedListing,
+    RemoteListing,
+    RemoteOrder,
+    RemoteOrderLine,
+    RemoteOrderStatus,
+    ReviewState,
+    StockLine,
+)
+
+PLATFORM = "tiktok_shop"
+API = "/product/202309"
+DEFAULT_CATEGORY = "601226"
+PRODUCT_NOT_FOUND = 12052048
+RETRYABLE_CODES = {36009004, 36009003}  # rate limited and "system busy" answered inside a 200
+REVIEW = {
+    "PENDING": ReviewState.IN_REVIEW,
+    "ACTIVATE": ReviewState.APPROVED,
+    "FAILED": ReviewState.REJECTED,
+    "SELLER_DEACTIVATED": ReviewState.OFFLINE,
+    "PLATFORM_DEACTIVATED": ReviewState.OFFLINE,
+    "FREEZE": ReviewState.OFFLINE,
+    "DELETED": ReviewState.OFFLINE,
+    "DRAFT": ReviewState.OFFLINE,
+}
+ORDER_STATUS = {
+    "UNPAID": RemoteOrderStatus.UNPAID,
+    "ON_HOLD": RemoteOrderStatus.PAID,
+    "AWAITING_SHIPMENT": RemoteOrderStatus.PAID,
+    "PARTIALLY_SHIPPING": RemoteOrderStatus.PAID,
+    "AWAITING_COLLECTION": RemoteOrderStatus.SHIPPED,
+    "IN_TRANSIT": RemoteOrderStatus.SHIPPED,
+    "DELIVERED": RemoteOrderStatus.SHIPPED,
+    "COMPLETED": RemoteOrderStatus.COMPLETED,
+    "CANCELLED": RemoteOrderStatus.CANCELLED,
+}
+WEBHOOK_ORDER_STATUS_CHANGE = 1
+WEBHOOK_PRODUCT_STATUS_CHANGE = 5
+
+
+def signature(secret: str, path: str, query: Mapping[str, str], body: bytes) -> str:
+    """The Open API request signature."""
+    pairs = "".join(f"{name}{query[name]}" for name in sorted(query) if name not in ("sign", "access_token"))
+    message = secret.encode() + path.encode() + pairs.encode() + body + secret.encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def webhook_signature(app_key: str, app_secret: str, body: bytes) -> str:
+    return hmac.new(app_secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
+
+
+def product_body(content: ListingContent, warehouse_id: str) -> dict[str, Any]:
+    """Our listing in the shape of Create/Edit Product."""
+    heaviest = max((sku.weight_kg for sku in content.skus), default=Decimal("0"))
+    return {
+        "title": content.title,
+        "description": "".join(f"<p>{line}</p>" for line in content.description.splitlines()) or "<p></p>",
+        "category_id": content.category or DEFAULT_CATEGORY,
+        "main_images": [{"uri": url} for url in content.images],
+        "package_weight": {"value": str(heaviest or Decimal("0.1")), "unit": "KILOGRAM"},
+        "product_attributes": [
+            {"name": name, "values": [{"name": value}]} for name, value in content.attributes.items()
+        ],
+        **({"brand_name": content.brand} if content.brand else {}),
+        "skus": [
+            {
+                "seller_sku": sku.seller_sku,
+                "price": {"amount": str(sku.price), "currency": content.currency},
+                "inventory": [{"warehouse_id": warehouse_id, "quantity": sku.quantity}],
+                "sales_attributes": [
+                    {"name": name, "value_name": value} for name, value in sorted(sku.attributes.items())
+                ],
+                **({"identifier_code": {"code": sku.barcode, "type": "EAN"}} if sku.barcode else {}),
+            }
+            for sku in content.skus
+        ],
+    }
+
+
+class TikTokShopClient:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        settings: Mapping[str, Any] | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        gate: RateGate | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        settings = settings or {}
+        self.app_key = credentials["app_key"]
+        self.app_secret = credentials["app_secret"]
+        self.access_token = credentials["access_token"]
+        self.shop_cipher = credentials["shop_cipher"]
+        self.http = http_client(
+            settings.get("base_url") or "https://open-api.tiktokglobalshop.com", transport=transport
+        )
+        self.gate = gate or OpenGate()
+        self.clock = clock
+        self.warehouse_id: str | None = settings.get("warehouse_id")
+
+    def close(self) -> None:
+        self.http.close()
+
+    def call(
+        self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None
+    ) -> dict[str, Any]:
+        """One signed call; returns ``data`` or raises by the answer's code."""
+        params = {
+            "app_key": self.app_key,
+            "timestamp": str(int(self.clock())),
+            "shop_cipher": self.shop_cipher,
+            **{name: str(value) for name, value in (query or {}).items() if value is not None},
+        }
+        raw = b"" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        params["sign"] = signature(self.app_secret, path, params, raw)
+        request = self.http.build_request(
+            method,
+            path,
+            params=params,
+            content=raw or None,
+            headers={"x-tts-access-token": self.access_token, "Content-Type": "application/json"},
+        )
+        response = send(self.http, request, gate=self.gate, counterpart=PLATFORM)
+        answer = json_of(response, counterpart=PLATFORM)
+        code = answer.get("code")
+        if code == 0 and response.status_code < 400:
+            data = answer.get("data")
+            return data if isinstance(data, dict) else {}
+        message = f"tiktok_shop: {code} {answer.get('message')} (request {answer.get('request_id')})"
+        if code in RETRYABLE_CODES:
+            raise RetryableError(message, retry_after=1.0, throttled=code == 36009004)
+        if code == PRODUCT_NOT_FOUND or response.status_code == 404:
+            raise ListingNotFound(message)
+        raise TerminalError(message)
+
+    def _warehouse(self) -> str:
+        if self.warehouse_id is None:
+            warehouses = self.call("GET", "/logistics/202309/warehouses").get("warehouses") or []
+            sales = [warehouse for warehouse in warehouses if warehouse.get("type") == "SALES_WAREHOUSE"]
+            if not sales:
+                raise TerminalError("tiktok_shop: the shop has no sales warehouse")
+            default = next((warehouse for warehouse in sales if warehouse.get("is_default")), sales[0])
+            self.warehouse_id = default["id"]
+        return self.warehouse_id
+
+    def _find(self, content: ListingContent) -> str | None:
+        """The product that already sells these seller SKUs (an earlier attempt may have created it)."""
+        data = self.call(
+            "POST",
+            f"{API}/products/search",
+            query={"page_size": 20},
+            body={"seller_skus": [sku.seller_sku for sku in content.skus]},
+        )
+        for product in data.get("products") or []:
+            if product.get("status") != "DELETED":
+                return product["id"]
+        return None
+
+    def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
+        body = product_body(content, self._warehouse())
+        if external_id is None and may_exist:
+            external_id = self._find(content)
+        if external_id is None:
+            data = self.call("POST", f"{API}/products", body=body)
+            external_id = data["product_id"]
+            sku_ids = {sku["seller_sku"]: sku["id"] for sku in data.get("skus") or []}
+        else:
+            data = self.call("PUT", f"{API}/products/{external_id}", body=body)
+            sku_ids = {sku["seller_sku"]: sku["id"] for sku in data.get("skus") or []}
+        # Create and edit both send the product to audit; its outcome arrives by webhook or read-back.
+        return PublishedListing(external_id, ReviewState.IN_REVIEW, "PENDING", sku_ids)
+
+    def read(self, external_id: str) -> RemoteListing:
+        data = self.call("GET", f"{API}/products/{external_id}")
+        status = data.get("status", "")
+        skus = data.get("skus") or []
+        reasons = [
+            reason for failure in data.get("audit_failed_reasons") or [] for reason in failure.get("reasons") or []
+        ]
+        return RemoteListing(
+            external_id=data["id"],
+            review=REVIEW.get(status, ReviewState.OFFLINE),
+            platform_status=status,
+            title=data.get("title", ""),
+            prices={sku["seller_sku"]: Decimal(sku["price"]["sale_price"]) for sku in skus},
+            quantities={sku["seller_sku"]: sum(int(i["quantity"]) for i in sku.get("inventory") or []) for sku in skus},
+            sku_ids={sku["seller_sku"]: sku["id"] for sku in skus},
+            review_note="; ".join(reasons) or None,
+        )
+
+    def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:
+        warehouse = self._warehouse()
+        self.call(
+            "POST",
+            f"{API}/products/{external_id}/inventory/update",
+            body={
+                "skus": [
+                    {"id": line.external_sku_id, "inventory": [{"warehouse_id": warehouse, "quantity": line.quantity}]}
+                    for line in lines
+                ]
+            },
+        )
+
+    def withdraw(self, external_id: str) -> None:
+        self.call("POST", f"{API}/products/deactivate", body={"product_ids": [external_id]})
+
+    def fetch_orders(self, *, updated_since: datetime, cursor: str | None) -> OrdersPage:
+        data = self.call(
+            "POST",
+            "/order/202309/orders/search",
+            query={"page_size": 50, "page_token": cursor, "sort_field": "update_time", "sort_order": "ASC"},
+            body={"update_time_ge": int(updated_since.timestamp())},
+        )
+        orders = tuple(self._order(order) for order in data.get("orders") or [])
+        return OrdersPage(orders, data.get("next_page_token") or None)
+
+    def fetch_order(self, external_id: str) -> RemoteOrder:
+        orders = self.call("GET", "/order/202309/orders", query={"ids": external_id}).get("orders") or []
+        if not orders:
+            raise TerminalError(f"tiktok_shop: no order {external_id}")
+        return self._order(orders[0])
+
+    @staticmethod
+    def _order(order: Mapping[str, Any]) -> RemoteOrder:
+        units: Counter[str] = Counter()
+        prices: dict[str, Decimal] = {}
+        for item in order.get("line_items") or []:
+            units[item["seller_sku"]] += 1
+            prices[item["seller_sku"]] = Decimal(item["sale_price"])
+        address = order.get("recipient_address") or {}
+        return RemoteOrder(
+            external_id=order["id"],
+            status=ORDER_STATUS.get(order["status"], RemoteOrderStatus.UNPAID),
+            currency=(order.get("payment") or {}).get("currency", ""),
+            buyer_name=address.get("name") or "TikTok Shop buyer",
+            buyer_country=address.get("region_code"),
+            lines=tuple(RemoteOrderLine(sku, units[sku], prices[sku]) for sku in units),
+            updated_at=datetime.fromtimestamp(int(order["update_time"]), UTC),
+        )
+
+
+def parse_webhook(credentials: Mapping[str, str], headers: Mapping[str, str], body: bytes) -> list[MarketplaceEvent]:
+    """Verify a TikTok Shop webhook and say what it is about."""
+    expected = webhook_signature(credentials["app_key"], credentials["app_secret"], body)
+    if not hmac.compare_digest((headers.get("Authorization") or "").encode(), expected.encode()):
+        raise BadSignature("Authorization does not match the body")
+    try:
+        payload = json.loads(body)
+        event_id = str(payload["tts_notification_id"])
+        kind_code = int(payload["type"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise BadSignature(f"not a TikTok Shop notification: {error}") from error
+    data = payload.get("data") or {}
+    if kind_code == WEBHOOK_ORDER_STATUS_CHANGE:
+        kind, subject = EventKind.ORDER, data.get("order_id")
+    elif kind_code == WEBHOOK_PRODUCT_STATUS_CHANGE:
+        kind, subject = EventKind.LISTING, data.get("product_id")
+    else:
+        kind, subject = EventKind.OTHER, None
+    at = payload.get("timestamp")
+    return [
+        MarketplaceEvent(
+            event_id=event_id,
+            topic=f"type:{kind_code}",
+            kind=kind,
+            subject_id=str(subject) if subject is not None else None,
+            occurred_at=datetime.fromtimestamp(int(at), UTC) if at else None,
+        )
+    ]

@@ -1,0 +1,306 @@
+"""A TikTok Shop seller account speaking the Open API 202309 dialect, for client tests and demos."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, jsonify, request
+
+from integrations.marketplace import ListingContent, RemoteOrderStatus, ReviewState, SkuContent
+from integrations.simulation import Event, Simulator, StoredListing, StoredOrder, StoreRefusal
+from integrations.tiktok_shop.client import PRODUCT_NOT_FOUND, signature, webhook_signature
+
+WAREHOUSE_ID = "7000714532876273410"
+STATUS = {
+    ReviewState.IN_REVIEW: "PENDING",
+    ReviewState.APPROVED: "ACTIVATE",
+    ReviewState.REJECTED: "FAILED",
+    ReviewState.OFFLINE: "SELLER_DEACTIVATED",
+}
+ORDER_STATUS = {
+    RemoteOrderStatus.UNPAID: "UNPAID",
+    RemoteOrderStatus.PAID: "AWAITING_SHIPMENT",
+    RemoteOrderStatus.SHIPPED: "IN_TRANSIT",
+    RemoteOrderStatus.COMPLETED: "COMPLETED",
+    RemoteOrderStatus.CANCELLED: "CANCELLED",
+}
+CLOCK_SKEW_SECONDS = 300
+
+
+def status_of(listing: StoredListing) -> str:
+    return STATUS[listing.review]
+
+
+def identity_of(seller_skus: list[str]) -> str:
+    """A TikTok product is known by the seller SKUs it sells."""
+    return ",".join(sorted(seller_skus))
+
+
+class TikTokShopSimulator(Simulator):
+    platform = "tiktok_shop"
+
+    def __init__(
+        self,
+        *,
+        app_key: str = "tts-app",
+        app_secret: str = "tts-secret",
+        access_token: str = "tts-token",
+        shop_cipher: str = "GCP_test",
+        clock: Callable[[], float] = time.time,
+        **options: Any,
+    ):
+        self.app_key, self.app_secret = app_key, app_secret
+        self.access_token, self.shop_cipher = access_token, shop_cipher
+        self.clock = clock
+        super().__init__(**options)
+
+    def answer(self, data: Any = None, *, code: int = 0, message: str = "Success", status: int = 200, headers=None):
+        body = {"code": code, "message": message, "request_id": uuid.uuid4().hex, "data": data}
+        return jsonify(body), status, headers or {}
+
+    def _refuse(self) -> tuple | None:
+        """Signature, token and clock checks, then the rate limit and faults."""
+        query = request.args.to_dict()
+        if query.get("app_key") != self.app_key or request.headers.get("x-tts-access-token") != self.access_token:
+            return self.answer(code=105002, message="Invalid credentials", status=401)
+        if query.get("shop_cipher") != self.shop_cipher:
+            return self.answer(code=106011, message="Invalid shop_cipher", status=400)
+        given = query.get("sign", "")
+        if given != signature(self.app_secret, request.path, query, request.get_data()):
+            return self.answer(code=106001, message="Invalid signature", status=401)
+        try:
+            if abs(int(query.get("timestamp", "0")) - self.clock()) > CLOCK_SKEW_SECONDS:
+                return self.answer(code=106002, message="Request timestamp expired", status=401)
+        except ValueError:
+            return self.answer(code=106002, message="Invalid timestamp", status=401)
+        wait = self.admit()
+        if wait is not None:
+            return self.answer(
+                code=36009004,
+                message="Too many requests",
+                status=429,
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        if self.should_fail():
+            return self.answer(code=36009003, message="Internal system error, please retry", status=500)
+        return None
+
+    def build_app(self) -> Flask:
+        app = Flask("tiktok_shop_simulator")
+
+        @app.before_request
+        def _checks():
+            if request.path.startswith("/_simulator"):
+                return None
+            return self._refuse()
+
+        @app.errorhandler(StoreRefusal)
+        def _refusal(refusal: StoreRefusal):
+            if refusal.reason == "not_found":
+                return self.answer(code=PRODUCT_NOT_FOUND, message=str(refusal), status=404)
+            return self.answer(code=12019999, message=str(refusal), status=400)
+
+        @app.get("/logistics/202309/warehouses")
+        def warehouses():
+            return self.answer(
+                {
+                    "warehouses": [
+                        {"id": WAREHOUSE_ID, "name": "Cluster warehouse", "type": "SALES_WAREHOUSE", "is_default": True}
+                    ]
+                }
+            )
+
+        @app.post("/product/202309/products")
+        def create_product():
+            content = self._content(request.get_json())
+            if isinstance(content, tuple):
+                return content
+            return self.answer(self._created(self.store.create(content)))
+
+        @app.put("/product/202309/products/<product_id>")
+        def edit_product(product_id: str):
+            content = self._content(request.get_json())
+            if isinstance(content, tuple):
+                return content
+            return self.answer(self._created(self.store.replace(product_id, content)))
+
+        @app.get("/product/202309/products/<product_id>")
+        def get_product(product_id: str):
+            listing = self.store.get(product_id)
+            return self.answer(
+                {
+                    "id": listing.id,
+                    "status": status_of(listing),
+                    "title": listing.title,
+                    "description": listing.description,
+                    "skus": [
+                        {
+                            "id": sku.id,
+                            "seller_sku": sku.seller_sku,
+                            "price": {
+                                "currency": listing.currency,
+                                "sale_price": str(sku.price),
+                                "tax_exclusive_price": str(sku.price),
+                            },
+                            "inventory": [{"warehouse_id": WAREHOUSE_ID, "quantity": sku.quantity}],
+                        }
+                        for sku in listing.skus.values()
+                    ],
+                    "audit_failed_reasons": [{"position": "product", "reasons": [listing.review_note]}]
+                    if listing.review_note
+                    else [],
+                }
+            )
+
+        @app.post("/product/202309/products/search")
+        def search_products():
+            wanted = set((request.get_json() or {}).get("seller_skus") or [])
+            with self.store.lock:
+                found = [
+                    {"id": listing.id, "status": status_of(listing), "title": listing.title}
+                    for listing in self.store.listings.values()
+                    if not wanted or wanted & set(listing.skus)
+                ]
+            return self.answer({"products": found, "total_count": len(found), "next_page_token": ""})
+
+        @app.post("/product/202309/products/<product_id>/inventory/update")
+        def update_inventory(product_id: str):
+            listing = self.store.get(product_id)
+            by_id = {sku.id: sku.seller_sku for sku in listing.skus.values()}
+            quantities = {}
+            for sku in (request.get_json() or {}).get("skus") or []:
+                if sku["id"] not in by_id:
+                    return self.answer(
+                        code=12052230, message=f"sku {sku['id']} does not belong to the product", status=400
+                    )
+                quantities[by_id[sku["id"]]] = (sum(int(i["quantity"]) for i in sku["inventory"]), None)
+            self.store.set_stock(product_id, quantities, key=None)
+            return self.answer({})
+
+        @app.post("/product/202309/products/deactivate")
+        def deactivate():
+            for product_id in (request.get_json() or {}).get("product_ids") or []:
+                self.store.deactivate(product_id)
+            return self.answer({"errors": []})
+
+        @app.post("/order/202309/orders/search")
+        def search_orders():
+            from datetime import UTC, datetime
+
+            since = datetime.fromtimestamp(int((request.get_json() or {}).get("update_time_ge", 0)), UTC)
+            orders = self.store.orders_since(since)
+            start = int(request.args.get("page_token") or 0)
+            size = int(request.args.get("page_size") or 50)
+            page = orders[start : start + size]
+            more = start + size < len(orders)
+            return self.answer(
+                {
+                    "orders": [self._order(order) for order in page],
+                    "next_page_token": str(start + size) if more else "",
+                    "total_count": len(orders),
+                }
+            )
+
+        @app.get("/order/202309/orders")
+        def get_orders():
+            ids = [value for value in (request.args.get("ids") or "").split(",") if value]
+            found = []
+            for order_id in ids:
+                try:
+                    found.append(self._order(self.store.order(order_id)))
+                except StoreRefusal:
+                    continue
+            return self.answer({"orders": found})
+
+        return app
+
+    def _content(self, body: dict | None):
+        body = body or {}
+        skus = body.get("skus") or []
+        if not body.get("title") or not skus:
+            return self.answer(code=12052700, message="title and skus are required", status=400)
+        currencies = {sku["price"]["currency"] for sku in skus}
+        return ListingContent(
+            identity=identity_of([sku["seller_sku"] for sku in skus]),
+            title=body["title"],
+            description=body.get("description", ""),
+            currency=currencies.pop() if len(currencies) == 1 else "",
+            brand=body.get("brand_name"),
+            category=body.get("category_id"),
+            images=tuple(image["uri"] for image in body.get("main_images") or []),
+            skus=tuple(
+                SkuContent(
+                    seller_sku=sku["seller_sku"],
+                    price=Decimal(sku["price"]["amount"]),
+                    quantity=sum(int(i["quantity"]) for i in sku.get("inventory") or []),
+                    attributes={a["name"]: a["value_name"] for a in sku.get("sales_attributes") or []},
+                )
+                for sku in skus
+            ),
+        )
+
+    @staticmethod
+    def _created(listing: StoredListing) -> dict[str, Any]:
+        return {
+            "product_id": listing.id,
+            "skus": [{"id": sku.id, "seller_sku": sku.seller_sku} for sku in listing.skus.values()],
+            "warnings": [],
+        }
+
+    def _order(self, order: StoredOrder) -> dict[str, Any]:
+        return {
+            "id": order.id,
+            "status": ORDER_STATUS[order.status],
+            "payment": {"currency": order.currency, "total_amount": str(sum(q * p for _s, q, p in order.lines))},
+            "recipient_address": {"name": order.buyer_name, "region_code": order.buyer_country},
+            # TikTok lists one line item per unit bought.
+            "line_items": [
+                {
+                    "id": f"{order.id}-{seller_sku}-{unit}",
+                    "seller_sku": seller_sku,
+                    "sale_price": str(price),
+                    "currency": order.currency,
+                }
+                for seller_sku, quantity, price in order.lines
+                for unit in range(quantity)
+            ],
+            "create_time": int(order.created_at.timestamp()),
+            "update_time": int(order.updated_at.timestamp()),
+        }
+
+    def webhook_request(self, event: Event) -> tuple[dict[str, str], bytes] | None:
+        if event.kind == "order":
+            order = self.store.order(event.subject_id)
+            kind, data = (
+                1,
+                {
+                    "order_id": order.id,
+                    "order_status": ORDER_STATUS[order.status],
+                    "update_time": int(order.updated_at.timestamp()),
+                },
+            )
+        else:
+            listing = self.store.get(event.subject_id)
+            kind, data = (
+                5,
+                {"product_id": listing.id, "status": status_of(listing), "update_time": int(event.at.timestamp())},
+            )
+        body = json.dumps(
+            {
+                "type": kind,
+                "tts_notification_id": event.id,
+                "shop_id": "7494049642642441621",
+                "timestamp": int(event.at.timestamp()),
+                "data": data,
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": webhook_signature(self.app_key, self.app_secret, body),
+        }
+        return headers, body
