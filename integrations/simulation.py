@@ -155,7 +155,7 @@ class MarketStore:
             self.listings[listing_id] = listing
             self.by_identity.setdefault(content.identity, listing_id)
             self.creations[content.identity] += 1
-            self._settle(listing)
+            self._decided(listing)
             return listing
 
     def replace(self, listing_id: str, content: ListingContent) -> StoredListing:
@@ -179,7 +179,7 @@ class MarketStore:
             listing.review, listing.review_note, listing.review_due = review, note, due
             listing.active = True
             listing.version += 1
-            self._settle(listing)
+            self._decided(listing)
             return listing
 
     def get(self, listing_id: str) -> StoredListing:
@@ -200,6 +200,11 @@ class MarketStore:
         if listing.review == ReviewState.IN_REVIEW and listing.review_due and time.monotonic() >= listing.review_due:
             listing.review = ReviewState.APPROVED
             listing.review_due = 0.0
+            self._emit("listing", listing.id, {"review": listing.review.value})
+
+    def _decided(self, listing: StoredListing) -> None:
+        """A review decided at once (or no review at all) is told to the seller like any other."""
+        if listing.review != ReviewState.IN_REVIEW:
             self._emit("listing", listing.id, {"review": listing.review.value})
 
     def finish_reviews(self) -> int:

@@ -6,7 +6,6 @@ The suite runs on a SQLite file by default and on PostgreSQL when TEST_DATABASE_
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,7 @@ from commerce import create_app
 from commerce.config import Settings
 from commerce.db import Database, upgrade_schema
 from tests.factories import Factory
+from tests.marketplaces import served
 
 
 def _reset_database(url: str) -> None:
@@ -133,14 +133,8 @@ def factory(database, client) -> Factory:
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The test application served over HTTP on a free loopback port."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with served(app) as url:
+        yield url
 
 
 CHROMIUM = "/usr/bin/chromium"

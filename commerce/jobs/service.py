@@ -13,7 +13,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
@@ -24,6 +24,8 @@ from commerce.jobs.models import Job, JobStatus
 from commerce.pagination import Page, fetch_page
 
 _job = Job.__table__
+# The predicate of the partial unique index, written as the index has it (PostgreSQL matches it literally).
+QUEUED_ONLY = text("status = 'queued'")
 
 
 class JobNotRetryable(Conflict):
@@ -66,7 +68,7 @@ def enqueue(
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job).values(row)
     statement = insert.on_conflict_do_update(
         index_elements=["key"],
-        index_where=_job.c.status == JobStatus.QUEUED.value,
+        index_where=QUEUED_ONLY,
         set_={
             "kind": insert.excluded.kind,
             "payload": insert.excluded.payload,

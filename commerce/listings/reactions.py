@@ -12,6 +12,7 @@ from commerce.db import utcnow
 from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job, JobStatus
+from commerce.jobs.service import QUEUED_ONLY
 from commerce.listings.content import mark_lapse_policy
 from commerce.listings.models import ChannelAccount, Listing, ListingStatus, MarkLapsePolicy
 from commerce.listings.service import PRIORITY_LIVE_STOCK, PRIORITY_PUBLISH, PRIORITY_STOCK, content_key
@@ -63,7 +64,7 @@ def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -
     )
     statement = statement.on_conflict_do_update(
         index_elements=["key"],
-        index_where=_job.c.status == JobStatus.QUEUED.value,
+        index_where=QUEUED_ONLY,
         set_={
             "priority": case(
                 (_job.c.priority <= statement.excluded.priority, _job.c.priority), else_=statement.excluded.priority

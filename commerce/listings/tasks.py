@@ -295,9 +295,15 @@ def handle_event(database: Database, settings: Settings, job: Job) -> None:
         with database.session() as session:
             orders_in.ingest(session, account=account, remote=remote)
         return
+    # Only listings waiting for the marketplace's review need reading back now; live ones are
+    # the echo of our own writes, and drift on them is caught by the stock reconciliation.
     with database.session() as session:
         listing_id = session.scalar(
-            select(Listing.id).where(Listing.channel_account_id == account.id, Listing.external_id == subject)
+            select(Listing.id).where(
+                Listing.channel_account_id == account.id,
+                Listing.external_id == subject,
+                Listing.status == ListingStatus.PUBLISHING.value,
+            )
         )
     if listing_id is not None:
         check_listing(database, settings, Job(kind="listings.check", key="", payload={"listing_id": listing_id}))

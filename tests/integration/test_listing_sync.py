@@ -1,0 +1,362 @@
+"""Listings end to end: the API, the queue and the real clients talking to simulators over HTTP."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from commerce.jobs.models import Job
+from commerce.listings.content import product_identity, seller_sku
+from commerce.listings.models import ChannelAccount, Listing, WebhookReceipt
+from commerce.orders.models import SalesOrder
+from integrations.marketplace import RemoteOrderStatus
+from tests.factories import stock_of
+from tests.marketplaces import connect_account, deliver_webhooks, drain, running_simulator
+
+PLATFORMS = ("shopify", "tiktok_shop", "douyin")
+
+
+def _approved_product(factory, world):
+    product = factory.product(world.maker_a_id, status="approved", trademark_id=world.trademark_id)
+    return product
+
+
+def _sku_id(client, world, product_id: int) -> int:
+    return client.get(f"/api/v1/products/{product_id}", headers=world.headers["sme_a"]).json["skus"][0]["id"]
+
+
+def _listing(client, world, listing_id: int) -> dict:
+    return client.get(f"/api/v1/listings/{listing_id}", headers=world.headers["admin"]).json
+
+
+def _publish(client, world, product_id: int, account_id: int) -> dict:
+    response = client.post(
+        f"/api/v1/products/{product_id}/listings",
+        headers=world.headers["sme_a"],
+        json={"channel_account_id": account_id},
+    )
+    assert response.status_code == 202, response.json
+    return response.json
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_product_goes_live_on_each_marketplace(platform, factory, client, database, settings):
+    world = factory.world()
+    product = _approved_product(factory, world)
+    sku_id = _sku_id(client, world, product.id)
+    with running_simulator(platform) as (simulator, url):
+        simulator.store.behaviour.review_seconds = 3600.0
+        account = connect_account(client, world.headers["admin"], platform, url)
+        listing = _publish(client, world, product.id, account["id"])
+        assert (listing["status"], listing["external_id"], listing["attempts"]) == ("pending", None, 0)
+
+        drain(database, settings)
+        after_publish = _listing(client, world, listing["id"])
+        remote = simulator.store.find(product_identity(product.id) if platform != "tiktok_shop" else seller_sku(sku_id))
+        assert remote is not None
+        assert remote.title == "Cashmere crew-neck sweater"
+        assert remote.brand == "清河羊绒"
+        assert remote.skus[seller_sku(sku_id)].price == Decimal("399.00")
+        assert remote.skus[seller_sku(sku_id)].quantity == 10
+        if platform == "shopify":
+            assert (after_publish["status"], after_publish["platform_status"]) == ("live", "ACTIVE")
+        else:
+            # The marketplace's own review is under way: our listing waits in publishing.
+            assert after_publish["status"] == "publishing"
+            assert after_publish["platform_status"] in ("PENDING", "check_status:2")
+            simulator.store.finish_reviews()
+            answers = deliver_webhooks(simulator, client, account["id"])
+            assert [answer.status_code for answer in answers] == [200]
+            drain(database, settings)
+            assert _listing(client, world, listing["id"])["status"] == "live"
+        final = _listing(client, world, listing["id"])
+        assert final["external_id"] is not None
+        assert (final["with_mark"], final["last_error"]) == (True, None)
+        assert simulator.store.duplicates() == 0
+
+
+def test_asking_twice_keeps_one_listing(factory, client, database, settings):
+    world = factory.world()
+    product = _approved_product(factory, world)
+    with running_simulator("shopify") as (_simulator, url):
+        account = connect_account(client, world.headers["admin"], "shopify", url)
+        first = _publish(client, world, product.id, account["id"])
+        second = _publish(client, world, product.id, account["id"])
+    assert first["id"] == second["id"]
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Listing)) == 1
+        assert session.scalar(select(func.count()).select_from(Job).where(Job.kind == "listings.publish")) == 1
+
+
+def test_only_approved_products_are_listed(factory, client):
+    world = factory.world()
+    draft = factory.product(world.maker_a_id)
+    account = connect_account(client, world.headers["admin"], "shopify", "http://127.0.0.1:9")
+    response = client.post(
+        f"/api/v1/products/{draft.id}/listings",
+        headers={**world.headers["sme_a"], "Accept-Language": "zh-CN"},
+        json={"channel_account_id": account["id"]},
+    )
+    assert response.status_code == 409
+    assert response.json["code"] == "product_not_approved"
+    assert response.json["detail"] == "只有审核通过的商品才能上架到电商平台。"
+    assert client.get("/api/v1/listings", headers=world.headers["admin"]).json["items"] == []
+
+
+def test_credentials_are_sealed_checked_and_never_returned(factory, client, database, settings):
+    world = factory.world()
+    incomplete = client.post(
+        "/api/v1/channel-accounts",
+        headers={**world.headers["admin"], "Accept-Language": "en"},
+        json={"platform": "douyin", "name": "抖店", "credentials": {"app_key": "k", "app_secret": " "}},
+    )
+    assert incomplete.status_code == 422
+    assert incomplete.json["code"] == "credentials_incomplete"
+    assert incomplete.json["detail"] == "The douyin credentials need: app_secret, access_token, shop_id."
+    unknown = client.post(
+        "/api/v1/channel-accounts",
+        headers=world.headers["admin"],
+        json={"platform": "ebay", "name": "x", "credentials": {}},
+    )
+    assert unknown.status_code == 422
+    account = connect_account(client, world.headers["admin"], "douyin", "http://127.0.0.1:9")
+    assert "credentials" not in account and "credentials_sealed" not in account
+    assert account["credential_fields"] == ["app_key", "app_secret", "access_token", "shop_id"]
+    again = client.post(
+        "/api/v1/channel-accounts",
+        headers=world.headers["admin"],
+        json={"platform": "douyin", "name": "douyin test", "credentials": {"app_key": "k"}},
+    )
+    assert again.status_code == 422
+    with database.session() as session:
+        stored = session.get(ChannelAccount, account["id"])
+        assert "dy-secret" not in stored.credentials_sealed and "dy-token" not in stored.credentials_sealed
+    listed = client.get("/api/v1/channel-accounts", headers=world.headers["admin"]).json["items"]
+    assert [item["id"] for item in listed] == [account["id"]]
+    assert "dy-secret" not in str(listed)
+
+
+def test_stock_changes_reach_the_marketplace_and_live_stream_skus_go_first(factory, client, database, settings):
+    world = factory.world()
+    product = _approved_product(factory, world)
+    sku_id = _sku_id(client, world, product.id)
+    with running_simulator("shopify") as (simulator, url):
+        account = connect_account(client, world.headers["admin"], "shopify", url)
+        _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+        order = {
+            "channel": "direct",
+            "external_id": "D-1",
+            "buyer": {"name": "Wang"},
+            "currency": "CNY",
+            "lines": [{"sku_id": sku_id, "quantity": 3}],
+        }
+        assert client.post("/api/v1/orders", headers=world.headers["trade_operator"], json=order).status_code == 201
+        order["external_id"] = "D-2"
+        order["lines"][0]["quantity"] = 1
+        assert client.post("/api/v1/orders", headers=world.headers["trade_operator"], json=order).status_code == 201
+        with database.session() as session:
+            pushes = session.execute(select(Job.key, Job.priority, Job.status).where(Job.kind == "listings.push_stock"))
+            assert [tuple(row) for row in pushes if row.status == "queued"] == [("listing:1:stock", 50, "queued")]
+        drain(database, settings)
+        remote = simulator.store.find(product_identity(product.id))
+        assert remote.skus[seller_sku(sku_id)].quantity == stock_of(database, sku_id)[3] == 6
+
+        host = world.headers["host"]
+        stream = client.post(
+            "/api/v1/streams",
+            headers=host,
+            json={"title": "羊绒专场", "category": "cashmere", "scheduled_start": "2026-12-01T20:00:00+08:00"},
+        ).json
+        lineup = {"items": [{"product_id": product.id, "sku_allocations": {str(sku_id): 2}}]}
+        assert client.put(f"/api/v1/streams/{stream['id']}/lineup", headers=host, json=lineup).status_code == 200
+        drain(database, settings)
+        assert client.post(f"/api/v1/streams/{stream['id']}/start", headers=host).status_code == 200
+        order["external_id"] = "D-3"
+        assert client.post("/api/v1/orders", headers=world.headers["trade_operator"], json=order).status_code == 201
+        with database.session() as session:
+            queued = session.execute(
+                select(Job.priority).where(Job.kind == "listings.push_stock", Job.status == "queued")
+            ).scalars()
+            assert list(queued) == [10]
+        drain(database, settings)
+        assert remote.skus[seller_sku(sku_id)].quantity == stock_of(database, sku_id)[3] == 3
+
+
+def test_marketplace_orders_arrive_once_by_webhook_and_follow_the_marketplace(factory, client, database, settings):
+    world = factory.world()
+    product = _approved_product(factory, world)
+    sku_id = _sku_id(client, world, product.id)
+    with running_simulator("tiktok_shop") as (simulator, url):
+        account = connect_account(client, world.headers["admin"], "tiktok_shop", url)
+        _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+        simulator.take_webhooks()
+        bought = simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=2, buyer_name="Ada", country="GB")
+        [(headers, body)] = simulator.take_webhooks()
+        path = f"/api/v1/webhooks/tiktok_shop/{account['id']}"
+
+        forged = client.post(path, data=body, headers={**headers, "Authorization": "0" * 64})
+        assert forged.status_code == 401
+        assert forged.json["code"] == "invalid_signature"
+        with database.session() as session:
+            assert session.scalar(select(func.count()).select_from(WebhookReceipt)) == 0
+
+        first = client.post(path, data=body, headers=headers)
+        again = client.post(path, data=body, headers=headers)
+        assert (first.status_code, first.json) == (200, {"received": 1, "duplicates": 0})
+        assert (again.status_code, again.json) == (200, {"received": 0, "duplicates": 1})
+        drain(database, settings)
+        orders = client.get("/api/v1/orders?channel=tiktok_shop", headers=world.headers["admin"]).json["items"]
+        assert [(o["external_id"], o["status"], o["buyer"]["country"]) for o in orders] == [(bought.id, "paid", "GB")]
+        assert [(line["sku_id"], line["quantity"]) for line in orders[0]["lines"]] == [(sku_id, 2)]
+        assert stock_of(database, sku_id) == (10, 2, 0, 8)
+
+        simulator.store.set_order_status(bought.id, RemoteOrderStatus.CANCELLED)
+        deliver_webhooks(simulator, client, account["id"])
+        drain(database, settings)
+        cancelled = client.get(f"/api/v1/orders/{orders[0]['id']}", headers=world.headers["admin"]).json
+        assert cancelled["status"] == "cancelled"
+        assert stock_of(database, sku_id) == (10, 0, 0, 10)
+        with database.session() as session:
+            assert session.scalar(select(func.count()).select_from(SalesOrder)) == 1
+
+
+def test_polling_finds_orders_whose_webhooks_were_lost(factory, client, database, settings):
+    from commerce.listings.service import PRIORITY_EVENT
+    from commerce.listings.tasks import queue_for_accounts
+
+    world = factory.world()
+    product = _approved_product(factory, world)
+    sku_id = _sku_id(client, world, product.id)
+    with running_simulator("douyin") as (simulator, url):
+        account = connect_account(client, world.headers["admin"], "douyin", url)
+        _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+        lost = simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=1)
+        simulator.store.set_order_status(lost.id, RemoteOrderStatus.SHIPPED)
+        simulator.take_webhooks()
+        with database.session() as session:
+            assert queue_for_accounts(session, "listings.poll_orders", priority=PRIORITY_EVENT) == 1
+        drain(database, settings)
+        with database.session() as session:
+            assert queue_for_accounts(session, "listings.poll_orders", priority=PRIORITY_EVENT) == 1
+        drain(database, settings)
+    orders = client.get("/api/v1/orders?channel=douyin", headers=world.headers["admin"]).json["items"]
+    assert [(order["external_id"], order["status"]) for order in orders] == [(lost.id, "shipped")]
+    assert stock_of(database, sku_id) == (9, 0, 0, 9)
+
+
+def test_a_marketplace_rejection_is_kept_apart_from_our_status(factory, client, database, settings):
+    world = factory.world()
+    product = factory.product(
+        world.maker_a_id,
+        status="approved",
+        translations={"en": {"title": "Counterfeit-proof scarf", "description": "Genuine."}},
+    )
+    with running_simulator("douyin") as (simulator, url):
+        account = connect_account(client, world.headers["admin"], "douyin", url, locale="en")
+        listing = _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+        deliver_webhooks(simulator, client, account["id"])
+        drain(database, settings)
+    rejected = _listing(client, world, listing["id"])
+    assert (rejected["status"], rejected["platform_status"]) == ("rejected", "status:0 check_status:4")
+    assert rejected["review_note"] == "prohibited wording: counterfeit"
+
+
+def test_an_edit_the_marketplace_accepted_but_did_not_apply_is_sent_again(factory, client, database, settings):
+    world = factory.world()
+    product = _approved_product(factory, world)
+    sku_id = _sku_id(client, world, product.id)
+    with running_simulator("shopify") as (simulator, url):
+        account = connect_account(client, world.headers["admin"], "shopify", url)
+        listing = _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+        simulator.store.behaviour.drop_edits = 1
+        patch = {"skus": [{"id": sku_id, "price": {"amount": "420.00", "currency": "CNY"}}]}
+        assert (
+            client.patch(f"/api/v1/products/{product.id}", headers=world.headers["sme_a"], json=patch).status_code
+            == 200
+        )
+        with database.session() as session:
+            job = session.scalars(select(Job).where(Job.kind == "listings.publish", Job.status == "queued")).one()
+        Worker = __import__("commerce.jobs.worker", fromlist=["Worker"]).Worker
+        Worker(database, settings, worker_id="w").run_once()
+        with database.session() as session:
+            retried = session.get(Job, job.id)
+            assert retried.status == "queued"
+            assert (
+                retried.last_error
+                == f"the marketplace accepted the edit but did not apply it: cc-sku-{sku_id} price is 399.00"
+            )
+        assert simulator.store.find(product_identity(product.id)).skus[seller_sku(sku_id)].price == Decimal("399.00")
+        with database.session() as session:
+            session.get(Job, job.id).run_at = session.get(Job, job.id).created_at
+            session.commit()
+        drain(database, settings)
+        assert simulator.store.find(product_identity(product.id)).skus[seller_sku(sku_id)].price == Decimal("420.00")
+        assert _listing(client, world, listing["id"])["status"] == "live"
+
+
+def test_losing_the_mark_withdraws_or_republishes_by_account_policy(factory, client, database, settings):
+    world = factory.world()
+    product = _approved_product(factory, world)
+    with running_simulator("shopify") as (shop, shop_url), running_simulator("douyin") as (douyin, douyin_url):
+        withdraw = connect_account(client, world.headers["admin"], "shopify", shop_url)
+        republish = connect_account(
+            client, world.headers["admin"], "douyin", douyin_url, on_mark_lapse="republish_without_mark"
+        )
+        first = _publish(client, world, product.id, withdraw["id"])
+        second = _publish(client, world, product.id, republish["id"])
+        drain(database, settings)
+        suspended = client.patch(
+            f"/api/v1/trademarks/{world.trademark_id}/memberships/{world.membership_a_id}",
+            headers=world.headers["brand_admin"],
+            json={"status": "suspended", "reason": "quality complaint"},
+        )
+        assert suspended.status_code == 200, suspended.json
+        drain(database, settings)
+        assert _listing(client, world, first["id"])["status"] == "withdrawn"
+        assert shop.store.find(product_identity(product.id)).active is False
+        unmarked = _listing(client, world, second["id"])
+        assert (unmarked["status"], unmarked["with_mark"]) == ("publishing", False)
+        assert douyin.store.find(product_identity(product.id)).brand is None
+
+
+def test_rate_limits_wait_without_using_up_attempts_and_show_in_health(factory, client, database, settings):
+    world = factory.world()
+    product = _approved_product(factory, world)
+    with running_simulator("tiktok_shop", rate_limit=1) as (simulator, url):
+        account = connect_account(client, world.headers["admin"], "tiktok_shop", url)
+        listing = _publish(client, world, product.id, account["id"])
+        simulator.bucket.tokens = 0
+        drain(database, settings)
+        with database.session() as session:
+            job = session.scalars(select(Job).where(Job.kind == "listings.publish")).one()
+            assert (job.status, job.attempts, job.last_error) == ("queued", 0, None)
+        assert simulator.traffic.snapshot()["throttled"] == 1
+        health = client.get("/api/v1/channel-accounts/health", headers=world.headers["admin"]).json["items"]
+        assert [
+            (h["channel_account_id"], h["throttled_count"], h["jobs_queued"], h["listings"]["pending"]) for h in health
+        ] == [(account["id"], 1, 1, 0)]
+        assert _listing(client, world, listing["id"])["status"] == "publishing"
+
+
+def test_a_terminal_error_fails_the_listing_and_the_job_can_be_retried(factory, client, database, settings):
+    world = factory.world()
+    product = _approved_product(factory, world)
+    with running_simulator("shopify", access_token="another-token") as (_simulator, url):
+        account = connect_account(client, world.headers["admin"], "shopify", url)
+        listing = _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+    failed = _listing(client, world, listing["id"])
+    assert failed["status"] == "failed"
+    assert failed["last_error"] == "shopify: 401 access denied (check the access token and scopes)"
+    dead = client.get("/api/v1/jobs?status=dead", headers=world.headers["admin"]).json["items"]
+    assert [job["kind"] for job in dead] == ["listings.publish"]
+    health = client.get("/api/v1/channel-accounts/health", headers=world.headers["admin"]).json["items"]
+    assert (health[0]["jobs_dead"], health[0]["last_error"]) == (1, failed["last_error"])
+    assert client.post(f"/api/v1/jobs/{dead[0]['id']}/retry", headers=world.headers["admin"]).status_code == 200
