@@ -126,3 +126,56 @@ def test_worker_runs_handlers_and_records_their_failures(database, settings, mon
 
 
 HANDLER = None
+
+
+def test_a_change_while_a_job_runs_queues_one_more_that_waits_for_it(database):
+    first = _enqueue(database, "listing:1:stock")
+    with database.session() as session:
+        [running] = service.claim(session, worker_id="w1", lease_seconds=60)
+    second = _enqueue(database, "listing:1:stock")
+    assert _enqueue(database, "listing:1:stock") == second != first
+    with database.session() as session:
+        assert service.claim(session, worker_id="w2", lease_seconds=60) == []
+        service.complete(session, job_id=running.id, worker_id="w1")
+        [next_one] = service.claim(session, worker_id="w2", lease_seconds=60)
+    assert next_one.id == second
+
+
+def test_the_newest_request_decides_and_the_most_urgent_priority_wins(database):
+    now = utcnow()
+    job_id = _enqueue(database, "listing:2:content", kind="test.publish", priority=100, run_at=now)
+    with database.session() as session, write_transaction(session):
+        again = service.enqueue(
+            session, kind="test.withdraw", key="listing:2:content", payload={"why": "retired"}, priority=150
+        )
+    assert again == job_id
+    job = _job(database, job_id)
+    assert (job.kind, job.payload, job.priority) == ("test.withdraw", {"why": "retired"}, 100)
+
+
+def test_a_rate_limited_attempt_keeps_its_attempts(database):
+    job_id = _enqueue(database, "throttled", max_attempts=1)
+    now = utcnow()
+    with database.session() as session:
+        service.claim(session, worker_id="w1", lease_seconds=60, now=now)
+        status = service.fail(
+            session, job_id=job_id, worker_id="w1", error="429", retry_after=3, counts_as_attempt=False, now=now
+        )
+    job = _job(database, job_id)
+    assert (status, job.attempts, job.last_error) == ("queued", 0, None)
+    assert job.run_at == now + timedelta(seconds=3)
+
+
+def test_jobs_of_vanished_workers_are_requeued_or_folded_into_their_twin(database):
+    alone = _enqueue(database, "alone")
+    twinned = _enqueue(database, "twinned")
+    now = utcnow()
+    with database.session() as session:
+        assert len(service.claim(session, worker_id="gone", lease_seconds=10, limit=2, now=now)) == 2
+    twin = _enqueue(database, "twinned")
+    with database.session() as session:
+        assert service.requeue_expired(session, now=now + timedelta(seconds=5)) == 0
+        assert service.requeue_expired(session, now=now + timedelta(seconds=11)) == 2
+    assert (_job(database, alone).status, _job(database, alone).locked_by) == ("queued", None)
+    assert _job(database, twinned).status == "done"
+    assert _job(database, twin).status == "queued"
