@@ -7,8 +7,8 @@ from commerce.audit.models import AuditEvent
 from commerce.catalog.models import ImportFilePart, Product, ProductImport, ProductTranslation, Sku
 from commerce.clusters.models import Cluster, Enterprise, Membership, Trademark
 from commerce.inventory.models import StockLevel, StockMovement, StreamAllocation
-from commerce.jobs.models import Job
-from commerce.listings.models import ChannelAccount, Listing, RateAllowance, WebhookReceipt
+from commerce.jobs.models import Job, RateAllowance
+from commerce.listings.models import ChannelAccount, Listing, WebhookReceipt
 from commerce.live.models import FlashSale, FlashSaleBuyer, LineupItem, Stream, StreamPin
 from commerce.orders.models import OrderLine, SalesOrder
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
+from sqlalchemy import JSON, CheckConstraint, Column, Float, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from commerce.db import UTCDateTime, utcnow
@@ -42,6 +42,8 @@ class Job(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=JobStatus.QUEUED, max_length=10)
     priority: int = Field(default=100)
+    # Jobs that call a rate-limited counterpart name its allowance; claims skip them while it is spent.
+    rate_key: str | None = Field(default=None, max_length=60)
     attempts: int = Field(default=0)
     max_attempts: int = Field(default=8)
     run_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -50,6 +52,15 @@ class Job(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RateAllowance(SQLModel, table=True):
+    """When the next request under a rate key may leave (GCRA's theoretical arrival time, Unix seconds)."""
+
+    __tablename__ = "rate_allowance"
+
+    key: str = Field(primary_key=True, max_length=60)
+    next_slot: float = Field(sa_column=Column(Float, nullable=False))
 
 
 class JobPublic(BaseModel):

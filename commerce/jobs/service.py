@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from commerce.db import utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
-from commerce.jobs.models import Job, JobStatus
+from commerce.jobs.models import Job, JobStatus, RateAllowance
 from commerce.pagination import Page, fetch_page
 
 _job = Job.__table__
@@ -46,6 +46,7 @@ def enqueue(
     priority: int = 100,
     run_at: datetime | None = None,
     max_attempts: int = 8,
+    rate_key: str | None = None,
 ) -> int:
     """Queue a unit of work in the caller's transaction; returns its id.
 
@@ -61,6 +62,7 @@ def enqueue(
         "priority": priority,
         "attempts": 0,
         "max_attempts": max_attempts,
+        "rate_key": rate_key,
         "run_at": run_at or now,
         "created_at": now,
     }
@@ -80,16 +82,32 @@ def enqueue(
 
 
 def claim(
-    session: Session, *, worker_id: str, lease_seconds: int, limit: int = 1, now: datetime | None = None
+    session: Session,
+    *,
+    worker_id: str,
+    lease_seconds: int,
+    limit: int = 1,
+    now: datetime | None = None,
+    pace_horizon: float = 1.0,
 ) -> list[Job]:
-    """Take up to ``limit`` due jobs (or jobs whose lease ran out) for this worker."""
+    """Take up to ``limit`` due jobs (or jobs whose lease ran out) for this worker.
+
+    Jobs under a rate key whose allowance is spent more than ``pace_horizon`` seconds ahead
+    are left for later: a worker takes only work it can send soon.
+    """
     now = now or utcnow()
+    paced = select(RateAllowance.key).where(RateAllowance.next_slot > now.timestamp() + pace_horizon).scalar_subquery()
     running = aliased(Job)
     twin_running = exists().where(
         running.key == Job.key, running.status == JobStatus.RUNNING, running.locked_until >= now, running.id != Job.id
     )
     claimable = or_(
-        and_(Job.status == JobStatus.QUEUED, Job.run_at <= now, ~twin_running),
+        and_(
+            Job.status == JobStatus.QUEUED,
+            Job.run_at <= now,
+            ~twin_running,
+            or_(Job.rate_key.is_(None), Job.rate_key.not_in(paced)),
+        ),
         and_(Job.status == JobStatus.RUNNING, Job.locked_until < now),
     )
     with write_transaction(session):

@@ -6,10 +6,12 @@ import hashlib
 import json
 import threading
 
+from sqlalchemy import update
+
 from commerce.config import Settings
 from commerce.db import Database
-from commerce.listings.models import ChannelAccount
-from commerce.listings.throttle import DatabaseGate
+from commerce.jobs.pacing import DatabaseGate
+from commerce.listings.models import ChannelAccount, rate_key
 from commerce.secrets import unseal
 from integrations.marketplace import MarketplaceClient
 from integrations.marketplaces import marketplace
@@ -31,11 +33,21 @@ class Connections:
             kept = self.clients.get(account.id)
             if kept is not None and kept[0] == version:
                 return kept[1]
+            account_id = account.id
+
+            def count_throttle(session) -> None:
+                session.execute(
+                    update(ChannelAccount)
+                    .where(ChannelAccount.id == account_id)
+                    .values(throttled_count=ChannelAccount.throttled_count + 1)
+                )
+
             gate = DatabaseGate(
                 database,
-                account_id=account.id,
+                key=rate_key(account.id),
                 rate_per_second=account.rate_limit_per_second,
                 max_wait=settings.marketplace_max_wait_seconds,
+                on_penalty=count_throttle,
             )
             client = marketplace(account.platform).client(
                 unseal(settings.secret_key, account.credentials_sealed), account.settings, gate=gate

@@ -32,6 +32,11 @@ class MarkLapsePolicy(StrEnum):
     REPUBLISH_WITHOUT_MARK = "republish_without_mark"
 
 
+def rate_key(channel_account_id: int) -> str:
+    """The name of an account's shared rate allowance."""
+    return f"channel_account:{channel_account_id}"
+
+
 class ChannelAccount(SQLModel, table=True):
     __tablename__ = "channel_account"
     __table_args__ = (UniqueConstraint("platform", "name", name="channel_account_name_unique"),)
@@ -48,15 +53,6 @@ class ChannelAccount(SQLModel, table=True):
     last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-
-
-class RateAllowance(SQLModel, table=True):
-    """When the account's next request may leave (GCRA's theoretical arrival time, Unix seconds)."""
-
-    __tablename__ = "rate_allowance"
-
-    channel_account_id: int = Field(foreign_key="channel_account.id", primary_key=True)
-    next_slot: float = Field(sa_column=Column(Float, nullable=False))
 
 
 class Listing(SQLModel, table=True):

@@ -48,6 +48,7 @@ def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -
             case((in_live_stream, PRIORITY_LIVE_STOCK), else_=PRIORITY_STOCK).label("priority"),
             literal(0).label("attempts"),
             literal(8).label("max_attempts"),
+            (literal_column("'channel_account:'") + cast(Listing.channel_account_id, String)).label("rate_key"),
             literal(now, type_=Job.__table__.c.run_at.type).label("run_at"),
             literal(now, type_=Job.__table__.c.created_at.type).label("created_at"),
         )
@@ -60,7 +61,19 @@ def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -
     )
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job)
     statement = insert.from_select(
-        ["kind", "key", "payload", "status", "priority", "attempts", "max_attempts", "run_at", "created_at"], source
+        [
+            "kind",
+            "key",
+            "payload",
+            "status",
+            "priority",
+            "attempts",
+            "max_attempts",
+            "rate_key",
+            "run_at",
+            "created_at",
+        ],
+        source,
     )
     statement = statement.on_conflict_do_update(
         index_elements=["key"],

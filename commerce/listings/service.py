@@ -17,6 +17,7 @@ from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job, JobStatus
+from commerce.jobs.pacing import open_allowance
 from commerce.listings.errors import (
     AccountNameTaken,
     CredentialsIncomplete,
@@ -29,9 +30,9 @@ from commerce.listings.models import (
     ChannelAccountCreate,
     Listing,
     ListingStatus,
-    RateAllowance,
     SyncHealth,
     WebhookReceipt,
+    rate_key,
 )
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import is_firm_scoped, require_own_enterprise, require_role
@@ -77,7 +78,7 @@ def create_account(session: Session, *, actor: Actor, data: ChannelAccountCreate
         with write_transaction(session):
             session.add(account)
             session.flush()
-            session.add(RateAllowance(channel_account_id=account.id, next_slot=0.0))
+            open_allowance(session, rate_key(account.id))
             audit.record(
                 session,
                 actor=actor,
@@ -141,6 +142,7 @@ def publish_product(session: Session, *, actor: Actor, product_id: int, channel_
             key=content_key(listing.id),
             payload={"listing_id": listing.id},
             priority=PRIORITY_PUBLISH,
+            rate_key=rate_key(channel_account_id),
         )
         audit.record(
             session,
@@ -201,6 +203,7 @@ def request_withdrawal(session: Session, *, actor: Actor, listing_id: int) -> Li
                 key=content_key(listing.id),
                 payload={"listing_id": listing.id},
                 priority=PRIORITY_PUBLISH,
+                rate_key=rate_key(listing.channel_account_id),
             )
             audit.record(session, actor=actor, entity="listing", entity_id=listing.id, action="withdraw_requested")
     return listing
@@ -274,30 +277,30 @@ def sync_health(session: Session, *, actor: Actor) -> list[SyncHealth]:
         )
     ):
         by_status[account_id][status] = count
-    job_counts: dict[tuple[int, str], int] = Counter()
+    queued: Counter = Counter()
     failing: Counter = Counter()
-    listing_account = dict(session.execute(select(Listing.id, Listing.channel_account_id)).all())
+    dead: Counter = Counter()
     open_jobs = session.execute(
-        select(Job.payload, Job.status, Job.last_error).where(
-            Job.kind.like("listings.%"), Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DEAD])
-        )
+        select(Job.rate_key, Job.status, Job.last_error.is_not(None), func.count())
+        .where(Job.kind.like("listings.%"), Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DEAD]))
+        .group_by(Job.rate_key, Job.status, Job.last_error.is_not(None))
     )
-    for payload, status, last_error in open_jobs:
-        account_id = payload.get("channel_account_id") or listing_account.get(payload.get("listing_id"))
-        if account_id is None:
+    for key, status, has_error, count in open_jobs:
+        if status == JobStatus.DEAD:
+            dead[key] += count
             continue
-        job_counts[(account_id, JobStatus.DEAD if status == JobStatus.DEAD else JobStatus.QUEUED)] += 1
-        if status != JobStatus.DEAD and last_error:
-            failing[account_id] += 1
+        queued[key] += count
+        if has_error:
+            failing[key] += count
     return [
         SyncHealth(
             channel_account_id=account.id,
             platform=account.platform,
             name=account.name,
             listings={status.value: by_status[account.id].get(status.value, 0) for status in ListingStatus},
-            jobs_queued=job_counts[(account.id, JobStatus.QUEUED)],
-            jobs_failing=failing[account.id],
-            jobs_dead=job_counts[(account.id, JobStatus.DEAD)],
+            jobs_queued=queued[rate_key(account.id)],
+            jobs_failing=failing[rate_key(account.id)],
+            jobs_dead=dead[rate_key(account.id)],
             rate_limit_per_second=account.rate_limit_per_second,
             throttled_count=account.throttled_count,
             last_error=account.last_error,

@@ -19,12 +19,12 @@ from commerce.config import Settings
 from commerce.db import Database, utcnow, write_transaction
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
+from commerce.jobs.pacing import AllowanceExhausted
 from commerce.listings import orders_in
 from commerce.listings.connections import connections_for
 from commerce.listings.content import available_stock, digest, listing_content, sku_id_of
-from commerce.listings.models import ChannelAccount, Listing, ListingStatus
-from commerce.listings.service import PRIORITY_CHECK, PRIORITY_STOCK, stock_key
-from commerce.listings.throttle import AllowanceExhausted
+from commerce.listings.models import ChannelAccount, Listing, ListingStatus, rate_key
+from commerce.listings.service import PRIORITY_CHECK, PRIORITY_RECONCILE, PRIORITY_STOCK, stock_key
 from integrations.base import IntegrationError, RetryableError, TerminalError
 from integrations.marketplace import (
     EventKind,
@@ -158,6 +158,7 @@ def publish_listing(database: Database, settings: Settings, job: Job) -> None:
                 payload={"listing_id": listing.id},
                 priority=PRIORITY_CHECK,
                 run_at=now + timedelta(seconds=settings.review_check_seconds),
+                rate_key=rate_key(account.id),
             )
         # Stock may have moved while the content was on its way.
         jobs.enqueue(
@@ -167,6 +168,7 @@ def publish_listing(database: Database, settings: Settings, job: Job) -> None:
             payload={"listing_id": listing.id},
             priority=PRIORITY_STOCK,
             run_at=now + timedelta(seconds=1),
+            rate_key=rate_key(account.id),
         )
     _account_outcome(database, account.id, None)
 
@@ -218,7 +220,13 @@ def check_listing(database: Database, settings: Settings, job: Job) -> None:
             kind, run_at = follow_up
             key = f"listing:{listing.id}:check" if kind == "listings.check" else f"listing:{listing.id}:content"
             jobs.enqueue(
-                session, kind=kind, key=key, payload={"listing_id": listing.id}, priority=PRIORITY_CHECK, run_at=run_at
+                session,
+                kind=kind,
+                key=key,
+                payload={"listing_id": listing.id},
+                priority=PRIORITY_CHECK,
+                run_at=run_at,
+                rate_key=rate_key(account.id),
             )
     _account_outcome(database, account.id, None)
 
@@ -339,10 +347,11 @@ def poll_orders(database: Database, settings: Settings, job: Job) -> None:
 
 def reconcile_stock(database: Database, settings: Settings, job: Job) -> None:
     """Queue a stock push for every synced listing of the account that reads the marketplace first."""
+    account_id = int(job.payload["channel_account_id"])
     with database.session() as session, write_transaction(session):
         listing_ids = session.scalars(
             select(Listing.id).where(
-                Listing.channel_account_id == int(job.payload["channel_account_id"]),
+                Listing.channel_account_id == account_id,
                 Listing.status.in_([ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value]),
                 Listing.external_id.is_not(None),
             )
@@ -353,7 +362,8 @@ def reconcile_stock(database: Database, settings: Settings, job: Job) -> None:
                 kind="listings.push_stock",
                 key=stock_key(listing_id),
                 payload={"listing_id": listing_id, "verify": True},
-                priority=PRIORITY_STOCK + 100,
+                priority=PRIORITY_RECONCILE,
+                rate_key=rate_key(account_id),
             )
 
 
@@ -368,5 +378,6 @@ def queue_for_accounts(session: Session, kind: str, *, priority: int) -> int:
                 key=f"account:{account_id}:{kind.split('.')[-1]}",
                 payload={"channel_account_id": account_id},
                 priority=priority,
+                rate_key=rate_key(account_id),
             )
     return len(account_ids)

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-22 08:04:33
+Create Date: 2026-11-22 08:20:13
 """
 
 from collections.abc import Sequence
@@ -38,10 +38,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('platform', 'name', name='channel_account_name_unique')
     )
     op.create_table('rate_allowance',
-    sa.Column('channel_account_id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('next_slot', sa.Float(), nullable=False),
-    sa.ForeignKeyConstraint(['channel_account_id'], ['channel_account.id'], ),
-    sa.PrimaryKeyConstraint('channel_account_id')
+    sa.PrimaryKeyConstraint('key')
     )
     op.create_table('webhook_receipt',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -86,6 +85,7 @@ def upgrade() -> None:
         batch_op.create_index('listing_account_status', ['channel_account_id', 'status'], unique=False)
 
     with op.batch_alter_table('job', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('rate_key', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True))
         batch_op.drop_index('job_key_open', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
         batch_op.create_index('job_key_queued', ['key'], unique=True, sqlite_where=sa.text("status = 'queued'"), postgresql_where=sa.text("status = 'queued'"))
         batch_op.create_index('job_key_status', ['key', 'status'], unique=False)
@@ -97,6 +97,7 @@ def downgrade() -> None:
         batch_op.drop_index('job_key_status')
         batch_op.drop_index('job_key_queued', sqlite_where=sa.text("status = 'queued'"), postgresql_where=sa.text("status = 'queued'"))
         batch_op.create_index('job_key_open', ['key'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+        batch_op.drop_column('rate_key')
 
     with op.batch_alter_table('listing', schema=None) as batch_op:
         batch_op.drop_index('listing_account_status')

@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import update
 
-from commerce.db import write_transaction
-from commerce.listings.models import ChannelAccount, RateAllowance
-from commerce.listings.throttle import AllowanceExhausted, DatabaseGate
+from commerce.db import utcnow, write_transaction
+from commerce.jobs import service
+from commerce.jobs.models import RateAllowance
+from commerce.jobs.pacing import AllowanceExhausted, DatabaseGate, open_allowance
+from commerce.listings.models import ChannelAccount
 
 
 def _account(database) -> int:
@@ -16,8 +19,21 @@ def _account(database) -> int:
         account = ChannelAccount(platform="shopify", name="paced", credentials_sealed="x", rate_limit_per_second=10)
         session.add(account)
         session.flush()
-        session.add(RateAllowance(channel_account_id=account.id, next_slot=0.0))
+        open_allowance(session, f"channel_account:{account.id}")
+        open_allowance(session, f"channel_account:{account.id}")
         return account.id
+
+
+def _gate(database, account_id: int, clock, *, max_wait: float, **options) -> DatabaseGate:
+    return DatabaseGate(
+        database,
+        key=f"channel_account:{account_id}",
+        rate_per_second=10,
+        max_wait=max_wait,
+        clock=clock,
+        sleep=clock.sleep,
+        **options,
+    )
 
 
 class FakeClock:
@@ -38,9 +54,7 @@ class FakeClock:
 def test_slots_are_spaced_by_the_rate_and_far_ones_are_refused(database):
     clock = FakeClock()
     clock.slept = []
-    gate = DatabaseGate(
-        database, account_id=_account(database), rate_per_second=10, max_wait=0.25, clock=clock, sleep=clock.sleep
-    )
+    gate = _gate(database, _account(database), clock, max_wait=0.25)
     for _ in range(3):
         gate.acquire()
     assert clock.slept == [0.1, 0.2]
@@ -57,10 +71,7 @@ def test_threads_share_one_allowance_without_giving_a_slot_twice(database):
     clock = FakeClock()
     clock.slept = []
     account_id = _account(database)
-    gates = [
-        DatabaseGate(database, account_id=account_id, rate_per_second=10, max_wait=10, clock=clock, sleep=clock.sleep)
-        for _ in range(4)
-    ]
+    gates = [_gate(database, account_id, clock, max_wait=10) for _ in range(4)]
     threads = [threading.Thread(target=lambda gate=gate: [gate.acquire() for _ in range(5)]) for gate in gates]
     for thread in threads:
         thread.start()
@@ -73,9 +84,33 @@ def test_a_marketplace_429_holds_every_request_back_and_is_counted(database):
     clock = FakeClock()
     clock.slept = []
     account_id = _account(database)
-    gate = DatabaseGate(database, account_id=account_id, rate_per_second=10, max_wait=1, clock=clock, sleep=clock.sleep)
+
+    def count(session):
+        session.execute(
+            update(ChannelAccount)
+            .where(ChannelAccount.id == account_id)
+            .values(throttled_count=ChannelAccount.throttled_count + 1)
+        )
+
+    gate = _gate(database, account_id, clock, max_wait=1, on_penalty=count)
     gate.penalize(0.5)
     gate.acquire()
     assert clock.slept == [0.5]
     with database.session() as session:
         assert session.get(ChannelAccount, account_id).throttled_count == 1
+
+
+def test_claims_skip_jobs_whose_allowance_is_spent(database):
+    account_id = _account(database)
+    key = f"channel_account:{account_id}"
+    with database.session() as session, write_transaction(session):
+        paced = service.enqueue(session, kind="test.paced", key="paced", rate_key=key)
+        free = service.enqueue(session, kind="test.free", key="free")
+    now = utcnow()
+    with database.session() as session, write_transaction(session):
+        session.execute(update(RateAllowance).where(RateAllowance.key == key).values(next_slot=now.timestamp() + 5))
+    with database.session() as session:
+        claimed = service.claim(session, worker_id="w", lease_seconds=60, limit=5, now=now, pace_horizon=1.0)
+        assert [job.id for job in claimed] == [free]
+        later = service.claim(session, worker_id="w", lease_seconds=60, limit=5, now=now, pace_horizon=6.0)
+        assert [job.id for job in later] == [paced]

@@ -1,0 +1,92 @@
+"""Rate allowances shared by every worker process and machine (one per rate-limited counterpart account).
+
+An allowance is one row keeping the moment its next request may leave (the generic cell rate
+algorithm): taking a slot is a single conditional UPDATE that moves the moment on by one
+interval. Claims skip jobs whose allowance is spent beyond the horizon (``service.claim``);
+a worker whose slot is less than ``max_wait`` away sleeps until then and sends, and one that
+would wait longer takes no slot and puts its job back for later without using up an attempt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from commerce.db import Database, write_transaction
+from commerce.jobs.models import RateAllowance
+from integrations.base import RetryableError
+
+_allowance = RateAllowance.__table__
+
+
+class AllowanceExhausted(RetryableError):
+    """Our own pacing: the next free slot is too far away to wait for in a thread."""
+
+
+def open_allowance(session: Session, key: str) -> None:
+    """Create the allowance of a rate key, if it does not exist (in the caller's transaction)."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_allowance)
+    session.execute(insert.values(key=key, next_slot=0.0).on_conflict_do_nothing(index_elements=["key"]))
+
+
+class DatabaseGate:
+    """A RateGate over one rate key, shared through the database."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        key: str,
+        rate_per_second: float,
+        max_wait: float = 1.0,
+        on_penalty: Callable[[Session], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.database = database
+        self.key = key
+        self.interval = 1.0 / rate_per_second
+        self.max_wait = max_wait
+        self.on_penalty = on_penalty
+        self.clock = clock
+        self.sleep = sleep
+
+    def acquire(self) -> None:
+        now = self.clock()
+        column = _allowance.c.next_slot
+        start_from = case((column < now, now), else_=column)
+        with self.database.session() as session, write_transaction(session):
+            taken = session.execute(
+                update(_allowance)
+                .where(_allowance.c.key == self.key, column <= now + self.max_wait)
+                .values(next_slot=start_from + self.interval)
+                .returning(column)
+            ).scalar()
+            if taken is None:
+                next_slot = session.execute(select(column).where(_allowance.c.key == self.key)).scalar()
+        if taken is not None:
+            wait = taken - self.interval - now
+            if wait > 0:
+                self.sleep(wait)
+            return
+        if next_slot is None:
+            raise RetryableError(f"no rate allowance named {self.key!r}")
+        wait = next_slot - now - self.max_wait
+        raise AllowanceExhausted(
+            "waiting for the account's rate allowance", retry_after=max(wait, self.interval), throttled=True
+        )
+
+    def penalize(self, seconds: float) -> None:
+        until = self.clock() + seconds
+        column = _allowance.c.next_slot
+        with self.database.session() as session, write_transaction(session):
+            session.execute(
+                update(_allowance).where(_allowance.c.key == self.key, column < until).values(next_slot=until)
+            )
+            if self.on_penalty is not None:
+                self.on_penalty(session)
