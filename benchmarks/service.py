@@ -140,9 +140,13 @@ class Service:
                 time.sleep(0.2)
         raise RuntimeError("the service did not become ready")
 
-    def start_worker(self) -> subprocess.Popen:
+    def start_worker(self, threads: int | None = None) -> subprocess.Popen:
+        options = ["--threads", str(threads)] if threads else []
         process = subprocess.Popen(
-            [str(BIN / "flask"), "--app", "wsgi", "worker", "run"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL
+            [str(BIN / "flask"), "--app", "wsgi", "worker", "run", *options],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
         )
         self.processes.append(process)
         return process

@@ -13,9 +13,8 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from commerce.db import utcnow, write_transaction
@@ -24,6 +23,7 @@ from commerce.jobs.models import Job, JobStatus, RateAllowance
 from commerce.pagination import Page, fetch_page
 
 _job = Job.__table__
+_allowance = RateAllowance.__table__
 # The predicate of the partial unique index, written as the index has it (PostgreSQL matches it literally).
 QUEUED_ONLY = text("status = 'queued'")
 
@@ -66,9 +66,13 @@ def enqueue(
         "run_at": run_at or now,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job).values(row)
-    statement = insert.on_conflict_do_update(
+    return session.execute(_statement("enqueue", session), row).scalar_one()
+
+
+def _build_enqueue(dialect: str):
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job)
+    insert = insert.values({name: bindparam(name) for name in _ENQUEUED_COLUMNS})
+    return insert.on_conflict_do_update(
         index_elements=["key"],
         index_where=QUEUED_ONLY,
         set_={
@@ -78,7 +82,69 @@ def enqueue(
             "run_at": _lower(_job.c.run_at, insert.excluded.run_at),
         },
     ).returning(_job.c.id)
-    return session.execute(statement).scalar_one()
+
+
+def _build_claim(dialect: str):
+    """One statement: pick due jobs in order (skipping rows other workers hold) and take them."""
+    now = bindparam("now", type_=_job.c.run_at.type)
+    running = _job.alias("running")
+    twin_running = exists().where(
+        running.c.key == _job.c.key,
+        running.c.status == JobStatus.RUNNING.value,
+        running.c.locked_until >= now,
+        running.c.id != _job.c.id,
+    )
+    paced = select(_allowance.c.key).where(_allowance.c.next_slot > bindparam("paced_after"))
+    claimable = or_(
+        and_(
+            _job.c.status == JobStatus.QUEUED.value,
+            _job.c.run_at <= now,
+            ~twin_running,
+            or_(_job.c.rate_key.is_(None), _job.c.rate_key.not_in(paced)),
+        ),
+        and_(_job.c.status == JobStatus.RUNNING.value, _job.c.locked_until < now),
+    )
+    candidates = (
+        select(_job.c.id).where(claimable).order_by(_job.c.priority, _job.c.run_at, _job.c.id).limit(bindparam("limit"))
+    )
+    if dialect == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    return (
+        update(_job)
+        .where(_job.c.id.in_(candidates.scalar_subquery()))
+        .values(
+            status=JobStatus.RUNNING.value,
+            locked_by=bindparam("worker_id"),
+            locked_until=bindparam("locked_until", type_=_job.c.locked_until.type),
+            attempts=_job.c.attempts + 1,
+        )
+        .returning(*_job.c)
+    )
+
+
+_ENQUEUED_COLUMNS = (
+    "kind",
+    "key",
+    "payload",
+    "status",
+    "priority",
+    "attempts",
+    "max_attempts",
+    "rate_key",
+    "run_at",
+    "created_at",
+)
+_BUILDERS = {"enqueue": _build_enqueue, "claim": _build_claim}
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _statement(name: str, session: Session):
+    """A statement built once per database kind: these run for every job."""
+    dialect = session.get_bind().dialect.name
+    statement = _STATEMENTS.get((name, dialect))
+    if statement is None:
+        statement = _STATEMENTS[(name, dialect)] = _BUILDERS[name](dialect)
+    return statement
 
 
 def claim(
@@ -96,55 +162,28 @@ def claim(
     are left for later: a worker takes only work it can send soon.
     """
     now = now or utcnow()
-    paced = select(RateAllowance.key).where(RateAllowance.next_slot > now.timestamp() + pace_horizon).scalar_subquery()
-    running = aliased(Job)
-    twin_running = exists().where(
-        running.key == Job.key, running.status == JobStatus.RUNNING, running.locked_until >= now, running.id != Job.id
-    )
-    claimable = or_(
-        and_(
-            Job.status == JobStatus.QUEUED,
-            Job.run_at <= now,
-            ~twin_running,
-            or_(Job.rate_key.is_(None), Job.rate_key.not_in(paced)),
-        ),
-        and_(Job.status == JobStatus.RUNNING, Job.locked_until < now),
-    )
     with write_transaction(session):
-        candidates = select(Job.id).where(claimable).order_by(Job.priority, Job.run_at, Job.id).limit(limit)
-        if session.get_bind().dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True, of=Job)
-        ids = list(session.scalars(candidates))
-        if not ids:
-            return []
-        session.execute(
-            update(Job)
-            .where(Job.id.in_(ids))
-            .values(
-                status=JobStatus.RUNNING,
-                locked_by=worker_id,
-                locked_until=now + timedelta(seconds=lease_seconds),
-                attempts=Job.attempts + 1,
-            )
-        )
-        jobs = list(
-            session.scalars(
-                select(Job)
-                .where(Job.id.in_(ids), Job.locked_by == worker_id)
-                .order_by(Job.priority, Job.run_at, Job.id)
-                .execution_options(populate_existing=True)
-            )
-        )
-    return jobs
+        rows = session.execute(
+            _statement("claim", session),
+            {
+                "now": now,
+                "paced_after": now.timestamp() + pace_horizon,
+                "limit": limit,
+                "worker_id": worker_id,
+                "locked_until": now + timedelta(seconds=lease_seconds),
+            },
+        ).all()
+    jobs = [Job(**row._mapping) for row in rows]
+    return sorted(jobs, key=lambda job: (job.priority, job.run_at, job.id))
 
 
 def complete(session: Session, *, job_id: int, worker_id: str) -> None:
     """Mark a job done, if this worker still holds it."""
     with write_transaction(session):
         session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.locked_by == worker_id, Job.status == JobStatus.RUNNING)
-            .values(status=JobStatus.DONE, finished_at=utcnow(), locked_until=None, last_error=None)
+            update(_job)
+            .where(_job.c.id == job_id, _job.c.locked_by == worker_id, _job.c.status == JobStatus.RUNNING.value)
+            .values(status=JobStatus.DONE.value, finished_at=utcnow(), locked_until=None, last_error=None)
         )
 
 

@@ -8,6 +8,7 @@ import socket
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from typing import Any
 
@@ -97,13 +98,43 @@ class Worker:
                 stop.wait(self.settings.worker_poll_seconds)
 
     def run_threads(self, stop: threading.Event, *, threads: int) -> None:
-        """Run ``threads`` job loops in this process until ``stop`` is set (jobs mostly wait on the network)."""
-        loops = [
-            threading.Thread(target=self.run_until, args=(stop,), name=f"worker-{number}", daemon=True)
-            for number in range(threads)
-        ]
-        for loop in loops:
-            loop.start()
-        for loop in loops:
-            while loop.is_alive():
-                loop.join(0.5)
+        """Run jobs on ``threads`` threads until ``stop`` is set (jobs mostly wait on the network).
+
+        One loop claims as many due jobs as there are idle threads, in a single transaction,
+        and hands them over; when nothing is due it waits a poll interval. Claiming in one
+        place keeps the database from answering an empty claim per idle thread.
+        """
+        idle = threading.Semaphore(threads)
+        holder = f"{self.worker_id}:pool"
+
+        def run(job: Job) -> None:
+            try:
+                self._run(job, holder)
+            finally:
+                idle.release()
+
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job") as pool:
+            while not stop.is_set():
+                if not idle.acquire(timeout=0.5):
+                    continue
+                free = 1
+                while free < threads and idle.acquire(blocking=False):
+                    free += 1
+                try:
+                    with self.database.session() as session:
+                        jobs = service.claim(
+                            session,
+                            worker_id=holder,
+                            lease_seconds=self.settings.job_lease_seconds,
+                            limit=free,
+                            pace_horizon=self.settings.marketplace_max_wait_seconds,
+                        )
+                except Exception:
+                    log.exception("worker claim error")
+                    jobs = []
+                for _ in range(free - len(jobs)):
+                    idle.release()
+                for job in jobs:
+                    pool.submit(run, job)
+                if not jobs:
+                    stop.wait(self.settings.worker_poll_seconds)

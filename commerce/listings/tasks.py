@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -56,19 +57,32 @@ def _client(database: Database, settings: Settings, account: ChannelAccount) -> 
     return connections_for(database).client(database, settings, account)
 
 
+_listing = Listing.__table__
+_account = ChannelAccount.__table__
+
+
 def _record(database: Database, listing_id: int, **values) -> None:
     with database.session() as session, write_transaction(session):
-        session.execute(update(Listing).where(Listing.id == listing_id).values(updated_at=utcnow(), **values))
+        session.execute(update(_listing).where(_listing.c.id == listing_id).values(updated_at=utcnow(), **values))
+
+
+_last_success_noted: dict[int, float] = {}
+SUCCESS_NOTE_SECONDS = 5.0
 
 
 def _account_outcome(database: Database, account_id: int, error: IntegrationError | None) -> None:
-    """Keep the account's last success or last error for the sync health view."""
+    """Keep the account's last success (every few seconds at most) or last error for the sync health view."""
     if isinstance(error, AllowanceExhausted) or (isinstance(error, RetryableError) and error.throttled):
         return
+    if error is None:
+        moment = time.monotonic()
+        if moment - _last_success_noted.get(account_id, -SUCCESS_NOTE_SECONDS) < SUCCESS_NOTE_SECONDS:
+            return
+        _last_success_noted[account_id] = moment
     now = utcnow()
     values = {"last_success_at": now} if error is None else {"last_error": str(error)[:2000], "last_error_at": now}
     with database.session() as session, write_transaction(session):
-        session.execute(update(ChannelAccount).where(ChannelAccount.id == account_id).values(**values))
+        session.execute(update(_account).where(_account.c.id == account_id).values(**values))
 
 
 def _failed_attempt(database: Database, job: Job, listing: Listing, error: IntegrationError) -> None:
@@ -114,7 +128,7 @@ def publish_listing(database: Database, settings: Settings, job: Job) -> None:
     _record(
         database,
         listing.id,
-        attempts=Listing.attempts + 1,
+        attempts=_listing.c.attempts + 1,
         status=ListingStatus.PUBLISHING.value if listing.status == ListingStatus.PENDING else listing.status,
     )
     client = _client(database, settings, account)
@@ -134,8 +148,8 @@ def publish_listing(database: Database, settings: Settings, job: Job) -> None:
     now = utcnow()
     with database.session() as session, write_transaction(session):
         session.execute(
-            update(Listing)
-            .where(Listing.id == listing.id, Listing.status != ListingStatus.WITHDRAWN.value)
+            update(_listing)
+            .where(_listing.c.id == listing.id, _listing.c.status != ListingStatus.WITHDRAWN.value)
             .values(
                 external_id=published.external_id,
                 platform_status=published.platform_status[:60],
@@ -160,16 +174,17 @@ def publish_listing(database: Database, settings: Settings, job: Job) -> None:
                 run_at=now + timedelta(seconds=settings.review_check_seconds),
                 rate_key=rate_key(account.id),
             )
-        # Stock may have moved while the content was on its way.
-        jobs.enqueue(
-            session,
-            kind="listings.push_stock",
-            key=stock_key(listing.id),
-            payload={"listing_id": listing.id},
-            priority=PRIORITY_STOCK,
-            run_at=now + timedelta(seconds=1),
-            rate_key=rate_key(account.id),
-        )
+        # Stock that moved while the content was on its way is pushed after it.
+        current = available_stock(session, [sku_id_of(sku.seller_sku) for sku in content.skus])
+        if any(current.get(sku_id_of(sku.seller_sku), 0) != sku.quantity for sku in content.skus):
+            jobs.enqueue(
+                session,
+                kind="listings.push_stock",
+                key=stock_key(listing.id),
+                payload={"listing_id": listing.id},
+                priority=PRIORITY_STOCK,
+                rate_key=rate_key(account.id),
+            )
     _account_outcome(database, account.id, None)
 
 
@@ -179,7 +194,8 @@ def check_listing(database: Database, settings: Settings, job: Job) -> None:
     if loaded is None:
         return
     listing, account, product = loaded
-    if listing.external_id is None or listing.status not in (ListingStatus.PUBLISHING, ListingStatus.LIVE):
+    # A live listing was verified when it went live; later drift is the reconciliation's business.
+    if listing.external_id is None or listing.status != ListingStatus.PUBLISHING:
         return
     try:
         remote = _client(database, settings, account).read(listing.external_id)
@@ -210,9 +226,10 @@ def check_listing(database: Database, settings: Settings, job: Job) -> None:
             values.update(status=ListingStatus.LIVE.value, review_note=None)
     with database.session() as session, write_transaction(session):
         session.execute(
-            update(Listing)
+            update(_listing)
             .where(
-                Listing.id == listing.id, Listing.status.in_([ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value])
+                _listing.c.id == listing.id,
+                _listing.c.status.in_([ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value]),
             )
             .values(updated_at=now, **values)
         )
@@ -254,9 +271,9 @@ def push_stock(database: Database, settings: Settings, job: Job) -> None:
     changed = [line for line in lines if line.expected != line.quantity]
     if not changed:
         return
-    key = hashlib.sha256(f"{listing.id}:{[(line.seller_sku, line.quantity) for line in changed]}".encode()).hexdigest()[
-        :32
-    ]
+    # The same push retried keeps its idempotency id; another push (a new job, or new values) gets a new one.
+    values = [(line.seller_sku, line.quantity) for line in changed]
+    key = hashlib.sha256(f"{listing.id}:{job.id}:{values}".encode()).hexdigest()[:32]
     try:
         client.push_stock(listing.external_id, changed, idempotency_key=key)
     except StaleStock:
@@ -339,8 +356,8 @@ def poll_orders(database: Database, settings: Settings, job: Job) -> None:
     # marketplace's side are read again, and reading an order twice changes nothing.
     with database.session() as session, write_transaction(session):
         session.execute(
-            update(ChannelAccount)
-            .where(ChannelAccount.id == account.id)
+            update(_account)
+            .where(_account.c.id == account.id)
             .values(orders_polled_until=started - timedelta(seconds=60), last_success_at=utcnow())
         )
 
