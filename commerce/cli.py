@@ -172,6 +172,39 @@ def scheduler_run():
     scheduler.run(database())
 
 
+@click.group("simulator", cls=AppGroup, help="Marketplace simulators for demos and local testing.")
+def simulator_group():
+    pass
+
+
+@simulator_group.command("run", help="Serve a marketplace simulator (Shopify, TikTok Shop or Douyin dialect).")
+@click.argument("platform", type=click.Choice(["shopify", "tiktok_shop", "douyin"]))
+@click.option("--port", type=int, default=9100, show_default=True)
+@click.option("--rate-limit", type=float, default=None, help="Requests a second before answering 429.")
+@click.option("--review-seconds", type=float, default=5.0, show_default=True)
+@click.option("--webhook-url", default=None, help="Where to send webhooks (our /api/v1/webhooks/... URL).")
+def simulator_run(platform: str, port: int, rate_limit: float | None, review_seconds: float, webhook_url: str | None):
+    from werkzeug.serving import make_server
+
+    from integrations.marketplaces import marketplace, simulator_credentials
+
+    simulator = marketplace(platform).simulator(rate_limit=rate_limit, webhook_url=webhook_url)
+    if platform != "shopify":
+        simulator.store.behaviour.review_seconds = review_seconds
+    stop = threading.Event()
+    if webhook_url:
+        threading.Thread(target=simulator.deliver_forever, args=(stop,), daemon=True).start()
+    click.echo(f"{platform} simulator on http://127.0.0.1:{port}; credentials {simulator_credentials(platform)}")
+    server = make_server("127.0.0.1", port, simulator.app, threaded=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_group, users_group, demo_group, catalog_group, worker_group, scheduler_group):
+    groups = (db_group, users_group, demo_group, catalog_group, worker_group, scheduler_group, simulator_group)
+    for group in groups:
         app.cli.add_command(group)

@@ -64,6 +64,15 @@ def _requeue_stuck_jobs(database: Database) -> int:
         return jobs.requeue_expired(session)
 
 
+def _purge_finished_jobs(database: Database) -> int:
+    from datetime import timedelta
+
+    from commerce.jobs import service as jobs
+
+    with database.session() as session:
+        return jobs.purge_finished(session, older_than=timedelta(days=7))
+
+
 def scheduled_jobs() -> list[ScheduledJob]:
     """Every periodic job of the platform."""
     return [
@@ -90,6 +99,12 @@ def scheduled_jobs() -> list[ScheduledJob]:
             trigger=IntervalTrigger(minutes=1),
             run=_requeue_stuck_jobs,
             description="Put jobs whose worker vanished (lease over) back in the queue.",
+        ),
+        ScheduledJob(
+            id="jobs.purge_finished",
+            trigger=CronTrigger(hour=3, minute=30, timezone="Asia/Shanghai"),
+            run=_purge_finished_jobs,
+            description="Delete jobs finished more than a week ago (dead jobs stay until retried or handled).",
         ),
     ]
 

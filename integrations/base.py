@@ -84,6 +84,25 @@ def http_client(
     )
 
 
+class CounterpartClient:
+    """What every HTTP client of a counterpart's account holds: its http client, rate gate and clock."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        gate: RateGate | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.http = http_client(base_url, transport=transport)
+        self.gate = gate or OpenGate()
+        self.clock = clock
+
+    def close(self) -> None:
+        self.http.close()
+
+
 def send(client: httpx.Client, request: httpx.Request, *, gate: RateGate, counterpart: str) -> httpx.Response:
     """Send one request through the account's rate gate; network trouble, 429 and 5xx become RetryableError."""
     gate.acquire()

@@ -33,7 +33,21 @@ class Job(SQLModel, table=True):
             postgresql_where=text("status = 'queued'"),
         ),
         Index("job_key_status", "key", "status"),
-        Index("job_claim_order", "status", "priority", "run_at"),
+        Index(
+            "job_queued_order",
+            "priority",
+            "run_at",
+            "id",
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
+        Index(
+            "job_running_lease",
+            "locked_until",
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+        Index("job_finished", "finished_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -13,7 +13,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select, text, update
+from sqlalchemy import bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -33,7 +33,8 @@ class JobNotRetryable(Conflict):
     message = N_("Only dead jobs can be retried.")
 
 
-def _lower(left, right):
+def lower_of(left, right):
+    """The smaller of two SQL values, on both databases."""
     return case((left <= right, left), else_=right)
 
 
@@ -71,15 +72,15 @@ def enqueue(
 
 def _build_enqueue(dialect: str):
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job)
-    insert = insert.values({name: bindparam(name) for name in _ENQUEUED_COLUMNS})
+    insert = insert.values({name: bindparam(name) for name in ENQUEUED_COLUMNS})
     return insert.on_conflict_do_update(
         index_elements=["key"],
         index_where=QUEUED_ONLY,
         set_={
             "kind": insert.excluded.kind,
             "payload": insert.excluded.payload,
-            "priority": _lower(_job.c.priority, insert.excluded.priority),
-            "run_at": _lower(_job.c.run_at, insert.excluded.run_at),
+            "priority": lower_of(_job.c.priority, insert.excluded.priority),
+            "run_at": lower_of(_job.c.run_at, insert.excluded.run_at),
         },
     ).returning(_job.c.id)
 
@@ -95,17 +96,18 @@ def _build_claim(dialect: str):
         running.c.id != _job.c.id,
     )
     paced = select(_allowance.c.key).where(_allowance.c.next_slot > bindparam("paced_after"))
-    claimable = or_(
-        and_(
+    # Queued jobs only, in the order of the partial index ``job_queued_order``: the scan stops
+    # at the first claimable row. Jobs of vanished workers come back through requeue_expired.
+    candidates = (
+        select(_job.c.id)
+        .where(
             _job.c.status == JobStatus.QUEUED.value,
             _job.c.run_at <= now,
             ~twin_running,
             or_(_job.c.rate_key.is_(None), _job.c.rate_key.not_in(paced)),
-        ),
-        and_(_job.c.status == JobStatus.RUNNING.value, _job.c.locked_until < now),
-    )
-    candidates = (
-        select(_job.c.id).where(claimable).order_by(_job.c.priority, _job.c.run_at, _job.c.id).limit(bindparam("limit"))
+        )
+        .order_by(_job.c.priority, _job.c.run_at, _job.c.id)
+        .limit(bindparam("limit"))
     )
     if dialect == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
@@ -122,7 +124,7 @@ def _build_claim(dialect: str):
     )
 
 
-_ENQUEUED_COLUMNS = (
+ENQUEUED_COLUMNS = (
     "kind",
     "key",
     "payload",
@@ -156,7 +158,7 @@ def claim(
     now: datetime | None = None,
     pace_horizon: float = 1.0,
 ) -> list[Job]:
-    """Take up to ``limit`` due jobs (or jobs whose lease ran out) for this worker.
+    """Take up to ``limit`` due jobs for this worker.
 
     Jobs under a rate key whose allowance is spent more than ``pace_horizon`` seconds ahead
     are left for later: a worker takes only work it can send soon.
@@ -260,6 +262,15 @@ def requeue_expired(session: Session, *, now: datetime | None = None) -> int:
                 .values(locked_by=None, locked_until=None, **values)
             ).rowcount
     return requeued
+
+
+def purge_finished(session: Session, *, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete jobs done longer ago than ``older_than`` (dead ones stay for operators); returns how many."""
+    cutoff = (now or utcnow()) - older_than
+    with write_transaction(session):
+        return session.execute(
+            _job.delete().where(_job.c.status == JobStatus.DONE.value, _job.c.finished_at < cutoff)
+        ).rowcount
 
 
 def retry_dead(session: Session, *, job_id: int) -> Job:

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -52,8 +53,15 @@ class Worker:
     def run_once(self, *, limit: int = 1) -> int:
         """Claim and run up to ``limit`` due jobs; returns how many were run."""
         holder = self._thread_id()
+        self._requeue_expired()
         with self.database.session() as session:
-            jobs = service.claim(session, worker_id=holder, lease_seconds=self.settings.job_lease_seconds, limit=limit)
+            jobs = service.claim(
+                session,
+                worker_id=holder,
+                lease_seconds=self.settings.job_lease_seconds,
+                limit=limit,
+                pace_horizon=self.settings.marketplace_max_wait_seconds,
+            )
         for job in jobs:
             self._run(job, holder)
         return len(jobs)
@@ -86,9 +94,25 @@ class Worker:
                 extra={"job_id": job.id, "kind": job.kind, "status": str(status), "error": error[:300]},
             )
 
+    @property
+    def sweep_seconds(self) -> float:
+        """How often a worker puts back the jobs of vanished workers (a quarter of a lease)."""
+        return max(self.settings.job_lease_seconds / 4, 2.0)
+
+    def _requeue_expired(self) -> None:
+        try:
+            with self.database.session() as session:
+                service.requeue_expired(session)
+        except Exception:
+            log.exception("requeueing expired jobs failed")
+
     def run_until(self, stop: threading.Event) -> None:
         """Keep running jobs until ``stop`` is set, pausing when the queue is empty."""
+        next_sweep = 0.0
         while not stop.is_set():
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + self.sweep_seconds
+                self._requeue_expired()
             try:
                 ran = self.run_once(limit=1)
             except Exception:
@@ -113,8 +137,12 @@ class Worker:
             finally:
                 idle.release()
 
+        next_sweep = 0.0
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job") as pool:
             while not stop.is_set():
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + self.sweep_seconds
+                    self._requeue_expired()
                 if not idle.acquire(timeout=0.5):
                     continue
                 free = 1

@@ -12,7 +12,7 @@ from commerce.db import utcnow
 from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job, JobStatus
-from commerce.jobs.service import QUEUED_ONLY
+from commerce.jobs.service import ENQUEUED_COLUMNS, QUEUED_ONLY, lower_of
 from commerce.listings.content import mark_lapse_policy
 from commerce.listings.models import ChannelAccount, Listing, ListingStatus, MarkLapsePolicy
 from commerce.listings.service import PRIORITY_LIVE_STOCK, PRIORITY_PUBLISH, PRIORITY_STOCK, content_key
@@ -60,31 +60,13 @@ def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -
         )
     )
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job)
-    statement = insert.from_select(
-        [
-            "kind",
-            "key",
-            "payload",
-            "status",
-            "priority",
-            "attempts",
-            "max_attempts",
-            "rate_key",
-            "run_at",
-            "created_at",
-        ],
-        source,
-    )
+    statement = insert.from_select(list(ENQUEUED_COLUMNS), source)
     statement = statement.on_conflict_do_update(
         index_elements=["key"],
         index_where=QUEUED_ONLY,
         set_={
-            "priority": case(
-                (_job.c.priority <= statement.excluded.priority, _job.c.priority), else_=statement.excluded.priority
-            ),
-            "run_at": case(
-                (_job.c.run_at <= statement.excluded.run_at, _job.c.run_at), else_=statement.excluded.run_at
-            ),
+            "priority": lower_of(_job.c.priority, statement.excluded.priority),
+            "run_at": lower_of(_job.c.run_at, statement.excluded.run_at),
         },
     )
     session.execute(statement)

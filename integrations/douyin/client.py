@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from integrations.base import OpenGate, RateGate, RetryableError, TerminalError, http_client, json_of, send
+from integrations.base import CounterpartClient, RateGate, RetryableError, TerminalError, json_of, send
 from integrations.marketplace import (
     BadSignature,
     EventKind,
@@ -113,7 +113,7 @@ def spec_fields(content: ListingContent) -> dict[str, Any]:
     return {"specs": specs, "spec_prices": json.dumps(rows, ensure_ascii=False, separators=(",", ":"))}
 
 
-class DouyinClient:
+class DouyinClient(CounterpartClient):
     platform = PLATFORM
 
     def __init__(
@@ -126,17 +126,17 @@ class DouyinClient:
         clock: Callable[[], float] = time.time,
     ):
         settings = settings or {}
+        super().__init__(
+            settings.get("base_url") or "https://openapi-fxg.jinritemai.com",
+            transport=transport,
+            gate=gate,
+            clock=clock,
+        )
         self.app_key = credentials["app_key"]
         self.app_secret = credentials["app_secret"]
         self.access_token = credentials["access_token"]
         self.shop_id = credentials.get("shop_id", "")
-        self.http = http_client(settings.get("base_url") or "https://openapi-fxg.jinritemai.com", transport=transport)
-        self.gate = gate or OpenGate()
-        self.clock = clock
         self.category_leaf_id = int(settings.get("category_leaf_id") or 20219)
-
-    def close(self) -> None:
-        self.http.close()
 
     def call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """One signed method call; returns ``data`` or raises by the answer's code."""

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from integrations.base import OpenGate, RateGate, RetryableError, TerminalError, http_client, json_of, send
+from integrations.base import CounterpartClient, RateGate, RetryableError, TerminalError, json_of, send
 from integrations.marketplace import (
     BadSignature,
     EventKind,
@@ -110,7 +110,7 @@ def option_rows(content: ListingContent) -> tuple[list[dict], list[list[dict]]]:
     return options, per_variant
 
 
-class ShopifyClient:
+class ShopifyClient(CounterpartClient):
     platform = PLATFORM
 
     def __init__(
@@ -122,17 +122,13 @@ class ShopifyClient:
         gate: RateGate | None = None,
     ):
         settings = settings or {}
+        super().__init__(
+            settings.get("base_url") or f"https://{credentials['shop_domain']}", transport=transport, gate=gate
+        )
         self.access_token = credentials["access_token"]
         version = credentials.get("api_version") or DEFAULT_API_VERSION
         self.path = f"/admin/api/{version}/graphql.json"
-        self.http = http_client(
-            settings.get("base_url") or f"https://{credentials['shop_domain']}", transport=transport
-        )
-        self.gate = gate or OpenGate()
         self.location_id: str | None = settings.get("location_id")
-
-    def close(self) -> None:
-        self.http.close()
 
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """One GraphQL call; throttling and transport trouble become RetryableError."""

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from integrations.base import OpenGate, RateGate, RetryableError, TerminalError, http_client, json_of, send
+from integrations.base import CounterpartClient, RateGate, RetryableError, TerminalError, json_of, send
 from integrations.marketplace import (
     BadSignature,
     EventKind,
@@ -114,7 +114,7 @@ def product_body(content: ListingContent, warehouse_id: str) -> dict[str, Any]:
     }
 
 
-class TikTokShopClient:
+class TikTokShopClient(CounterpartClient):
     platform = PLATFORM
 
     def __init__(
@@ -127,19 +127,17 @@ class TikTokShopClient:
         clock: Callable[[], float] = time.time,
     ):
         settings = settings or {}
+        super().__init__(
+            settings.get("base_url") or "https://open-api.tiktokglobalshop.com",
+            transport=transport,
+            gate=gate,
+            clock=clock,
+        )
         self.app_key = credentials["app_key"]
         self.app_secret = credentials["app_secret"]
         self.access_token = credentials["access_token"]
         self.shop_cipher = credentials["shop_cipher"]
-        self.http = http_client(
-            settings.get("base_url") or "https://open-api.tiktokglobalshop.com", transport=transport
-        )
-        self.gate = gate or OpenGate()
-        self.clock = clock
         self.warehouse_id: str | None = settings.get("warehouse_id")
-
-    def close(self) -> None:
-        self.http.close()
 
     def call(
         self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-22 08:20:13
+Create Date: 2026-11-22 08:55:39
 """
 
 from collections.abc import Sequence
@@ -86,17 +86,25 @@ def upgrade() -> None:
 
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rate_key', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True))
+        batch_op.drop_index('job_claim_order')
         batch_op.drop_index('job_key_open', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+        batch_op.create_index('job_finished', ['finished_at'], unique=False)
         batch_op.create_index('job_key_queued', ['key'], unique=True, sqlite_where=sa.text("status = 'queued'"), postgresql_where=sa.text("status = 'queued'"))
         batch_op.create_index('job_key_status', ['key', 'status'], unique=False)
+        batch_op.create_index('job_queued_order', ['priority', 'run_at', 'id'], unique=False, sqlite_where=sa.text("status = 'queued'"), postgresql_where=sa.text("status = 'queued'"))
+        batch_op.create_index('job_running_lease', ['locked_until'], unique=False, sqlite_where=sa.text("status = 'running'"), postgresql_where=sa.text("status = 'running'"))
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('job', schema=None) as batch_op:
+        batch_op.drop_index('job_running_lease', sqlite_where=sa.text("status = 'running'"), postgresql_where=sa.text("status = 'running'"))
+        batch_op.drop_index('job_queued_order', sqlite_where=sa.text("status = 'queued'"), postgresql_where=sa.text("status = 'queued'"))
         batch_op.drop_index('job_key_status')
         batch_op.drop_index('job_key_queued', sqlite_where=sa.text("status = 'queued'"), postgresql_where=sa.text("status = 'queued'"))
+        batch_op.drop_index('job_finished')
         batch_op.create_index('job_key_open', ['key'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+        batch_op.create_index('job_claim_order', ['status', 'priority', 'run_at'], unique=False)
         batch_op.drop_column('rate_key')
 
     with op.batch_alter_table('listing', schema=None) as batch_op:

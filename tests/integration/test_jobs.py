@@ -65,7 +65,9 @@ def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(database):
     now = utcnow()
     with database.session() as session:
         service.claim(session, worker_id="dead-worker", lease_seconds=60, now=now)
+        assert service.requeue_expired(session, now=now + timedelta(seconds=30)) == 0
         assert service.claim(session, worker_id="w2", lease_seconds=60, now=now + timedelta(seconds=30)) == []
+        assert service.requeue_expired(session, now=now + timedelta(seconds=61)) == 1
         [again] = service.claim(session, worker_id="w2", lease_seconds=60, now=now + timedelta(seconds=61))
     assert (again.id, again.attempts, again.locked_by) == (job_id, 2, "w2")
     with database.session() as session:
@@ -179,3 +181,17 @@ def test_jobs_of_vanished_workers_are_requeued_or_folded_into_their_twin(databas
     assert (_job(database, alone).status, _job(database, alone).locked_by) == ("queued", None)
     assert _job(database, twinned).status == "done"
     assert _job(database, twin).status == "queued"
+
+
+def test_finished_jobs_are_purged_after_a_week_and_dead_ones_kept(database):
+    done = _enqueue(database, "old-done")
+    dead = _enqueue(database, "old-dead")
+    now = utcnow()
+    with database.session() as session:
+        service.claim(session, worker_id="w", lease_seconds=60, limit=2, now=now)
+        service.complete(session, job_id=done, worker_id="w")
+        service.fail(session, job_id=dead, worker_id="w", error="400", terminal=True)
+        assert service.purge_finished(session, older_than=timedelta(days=7), now=now + timedelta(days=6)) == 0
+        assert service.purge_finished(session, older_than=timedelta(days=7), now=now + timedelta(days=8)) == 1
+    assert _job(database, done) is None
+    assert _job(database, dead).status == "dead"

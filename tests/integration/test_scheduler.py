@@ -22,6 +22,7 @@ def test_every_scheduled_job_has_an_id_and_safe_defaults(database):
             "listings.poll_orders",
             "listings.reconcile_stock",
             "jobs.requeue_stuck",
+            "jobs.purge_finished",
         ]
         for job in jobs:
             assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, MISFIRE_GRACE_SECONDS)
