@@ -239,6 +239,40 @@ def fail(
         return JobStatus(job.status)
 
 
+def release(session: Session, *, job_id: int, worker_id: str, delay: float, now: datetime | None = None) -> JobStatus:
+    """Give a job back untried (its rate allowance was spent): queued again after ``delay``, attempts kept.
+
+    One statement in the common case; if a twin was queued meanwhile, the twin carries the work.
+    """
+    now = now or utcnow()
+    twin = _job.alias("twin")
+    with write_transaction(session):
+        released = session.execute(
+            update(_job)
+            .where(
+                _job.c.id == job_id,
+                _job.c.locked_by == worker_id,
+                _job.c.status == JobStatus.RUNNING.value,
+                ~exists().where(twin.c.key == _job.c.key, twin.c.status == JobStatus.QUEUED.value),
+            )
+            .values(
+                status=JobStatus.QUEUED.value,
+                attempts=_job.c.attempts - 1,
+                run_at=now + timedelta(seconds=delay),
+                locked_by=None,
+                locked_until=None,
+            )
+        ).rowcount
+        if released:
+            return JobStatus.QUEUED
+        session.execute(
+            update(_job)
+            .where(_job.c.id == job_id, _job.c.locked_by == worker_id, _job.c.status == JobStatus.RUNNING.value)
+            .values(status=JobStatus.DONE.value, finished_at=now, locked_until=None, last_error="superseded")
+        )
+        return JobStatus.DONE
+
+
 def requeue_expired(session: Session, *, now: datetime | None = None) -> int:
     """Put running jobs whose worker vanished (lease over) back in the queue; returns how many."""
     now = now or utcnow()

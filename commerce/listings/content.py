@@ -6,13 +6,12 @@ import hashlib
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
-from commerce.catalog.models import Product, ProductTranslation, Sku
+from commerce.catalog.models import ProductTranslation, Sku
 from commerce.catalog.presenter import pick_language
-from commerce.clusters.models import Trademark
-from commerce.clusters.service import usable_trademarks
+from commerce.clusters.models import Membership, MembershipStatus, Trademark
 from commerce.inventory.models import StockLevel
 from commerce.listings.models import ChannelAccount, MarkLapsePolicy
 from integrations.base import TerminalError
@@ -52,53 +51,82 @@ def convert(amount: Decimal, source: str, account: ChannelAccount) -> Decimal:
     return (amount * Decimal(rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
 
 
+_level = StockLevel.__table__
+_sku = Sku.__table__
+_translation = ProductTranslation.__table__
+_AVAILABLE = select(_level.c.sku_id, _level.c.available).where(
+    _level.c.sku_id.in_(bindparam("sku_ids", expanding=True))
+)
+_TRANSLATIONS = select(_translation.c.locale, _translation.c.title, _translation.c.description).where(
+    _translation.c.product_id == bindparam("product_id")
+)
+_SKUS_WITH_STOCK = (
+    select(_sku, _level.c.available)
+    .select_from(_sku.outerjoin(_level, _level.c.sku_id == _sku.c.id))
+    .where(_sku.c.product_id == bindparam("product_id"))
+    .order_by(_sku.c.id)
+)
+_MARK = (
+    select(Trademark.__table__.c.name)
+    .select_from(
+        Trademark.__table__.join(Membership.__table__, Membership.__table__.c.trademark_id == Trademark.__table__.c.id)
+    )
+    .where(
+        Trademark.__table__.c.id == bindparam("trademark_id"),
+        Membership.__table__.c.enterprise_id == bindparam("enterprise_id"),
+        Membership.__table__.c.status == MembershipStatus.ACTIVE.value,
+        Membership.__table__.c.valid_from <= bindparam("day"),
+        Membership.__table__.c.valid_to >= bindparam("day"),
+    )
+)
+
+
 def available_stock(session: Session, sku_ids: list[int]) -> dict[int, int]:
     """Available units per SKU: on hand minus reserved minus stream allocations."""
-    rows = session.execute(select(StockLevel.sku_id, StockLevel.available).where(StockLevel.sku_id.in_(sku_ids)))
+    if not sku_ids:
+        return {}
+    rows = session.connection().execute(_AVAILABLE, {"sku_ids": list(sku_ids)})
     return {sku_id: max(available, 0) for sku_id, available in rows}
 
 
-def shows_mark(session: Session, product: Product, *, today: date) -> Trademark | None:
-    """The collective trademark the product may carry today, if any."""
+def shows_mark(session: Session, product, *, today: date) -> str | None:
+    """The name of the collective trademark the product may carry today, if any (the same rule as
+    ``clusters.usable_trademarks``: an active membership valid on the day)."""
     if product.trademark_id is None:
         return None
-    usable = usable_trademarks(session, enterprise_ids={product.enterprise_id}, day=today)
-    if (product.enterprise_id, product.trademark_id) not in usable:
-        return None
-    return session.get(Trademark, product.trademark_id)
+    return (
+        session.connection()
+        .execute(_MARK, {"trademark_id": product.trademark_id, "enterprise_id": product.enterprise_id, "day": today})
+        .scalar()
+    )
 
 
 def mark_lapse_policy(account: ChannelAccount) -> MarkLapsePolicy:
     return MarkLapsePolicy(account.settings.get("on_mark_lapse") or MarkLapsePolicy.WITHDRAW)
 
 
-def listing_content(
-    session: Session, product: Product, account: ChannelAccount, *, today: date
-) -> tuple[ListingContent, bool]:
+def listing_content(session: Session, product, account, *, today: date) -> tuple[ListingContent, bool]:
     """The product mapped to the account's storefront, and whether it carries the collective mark."""
-    translations = {
-        row.locale: row
-        for row in session.scalars(select(ProductTranslation).where(ProductTranslation.product_id == product.id))
-    }
+    connection = session.connection()
+    translations = {row.locale: row for row in connection.execute(_TRANSLATIONS, {"product_id": product.id})}
     locale = account.settings.get("locale") or "en"
     chosen = pick_language(list(translations), [locale, locale.split("-")[0].split("_")[0], "en", "zh-CN"])
     text = translations[chosen or next(iter(translations))]
-    skus = list(session.scalars(select(Sku).where(Sku.product_id == product.id).order_by(Sku.id)))
-    stock = available_stock(session, [sku.id for sku in skus])
+    skus = connection.execute(_SKUS_WITH_STOCK, {"product_id": product.id}).all()
     mark = shows_mark(session, product, today=today)
     content = ListingContent(
         identity=product_identity(product.id),
         title=text.title,
         description=text.description,
         currency=storefront_currency(account),
-        brand=mark.name if mark is not None else None,
+        brand=mark,
         category=account.settings.get("category"),
         attributes={"hs_code": product.hs_code, "origin": product.origin_region_code},
         skus=tuple(
             SkuContent(
                 seller_sku=seller_sku(sku.id),
                 price=convert(sku.price_amount, sku.currency, account).quantize(Decimal("0.01")),
-                quantity=stock.get(sku.id, 0),
+                quantity=max(sku.available or 0, 0),
                 attributes=dict(sku.attributes),
                 barcode=sku.barcode,
                 weight_kg=sku.weight_kg,

@@ -12,7 +12,7 @@ import logging
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from commerce.catalog.models import Product, ProductStatus
@@ -41,16 +41,21 @@ from integrations.marketplace import (
 log = logging.getLogger(__name__)
 
 
-def _load(database: Database, listing_id: int) -> tuple[Listing, ChannelAccount, Product] | None:
+_LISTING = select(Listing.__table__).where(Listing.__table__.c.id == bindparam("listing_id"))
+_ACCOUNT = select(ChannelAccount.__table__).where(ChannelAccount.__table__.c.id == bindparam("account_id"))
+_PRODUCT = select(Product.__table__).where(Product.__table__.c.id == bindparam("product_id"))
+
+
+def _load(database: Database, listing_id: int):
+    """The listing, its account and its product as plain rows (this runs for every sync job)."""
     with database.session() as session:
-        listing = session.get(Listing, listing_id)
+        connection = session.connection()
+        listing = connection.execute(_LISTING, {"listing_id": listing_id}).first()
         if listing is None:
             return None
-        return (
-            listing,
-            session.get(ChannelAccount, listing.channel_account_id),
-            session.get(Product, listing.product_id),
-        )
+        account = connection.execute(_ACCOUNT, {"account_id": listing.channel_account_id}).first()
+        product = connection.execute(_PRODUCT, {"product_id": listing.product_id}).first()
+        return listing, account, product
 
 
 def _client(database: Database, settings: Settings, account: ChannelAccount) -> MarketplaceClient:

@@ -195,3 +195,19 @@ def test_finished_jobs_are_purged_after_a_week_and_dead_ones_kept(database):
         assert service.purge_finished(session, older_than=timedelta(days=7), now=now + timedelta(days=8)) == 1
     assert _job(database, done) is None
     assert _job(database, dead).status == "dead"
+
+
+def test_a_job_released_for_its_rate_allowance_keeps_its_attempts_or_yields_to_its_twin(database):
+    job_id = _enqueue(database, "listing:9:stock")
+    now = utcnow()
+    with database.session() as session:
+        service.claim(session, worker_id="w", lease_seconds=60, now=now)
+        assert service.release(session, job_id=job_id, worker_id="w", delay=2.0, now=now) == "queued"
+    job = _job(database, job_id)
+    assert (job.status, job.attempts, job.locked_by, job.run_at) == ("queued", 0, None, now + timedelta(seconds=2))
+    with database.session() as session:
+        service.claim(session, worker_id="w", lease_seconds=60, now=now + timedelta(seconds=3))
+    twin = _enqueue(database, "listing:9:stock")
+    with database.session() as session:
+        assert service.release(session, job_id=job_id, worker_id="w", delay=2.0) == "done"
+    assert (_job(database, job_id).status, _job(database, twin).status) == ("done", "queued")
