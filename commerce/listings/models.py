@@ -108,7 +108,7 @@ class AccountSettings(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     base_url: str | None = PydanticField(default=None, max_length=300, pattern=r"^https?://\S+$")
-    rate_limit_per_second: float = PydanticField(default=2.0, gt=0, le=1000)
+    rate_limit_per_second: float = PydanticField(default=2.0, ge=0.01, le=1000)
     locale: str = PydanticField(default="en", pattern=r"^[a-z]{2}([-_][A-Za-z]{2,4})?$")
     currency: str | None = PydanticField(default=None, pattern=r"^[A-Z]{3}$")
     exchange_rates: dict[str, str] = PydanticField(default_factory=dict, max_length=20)
@@ -124,7 +124,7 @@ class AccountSettings(BaseModel):
             if len(currency) != 3 or not currency.isupper():
                 raise ValueError(f"{currency!r} is not an ISO currency code")
             try:
-                if not isinstance(rate, str) or Decimal(rate) <= 0:
+                if not isinstance(rate, str) or not Decimal(rate).is_finite() or Decimal(rate) <= 0:
                     raise ValueError
             except (InvalidOperation, ValueError):
                 raise ValueError(f"the rate for {currency} must be a positive decimal string") from None

@@ -263,12 +263,14 @@ def test_server_errors_are_retryable_and_bad_credentials_terminal(platform: str)
 
 
 def test_slow_answers_time_out_as_retryable():
-    simulator = MARKETPLACES["tiktok_shop"].simulator(faults=Faults(slow_rate=1.0, slow_seconds=0.3))
-    client = MARKETPLACES["tiktok_shop"].client(
-        simulator_credentials("tiktok_shop"), {"base_url": "http://127.0.0.1:1"}, transport=None
-    )
-    client.http = httpx.Client(
-        base_url="http://marketplace.test", transport=httpx.WSGITransport(app=simulator.app), timeout=0.1
-    )
-    # The WSGI transport cannot time out a call in progress; the answer arrives late but whole.
-    assert client.call("GET", "/logistics/202309/warehouses")["warehouses"][0]["type"] == "SALES_WAREHOUSE"
+    from tests.marketplaces import running_simulator
+
+    with running_simulator("tiktok_shop", faults=Faults(slow_rate=1.0, slow_seconds=0.5)) as (simulator, url):
+        client = MARKETPLACES["tiktok_shop"].client(simulator_credentials("tiktok_shop"), {"base_url": url})
+        client.http.timeout = httpx.Timeout(0.1)
+        with pytest.raises(RetryableError) as raised:
+            client.call("GET", "/logistics/202309/warehouses")
+        assert str(raised.value) == "tiktok_shop: timed out (ReadTimeout)"
+        assert raised.value.throttled is False
+        simulator.faults.slow_rate = 0.0
+        assert client.call("GET", "/logistics/202309/warehouses")["warehouses"][0]["type"] == "SALES_WAREHOUSE"

@@ -360,3 +360,23 @@ def test_a_terminal_error_fails_the_listing_and_the_job_can_be_retried(factory, 
     health = client.get("/api/v1/channel-accounts/health", headers=world.headers["admin"]).json["items"]
     assert (health[0]["jobs_dead"], health[0]["last_error"]) == (1, failed["last_error"])
     assert client.post(f"/api/v1/jobs/{dead[0]['id']}/retry", headers=world.headers["admin"]).status_code == 200
+
+
+def test_webhooks_out_of_order_converge_on_the_marketplaces_state(factory, client, database, settings):
+    world = factory.world()
+    product = _approved_product(factory, world)
+    sku_id = _sku_id(client, world, product.id)
+    with running_simulator("douyin") as (simulator, url):
+        account = connect_account(client, world.headers["admin"], "douyin", url)
+        _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+        simulator.take_webhooks()
+        bought = simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=1)
+        simulator.store.set_order_status(bought.id, RemoteOrderStatus.CANCELLED)
+        paid, cancelled = simulator.take_webhooks()
+        path = f"/api/v1/webhooks/douyin/{account['id']}"
+        assert client.post(path, data=cancelled[1], headers=cancelled[0]).json["received"] == 1
+        assert client.post(path, data=paid[1], headers=paid[0]).json["received"] == 1
+        drain(database, settings)
+    assert client.get("/api/v1/orders?channel=douyin", headers=world.headers["admin"]).json["items"] == []
+    assert stock_of(database, sku_id) == (10, 0, 0, 10)
