@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, literal_column, select
+from sqlalchemy import String, and_, bindparam, case, cast, exists, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -22,46 +22,45 @@ _job = Job.__table__
 SYNCED = (ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value)
 
 
-def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -> None:
-    """One pending stock push per listing of the SKUs' products, in a single statement.
-
-    A push already waiting absorbs the change (it reads stock when it runs); SKUs selling in a
-    live stream go to the front of the queue.
-    """
-    dialect = session.get_bind().dialect.name
-    now = utcnow()
+def _build_stock_pushes(dialect: str):
+    """INSERT ... SELECT: a push job per synced listing of the given SKUs' products."""
+    _listing = Listing.__table__
+    now = bindparam("now", type_=_job.c.run_at.type)
+    lineup, stream = LineupItem.__table__, Stream.__table__
     in_live_stream = exists().where(
-        LineupItem.product_id == Listing.product_id,
-        LineupItem.removed_at.is_(None),
-        Stream.id == LineupItem.stream_id,
-        Stream.status == "live",
+        lineup.c.product_id == _listing.c.product_id,
+        lineup.c.removed_at.is_(None),
+        stream.c.id == lineup.c.stream_id,
+        stream.c.status == "live",
     )
     payload = (func.json_build_object if dialect == "postgresql" else func.json_object)(
-        literal("listing_id"), Listing.id
+        literal_column("'listing_id'"), _listing.c.id
     )
     source = (
         select(
-            literal("listings.push_stock").label("kind"),
-            (literal_column("'listing:'") + cast(Listing.id, String) + literal_column("':stock'")).label("key"),
+            literal_column("'listings.push_stock'").label("kind"),
+            (literal_column("'listing:'") + cast(_listing.c.id, String) + literal_column("':stock'")).label("key"),
             payload.label("payload"),
-            literal(JobStatus.QUEUED.value).label("status"),
+            literal_column(f"'{JobStatus.QUEUED.value}'").label("status"),
             case((in_live_stream, PRIORITY_LIVE_STOCK), else_=PRIORITY_STOCK).label("priority"),
-            literal(0).label("attempts"),
-            literal(8).label("max_attempts"),
-            (literal_column("'channel_account:'") + cast(Listing.channel_account_id, String)).label("rate_key"),
-            literal(now, type_=Job.__table__.c.run_at.type).label("run_at"),
-            literal(now, type_=Job.__table__.c.created_at.type).label("created_at"),
+            literal_column("0").label("attempts"),
+            literal_column("8").label("max_attempts"),
+            (literal_column("'channel_account:'") + cast(_listing.c.channel_account_id, String)).label("rate_key"),
+            now.label("run_at"),
+            now.label("created_at"),
         )
-        .select_from(Listing)
+        .select_from(_listing)
         .where(
-            Listing.status.in_(SYNCED),
-            Listing.external_id.is_not(None),
-            Listing.product_id.in_(select(Sku.product_id).where(Sku.id.in_(list(event.sku_ids)))),
+            _listing.c.status.in_(SYNCED),
+            _listing.c.external_id.is_not(None),
+            _listing.c.product_id.in_(
+                select(Sku.__table__.c.product_id).where(Sku.__table__.c.id.in_(bindparam("sku_ids", expanding=True)))
+            ),
         )
     )
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job)
     statement = insert.from_select(list(ENQUEUED_COLUMNS), source)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["key"],
         index_where=QUEUED_ONLY,
         set_={
@@ -69,7 +68,22 @@ def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -
             "run_at": lower_of(_job.c.run_at, statement.excluded.run_at),
         },
     )
-    session.execute(statement)
+
+
+_STOCK_PUSHES: dict[str, object] = {}
+
+
+def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -> None:
+    """One pending stock push per listing of the SKUs' products, in a single prebuilt statement.
+
+    A push already waiting absorbs the change (it reads stock when it runs); SKUs selling in a
+    live stream go to the front of the queue. This runs with every stock movement, orders too.
+    """
+    dialect = session.get_bind().dialect.name
+    statement = _STOCK_PUSHES.get(dialect)
+    if statement is None:
+        statement = _STOCK_PUSHES[dialect] = _build_stock_pushes(dialect)
+    session.connection().execute(statement, {"now": utcnow(), "sku_ids": list(event.sku_ids)})
 
 
 def _listings_of(session: Session, *conditions) -> list[Listing]:
