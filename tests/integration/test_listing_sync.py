@@ -380,3 +380,58 @@ def test_webhooks_out_of_order_converge_on_the_marketplaces_state(factory, clien
         drain(database, settings)
     assert client.get("/api/v1/orders?channel=douyin", headers=world.headers["admin"]).json["items"] == []
     assert stock_of(database, sku_id) == (10, 0, 0, 10)
+
+
+def test_reconciliation_puts_back_quantities_that_drifted_on_the_marketplace(factory, client, database, settings):
+    from commerce.listings.service import PRIORITY_RECONCILE
+    from commerce.listings.tasks import queue_for_accounts
+
+    world = factory.world()
+    product = _approved_product(factory, world)
+    sku_id = _sku_id(client, world, product.id)
+    with running_simulator("tiktok_shop") as (simulator, url):
+        account = connect_account(client, world.headers["admin"], "tiktok_shop", url)
+        _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+        remote = simulator.store.find(seller_sku(sku_id))
+        remote.skus[seller_sku(sku_id)].quantity = 99  # changed by hand in the seller centre
+        drain(database, settings)
+        assert remote.skus[seller_sku(sku_id)].quantity == 99  # nothing moved on our side
+        with database.session() as session:
+            assert queue_for_accounts(session, "listings.reconcile_stock", priority=PRIORITY_RECONCILE) == 1
+        drain(database, settings)
+        assert remote.skus[seller_sku(sku_id)].quantity == 10
+
+
+def test_a_shopify_sale_we_have_not_heard_of_makes_the_push_wait_instead_of_overwriting_it(
+    factory, client, database, settings
+):
+    from commerce.jobs.models import JobStatus
+
+    world = factory.world()
+    product = _approved_product(factory, world)
+    sku_id = _sku_id(client, world, product.id)
+    with running_simulator("shopify") as (simulator, url):
+        account = connect_account(client, world.headers["admin"], "shopify", url)
+        _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+        simulator.take_webhooks()
+        simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=2)  # its webhook is late
+        simulator.take_webhooks()
+        adjusted = client.post(
+            f"/api/v1/skus/{sku_id}/stock-adjustments",
+            headers=world.headers["sme_a"],
+            json={"delta": 5, "reason": "received"},
+        )
+        assert adjusted.json["available"] == 15
+        drain(database, settings)
+        remote = simulator.store.find(product_identity(product.id))
+        assert remote.skus[seller_sku(sku_id)].quantity == 8  # the sale is not overwritten
+        with database.session() as session:
+            push = session.scalars(select(Job).where(Job.kind == "listings.push_stock")).one()
+            assert (push.status, push.last_error) == (
+                JobStatus.QUEUED,
+                "shopify: inventory changed since it was last set",
+            )
+            listing = session.scalars(select(Listing)).one()
+            assert listing.pushed_stock == {seller_sku(sku_id): 8}
