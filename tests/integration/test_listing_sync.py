@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -39,6 +40,19 @@ def _publish(client, world, product_id: int, account_id: int) -> dict:
     )
     assert response.status_code == 202, response.json
     return response.json
+
+
+@contextmanager
+def listed_product(factory, client, database, settings, platform: str):
+    """A cluster, an approved product under the mark, and its listing published to a simulator."""
+    world = factory.world()
+    product = _approved_product(factory, world)
+    sku_id = _sku_id(client, world, product.id)
+    with running_simulator(platform) as (simulator, url):
+        account = connect_account(client, world.headers["admin"], platform, url)
+        _publish(client, world, product.id, account["id"])
+        drain(database, settings)
+        yield world, product, sku_id, simulator, account
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -139,13 +153,7 @@ def test_credentials_are_sealed_checked_and_never_returned(factory, client, data
 
 
 def test_stock_changes_reach_the_marketplace_and_live_stream_skus_go_first(factory, client, database, settings):
-    world = factory.world()
-    product = _approved_product(factory, world)
-    sku_id = _sku_id(client, world, product.id)
-    with running_simulator("shopify") as (simulator, url):
-        account = connect_account(client, world.headers["admin"], "shopify", url)
-        _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+    with listed_product(factory, client, database, settings, "shopify") as (world, product, sku_id, simulator, account):
         order = {
             "channel": "direct",
             "external_id": "D-1",
@@ -186,13 +194,13 @@ def test_stock_changes_reach_the_marketplace_and_live_stream_skus_go_first(facto
 
 
 def test_marketplace_orders_arrive_once_by_webhook_and_follow_the_marketplace(factory, client, database, settings):
-    world = factory.world()
-    product = _approved_product(factory, world)
-    sku_id = _sku_id(client, world, product.id)
-    with running_simulator("tiktok_shop") as (simulator, url):
-        account = connect_account(client, world.headers["admin"], "tiktok_shop", url)
-        _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+    with listed_product(factory, client, database, settings, "tiktok_shop") as (
+        world,
+        product,
+        sku_id,
+        simulator,
+        account,
+    ):
         simulator.take_webhooks()
         bought = simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=2, buyer_name="Ada", country="GB")
         [(headers, body)] = simulator.take_webhooks()
@@ -228,13 +236,7 @@ def test_polling_finds_orders_whose_webhooks_were_lost(factory, client, database
     from commerce.listings.service import PRIORITY_EVENT
     from commerce.listings.tasks import queue_for_accounts
 
-    world = factory.world()
-    product = _approved_product(factory, world)
-    sku_id = _sku_id(client, world, product.id)
-    with running_simulator("douyin") as (simulator, url):
-        account = connect_account(client, world.headers["admin"], "douyin", url)
-        _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+    with listed_product(factory, client, database, settings, "douyin") as (world, product, sku_id, simulator, account):
         lost = simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=1)
         simulator.store.set_order_status(lost.id, RemoteOrderStatus.SHIPPED)
         simulator.take_webhooks()
@@ -363,13 +365,7 @@ def test_a_terminal_error_fails_the_listing_and_the_job_can_be_retried(factory, 
 
 
 def test_webhooks_out_of_order_converge_on_the_marketplaces_state(factory, client, database, settings):
-    world = factory.world()
-    product = _approved_product(factory, world)
-    sku_id = _sku_id(client, world, product.id)
-    with running_simulator("douyin") as (simulator, url):
-        account = connect_account(client, world.headers["admin"], "douyin", url)
-        _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+    with listed_product(factory, client, database, settings, "douyin") as (world, product, sku_id, simulator, account):
         simulator.take_webhooks()
         bought = simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=1)
         simulator.store.set_order_status(bought.id, RemoteOrderStatus.CANCELLED)
@@ -386,13 +382,13 @@ def test_reconciliation_puts_back_quantities_that_drifted_on_the_marketplace(fac
     from commerce.listings.service import PRIORITY_RECONCILE
     from commerce.listings.tasks import queue_for_accounts
 
-    world = factory.world()
-    product = _approved_product(factory, world)
-    sku_id = _sku_id(client, world, product.id)
-    with running_simulator("tiktok_shop") as (simulator, url):
-        account = connect_account(client, world.headers["admin"], "tiktok_shop", url)
-        _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+    with listed_product(factory, client, database, settings, "tiktok_shop") as (
+        world,
+        product,
+        sku_id,
+        simulator,
+        account,
+    ):
         remote = simulator.store.find(seller_sku(sku_id))
         remote.skus[seller_sku(sku_id)].quantity = 99  # changed by hand in the seller centre
         drain(database, settings)
@@ -408,13 +404,7 @@ def test_a_shopify_sale_we_have_not_heard_of_makes_the_push_wait_instead_of_over
 ):
     from commerce.jobs.models import JobStatus
 
-    world = factory.world()
-    product = _approved_product(factory, world)
-    sku_id = _sku_id(client, world, product.id)
-    with running_simulator("shopify") as (simulator, url):
-        account = connect_account(client, world.headers["admin"], "shopify", url)
-        _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+    with listed_product(factory, client, database, settings, "shopify") as (world, product, sku_id, simulator, account):
         simulator.take_webhooks()
         simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=2)  # its webhook is late
         simulator.take_webhooks()
