@@ -8,15 +8,11 @@ import threading
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
 from commerce.accounts.models import Actor
-from commerce.web.database import database
-
-
-def _settings():
-    return current_app.config["COMMERCE_SETTINGS"]
+from commerce.web.database import current_settings, database
 
 
 @click.group("db", cls=AppGroup, help="Database schema.")
@@ -29,7 +25,7 @@ def db_group():
 def db_upgrade(revision: str):
     from commerce.db import upgrade_schema
 
-    upgrade_schema(_settings().resolved_database_url, revision)
+    upgrade_schema(current_settings().resolved_database_url, revision)
     click.echo(f"schema upgraded to {revision}")
 
 
@@ -40,7 +36,9 @@ def db_revision(message: str):
 
     from commerce.db import alembic_config
 
-    script = command.revision(alembic_config(_settings().resolved_database_url), message=message, autogenerate=True)
+    script = command.revision(
+        alembic_config(current_settings().resolved_database_url), message=message, autogenerate=True
+    )
     click.echo(f"wrote {script.path}")
 
 
@@ -95,7 +93,7 @@ def catalog_import(file: Path, enterprise_id: int, error_policy: str):
     from commerce.errors import DomainError
     from commerce.web.i18n import translate
 
-    db, settings = database(), _settings()
+    db, settings = database(), current_settings()
     with file.open("rb") as stream:
         try:
             with db.session() as session:
@@ -145,8 +143,9 @@ def worker_group():
 def worker_run(once: bool, threads: int | None):
     from commerce.jobs.worker import Worker
 
-    worker = Worker(database(), _settings())
+    worker = Worker(database(), current_settings())
     if once:
+        worker.requeue_expired()
         total = 0
         while ran := worker.run_once(limit=10):
             total += ran
@@ -155,7 +154,7 @@ def worker_run(once: bool, threads: int | None):
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
-    threads = threads or _settings().worker_threads
+    threads = threads or current_settings().worker_threads
     click.echo(f"worker {worker.worker_id} started with {threads} threads")
     worker.run_threads(stop, threads=threads)
 

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -258,6 +258,23 @@ def among(session: Session, column: Any, values: Sequence[Any]):
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(list(values), type_=postgresql.ARRAY(column.type)))
     return column.in_(list(values))
+
+
+_PREBUILT: dict[tuple[Any, str], Any] = {}
+
+
+def prebuilt(session: Session, build: Callable[[str], Any]) -> Any:
+    """The statement ``build(dialect_name)`` makes, built once per database kind.
+
+    For statements on hot paths whose shape depends on the dialect (ON CONFLICT, FOR UPDATE,
+    JSON functions): building and caching them by hand saves SQLAlchemy's construction and
+    cache-key work on every call.
+    """
+    dialect = session.get_bind().dialect.name
+    statement = _PREBUILT.get((build, dialect))
+    if statement is None:
+        statement = _PREBUILT[(build, dialect)] = build(dialect)
+    return statement
 
 
 def upsert(

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from commerce.db import utcnow, write_transaction
+from commerce.db import prebuilt, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.jobs.models import Job, JobStatus, RateAllowance
 from commerce.pagination import Page, fetch_page
@@ -67,7 +67,7 @@ def enqueue(
         "run_at": run_at or now,
         "created_at": now,
     }
-    return session.execute(_statement("enqueue", session), row).scalar_one()
+    return session.execute(prebuilt(session, _build_enqueue), row).scalar_one()
 
 
 def _build_enqueue(dialect: str):
@@ -136,17 +136,6 @@ ENQUEUED_COLUMNS = (
     "run_at",
     "created_at",
 )
-_BUILDERS = {"enqueue": _build_enqueue, "claim": _build_claim}
-_STATEMENTS: dict[tuple[str, str], Any] = {}
-
-
-def _statement(name: str, session: Session):
-    """A statement built once per database kind: these run for every job."""
-    dialect = session.get_bind().dialect.name
-    statement = _STATEMENTS.get((name, dialect))
-    if statement is None:
-        statement = _STATEMENTS[(name, dialect)] = _BUILDERS[name](dialect)
-    return statement
 
 
 def claim(
@@ -166,7 +155,7 @@ def claim(
     now = now or utcnow()
     with write_transaction(session):
         rows = session.execute(
-            _statement("claim", session),
+            prebuilt(session, _build_claim),
             {
                 "now": now,
                 "paced_after": now.timestamp() + pace_horizon,
@@ -202,13 +191,11 @@ def fail(
     error: str,
     retry_after: float | None = None,
     terminal: bool = False,
-    counts_as_attempt: bool = True,
     now: datetime | None = None,
 ) -> JobStatus:
     """Record a failed attempt: retry later with backoff, or give up (``dead``).
 
-    An attempt that only met a rate limit does not count: the job waits for the time the
-    marketplace named and keeps its attempts.
+    (An attempt that only met a rate limit is not a failure: see ``release``.)
     """
     now = now or utcnow()
     with write_transaction(session):
@@ -216,14 +203,11 @@ def fail(
         if job is None or job.locked_by != worker_id or job.status != JobStatus.RUNNING:
             return JobStatus(job.status) if job else JobStatus.DEAD
         job.locked_until = None
-        if not counts_as_attempt:
-            job.attempts = max(job.attempts - 1, 0)
-        else:
-            job.last_error = error[:4000]
+        job.last_error = error[:4000]
         twin_queued = session.scalar(
             select(func.count()).where(Job.key == job.key, Job.status == JobStatus.QUEUED, Job.id != job.id)
         )
-        if terminal or (counts_as_attempt and job.attempts >= job.max_attempts):
+        if terminal or job.attempts >= job.max_attempts:
             job.status = JobStatus.DEAD
             job.finished_at = now
         elif twin_queued:
@@ -232,9 +216,8 @@ def fail(
             job.finished_at = now
             job.last_error = f"superseded: {error}"[:4000]
         else:
-            delay = retry_after if not counts_as_attempt else max(retry_after or 0.0, backoff_seconds(job.attempts))
             job.status = JobStatus.QUEUED
-            job.run_at = now + timedelta(seconds=delay or 0.0)
+            job.run_at = now + timedelta(seconds=max(retry_after or 0.0, backoff_seconds(job.attempts)))
         session.add(job)
         return JobStatus(job.status)
 

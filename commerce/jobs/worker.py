@@ -53,7 +53,6 @@ class Worker:
     def run_once(self, *, limit: int = 1) -> int:
         """Claim and run up to ``limit`` due jobs; returns how many were run."""
         holder = self._thread_id()
-        self._requeue_expired()
         with self.database.session() as session:
             jobs = service.claim(
                 session,
@@ -74,7 +73,12 @@ class Worker:
         try:
             _handler(job.kind)(self.database, self.settings, job)
         except RetryableError as error:
-            self._fail(job, holder, str(error), retry_after=error.retry_after, counts_as_attempt=not error.throttled)
+            if error.throttled:
+                # Only a rate limit was met: the job goes back for the time named, its attempts kept.
+                with self.database.session() as session:
+                    service.release(session, job_id=job.id, worker_id=holder, delay=error.retry_after or 1.0)
+            else:
+                self._fail(job, holder, str(error), retry_after=error.retry_after)
         except TerminalError as error:
             self._fail(job, holder, str(error), terminal=True)
         except Exception:
@@ -88,31 +92,36 @@ class Worker:
     def _fail(self, job: Job, holder: str, error: str, **options: Any) -> None:
         with self.database.session() as session:
             status = service.fail(session, job_id=job.id, worker_id=holder, error=error, **options)
-        if options.get("counts_as_attempt", True):
-            log.warning(
-                "job attempt failed",
-                extra={"job_id": job.id, "kind": job.kind, "status": str(status), "error": error[:300]},
-            )
+        log.warning(
+            "job attempt failed",
+            extra={"job_id": job.id, "kind": job.kind, "status": str(status), "error": error[:300]},
+        )
 
     @property
     def sweep_seconds(self) -> float:
         """How often a worker puts back the jobs of vanished workers (a quarter of a lease)."""
         return max(self.settings.job_lease_seconds / 4, 2.0)
 
-    def _requeue_expired(self) -> None:
+    def requeue_expired(self) -> None:
+        """Put back the jobs of vanished workers (their lease ran out)."""
         try:
             with self.database.session() as session:
                 service.requeue_expired(session)
         except Exception:
             log.exception("requeueing expired jobs failed")
 
+    def _sweep_when_due(self, next_sweep: float) -> float:
+        """Requeue expired jobs if the sweep is due; returns when the next one is."""
+        if time.monotonic() < next_sweep:
+            return next_sweep
+        self.requeue_expired()
+        return time.monotonic() + self.sweep_seconds
+
     def run_until(self, stop: threading.Event) -> None:
         """Keep running jobs until ``stop`` is set, pausing when the queue is empty."""
         next_sweep = 0.0
         while not stop.is_set():
-            if time.monotonic() >= next_sweep:
-                next_sweep = time.monotonic() + self.sweep_seconds
-                self._requeue_expired()
+            next_sweep = self._sweep_when_due(next_sweep)
             try:
                 ran = self.run_once(limit=1)
             except Exception:
@@ -140,9 +149,7 @@ class Worker:
         next_sweep = 0.0
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job") as pool:
             while not stop.is_set():
-                if time.monotonic() >= next_sweep:
-                    next_sweep = time.monotonic() + self.sweep_seconds
-                    self._requeue_expired()
+                next_sweep = self._sweep_when_due(next_sweep)
                 if not idle.acquire(timeout=0.5):
                     continue
                 free = 1

@@ -155,17 +155,19 @@ def test_the_newest_request_decides_and_the_most_urgent_priority_wins(database):
     assert (job.kind, job.payload, job.priority) == ("test.withdraw", {"why": "retired"}, 100)
 
 
-def test_a_rate_limited_attempt_keeps_its_attempts(database):
+def test_a_rate_limited_attempt_keeps_its_attempts(database, settings, monkeypatch):
+    def throttled(_database, _settings, _job):
+        raise RetryableError("429 Too Many Requests", retry_after=3, throttled=True)
+
+    monkeypatch.setitem(worker.HANDLERS, "test.echo", "tests.integration.test_jobs:HANDLER")
+    monkeypatch.setattr("tests.integration.test_jobs.HANDLER", throttled, raising=False)
     job_id = _enqueue(database, "throttled", max_attempts=1)
-    now = utcnow()
-    with database.session() as session:
-        service.claim(session, worker_id="w1", lease_seconds=60, now=now)
-        status = service.fail(
-            session, job_id=job_id, worker_id="w1", error="429", retry_after=3, counts_as_attempt=False, now=now
-        )
+    before = utcnow()
+    assert Worker(database, settings, worker_id="w1").run_once() == 1
+    after = utcnow()
     job = _job(database, job_id)
-    assert (status, job.attempts, job.last_error) == ("queued", 0, None)
-    assert job.run_at == now + timedelta(seconds=3)
+    assert (job.status, job.attempts, job.last_error, job.locked_by) == ("queued", 0, None, None)
+    assert before + timedelta(seconds=3) <= job.run_at <= after + timedelta(seconds=3)
 
 
 def test_jobs_of_vanished_workers_are_requeued_or_folded_into_their_twin(database):
