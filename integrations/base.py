@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Protocol
 
 import httpx
@@ -133,7 +133,3 @@ def json_of(response: httpx.Response, *, counterpart: str) -> dict:
     if not isinstance(body, dict):
         raise TerminalError(f"{counterpart}: expected a JSON object, got {type(body).__name__}")
     return body
-
-
-def utc_from_timestamp(seconds: float | int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, current_app
+from flask import Response
 
 from commerce.accounts import service
 from commerce.accounts.models import TokenCreate, TokenPublic, UserCreate, UserPublic
 from commerce.web.auth import bearer_token, current_actor
-from commerce.web.database import db_session
+from commerce.web.database import current_settings, db_session
 from commerce.web.openapi import api_blueprint
 from commerce.web.responses import respond
 
@@ -25,7 +25,7 @@ def _user(user) -> UserPublic:
 @public_bp.post("/auth/tokens", responses={201: TokenPublic})
 def create_token(body: TokenCreate):
     """Sign in: exchange an e-mail and password for a bearer token."""
-    settings = current_app.config["COMMERCE_SETTINGS"]
+    settings = current_settings()
     token, record, user = service.issue_token(
         db_session(), email=body.email, password=body.password, ttl=timedelta(hours=settings.token_ttl_hours)
     )

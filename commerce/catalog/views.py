@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import Response, current_app
+from flask import Response
 from flask_openapi3 import FileStorage
 from pydantic import BaseModel
 
@@ -27,7 +27,7 @@ from commerce.inventory import service as inventory
 from commerce.inventory.models import StockAdjustment, StockMovementPublic, StockPublic
 from commerce.validation import MESSAGES, HsCode, Identifier
 from commerce.web.auth import current_actor
-from commerce.web.database import database, db_session
+from commerce.web.database import current_settings, database, db_session
 from commerce.web.i18n import content_languages, translate
 from commerce.web.openapi import API_PREFIX, api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, QueryModel, encode_cursor
@@ -194,7 +194,7 @@ def _import_public(record) -> ProductImportPublic:
 @bp.post("/products/imports", responses={202: ProductImportPublic})
 def create_import(form: ImportForm, query: ImportQuery):
     """Import products from a CSV or XLSX file; large files are processed in the background."""
-    settings = current_app.config["COMMERCE_SETTINGS"]
+    settings = current_settings()
     upload = form.file
     if upload is None or not upload.filename:
         raise MissingFile(field="file")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -401,16 +401,22 @@ def expire_memberships(session: Session, *, today: date | None = None) -> int:
     return len(lapsed)
 
 
+def usable_membership(day) -> ColumnElement[bool]:
+    """The rule for a membership whose mark may be used on ``day`` (a date or a bound parameter)."""
+    return and_(
+        Membership.status == MembershipStatus.ACTIVE,
+        Membership.valid_from <= day,
+        Membership.valid_to >= day,
+    )
+
+
 def usable_trademarks(session: Session, *, enterprise_ids: set[int], day: date) -> set[tuple[int, int]]:
     """The (enterprise, trademark) pairs whose mark the firm may use on a given day."""
     if not enterprise_ids:
         return set()
     rows = session.execute(
         select(Membership.enterprise_id, Membership.trademark_id).where(
-            Membership.enterprise_id.in_(enterprise_ids),
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.valid_from <= day,
-            Membership.valid_to >= day,
+            Membership.enterprise_id.in_(enterprise_ids), usable_membership(day)
         )
     )
     return {(row.enterprise_id, row.trademark_id) for row in rows}

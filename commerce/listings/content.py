@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from commerce.catalog.models import ProductTranslation, Sku
 from commerce.catalog.presenter import pick_language
-from commerce.clusters.models import Membership, MembershipStatus, Trademark
+from commerce.clusters.models import Membership, Trademark
+from commerce.clusters.service import usable_membership
 from commerce.inventory.models import StockLevel
 from commerce.listings.models import ChannelAccount, MarkLapsePolicy
 from integrations.base import TerminalError
@@ -67,16 +68,12 @@ _SKUS_WITH_STOCK = (
     .order_by(_sku.c.id)
 )
 _MARK = (
-    select(Trademark.__table__.c.name)
-    .select_from(
-        Trademark.__table__.join(Membership.__table__, Membership.__table__.c.trademark_id == Trademark.__table__.c.id)
-    )
+    select(Trademark.name)
+    .join(Membership, Membership.trademark_id == Trademark.id)
     .where(
-        Trademark.__table__.c.id == bindparam("trademark_id"),
-        Membership.__table__.c.enterprise_id == bindparam("enterprise_id"),
-        Membership.__table__.c.status == MembershipStatus.ACTIVE.value,
-        Membership.__table__.c.valid_from <= bindparam("day"),
-        Membership.__table__.c.valid_to >= bindparam("day"),
+        Trademark.id == bindparam("trademark_id"),
+        Membership.enterprise_id == bindparam("enterprise_id"),
+        usable_membership(bindparam("day")),
     )
 )
 
@@ -90,8 +87,7 @@ def available_stock(session: Session, sku_ids: list[int]) -> dict[int, int]:
 
 
 def shows_mark(session: Session, product, *, today: date) -> str | None:
-    """The name of the collective trademark the product may carry today, if any (the same rule as
-    ``clusters.usable_trademarks``: an active membership valid on the day)."""
+    """The name of the collective trademark the product may carry today, if any."""
     if product.trademark_id is None:
         return None
     return (

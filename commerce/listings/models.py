@@ -25,6 +25,10 @@ class ListingStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# Listings the marketplace holds and we keep in step (content checks, stock pushes).
+SYNCED_STATUSES = (ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value)
+
+
 class MarkLapsePolicy(StrEnum):
     """What a listing does when its maker may no longer use the collective trademark."""
 

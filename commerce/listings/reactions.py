@@ -8,18 +8,16 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor
 from commerce.catalog.models import Product, ProductStatus, Sku
-from commerce.db import utcnow
+from commerce.db import prebuilt, utcnow
 from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged
-from commerce.jobs import service as jobs
 from commerce.jobs.models import Job, JobStatus
 from commerce.jobs.service import ENQUEUED_COLUMNS, QUEUED_ONLY, lower_of
 from commerce.listings.content import mark_lapse_policy
-from commerce.listings.models import ChannelAccount, Listing, ListingStatus, MarkLapsePolicy
-from commerce.listings.service import PRIORITY_LIVE_STOCK, PRIORITY_PUBLISH, PRIORITY_STOCK, content_key
+from commerce.listings.models import SYNCED_STATUSES, ChannelAccount, Listing, ListingStatus, MarkLapsePolicy
+from commerce.listings.service import PRIORITY_LIVE_STOCK, PRIORITY_PUBLISH, PRIORITY_STOCK, queue_listing_job
 from commerce.live.models import LineupItem, Stream
 
 _job = Job.__table__
-SYNCED = (ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value)
 
 
 def _build_stock_pushes(dialect: str):
@@ -51,7 +49,7 @@ def _build_stock_pushes(dialect: str):
         )
         .select_from(_listing)
         .where(
-            _listing.c.status.in_(SYNCED),
+            _listing.c.status.in_(SYNCED_STATUSES),
             _listing.c.external_id.is_not(None),
             _listing.c.product_id.in_(
                 select(Sku.__table__.c.product_id).where(Sku.__table__.c.id.in_(bindparam("sku_ids", expanding=True)))
@@ -70,32 +68,27 @@ def _build_stock_pushes(dialect: str):
     )
 
 
-_STOCK_PUSHES: dict[str, object] = {}
-
-
 def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -> None:
     """One pending stock push per listing of the SKUs' products, in a single prebuilt statement.
 
     A push already waiting absorbs the change (it reads stock when it runs); SKUs selling in a
     live stream go to the front of the queue. This runs with every stock movement, orders too.
     """
-    dialect = session.get_bind().dialect.name
-    statement = _STOCK_PUSHES.get(dialect)
-    if statement is None:
-        statement = _STOCK_PUSHES[dialect] = _build_stock_pushes(dialect)
-    session.connection().execute(statement, {"now": utcnow(), "sku_ids": list(event.sku_ids)})
+    session.connection().execute(
+        prebuilt(session, _build_stock_pushes), {"now": utcnow(), "sku_ids": list(event.sku_ids)}
+    )
 
 
 def _listings_of(session: Session, *conditions) -> list[Listing]:
     return list(session.scalars(select(Listing).where(*conditions).order_by(Listing.id)))
 
 
-def _queue(session: Session, listing: Listing, kind: str, **payload) -> None:
-    jobs.enqueue(
+def _queue(session: Session, listing: Listing, kind: str) -> None:
+    queue_listing_job(
         session,
-        kind=kind,
-        key=content_key(listing.id),
-        payload={"listing_id": listing.id, **payload},
+        kind,
+        listing_id=listing.id,
+        channel_account_id=listing.channel_account_id,
         priority=PRIORITY_PUBLISH,
     )
 
@@ -108,7 +101,9 @@ def follow_product_change(session: Session, event: ProductChanged, *, actor: Act
     """
     if event.status == ProductStatus.APPROVED.value:
         for listing in _listings_of(
-            session, Listing.product_id == event.product_id, Listing.status.in_([*SYNCED, ListingStatus.REJECTED.value])
+            session,
+            Listing.product_id == event.product_id,
+            Listing.status.in_([*SYNCED_STATUSES, ListingStatus.REJECTED.value]),
         ):
             _queue(session, listing, "listings.publish")
     elif event.status == ProductStatus.RETIRED.value:
@@ -128,7 +123,7 @@ def _marked_listings(session: Session, enterprise_id: int, trademark_id: int) ->
                 and_(
                     Product.enterprise_id == enterprise_id,
                     Product.trademark_id == trademark_id,
-                    Listing.status.in_([ListingStatus.PENDING.value, *SYNCED]),
+                    Listing.status.in_([ListingStatus.PENDING.value, *SYNCED_STATUSES]),
                 )
             )
             .order_by(Listing.id)

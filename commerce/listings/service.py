@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -57,6 +59,40 @@ def content_key(listing_id: int) -> str:
 def stock_key(listing_id: int) -> str:
     """One pending stock push per listing: changes while it waits fold into it."""
     return f"listing:{listing_id}:stock"
+
+
+def check_key(listing_id: int) -> str:
+    return f"listing:{listing_id}:check"
+
+
+_KEYS = {
+    "listings.publish": content_key,
+    "listings.withdraw": content_key,
+    "listings.check": check_key,
+    "listings.push_stock": stock_key,
+}
+
+
+def queue_listing_job(
+    session: Session,
+    kind: str,
+    *,
+    listing_id: int,
+    channel_account_id: int,
+    priority: int,
+    run_at: datetime | None = None,
+    **payload: Any,
+) -> int:
+    """Queue work on one listing under its kind's key and its account's rate allowance."""
+    return jobs.enqueue(
+        session,
+        kind=kind,
+        key=_KEYS[kind](listing_id),
+        payload={"listing_id": listing_id, **payload},
+        priority=priority,
+        run_at=run_at,
+        rate_key=rate_key(channel_account_id),
+    )
 
 
 def create_account(session: Session, *, actor: Actor, data: ChannelAccountCreate, secret_key: str) -> ChannelAccount:
@@ -136,13 +172,12 @@ def publish_product(session: Session, *, actor: Actor, product_id: int, channel_
             listing.updated_at = utcnow()
         session.add(listing)
         session.flush()
-        jobs.enqueue(
+        queue_listing_job(
             session,
-            kind="listings.publish",
-            key=content_key(listing.id),
-            payload={"listing_id": listing.id},
+            "listings.publish",
+            listing_id=listing.id,
+            channel_account_id=channel_account_id,
             priority=PRIORITY_PUBLISH,
-            rate_key=rate_key(channel_account_id),
         )
         audit.record(
             session,
@@ -180,6 +215,7 @@ def list_listings(
 
 
 def get_listing(session: Session, *, actor: Actor, listing_id: int) -> Listing:
+    """One listing the actor may see (a firm its own; 404 otherwise)."""
     require_role(actor, Role.SME)
     listing = session.get(Listing, listing_id)
     if listing is None:
@@ -190,20 +226,15 @@ def get_listing(session: Session, *, actor: Actor, listing_id: int) -> Listing:
 
 def request_withdrawal(session: Session, *, actor: Actor, listing_id: int) -> Listing:
     """Ask for a listing to be taken off its marketplace (a worker does it)."""
-    require_role(actor, Role.SME)
     with write_transaction(session):
-        listing = session.get(Listing, listing_id)
-        if listing is None:
-            raise NotFound()
-        require_own_enterprise(actor, listing.enterprise_id)
+        listing = get_listing(session, actor=actor, listing_id=listing_id)
         if listing.status != ListingStatus.WITHDRAWN:
-            jobs.enqueue(
+            queue_listing_job(
                 session,
-                kind="listings.withdraw",
-                key=content_key(listing.id),
-                payload={"listing_id": listing.id},
+                "listings.withdraw",
+                listing_id=listing.id,
+                channel_account_id=listing.channel_account_id,
                 priority=PRIORITY_PUBLISH,
-                rate_key=rate_key(listing.channel_account_id),
             )
             audit.record(session, actor=actor, entity="listing", entity_id=listing.id, action="withdraw_requested")
     return listing

@@ -20,12 +20,11 @@ from commerce.config import Settings
 from commerce.db import Database, utcnow, write_transaction
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
-from commerce.jobs.pacing import AllowanceExhausted
 from commerce.listings import orders_in
 from commerce.listings.connections import connections_for
 from commerce.listings.content import available_stock, digest, listing_content, sku_id_of
-from commerce.listings.models import ChannelAccount, Listing, ListingStatus, rate_key
-from commerce.listings.service import PRIORITY_CHECK, PRIORITY_RECONCILE, PRIORITY_STOCK, stock_key
+from commerce.listings.models import SYNCED_STATUSES, ChannelAccount, Listing, ListingStatus, rate_key
+from commerce.listings.service import PRIORITY_CHECK, PRIORITY_RECONCILE, PRIORITY_STOCK, queue_listing_job
 from integrations.base import IntegrationError, RetryableError, TerminalError
 from integrations.marketplace import (
     EventKind,
@@ -41,8 +40,10 @@ from integrations.marketplace import (
 log = logging.getLogger(__name__)
 
 
-_LISTING = select(Listing.__table__).where(Listing.__table__.c.id == bindparam("listing_id"))
-_ACCOUNT = select(ChannelAccount.__table__).where(ChannelAccount.__table__.c.id == bindparam("account_id"))
+_listing = Listing.__table__
+_account = ChannelAccount.__table__
+_LISTING = select(_listing).where(_listing.c.id == bindparam("listing_id"))
+_ACCOUNT = select(_account).where(_account.c.id == bindparam("account_id"))
 _PRODUCT = select(Product.__table__).where(Product.__table__.c.id == bindparam("product_id"))
 
 
@@ -62,10 +63,6 @@ def _client(database: Database, settings: Settings, account: ChannelAccount) -> 
     return connections_for(database).client(database, settings, account)
 
 
-_listing = Listing.__table__
-_account = ChannelAccount.__table__
-
-
 def _record(database: Database, listing_id: int, **values) -> None:
     with database.session() as session, write_transaction(session):
         session.execute(update(_listing).where(_listing.c.id == listing_id).values(updated_at=utcnow(), **values))
@@ -75,9 +72,14 @@ _last_success_noted: dict[int, float] = {}
 SUCCESS_NOTE_SECONDS = 5.0
 
 
+def _throttled(error: IntegrationError) -> bool:
+    """A rate limit met (ours or the marketplace's): not a failure of the account or the listing."""
+    return isinstance(error, RetryableError) and error.throttled
+
+
 def _account_outcome(database: Database, account_id: int, error: IntegrationError | None) -> None:
     """Keep the account's last success (every few seconds at most) or last error for the sync health view."""
-    if isinstance(error, AllowanceExhausted) or (isinstance(error, RetryableError) and error.throttled):
+    if error is not None and _throttled(error):
         return
     if error is None:
         moment = time.monotonic()
@@ -92,7 +94,7 @@ def _account_outcome(database: Database, account_id: int, error: IntegrationErro
 
 def _failed_attempt(database: Database, job: Job, listing: Listing, error: IntegrationError) -> None:
     """Note a failed attempt on the listing; its last attempt (or a terminal error) fails it."""
-    if isinstance(error, RetryableError) and error.throttled:
+    if _throttled(error):
         return
     final = isinstance(error, TerminalError) or job.attempts >= job.max_attempts
     values: dict = {"last_error": str(error)[:2000]}
@@ -170,32 +172,34 @@ def publish_listing(database: Database, settings: Settings, job: Job) -> None:
             )
         )
         if not verified:
-            jobs.enqueue(
+            queue_listing_job(
                 session,
-                kind="listings.check",
-                key=f"listing:{listing.id}:check",
-                payload={"listing_id": listing.id},
+                "listings.check",
+                listing_id=listing.id,
+                channel_account_id=account.id,
                 priority=PRIORITY_CHECK,
                 run_at=now + timedelta(seconds=settings.review_check_seconds),
-                rate_key=rate_key(account.id),
             )
         # Stock that moved while the content was on its way is pushed after it.
         current = available_stock(session, [sku_id_of(sku.seller_sku) for sku in content.skus])
         if any(current.get(sku_id_of(sku.seller_sku), 0) != sku.quantity for sku in content.skus):
-            jobs.enqueue(
+            queue_listing_job(
                 session,
-                kind="listings.push_stock",
-                key=stock_key(listing.id),
-                payload={"listing_id": listing.id},
+                "listings.push_stock",
+                listing_id=listing.id,
+                channel_account_id=account.id,
                 priority=PRIORITY_STOCK,
-                rate_key=rate_key(account.id),
             )
     _account_outcome(database, account.id, None)
 
 
 def check_listing(database: Database, settings: Settings, job: Job) -> None:
     """Read the listing back: the marketplace's review outcome, and whether what we sent was applied."""
-    loaded = _load(database, int(job.payload["listing_id"]))
+    _check(database, settings, int(job.payload["listing_id"]))
+
+
+def _check(database: Database, settings: Settings, listing_id: int) -> None:
+    loaded = _load(database, listing_id)
     if loaded is None:
         return
     listing, account, product = loaded
@@ -232,23 +236,18 @@ def check_listing(database: Database, settings: Settings, job: Job) -> None:
     with database.session() as session, write_transaction(session):
         session.execute(
             update(_listing)
-            .where(
-                _listing.c.id == listing.id,
-                _listing.c.status.in_([ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value]),
-            )
+            .where(_listing.c.id == listing.id, _listing.c.status.in_(SYNCED_STATUSES))
             .values(updated_at=now, **values)
         )
         if follow_up is not None:
             kind, run_at = follow_up
-            key = f"listing:{listing.id}:check" if kind == "listings.check" else f"listing:{listing.id}:content"
-            jobs.enqueue(
+            queue_listing_job(
                 session,
-                kind=kind,
-                key=key,
-                payload={"listing_id": listing.id},
+                kind,
+                listing_id=listing.id,
+                channel_account_id=account.id,
                 priority=PRIORITY_CHECK,
                 run_at=run_at,
-                rate_key=rate_key(account.id),
             )
     _account_outcome(database, account.id, None)
 
@@ -259,7 +258,7 @@ def push_stock(database: Database, settings: Settings, job: Job) -> None:
     if loaded is None:
         return
     listing, account, _product = loaded
-    if listing.external_id is None or listing.status not in (ListingStatus.PUBLISHING, ListingStatus.LIVE):
+    if listing.external_id is None or listing.status not in SYNCED_STATUSES:
         return
     client = _client(database, settings, account)
     by_sku = {sku_id_of(seller): (seller, remote) for seller, remote in listing.remote_skus.items()}
@@ -336,7 +335,7 @@ def handle_event(database: Database, settings: Settings, job: Job) -> None:
             )
         )
     if listing_id is not None:
-        check_listing(database, settings, Job(kind="listings.check", key="", payload={"listing_id": listing_id}))
+        _check(database, settings, listing_id)
 
 
 def poll_orders(database: Database, settings: Settings, job: Job) -> None:
@@ -374,18 +373,18 @@ def reconcile_stock(database: Database, settings: Settings, job: Job) -> None:
         listing_ids = session.scalars(
             select(Listing.id).where(
                 Listing.channel_account_id == account_id,
-                Listing.status.in_([ListingStatus.PUBLISHING.value, ListingStatus.LIVE.value]),
+                Listing.status.in_(SYNCED_STATUSES),
                 Listing.external_id.is_not(None),
             )
         ).all()
         for listing_id in listing_ids:
-            jobs.enqueue(
+            queue_listing_job(
                 session,
-                kind="listings.push_stock",
-                key=stock_key(listing_id),
-                payload={"listing_id": listing_id, "verify": True},
+                "listings.push_stock",
+                listing_id=listing_id,
+                channel_account_id=account_id,
                 priority=PRIORITY_RECONCILE,
-                rate_key=rate_key(account_id),
+                verify=True,
             )
 
 

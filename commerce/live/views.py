@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from pydantic import BaseModel
 
 from commerce.db import utcnow
@@ -20,7 +19,7 @@ from commerce.live.models import (
 )
 from commerce.validation import Identifier
 from commerce.web.auth import current_actor
-from commerce.web.database import db_session
+from commerce.web.database import current_settings, db_session
 from commerce.web.i18n import content_languages
 from commerce.web.openapi import API_PREFIX, api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, encode_cursor
@@ -37,10 +36,6 @@ class StreamPath(BaseModel):
 
 class StreamQuery(ListQuery):
     status: StreamStatus | None = None
-
-
-def _settings():
-    return current_app.config["COMMERCE_SETTINGS"]
 
 
 def _stream(stream, status: int = 200, headers: dict[str, str] | None = None):
@@ -80,7 +75,7 @@ def replace_lineup(path: StreamPath, body: LineupInput):
         actor=current_actor(),
         stream_id=path.stream_id,
         data=body,
-        limit=_settings().lineup_max_items,
+        limit=current_settings().lineup_max_items,
     )
     return _stream(stream)
 
@@ -120,7 +115,7 @@ def unpin(path: StreamPath):
 @bp.post("/streams/<int:stream_id>/flash-sales", responses={201: FlashSalePublic})
 def create_flash_sale(path: StreamPath, body: FlashSaleCreate):
     """Announce a flash sale on a lineup item's SKU: a countdown, then a deal price for a quantity and a time."""
-    settings = _settings()
+    settings = current_settings()
     bounds = flash_sales.FlashSaleBounds(
         countdown_min=settings.flash_sale_countdown_min_seconds,
         countdown_max=settings.flash_sale_countdown_max_seconds,

@@ -9,7 +9,9 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import current_app, g, has_request_context, request
+from flask import g, has_request_context, request
+
+from commerce.web.database import current_settings
 
 TRANSLATIONS_PATH = Path(__file__).resolve().parent.parent / "translations"
 SUPPORTED_LOCALES = ("zh_CN", "en")
@@ -38,14 +40,14 @@ def content_tag(tag: str) -> str:
 def negotiate_locale() -> str:
     """The caller's locale from Accept-Language, or the configured default."""
     if not has_request_context():
-        return current_app.config["COMMERCE_SETTINGS"].default_locale
+        return current_settings().default_locale
     if "locale" not in g:
         chosen = None
         for tag, _quality in request.accept_languages:
             chosen = locale_for_tag(tag)
             if chosen:
                 break
-        g.locale = chosen or current_app.config["COMMERCE_SETTINGS"].default_locale
+        g.locale = chosen or current_settings().default_locale
     return g.locale
 
 

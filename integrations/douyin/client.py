@@ -135,7 +135,6 @@ class DouyinClient(CounterpartClient):
         self.app_key = credentials["app_key"]
         self.app_secret = credentials["app_secret"]
         self.access_token = credentials["access_token"]
-        self.shop_id = credentials.get("shop_id", "")
         self.category_leaf_id = int(settings.get("category_leaf_id") or 20219)
 
     def call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
