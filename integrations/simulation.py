@@ -107,6 +107,7 @@ class MarketStore:
         self.behaviour = behaviour or Behaviour()
         self.now = now
         self.listings: dict[str, StoredListing] = {}
+        self.in_review: set[str] = set()
         self.by_identity: dict[str, str] = {}
         self.creations: Counter[str] = Counter()
         self.orders: dict[str, StoredOrder] = {}
@@ -200,23 +201,38 @@ class MarketStore:
         if listing.review == ReviewState.IN_REVIEW and listing.review_due and time.monotonic() >= listing.review_due:
             listing.review = ReviewState.APPROVED
             listing.review_due = 0.0
+            self.in_review.discard(listing.id)
             self._emit("listing", listing.id, {"review": listing.review.value})
 
     def _decided(self, listing: StoredListing) -> None:
         """A review decided at once (or no review at all) is told to the seller like any other."""
-        if listing.review != ReviewState.IN_REVIEW:
+        if listing.review == ReviewState.IN_REVIEW:
+            self.in_review.add(listing.id)
+        else:
+            self.in_review.discard(listing.id)
             self._emit("listing", listing.id, {"review": listing.review.value})
+
+    def settle_due(self) -> int:
+        """Finish every review whose time has come, as the marketplace does on its own; returns how many."""
+        with self.lock:
+            now = time.monotonic()
+            due = [
+                self.listings[listing_id]
+                for listing_id in self.in_review
+                if self.listings[listing_id].review_due <= now
+            ]
+            for listing in due:
+                self._settle(listing)
+            return len(due)
 
     def finish_reviews(self) -> int:
         """Complete every review now (as if its time had come); returns how many finished."""
         with self.lock:
-            finished = 0
-            for listing in self.listings.values():
-                if listing.review == ReviewState.IN_REVIEW:
-                    listing.review_due = time.monotonic() - 1
-                    self._settle(listing)
-                    finished += 1
-            return finished
+            waiting = [self.listings[listing_id] for listing_id in self.in_review]
+            for listing in waiting:
+                listing.review_due = time.monotonic() - 1
+                self._settle(listing)
+            return len(waiting)
 
     def set_stock(self, listing_id: str, quantities: dict[str, tuple[int, int | None]], *, key: str | None) -> None:
         """Set quantities by seller SKU, each with an optional expected current value (compare-and-set)."""
@@ -245,6 +261,7 @@ class MarketStore:
             if listing.active:
                 listing.active = False
                 listing.review = ReviewState.OFFLINE
+                self.in_review.discard(listing.id)
 
     def duplicates(self) -> int:
         """Listings created more than once for the same identity."""
@@ -460,6 +477,7 @@ class Simulator:
         target = url or self.webhook_url
         with httpx.Client(timeout=10) as client:
             while not stop.is_set():
+                self.store.settle_due()
                 with self.outbox_lock:
                     now = time.monotonic()
                     due = [item for item in self.outbox if item[0] <= now]

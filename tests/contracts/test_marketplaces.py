@@ -274,3 +274,21 @@ def test_slow_answers_time_out_as_retryable():
         assert raised.value.throttled is False
         simulator.faults.slow_rate = 0.0
         assert client.call("GET", "/logistics/202309/warehouses")["warehouses"][0]["type"] == "SALES_WAREHOUSE"
+
+
+def test_reviews_finish_on_their_own_and_are_told_by_webhook():
+    import time
+
+    simulator = MARKETPLACES["douyin"].simulator()
+    simulator.store.behaviour.review_seconds = 0.05
+    listing = simulator.store.create(
+        ListingContent("p-3", "Scarf", "", "CNY", (SkuContent("sku-3", Decimal("10.00"), 5),))
+    )
+    assert simulator.store.settle_due() == 0
+    assert simulator.take_webhooks() == []
+    time.sleep(0.1)
+    assert simulator.store.settle_due() == 1
+    [(headers, body)] = simulator.take_webhooks()
+    [event] = MARKETPLACES["douyin"].parse_webhook(simulator_credentials("douyin"), headers, body)
+    assert (event.kind, event.subject_id) == (EventKind.LISTING, listing.id)
+    assert simulator.store.settle_due() == 0
