@@ -93,8 +93,13 @@ def _account_outcome(database: Database, account_id: int, error: IntegrationErro
 
 
 def _failed_attempt(database: Database, job: Job, listing: Listing, error: IntegrationError) -> None:
-    """Note a failed attempt on the listing; its last attempt (or a terminal error) fails it."""
+    """Note a failed attempt on the listing; its last attempt (or a terminal error) fails it.
+
+    A rate limit (ours, or a marketplace's 429) means nothing reached the marketplace: the
+    attempt is taken back, so the next one does not look for a product it cannot have made.
+    """
     if _throttled(error):
+        _record(database, listing.id, attempts=listing.attempts)
         return
     final = isinstance(error, TerminalError) or job.attempts >= job.max_attempts
     values: dict = {"last_error": str(error)[:2000]}

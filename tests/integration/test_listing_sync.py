@@ -344,7 +344,8 @@ def test_rate_limits_wait_without_using_up_attempts_and_show_in_health(factory, 
         assert [
             (h["channel_account_id"], h["throttled_count"], h["jobs_queued"], h["listings"]["pending"]) for h in health
         ] == [(account["id"], 1, 1, 0)]
-        assert _listing(client, world, listing["id"])["status"] == "publishing"
+        throttled = _listing(client, world, listing["id"])
+        assert (throttled["status"], throttled["attempts"], throttled["last_error"]) == ("publishing", 0, None)
 
 
 def test_a_terminal_error_fails_the_listing_and_the_job_can_be_retried(factory, client, database, settings):
