@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce.accounts.views import public_bp as auth_bp
     from commerce.catalog.views import bp as catalog_bp
     from commerce.clusters.views import bp as clusters_bp
+    from commerce.customs.views import bp as customs_bp
     from commerce.db import Database, upgrade_schema
     from commerce.jobs.views import bp as jobs_bp
     from commerce.listings.views import bp as listings_bp
@@ -51,7 +52,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     health.init_app(app)
     init_docs(app)
 
-    blueprints = (auth_bp, accounts_bp, clusters_bp, catalog_bp, live_bp, orders_bp, listings_bp, webhooks_bp, jobs_bp)
+    blueprints = (
+        auth_bp,
+        accounts_bp,
+        clusters_bp,
+        catalog_bp,
+        live_bp,
+        orders_bp,
+        listings_bp,
+        webhooks_bp,
+        customs_bp,
+        jobs_bp,
+    )
     for blueprint in blueprints:
         app.register_api(blueprint)
     app.register_blueprint(pages_bp)

@@ -6,6 +6,17 @@ from commerce.accounts.models import ApiToken, User
 from commerce.audit.models import AuditEvent
 from commerce.catalog.models import ImportFilePart, Product, ProductImport, ProductTranslation, Sku
 from commerce.clusters.models import Cluster, Enterprise, Membership, Trademark
+from commerce.customs.models import (
+    CustomsBatch,
+    CustomsBatchOrder,
+    CustomsDeclaration,
+    CustomsDeclarationLine,
+    CustomsExchangeRate,
+    CustomsLineSource,
+    CustomsMessage,
+    CustomsPlatform,
+    CustomsReceipt,
+)
 from commerce.inventory.models import StockLevel, StockMovement, StreamAllocation
 from commerce.jobs.models import Job, RateAllowance
 from commerce.listings.models import ChannelAccount, Listing, WebhookReceipt
@@ -20,6 +31,15 @@ __all__ = [
     "AuditEvent",
     "ChannelAccount",
     "Cluster",
+    "CustomsBatch",
+    "CustomsBatchOrder",
+    "CustomsDeclaration",
+    "CustomsDeclarationLine",
+    "CustomsExchangeRate",
+    "CustomsLineSource",
+    "CustomsMessage",
+    "CustomsPlatform",
+    "CustomsReceipt",
     "Enterprise",
     "FlashSale",
     "FlashSaleBuyer",

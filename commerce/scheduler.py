@@ -57,6 +57,12 @@ def _reconcile_stock(database: Database) -> int:
         return queue_for_accounts(session, "listings.reconcile_stock", priority=PRIORITY_RECONCILE)
 
 
+def _poll_customs_receipts(database: Database) -> int:
+    from commerce.customs.tasks import queue_receipt_polls
+
+    return queue_receipt_polls(database)
+
+
 def _requeue_stuck_jobs(database: Database) -> int:
     from commerce.jobs import service as jobs
 
@@ -93,6 +99,12 @@ def scheduled_jobs() -> list[ScheduledJob]:
             trigger=CronTrigger(minute=17),
             run=_reconcile_stock,
             description="Queue a stock reconciliation per marketplace account (reads quantities back, pushes drift).",
+        ),
+        ScheduledJob(
+            id="customs.poll_receipts",
+            trigger=IntervalTrigger(minutes=1),
+            run=_poll_customs_receipts,
+            description="Queue a receipt poll per service platform with batches still waiting on customs.",
         ),
         ScheduledJob(
             id="jobs.requeue_stuck",

@@ -31,6 +31,8 @@ HANDLERS: dict[str, str] = {
     "listings.event": "commerce.listings.tasks:handle_event",
     "listings.poll_orders": "commerce.listings.tasks:poll_orders",
     "listings.reconcile_stock": "commerce.listings.tasks:reconcile_stock",
+    "customs.submit": "commerce.customs.tasks:send_batch",
+    "customs.poll_receipts": "commerce.customs.tasks:poll_receipts",
 }
 
 

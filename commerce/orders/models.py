@@ -57,6 +57,9 @@ class SalesOrder(SQLModel, table=True):
     trade_terms: str | None = Field(default=None, max_length=3)
     waybill_no: str | None = Field(default=None, max_length=64)
     logistics_code: str | None = Field(default=None, max_length=64)
+    arrival_country: str | None = Field(default=None, max_length=2)
+    exit_port: str | None = Field(default=None, max_length=4)
+    traf_mode: str | None = Field(default=None, max_length=2)
     placed_by: int | None = Field(default=None, foreign_key="user_account.id")
     placed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -117,6 +120,17 @@ class ExportInput(_Input):
     trade_terms: Literal["FOB", "CIF", "CFR", "EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS"] = "FOB"
     waybill_no: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     logistics_code: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    arrival_country: CountryCode | None = PydanticField(
+        default=None,
+        description="Country of arrival (运抵国) when the goods first arrive elsewhere than the destination",
+    )
+    exit_port: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] | None = PydanticField(
+        default=None, description="4-digit exit customs (出境关别); the platform's first exit port when omitted"
+    )
+    transport_mode: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]$")] | None = PydanticField(
+        default=None,
+        description="Customs transport mode code (e.g. 2 waterway, 5 air); the platform's first when omitted",
+    )
 
 
 class OrderCreate(_Input):
@@ -157,6 +171,9 @@ class ExportPublic(BaseModel):
     trade_terms: str
     waybill_no: str | None
     logistics_code: str | None
+    arrival_country: str | None
+    exit_port: str | None
+    transport_mode: str | None
 
 
 class OrderPublic(BaseModel):

@@ -267,6 +267,9 @@ def place_order(
         "trade_terms": export.trade_terms if export else None,
         "waybill_no": export.waybill_no if export else None,
         "logistics_code": export.logistics_code if export else None,
+        "arrival_country": export.arrival_country if export else None,
+        "exit_port": export.exit_port if export else None,
+        "traf_mode": export.transport_mode if export else None,
         "placed_by": actor.user_id,
         "placed_at": now,
     }

@@ -67,6 +67,9 @@ def order_json(view: service.OrderView) -> dict[str, Any]:
             "trade_terms": order.trade_terms,
             "waybill_no": order.waybill_no,
             "logistics_code": order.logistics_code,
+            "arrival_country": order.arrival_country,
+            "exit_port": order.exit_port,
+            "transport_mode": order.traf_mode,
         }
         if order.customs_mode
         else None,

@@ -358,9 +358,135 @@ CASES = [
         dict.fromkeys(ROLES, 401),
         body=lambda w: {"id": 1},
     ),
+    Case(
+        "PUT",
+        "/api/v1/customs/platforms/<int:cluster_id>",
+        "/api/v1/customs/platforms/{cluster_id}",
+        only(200, "admin"),
+        body=lambda w: customs_platform_body(w.platform_id),
+    ),
+    Case("GET", "/api/v1/customs/platforms", "/api/v1/customs/platforms", only(200, "admin", "trade_operator")),
+    Case(
+        "PUT",
+        "/api/v1/customs/exchange-rates",
+        "/api/v1/customs/exchange-rates",
+        only(200, "admin", "trade_operator"),
+        body=lambda w: {"rates": [{"currency": "USD", "valid_from": "2026-11-01", "cny_per_unit": "7.1"}]},
+    ),
+    Case(
+        "GET", "/api/v1/customs/exchange-rates", "/api/v1/customs/exchange-rates", only(200, "admin", "trade_operator")
+    ),
+    Case(
+        "POST",
+        "/api/v1/customs/batches",
+        "/api/v1/customs/batches",
+        only(201, "admin", "trade_operator"),
+        body=lambda w: {"customs_mode": "9610"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/customs/batches",
+        "/api/v1/customs/batches",
+        only(200, "admin", "trade_operator", "sme_own", "sme_other"),
+    ),
+    Case(
+        "GET",
+        "/api/v1/customs/batches/<int:batch_id>",
+        "/api/v1/customs/batches/{draft_batch_id}",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/customs/batches/<int:batch_id>",
+        "/api/v1/customs/batches/{draft_batch_id}",
+        only(204, "admin", "trade_operator"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/customs/batches/<int:batch_id>/submit",
+        "/api/v1/customs/batches/{draft_batch_id}/submit",
+        only(200, "admin", "trade_operator"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/customs/batches/<int:batch_id>/revise",
+        "/api/v1/customs/batches/{submitted_batch_id}/revise",
+        only(409, "admin", "trade_operator"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/customs/batches/<int:batch_id>/receipts",
+        "/api/v1/customs/batches/{submitted_batch_id}/receipts",
+        only(200, "admin", "trade_operator"),
+        body=lambda w: {"declaration_id": w.submitted_declaration_id, "status": "accepted", "entry_id": "I0001"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/customs/declarations/<int:declaration_id>",
+        "/api/v1/customs/declarations/{declaration_id}",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "GET",
+        "/api/v1/customs/declarations/<int:declaration_id>/message",
+        "/api/v1/customs/declarations/{declaration_id}/message",
+        only(200, "admin", "trade_operator"),
+    ),
     Case("GET", "/api/v1/jobs", "/api/v1/jobs", only(200, "admin")),
     Case("POST", "/api/v1/jobs/<int:job_id>/retry", "/api/v1/jobs/{dead_job_id}/retry", only(200, "admin")),
 ]
+
+
+def customs_platform_body(platform_id: int) -> dict[str, Any]:
+    return {
+        "enterprise_id": platform_id,
+        "customs_registration": "1305960001",
+        "declaring_customs": "0401",
+        "exit_ports": ["0401"],
+        "transport_modes": ["5"],
+        "dxp_id": "DXPENT0000000001",
+    }
+
+
+def _shipped_export_order(client, world, external_id: str) -> int:
+    operator = world.headers["trade_operator"]
+    order = client.post(
+        "/api/v1/orders",
+        headers=operator,
+        json={
+            "channel": "direct",
+            "external_id": external_id,
+            "buyer": {"name": "Bob", "country": "US"},
+            "currency": "USD",
+            "lines": [{"sku_id": world.approved_sku_id, "quantity": 1, "unit_price": "50.00"}],
+            "export": {"customs_mode": "9610", "destination_country": "US", "waybill_no": f"W{external_id}"},
+        },
+    ).json
+    for status in ("paid", "shipped"):
+        client.post(f"/api/v1/orders/{order['id']}/status", headers=operator, json={"status": status})
+    return order["id"]
+
+
+def _customs_batches(client, world) -> dict[str, int]:
+    """A submitted 9610 batch, a draft one, and a shipped export order no batch holds yet."""
+    operator = world.headers["trade_operator"]
+    client.put(
+        f"/api/v1/customs/platforms/{world.cluster_id}",
+        headers=world.headers["admin"],
+        json=customs_platform_body(world.platform_id),
+    )
+    _shipped_export_order(client, world, "X-1")
+    submitted = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    client.post(f"/api/v1/customs/batches/{submitted['id']}/submit", headers=operator)
+    _shipped_export_order(client, world, "X-2")
+    draft = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    _shipped_export_order(client, world, "X-3")
+    world.submitted_declaration_id = submitted["declarations"][0]["id"]
+    return {
+        "submitted_batch_id": submitted["id"],
+        "draft_batch_id": draft["id"],
+        "declaration_id": draft["declarations"][0]["id"],
+    }
 
 
 @pytest.fixture
@@ -434,6 +560,7 @@ def scene(factory, client, session):
         "scheduled_stream_id": scheduled["id"],
         "live_stream_id": live["id"],
         "order_id": order["id"],
+        **_customs_batches(client, world),
     }
     headers = {
         "anonymous": {},

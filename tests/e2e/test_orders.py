@@ -48,6 +48,9 @@ def test_an_order_reserves_stock_and_splits_lines_by_maker(client, factory, data
         "trade_terms": "FOB",
         "waybill_no": "YT123",
         "logistics_code": "YTO",
+        "arrival_country": None,
+        "exit_port": None,
+        "transport_mode": None,
     }
     assert stock_of(database, shop.scarf_skus[0]) == (100, 3, 0, 97)
     assert stock_of(database, shop.gloves_skus[0]) == (20, 2, 0, 18)

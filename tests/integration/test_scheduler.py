@@ -21,6 +21,7 @@ def test_every_scheduled_job_has_an_id_and_safe_defaults(database):
             "clusters.expire_memberships",
             "listings.poll_orders",
             "listings.reconcile_stock",
+            "customs.poll_receipts",
             "jobs.requeue_stuck",
             "jobs.purge_finished",
         ]
@@ -59,3 +60,27 @@ def test_a_membership_past_its_end_is_unusable_even_before_the_sweep(factory, da
         [on_last_day] = present_products(session, [product], languages=["en"], today=valid_to)
         [day_after] = present_products(session, [product], languages=["en"], today=valid_to + timedelta(days=1))
     assert (on_last_day["trademark_usable"], day_after["trademark_usable"]) == (True, False)
+
+
+def test_receipt_polls_are_queued_only_for_platforms_waiting_on_customs(client, factory, database):
+    from sqlalchemy import select
+
+    from commerce.customs.tasks import queue_receipt_polls
+    from commerce.jobs.models import Job
+    from tests.e2e.test_customs import configure, shipped_export_order
+    from tests.factories import open_shop
+
+    shop = open_shop(factory)
+    platform = configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    shipped_export_order(client, shop, "P-1", [{"sku_id": shop.sweater_skus[0], "quantity": 1}])
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+
+    assert queue_receipt_polls(database) == 0
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    assert queue_receipt_polls(database) == 1
+    assert queue_receipt_polls(database) == 1
+
+    with database.session() as session:
+        polls = session.scalars(select(Job.key).where(Job.kind == "customs.poll_receipts")).all()
+    assert polls == [f"customs-platform:{platform['id']}:receipts"]

@@ -1,0 +1,1 @@
+"""Export customs: the service platform as consignor, batches per customs mode, declarations, receipts."""

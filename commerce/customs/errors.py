@@ -1,0 +1,77 @@
+"""Errors of export customs, with stable codes."""
+
+from __future__ import annotations
+
+from commerce.errors import N_, Conflict, ValidationFailed
+
+
+class PlatformNotInRegion(ValidationFailed):
+    code = "consignor_outside_region"
+    message = N_(
+        "The consignor must be a service platform registered in the cluster's region {region}; this one is in {found}."
+    )
+
+
+class NotAServicePlatform(ValidationFailed):
+    code = "not_a_service_platform"
+    message = N_("The consignor must be an enterprise of kind service_platform in the cluster.")
+
+
+class UnknownCodeValue(ValidationFailed):
+    code = "unknown_customs_code"
+    message = N_("{value} is not a known customs {table} code.")
+
+
+class PlatformNotConfigured(Conflict):
+    code = "customs_platform_not_configured"
+    message = N_("No foreign-trade service platform is configured for customs; configure one first.")
+
+
+class PlatformAmbiguous(ValidationFailed):
+    code = "customs_platform_required"
+    message = N_("Several service platforms are configured; say which one with platform_id.")
+
+
+class NothingToDeclare(Conflict):
+    code = "nothing_to_declare"
+    message = N_("There are no eligible export orders or cleared inventory lists for this batch.")
+
+
+class UnmappedCustomsCode(Conflict):
+    code = "unmapped_customs_code"
+    message = N_("Order {order} uses {value}, which has no customs {table} code; nothing was formed.")
+
+
+class ExchangeRateMissing(Conflict):
+    code = "exchange_rate_missing"
+    message = N_("There is no customs exchange rate for {currency} on {day}; add it first.")
+
+
+class PeriodNotAllowed(ValidationFailed):
+    code = "period_not_allowed"
+    message = N_("Only a 9610 summary takes a period, and only a month that has ended.")
+
+
+class BatchNotDraft(Conflict):
+    code = "batch_not_draft"
+    message = N_("The batch is {status}: after submission a batch cannot change; revise it as a new version.")
+
+
+class BatchNotRevisable(Conflict):
+    code = "batch_not_revisable"
+    message = N_("Only a batch with rejected declarations that has no newer version can be revised.")
+
+
+class ReceiptNotApplicable(Conflict):
+    code = "receipt_not_applicable"
+    message = N_("Declaration {declaration} is {status}; a {target} result does not apply to it.")
+
+
+class GatewayNotConfigured(Conflict):
+    code = "gateway_not_configured"
+    message = N_("The platform has no single-window gateway address configured.")
+
+
+class FormationCollided(Conflict):
+    code = "batch_formation_collided"
+    message = N_("Another batch took these orders or lists at the same moment; form the batch again.")

@@ -1,0 +1,382 @@
+"""The XML messages customs receives, built with lxml in the element order of the specification.
+
+Cross-border messages (CEB303 order, CEB403 payment, CEB505 waybill, CEB603 inventory list,
+CEB701 summary application) live in the ``http://www.chinaport.gov.cn/ceb`` namespace, carry a
+``guid`` and ``version="1.0"`` and end with a ``BaseTransfer`` block. Full declarations
+(9710, 9810, 0110, 1039) are a ``DecMessage`` of the declaration format. Our data keeps ISO
+codes; the customs codes are put in here, through the tables of ``codes``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+from commerce.customs.calendar import CHINA
+from commerce.customs.codes import customs_code, n19_5
+
+CEB_NAMESPACE = "http://www.chinaport.gov.cn/ceb"
+DEC_NAMESPACE = "http://www.chinaport.gov.cn/dec"
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+INVENTORY_HEAD_FIELDS = _names(
+    "guid appType appTime appStatus customsCode ebpCode ebpName orderNo logisticsCode logisticsName "
+    "logisticsNo copNo ieFlag portCode ieDate statisticsFlag agentCode agentName ebcCode ebcName ownerCode "
+    "ownerName iacCode iacName emsNo tradeMode trafMode trafName voyageNo billNo totalPackageNo loctNo "
+    "licenseNo country POD freight fCurrency fFlag insuredFee iCurrency iFlag wrapType packNo grossWeight "
+    "netWeight note"
+)
+INVENTORY_LINE_FIELDS = _names(
+    "gnum itemNo itemRecordNo itemName gcode gname gmodel barCode country currency qty qty1 qty2 unit unit1 "
+    "unit2 price totalPrice note"
+)
+ORDER_HEAD_FIELDS = _names(
+    "guid appType appTime appStatus orderType orderNo ebpCode ebpName ebcCode ebcName goodsValue freight currency note"
+)
+ORDER_LINE_FIELDS = _names("gnum itemNo itemName itemDescribe barCode unit currency qty price totalPrice note")
+RECEIPT_FIELDS = _names(
+    "guid appType appTime appStatus ebpCode ebpName ebcCode ebcName orderNo payCode payName payNo charge "
+    "currency accountingDate note"
+)
+WAYBILL_FIELDS = _names(
+    "guid appType appTime appStatus logisticsCode logisticsName logisticsNo freight fCurrency insuredFee "
+    "iCurrency grossWeight packNo goodsInfo ebcCode ebcName note"
+)
+SUMMARY_HEAD_FIELDS = _names(
+    "guid appType appTime appStatus customsCode copNo ieFlag portCode ebcCode ebcName agentCode agentName "
+    "ownerCode ownerName tradeMode trafMode country grossWeight netWeight msgCount msgSeqNo note"
+)
+SUMMARY_LINE_FIELDS = ("gnum", "invtNo")
+BASE_TRANSFER_FIELDS = ("copCode", "copName", "dxpMode", "dxpId", "note")
+DEC_HEAD_FIELDS = _names(
+    "SeqNo IEFlag Type AgentCode AgentName BillNo ContrNo CustomMaster DistinatePort FeeCurr FeeMark FeeRate "
+    "GrossWet IEDate IEPort InsurCurr InsurMark InsurRate LicenseNo NetWt NoteS OwnerCode OwnerName PackNo "
+    "TradeCode TradeCountry TradeMode TradeName TrafMode TransMode WrapType EntryId CopCode CopName"
+)
+DEC_LINE_FIELDS = _names(
+    "ClassMark CodeTS ContrItem DeclPrice DutyMode Factor GModel GName GNo OriginCountry TradeCurr DeclTotal "
+    "GQty FirstQty SecondQty GUnit FirstUnit SecondUnit DestinationCountry DistrictCode"
+)
+# Terms of delivery as the declaration's TransMode codes them.
+TERMS_CODES = {"CIF": "1", "CFR": "2", "FOB": "3", "EXW": "7"}
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who sends: the platform's registration, name and data-exchange id."""
+
+    code: str
+    name: str
+    dxp_id: str
+    ebp_code: str
+    ebp_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    kind: str
+    guid: str
+    body: str
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(CHINA).strftime("%Y%m%d%H%M%S")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return n19_5(value)
+    return str(value)
+
+
+def _fill(parent: etree._Element, namespace: str, names: Sequence[str], values: Mapping[str, Any]) -> None:
+    """Child elements in the given order; a field without a value is sent empty, never left out."""
+    for name in names:
+        etree.SubElement(parent, f"{{{namespace}}}{name}").text = _text(values.get(name))
+
+
+def _ceb_root(kind: str, guid: str) -> etree._Element:
+    return etree.Element(
+        f"{{{CEB_NAMESPACE}}}{kind}Message", nsmap={"ceb": CEB_NAMESPACE}, attrib={"guid": guid, "version": "1.0"}
+    )
+
+
+def _finish(root: etree._Element, sender: Sender | None) -> str:
+    if sender is not None:
+        transfer = etree.SubElement(root, f"{{{CEB_NAMESPACE}}}BaseTransfer")
+        _fill(
+            transfer,
+            CEB_NAMESPACE,
+            BASE_TRANSFER_FIELDS,
+            {"copCode": sender.code, "copName": sender.name, "dxpMode": "DXP", "dxpId": sender.dxp_id},
+        )
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+
+
+def _common(guid: str, now: datetime) -> dict[str, Any]:
+    return {"guid": guid, "appType": "1", "appTime": _stamp(now), "appStatus": "2"}
+
+
+def _unit_price(line: Any) -> Decimal:
+    return (line.total_price / line.quantity).quantize(Decimal("0.00001")) if line.quantity else Decimal("0")
+
+
+def inventory_list(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: datetime) -> Built:
+    """CEB603: one parcel's inventory list, its head fields and lines in the specification's order."""
+    guid = new_guid()
+    root = _ceb_root("CEB603", guid)
+    inventory = etree.SubElement(root, f"{{{CEB_NAMESPACE}}}Inventory")
+    weight = declaration.gross_weight_kg
+    head = {
+        **_common(guid, now),
+        "customsCode": declaration.declaring_customs,
+        "ebpCode": sender.ebp_code,
+        "ebpName": sender.ebp_name,
+        "orderNo": declaration.order_no,
+        "logisticsCode": declaration.logistics_code,
+        "logisticsName": declaration.logistics_code,
+        "logisticsNo": declaration.logistics_no,
+        "copNo": declaration.cop_no,
+        "ieFlag": "E",
+        "portCode": declaration.exit_port,
+        "ieDate": now.astimezone(CHINA).strftime("%Y%m%d"),
+        "statisticsFlag": "B",
+        "agentCode": sender.code,
+        "agentName": sender.name,
+        "ebcCode": declaration.consignor_code,
+        "ebcName": declaration.consignor_name,
+        "ownerCode": declaration.owner_code,
+        "ownerName": declaration.owner_name,
+        "tradeMode": declaration.customs_mode,
+        "trafMode": declaration.traf_mode,
+        "country": customs_code("country", declaration.arrival_country),
+        "freight": Decimal("0"),
+        "fCurrency": "142",
+        "fFlag": "3",
+        "insuredFee": Decimal("0"),
+        "iCurrency": "142",
+        "iFlag": "3",
+        "packNo": 1,
+        "grossWeight": weight,
+        "netWeight": weight,
+    }
+    _fill(etree.SubElement(inventory, f"{{{CEB_NAMESPACE}}}InventoryHead"), CEB_NAMESPACE, INVENTORY_HEAD_FIELDS, head)
+    for line in lines:
+        values = {
+            "gnum": line.line_no,
+            "itemNo": line.item_no,
+            "itemName": line.goods_name,
+            "gcode": line.hs_code,
+            "gname": line.goods_name,
+            "gmodel": line.goods_model,
+            "barCode": line.bar_code,
+            "country": customs_code("country", line.destination_country),
+            "currency": customs_code("currency", line.currency),
+            "qty": line.quantity,
+            "qty1": line.legal_quantity,
+            "qty2": line.second_legal_quantity,
+            "unit": customs_code("unit", line.unit),
+            "unit1": customs_code("unit", line.legal_unit),
+            "unit2": customs_code("unit", line.second_legal_unit) if line.second_legal_unit else None,
+            "price": _unit_price(line),
+            "totalPrice": line.total_price,
+        }
+        _fill(
+            etree.SubElement(inventory, f"{{{CEB_NAMESPACE}}}InventoryList"),
+            CEB_NAMESPACE,
+            INVENTORY_LINE_FIELDS,
+            values,
+        )
+    return Built("CEB603", guid, _finish(root, sender))
+
+
+def _goods_value(lines: Sequence[Any]) -> Decimal:
+    return sum((line.total_price for line in lines), Decimal("0"))
+
+
+def order(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: datetime) -> Built:
+    """CEB303: the export order behind an inventory list."""
+    guid = new_guid()
+    root = _ceb_root("CEB303", guid)
+    body = etree.SubElement(root, f"{{{CEB_NAMESPACE}}}Order")
+    currency = customs_code("currency", lines[0].currency)
+    head = {
+        **_common(guid, now),
+        "orderType": "E",
+        "orderNo": declaration.order_no,
+        "ebpCode": sender.ebp_code,
+        "ebpName": sender.ebp_name,
+        "ebcCode": declaration.consignor_code,
+        "ebcName": declaration.consignor_name,
+        "goodsValue": _goods_value(lines),
+        "freight": Decimal("0"),
+        "currency": currency,
+    }
+    _fill(etree.SubElement(body, f"{{{CEB_NAMESPACE}}}OrderHead"), CEB_NAMESPACE, ORDER_HEAD_FIELDS, head)
+    for line in lines:
+        values = {
+            "gnum": line.line_no,
+            "itemNo": line.item_no,
+            "itemName": line.goods_name,
+            "itemDescribe": line.goods_model,
+            "barCode": line.bar_code,
+            "unit": customs_code("unit", line.unit),
+            "currency": customs_code("currency", line.currency),
+            "qty": line.quantity,
+            "price": _unit_price(line),
+            "totalPrice": line.total_price,
+        }
+        _fill(etree.SubElement(body, f"{{{CEB_NAMESPACE}}}OrderList"), CEB_NAMESPACE, ORDER_LINE_FIELDS, values)
+    return Built("CEB303", guid, _finish(root, sender))
+
+
+def payment(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: datetime) -> Built:
+    """CEB403: the receipt of the order's payment."""
+    guid = new_guid()
+    root = _ceb_root("CEB403", guid)
+    values = {
+        **_common(guid, now),
+        "ebpCode": sender.ebp_code,
+        "ebpName": sender.ebp_name,
+        "ebcCode": declaration.consignor_code,
+        "ebcName": declaration.consignor_name,
+        "orderNo": declaration.order_no,
+        "payNo": declaration.order_no,
+        "charge": _goods_value(lines),
+        "currency": customs_code("currency", lines[0].currency),
+        "accountingDate": now.astimezone(CHINA).strftime("%Y%m%d%H%M%S"),
+    }
+    _fill(etree.SubElement(root, f"{{{CEB_NAMESPACE}}}Receipts"), CEB_NAMESPACE, RECEIPT_FIELDS, values)
+    return Built("CEB403", guid, _finish(root, sender))
+
+
+def waybill(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: datetime) -> Built:
+    """CEB505: the logistics waybill of the parcel."""
+    guid = new_guid()
+    root = _ceb_root("CEB505", guid)
+    values = {
+        **_common(guid, now),
+        "logisticsCode": declaration.logistics_code,
+        "logisticsName": declaration.logistics_code,
+        "logisticsNo": declaration.logistics_no,
+        "freight": Decimal("0"),
+        "fCurrency": "142",
+        "insuredFee": Decimal("0"),
+        "iCurrency": "142",
+        "grossWeight": declaration.gross_weight_kg,
+        "packNo": 1,
+        "goodsInfo": "; ".join(line.goods_name for line in lines)[:500],
+        "ebcCode": declaration.consignor_code,
+        "ebcName": declaration.consignor_name,
+    }
+    _fill(etree.SubElement(root, f"{{{CEB_NAMESPACE}}}Logistics"), CEB_NAMESPACE, WAYBILL_FIELDS, values)
+    return Built("CEB505", guid, _finish(root, sender))
+
+
+def summary_application(
+    declaration: Any, inventory_numbers: Sequence[str], sender: Sender, *, now: datetime, part: tuple[int, int]
+) -> Built:
+    """CEB701: the application to merge the listed inventory lists into one declaration."""
+    guid = new_guid()
+    root = _ceb_root("CEB701", guid)
+    body = etree.SubElement(root, f"{{{CEB_NAMESPACE}}}SummaryApply")
+    head = {
+        **_common(guid, now),
+        "customsCode": declaration.declaring_customs,
+        "copNo": declaration.cop_no,
+        "ieFlag": "E",
+        "portCode": declaration.exit_port,
+        "ebcCode": declaration.consignor_code,
+        "ebcName": declaration.consignor_name,
+        "agentCode": sender.code,
+        "agentName": sender.name,
+        "ownerCode": declaration.owner_code,
+        "ownerName": declaration.owner_name,
+        "tradeMode": declaration.customs_mode,
+        "trafMode": declaration.traf_mode,
+        "country": customs_code("country", declaration.arrival_country),
+        "grossWeight": declaration.gross_weight_kg,
+        "netWeight": declaration.gross_weight_kg,
+        "msgCount": part[1],
+        "msgSeqNo": part[0],
+    }
+    _fill(etree.SubElement(body, f"{{{CEB_NAMESPACE}}}SummaryApplyHead"), CEB_NAMESPACE, SUMMARY_HEAD_FIELDS, head)
+    for number, inventory_no in enumerate(inventory_numbers, start=1):
+        _fill(
+            etree.SubElement(body, f"{{{CEB_NAMESPACE}}}SummaryApplyList"),
+            CEB_NAMESPACE,
+            SUMMARY_LINE_FIELDS,
+            {"gnum": number, "invtNo": inventory_no},
+        )
+    return Built("CEB701", guid, _finish(root, sender))
+
+
+def full_declaration(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: datetime) -> Built:
+    """DecMessage: a full export declaration (9710, 9810, 0110, 1039) with its goods lines."""
+    guid = new_guid()
+    root = etree.Element(
+        f"{{{DEC_NAMESPACE}}}DecMessage", nsmap={None: DEC_NAMESPACE}, attrib={"guid": guid, "version": "1.0"}
+    )
+    head = {
+        "SeqNo": declaration.cop_no,
+        "IEFlag": "E",
+        "Type": "",
+        "AgentCode": sender.code,
+        "AgentName": sender.name,
+        "CustomMaster": declaration.declaring_customs,
+        "GrossWet": declaration.gross_weight_kg,
+        "IEDate": now.astimezone(CHINA).strftime("%Y%m%d"),
+        "IEPort": declaration.exit_port,
+        "NetWt": declaration.gross_weight_kg,
+        "OwnerCode": declaration.owner_code,
+        "OwnerName": declaration.owner_name,
+        "PackNo": 1,
+        "TradeCode": declaration.consignor_code,
+        "TradeCountry": customs_code("country", declaration.arrival_country),
+        "TradeMode": declaration.customs_mode,
+        "TradeName": declaration.consignor_name,
+        "TrafMode": declaration.traf_mode,
+        "TransMode": TERMS_CODES.get(declaration.trade_terms, "3"),
+        "CopCode": sender.code,
+        "CopName": sender.name,
+    }
+    _fill(etree.SubElement(root, f"{{{DEC_NAMESPACE}}}DecHead"), DEC_NAMESPACE, DEC_HEAD_FIELDS, head)
+    declared_lines = etree.SubElement(root, f"{{{DEC_NAMESPACE}}}DecLists")
+    for line in lines:
+        values = {
+            "CodeTS": line.hs_code,
+            "DeclPrice": _unit_price(line),
+            "GModel": line.goods_model,
+            "GName": line.goods_name,
+            "GNo": line.line_no,
+            "OriginCountry": "142",
+            "TradeCurr": customs_code("currency", line.currency),
+            "DeclTotal": line.total_price,
+            "GQty": line.quantity,
+            "FirstQty": line.legal_quantity,
+            "SecondQty": line.second_legal_quantity,
+            "GUnit": customs_code("unit", line.unit),
+            "FirstUnit": customs_code("unit", line.legal_unit),
+            "SecondUnit": customs_code("unit", line.second_legal_unit) if line.second_legal_unit else None,
+            "DestinationCountry": customs_code("country", line.destination_country),
+            "DistrictCode": declaration.source_region,
+        }
+        _fill(etree.SubElement(declared_lines, f"{{{DEC_NAMESPACE}}}DecList"), DEC_NAMESPACE, DEC_LINE_FIELDS, values)
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+    return Built("DEC", guid, body)

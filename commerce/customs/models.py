@@ -1,0 +1,527 @@
+"""Export customs: the local platform's configuration, batches, declarations, their lines and messages.
+
+An inventory list of mode 9610 (one parcel's CEB603) is stored as a declaration of kind
+``inventory_list``; the monthly summary and the full declarations of the other modes are of kind
+``declaration``. Both share the header and lines customs asks for.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from commerce.customs.codes import n19_5
+from commerce.db import ExactDecimal, UTCDateTime, utcnow
+from commerce.errors import N_
+from commerce.orders.models import CustomsMode
+from commerce.validation import CurrencyCode, CustomsCode, DecimalText, Identifier, Money
+
+
+class BatchKind(StrEnum):
+    INVENTORY = "inventory"  # 9610: one inventory list per parcel
+    SUMMARY = "summary"  # 9610: the month's cleared lists merged into declarations
+    DECLARATION = "declaration"  # 9710, 9810, 0110, 1039: full declarations of the bundled orders
+
+
+class DeclarationKind(StrEnum):
+    INVENTORY_LIST = "inventory_list"
+    DECLARATION = "declaration"
+
+
+class CustomsStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    CLEARED = "cleared"
+
+
+STATUS_CHECK = "status IN ('draft', 'submitted', 'accepted', 'rejected', 'cleared')"
+
+
+class CustomsPlatform(SQLModel, table=True):
+    """The cluster's foreign-trade service platform as customs knows it: the consignor of every declaration."""
+
+    __tablename__ = "customs_platform"
+    __table_args__ = (
+        UniqueConstraint("cluster_id", name="customs_platform_one_per_cluster"),
+        CheckConstraint("line_limit BETWEEN 1 AND 999", name="customs_platform_line_limit_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cluster_id: int = Field(foreign_key="cluster.id")
+    enterprise_id: int = Field(foreign_key="enterprise.id")
+    customs_registration: str = Field(max_length=18)
+    declaring_customs: str = Field(max_length=4)
+    exit_ports: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    transport_modes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ebp_code: str | None = Field(default=None, max_length=18)
+    ebp_name: str | None = Field(default=None, max_length=200)
+    dxp_id: str = Field(max_length=30)
+    line_limit: int = Field(default=50)
+    procurement_cap_usd: Decimal = Field(default=Decimal("150000"), sa_type=ExactDecimal(2), nullable=False)
+    simplified_limit_cny: Decimal = Field(default=Decimal("5000"), sa_type=ExactDecimal(2), nullable=False)
+    licensed_hs_prefixes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    holidays: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    working_weekend_days: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    gateway_url: str | None = Field(default=None, max_length=500)
+    gateway_key_sealed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Numbers the lists in the order their clearance was recorded; summaries take ranges of it.
+    clearance_counter: int = Field(default=0)
+    receipt_cursor: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class CustomsExchangeRate(SQLModel, table=True):
+    """Customs' monthly rate of a currency, in CNY for one unit, in force from a day."""
+
+    __tablename__ = "customs_exchange_rate"
+    __table_args__ = (CheckConstraint("cny_per_unit > 0", name="customs_exchange_rate_positive"),)
+
+    currency: str = Field(primary_key=True, max_length=3)
+    valid_from: date = Field(primary_key=True)
+    cny_per_unit: Decimal = Field(sa_type=ExactDecimal(6), nullable=False)
+
+
+class CustomsBatch(SQLModel, table=True):
+    __tablename__ = "customs_batch"
+    __table_args__ = (
+        CheckConstraint(STATUS_CHECK, name="customs_batch_status_known"),
+        CheckConstraint("kind IN ('inventory', 'summary', 'declaration')", name="customs_batch_kind_known"),
+        # One current summary per stretch of a month's cleared lists: two cannot take the same lists.
+        Index(
+            "customs_batch_summary_range_once",
+            "platform_id",
+            "period",
+            "from_clearance",
+            unique=True,
+            sqlite_where=text("kind = 'summary' AND superseded_by_id IS NULL"),
+            postgresql_where=text("kind = 'summary' AND superseded_by_id IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = Field(foreign_key="customs_platform.id", index=True)
+    customs_mode: str = Field(max_length=4)
+    kind: str = Field(max_length=12)
+    period: str | None = Field(default=None, max_length=7)
+    status: str = Field(default=CustomsStatus.DRAFT, max_length=10)
+    version: int = Field(default=1)
+    previous_id: int | None = Field(default=None, foreign_key="customs_batch.id")
+    superseded_by_id: int | None = Field(default=None, foreign_key="customs_batch.id")
+    from_clearance: int | None = None
+    to_clearance: int | None = None
+    due_date: date | None = None
+    created_by: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class CustomsBatchOrder(SQLModel, table=True):
+    """The batch that holds an export order: an order is in one batch at a time, by the primary key."""
+
+    __tablename__ = "customs_batch_order"
+
+    order_id: int = Field(foreign_key="sales_order.id", primary_key=True)
+    batch_id: int = Field(foreign_key="customs_batch.id", index=True)
+
+
+class CustomsDeclaration(SQLModel, table=True):
+    __tablename__ = "customs_declaration"
+    __table_args__ = (
+        CheckConstraint(STATUS_CHECK, name="customs_declaration_status_known"),
+        CheckConstraint("kind IN ('inventory_list', 'declaration')", name="customs_declaration_kind_known"),
+        UniqueConstraint("batch_id", "seq_no", name="customs_declaration_seq_unique"),
+        UniqueConstraint("cop_no", name="customs_declaration_cop_no_unique"),
+        Index("customs_declaration_cleared_lists", "platform_id", "cleared_period", "clearance_no"),
+        Index("customs_declaration_of_owner", "owner_enterprise_id"),
+        Index("customs_declaration_of_order", "order_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="customs_batch.id")
+    platform_id: int = Field(foreign_key="customs_platform.id")
+    kind: str = Field(max_length=16)
+    seq_no: int
+    cop_no: str = Field(max_length=40)
+    customs_mode: str = Field(max_length=4)
+    status: str = Field(default=CustomsStatus.DRAFT, max_length=10)
+    entry_id: str | None = Field(default=None, max_length=40)
+    customs_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    consignor_code: str = Field(max_length=18)
+    consignor_name: str = Field(max_length=200)
+    declaring_customs: str = Field(max_length=4)
+    exit_port: str = Field(max_length=4)
+    traf_mode: str = Field(max_length=2)
+    owner_enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id")
+    owner_code: str = Field(max_length=18)
+    owner_name: str = Field(max_length=200)
+    arrival_country: str = Field(max_length=2)
+    source_region: str = Field(max_length=5)
+    trade_terms: str = Field(default="FOB", max_length=3)
+    order_id: int | None = Field(default=None, foreign_key="sales_order.id")
+    order_no: str | None = Field(default=None, max_length=128)
+    logistics_code: str | None = Field(default=None, max_length=64)
+    logistics_no: str | None = Field(default=None, max_length=64)
+    # At customs' monthly rate; set where a rule needs it (1039 value cap, 9710/9810 simplified list).
+    value_cny: Decimal | None = Field(default=None, sa_type=ExactDecimal(4))
+    value_usd: Decimal | None = Field(default=None, sa_type=ExactDecimal(4))
+    gross_weight_kg: Decimal = Field(default=Decimal("0"), sa_type=ExactDecimal(3), nullable=False)
+    simplified_eligible: bool = Field(default=False)
+    rebate_eligible: bool = Field(default=True)
+    clearance_no: int | None = None
+    cleared_period: str | None = Field(default=None, max_length=7)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class CustomsDeclarationLine(SQLModel, table=True):
+    __tablename__ = "customs_declaration_line"
+    __table_args__ = (
+        UniqueConstraint("declaration_id", "line_no", name="customs_line_number_unique"),
+        Index("customs_line_of_order_line", "order_line_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    declaration_id: int = Field(foreign_key="customs_declaration.id")
+    line_no: int
+    hs_code: str = Field(max_length=10)
+    item_no: str | None = Field(default=None, max_length=64)
+    bar_code: str | None = Field(default=None, max_length=32)
+    goods_name: str = Field(max_length=200)
+    goods_model: str = Field(default="", sa_column=Column(Text, nullable=False))
+    destination_country: str = Field(max_length=2)
+    currency: str = Field(max_length=3)
+    unit: str = Field(max_length=20)
+    legal_unit: str = Field(max_length=20)
+    second_legal_unit: str | None = Field(default=None, max_length=20)
+    quantity: Decimal = Field(sa_type=ExactDecimal(5), nullable=False)
+    legal_quantity: Decimal = Field(sa_type=ExactDecimal(5), nullable=False)
+    second_legal_quantity: Decimal | None = Field(default=None, sa_type=ExactDecimal(5))
+    total_price: Decimal = Field(sa_type=ExactDecimal(5), nullable=False)
+    # Set on an inventory list's line: the order line it declares.
+    order_line_id: int | None = Field(default=None, foreign_key="order_line.id")
+    # Set on a market-procurement line that groups the goods of one tariff chapter beyond the top five.
+    chapter_group: str | None = Field(default=None, max_length=2)
+
+
+class CustomsLineSource(SQLModel, table=True):
+    """Which order lines a full declaration's line is made of (and so which orders and firms)."""
+
+    __tablename__ = "customs_line_source"
+    __table_args__ = (Index("customs_line_source_of_order_line", "order_line_id"),)
+
+    declaration_line_id: int = Field(foreign_key="customs_declaration_line.id", primary_key=True)
+    order_line_id: int = Field(foreign_key="order_line.id", primary_key=True)
+    quantity: int
+
+
+class CustomsMessage(SQLModel, table=True):
+    """A message as built for customs; what is submitted is exactly what is stored here."""
+
+    __tablename__ = "customs_message"
+    __table_args__ = (
+        UniqueConstraint("declaration_id", "kind", name="customs_message_kind_once"),
+        UniqueConstraint("guid", name="customs_message_guid_unique"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    declaration_id: int = Field(foreign_key="customs_declaration.id")
+    kind: str = Field(max_length=10)
+    guid: str = Field(max_length=36)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CustomsReceipt(SQLModel, table=True):
+    """A customs result as received, once: from the gateway (by its receipt id) or through the API."""
+
+    __tablename__ = "customs_receipt"
+    __table_args__ = (
+        UniqueConstraint("receipt_key", name="customs_receipt_once"),
+        Index("customs_receipt_of_declaration", "declaration_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_key: str = Field(max_length=80)
+    declaration_id: int = Field(foreign_key="customs_declaration.id")
+    status: str = Field(max_length=10)
+    entry_id: str | None = Field(default=None, max_length=40)
+    message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    source: str = Field(max_length=10)
+    recorded_by: int | None = Field(default=None, foreign_key="user_account.id")
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# API shapes ---------------------------------------------------------------------------------------
+
+PortCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+TransportMode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]$")]
+Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+
+
+# Figures customs sends back to us as they are: up to five decimals (N19,5), shown as exact text.
+Figure = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: n19_5(value), return_type=str),
+    WithJsonSchema({"type": "string", "description": "an exact decimal (N19,5), as text"}),
+]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PlatformConfig(_Input):
+    """The local service platform as customs knows it (one per cluster; a second PUT replaces it)."""
+
+    enterprise_id: Identifier
+    customs_registration: CustomsCode = PydanticField(
+        description="10-character customs registration code in the cluster's region, or the platform's USCC"
+    )
+    declaring_customs: PortCode = PydanticField(description="4-digit customs office where declarations are lodged")
+    exit_ports: list[PortCode] = PydanticField(min_length=1, max_length=20, description="First is the default")
+    transport_modes: list[TransportMode] = PydanticField(
+        min_length=1, max_length=10, description="First is the default"
+    )
+    ebp_code: CustomsCode | None = PydanticField(default=None, description="E-commerce platform code (CEB ebpCode)")
+    ebp_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    dxp_id: Annotated[str, StringConstraints(min_length=1, max_length=30)] = PydanticField(
+        description="Data-exchange id of the platform on the single window"
+    )
+    line_limit: int = PydanticField(default=50, ge=1, le=999)
+    procurement_cap_usd: DecimalText = PydanticField(default=Decimal("150000"))
+    simplified_limit_cny: DecimalText = PydanticField(default=Decimal("5000"))
+    licensed_hs_prefixes: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}$")]] = PydanticField(
+        default_factory=list, max_length=500, description="HS codes (or their starts) that need a licence or inspection"
+    )
+    holidays: list[date] = PydanticField(default_factory=list, max_length=400)
+    working_weekend_days: list[date] = PydanticField(default_factory=list, max_length=100)
+    gateway_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)] | None = None
+    gateway_key: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = PydanticField(
+        default=None, description="Key the gateway gave the platform; sealed at rest and never returned"
+    )
+
+
+class PlatformPublic(BaseModel):
+    id: int
+    cluster_id: int
+    enterprise_id: int
+    customs_registration: str
+    declaring_customs: str
+    exit_ports: list[str]
+    transport_modes: list[str]
+    ebp_code: str | None
+    ebp_name: str | None
+    dxp_id: str
+    line_limit: int
+    procurement_cap_usd: Money
+    simplified_limit_cny: Money
+    licensed_hs_prefixes: list[str]
+    holidays: list[str]
+    working_weekend_days: list[str]
+    gateway_url: str | None
+    gateway_key_set: bool
+    updated_at: datetime
+
+
+class ExchangeRateInput(_Input):
+    currency: CurrencyCode
+    valid_from: date
+    cny_per_unit: DecimalText
+
+
+class ExchangeRates(_Input):
+    rates: list[ExchangeRateInput] = PydanticField(min_length=1, max_length=500)
+
+
+class ExchangeRatePublic(BaseModel):
+    currency: str
+    valid_from: date
+    cny_per_unit: Figure
+
+
+class BatchCreate(_Input):
+    customs_mode: CustomsMode
+    period: Period | None = PydanticField(
+        default=None,
+        description="9610: the month whose cleared inventory lists are summarised; otherwise only orders shipped then",
+    )
+    platform_id: Identifier | None = PydanticField(
+        default=None, description="Needed only when several service platforms are configured"
+    )
+
+
+class BatchWarning(BaseModel):
+    code: str
+    message: str
+
+
+class DeclarationBrief(BaseModel):
+    id: int
+    kind: DeclarationKind
+    seq_no: int
+    cop_no: str
+    status: CustomsStatus
+    entry_id: str | None
+    owner_code: str
+    arrival_country: str
+    lines: int
+    order_id: int | None
+
+
+class BatchPublic(BaseModel):
+    id: int
+    customs_mode: str
+    kind: BatchKind
+    period: str | None
+    status: CustomsStatus
+    version: int
+    previous_id: int | None
+    superseded_by_id: int | None
+    due_date: date | None
+    warnings: list[BatchWarning]
+    orders: int
+    declarations: list[DeclarationBrief]
+    created_at: datetime
+    submitted_at: datetime | None
+
+
+class DeclarationHeader(BaseModel):
+    consignor_code: str
+    consignor_name: str
+    owner_code: str
+    owner_name: str
+    traf_mode: str
+    arrival_country: str
+    exit_port: str
+    declaring_customs: str
+    source_region: str
+    customs_mode: str
+    trade_terms: str
+    order_no: str | None
+    logistics_no: str | None
+    gross_weight_kg: Figure
+    value_cny: Figure | None
+    value_usd: Figure | None
+    simplified_eligible: bool
+    rebate_eligible: bool
+
+
+class LineFirm(BaseModel):
+    enterprise_id: int
+    order_ids: list[int]
+    quantity: int
+
+
+class DeclarationLinePublic(BaseModel):
+    line_no: int
+    hs_code: str
+    goods_name: str
+    goods_model: str
+    destination_country: str
+    currency: str
+    unit: str
+    legal_unit: str
+    second_legal_unit: str | None
+    quantity: Figure
+    legal_quantity: Figure
+    second_legal_quantity: Figure | None
+    unit_price: Figure
+    total_price: Money
+    chapter_group: str | None
+    firms: list[LineFirm]
+
+
+class ReceiptPublic(BaseModel):
+    id: int
+    status: CustomsStatus
+    entry_id: str | None
+    message: str | None
+    source: str
+    at: datetime
+
+
+class DeclarationPublic(BaseModel):
+    id: int
+    batch_id: int
+    kind: DeclarationKind
+    seq_no: int
+    cop_no: str
+    status: CustomsStatus
+    entry_id: str | None
+    customs_note: str | None
+    header: DeclarationHeader
+    lines: list[DeclarationLinePublic]
+    order_ids: list[int]
+    inventory_list_ids: list[int]
+    receipts: list[ReceiptPublic]
+    cleared_at: datetime | None
+
+
+class ReceiptInput(_Input):
+    declaration_id: Identifier
+    status: Literal["accepted", "rejected", "cleared"]
+    entry_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    message: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    at: AwareDatetime | None = None
+
+
+class ReceiptsInput(_Input):
+    """Customs results: one (``declaration_id``, ``status``, ...) or several under ``receipts``."""
+
+    receipts: list[ReceiptInput] | None = PydanticField(default=None, min_length=1, max_length=5000)
+    declaration_id: Identifier | None = None
+    status: Literal["accepted", "rejected", "cleared"] | None = None
+    entry_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    message: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ReceiptsInput:
+        single = self.declaration_id is not None or self.status is not None
+        if (self.receipts is None) == (not single):
+            raise ValueError(N_("Send either receipts or one receipt's declaration_id and status."))
+        if single and (self.declaration_id is None or self.status is None):
+            raise ValueError(N_("A receipt needs declaration_id and status."))
+        return self
+
+    def items(self) -> list[ReceiptInput]:
+        if self.receipts is not None:
+            return self.receipts
+        return [
+            ReceiptInput(
+                declaration_id=self.declaration_id,
+                status=self.status,
+                entry_id=self.entry_id,
+                message=self.message,
+                at=self.at,
+            )
+        ]
+
+
+class ReceiptsRecorded(BaseModel):
+    recorded: int
+    repeated: int
+    batch: BatchPublic

@@ -1,0 +1,158 @@
+"""Queued work of customs: sending a submitted batch's messages, collecting receipts from the gateway.
+
+Sending marks each message sent right after the gateway took it; a worker killed halfway
+leaves the rest unsent, and the next run sends those (a message sent twice carries the same
+guid, which the gateway ignores). Receipts are applied once each by their receipt id, and the
+cursor moves on only after they are recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor
+from commerce.config import Settings
+from commerce.customs import lifecycle
+from commerce.customs.errors import GatewayNotConfigured
+from commerce.customs.models import CustomsBatch, CustomsPlatform, CustomsStatus
+from commerce.customs.service import GATEWAY_KEY_PURPOSE
+from commerce.db import Database, utcnow, write_transaction
+from commerce.jobs import service as jobs
+from commerce.jobs.models import Job
+from commerce.secrets import unseal
+from integrations.base import TerminalError
+from integrations.customs import CustomsGateway
+from integrations.single_window.client import SingleWindowClient
+
+log = logging.getLogger(__name__)
+SEND_CHUNK = 200
+RECEIPT_PAGE = 200
+PRIORITY_CUSTOMS = 80
+
+# Tests and local demos put another gateway here (a fake, or a client with an in-process transport).
+GatewayFactory = Callable[[CustomsPlatform, Settings], CustomsGateway]
+_factory: list[GatewayFactory] = []
+
+
+def use_gateway(factory: GatewayFactory | None) -> None:
+    """Make every gateway of this process come from ``factory`` (None: the HTTP client again)."""
+    _factory.clear()
+    if factory is not None:
+        _factory.append(factory)
+
+
+def gateway_for(platform: CustomsPlatform, settings: Settings) -> CustomsGateway:
+    if _factory:
+        return _factory[0](platform, settings)
+    if not platform.gateway_url or not platform.gateway_key_sealed:
+        raise GatewayNotConfigured()
+    key = unseal(settings.secret_key, platform.gateway_key_sealed, purpose=GATEWAY_KEY_PURPOSE)["key"]
+    return SingleWindowClient(platform.gateway_url, key=key)
+
+
+def send_batch(database: Database, settings: Settings, job: Job) -> None:
+    """Send a submitted batch's unsent messages, in order, marking each chunk as it goes."""
+    batch_id = job.payload["batch_id"]
+    with database.session() as session:
+        batch = session.get(CustomsBatch, batch_id)
+        platform = session.get(CustomsPlatform, batch.platform_id)
+        session.expunge_all()
+    try:
+        gateway = gateway_for(platform, settings)
+    except GatewayNotConfigured as error:
+        raise TerminalError(str(error)) from error
+    while True:
+        with database.session() as session:
+            chunk = lifecycle.unsent_messages(session, batch_id, limit=SEND_CHUNK)
+        if not chunk:
+            break
+        sent: list[int] = []
+        try:
+            for message in chunk:
+                gateway.submit(kind=message.kind, guid=message.guid, body=message.body)
+                sent.append(message.id)
+        finally:
+            if sent:
+                with database.session() as session:
+                    lifecycle.mark_sent(session, sent, now=utcnow())
+    with database.session() as session:
+        _queue_poll(session, platform.id)
+
+
+def _queue_poll(session: Session, platform_id: int) -> None:
+    with write_transaction(session):
+        jobs.enqueue(
+            session,
+            kind="customs.poll_receipts",
+            key=f"customs-platform:{platform_id}:receipts",
+            payload={"platform_id": platform_id},
+            priority=PRIORITY_CUSTOMS,
+        )
+
+
+def poll_receipts(database: Database, settings: Settings, job: Job) -> None:
+    """Collect the gateway's receipts since the platform's cursor and apply them."""
+    platform_id = job.payload["platform_id"]
+    with database.session() as session:
+        platform = session.get(CustomsPlatform, platform_id)
+        session.expunge_all()
+    try:
+        gateway = gateway_for(platform, settings)
+    except GatewayNotConfigured as error:
+        raise TerminalError(str(error)) from error
+    cursor = platform.receipt_cursor
+    while True:
+        page = gateway.receipts(after=cursor, limit=RECEIPT_PAGE)
+        if page.receipts:
+            with database.session() as session:
+                apply_gateway_receipts(session, page.receipts)
+        if page.cursor != cursor:
+            with database.session() as session, write_transaction(session):
+                session.execute(
+                    update(CustomsPlatform.__table__)
+                    .where(CustomsPlatform.id == platform_id)
+                    .values(receipt_cursor=page.cursor)
+                )
+            cursor = page.cursor
+        if len(page.receipts) < RECEIPT_PAGE:
+            break
+
+
+def apply_gateway_receipts(session: Session, receipts) -> tuple[int, int]:
+    """Apply the gateway's receipts to the declarations they name (by copNo); unknown ones are logged."""
+    known = lifecycle.declarations_by_cop_no(session, [receipt.cop_no for receipt in receipts])
+    results = []
+    for receipt in receipts:
+        declaration_id = known.get(receipt.cop_no)
+        if declaration_id is None:
+            log.warning("receipt %s names unknown document %s", receipt.receipt_id, receipt.cop_no)
+            continue
+        results.append(
+            lifecycle.Result(
+                declaration_id=declaration_id,
+                status=CustomsStatus(receipt.status),
+                entry_id=receipt.entry_id,
+                message=f"{receipt.message_type} {receipt.return_status} {receipt.info}".strip(),
+                at=receipt.at,
+                key=f"gw:{receipt.receipt_id}"[:80],
+                source="gateway",
+            )
+        )
+    return lifecycle.record_results(session, actor=Actor.system(), results=results, strict=False)
+
+
+def queue_receipt_polls(database: Database, *, now: datetime | None = None) -> int:
+    """The scheduler's part: one receipt poll per platform with batches still waiting on customs."""
+    waiting = (CustomsStatus.SUBMITTED.value, CustomsStatus.ACCEPTED.value)
+    with database.session() as session:
+        platform_ids = session.scalars(
+            select(CustomsBatch.platform_id).where(CustomsBatch.status.in_(waiting)).distinct()
+        ).all()
+        for platform_id in platform_ids:
+            _queue_poll(session, platform_id)
+    return len(platform_ids)

@@ -1,0 +1,286 @@
+"""HTTP edge of customs: the platform's configuration, rates, batches, declarations, messages, receipts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import Response
+from pydantic import BaseModel
+
+from commerce.customs import lifecycle, service
+from commerce.customs.models import (
+    BatchCreate,
+    BatchPublic,
+    CustomsStatus,
+    DeclarationPublic,
+    ExchangeRatePublic,
+    ExchangeRates,
+    Period,
+    PlatformConfig,
+    PlatformPublic,
+    ReceiptsInput,
+    ReceiptsRecorded,
+)
+from commerce.db import utcnow
+from commerce.orders.models import CustomsMode
+from commerce.validation import Identifier, Money
+from commerce.web.auth import current_actor
+from commerce.web.database import current_settings, db_session
+from commerce.web.openapi import API_PREFIX, api_blueprint
+from commerce.web.pagination import ItemList, ListQuery, page_of
+from commerce.web.responses import respond
+
+bp = api_blueprint("customs", __name__, tag="Customs", description="Export batches, declarations and customs results")
+
+
+class ClusterPath(BaseModel):
+    cluster_id: Identifier
+
+
+class BatchPath(BaseModel):
+    batch_id: Identifier
+
+
+class DeclarationPath(BaseModel):
+    declaration_id: Identifier
+
+
+class BatchQuery(ListQuery):
+    customs_mode: CustomsMode | None = None
+    status: CustomsStatus | None = None
+    period: Period | None = None
+
+
+class MessageQuery(BaseModel):
+    kind: Literal["CEB603", "CEB303", "CEB403", "CEB505", "CEB701", "DEC"] | None = None
+
+
+class PlatformList(BaseModel):
+    items: list[PlatformPublic]
+
+
+class RateList(BaseModel):
+    items: list[ExchangeRatePublic]
+
+
+_PLATFORM_MONEY = {"procurement_cap_usd", "simplified_limit_cny", "gateway_key_set"}
+
+
+def platform_public(platform) -> PlatformPublic:
+    return PlatformPublic(
+        **{name: getattr(platform, name) for name in PlatformPublic.model_fields if name not in _PLATFORM_MONEY},
+        procurement_cap_usd=Money.of(platform.procurement_cap_usd, "USD"),
+        simplified_limit_cny=Money.of(platform.simplified_limit_cny, "CNY"),
+        gateway_key_set=platform.gateway_key_sealed is not None,
+    )
+
+
+def batch_public(view: service.BatchView) -> BatchPublic:
+    batch = view.batch
+    return BatchPublic(
+        id=batch.id,
+        customs_mode=batch.customs_mode,
+        kind=batch.kind,
+        period=batch.period,
+        status=batch.status,
+        version=batch.version,
+        previous_id=batch.previous_id,
+        superseded_by_id=batch.superseded_by_id,
+        due_date=batch.due_date,
+        warnings=[{"code": code, "message": message} for code, message in view.warnings],
+        orders=view.orders,
+        declarations=[dict(row._mapping) for row in view.declarations],
+        created_at=batch.created_at,
+        submitted_at=batch.submitted_at,
+    )
+
+
+def declaration_public(view: service.DeclarationView) -> DeclarationPublic:
+    declaration = view.declaration
+    header = {
+        name: getattr(declaration, name) for name in DeclarationPublic.model_fields["header"].annotation.model_fields
+    }
+    lines = [
+        {
+            **{name: getattr(item.line, name) for name in ("line_no", "hs_code", "goods_name", "goods_model")},
+            **{
+                name: getattr(item.line, name)
+                for name in ("destination_country", "currency", "unit", "legal_unit", "second_legal_unit")
+            },
+            "quantity": item.line.quantity,
+            "legal_quantity": item.line.legal_quantity,
+            "second_legal_quantity": item.line.second_legal_quantity,
+            "unit_price": (item.line.total_price / item.line.quantity).quantize(
+                item.line.total_price.__class__("0.00001")
+            ),
+            "total_price": Money.of(item.line.total_price, item.line.currency),
+            "chapter_group": item.line.chapter_group,
+            "firms": [
+                {"enterprise_id": firm, "order_ids": orders, "quantity": pieces} for firm, orders, pieces in item.firms
+            ],
+        }
+        for item in view.lines
+    ]
+    return DeclarationPublic(
+        id=declaration.id,
+        batch_id=declaration.batch_id,
+        kind=declaration.kind,
+        seq_no=declaration.seq_no,
+        cop_no=declaration.cop_no,
+        status=declaration.status,
+        entry_id=declaration.entry_id,
+        customs_note=declaration.customs_note,
+        header=header,
+        lines=lines,
+        order_ids=view.order_ids,
+        inventory_list_ids=view.inventory_list_ids,
+        receipts=[receipt.model_dump() for receipt in view.receipts],
+        cleared_at=declaration.cleared_at,
+    )
+
+
+@bp.put("/customs/platforms/<int:cluster_id>", responses={200: PlatformPublic})
+def configure_platform(path: ClusterPath, body: PlatformConfig):
+    """Configure the cluster's service platform as consignor (admin); it must be in the cluster's region."""
+    platform = service.configure_platform(
+        db_session(),
+        actor=current_actor(),
+        cluster_id=path.cluster_id,
+        data=body,
+        secret_key=current_settings().secret_key,
+    )
+    return respond(platform_public(platform))
+
+
+@bp.get("/customs/platforms", responses={200: PlatformList})
+def list_platforms():
+    """The configured service platforms (trade operators, admin)."""
+    platforms = service.list_platforms(db_session(), actor=current_actor())
+    return respond(PlatformList(items=[platform_public(platform) for platform in platforms]))
+
+
+@bp.put("/customs/exchange-rates", responses={200: RateList})
+def put_exchange_rates(body: ExchangeRates):
+    """Record customs' monthly exchange rates (CNY per unit, from a day)."""
+    rates = service.put_exchange_rates(db_session(), actor=current_actor(), rates=body.rates)
+    return respond(RateList(items=[ExchangeRatePublic.model_validate(rate, from_attributes=True) for rate in rates]))
+
+
+@bp.get("/customs/exchange-rates", responses={200: RateList})
+def list_exchange_rates():
+    """Customs' exchange rates on record."""
+    rates = service.list_exchange_rates(db_session(), actor=current_actor())
+    return respond(RateList(items=[ExchangeRatePublic.model_validate(rate, from_attributes=True) for rate in rates]))
+
+
+@bp.post("/customs/batches", responses={201: BatchPublic})
+def form_batch(body: BatchCreate):
+    """Form a batch from the eligible export orders (or, 9610 with a period, that month's cleared lists)."""
+    session = db_session()
+    actor = current_actor()
+    batch_id = service.form_batch(
+        session, actor=actor, customs_mode=body.customs_mode, period=body.period, platform_id=body.platform_id
+    )
+    view = service.get_batch(session, actor=actor, batch_id=batch_id)
+    return respond(batch_public(view), 201, {"Location": f"{API_PREFIX}/customs/batches/{batch_id}"})
+
+
+@bp.get("/customs/batches", responses={200: ItemList[BatchPublic]})
+def list_batches(query: BatchQuery):
+    """Batches, oldest first; a firm sees those holding its goods."""
+    session = db_session()
+    actor = current_actor()
+    page = service.list_batches(
+        session,
+        actor=actor,
+        limit=query.limit,
+        after=query.cursor,
+        customs_mode=query.customs_mode,
+        status=query.status,
+        period=query.period,
+    )
+    views = [service.get_batch(session, actor=actor, batch_id=batch.id) for batch in page.items]
+    return respond(page_of(BatchPublic, page, [batch_public(view) for view in views]))
+
+
+@bp.get("/customs/batches/<int:batch_id>", responses={200: BatchPublic})
+def get_batch(path: BatchPath):
+    """A batch with its declarations (a firm: only those holding its goods), due date and warnings."""
+    return respond(batch_public(service.get_batch(db_session(), actor=current_actor(), batch_id=path.batch_id)))
+
+
+@bp.delete("/customs/batches/<int:batch_id>", responses={204: None})
+def discard_batch(path: BatchPath):
+    """Discard a draft batch; its orders become eligible again."""
+    service.discard_batch(db_session(), actor=current_actor(), batch_id=path.batch_id)
+    return Response(status=204)
+
+
+@bp.post("/customs/batches/<int:batch_id>/submit", responses={200: BatchPublic})
+def submit_batch(path: BatchPath):
+    """Freeze the batch and send its messages to customs (a worker sends them)."""
+    session = db_session()
+    actor = current_actor()
+    lifecycle.submit_batch(session, actor=actor, batch_id=path.batch_id)
+    return respond(batch_public(service.get_batch(session, actor=actor, batch_id=path.batch_id)))
+
+
+@bp.post("/customs/batches/<int:batch_id>/revise", responses={201: BatchPublic})
+def revise_batch(path: BatchPath):
+    """A new draft version of a rejected batch, made afresh from what was rejected; the old one is kept."""
+    session = db_session()
+    actor = current_actor()
+    batch_id = service.revise_batch(session, actor=actor, batch_id=path.batch_id)
+    view = service.get_batch(session, actor=actor, batch_id=batch_id)
+    return respond(batch_public(view), 201, {"Location": f"{API_PREFIX}/customs/batches/{batch_id}"})
+
+
+@bp.post("/customs/batches/<int:batch_id>/receipts", responses={200: ReceiptsRecorded})
+def record_receipts(path: BatchPath, body: ReceiptsInput):
+    """Record customs results per declaration (``entry_id``, ``status``, ``message``); a repeat changes nothing."""
+    session = db_session()
+    actor = current_actor()
+    now = utcnow()
+    results = [
+        lifecycle.Result(
+            declaration_id=item.declaration_id,
+            status=CustomsStatus(item.status),
+            entry_id=item.entry_id,
+            message=item.message,
+            at=item.at or now,
+            key=lifecycle.api_result_key(item.declaration_id, item.status, item.entry_id, item.at),
+            source="api",
+        )
+        for item in body.items()
+    ]
+    service.require_operator(actor)
+    recorded, repeated = lifecycle.record_results(
+        session, actor=actor, results=results, strict=True, batch_id=path.batch_id
+    )
+    view = service.get_batch(session, actor=actor, batch_id=path.batch_id)
+    return respond(ReceiptsRecorded(recorded=recorded, repeated=repeated, batch=batch_public(view)))
+
+
+@bp.get("/customs/declarations/<int:declaration_id>", responses={200: DeclarationPublic})
+def get_declaration(path: DeclarationPath):
+    """A declaration: header, lines with the firms and orders in each, and customs' results."""
+    view = service.get_declaration(db_session(), actor=current_actor(), declaration_id=path.declaration_id)
+    return respond(declaration_public(view))
+
+
+@bp.get(
+    "/customs/declarations/<int:declaration_id>/message",
+    responses={200: {"description": "The XML message", "content": {"application/xml": {"schema": {"type": "string"}}}}},
+)
+def declaration_message(path: DeclarationPath, query: MessageQuery):
+    """The XML customs receives for a declaration (as sent once submitted); ``kind`` picks a list's other messages."""
+    session = db_session()
+    actor = current_actor()
+    service.require_operator(actor)
+    view = service.get_declaration(session, actor=actor, declaration_id=path.declaration_id)
+    body = lifecycle.message_of(session, declaration=view.declaration, kind=query.kind)
+    return Response(
+        body,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{view.declaration.cop_no}.xml"'},
+    )

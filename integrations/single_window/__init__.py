@@ -1,0 +1,1 @@
+"""The customs single window: submission of declaration messages and collection of receipts."""

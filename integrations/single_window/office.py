@@ -1,0 +1,294 @@
+"""An in-memory customs office behind the single window: checks messages by the field rules and answers.
+
+Used by the fake gateway (directly) and by the simulator (over HTTP). It checks what the real
+gateway checks first: element order and required fields, codes, the ``N19,5`` numbers, the
+consignor's and producing firm's codes, and the three documents of a 9610 list (order, payment,
+waybill) having arrived; then it answers with receipts after a delay: accepted with customs'
+number, then cleared (released); or rejected with the reasons.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from commerce.clusters.uscc import is_valid_uscc
+from commerce.customs import codes, messages
+from integrations.customs import GatewayReceipt, ReceiptPage
+
+_NUMBER = re.compile(r"^-?\d{1,14}(\.\d{1,5})?$")
+_KNOWN_COUNTRIES = set(codes.COUNTRIES.values())
+_KNOWN_CURRENCIES = set(codes.CURRENCIES.values())
+_KNOWN_UNITS = set(codes.UNITS.values())
+# Return statuses of the CEB receipts: 120 entered by customs, 100 sent back, 800 released.
+ACCEPTED, REJECTED, CLEARED = "120", "100", "800"
+_STATUS = {ACCEPTED: "accepted", REJECTED: "rejected", CLEARED: "cleared"}
+
+
+class MalformedMessage(ValueError):
+    """Not XML, or not a message the gateway knows."""
+
+
+@dataclass(slots=True)
+class Timing:
+    accept_after: float = 0.0
+    clear_after: float = 0.0
+    duplicate_rate: float = 0.0
+    random: random.Random = field(default_factory=lambda: random.Random(11))
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _values(element: etree._Element) -> list[tuple[str, str]]:
+    return [(_local(child), child.text or "") for child in element]
+
+
+def _valid_party(code: str) -> bool:
+    return is_valid_uscc(code) or bool(re.fullmatch(r"[0-9A-Z]{10}", code))
+
+
+class CustomsOffice:
+    """The gateway's state: documents received, numbers given, receipts due and delivered."""
+
+    def __init__(self, timing: Timing | None = None, *, clock=time.monotonic):
+        self.timing = timing or Timing()
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.seen: set[str] = set()
+        self.orders: set[str] = set()
+        self.payments: set[str] = set()
+        self.waybills: set[str] = set()
+        self.released: dict[str, str] = {}  # inventory number -> owner code
+        self.pending: list[tuple[float, int, GatewayReceipt]] = []
+        self.delivered: list[GatewayReceipt] = []
+        self.received: dict[str, int] = {}
+        self.numbers = itertools.count(1)
+
+    # Receiving --------------------------------------------------------------------------------
+
+    def receive(self, body: str | bytes) -> str:
+        """Take one message; returns its guid. A guid seen before is acknowledged and ignored."""
+        try:
+            root = etree.fromstring(body.encode("utf-8") if isinstance(body, str) else body)
+        except etree.XMLSyntaxError as error:
+            raise MalformedMessage(f"not well-formed XML: {error}") from None
+        guid = root.get("guid")
+        kind = _local(root).removesuffix("Message")
+        if not guid or kind not in {"CEB303", "CEB403", "CEB505", "CEB603", "CEB701", "Dec"}:
+            raise MalformedMessage(f"unknown message {_local(root)!r} or no guid")
+        with self.lock:
+            if guid in self.seen:
+                return guid
+            self.seen.add(guid)
+            self.received[kind] = self.received.get(kind, 0) + 1
+            getattr(self, f"_receive_{kind.lower()}")(root)
+        return guid
+
+    def _head(self, root: etree._Element, path: str, names: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+        element = root.find(path, namespaces={"ceb": messages.CEB_NAMESPACE, "dec": messages.DEC_NAMESPACE})
+        if element is None:
+            return {}, [f"{path} is missing"]
+        pairs = _values(element)
+        problems = []
+        if tuple(name for name, _ in pairs) != names:
+            problems.append(f"{_local(element)}: elements not in the order of the specification")
+        return dict(pairs), problems
+
+    def _receive_ceb303(self, root: etree._Element) -> None:
+        head, problems = self._head(root, "ceb:Order/ceb:OrderHead", messages.ORDER_HEAD_FIELDS)
+        if not problems and head.get("orderNo") and _valid_party(head.get("ebcCode", "")):
+            self.orders.add(head["orderNo"])
+
+    def _receive_ceb403(self, root: etree._Element) -> None:
+        head, problems = self._head(root, "ceb:Receipts", messages.RECEIPT_FIELDS)
+        if not problems and head.get("orderNo") and _number(head.get("charge", "")):
+            self.payments.add(head["orderNo"])
+
+    def _receive_ceb505(self, root: etree._Element) -> None:
+        head, problems = self._head(root, "ceb:Logistics", messages.WAYBILL_FIELDS)
+        if not problems and head.get("logisticsNo"):
+            self.waybills.add(head["logisticsNo"])
+
+    def _receive_ceb603(self, root: etree._Element) -> None:
+        head, problems = self._head(root, "ceb:Inventory/ceb:InventoryHead", messages.INVENTORY_HEAD_FIELDS)
+        problems += _check_header(head, ebc="ebcCode", owner="ownerCode", country="country", port="portCode")
+        if head.get("tradeMode") != "9610":
+            problems.append("tradeMode must be 9610 on an inventory list")
+        if head.get("orderNo") not in self.orders:
+            problems.append(f"order {head.get('orderNo')} (CEB303) has not arrived")
+        if head.get("orderNo") not in self.payments:
+            problems.append(f"payment of order {head.get('orderNo')} (CEB403) has not arrived")
+        if head.get("logisticsNo") not in self.waybills:
+            problems.append(f"waybill {head.get('logisticsNo')} (CEB505) has not arrived")
+        lines = root.findall("ceb:Inventory/ceb:InventoryList", namespaces={"ceb": messages.CEB_NAMESPACE})
+        if not lines:
+            problems.append("an inventory list needs at least one line")
+        for line in lines:
+            problems += _check_line(
+                dict(_values(line)),
+                [name for name, _ in _values(line)],
+                messages.INVENTORY_LINE_FIELDS,
+                hs="gcode",
+                country="country",
+                currency="currency",
+                units=("unit", "unit1"),
+                quantity="qty",
+                price="price",
+                total="totalPrice",
+            )
+        self._answer("CEB604", head.get("copNo", ""), problems, kind="invt", owner=head.get("ownerCode", ""))
+
+    def _receive_ceb701(self, root: etree._Element) -> None:
+        head, problems = self._head(root, "ceb:SummaryApply/ceb:SummaryApplyHead", messages.SUMMARY_HEAD_FIELDS)
+        problems += _check_header(head, ebc="ebcCode", owner="ownerCode", country="country", port="portCode")
+        numbers = [
+            item.findtext("ceb:invtNo", namespaces={"ceb": messages.CEB_NAMESPACE})
+            for item in root.findall(
+                "ceb:SummaryApply/ceb:SummaryApplyList", namespaces={"ceb": messages.CEB_NAMESPACE}
+            )
+        ]
+        if not numbers:
+            problems.append("a summary application lists at least one inventory list")
+        for number in numbers:
+            owner = self.released.get(number or "")
+            if owner is None:
+                problems.append(f"inventory list {number} is unknown or not released")
+            elif owner != head.get("ownerCode"):
+                problems.append(f"inventory list {number} belongs to another producing firm")
+        self._answer("CEB792", head.get("copNo", ""), problems, kind="entry")
+
+    def _receive_dec(self, root: etree._Element) -> None:
+        head, problems = self._head(root, "dec:DecHead", messages.DEC_HEAD_FIELDS)
+        problems += _check_header(head, ebc="TradeCode", owner="OwnerCode", country="TradeCountry", port="IEPort")
+        if head.get("TradeMode") not in {"9710", "9810", "1039", "0110"}:
+            problems.append(f"TradeMode {head.get('TradeMode')} is not declared with a full declaration")
+        lines = root.findall("dec:DecLists/dec:DecList", namespaces={"dec": messages.DEC_NAMESPACE})
+        if not lines:
+            problems.append("a declaration needs at least one goods line")
+        for line in lines:
+            values = dict(_values(line))
+            problems += _check_line(
+                values,
+                [name for name, _ in _values(line)],
+                messages.DEC_LINE_FIELDS,
+                hs="CodeTS",
+                country="DestinationCountry",
+                currency="TradeCurr",
+                units=("GUnit", "FirstUnit"),
+                quantity="GQty",
+                price="DeclPrice",
+                total="DeclTotal",
+            )
+            if not re.fullmatch(r"\d{5}", values.get("DistrictCode", "")):
+                problems.append(f"line {values.get('GNo')}: DistrictCode must be the 5-digit source region")
+        self._answer("DEC_RET", head.get("SeqNo", ""), problems, kind="entry")
+
+    # Answering --------------------------------------------------------------------------------
+
+    def _answer(self, message_type: str, cop_no: str, problems: list[str], *, kind: str, owner: str = "") -> None:
+        now = self.clock()
+        if problems:
+            self._schedule(now + self.timing.accept_after, message_type, cop_no, REJECTED, None, "; ".join(problems))
+            return
+        number = f"{next(self.numbers):018d}" if kind == "entry" else f"{next(self.numbers):08d}I{cop_no[-6:]}"
+        self._schedule(now + self.timing.accept_after, message_type, cop_no, ACCEPTED, number, "入库成功")
+        self._schedule(
+            now + self.timing.accept_after + self.timing.clear_after, message_type, cop_no, CLEARED, number, "放行"
+        )
+        if kind == "invt":
+            self.released[number] = owner
+
+    def _schedule(self, due: float, message_type: str, cop_no: str, status: str, number: str | None, info: str) -> None:
+        receipt = GatewayReceipt(
+            receipt_id=f"R{len(self.seen):09d}-{status}-{cop_no}",
+            message_type=message_type,
+            cop_no=cop_no,
+            status=_STATUS[status],
+            return_status=status,
+            entry_id=number,
+            info=info,
+            at=datetime.now(UTC),
+        )
+        heapq.heappush(self.pending, (due, len(self.pending) + len(self.delivered), receipt))
+
+    def receipts(self, *, after: str | None, limit: int = 100) -> ReceiptPage:
+        """Receipts delivered after a cursor (a position in the delivery log); due ones are delivered first."""
+        with self.lock:
+            now = self.clock()
+            while self.pending and self.pending[0][0] <= now:
+                _, _, receipt = heapq.heappop(self.pending)
+                self.delivered.append(receipt)
+                if self.timing.duplicate_rate and self.timing.random.random() < self.timing.duplicate_rate:
+                    self.delivered.append(receipt)
+            start = int(after) if after else 0
+            page = self.delivered[start : start + limit]
+            return ReceiptPage(receipts=list(page), cursor=str(start + len(page)))
+
+
+def _number(text: str) -> bool:
+    return bool(_NUMBER.match(text))
+
+
+def _check_header(head: dict[str, str], *, ebc: str, owner: str, country: str, port: str) -> list[str]:
+    problems = []
+    if not _valid_party(head.get(ebc, "")):
+        problems.append(f"{ebc} {head.get(ebc)!r} is not a valid consignor code")
+    if not is_valid_uscc(head.get(owner, "")) and not _valid_party(head.get(owner, "")):
+        problems.append(f"{owner} {head.get(owner)!r} is not a valid USCC")
+    if head.get(country) not in _KNOWN_COUNTRIES:
+        problems.append(f"{country} {head.get(country)!r} is not a customs country code")
+    if not re.fullmatch(r"\d{4}", head.get(port, "")):
+        problems.append(f"{port} must be a 4-digit customs code")
+    return problems
+
+
+def _check_line(
+    values: dict[str, str],
+    order: list[str],
+    names: tuple[str, ...],
+    *,
+    hs: str,
+    country: str,
+    currency: str,
+    units: tuple[str, str],
+    quantity: str,
+    price: str,
+    total: str,
+) -> list[str]:
+    problems = []
+    number = values.get("gnum") or values.get("GNo")
+    if tuple(order) != names:
+        problems.append(f"line {number}: elements not in the order of the specification")
+    if not re.fullmatch(r"\d{10}", values.get(hs, "")):
+        problems.append(f"line {number}: {hs} must be a 10-digit HS code")
+    if values.get(country) not in _KNOWN_COUNTRIES:
+        problems.append(f"line {number}: {country} {values.get(country)!r} is not a customs country code")
+    if values.get(currency) not in _KNOWN_CURRENCIES:
+        problems.append(f"line {number}: {currency} {values.get(currency)!r} is not a customs currency code")
+    for unit in units:
+        if values.get(unit) not in _KNOWN_UNITS:
+            problems.append(f"line {number}: {unit} {values.get(unit)!r} is not a customs unit code")
+    for name in (quantity, price, total):
+        if not _number(values.get(name, "")):
+            problems.append(f"line {number}: {name} {values.get(name)!r} is not an N19,5 number")
+    if not problems:
+        try:
+            expected = Decimal(values[price]) * Decimal(values[quantity])
+            if abs(expected - Decimal(values[total])) > Decimal("0.01") + Decimal(values[quantity]) * Decimal(
+                "0.00001"
+            ):
+                problems.append(f"line {number}: {total} does not equal {price} x {quantity}")
+        except InvalidOperation:
+            problems.append(f"line {number}: unreadable numbers")
+    return problems

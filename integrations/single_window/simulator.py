@@ -1,0 +1,98 @@
+"""The single-window gateway as a small Flask app: a customs office behind the same HTTP dialect the client speaks.
+
+It refuses a wrong key (401), answers 429 with Retry-After over its rate limit, fails or
+slows down on request, and answers receipts late and sometimes twice, as the real one does.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+
+from flask import Flask, jsonify, request
+
+from integrations.simulation import Faults, TokenBucket, Traffic
+from integrations.single_window.office import CustomsOffice, MalformedMessage, Timing
+
+SIMULATOR_KEY = "single-window-demo-key"
+
+
+class SingleWindowSimulator:
+    def __init__(
+        self,
+        *,
+        key: str = SIMULATOR_KEY,
+        timing: Timing | None = None,
+        rate_limit: float | None = None,
+        faults: Faults | None = None,
+    ):
+        self.key = key
+        self.office = CustomsOffice(timing)
+        self.bucket = TokenBucket(rate_limit) if rate_limit else None
+        self.faults = faults or Faults()
+        self.traffic = Traffic()
+        self.app = self._build_app()
+
+    def _refusal(self):
+        """The answer that stops a request before it is served (key, rate, faults), or None."""
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not hmac.compare_digest(given, self.key):
+            return jsonify(code="401", message="invalid key"), 401
+        if self.bucket is not None:
+            wait = self.bucket.take()
+            if wait > 0:
+                with self.traffic.lock:
+                    self.traffic.throttled += 1
+                return jsonify(code="429", message="too many requests"), 429, {"Retry-After": f"{max(wait, 0.05):.2f}"}
+        faults = self.faults
+        if faults.slow_rate and faults.random.random() < faults.slow_rate:
+            time.sleep(faults.slow_seconds)
+        if faults.error_rate and faults.random.random() < faults.error_rate:
+            with self.traffic.lock:
+                self.traffic.failed += 1
+            return jsonify(code="503", message="gateway busy"), 503
+        return None
+
+    def _build_app(self) -> Flask:
+        app = Flask("single_window_simulator")
+
+        @app.post("/ceb/messages")
+        def put_message():
+            refused = self._refusal()
+            if refused is not None:
+                return refused
+            try:
+                guid = self.office.receive(request.get_data())
+            except MalformedMessage as error:
+                return jsonify(code="400", message=str(error)), 400
+            with self.traffic.lock:
+                self.traffic.accepted.append(0.0)
+            return jsonify(code="0", guid=guid)
+
+        @app.get("/ceb/receipts")
+        def get_receipts():
+            refused = self._refusal()
+            if refused is not None:
+                return refused
+            limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
+            page = self.office.receipts(after=request.args.get("after"), limit=limit)
+            receipts = [
+                {
+                    "receiptId": receipt.receipt_id,
+                    "messageType": receipt.message_type,
+                    "copNo": receipt.cop_no,
+                    "status": receipt.status,
+                    "returnStatus": receipt.return_status,
+                    "entryId": receipt.entry_id or "",
+                    "returnInfo": receipt.info,
+                    "returnTime": receipt.at.isoformat(),
+                }
+                for receipt in page.receipts
+            ]
+            return jsonify(code="0", receipts=receipts, next=page.cursor)
+
+        @app.get("/_simulator/stats")
+        def stats():
+            return jsonify(received=dict(self.office.received), **self.traffic.snapshot())
+
+        return app

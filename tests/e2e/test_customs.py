@@ -1,0 +1,434 @@
+"""Customs through the API: the platform as consignor, batches per mode, messages, the gateway, the lifecycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from lxml import etree
+from sqlalchemy import func, select
+
+from commerce.audit.models import AuditEvent
+from commerce.customs import tasks
+from commerce.customs.calendar import period_of
+from commerce.customs.models import CustomsBatch, CustomsBatchOrder, CustomsDeclaration
+from commerce.orders.models import SalesOrder
+from integrations.single_window.client import SingleWindowClient
+from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
+from tests.e2e.test_orders import order_body
+from tests.factories import REAL_USCCS, open_shop
+from tests.marketplaces import drain
+
+REGISTRATION = "1305960001"
+
+
+def platform_body(shop, **overrides):
+    body = {
+        "enterprise_id": shop.world.platform_id,
+        "customs_registration": REGISTRATION,
+        "declaring_customs": "0401",
+        "exit_ports": ["0401", "0202"],
+        "transport_modes": ["5", "2"],
+        "dxp_id": "DXPENT0000000001",
+        "gateway_url": "http://gateway.invalid",
+        "gateway_key": SIMULATOR_KEY,
+    }
+    body.update(overrides)
+    return body
+
+
+def configure(client, shop, **overrides):
+    response = client.put(
+        f"/api/v1/customs/platforms/{shop.world.cluster_id}",
+        headers=shop.world.headers["admin"],
+        json=platform_body(shop, **overrides),
+    )
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def shipped_export_order(client, shop, external_id, lines, *, mode="9610", **export):
+    headers = shop.world.headers["trade_operator"]
+    body = order_body(
+        external_id,
+        lines,
+        currency="USD",
+        export={
+            "customs_mode": mode,
+            "destination_country": "US",
+            "waybill_no": f"WB{external_id}",
+            "logistics_code": "SF",
+            **export,
+        },
+    )
+    for line in body["lines"]:
+        line.setdefault("unit_price", "56.50")
+    created = client.post("/api/v1/orders", headers=headers, json=body)
+    assert created.status_code == 201, created.json
+    order_id = created.json["id"]
+    for status in ("paid", "shipped"):
+        moved = client.post(f"/api/v1/orders/{order_id}/status", headers=headers, json={"status": status})
+        assert moved.status_code == 200, moved.json
+    return order_id
+
+
+@pytest.fixture
+def gateway():
+    simulator = SingleWindowSimulator()
+    tasks.use_gateway(
+        lambda platform, settings: SingleWindowClient(
+            "http://gateway.test", key=SIMULATOR_KEY, transport=httpx.WSGITransport(app=simulator.app)
+        )
+    )
+    yield simulator
+    tasks.use_gateway(None)
+
+
+def test_a_consignor_outside_the_clusters_region_is_refused_and_nothing_is_stored(client, factory, database):
+    shop = open_shop(factory)
+    elsewhere = factory.enterprise(shop.world.cluster_id, "service_platform", region_code="33070")
+
+    response = client.put(
+        f"/api/v1/customs/platforms/{shop.world.cluster_id}",
+        headers=shop.world.headers["admin"],
+        json=platform_body(shop, enterprise_id=elsewhere.id),
+    )
+    foreign_code = client.put(
+        f"/api/v1/customs/platforms/{shop.world.cluster_id}",
+        headers=shop.world.headers["admin"],
+        json=platform_body(shop, customs_registration="3307960001"),
+    )
+    maker = client.put(
+        f"/api/v1/customs/platforms/{shop.world.cluster_id}",
+        headers=shop.world.headers["admin"],
+        json=platform_body(shop, enterprise_id=shop.world.maker_a_id),
+    )
+
+    assert (response.status_code, response.json["code"]) == (422, "consignor_outside_region")
+    assert (foreign_code.status_code, foreign_code.json["code"]) == (422, "consignor_outside_region")
+    assert (maker.status_code, maker.json["code"]) == (422, "not_a_service_platform")
+    listed = client.get("/api/v1/customs/platforms", headers=shop.world.headers["trade_operator"])
+    assert listed.json == {"items": []}
+
+
+def test_the_platform_configuration_keeps_its_key_sealed(client, factory):
+    shop = open_shop(factory)
+
+    platform = configure(client, shop)
+
+    assert platform["customs_registration"] == REGISTRATION
+    assert platform["exit_ports"] == ["0401", "0202"]
+    assert platform["gateway_key_set"] is True
+    assert "gateway_key" not in platform
+    assert platform["line_limit"] == 50
+    assert platform["procurement_cap_usd"] == {"amount": "150000.00", "currency": "USD"}
+
+
+def test_9610_lists_per_parcel_are_submitted_accepted_and_released_and_orders_clear(
+    client, factory, database, gateway, settings
+):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    first = shipped_export_order(
+        client,
+        shop,
+        "E-1",
+        [{"sku_id": shop.sweater_skus[0], "quantity": 2}, {"sku_id": shop.gloves_skus[0], "quantity": 1}],
+    )
+    second = shipped_export_order(client, shop, "E-2", [{"sku_id": shop.scarf_skus[0], "quantity": 1}])
+
+    formed = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"})
+
+    assert formed.status_code == 201, formed.json
+    batch = formed.json
+    assert (batch["kind"], batch["status"], batch["orders"], batch["due_date"]) == ("inventory", "draft", 2, None)
+    # One list per order and producing firm: E-1 holds goods of makers A and B.
+    assert [(item["order_id"], item["owner_code"], item["lines"]) for item in batch["declarations"]] == [
+        (first, REAL_USCCS[0], 1),
+        (first, REAL_USCCS[1], 1),
+        (second, REAL_USCCS[0], 1),
+    ]
+    again = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"})
+    assert (again.status_code, again.json["code"]) == (409, "nothing_to_declare")
+
+    list_id = batch["declarations"][0]["id"]
+    answer = client.get(f"/api/v1/customs/declarations/{list_id}", headers=operator)
+    assert answer.status_code == 200, answer.json
+    declaration = answer.json
+    assert declaration["header"]["consignor_code"] == REGISTRATION
+    assert declaration["header"]["owner_code"] == REAL_USCCS[0]
+    assert declaration["header"]["source_region"] == "13059"
+    assert (declaration["header"]["exit_port"], declaration["header"]["traf_mode"]) == ("0401", "5")
+    assert [
+        (line["hs_code"], line["quantity"], line["legal_quantity"], line["second_legal_quantity"], line["total_price"])
+        for line in declaration["lines"]
+    ] == [("6110120000", "2", "2", "0.7", {"amount": "113.00", "currency": "USD"})]
+    assert declaration["order_ids"] == [first]
+    preview = client.get(f"/api/v1/customs/declarations/{list_id}/message", headers=operator)
+    assert preview.status_code == 200
+    assert preview.mimetype == "application/xml"
+    assert etree.fromstring(preview.data).tag == "{http://www.chinaport.gov.cn/ceb}CEB603Message"
+
+    submitted = client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    assert submitted.status_code == 200, submitted.json
+    assert submitted.json["status"] == "submitted"
+    sent = client.get(f"/api/v1/customs/declarations/{list_id}/message", headers=operator)
+    assert sent.data == client.get(f"/api/v1/customs/declarations/{list_id}/message", headers=operator).data
+    discard = client.delete(f"/api/v1/customs/batches/{batch['id']}", headers=operator)
+    assert (discard.status_code, discard.json["code"]) == (409, "batch_not_draft")
+    resubmit = client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    assert (resubmit.status_code, resubmit.json["code"]) == (409, "batch_not_draft")
+
+    drain(database, settings)
+
+    assert gateway.office.received == {"CEB303": 3, "CEB403": 3, "CEB505": 3, "CEB603": 3}
+    done = client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json
+    assert done["status"] == "cleared"
+    assert [item["status"] for item in done["declarations"]] == ["cleared"] * 3
+    assert all(item["entry_id"] for item in done["declarations"])
+    for order_id in (first, second):
+        order = client.get(f"/api/v1/orders/{order_id}", headers=operator).json
+        assert order["status"] == "cleared"
+    declaration = client.get(f"/api/v1/customs/declarations/{list_id}", headers=operator).json
+    assert [(receipt["status"], receipt["source"]) for receipt in declaration["receipts"]] == [
+        ("accepted", "gateway"),
+        ("cleared", "gateway"),
+    ]
+    with database.session() as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.entity == "customs_batch").order_by(AuditEvent.id)
+        ).all()
+    # Both results came in one page of receipts: the batch went from submitted to cleared in one step.
+    assert actions == ["formed", "submitted", "cleared"]
+
+
+def test_a_list_the_gateway_rejects_can_be_revised_as_a_new_version(client, factory, database, gateway, settings):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    order_id = shipped_export_order(client, shop, "E-9", [{"sku_id": shop.sweater_skus[0], "quantity": 1}])
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    # The waybill never reaches customs: the gateway loses every CEB505.
+    original = gateway.office._receive_ceb505
+    gateway.office._receive_ceb505 = lambda root: None
+    drain(database, settings)
+    gateway.office._receive_ceb505 = original
+
+    rejected = client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json
+    assert rejected["status"] == "rejected"
+    list_id = rejected["declarations"][0]["id"]
+    note = client.get(f"/api/v1/customs/declarations/{list_id}", headers=operator).json["customs_note"]
+    assert "CEB505" in note
+
+    revised = client.post(f"/api/v1/customs/batches/{batch['id']}/revise", headers=operator)
+
+    assert revised.status_code == 201, revised.json
+    assert (revised.json["version"], revised.json["previous_id"], revised.json["status"]) == (2, batch["id"], "draft")
+    assert [item["order_id"] for item in revised.json["declarations"]] == [order_id]
+    old = client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json
+    assert (old["status"], old["superseded_by_id"]) == ("rejected", revised.json["id"])
+    assert old["declarations"][0]["status"] == "rejected"
+    twice = client.post(f"/api/v1/customs/batches/{batch['id']}/revise", headers=operator)
+    assert (twice.status_code, twice.json["code"]) == (409, "batch_not_revisable")
+
+    client.post(f"/api/v1/customs/batches/{revised.json['id']}/submit", headers=operator)
+    drain(database, settings)
+    assert client.get(f"/api/v1/orders/{order_id}", headers=operator).json["status"] == "cleared"
+
+
+def _cleared_last_month(client, operator):
+    """Form, submit and record (through the API) the lists of some orders as released last month."""
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    last_month = (datetime.now(UTC).replace(day=1) - timedelta(days=3)).replace(microsecond=0)
+    receipts = [
+        {
+            "declaration_id": item["id"],
+            "status": "accepted",
+            "entry_id": f"I{item['id']:08d}",
+            "at": last_month.isoformat(),
+        }
+        for item in batch["declarations"]
+    ] + [
+        {"declaration_id": item["id"], "status": "cleared", "at": last_month.isoformat()}
+        for item in batch["declarations"]
+    ]
+    recorded = client.post(
+        f"/api/v1/customs/batches/{batch['id']}/receipts", headers=operator, json={"receipts": receipts}
+    )
+    assert recorded.status_code == 200, recorded.json
+    assert recorded.json["batch"]["status"] == "cleared"
+    return batch, period_of(last_month)
+
+
+def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(client, factory, database):
+    shop = open_shop(factory)
+    configure(client, shop, line_limit=2)
+    operator = shop.world.headers["trade_operator"]
+    sweater, scarf, gloves = shop.sweater_skus[0], shop.scarf_skus[0], shop.gloves_skus[0]
+    shipped_export_order(client, shop, "S-1", [{"sku_id": sweater, "quantity": 2}])
+    shipped_export_order(client, shop, "S-2", [{"sku_id": sweater, "quantity": 3}])  # merges with S-1
+    shipped_export_order(
+        client, shop, "S-3", [{"sku_id": sweater, "quantity": 1}], destination_country="CA", arrival_country="US"
+    )
+    shipped_export_order(client, shop, "S-4", [{"sku_id": scarf, "quantity": 1}], arrival_country="DE")
+    shipped_export_order(client, shop, "S-5", [{"sku_id": gloves, "quantity": 4}])  # maker B
+    shipped_export_order(
+        client, shop, "S-6", [{"sku_id": scarf, "quantity": 1}], destination_country="GB", arrival_country="US"
+    )
+    _, period = _cleared_last_month(client, operator)
+
+    formed = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610", "period": period})
+
+    assert formed.status_code == 201, formed.json
+    summary = formed.json
+    assert (summary["kind"], summary["period"]) == ("summary", period)
+    assert summary["due_date"] is not None
+    headers = []
+    for item in summary["declarations"]:
+        declaration = client.get(f"/api/v1/customs/declarations/{item['id']}", headers=operator).json
+        headers.append(
+            (
+                declaration["header"]["owner_code"],
+                declaration["header"]["arrival_country"],
+                [(line["destination_country"], line["hs_code"], line["quantity"]) for line in declaration["lines"]],
+                len(declaration["inventory_list_ids"]),
+            )
+        )
+    # Maker A to the US: S-1 + S-2 merged (5), S-3 to Canada, S-6 to Britain: three lines, split at the limit of two.
+    assert headers == [
+        (REAL_USCCS[0], "DE", [("US", "6110120000", "1")], 1),
+        (REAL_USCCS[0], "US", [("CA", "6110120000", "1"), ("GB", "6110120000", "1")], 2),
+        (REAL_USCCS[0], "US", [("US", "6110120000", "5")], 2),
+        (REAL_USCCS[1], "US", [("US", "6110120000", "4")], 1),
+    ]
+    again = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610", "period": period})
+    assert (again.status_code, again.json["code"]) == (409, "nothing_to_declare")
+    current = client.post(
+        "/api/v1/customs/batches",
+        headers=operator,
+        json={"customs_mode": "9610", "period": period_of(datetime.now(UTC))},
+    )
+    assert (current.status_code, current.json["code"]) == (422, "period_not_allowed")
+
+
+def test_a_firm_sees_only_the_declarations_with_its_goods(client, factory, database):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    shipped_export_order(client, shop, "F-1", [{"sku_id": shop.sweater_skus[0], "quantity": 1}])
+    shipped_export_order(client, shop, "F-2", [{"sku_id": shop.gloves_skus[0], "quantity": 1}])
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    mine, theirs = batch["declarations"]
+
+    seen = client.get(f"/api/v1/customs/batches/{batch['id']}", headers=shop.world.headers["sme_a"])
+    hidden = client.get(f"/api/v1/customs/declarations/{theirs['id']}", headers=shop.world.headers["sme_a"])
+    message = client.get(f"/api/v1/customs/declarations/{mine['id']}/message", headers=shop.world.headers["sme_a"])
+    host = client.get(f"/api/v1/customs/batches/{batch['id']}", headers=shop.world.headers["host"])
+    forming = client.post("/api/v1/customs/batches", headers=shop.world.headers["sme_a"], json={"customs_mode": "0110"})
+
+    assert [item["id"] for item in seen.json["declarations"]] == [mine["id"]]
+    assert hidden.status_code == 404
+    assert message.status_code == 403
+    assert host.status_code == 403
+    assert forming.status_code == 403
+    listed = client.get("/api/v1/customs/batches", headers=shop.world.headers["sme_b"]).json["items"]
+    assert [[item["id"] for item in entry["declarations"]] for entry in listed] == [[theirs["id"]]]
+
+
+def test_full_declarations_merge_orders_and_flag_the_simplified_list(client, factory, database):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    rates = client.put(
+        "/api/v1/customs/exchange-rates",
+        headers=operator,
+        json={"rates": [{"currency": "USD", "valid_from": "2026-01-01", "cny_per_unit": "7.1"}]},
+    )
+    assert rates.status_code == 200, rates.json
+    first = shipped_export_order(client, shop, "B-1", [{"sku_id": shop.sweater_skus[0], "quantity": 2}], mode="9710")
+    second = shipped_export_order(client, shop, "B-2", [{"sku_id": shop.sweater_skus[0], "quantity": 3}], mode="9710")
+
+    formed = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9710"})
+
+    assert formed.status_code == 201, formed.json
+    (item,) = formed.json["declarations"]
+    declaration = client.get(f"/api/v1/customs/declarations/{item['id']}", headers=operator).json
+    assert declaration["order_ids"] == [first, second]
+    (line,) = declaration["lines"]
+    assert (line["quantity"], line["total_price"]) == ("5", {"amount": "282.50", "currency": "USD"})
+    assert line["firms"] == [{"enterprise_id": shop.world.maker_a_id, "order_ids": [first, second], "quantity": 5}]
+    # USD 282.50 at 7.1 is CNY 2,005.75: under 5,000 and no licensed goods.
+    assert (declaration["header"]["value_cny"], declaration["header"]["simplified_eligible"]) == ("2005.75", True)
+    message = client.get(f"/api/v1/customs/declarations/{item['id']}/message", headers=operator)
+    root = etree.fromstring(message.data)
+    assert root.tag == "{http://www.chinaport.gov.cn/dec}DecMessage"
+    assert (
+        root.findtext("{http://www.chinaport.gov.cn/dec}DecHead/{http://www.chinaport.gov.cn/dec}TradeCode")
+        == REGISTRATION
+    )
+
+
+def test_market_procurement_needs_a_rate_and_gives_no_rebate(client, factory, database):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    shipped_export_order(client, shop, "M-1", [{"sku_id": shop.sweater_skus[0], "quantity": 2}], mode="1039")
+
+    missing = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "1039"})
+    assert (missing.status_code, missing.json["code"]) == (409, "exchange_rate_missing")
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(CustomsBatch)) == 0
+        assert session.scalar(select(func.count()).select_from(CustomsBatchOrder)) == 0
+
+    client.put(
+        "/api/v1/customs/exchange-rates",
+        headers=operator,
+        json={"rates": [{"currency": "USD", "valid_from": "2026-01-01", "cny_per_unit": "7.1"}]},
+    )
+    formed = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "1039"})
+    assert formed.status_code == 201, formed.json
+    declaration = client.get(
+        f"/api/v1/customs/declarations/{formed.json['declarations'][0]['id']}", headers=operator
+    ).json
+    assert declaration["header"]["rebate_eligible"] is False
+    assert declaration["header"]["owner_code"] == REGISTRATION
+    assert declaration["header"]["value_usd"] == "113"
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(CustomsDeclaration)) == 1
+        assert session.scalar(select(SalesOrder.status)) == "shipped"
+
+
+def test_a_repeated_receipt_changes_nothing_and_a_result_out_of_turn_is_refused(client, factory, database):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    order_id = shipped_export_order(client, shop, "R-1", [{"sku_id": shop.sweater_skus[0], "quantity": 1}])
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    early = client.post(
+        f"/api/v1/customs/batches/{batch['id']}/receipts",
+        headers=operator,
+        json={"declaration_id": batch["declarations"][0]["id"], "status": "accepted"},
+    )
+    assert (early.status_code, early.json["code"]) == (409, "receipt_not_applicable")
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    receipt = {"declaration_id": batch["declarations"][0]["id"], "status": "cleared", "entry_id": "I0000001"}
+
+    first = client.post(f"/api/v1/customs/batches/{batch['id']}/receipts", headers=operator, json=receipt)
+    again = client.post(f"/api/v1/customs/batches/{batch['id']}/receipts", headers=operator, json=receipt)
+    backwards = client.post(
+        f"/api/v1/customs/batches/{batch['id']}/receipts",
+        headers=operator,
+        json={"declaration_id": receipt["declaration_id"], "status": "accepted", "entry_id": "I0000002"},
+    )
+
+    assert (first.json["recorded"], first.json["repeated"], first.json["batch"]["status"]) == (1, 0, "cleared")
+    assert (again.json["recorded"], again.json["repeated"]) == (0, 1)
+    assert (backwards.status_code, backwards.json["code"]) == (409, "receipt_not_applicable")
+    declaration = client.get(f"/api/v1/customs/declarations/{receipt['declaration_id']}", headers=operator).json
+    assert (declaration["status"], declaration["entry_id"]) == ("cleared", "I0000001")
+    assert [item["status"] for item in declaration["receipts"]] == ["cleared"]
+    assert client.get(f"/api/v1/orders/{order_id}", headers=operator).json["status"] == "cleared"

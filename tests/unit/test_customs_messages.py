@@ -1,0 +1,187 @@
+"""Customs messages in the specification's element order, codes mapped, numbers in N19,5; due dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from lxml import etree
+
+from commerce.customs import messages
+from commerce.customs.calendar import period_bounds, period_of, summary_due_date
+from commerce.customs.codes import UnmappedCode, customs_code, legal_quantity, n19_5
+
+# The CEB603 order of fields as the cross-border specification (domain.md) gives it.
+SPEC_HEAD = (
+    "guid appType appTime appStatus customsCode ebpCode ebpName orderNo logisticsCode logisticsName "
+    "logisticsNo copNo ieFlag portCode ieDate statisticsFlag agentCode agentName ebcCode ebcName ownerCode "
+    "ownerName iacCode iacName emsNo tradeMode trafMode trafName voyageNo billNo totalPackageNo loctNo "
+    "licenseNo country POD freight fCurrency fFlag insuredFee iCurrency iFlag wrapType packNo grossWeight "
+    "netWeight note"
+)
+SPEC_LINE = (
+    "gnum itemNo itemRecordNo itemName gcode gname gmodel barCode country currency qty qty1 qty2 unit unit1 "
+    "unit2 price totalPrice note"
+)
+NS = {"ceb": messages.CEB_NAMESPACE}
+NOW = datetime(2026, 10, 14, 2, 30, tzinfo=UTC)
+SENDER = messages.Sender(
+    code="1305960001",
+    name="清河外贸综合服务平台",
+    dxp_id="DXPENT0000000001",
+    ebp_code="1305960001",
+    ebp_name="清河平台",
+)
+
+
+def inventory():
+    declaration = SimpleNamespace(
+        declaring_customs="0401",
+        order_no="DY-1001",
+        logistics_code="SF",
+        logistics_no="SF1234567890",
+        cop_no="9610-00000001-000001",
+        exit_port="0401",
+        consignor_code="1305960001",
+        consignor_name="清河外贸综合服务平台",
+        owner_code="91350200776049653A",
+        owner_name="Maker A",
+        customs_mode="9610",
+        traf_mode="5",
+        arrival_country="US",
+        gross_weight_kg=Decimal("0.700"),
+    )
+    line = SimpleNamespace(
+        line_no=1,
+        item_no="SW-M",
+        goods_name="山羊绒衫",
+        hs_code="6110120000",
+        goods_model="针织|女式|100%山羊绒",
+        bar_code=None,
+        destination_country="US",
+        currency="USD",
+        quantity=Decimal("2"),
+        legal_quantity=Decimal("2"),
+        second_legal_quantity=Decimal("0.7"),
+        unit="件",
+        legal_unit="件",
+        second_legal_unit="千克",
+        total_price=Decimal("113.00000"),
+    )
+    return declaration, [line]
+
+
+def test_the_inventory_list_follows_the_specification_order_with_customs_codes():
+    declaration, lines = inventory()
+
+    built = messages.inventory_list(declaration, lines, SENDER, now=NOW)
+    root = etree.fromstring(built.body.encode())
+
+    assert root.tag == f"{{{messages.CEB_NAMESPACE}}}CEB603Message"
+    assert (root.get("guid"), root.get("version")) == (built.guid, "1.0")
+    head = root.find("ceb:Inventory/ceb:InventoryHead", NS)
+    assert [etree.QName(child).localname for child in head] == SPEC_HEAD.split()
+    values = {etree.QName(child).localname: child.text for child in head}
+    assert (values["appTime"], values["ieDate"]) == ("20261014103000", "20261014")
+    assert (values["ebcCode"], values["ownerCode"], values["country"], values["tradeMode"]) == (
+        "1305960001",
+        "91350200776049653A",
+        "502",
+        "9610",
+    )
+    assert values["grossWeight"] == "0.7"
+    line = root.find("ceb:Inventory/ceb:InventoryList", NS)
+    assert [etree.QName(child).localname for child in line] == SPEC_LINE.split()
+    line_values = {etree.QName(child).localname: child.text for child in line}
+    assert {name: line_values[name] for name in ("country", "currency", "unit", "unit1", "unit2")} == {
+        "country": "502",
+        "currency": "502",
+        "unit": "011",
+        "unit1": "011",
+        "unit2": "035",
+    }
+    assert (line_values["qty"], line_values["price"], line_values["totalPrice"]) == ("2", "56.5", "113")
+    transfer = root.find("ceb:BaseTransfer", NS)
+    assert [(etree.QName(child).localname, child.text) for child in transfer] == [
+        ("copCode", "1305960001"),
+        ("copName", "清河外贸综合服务平台"),
+        ("dxpMode", "DXP"),
+        ("dxpId", "DXPENT0000000001"),
+        ("note", None),
+    ]
+
+
+def test_an_unmapped_code_is_refused_not_sent():
+    declaration, lines = inventory()
+    lines[0].currency = "XAU"
+
+    with pytest.raises(UnmappedCode) as raised:
+        messages.inventory_list(declaration, lines, SENDER, now=NOW)
+
+    assert (raised.value.table, raised.value.value) == ("currency", "XAU")
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (Decimal("12.50"), "12.5"),
+        (Decimal("100"), "100"),
+        (Decimal("0.00001"), "0.00001"),
+        (Decimal("99999999999999.99999"), "99999999999999.99999"),
+    ],
+)
+def test_numbers_are_written_in_n19_5(value, text):
+    assert n19_5(value) == text
+
+
+@pytest.mark.parametrize("value", [Decimal("0.000001"), Decimal("100000000000000")])
+def test_numbers_outside_n19_5_are_refused(value):
+    with pytest.raises(ValueError):
+        n19_5(value)
+
+
+def test_code_tables_map_iso_to_customs():
+    assert [customs_code("currency", code) for code in ("CNY", "USD", "EUR", "GBP", "JPY")] == [
+        "142",
+        "502",
+        "300",
+        "303",
+        "116",
+    ]
+    assert [customs_code("country", code) for code in ("US", "GB", "DE", "JP", "HK")] == [
+        "502",
+        "303",
+        "304",
+        "116",
+        "110",
+    ]
+
+
+def test_legal_quantities_come_from_weight_for_weight_units_and_from_pieces_otherwise():
+    assert legal_quantity("千克", 3, Decimal("0.350")) == Decimal("1.05")
+    assert legal_quantity("克", 2, Decimal("0.350")) == Decimal("700")
+    assert legal_quantity("件", 3, Decimal("0.350")) == Decimal(3)
+
+
+def test_periods_are_china_months():
+    assert period_of(datetime(2026, 10, 31, 16, 30, tzinfo=UTC)) == "2026-11"
+    assert period_of(datetime(2026, 10, 31, 15, 59, tzinfo=UTC)) == "2026-10"
+    assert period_bounds("2026-12") == (
+        datetime(2026, 11, 30, 16, 0, tzinfo=UTC),
+        datetime(2026, 12, 31, 16, 0, tzinfo=UTC),
+    )
+
+
+def test_the_summary_is_due_on_the_15th_of_the_next_month():
+    # 2026-11-15 is a Sunday: the next working day is Monday the 16th.
+    assert summary_due_date("2026-10") == date(2026, 11, 16)
+    assert summary_due_date("2026-08") == date(2026, 9, 15)
+    assert summary_due_date("2026-12") == date(2027, 1, 15)
+
+
+def test_the_due_date_moves_past_holidays_and_keeps_declared_working_weekends():
+    holidays = {date(2026, 9, 15), date(2026, 9, 16)}
+    assert summary_due_date("2026-08", holidays=holidays) == date(2026, 9, 17)
+    assert summary_due_date("2026-10", working_weekend_days={date(2026, 11, 15)}) == date(2026, 11, 15)
