@@ -390,7 +390,42 @@ class Traffic:
         }
 
 
-class Simulator:
+class Admission:
+    """A simulator's door: faults and the rate limit applied to each request, counted in its traffic.
+
+    Needs ``bucket`` (a TokenBucket or None), ``faults`` and ``traffic`` on the instance.
+    """
+
+    bucket: TokenBucket | None
+    faults: Faults
+    traffic: Traffic
+
+    def admit(self, cost: float = 1.0) -> float | None:
+        """Apply faults and the rate limit to one request: None to serve it, else seconds to wait (429)."""
+        faults = self.faults
+        if faults.latency_seconds:
+            time.sleep(faults.latency_seconds)
+        if faults.slow_rate and faults.random.random() < faults.slow_rate:
+            time.sleep(faults.slow_seconds)
+        if self.bucket is not None:
+            wait = self.bucket.take(cost)
+            if wait > 0:
+                with self.traffic.lock:
+                    self.traffic.throttled += 1
+                return wait
+        with self.traffic.lock:
+            self.traffic.accepted.append(time.monotonic())
+        return None
+
+    def should_fail(self) -> bool:
+        failing = bool(self.faults.error_rate) and self.faults.random.random() < self.faults.error_rate
+        if failing:
+            with self.traffic.lock:
+                self.traffic.failed += 1
+        return failing
+
+
+class Simulator(Admission):
     """What every platform simulator shares: the store, limits, faults, traffic and webhook delivery."""
 
     platform = ""
@@ -428,30 +463,6 @@ class Simulator:
         raise NotImplementedError
 
     # Shared behaviour
-
-    def admit(self, cost: float = 1.0) -> float | None:
-        """Apply faults and the rate limit to one request: None to serve it, else seconds to wait (429)."""
-        faults = self.faults
-        if faults.latency_seconds:
-            time.sleep(faults.latency_seconds)
-        if faults.slow_rate and faults.random.random() < faults.slow_rate:
-            time.sleep(faults.slow_seconds)
-        if self.bucket is not None:
-            wait = self.bucket.take(cost)
-            if wait > 0:
-                with self.traffic.lock:
-                    self.traffic.throttled += 1
-                return wait
-        with self.traffic.lock:
-            self.traffic.accepted.append(time.monotonic())
-        return None
-
-    def should_fail(self) -> bool:
-        failing = bool(self.faults.error_rate) and self.faults.random.random() < self.faults.error_rate
-        if failing:
-            with self.traffic.lock:
-                self.traffic.failed += 1
-        return failing
 
     def _queue_webhook(self, event: Event) -> None:
         signed = self.webhook_request(event)

@@ -173,3 +173,8 @@ def legal_quantity(unit: str, pieces: int, weight_kg: Decimal) -> Decimal:
     if factor is None:
         return Decimal(pieces)
     return (weight_kg * pieces * factor).quantize(Decimal("0.00001"))
+
+
+def unit_price(total: Decimal, quantity: Decimal) -> Decimal:
+    """The declared unit price of a line: its total over its quantity, to the 5 decimals of N19,5."""
+    return (total / quantity).quantize(Decimal("0.00001")) if quantity else Decimal("0")

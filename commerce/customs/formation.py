@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -535,16 +535,17 @@ def claim_clearance_range(session: Session, *, platform_id: int, period: str) ->
     return taken or 0, counter
 
 
-def summary_lists_condition(platform_id: int, period: str, after: int, upto: int):
-    return and_(
-        _declaration.c.platform_id == platform_id,
-        _declaration.c.cleared_period == period,
-        _declaration.c.clearance_no > after,
-        _declaration.c.clearance_no <= upto,
+def summary_stretch(lists: Any, batch: Any) -> tuple:
+    """Conditions on the declaration table (or an alias of it) picking the released lists a summary batch covers."""
+    return (
+        lists.c.platform_id == batch.platform_id,
+        lists.c.cleared_period == batch.period,
+        lists.c.clearance_no > batch.from_clearance,
+        lists.c.clearance_no <= batch.to_clearance,
     )
 
 
-def summary_goods(session: Session, *, platform_id: int, period: str, after: int, upto: int) -> list[tuple]:
+def summary_goods(session: Session, batch: CustomsBatch) -> list[tuple]:
     """The period's cleared list lines in the stretch, already merged by the database on the header and line keys."""
     header = [_declaration.c[name] for name in consolidation.HEADER_KEY]
     line_key = [_line.c[name] for name in consolidation.LINE_KEY]
@@ -567,7 +568,7 @@ def summary_goods(session: Session, *, platform_id: int, period: str, after: int
             func.count(func.distinct(_declaration.c.id)),
         )
         .select_from(_line.join(_declaration, _declaration.c.id == _line.c.declaration_id))
-        .where(summary_lists_condition(platform_id, period, after, upto))
+        .where(*summary_stretch(_declaration, batch))
         .group_by(*header, *line_key)
     )
     return list(session.execute(statement))
@@ -618,5 +619,19 @@ def summary_due(platform: CustomsPlatform, period: str) -> date:
     )
 
 
-def now_day(now: datetime) -> date:
-    return calendar.china_today(now)
+def orders_of_declarations(session: Session, declaration_ids: Sequence[int]) -> list[int]:
+    """The orders some declarations declare: an inventory list's order, a full declaration's sourced orders."""
+    order_line = OrderLine.__table__
+    listed = select(_declaration.c.order_id).where(
+        _declaration.c.id.in_(list(declaration_ids)), _declaration.c.order_id.is_not(None)
+    )
+    sourced = (
+        select(order_line.c.order_id)
+        .select_from(
+            _source.join(_line, _line.c.id == _source.c.declaration_line_id).join(
+                order_line, order_line.c.id == _source.c.order_line_id
+            )
+        )
+        .where(_line.c.declaration_id.in_(list(declaration_ids)))
+    )
+    return sorted(set(session.scalars(listed)) | set(session.scalars(sourced)))

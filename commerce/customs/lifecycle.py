@@ -20,8 +20,9 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.customs import calendar, messages
+from commerce.customs import calendar, formation, messages
 from commerce.customs.codes import UnmappedCode
+from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
 from commerce.customs.errors import BatchNotDraft, ReceiptNotApplicable, UnmappedCustomsCode
 from commerce.customs.models import (
     BatchKind,
@@ -80,7 +81,7 @@ def build_messages(
     lines: dict[int, list[Any]] = defaultdict(list)
     for line in session.execute(select(_line).where(_line.c.declaration_id.in_(ids)).order_by(_line.c.line_no)):
         lines[line.declaration_id].append(line)
-    numbers = _inventory_numbers(session, batch, declarations) if batch.kind == BatchKind.SUMMARY else {}
+    numbers = _inventory_numbers(session, batch, declarations, lines) if batch.kind == BatchKind.SUMMARY else {}
     built: list[tuple[int, messages.Built]] = []
     for index, declaration in enumerate(declarations, start=1):
         own = lines[declaration.id]
@@ -101,39 +102,30 @@ def build_messages(
     return built
 
 
-def _inventory_numbers(session: Session, batch: CustomsBatch, declarations: Sequence[Any]) -> dict[int, list[str]]:
-    """Per summary declaration, the customs numbers of the lists with a line of its keys."""
-    header = ("consignor_code", "traf_mode", "owner_code", "arrival_country", "exit_port")
+def _inventory_numbers(
+    session: Session, batch: CustomsBatch, declarations: Sequence[Any], lines: dict[int, list[Any]]
+) -> dict[int, list[str]]:
+    """Per summary declaration, the customs numbers of the lists with a line of its header and line keys."""
     owners: dict[tuple, int] = {}
     for declaration in declarations:
-        for line in session.execute(
-            select(_line.c.destination_country, _line.c.hs_code, _line.c.currency).where(
-                _line.c.declaration_id == declaration.id
-            )
-        ):
-            owners[tuple(getattr(declaration, name) for name in header) + tuple(line)] = declaration.id
+        header = tuple(getattr(declaration, name) for name in HEADER_KEY)
+        for line in lines[declaration.id]:
+            owners[header + tuple(getattr(line, name) for name in LINE_KEY)] = declaration.id
     rows = session.execute(
         select(
-            *[_declaration.c[name] for name in header],
-            _line.c.destination_country,
-            _line.c.hs_code,
-            _line.c.currency,
+            *[_declaration.c[name] for name in HEADER_KEY],
+            *[_line.c[name] for name in LINE_KEY],
             _declaration.c.entry_id,
         )
         .join(_declaration, _declaration.c.id == _line.c.declaration_id)
-        .where(
-            _declaration.c.platform_id == batch.platform_id,
-            _declaration.c.cleared_period == batch.period,
-            _declaration.c.clearance_no > batch.from_clearance,
-            _declaration.c.clearance_no <= batch.to_clearance,
-        )
+        .where(*formation.summary_stretch(_declaration, batch))
         .distinct()
     )
     numbers: dict[int, set[str]] = defaultdict(set)
     for row in rows:
-        declaration_id = owners.get(tuple(row[:8]))
-        if declaration_id is not None and row[8]:
-            numbers[declaration_id].add(row[8])
+        declaration_id = owners.get(tuple(row[:-1]))
+        if declaration_id is not None and row[-1]:
+            numbers[declaration_id].add(row[-1])
     return {key: sorted(value) for key, value in numbers.items()}
 
 
@@ -332,22 +324,9 @@ def _next_clearance_no(session: Session, platform_id: int) -> int:
     ).scalar_one()
 
 
-def _orders_of(session: Session, declaration: CustomsDeclaration) -> list[int]:
-    if declaration.order_id is not None:
-        return [declaration.order_id]
-    rows = session.execute(
-        select(_order_line.c.order_id)
-        .select_from(_source.join(_line, _line.c.id == _source.c.declaration_line_id))
-        .join(_order_line, _order_line.c.id == _source.c.order_line_id)
-        .where(_line.c.declaration_id == declaration.id)
-        .distinct()
-    )
-    return sorted(row[0] for row in rows)
-
-
 def _clear_orders(session: Session, actor: Actor, declaration: CustomsDeclaration, at: datetime) -> None:
     """Orders whose every declaration in their current batch has cleared become ``cleared``."""
-    for order_id in _orders_of(session, declaration):
+    for order_id in formation.orders_of_declarations(session, [declaration.id]):
         holder = session.get(CustomsBatchOrder, order_id)
         if holder is None or holder.batch_id != declaration.batch_id:
             continue

@@ -19,7 +19,7 @@ from typing import Any
 from lxml import etree
 
 from commerce.customs.calendar import CHINA
-from commerce.customs.codes import customs_code, n19_5
+from commerce.customs.codes import customs_code, n19_5, unit_price
 
 CEB_NAMESPACE = "http://www.chinaport.gov.cn/ceb"
 DEC_NAMESPACE = "http://www.chinaport.gov.cn/dec"
@@ -133,10 +133,6 @@ def _common(guid: str, now: datetime) -> dict[str, Any]:
     return {"guid": guid, "appType": "1", "appTime": _stamp(now), "appStatus": "2"}
 
 
-def _unit_price(line: Any) -> Decimal:
-    return (line.total_price / line.quantity).quantize(Decimal("0.00001")) if line.quantity else Decimal("0")
-
-
 def inventory_list(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: datetime) -> Built:
     """CEB603: one parcel's inventory list, its head fields and lines in the specification's order."""
     guid = new_guid()
@@ -194,7 +190,7 @@ def inventory_list(declaration: Any, lines: Sequence[Any], sender: Sender, *, no
             "unit": customs_code("unit", line.unit),
             "unit1": customs_code("unit", line.legal_unit),
             "unit2": customs_code("unit", line.second_legal_unit) if line.second_legal_unit else None,
-            "price": _unit_price(line),
+            "price": unit_price(line.total_price, line.quantity),
             "totalPrice": line.total_price,
         }
         _fill(
@@ -239,7 +235,7 @@ def order(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: dateti
             "unit": customs_code("unit", line.unit),
             "currency": customs_code("currency", line.currency),
             "qty": line.quantity,
-            "price": _unit_price(line),
+            "price": unit_price(line.total_price, line.quantity),
             "totalPrice": line.total_price,
         }
         _fill(etree.SubElement(body, f"{{{CEB_NAMESPACE}}}OrderList"), CEB_NAMESPACE, ORDER_LINE_FIELDS, values)
@@ -361,7 +357,7 @@ def full_declaration(declaration: Any, lines: Sequence[Any], sender: Sender, *, 
     for line in lines:
         values = {
             "CodeTS": line.hs_code,
-            "DeclPrice": _unit_price(line),
+            "DeclPrice": unit_price(line.total_price, line.quantity),
             "GModel": line.goods_model,
             "GName": line.goods_name,
             "GNo": line.line_no,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from commerce.audit import service as audit
 from commerce.clusters.models import Cluster, Enterprise, EnterpriseKind
 from commerce.customs import calendar, formation
 from commerce.customs.codes import TRANSPORT_MODES
+from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
 from commerce.customs.errors import (
     BatchNotDraft,
     BatchNotRevisable,
@@ -43,7 +44,6 @@ from commerce.customs.models import (
     CustomsPlatform,
     CustomsReceipt,
     CustomsStatus,
-    DeclarationKind,
     ExchangeRateInput,
     PlatformConfig,
 )
@@ -254,13 +254,7 @@ def _write_batch(
     consignor = formation.consignor_of(session, platform)
     writer = formation.Writer.start(session, batch, consignor)
     if batch.kind == BatchKind.SUMMARY:
-        rows = formation.summary_goods(
-            session,
-            platform_id=platform.id,
-            period=batch.period,
-            after=batch.from_clearance,
-            upto=batch.to_clearance,
-        )
+        rows = formation.summary_goods(session, batch)
         formation.write_summary(writer, rows, platform)
         return writer.flush()
     if claim:
@@ -357,7 +351,7 @@ def revise_batch(session: Session, *, actor: Actor, batch_id: int, now: datetime
         session.add(batch)
         session.flush()
         if batch.kind != BatchKind.SUMMARY:
-            orders = _orders_of_declarations(session, rejected)
+            orders = formation.orders_of_declarations(session, rejected)
             session.execute(
                 update(CustomsBatchOrder.__table__)
                 .where(CustomsBatchOrder.order_id.in_(orders), CustomsBatchOrder.batch_id == old.id)
@@ -373,22 +367,6 @@ def revise_batch(session: Session, *, actor: Actor, batch_id: int, now: datetime
             changes={"previous_id": old.id, "version": batch.version, "declarations": written},
         )
     return batch.id
-
-
-def _orders_of_declarations(session: Session, declaration_ids: list[int]) -> list[int]:
-    listed = select(_declaration.c.order_id).where(
-        _declaration.c.id.in_(declaration_ids), _declaration.c.order_id.is_not(None)
-    )
-    sourced = (
-        select(_order_line.c.order_id)
-        .select_from(
-            _source.join(_line, _line.c.id == _source.c.declaration_line_id).join(
-                _order_line, _order_line.c.id == _source.c.order_line_id
-            )
-        )
-        .where(_line.c.declaration_id.in_(declaration_ids))
-    )
-    return sorted(set(session.scalars(listed)) | set(session.scalars(sourced)))
 
 
 # Reading ------------------------------------------------------------------------------------------
@@ -526,7 +504,14 @@ def get_declaration(session: Session, *, actor: Actor, declaration_id: int) -> D
             .order_by(CustomsDeclarationLine.line_no)
         )
     )
-    firms = _firms_of_lines(session, declaration, lines)
+    batch = session.get(CustomsBatch, declaration.batch_id)
+    if batch.kind == BatchKind.SUMMARY:
+        merged = _merged_lists(session, batch, declaration, lines)
+        firms = _firms_of_summary_lines(declaration, lines, merged)
+        lists = sorted({list_id for list_id, _, _ in merged})
+    else:
+        firms = _firms_of_lines(session, lines)
+        lists = []
     firm = actor.enterprise_id if is_firm_scoped(actor) else None
     views = []
     for line in lines:
@@ -537,40 +522,33 @@ def get_declaration(session: Session, *, actor: Actor, declaration_id: int) -> D
                 continue
         views.append(LineView(line=line, firms=line_firms))
     order_ids = sorted({order_id for view in views for _, orders, _ in view.firms for order_id in orders})
-    lists = inventory_lists_of(session, declaration) if firm is None else []
     receipts = list(
         session.scalars(
             select(CustomsReceipt).where(CustomsReceipt.declaration_id == declaration_id).order_by(CustomsReceipt.id)
         )
     )
-    return DeclarationView(declaration, views, order_ids, lists, receipts)
+    return DeclarationView(declaration, views, order_ids, lists if firm is None else [], receipts)
 
 
 def _firms_of_lines(
-    session: Session, declaration: CustomsDeclaration, lines: list[CustomsDeclarationLine]
+    session: Session, lines: list[CustomsDeclarationLine]
 ) -> dict[int, list[tuple[int, list[int], int]]]:
-    """Per line: (firm, its orders, pieces) from the order lines it declares."""
+    """Per line of a list or full declaration: (firm, its orders, pieces) from the order lines it declares."""
     line_ids = [line.id for line in lines]
     if not line_ids:
         return {}
-    direct = select(_line.c.id, _order_line.c.enterprise_id, _order_line.c.order_id, _order_line.c.quantity).join(
-        _order_line, _order_line.c.id == _line.c.order_line_id
+    direct = (
+        select(_line.c.id, _order_line.c.enterprise_id, _order_line.c.order_id, _order_line.c.quantity)
+        .join(_order_line, _order_line.c.id == _line.c.order_line_id)
+        .where(_line.c.id.in_(line_ids))
     )
     sourced = (
         select(_source.c.declaration_line_id, _order_line.c.enterprise_id, _order_line.c.order_id, _source.c.quantity)
         .join(_order_line, _order_line.c.id == _source.c.order_line_id)
         .where(_source.c.declaration_line_id.in_(line_ids))
     )
-    rows = list(session.execute(direct.where(_line.c.id.in_(line_ids)))) + list(session.execute(sourced))
-    if declaration.kind == DeclarationKind.DECLARATION and not rows and declaration.owner_enterprise_id is not None:
-        # A 9610 summary line: the producing firm is the header's; its orders are its lists'.
-        orders = _summary_orders(session, declaration)
-        return {
-            line.id: [(declaration.owner_enterprise_id, orders.get(_line_key(line), []), int(line.quantity))]
-            for line in lines
-        }
     grouped: dict[int, dict[int, tuple[set[int], int]]] = defaultdict(dict)
-    for line_id, enterprise_id, order_id, pieces in rows:
+    for line_id, enterprise_id, order_id, pieces in [*session.execute(direct), *session.execute(sourced)]:
         orders, count = grouped[line_id].get(enterprise_id, (set(), 0))
         orders.add(order_id)
         grouped[line_id][enterprise_id] = (orders, count + pieces)
@@ -580,65 +558,38 @@ def _firms_of_lines(
     }
 
 
-def _line_key(line: Any) -> tuple[str, str, str]:
-    return (line.destination_country, line.hs_code, line.currency)
+def _line_key(line: Any) -> tuple:
+    return tuple(getattr(line, name) for name in LINE_KEY)
 
 
-def _summary_lists(session: Session, declaration: CustomsDeclaration):
-    batch = session.get(CustomsBatch, declaration.batch_id)
-    if batch.kind != BatchKind.SUMMARY:
-        return None
+def _merged_lists(
+    session: Session, batch: CustomsBatch, declaration: CustomsDeclaration, lines: list[CustomsDeclarationLine]
+) -> list[tuple[int, int, tuple]]:
+    """The lists a summary declaration merges: (list, its order, line key) for each of their lines of its keys."""
     lists = _declaration.alias("inventory")
-    return lists, (
-        lists.c.platform_id == batch.platform_id,
-        lists.c.cleared_period == batch.period,
-        lists.c.clearance_no > batch.from_clearance,
-        lists.c.clearance_no <= batch.to_clearance,
-        lists.c.consignor_code == declaration.consignor_code,
-        lists.c.traf_mode == declaration.traf_mode,
-        lists.c.owner_code == declaration.owner_code,
-        lists.c.arrival_country == declaration.arrival_country,
-        lists.c.exit_port == declaration.exit_port,
-    )
-
-
-def _summary_orders(session: Session, declaration: CustomsDeclaration) -> dict[tuple[str, str, str], list[int]]:
-    found = _summary_lists(session, declaration)
-    if found is None:
-        return {}
-    lists, conditions = found
     rows = session.execute(
-        select(_line.c.destination_country, _line.c.hs_code, _line.c.currency, lists.c.order_id)
+        select(lists.c.id, lists.c.order_id, *[_line.c[name] for name in LINE_KEY])
         .join(lists, lists.c.id == _line.c.declaration_id)
-        .where(*conditions)
-        .distinct()
+        .where(
+            *formation.summary_stretch(lists, batch),
+            *[lists.c[name] == getattr(declaration, name) for name in HEADER_KEY],
+        )
     )
-    orders: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    for country, hs_code, currency, order_id in rows:
-        orders[(country, hs_code, currency)].append(order_id)
-    return {key: sorted(value) for key, value in orders.items()}
+    keys = {_line_key(line) for line in lines}
+    return [(row[0], row[1], tuple(row[2:])) for row in rows if tuple(row[2:]) in keys]
 
 
-def inventory_lists_of(session: Session, declaration: CustomsDeclaration) -> list[int]:
-    """The inventory lists a 9610 summary declaration merges (those with a line of its line keys)."""
-    found = _summary_lists(session, declaration)
-    if found is None:
-        return []
-    lists, conditions = found
-    keys = select(_line.c.destination_country, _line.c.hs_code, _line.c.currency).where(
-        _line.c.declaration_id == declaration.id
-    )
-    key_rows = {tuple(row) for row in session.execute(keys)}
-    rows = session.execute(
-        select(lists.c.id, _line.c.destination_country, _line.c.hs_code, _line.c.currency)
-        .join(lists, lists.c.id == _line.c.declaration_id)
-        .where(*conditions)
-    )
-    return sorted({row[0] for row in rows if tuple(row[1:]) in key_rows})
-
-
-def day_of(moment: datetime) -> date:
-    return calendar.china_today(moment)
+def _firms_of_summary_lines(
+    declaration: CustomsDeclaration, lines: list[CustomsDeclarationLine], merged: list[tuple[int, int, tuple]]
+) -> dict[int, list[tuple[int, list[int], int]]]:
+    """A summary line's firm is the header's producing firm; its orders are those of the lists it merges."""
+    orders: dict[tuple, set[int]] = defaultdict(set)
+    for _, order_id, key in merged:
+        orders[key].add(order_id)
+    return {
+        line.id: [(declaration.owner_enterprise_id, sorted(orders[_line_key(line)]), int(line.quantity))]
+        for line in lines
+    }
 
 
 def require_operator(actor: Actor) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlmodel import Session
@@ -146,7 +145,7 @@ def apply_gateway_receipts(session: Session, receipts) -> tuple[int, int]:
     return lifecycle.record_results(session, actor=Actor.system(), results=results, strict=False)
 
 
-def queue_receipt_polls(database: Database, *, now: datetime | None = None) -> int:
+def queue_receipt_polls(database: Database) -> int:
     """The scheduler's part: one receipt poll per platform with batches still waiting on customs."""
     waiting = (CustomsStatus.SUBMITTED.value, CustomsStatus.ACCEPTED.value)
     with database.session() as session:

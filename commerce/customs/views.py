@@ -8,6 +8,7 @@ from flask import Response
 from pydantic import BaseModel
 
 from commerce.customs import lifecycle, service
+from commerce.customs.codes import unit_price
 from commerce.customs.models import (
     BatchCreate,
     BatchPublic,
@@ -110,9 +111,7 @@ def declaration_public(view: service.DeclarationView) -> DeclarationPublic:
             "quantity": item.line.quantity,
             "legal_quantity": item.line.legal_quantity,
             "second_legal_quantity": item.line.second_legal_quantity,
-            "unit_price": (item.line.total_price / item.line.quantity).quantize(
-                item.line.total_price.__class__("0.00001")
-            ),
+            "unit_price": unit_price(item.line.total_price, item.line.quantity),
             "total_price": Money.of(item.line.total_price, item.line.currency),
             "chapter_group": item.line.chapter_group,
             "firms": [

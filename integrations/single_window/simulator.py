@@ -7,17 +7,16 @@ slows down on request, and answers receipts late and sometimes twice, as the rea
 from __future__ import annotations
 
 import hmac
-import time
 
 from flask import Flask, jsonify, request
 
-from integrations.simulation import Faults, TokenBucket, Traffic
+from integrations.simulation import Admission, Faults, TokenBucket, Traffic
 from integrations.single_window.office import CustomsOffice, MalformedMessage, Timing
 
 SIMULATOR_KEY = "single-window-demo-key"
 
 
-class SingleWindowSimulator:
+class SingleWindowSimulator(Admission):
     def __init__(
         self,
         *,
@@ -38,18 +37,10 @@ class SingleWindowSimulator:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if not hmac.compare_digest(given, self.key):
             return jsonify(code="401", message="invalid key"), 401
-        if self.bucket is not None:
-            wait = self.bucket.take()
-            if wait > 0:
-                with self.traffic.lock:
-                    self.traffic.throttled += 1
-                return jsonify(code="429", message="too many requests"), 429, {"Retry-After": f"{max(wait, 0.05):.2f}"}
-        faults = self.faults
-        if faults.slow_rate and faults.random.random() < faults.slow_rate:
-            time.sleep(faults.slow_seconds)
-        if faults.error_rate and faults.random.random() < faults.error_rate:
-            with self.traffic.lock:
-                self.traffic.failed += 1
+        wait = self.admit()
+        if wait is not None:
+            return jsonify(code="429", message="too many requests"), 429, {"Retry-After": f"{max(wait, 0.05):.2f}"}
+        if self.should_fail():
             return jsonify(code="503", message="gateway busy"), 503
         return None
 
@@ -65,8 +56,6 @@ class SingleWindowSimulator:
                 guid = self.office.receive(request.get_data())
             except MalformedMessage as error:
                 return jsonify(code="400", message=str(error)), 400
-            with self.traffic.lock:
-                self.traffic.accepted.append(0.0)
             return jsonify(code="0", guid=guid)
 
         @app.get("/ceb/receipts")

@@ -305,6 +305,17 @@ def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(clien
         (REAL_USCCS[0], "US", [("US", "6110120000", "5")], 2),
         (REAL_USCCS[1], "US", [("US", "6110120000", "4")], 1),
     ]
+    merged_us = client.get(f"/api/v1/customs/declarations/{summary['declarations'][2]['id']}", headers=operator).json
+    submitted = client.post(f"/api/v1/customs/batches/{summary['id']}/submit", headers=operator)
+    assert submitted.status_code == 200, submitted.json
+    application = etree.fromstring(
+        client.get(f"/api/v1/customs/declarations/{merged_us['id']}/message", headers=operator).data
+    )
+    ceb = {"ceb": "http://www.chinaport.gov.cn/ceb"}
+    assert application.tag == "{http://www.chinaport.gov.cn/ceb}CEB701Message"
+    assert [item.text for item in application.findall("ceb:SummaryApply/ceb:SummaryApplyList/ceb:invtNo", ceb)] == [
+        f"I{list_id:08d}" for list_id in merged_us["inventory_list_ids"]
+    ]
     again = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610", "period": period})
     assert (again.status_code, again.json["code"]) == (409, "nothing_to_declare")
     current = client.post(
