@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -70,7 +71,7 @@ def demo_load():
     from commerce import demo
 
     with database().session() as session:
-        summary = demo.load(session)
+        summary = demo.load(session, secret_key=current_settings().secret_key)
     for name, value in summary.items():
         click.echo(f"{name}: {value}")
 
@@ -171,19 +172,25 @@ def scheduler_run():
     scheduler.run(database())
 
 
-@click.group("simulator", cls=AppGroup, help="Marketplace simulators for demos and local testing.")
+@click.group("simulator", cls=AppGroup, help="Marketplace and single-window simulators for demos and local testing.")
 def simulator_group():
     pass
 
 
-@simulator_group.command("run", help="Serve a marketplace simulator (Shopify, TikTok Shop or Douyin dialect).")
-@click.argument("platform", type=click.Choice(["shopify", "tiktok_shop", "douyin"]))
+@simulator_group.command(
+    "run", help="Serve a simulator: a marketplace (Shopify, TikTok Shop, Douyin) or customs' single window."
+)
+@click.argument("platform", type=click.Choice(["shopify", "tiktok_shop", "douyin", "single_window"]))
 @click.option("--port", type=int, default=9100, show_default=True)
 @click.option("--rate-limit", type=float, default=None, help="Requests a second before answering 429.")
 @click.option("--review-seconds", type=float, default=5.0, show_default=True)
 @click.option("--webhook-url", default=None, help="Where to send webhooks (our /api/v1/webhooks/... URL).")
 def simulator_run(platform: str, port: int, rate_limit: float | None, review_seconds: float, webhook_url: str | None):
     from werkzeug.serving import make_server
+
+    if platform == "single_window":
+        _serve_single_window(port, rate_limit, review_seconds)
+        return
 
     from integrations.marketplaces import marketplace, simulator_credentials
 
@@ -201,6 +208,22 @@ def simulator_run(platform: str, port: int, rate_limit: float | None, review_sec
         pass
     finally:
         stop.set()
+
+
+def _serve_single_window(port: int, rate_limit: float | None, review_seconds: float) -> None:
+    """Customs' single window: it checks each message, accepts after review_seconds and releases soon after."""
+    from werkzeug.serving import make_server
+
+    from integrations.single_window.office import Timing
+    from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
+
+    simulator = SingleWindowSimulator(
+        timing=Timing(accept_after=review_seconds, clear_after=review_seconds * 2), rate_limit=rate_limit
+    )
+    click.echo(f"single window simulator on http://127.0.0.1:{port}; gateway key {SIMULATOR_KEY}")
+    server = make_server("127.0.0.1", port, simulator.app, threaded=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
 
 
 def init_app(app: Flask) -> None:

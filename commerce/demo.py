@@ -29,12 +29,24 @@ from commerce.clusters.models import (
     TrademarkCreate,
 )
 from commerce.clusters.uscc import check_character
+from commerce.customs import service as customs
+from commerce.customs.models import CustomsPlatform, PlatformConfig
 from commerce.db import utcnow
 from commerce.live import service as live
 from commerce.live.models import LineupInput, Stream, StreamCreate
+from commerce.orders import service as orders
+from commerce.orders.models import BuyerInput, ExportInput, OrderCreate, OrderLineInput, OrderStatus, SalesOrder
+from integrations.single_window.simulator import SIMULATOR_KEY
 
 DEMO_PASSWORD = "demo-password-2026"
 REGION = "13059"
+# Where the demo platform declares and exits, and the single-window simulator it talks to
+# (`flask --app wsgi simulator run single_window --port 9200`).
+DEMO_CUSTOMS_OFFICE = "0401"
+DEMO_GATEWAY_URL = "http://127.0.0.1:9200"
+EXPORT_COUNTRIES = ("US", "DE", "GB", "JP", "US", "CA")
+# Demo list prices are in CNY; parcels abroad are priced in USD at about this many CNY a dollar.
+USD_RATE = Decimal("7.1")
 SYSTEM = Actor.system()
 
 FIRMS = (
@@ -191,8 +203,11 @@ def _enterprise(session: Session, cluster_id: int, number: int, name: str, kind:
     )
 
 
-def load(session: Session, *, today: date | None = None) -> dict[str, int]:
-    """Create whatever of the demo cluster is missing; returns counts of what exists."""
+def load(session: Session, *, today: date | None = None, secret_key: str = "") -> dict[str, int]:
+    """Create whatever of the demo cluster is missing; returns counts of what exists.
+
+    The customs platform's gateway key is sealed with ``secret_key`` (the service's key).
+    """
     today = today or utcnow().date()
     cluster = _get(session, Cluster, name="清河羊绒产业集群") or clusters.create_cluster(
         session,
@@ -217,7 +232,7 @@ def load(session: Session, *, today: date | None = None) -> dict[str, int]:
     )
     _user(session, "admin@demo.example.com", "admin", None, "平台管理员 Platform admin")
     _user(session, "brand@demo.example.com", "brand_admin", association.id, "协会商标管理 Brand admin")
-    _user(session, "trade@demo.example.com", "trade_operator", platform.id, "外综服专员 Trade operator")
+    operator = _user(session, "trade@demo.example.com", "trade_operator", platform.id, "外综服专员 Trade operator")
     host = _user(session, "host@demo.example.com", "host", None, "主播 Host")
     for number, firm in enumerate(firms, start=1):
         _user(session, f"sme{number}@demo.example.com", "sme", firm.id, f"{firm.name} 运营")
@@ -251,12 +266,17 @@ def load(session: Session, *, today: date | None = None) -> dict[str, int]:
             _product(session, firm, firm_number, type_number, kind, trademark.id if firm_number <= 9 else None)
 
     _stream(session, host, today)
+    _customs_platform(session, cluster, platform, secret_key)
+    _export_orders(session, operator)
     return {
         "clusters": session.scalar(select(func.count()).select_from(Cluster)),
         "enterprises": session.scalar(select(func.count()).select_from(Enterprise)),
         "users": session.scalar(select(func.count()).select_from(User)),
         "products": session.scalar(select(func.count()).select_from(Product)),
         "streams": session.scalar(select(func.count()).select_from(Stream)),
+        "export orders": session.scalar(
+            select(func.count()).select_from(SalesOrder).where(SalesOrder.customs_mode.is_not(None))
+        ),
         "password for every demo user": DEMO_PASSWORD,
     }
 
@@ -286,6 +306,67 @@ def _stream(session: Session, host: User, today: date) -> None:
             item["sku_allocations"] = {str(sku.id): 20}
         items.append(item)
     live.replace_lineup(session, actor=actor, stream_id=stream.id, data=LineupInput(items=items), limit=100)
+
+
+def _customs_platform(session: Session, cluster: Cluster, platform: Enterprise, secret_key: str) -> None:
+    """The county's foreign-trade service platform as consignor, talking to a local single-window simulator."""
+    if session.scalars(select(CustomsPlatform).where(CustomsPlatform.cluster_id == cluster.id)).first() is not None:
+        return
+    customs.configure_platform(
+        session,
+        actor=SYSTEM,
+        cluster_id=cluster.id,
+        data=PlatformConfig(
+            enterprise_id=platform.id,
+            customs_registration=f"{REGION}96001",
+            declaring_customs=DEMO_CUSTOMS_OFFICE,
+            exit_ports=[DEMO_CUSTOMS_OFFICE],
+            transport_modes=["5", "2"],
+            dxp_id="DXPENT0000000001",
+            gateway_url=DEMO_GATEWAY_URL,
+            gateway_key=SIMULATOR_KEY,
+        ),
+        secret_key=secret_key,
+    )
+
+
+def _export_orders(session: Session, operator: User) -> None:
+    """A few shipped 9610 parcels of the member firms, ready for the trade operator's first batch."""
+    actor = Actor(
+        user_id=operator.id, role=Role.TRADE_OPERATOR, email=operator.email, enterprise_id=operator.enterprise_id
+    )
+    skus = session.execute(
+        select(Sku.id, Sku.price_amount)
+        .join(Product, Product.id == Sku.product_id)
+        .where(Product.status == "approved", Product.hs_code.in_(("6110120000", "6117100000")))
+        .order_by(Product.enterprise_id, Sku.id)
+    ).all()
+    chosen = skus[:: max(1, len(skus) // 6)][:6]
+    for number, ((sku_id, price), country) in enumerate(zip(chosen, EXPORT_COUNTRIES, strict=False), start=1):
+        view, created = orders.place_order(
+            session,
+            actor=actor,
+            data=OrderCreate(
+                channel="direct",
+                external_id=f"DEMO-EXPORT-{number}",
+                buyer=BuyerInput(id=f"buyer-{number}", name=f"Demo buyer {number}", country=country),
+                currency="USD",
+                lines=[
+                    OrderLineInput(
+                        sku_id=sku_id, quantity=1 + number % 3, unit_price=(price / USD_RATE).quantize(Decimal("0.01"))
+                    )
+                ],
+                export=ExportInput(
+                    customs_mode="9610",
+                    destination_country=country,
+                    waybill_no=f"SF{number:010d}",
+                    logistics_code="SF",
+                ),
+            ),
+        )
+        if created:
+            for status in (OrderStatus.PAID, OrderStatus.SHIPPED):
+                orders.record_progress(session, actor=actor, order_id=view.order.id, status=status)
 
 
 def _product(

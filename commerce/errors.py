@@ -20,6 +20,8 @@ class DomainError(Exception):
     kind: ClassVar[str] = "invalid"
     code: ClassVar[str] = "invalid"
     message: ClassVar[str] = N_("The request could not be processed.")
+    # Parameters whose values are words of the domain (a status), translated along with the message.
+    terms: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, message: str | None = None, *, field: str | None = None, **params: Any):
         self.text = message or self.message

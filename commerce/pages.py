@@ -1,4 +1,4 @@
-"""Pages for people: the front page, and the host console of a livestream."""
+"""Pages for people: the front page, the host console of a livestream, the trade operator's customs pages."""
 
 from __future__ import annotations
 
@@ -7,18 +7,22 @@ import json
 from flask import Blueprint, g, render_template, request
 
 from commerce.errors import N_
+from commerce.orders.models import CustomsMode
 from commerce.web.i18n import locale_for_tag, negotiate_locale, translate
 
 bp = Blueprint("pages", __name__)
+
+PAGE_TEXT = {
+    "sign_in": N_("Sign in"),
+    "email": N_("Email"),
+    "password": N_("Password"),
+}
 
 CONSOLE_TEXT = {
     "console": N_("Host console"),
     "start": N_("Go live"),
     "end": N_("End stream"),
     "confirm_end": N_("End the stream? Unsold allocations return to general stock."),
-    "sign_in": N_("Sign in"),
-    "email": N_("Email"),
-    "password": N_("Password"),
     "position": N_("Link"),
     "product": N_("Product"),
     "stock_left": N_("Stock left"),
@@ -45,6 +49,100 @@ CONSOLE_TEXT = {
 }
 
 
+CUSTOMS_TEXT = {
+    "customs": N_("Customs declarations"),
+    "batches": N_("Batches"),
+    "form_batch": N_("Form a batch"),
+    "customs_mode": N_("Customs mode"),
+    "period": N_("Period"),
+    "period_hint": N_("9610 monthly summary: the month of the cleared lists"),
+    "status": N_("Status"),
+    "any": N_("Any"),
+    "show": N_("Show"),
+    "batch": N_("Batch"),
+    "kind": N_("Kind"),
+    "version": N_("Version"),
+    "orders": N_("Orders"),
+    "declarations": N_("Declarations"),
+    "due_date": N_("Due date"),
+    "warnings": N_("Warnings"),
+    "created_at": N_("Formed"),
+    "submitted_at": N_("Submitted"),
+    "previous_version": N_("Previous version"),
+    "superseded_by": N_("Superseded by"),
+    "submit": N_("Submit to customs"),
+    "confirm_submit": N_("Submit the batch? After submission it can no longer be changed."),
+    "discard": N_("Discard"),
+    "confirm_discard": N_("Discard the draft? Its orders become eligible again."),
+    "revise": N_("New version"),
+    "seq_no": N_("No."),
+    "cop_no": N_("Enterprise number"),
+    "entry_id": N_("Customs number"),
+    "producing_firm": N_("Producing firm"),
+    "arrival_country": N_("Arrival country"),
+    "lines": N_("Lines"),
+    "open": N_("Open"),
+    "download": N_("Download"),
+    "header": N_("Header"),
+    "consignor": N_("Consignor"),
+    "transport_mode": N_("Transport mode"),
+    "exit_port": N_("Exit port"),
+    "declaring_customs": N_("Declaring customs"),
+    "source_region": N_("Domestic source region"),
+    "trade_terms": N_("Trade terms"),
+    "gross_weight": N_("Gross weight (kg)"),
+    "value_cny": N_("Value (CNY)"),
+    "value_usd": N_("Value (USD)"),
+    "simplified_eligible": N_("Simplified list"),
+    "rebate_eligible": N_("Rebate"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "line_no": N_("Line"),
+    "hs_code": N_("HS code"),
+    "goods": N_("Goods"),
+    "destination": N_("Destination"),
+    "quantity": N_("Quantity"),
+    "unit_price": N_("Unit price"),
+    "total_price": N_("Total price"),
+    "firms_and_orders": N_("Firms and orders"),
+    "inventory_lists": N_("Inventory lists merged"),
+    "receipts": N_("Receipts"),
+    "no_receipts": N_("No receipts yet."),
+    "at": N_("At"),
+    "source": N_("Source"),
+    "customs_note": N_("Customs note"),
+    "record_receipt": N_("Record a receipt"),
+    "record": N_("Record"),
+    "status_draft": N_("Draft"),
+    "status_submitted": N_("Submitted"),
+    "status_accepted": N_("Accepted"),
+    "status_rejected": N_("Rejected"),
+    "status_cleared": N_("Cleared"),
+    "kind_inventory": N_("Inventory lists"),
+    "kind_summary": N_("Monthly summary"),
+    "kind_declaration": N_("Customs declaration"),
+    "kind_inventory_list": N_("Inventory list"),
+}
+
+
+def _page(template: str, texts: dict[str, str], **context):
+    """Render a console page in the caller's language (``?lang=`` overrides Accept-Language)."""
+    chosen = locale_for_tag(request.args.get("lang", ""))
+    if chosen:
+        g.locale = chosen
+    locale = negotiate_locale()
+    text = {key: translate(message, locale) for key, message in {**PAGE_TEXT, **texts}.items()}
+    text["other_language"] = "English" if locale == "zh_CN" else "中文"
+    return render_template(
+        template,
+        text=text,
+        text_json=json.dumps(text, ensure_ascii=False).replace("</", "<\\/"),
+        html_lang="zh-CN" if locale == "zh_CN" else "en",
+        other_language="en" if locale == "zh_CN" else "zh-CN",
+        **context,
+    )
+
+
 @bp.get("/")
 def index():
     return render_template("index.html")
@@ -52,18 +150,17 @@ def index():
 
 @bp.get("/console/streams/<int:stream_id>")
 def stream_console(stream_id: int):
-    """The host console: a static page whose script signs in and drives the API; ?lang= picks the language."""
-    chosen = locale_for_tag(request.args.get("lang", ""))
-    if chosen:
-        g.locale = chosen
-    locale = negotiate_locale()
-    text = {key: translate(message, locale) for key, message in CONSOLE_TEXT.items()}
-    text["other_language"] = "English" if locale == "zh_CN" else "中文"
-    return render_template(
-        "console.html",
-        stream_id=stream_id,
-        text=text,
-        text_json=json.dumps(text, ensure_ascii=False).replace("</", "<\\/"),
-        html_lang="zh-CN" if locale == "zh_CN" else "en",
-        other_language="en" if locale == "zh_CN" else "zh-CN",
-    )
+    """The host console: a static page whose script signs in and drives the API."""
+    return _page("console.html", CONSOLE_TEXT, stream_id=stream_id)
+
+
+@bp.get("/console/customs")
+def customs_batches():
+    """The trade operator's batches: forming, filtering, due dates and warnings."""
+    return _page("customs.html", CUSTOMS_TEXT, batch_id=None, modes=[mode.value for mode in CustomsMode])
+
+
+@bp.get("/console/customs/batches/<int:batch_id>")
+def customs_batch(batch_id: int):
+    """One batch: its declarations with header, lines, orders and firms, messages and receipts."""
+    return _page("customs.html", CUSTOMS_TEXT, batch_id=batch_id, modes=[mode.value for mode in CustomsMode])

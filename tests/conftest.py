@@ -8,12 +8,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import inspect, make_url, text
 
 from commerce import create_app
 from commerce.config import Settings
+from commerce.customs import tasks as customs_tasks
 from commerce.db import Database, upgrade_schema
+from integrations.single_window.client import SingleWindowClient
+from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
 from tests.factories import Factory
 from tests.marketplaces import served
 
@@ -162,3 +166,16 @@ def browser_page():
             yield browser.new_page()
         finally:
             browser.close()
+
+
+@pytest.fixture
+def gateway():
+    """The customs jobs talk to a single-window simulator in this process; the simulator is returned."""
+    simulator = SingleWindowSimulator()
+    customs_tasks.use_gateway(
+        lambda platform, settings: SingleWindowClient(
+            "http://gateway.test", key=SIMULATOR_KEY, transport=httpx.WSGITransport(app=simulator.app)
+        )
+    )
+    yield simulator
+    customs_tasks.use_gateway(None)

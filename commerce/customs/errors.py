@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from commerce.errors import N_, Conflict, ValidationFailed
 
+# The statuses of batches and declarations as the messages below name them.
+STATUS_WORDS = (N_("draft"), N_("submitted"), N_("accepted"), N_("rejected"), N_("cleared"))
+
 
 class PlatformNotInRegion(ValidationFailed):
     code = "consignor_outside_region"
@@ -55,6 +58,7 @@ class PeriodNotAllowed(ValidationFailed):
 class BatchNotDraft(Conflict):
     code = "batch_not_draft"
     message = N_("The batch is {status}: after submission a batch cannot change; revise it as a new version.")
+    terms = ("status",)
 
 
 class BatchNotRevisable(Conflict):
@@ -65,6 +69,7 @@ class BatchNotRevisable(Conflict):
 class ReceiptNotApplicable(Conflict):
     code = "receipt_not_applicable"
     message = N_("Declaration {declaration} is {status}; a {target} result does not apply to it.")
+    terms = ("status", "target")
 
 
 class GatewayNotConfigured(Conflict):

@@ -431,6 +431,8 @@ class DeclarationHeader(BaseModel):
 
 class LineFirm(BaseModel):
     enterprise_id: int
+    name: str
+    uscc: str
     order_ids: list[int]
     quantity: int
 

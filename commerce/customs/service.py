@@ -48,7 +48,7 @@ from commerce.customs.models import (
     PlatformConfig,
 )
 from commerce.db import upsert, utcnow, write_transaction
-from commerce.errors import NotFound
+from commerce.errors import N_, NotFound
 from commerce.orders.models import CustomsMode, OrderLine
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import is_firm_scoped, require_role
@@ -377,7 +377,7 @@ class BatchView:
     batch: CustomsBatch
     declarations: list[Any]
     orders: int
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
 def _visible_declarations(actor: Actor):
@@ -434,15 +434,22 @@ def get_batch(session: Session, *, actor: Actor, batch_id: int, now: datetime | 
     return BatchView(batch=batch, declarations=declarations, orders=orders, warnings=batch_warnings(batch, now))
 
 
-def batch_warnings(batch: CustomsBatch, now: datetime | None = None) -> list[tuple[str, str]]:
-    """What the operator should act on: a summary due soon or overdue."""
+BATCH_WARNINGS = {
+    "summary_overdue": N_("The summary was due on {due_date}."),
+    "summary_due_soon": N_("The summary is due on {due_date}."),
+}
+
+
+def batch_warnings(batch: CustomsBatch, now: datetime | None = None) -> list[tuple[str, dict[str, str]]]:
+    """What the operator should act on (a summary due soon or overdue): codes of BATCH_WARNINGS and their values."""
     if batch.due_date is None or batch.status != CustomsStatus.DRAFT:
         return []
     today = calendar.china_today(now or utcnow())
+    values = {"due_date": batch.due_date.isoformat()}
     if today > batch.due_date:
-        return [("summary_overdue", f"The summary was due on {batch.due_date.isoformat()}.")]
+        return [("summary_overdue", values)]
     if (batch.due_date - today).days <= calendar.DUE_SOON_DAYS:
-        return [("summary_due_soon", f"The summary is due on {batch.due_date.isoformat()}.")]
+        return [("summary_due_soon", values)]
     return []
 
 
@@ -485,6 +492,7 @@ class DeclarationView:
     order_ids: list[int]
     inventory_list_ids: list[int]
     receipts: list[CustomsReceipt]
+    firm_names: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def get_declaration(session: Session, *, actor: Actor, declaration_id: int) -> DeclarationView:
@@ -527,7 +535,14 @@ def get_declaration(session: Session, *, actor: Actor, declaration_id: int) -> D
             select(CustomsReceipt).where(CustomsReceipt.declaration_id == declaration_id).order_by(CustomsReceipt.id)
         )
     )
-    return DeclarationView(declaration, views, order_ids, lists if firm is None else [], receipts)
+    firm_ids = {firm_id for view in views for firm_id, _, _ in view.firms}
+    names = {
+        row.id: (row.name, row.uscc)
+        for row in session.execute(
+            select(Enterprise.id, Enterprise.name, Enterprise.uscc).where(Enterprise.id.in_(firm_ids))
+        )
+    }
+    return DeclarationView(declaration, views, order_ids, lists if firm is None else [], receipts, names)
 
 
 def _firms_of_lines(

@@ -27,6 +27,7 @@ from commerce.orders.models import CustomsMode
 from commerce.validation import Identifier, Money
 from commerce.web.auth import current_actor
 from commerce.web.database import current_settings, db_session
+from commerce.web.i18n import translate
 from commerce.web.openapi import API_PREFIX, api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, page_of
 from commerce.web.responses import respond
@@ -88,7 +89,10 @@ def batch_public(view: service.BatchView) -> BatchPublic:
         previous_id=batch.previous_id,
         superseded_by_id=batch.superseded_by_id,
         due_date=batch.due_date,
-        warnings=[{"code": code, "message": message} for code, message in view.warnings],
+        warnings=[
+            {"code": code, "message": translate(service.BATCH_WARNINGS[code], **values)}
+            for code, values in view.warnings
+        ],
         orders=view.orders,
         declarations=[dict(row._mapping) for row in view.declarations],
         created_at=batch.created_at,
@@ -115,7 +119,14 @@ def declaration_public(view: service.DeclarationView) -> DeclarationPublic:
             "total_price": Money.of(item.line.total_price, item.line.currency),
             "chapter_group": item.line.chapter_group,
             "firms": [
-                {"enterprise_id": firm, "order_ids": orders, "quantity": pieces} for firm, orders, pieces in item.firms
+                {
+                    "enterprise_id": firm,
+                    "name": view.firm_names[firm][0],
+                    "uscc": view.firm_names[firm][1],
+                    "order_ids": orders,
+                    "quantity": pieces,
+                }
+                for firm, orders, pieces in item.firms
             ],
         }
         for item in view.lines

@@ -2,15 +2,20 @@
 
 from commerce.errors import N_, Conflict, ValidationFailed
 
+# A stream's statuses as the messages below name them.
+STATUS_WORDS = (N_("scheduled"), N_("live"), N_("ended"), N_("cancelled"))
+
 
 class StreamNotLive(Conflict):
     code = "stream_not_live"
     message = N_("The stream is {status}; this needs a live stream.")
+    terms = ("status",)
 
 
 class StreamClosed(Conflict):
     code = "stream_closed"
     message = N_("The stream is {status}; it can no longer change.")
+    terms = ("status",)
 
 
 class LineupTooLong(ValidationFailed):

@@ -2,65 +2,11 @@
 (function () {
   "use strict";
 
-  const body = document.body;
-  const streamId = body.dataset.streamId;
-  const language = body.dataset.language;
-  const text = JSON.parse(document.getElementById("console-text").textContent);
-  const tokenKey = "commerce.console.token";
+  const { $, api, button, count, formatMoney, say, text } = window.Commerce;
+  const streamId = document.body.dataset.streamId;
   const refreshMilliseconds = 1500;
-  const money = new Intl.NumberFormat(language, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  const count = new Intl.NumberFormat(language);
   let stream = null;
   let timer = null;
-
-  const $ = (selector) => document.querySelector(selector);
-
-  function say(message) {
-    $("#message").textContent = message || "";
-  }
-
-  async function api(method, path, payload) {
-    const headers = { "Accept-Language": language };
-    const token = sessionStorage.getItem(tokenKey);
-    if (token) headers.Authorization = "Bearer " + token;
-    if (payload !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch("/api/v1" + path, {
-      method,
-      headers,
-      body: payload === undefined ? undefined : JSON.stringify(payload),
-    });
-    const answer = response.status === 204 ? null : await response.json();
-    if (response.status === 401) {
-      sessionStorage.removeItem(tokenKey);
-      showLogin();
-    }
-    if (!response.ok) {
-      const error = new Error(answer && (answer.detail || answer.title));
-      error.problem = answer;
-      throw error;
-    }
-    return answer;
-  }
-
-  function showLogin() {
-    clearInterval(timer);
-    $("#login").hidden = false;
-    $("#console").hidden = true;
-  }
-
-  function formatMoney(value) {
-    return value.currency + " " + money.format(Number(value.amount));
-  }
-
-  function button(label, className, handler, disabled) {
-    const element = document.createElement("button");
-    element.type = "button";
-    element.textContent = label;
-    element.className = className;
-    element.disabled = Boolean(disabled);
-    element.addEventListener("click", handler);
-    return element;
-  }
 
   function renderHeader() {
     $("#stream-title").textContent = "#" + stream.id + " " + stream.title;
@@ -143,15 +89,7 @@
     }
   }
 
-  async function act(work) {
-    say("");
-    try {
-      await work();
-      await refresh();
-    } catch (error) {
-      say(error.message);
-    }
-  }
+  const act = window.Commerce.actionsThen(refresh);
 
   const pin = (itemId) => act(() => api("POST", `/streams/${streamId}/pin`, { item_id: itemId }));
   const unpin = () => act(() => api("DELETE", `/streams/${streamId}/pin`));
@@ -174,25 +112,11 @@
   }
 
   function start() {
-    say("");
-    $("#login").hidden = true;
-    $("#console").hidden = false;
     refresh();
     clearInterval(timer);
     timer = setInterval(refresh, refreshMilliseconds);
   }
 
-  $("#login").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const form = new FormData(event.target);
-    try {
-      const answer = await api("POST", "/auth/tokens", { email: form.get("email"), password: form.get("password") });
-      sessionStorage.setItem(tokenKey, answer.token);
-      start();
-    } catch (error) {
-      say(error.message);
-    }
-  });
   $("#start").addEventListener("click", () => act(() => api("POST", `/streams/${streamId}/start`)));
   $("#end").addEventListener("click", () => {
     if (window.confirm(text.confirm_end)) act(() => api("POST", `/streams/${streamId}/end`));
@@ -213,6 +137,5 @@
     act(() => api("POST", `/streams/${streamId}/flash-sales`, payload));
   });
 
-  if (sessionStorage.getItem(tokenKey)) start();
-  else showLogin();
+  window.Commerce.session({ onStart: start, onSignedOut: () => clearInterval(timer) });
 })();

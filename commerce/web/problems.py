@@ -149,7 +149,8 @@ def validation_problem(error: ValidationError, *, status: int = 422) -> Response
 
 def domain_problem(error: DomainError) -> Response:
     status = STATUS_BY_KIND.get(error.kind, 422)
-    detail = translate(error.text, **error.params)
+    params = {name: translate(value) if name in error.terms else value for name, value in error.params.items()}
+    detail = translate(error.text, **params)
     fields = [{"field": error.field, "message": detail, "code": error.code}] if error.field else []
     headers = {"WWW-Authenticate": 'Bearer realm="api"'} if status == 401 else None
     return problem_response(status, error.code, detail, errors=fields, headers=headers)

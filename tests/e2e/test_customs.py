@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
-import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
 from commerce.audit.models import AuditEvent
-from commerce.customs import tasks
 from commerce.customs.calendar import period_of
 from commerce.customs.models import CustomsBatch, CustomsBatchOrder, CustomsDeclaration
 from commerce.orders.models import SalesOrder
-from integrations.single_window.client import SingleWindowClient
-from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
+from integrations.single_window.simulator import SIMULATOR_KEY
 from tests.e2e.test_orders import order_body
 from tests.factories import REAL_USCCS, open_shop
 from tests.marketplaces import drain
@@ -73,16 +69,16 @@ def shipped_export_order(client, shop, external_id, lines, *, mode="9610", **exp
     return order_id
 
 
-@pytest.fixture
-def gateway():
-    simulator = SingleWindowSimulator()
-    tasks.use_gateway(
-        lambda platform, settings: SingleWindowClient(
-            "http://gateway.test", key=SIMULATOR_KEY, transport=httpx.WSGITransport(app=simulator.app)
-        )
+def two_parcels(client, shop, prefix: str) -> tuple[int, int]:
+    """Two shipped 9610 orders: the first with goods of makers A and B, the second of maker A alone."""
+    first = shipped_export_order(
+        client,
+        shop,
+        f"{prefix}-1",
+        [{"sku_id": shop.sweater_skus[0], "quantity": 2}, {"sku_id": shop.gloves_skus[0], "quantity": 1}],
     )
-    yield simulator
-    tasks.use_gateway(None)
+    second = shipped_export_order(client, shop, f"{prefix}-2", [{"sku_id": shop.scarf_skus[0], "quantity": 1}])
+    return first, second
 
 
 def test_a_consignor_outside_the_clusters_region_is_refused_and_nothing_is_stored(client, factory, database):
@@ -131,13 +127,7 @@ def test_9610_lists_per_parcel_are_submitted_accepted_and_released_and_orders_cl
     shop = open_shop(factory)
     configure(client, shop)
     operator = shop.world.headers["trade_operator"]
-    first = shipped_export_order(
-        client,
-        shop,
-        "E-1",
-        [{"sku_id": shop.sweater_skus[0], "quantity": 2}, {"sku_id": shop.gloves_skus[0], "quantity": 1}],
-    )
-    second = shipped_export_order(client, shop, "E-2", [{"sku_id": shop.scarf_skus[0], "quantity": 1}])
+    first, second = two_parcels(client, shop, "E")
 
     formed = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"})
 
@@ -371,7 +361,15 @@ def test_full_declarations_merge_orders_and_flag_the_simplified_list(client, fac
     assert declaration["order_ids"] == [first, second]
     (line,) = declaration["lines"]
     assert (line["quantity"], line["total_price"]) == ("5", {"amount": "282.50", "currency": "USD"})
-    assert line["firms"] == [{"enterprise_id": shop.world.maker_a_id, "order_ids": [first, second], "quantity": 5}]
+    assert line["firms"] == [
+        {
+            "enterprise_id": shop.world.maker_a_id,
+            "name": "Maker A",
+            "uscc": REAL_USCCS[0],
+            "order_ids": [first, second],
+            "quantity": 5,
+        }
+    ]
     # USD 282.50 at 7.1 is CNY 2,005.75: under 5,000 and no licensed goods.
     assert (declaration["header"]["value_cny"], declaration["header"]["simplified_eligible"]) == ("2005.75", True)
     message = client.get(f"/api/v1/customs/declarations/{item['id']}/message", headers=operator)

@@ -41,3 +41,26 @@ def test_demo_has_a_stream_ready_for_the_host_console(database):
         assert sorted(item.position for item in items) == list(range(1, 9))
         allocations = session.scalars(select(StreamAllocation)).all()
         assert [allocation.remaining for allocation in allocations] == [20, 20, 20]
+
+
+def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database):
+    from commerce.accounts.models import Actor, Role, User
+    from commerce.customs import lifecycle, service
+    from commerce.customs.models import CustomsMessage, CustomsPlatform
+
+    with database.session() as session:
+        summary = demo.load(session)
+        platform = session.scalars(select(CustomsPlatform)).one()
+        operator = session.scalars(select(User).where(User.email == "trade@demo.example.com")).one()
+        actor = Actor(user_id=operator.id, role=Role.TRADE_OPERATOR, enterprise_id=operator.enterprise_id)
+
+        batch_id = service.form_batch(session, actor=actor, customs_mode="9610", period=None, platform_id=None)
+        lifecycle.submit_batch(session, actor=actor, batch_id=batch_id)
+
+        assert summary["export orders"] == 6
+        assert (platform.customs_registration, platform.gateway_url) == ("1305996001", "http://127.0.0.1:9200")
+        assert platform.gateway_key_sealed is not None
+        view = service.get_batch(session, actor=actor, batch_id=batch_id)
+        assert (view.orders, len(view.declarations), view.batch.status) == (6, 6, "submitted")
+        kinds = session.scalars(select(CustomsMessage.kind)).all()
+        assert sorted(set(kinds)) == ["CEB303", "CEB403", "CEB505", "CEB603"] and len(kinds) == 24

@@ -12,6 +12,9 @@ from lxml import etree
 from commerce.customs import messages
 from commerce.customs.calendar import period_bounds, period_of, summary_due_date
 from commerce.customs.codes import UnmappedCode, customs_code, legal_quantity, n19_5
+from commerce.customs.models import CustomsBatch
+from commerce.customs.service import BATCH_WARNINGS, batch_warnings
+from commerce.web.i18n import translate
 
 # The CEB603 order of fields as the cross-border specification (domain.md) gives it.
 SPEC_HEAD = (
@@ -185,3 +188,22 @@ def test_the_due_date_moves_past_holidays_and_keeps_declared_working_weekends():
     holidays = {date(2026, 9, 15), date(2026, 9, 16)}
     assert summary_due_date("2026-08", holidays=holidays) == date(2026, 9, 17)
     assert summary_due_date("2026-10", working_weekend_days={date(2026, 11, 15)}) == date(2026, 11, 15)
+
+
+def test_a_draft_summary_warns_when_due_soon_and_when_overdue_and_a_submitted_one_does_not():
+    summary = CustomsBatch(platform_id=1, customs_mode="9610", kind="summary", due_date=date(2026, 11, 16))
+    china_morning = [datetime(2026, 11, day, 1, 0, tzinfo=UTC) for day in (10, 11, 16, 17)]
+
+    seen = [batch_warnings(summary, now) for now in china_morning]
+
+    assert seen == [
+        [],
+        [("summary_due_soon", {"due_date": "2026-11-16"})],
+        [("summary_due_soon", {"due_date": "2026-11-16"})],
+        [("summary_overdue", {"due_date": "2026-11-16"})],
+    ]
+    summary.status = "submitted"
+    assert batch_warnings(summary, china_morning[-1]) == []
+    assert (
+        translate(BATCH_WARNINGS["summary_overdue"], "zh_CN", due_date="2026-11-16") == "汇总申报已于 2026-11-16 到期。"
+    )

@@ -1,0 +1,171 @@
+"""The trade operator's customs pages in a real headless Chromium: batches, declarations, messages, receipts."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from lxml import etree
+from playwright.sync_api import expect
+
+from commerce.customs.calendar import DUE_SOON_DAYS, china_today
+from tests.e2e.test_console_browser import _local_only
+from tests.e2e.test_customs import _cleared_last_month, configure, shipped_export_order, two_parcels
+from tests.factories import PASSWORD, REAL_USCCS, open_shop
+from tests.marketplaces import drain
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, email: str) -> None:
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login button[type=submit]")
+
+
+def test_an_operator_forms_a_batch_reads_its_lists_downloads_a_message_and_sees_customs_clear_it(
+    live_server,
+    browser_page,
+    client,
+    factory,
+    database,
+    gateway,
+    settings,
+):
+    shop = open_shop(factory)
+    configure(client, shop)
+    first, second = two_parcels(client, shop, "P")
+    page = browser_page
+    outside = _local_only(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server}/console/customs?lang=en")
+    expect(page.locator("h1")).to_contain_text("Customs declarations")
+    sign_in(page, "trade_operator@example.com")
+
+    page.select_option("#form-batch select[name=customs_mode]", "9610")
+    page.click("#form-batch button[type=submit]")
+
+    expect(page).to_have_url(re.compile(r"/console/customs/batches/\d+$"))
+    expect(page.locator("#batch-status")).to_have_text("Draft")
+    batch_id = int(page.url.rsplit("/", 1)[1])
+    rows = page.locator("#declarations tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.locator("td.owner")).to_have_text([REAL_USCCS[0], REAL_USCCS[1], REAL_USCCS[0]])
+    expect(page.locator("#batch .kind")).to_have_text("Inventory lists")
+    expect(page.locator("#batch .orders")).to_have_text("2")
+
+    rows.nth(0).locator("button.open").click()
+    panel = page.locator("#declaration")
+    expect(panel.locator(".header .consignor")).to_contain_text("(1305960001)")
+    expect(panel.locator(".header .owner")).to_have_text(f"Maker A ({REAL_USCCS[0]})")
+    expect(panel.locator(".header .source-region")).to_have_text("13059")
+    line = panel.locator(".lines tbody tr")
+    expect(line).to_have_count(1)
+    expect(line.locator(".hs")).to_have_text("6110120000")
+    expect(line.locator(".total")).to_have_text("USD 113.00")
+    expect(line.locator(".firms")).to_have_text(f"Maker A ({REAL_USCCS[0]}) · 2 · #{first}")
+    expect(panel.locator(".no-receipts")).to_be_visible()
+
+    with page.expect_download() as waiting:
+        panel.locator("button.download", has_text="CEB603").click()
+    download = waiting.value
+    assert download.suggested_filename.endswith("-CEB603.xml")
+    with open(download.path(), "rb") as message:
+        root = etree.fromstring(message.read())
+    assert root.tag == "{http://www.chinaport.gov.cn/ceb}CEB603Message"
+    assert root.findtext(".//{http://www.chinaport.gov.cn/ceb}ownerCode") == REAL_USCCS[0]
+
+    page.click("#submit")
+    expect(page.locator("#batch-status")).to_have_text("Submitted")
+    expect(page.locator("#submit")).to_be_hidden()
+    expect(page.locator("#discard")).to_be_hidden()
+
+    drain(database, settings)
+
+    # The page follows a submitted batch: customs' results appear without a reload.
+    expect(page.locator("#batch-status")).to_have_text("Cleared", timeout=15_000)
+    expect(rows.locator("td.status")).to_have_text(["Cleared"] * 3)
+    expect(panel.locator(".receipts tbody tr td.status")).to_have_text(["Accepted", "Cleared"])
+    expect(panel.locator(".receipts tbody tr td.source")).to_have_text(["gateway", "gateway"])
+    entry_id = client.get(f"/api/v1/customs/batches/{batch_id}", headers=shop.world.headers["trade_operator"]).json[
+        "declarations"
+    ][0]["entry_id"]
+    expect(panel.locator(".header .entry")).to_have_text(entry_id)
+
+    page.goto(f"{live_server}/console/customs?lang=en")
+    listed = page.locator(f"#batches tbody tr[data-batch-id='{batch_id}']")
+    expect(listed.locator(".status")).to_have_text("Cleared")
+    expect(listed.locator(".declarations")).to_have_text("3")
+    assert client.get(f"/api/v1/orders/{second}", headers=shop.world.headers["trade_operator"]).json["status"] == (
+        "cleared"
+    )
+    assert outside == []
+
+
+def test_the_monthly_summary_page_shows_its_due_date_in_chinese_and_records_a_receipt(
+    live_server, browser_page, client, factory, database
+):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    shipped_export_order(client, shop, "M-1", [{"sku_id": shop.sweater_skus[0], "quantity": 2}])
+    shipped_export_order(client, shop, "M-2", [{"sku_id": shop.sweater_skus[0], "quantity": 3}])
+    lists, period = _cleared_last_month(client, operator)
+    summary = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610", "period": period})
+    assert summary.status_code == 201, summary.json
+    due = summary.json["due_date"]
+    days_left = (datetime.fromisoformat(due).date() - china_today(datetime.now(UTC))).days
+    if days_left < 0:
+        warning = f"汇总申报已于 {due} 到期。"
+    elif days_left <= DUE_SOON_DAYS:
+        warning = f"汇总申报将于 {due} 到期。"
+    else:
+        warning = ""
+    page = browser_page
+    _local_only(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9"})
+    page.goto(f"{live_server}/console/customs")
+    sign_in(page, "trade_operator@example.com")
+    row = page.locator(f"#batches tbody tr[data-batch-id='{summary.json['id']}']")
+    expect(row.locator(".kind")).to_have_text("月度汇总")
+    expect(row.locator(".due")).to_have_text(due)
+    expect(row.locator(".warnings")).to_have_text(warning)
+    page.select_option("#filter select[name=status]", "cleared")
+    page.click("#filter button[type=submit]")
+    expect(page.locator("#batches tbody tr")).to_have_count(1)
+    expect(page.locator("#batches tbody tr .batch")).to_have_text(f"#{lists['id']}")
+
+    page.goto(f"{live_server}/console/customs/batches/{summary.json['id']}")
+    expect(page.locator("#batch .due")).to_have_text(due)
+    expect(page.locator("#batch .period")).to_have_text(period)
+    expect(page.locator("#warnings")).to_have_text(warning)
+    (item,) = summary.json["declarations"]
+    page.locator(f"#declarations tr[data-declaration-id='{item['id']}'] button.open").click()
+    panel = page.locator("#declaration")
+    expect(panel.locator(".lines tbody tr .firms")).to_contain_text("Maker A")
+    expect(panel.locator(".lines tbody tr .quantity")).to_have_text("5 件")
+    expect(panel.locator(".inventory-lists span")).to_have_text(
+        ", ".join(f"#{entry['id']}" for entry in lists["declarations"])
+    )
+    expect(panel.locator("button.download")).to_have_text(["下载 CEB701"])
+    expect(panel.locator("#record-receipt")).to_be_hidden()
+
+    page.click("#submit")
+    expect(page.locator("#batch-status")).to_have_text("已申报")
+    expect(page.locator("#warnings")).to_have_text("")
+    page.select_option("#record-receipt select[name=status]", "accepted")
+    page.fill("#record-receipt input[name=entry_id]", "040120261000000001")
+    page.click("#record-receipt button[type=submit]")
+    expect(panel.locator(".header .entry")).to_have_text("040120261000000001")
+    expect(panel.locator(".receipts tbody tr td.status")).to_have_text(["已受理"])
+    expect(panel.locator(".receipts tbody tr td.source")).to_have_text(["api"])
+    expect(page.locator("#batch-status")).to_have_text("已受理")
+
+    page.select_option("#record-receipt select[name=status]", "accepted")
+    page.fill("#record-receipt input[name=entry_id]", "040120261000000002")
+    page.click("#record-receipt button[type=submit]")
+    expect(page.locator("#message")).to_have_text(f"报关单 {item['cop_no']} 当前为 已受理，不适用 已受理 回执。")
+    expect(panel.locator(".receipts tbody tr")).to_have_count(1)
+    expect(panel.locator(".header .entry")).to_have_text("040120261000000001")
