@@ -59,7 +59,8 @@ class ExactDecimal(TypeDecorator):
             return dialect.type_descriptor(BigInteger())
         return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
-    def process_bind_param(self, value, dialect):
+    def exact(self, value):
+        """The value as a decimal of this scale (None stays None); more decimal places are refused."""
         if value is None:
             return None
         if not isinstance(value, Decimal):
@@ -67,7 +68,11 @@ class ExactDecimal(TypeDecorator):
         exact = value.quantize(self._quantum)
         if exact != value:
             raise ValueError(f"{value} has more than {self.scale} decimal places")
-        if dialect.name == "sqlite":
+        return exact
+
+    def process_bind_param(self, value, dialect):
+        exact = self.exact(value)
+        if exact is not None and dialect.name == "sqlite":
             return int(exact.scaleb(self.scale))
         return exact
 
@@ -353,6 +358,9 @@ def bulk_insert(
 def _copy_converter(column_type: Any, dialect: Any):
     """The column's bind processing for COPY (None when there is none), done once for a value
     repeated across rows, such as a timestamp."""
+    if isinstance(column_type, ExactDecimal):
+        # PostgreSQL takes the decimal itself: only its scale needs checking (a COPY may carry a million).
+        return column_type.exact
     processor = column_type._cached_bind_processor(dialect)
     if processor is None:
         return None

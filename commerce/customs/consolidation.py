@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
+
+T = TypeVar("T")
 
 HEADER_KEY = ("consignor_code", "traf_mode", "owner_code", "arrival_country", "exit_port")
 LINE_KEY = ("destination_country", "hs_code", "currency")
@@ -97,9 +99,15 @@ def split_at_line_limit(groups: dict[HeaderKey, dict[LineKey, Goods]], line_limi
     declarations = []
     for header in sorted(groups):
         lines = [groups[header][key] for key in sorted(groups[header])]
-        for start in range(0, len(lines), line_limit):
-            declarations.append(PlannedDeclaration(header=header, lines=lines[start : start + line_limit]))
+        declarations.extend(
+            PlannedDeclaration(header=header, lines=part) for part in line_limit_parts(lines, line_limit)
+        )
     return declarations
+
+
+def line_limit_parts(lines: Sequence[T], line_limit: int) -> list[Sequence[T]]:
+    """One header's lines, in order, cut into declarations of at most ``line_limit`` lines."""
+    return [lines[start : start + line_limit] for start in range(0, len(lines), line_limit)]
 
 
 def consolidate(goods: Iterable[Goods], *, line_limit: int) -> list[PlannedDeclaration]:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, literal, not_, select, update
@@ -259,7 +260,7 @@ def _check_codes(row: Any) -> None:
 
 @dataclass(slots=True)
 class Writer:
-    """Writes a batch's declarations and lines in a few bulk statements."""
+    """Writes a batch's declarations and lines in a few bulk statements (one set per flush)."""
 
     session: Session
     batch: CustomsBatch
@@ -267,10 +268,16 @@ class Writer:
     declarations: list[dict[str, Any]]
     lines: list[list[dict[str, Any]]]
     sources: list[list[list[tuple[int, int]]]]
+    written: int = 0
 
     @classmethod
     def start(cls, session: Session, batch: CustomsBatch, consignor: Consignor) -> Writer:
         return cls(session, batch, consignor, [], [], [])
+
+    @property
+    def pending(self) -> int:
+        """Declarations added and not yet written."""
+        return len(self.declarations)
 
     def add(
         self,
@@ -281,7 +288,7 @@ class Writer:
         sources: Sequence[list[tuple[int, int]]] | None = None,
         **fields: Any,
     ) -> None:
-        seq_no = len(self.declarations) + 1
+        seq_no = self.written + len(self.declarations) + 1
         self.declarations.append(
             {
                 "batch_id": self.batch.id,
@@ -306,9 +313,9 @@ class Writer:
         self.sources.append(list(sources or []))
 
     def flush(self) -> int:
-        """Insert everything added; returns how many declarations were written."""
+        """Insert everything added since the last flush; returns how many declarations are written in all."""
         if not self.declarations:
-            return 0
+            return self.written
         columns = _declaration_defaults()
         rows = [{**columns, **row} for row in self.declarations]
         ids = bulk_insert(self.session, _declaration, rows, returning_ids=True)
@@ -326,7 +333,9 @@ class Writer:
                 for order_line_id, pieces in _merged_sources(line_sources)
             ]
             bulk_insert(self.session, _source, source_rows)
-        return len(ids)
+        self.written += len(ids)
+        self.declarations, self.lines, self.sources = [], [], []
+        return self.written
 
 
 def _merged_sources(sources: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -545,10 +554,21 @@ def summary_stretch(lists: Any, batch: Any) -> tuple:
     )
 
 
-def summary_goods(session: Session, batch: CustomsBatch) -> list[tuple]:
-    """The period's cleared list lines in the stretch, already merged by the database on the header and line keys."""
+# A summary is read from the database this many merged lines at a time, and written every so many declarations.
+SUMMARY_ROWS_AT_ONCE = 5_000
+SUMMARY_DECLARATIONS_AT_ONCE = 2_000
+
+
+def summary_goods(session: Session, batch: CustomsBatch) -> Iterable[tuple]:
+    """The period's cleared list lines in the stretch, merged by the database on the header and line keys.
+
+    Streamed in key order (byte order of the codes), so a summary of a million lists is written
+    header by header without holding them all.
+    """
     header = [_declaration.c[name] for name in consolidation.HEADER_KEY]
     line_key = [_line.c[name] for name in consolidation.LINE_KEY]
+    byte_order = session.connection().dialect.name == "postgresql"
+    order = [column.collate("C") if byte_order else column for column in (*header, *line_key)]
     statement = (
         select(
             *header,
@@ -565,50 +585,56 @@ def summary_goods(session: Session, batch: CustomsBatch) -> list[tuple]:
             func.sum(_line.c.legal_quantity),
             func.sum(_line.c.second_legal_quantity),
             func.sum(_line.c.total_price),
-            func.count(func.distinct(_declaration.c.id)),
         )
         .select_from(_line.join(_declaration, _declaration.c.id == _line.c.declaration_id))
         .where(*summary_stretch(_declaration, batch))
         .group_by(*header, *line_key)
+        .order_by(*order)
     )
-    return list(session.execute(statement))
+    return session.execute(statement.execution_options(yield_per=SUMMARY_ROWS_AT_ONCE))
 
 
-def write_summary(writer: Writer, rows: Sequence[tuple], platform: CustomsPlatform) -> None:
-    """9610 summary: the merged list lines as declarations, split at the line limit."""
-    goods = []
-    facts: dict[HeaderKey, tuple[int, str, str]] = {}
-    for row in rows:
-        header = HeaderKey(*row[0:5])
-        line = LineKey(*row[5:8])
-        owner_id, owner_name, region, name, model, unit, legal_unit, second_unit = row[8:16]
-        quantity, legal, second, total = row[16:20]
-        facts.setdefault(header, (owner_id, owner_name, region))
-        goods.append(
-            Goods(
-                header=header,
-                line=line,
-                goods_name=name,
-                goods_model=model,
-                unit=unit,
-                legal_unit=legal_unit,
-                second_legal_unit=second_unit,
-                quantity=quantity,
-                legal_quantity=legal,
-                second_legal_quantity=second,
-                total_price=total,
+def write_summary(writer: Writer, rows: Iterable[tuple], platform: CustomsPlatform) -> None:
+    """9610 summary: the merged list lines, in key order, as declarations per header split at the line limit.
+
+    The writer is flushed every few thousand declarations, so memory stays flat however long the month.
+    """
+    for header, header_rows in groupby(rows, key=lambda row: tuple(row[0:5])):
+        first = None
+        lines = []
+        for row in header_rows:
+            first = first or row
+            destination, hs_code, currency = row[5:8]
+            name, model, unit, legal_unit, second_unit = row[11:16]
+            quantity, legal, second, total = row[16:20]
+            lines.append(
+                {
+                    "hs_code": hs_code,
+                    "goods_name": name,
+                    "goods_model": model,
+                    "destination_country": destination,
+                    "currency": currency,
+                    "unit": unit,
+                    "legal_unit": legal_unit,
+                    "second_legal_unit": second_unit,
+                    "quantity": quantity,
+                    "legal_quantity": legal,
+                    "second_legal_quantity": second,
+                    "total_price": total,
+                }
             )
-        )
-    for planned in consolidation.split_at_line_limit(consolidation.merge(goods), platform.line_limit):
-        owner_id, owner_name, region = facts[planned.header]
-        writer.add(
-            kind=DeclarationKind.DECLARATION,
-            header=planned.header,
-            lines=[line_row(line) for line in planned.lines],
-            owner_enterprise_id=owner_id,
-            owner_name=owner_name,
-            source_region=region,
-        )
+        owner_id, owner_name, region = first[8:11]
+        for part in consolidation.line_limit_parts(lines, platform.line_limit):
+            writer.add(
+                kind=DeclarationKind.DECLARATION,
+                header=HeaderKey(*header),
+                lines=part,
+                owner_enterprise_id=owner_id,
+                owner_name=owner_name,
+                source_region=region,
+            )
+        if writer.pending >= SUMMARY_DECLARATIONS_AT_ONCE:
+            writer.flush()
 
 
 def summary_due(platform: CustomsPlatform, period: str) -> date:

@@ -23,8 +23,9 @@ from commerce.customs.service import GATEWAY_KEY_PURPOSE
 from commerce.db import Database, utcnow, write_transaction
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
+from commerce.jobs.service import PartlyDone
 from commerce.secrets import unseal
-from integrations.base import TerminalError
+from integrations.base import RetryableError, TerminalError
 from integrations.customs import CustomsGateway
 from integrations.single_window.client import SingleWindowClient
 
@@ -65,6 +66,7 @@ def send_batch(database: Database, settings: Settings, job: Job) -> None:
         gateway = gateway_for(platform, settings)
     except GatewayNotConfigured as error:
         raise TerminalError(str(error)) from error
+    progressed = False
     while True:
         with database.session() as session:
             chunk = lifecycle.unsent_messages(session, batch_id, limit=SEND_CHUNK)
@@ -75,10 +77,15 @@ def send_batch(database: Database, settings: Settings, job: Job) -> None:
             for message in chunk:
                 gateway.submit(kind=message.kind, guid=message.guid, body=message.body)
                 sent.append(message.id)
+        except RetryableError as error:
+            if progressed or sent:
+                raise PartlyDone(str(error), retry_after=error.retry_after) from error
+            raise
         finally:
             if sent:
                 with database.session() as session:
                     lifecycle.mark_sent(session, sent, now=utcnow())
+        progressed = True
     with database.session() as session:
         _queue_poll(session, platform.id)
 

@@ -222,12 +222,34 @@ def fail(
         return JobStatus(job.status)
 
 
-def release(session: Session, *, job_id: int, worker_id: str, delay: float, now: datetime | None = None) -> JobStatus:
-    """Give a job back untried (its rate allowance was spent): queued again after ``delay``, attempts kept.
+class PartlyDone(Exception):
+    """A handler did part of its work before a failure worth retrying; the rest runs after ``retry_after``.
+
+    The job's count of failed attempts starts afresh: a long job against a flaky counterpart
+    dies only when attempts in a row make no progress.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def release(
+    session: Session,
+    *,
+    job_id: int,
+    worker_id: str,
+    delay: float,
+    progressed: str | None = None,
+    now: datetime | None = None,
+) -> JobStatus:
+    """Give a job back: untried (its rate allowance was spent), queued again after ``delay`` with its attempts kept;
+    or, with ``progressed`` (the error that stopped it), part done, its attempts counted afresh.
 
     One statement in the common case; if a twin was queued meanwhile, the twin carries the work.
     """
     now = now or utcnow()
+    counted = {"attempts": 0, "last_error": progressed} if progressed else {"attempts": _job.c.attempts - 1}
     twin = _job.alias("twin")
     with write_transaction(session):
         released = session.execute(
@@ -240,7 +262,7 @@ def release(session: Session, *, job_id: int, worker_id: str, delay: float, now:
             )
             .values(
                 status=JobStatus.QUEUED.value,
-                attempts=_job.c.attempts - 1,
+                **counted,
                 run_at=now + timedelta(seconds=delay),
                 locked_by=None,
                 locked_until=None,

@@ -21,6 +21,9 @@ from integrations.base import RetryableError, TerminalError
 
 log = logging.getLogger(__name__)
 
+# How long a job that got part of its work done waits before the rest, when the failure named no wait.
+PART_DONE_PAUSE_SECONDS = 1.0
+
 # Each handler is called as handler(database, settings, job) and must be idempotent.
 HANDLERS: dict[str, str] = {
     "catalog.import": "commerce.catalog.imports:run_import_job",
@@ -81,6 +84,16 @@ class Worker:
                     service.release(session, job_id=job.id, worker_id=holder, delay=error.retry_after or 1.0)
             else:
                 self._fail(job, holder, str(error), retry_after=error.retry_after)
+        except service.PartlyDone as partial:
+            with self.database.session() as session:
+                service.release(
+                    session,
+                    job_id=job.id,
+                    worker_id=holder,
+                    delay=partial.retry_after or PART_DONE_PAUSE_SECONDS,
+                    progressed=str(partial),
+                )
+            log.info("job partly done", extra={"job_id": job.id, "kind": job.kind, "error": str(partial)[:300]})
         except TerminalError as error:
             self._fail(job, holder, str(error), terminal=True)
         except Exception:

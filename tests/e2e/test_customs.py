@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from commerce.audit.models import AuditEvent
+from commerce.customs import formation
 from commerce.customs.calendar import period_of
 from commerce.customs.models import CustomsBatch, CustomsBatchOrder, CustomsDeclaration
+from commerce.db import utcnow
+from commerce.jobs.models import Job
 from commerce.orders.models import SalesOrder
+from integrations.simulation import TokenBucket
 from integrations.single_window.simulator import SIMULATOR_KEY
 from tests.e2e.test_orders import order_body
 from tests.factories import REAL_USCCS, open_shop
@@ -254,7 +259,14 @@ def _cleared_last_month(client, operator):
     return batch, period_of(last_month)
 
 
-def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(client, factory, database):
+@pytest.mark.parametrize("at_once", [None, 1], ids=["in-one-go", "row-by-row"])
+def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(
+    client, factory, database, monkeypatch, at_once
+):
+    if at_once is not None:
+        # Read one merged line and write one declaration at a time: the result must not change.
+        monkeypatch.setattr(formation, "SUMMARY_ROWS_AT_ONCE", at_once)
+        monkeypatch.setattr(formation, "SUMMARY_DECLARATIONS_AT_ONCE", at_once)
     shop = open_shop(factory)
     configure(client, shop, line_limit=2)
     operator = shop.world.headers["trade_operator"]
@@ -277,6 +289,7 @@ def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(clien
     summary = formed.json
     assert (summary["kind"], summary["period"]) == ("summary", period)
     assert summary["due_date"] is not None
+    assert [item["seq_no"] for item in summary["declarations"]] == [1, 2, 3, 4]
     headers = []
     for item in summary["declarations"]:
         declaration = client.get(f"/api/v1/customs/declarations/{item['id']}", headers=operator).json
@@ -441,3 +454,80 @@ def test_a_repeated_receipt_changes_nothing_and_a_result_out_of_turn_is_refused(
     assert (declaration["status"], declaration["entry_id"]) == ("cleared", "I0000001")
     assert [item["status"] for item in declaration["receipts"]] == ["cleared"]
     assert client.get(f"/api/v1/orders/{order_id}", headers=operator).json["status"] == "cleared"
+
+
+def _usd_rate(client, operator) -> None:
+    answer = client.put(
+        "/api/v1/customs/exchange-rates",
+        headers=operator,
+        json={"rates": [{"currency": "USD", "valid_from": "2026-01-01", "cny_per_unit": "7.1"}]},
+    )
+    assert answer.status_code == 200, answer.json
+
+
+@pytest.mark.parametrize("mode", ["9710", "9810", "0110", "1039"])
+def test_full_declarations_of_each_mode_pass_the_gateways_checks_and_clear(
+    client, factory, database, gateway, settings, mode
+):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    _usd_rate(client, operator)
+    first = shipped_export_order(client, shop, "F-1", [{"sku_id": shop.sweater_skus[0], "quantity": 2}], mode=mode)
+    second = shipped_export_order(
+        client, shop, "F-2", [{"sku_id": shop.gloves_skus[0], "quantity": 3}], mode=mode, destination_country="DE"
+    )
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": mode}).json
+    # Two producing firms (1039: two arrival countries): two declarations.
+    assert len(batch["declarations"]) == 2
+
+    submitted = client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    assert submitted.status_code == 200, submitted.json
+    drain(database, settings)
+
+    assert gateway.office.received == {"Dec": len(batch["declarations"])}
+    done = client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json
+    assert done["status"] == "cleared"
+    for item in done["declarations"]:
+        declaration = client.get(f"/api/v1/customs/declarations/{item['id']}", headers=operator).json
+        assert declaration["entry_id"] is not None and len(declaration["entry_id"]) == 18
+        assert [receipt["status"] for receipt in declaration["receipts"]] == ["accepted", "cleared"]
+        assert declaration["customs_note"] == "DEC_RET 800 放行"
+    assert [client.get(f"/api/v1/orders/{order}", headers=operator).json["status"] for order in (first, second)] == [
+        "cleared",
+        "cleared",
+    ]
+
+
+def test_the_send_job_rides_out_429s_and_5xx_and_customs_gets_each_message_once(
+    client, factory, database, gateway, settings
+):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    orders = [
+        shipped_export_order(client, shop, f"R-{number}", [{"sku_id": shop.scarf_skus[0], "quantity": 1}])
+        for number in range(1, 7)
+    ]
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    gateway.faults.error_rate = 0.3
+    gateway.bucket = TokenBucket(rate=50.0, burst=5.0)
+
+    rounds = 0
+    while client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json["status"] != "cleared":
+        rounds += 1
+        with database.session() as session:
+            states = session.execute(select(Job.kind, Job.status, Job.attempts, Job.last_error)).all()
+        assert rounds <= 300, f"the batch never cleared: {states}"
+        drain(database, settings)
+        # Retries wait for their backoff or Retry-After; let the next round take them now.
+        with database.session() as session, session.begin():
+            session.execute(update(Job).where(Job.status == "queued").values(run_at=utcnow()))
+
+    seen = gateway.traffic.snapshot()
+    assert seen["failed"] > 0 and seen["throttled"] > 0
+    assert gateway.office.received == {"CEB303": 6, "CEB403": 6, "CEB505": 6, "CEB603": 6}
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Job).where(Job.status == "dead")) == 0
+    assert {client.get(f"/api/v1/orders/{order}", headers=operator).json["status"] for order in orders} == {"cleared"}

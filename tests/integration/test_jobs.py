@@ -170,6 +170,42 @@ def test_a_rate_limited_attempt_keeps_its_attempts(database, settings, monkeypat
     assert before + timedelta(seconds=3) <= job.run_at <= after + timedelta(seconds=3)
 
 
+def test_a_job_that_gets_part_of_its_work_done_starts_its_count_of_failures_afresh(database, settings, monkeypatch):
+    outcomes = iter(
+        [
+            RetryableError("503 Service Unavailable"),
+            RetryableError("503 Service Unavailable"),
+            service.PartlyDone("503 after 40 of 100 messages", retry_after=2),
+            RetryableError("503 Service Unavailable"),
+        ]
+    )
+
+    def flaky(_database, _settings, _job):
+        raise next(outcomes)
+
+    monkeypatch.setitem(worker.HANDLERS, "test.echo", "tests.integration.test_jobs:HANDLER")
+    monkeypatch.setattr("tests.integration.test_jobs.HANDLER", flaky, raising=False)
+    job_id = _enqueue(database, "flaky", max_attempts=3)
+    seen = []
+    for _ in range(4):
+        with database.session() as session, write_transaction(session):
+            session.get(Job, job_id).run_at = utcnow()
+        before = utcnow()
+        assert Worker(database, settings, worker_id="w1").run_once() == 1
+        job = _job(database, job_id)
+        seen.append((job.status, job.attempts, job.last_error))
+        if job.last_error == "503 after 40 of 100 messages":
+            assert before + timedelta(seconds=2) <= job.run_at <= utcnow() + timedelta(seconds=2)
+
+    # Two failures, then progress (the count starts again), then one failure: still queued under max_attempts 3.
+    assert seen == [
+        ("queued", 1, "503 Service Unavailable"),
+        ("queued", 2, "503 Service Unavailable"),
+        ("queued", 0, "503 after 40 of 100 messages"),
+        ("queued", 1, "503 Service Unavailable"),
+    ]
+
+
 def test_jobs_of_vanished_workers_are_requeued_or_folded_into_their_twin(database):
     alone = _enqueue(database, "alone")
     twinned = _enqueue(database, "twinned")
