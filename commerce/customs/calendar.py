@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 CHINA = ZoneInfo("Asia/Shanghai")
 SUMMARY_DUE_DAY = 15
 DUE_SOON_DAYS = 5
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# A customs month, YYYY-MM, of this century.
+PERIOD_PATTERN = r"^(20[0-9]{2})-(0[1-9]|1[0-2])$"
+_PERIOD = re.compile(PERIOD_PATTERN)
 
 
 def parse_period(period: str) -> tuple[int, int]:

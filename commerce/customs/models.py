@@ -25,6 +25,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from commerce.customs.calendar import PERIOD_PATTERN
 from commerce.customs.codes import n19_5
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
 from commerce.errors import N_
@@ -278,7 +279,7 @@ class CustomsReceipt(SQLModel, table=True):
 
 PortCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 TransportMode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]$")]
-Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN)]
 
 
 # Figures customs sends back to us as they are: up to five decimals (N19,5), shown as exact text.

@@ -327,6 +327,15 @@ def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(
         json={"customs_mode": "9610", "period": period_of(datetime.now(UTC))},
     )
     assert (current.status_code, current.json["code"]) == (422, "period_not_allowed")
+    with database.session() as session:
+        batches = session.scalar(select(func.count()).select_from(CustomsBatch))
+    for nonsense in ("0000-01", "1999-12", "2026-13", "2026-1"):
+        refused = client.post(
+            "/api/v1/customs/batches", headers=operator, json={"customs_mode": "0110", "period": nonsense}
+        )
+        assert (refused.status_code, refused.json["errors"][0]["field"]) == (422, "period"), nonsense
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(CustomsBatch)) == batches
 
 
 def test_a_firm_sees_only_the_declarations_with_its_goods(client, factory, database):
