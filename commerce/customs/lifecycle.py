@@ -129,16 +129,22 @@ def _inventory_numbers(
     return {key: sorted(value) for key, value in numbers.items()}
 
 
+def draft_for_change(session: Session, batch_id: int) -> CustomsBatch:
+    """A batch locked for a change only a draft may take (404 if unknown, 409 batch_not_draft once submitted)."""
+    batch = session.get(CustomsBatch, batch_id, with_for_update=True)
+    if batch is None:
+        raise NotFound()
+    if batch.status != CustomsStatus.DRAFT:
+        raise BatchNotDraft(status=batch.status)
+    return batch
+
+
 def submit_batch(session: Session, *, actor: Actor, batch_id: int, now: datetime | None = None) -> None:
     """Freeze a draft batch: its messages are written as they will be sent, and a worker sends them."""
     require_role(actor, Role.TRADE_OPERATOR)
     now = now or utcnow()
     with write_transaction(session):
-        batch = session.get(CustomsBatch, batch_id, with_for_update=True)
-        if batch is None:
-            raise NotFound()
-        if batch.status != CustomsStatus.DRAFT:
-            raise BatchNotDraft(status=batch.status)
+        batch = draft_for_change(session, batch_id)
         declarations = list(
             session.execute(
                 select(_declaration).where(_declaration.c.batch_id == batch_id).order_by(_declaration.c.seq_no)

@@ -18,11 +18,10 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Cluster, Enterprise, EnterpriseKind
-from commerce.customs import calendar, formation
+from commerce.customs import calendar, formation, lifecycle
 from commerce.customs.codes import TRANSPORT_MODES
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
 from commerce.customs.errors import (
-    BatchNotDraft,
     BatchNotRevisable,
     FormationCollided,
     NotAServicePlatform,
@@ -284,7 +283,7 @@ def discard_batch(session: Session, *, actor: Actor, batch_id: int) -> None:
     """Drop a draft batch: its orders become eligible again; nothing was sent."""
     require_role(actor, Role.TRADE_OPERATOR)
     with write_transaction(session):
-        batch = _batch_for_change(session, batch_id)
+        batch = lifecycle.draft_for_change(session, batch_id)
         declaration_ids = select(_declaration.c.id).where(_declaration.c.batch_id == batch_id)
         line_ids = select(_line.c.id).where(_line.c.declaration_id.in_(declaration_ids))
         session.execute(delete(_source).where(_source.c.declaration_line_id.in_(line_ids)))
@@ -297,15 +296,6 @@ def discard_batch(session: Session, *, actor: Actor, batch_id: int) -> None:
             )
         session.delete(batch)
         audit.record(session, actor=actor, entity="customs_batch", entity_id=batch_id, action="discarded")
-
-
-def _batch_for_change(session: Session, batch_id: int) -> CustomsBatch:
-    batch = session.get(CustomsBatch, batch_id, with_for_update=True)
-    if batch is None:
-        raise NotFound()
-    if batch.status != CustomsStatus.DRAFT:
-        raise BatchNotDraft(status=batch.status)
-    return batch
 
 
 def revise_batch(session: Session, *, actor: Actor, batch_id: int, now: datetime | None = None) -> int:

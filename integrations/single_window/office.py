@@ -136,8 +136,7 @@ class CustomsOffice:
             problems.append("an inventory list needs at least one line")
         for line in lines:
             problems += _check_line(
-                dict(_values(line)),
-                [name for name, _ in _values(line)],
+                _values(line),
                 messages.INVENTORY_LINE_FIELDS,
                 hs="gcode",
                 country="country",
@@ -177,10 +176,10 @@ class CustomsOffice:
         if not lines:
             problems.append("a declaration needs at least one goods line")
         for line in lines:
-            values = dict(_values(line))
+            pairs = _values(line)
+            values = dict(pairs)
             problems += _check_line(
-                values,
-                [name for name, _ in _values(line)],
+                pairs,
                 messages.DEC_LINE_FIELDS,
                 hs="CodeTS",
                 country="DestinationCountry",
@@ -254,8 +253,7 @@ def _check_header(head: dict[str, str], *, ebc: str, owner: str, country: str, p
 
 
 def _check_line(
-    values: dict[str, str],
-    order: list[str],
+    pairs: list[tuple[str, str]],
     names: tuple[str, ...],
     *,
     hs: str,
@@ -267,8 +265,9 @@ def _check_line(
     total: str,
 ) -> list[str]:
     problems = []
+    values = dict(pairs)
     number = values.get("gnum") or values.get("GNo")
-    if tuple(order) != names:
+    if tuple(name for name, _ in pairs) != names:
         problems.append(f"line {number}: elements not in the order of the specification")
     if not re.fullmatch(r"\d{10}", values.get(hs, "")):
         problems.append(f"line {number}: {hs} must be a 10-digit HS code")
