@@ -46,7 +46,7 @@ PLATFORM = {
 }
 
 
-def _configure(service) -> tuple[httpx.Client, int]:
+def configure_platform(service) -> tuple[httpx.Client, int]:
     admin = httpx.Client(
         base_url=service.base_url,
         headers={"Authorization": f"Bearer {service.token('admin@demo.example.com')}"},
@@ -87,7 +87,7 @@ def batch_run(orders: int) -> None:
     with deployment("postgresql") as service:
         service.flask("demo", "load")
         service.start_gunicorn(workers=1)
-        operator, _ = _configure(service)
+        operator, _ = configure_platform(service)
         engine = create_engine(service.database_url)
         with engine.begin() as connection:
             for statement in ORDERS_SQL.split(";"):
@@ -301,7 +301,7 @@ def _bare_group_by(engine, platform_id: int, period: str, lines: int) -> tuple[f
         return time.perf_counter() - started, len(rows)
 
 
-def _worker_pids(master_pid: int) -> list[int]:
+def worker_pids(master_pid: int) -> list[int]:
     with open(f"/proc/{master_pid}/task/{master_pid}/children", encoding="utf-8") as children:
         return [int(pid) for pid in children.read().split()]
 
@@ -311,14 +311,14 @@ def summary_run(lines: int) -> None:
     with deployment("postgresql") as service:
         service.flask("demo", "load")
         master = service.start_gunicorn(workers=1)
-        operator, platform_id = _configure(service)
+        operator, platform_id = configure_platform(service)
         engine = create_engine(service.database_url)
         started = time.perf_counter()
         _released_lists(engine, platform_id, lines, period)
         print(f"machine: {machine()}")
         print(f"{lines:,} released lists of {period} written in {time.perf_counter() - started:.0f} s")
         bare_before = [_bare_group_by(engine, platform_id, period, lines) for _ in range(3)]
-        (worker,) = _worker_pids(master.pid)
+        (worker,) = worker_pids(master.pid)
         resident_before = peak_rss_mib(worker)
         started = time.perf_counter()
         formed = operator.post("/api/v1/customs/batches", json={"customs_mode": "9610", "period": period})

@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce.live.views import bp as live_bp
     from commerce.orders.views import bp as orders_bp
     from commerce.pages import bp as pages_bp
+    from commerce.rebates.views import bp as rebates_bp
+    from commerce.reports.views import bp as reports_bp
     from commerce.web import database, health, observability, problems
     from commerce.web.openapi import init_docs, make_app
 
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         listings_bp,
         webhooks_bp,
         customs_bp,
+        rebates_bp,
+        reports_bp,
         jobs_bp,
     )
     for blueprint in blueprints:

@@ -178,9 +178,11 @@ def simulator_group():
 
 
 @simulator_group.command(
-    "run", help="Serve a simulator: a marketplace (Shopify, TikTok Shop, Douyin) or customs' single window."
+    "run",
+    help="Serve a simulator: a marketplace (Shopify, TikTok Shop, Douyin), customs' single window, or the "
+    "interbank market's central parity history (cfets).",
 )
-@click.argument("platform", type=click.Choice(["shopify", "tiktok_shop", "douyin", "single_window"]))
+@click.argument("platform", type=click.Choice(["shopify", "tiktok_shop", "douyin", "single_window", "cfets"]))
 @click.option("--port", type=int, default=9100, show_default=True)
 @click.option("--rate-limit", type=float, default=None, help="Requests a second before answering 429.")
 @click.option("--review-seconds", type=float, default=5.0, show_default=True)
@@ -190,6 +192,14 @@ def simulator_run(platform: str, port: int, rate_limit: float | None, review_sec
 
     if platform == "single_window":
         _serve_single_window(port, rate_limit, review_seconds)
+        return
+    if platform == "cfets":
+        from integrations.fx.simulator import CfetsSimulator
+
+        click.echo(f"central parity simulator on http://127.0.0.1:{port} (set COMMERCE_FX_URL to it)")
+        server = make_server("127.0.0.1", port, CfetsSimulator(rate_limit=rate_limit).app, threaded=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
         return
 
     from integrations.marketplaces import marketplace, simulator_credentials

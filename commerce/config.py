@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     review_check_seconds: float = Field(default=60.0, gt=0)
     order_poll_lookback_hours: int = Field(default=24, ge=1, le=24 * 30)
 
+    fx_url: str = "https://www.chinamoney.com.cn"
+    fx_currencies: str = "USD,EUR,JPY,GBP,HKD"
+
     lineup_max_items: int = Field(default=100, ge=1, le=1000)
     flash_sale_countdown_min_seconds: int = Field(default=10, ge=0)
     flash_sale_countdown_max_seconds: int = Field(default=300, ge=0)
@@ -68,6 +71,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.instance_path / 'commerce.sqlite3'}"
+
+    @property
+    def fx_currency_list(self) -> list[str]:
+        """The currencies whose central parity is fetched on schedule."""
+        return [code.strip().upper() for code in self.fx_currencies.split(",") if code.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -29,13 +29,28 @@ from commerce.clusters.models import (
     TrademarkCreate,
 )
 from commerce.clusters.uscc import check_character
+from commerce.customs import lifecycle
 from commerce.customs import service as customs
-from commerce.customs.models import CustomsPlatform, PlatformConfig
-from commerce.db import utcnow
+from commerce.customs.calendar import parse_period, period_bounds, period_of
+from commerce.customs.models import (
+    CustomsDeclaration,
+    CustomsMessage,
+    CustomsPlatform,
+    CustomsStatus,
+    ExchangeRateInput,
+    PlatformConfig,
+)
+from commerce.db import utcnow, write_transaction
 from commerce.live import service as live
 from commerce.live.models import LineupInput, Stream, StreamCreate
 from commerce.orders import service as orders
 from commerce.orders.models import BuyerInput, ExportInput, OrderCreate, OrderLineInput, OrderStatus, SalesOrder
+from commerce.rebates import rates as rebate_rates
+from commerce.rebates import service as rebate_facts
+from commerce.rebates.models import ProceedsInput, RebateRateInput
+from commerce.reports import service as reports
+from commerce.reports.models import OutsideExportInput
+from commerce.reports.service import shift_period
 from integrations.single_window.simulator import SIMULATOR_KEY
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -47,6 +62,8 @@ DEMO_GATEWAY_URL = "http://127.0.0.1:9200"
 EXPORT_COUNTRIES = ("US", "DE", "GB", "JP", "US", "CA")
 # Demo list prices are in CNY; parcels abroad are priced in USD at about this many CNY a dollar.
 USD_RATE = Decimal("7.1")
+HISTORY_MONTHS = 6
+HISTORY_COUNTRIES = ("US", "US", "DE", "GB", "JP", "US", "CA", "AU", "FR", "KR")
 SYSTEM = Actor.system()
 
 FIRMS = (
@@ -267,6 +284,7 @@ def load(session: Session, *, today: date | None = None, secret_key: str = "") -
 
     _stream(session, host, today)
     _customs_platform(session, cluster, platform, secret_key)
+    _export_history(session, operator, firms[0])
     _export_orders(session, operator)
     return {
         "clusters": session.scalar(select(func.count()).select_from(Cluster)),
@@ -330,43 +348,160 @@ def _customs_platform(session: Session, cluster: Cluster, platform: Enterprise, 
     )
 
 
-def _export_orders(session: Session, operator: User) -> None:
-    """A few shipped 9610 parcels of the member firms, ready for the trade operator's first batch."""
-    actor = Actor(
+def _operator_actor(operator: User) -> Actor:
+    return Actor(
         user_id=operator.id, role=Role.TRADE_OPERATOR, email=operator.email, enterprise_id=operator.enterprise_id
     )
-    skus = session.execute(
+
+
+def _export_skus(session: Session) -> list:
+    return session.execute(
         select(Sku.id, Sku.price_amount)
         .join(Product, Product.id == Sku.product_id)
         .where(Product.status == "approved", Product.hs_code.in_(("6110120000", "6117100000")))
         .order_by(Product.enterprise_id, Sku.id)
     ).all()
-    chosen = skus[:: max(1, len(skus) // 6)][:6]
-    for number, ((sku_id, price), country) in enumerate(zip(chosen, EXPORT_COUNTRIES, strict=False), start=1):
-        view, created = orders.place_order(
-            session,
-            actor=actor,
-            data=OrderCreate(
-                channel="direct",
-                external_id=f"DEMO-EXPORT-{number}",
-                buyer=BuyerInput(id=f"buyer-{number}", name=f"Demo buyer {number}", country=country),
-                currency="USD",
-                lines=[
-                    OrderLineInput(
-                        sku_id=sku_id, quantity=1 + number % 3, unit_price=(price / USD_RATE).quantize(Decimal("0.01"))
-                    )
-                ],
-                export=ExportInput(
-                    customs_mode="9610",
-                    destination_country=country,
-                    waybill_no=f"SF{number:010d}",
-                    logistics_code="SF",
-                ),
+
+
+def _shipped_parcel(
+    session: Session, actor: Actor, external_id: str, sku, quantity: int, country: str, at: datetime | None = None
+) -> SalesOrder:
+    sku_id, price = sku
+    view, created = orders.place_order(
+        session,
+        actor=actor,
+        data=OrderCreate(
+            channel="direct",
+            external_id=external_id,
+            buyer=BuyerInput(id=f"buyer-{external_id}", name=f"Demo buyer {external_id[-4:]}", country=country),
+            currency="USD",
+            lines=[
+                OrderLineInput(
+                    sku_id=sku_id, quantity=quantity, unit_price=(price / USD_RATE).quantize(Decimal("0.01"))
+                )
+            ],
+            export=ExportInput(
+                customs_mode="9610", destination_country=country, waybill_no=f"SF{external_id}", logistics_code="SF"
             ),
+        ),
+    )
+    if created:
+        for status in (OrderStatus.PAID, OrderStatus.SHIPPED):
+            orders.record_progress(session, actor=actor, order_id=view.order.id, status=status, at=at)
+    return view.order
+
+
+def _export_orders(session: Session, operator: User) -> None:
+    """A few shipped 9610 parcels of the member firms, ready for the trade operator's first batch."""
+    actor = _operator_actor(operator)
+    skus = _export_skus(session)
+    chosen = skus[:: max(1, len(skus) // 6)][:6]
+    for number, (sku, country) in enumerate(zip(chosen, EXPORT_COUNTRIES, strict=False), start=1):
+        _shipped_parcel(session, actor, f"DEMO-EXPORT-{number}", sku, 1 + number % 3, country)
+
+
+def _cleared(session: Session, actor: Actor, batch_id: int, at: datetime) -> None:
+    """Submit a batch as if months ago: its messages went out then, and customs cleared every declaration."""
+    lifecycle.submit_batch(session, actor=actor, batch_id=batch_id, now=at)
+    message_ids = session.scalars(
+        select(CustomsMessage.id)
+        .join(CustomsDeclaration, CustomsDeclaration.id == CustomsMessage.declaration_id)
+        .where(CustomsDeclaration.batch_id == batch_id)
+    ).all()
+    with write_transaction(session):
+        lifecycle.mark_sent(session, message_ids, now=at)
+    declarations = session.scalars(select(CustomsDeclaration.id).where(CustomsDeclaration.batch_id == batch_id)).all()
+    lifecycle.record_results(
+        session,
+        actor=actor,
+        strict=True,
+        results=[
+            lifecycle.Result(
+                declaration_id=declaration_id,
+                status=CustomsStatus.CLEARED,
+                entry_id=f"0401{at:%Y}{declaration_id:010d}",
+                message=None,
+                at=at + timedelta(hours=20),
+                key=f"demo:{declaration_id}",
+                source="api",
+            )
+            for declaration_id in declarations
+        ],
+    )
+
+
+def _export_history(session: Session, operator: User, reporting_firm: Enterprise) -> None:
+    """Six months of released 9610 parcels with their monthly summaries, customs' USD rate, the rebate rates
+    of the catalogue's HS codes and one export a firm made through an outside agent: the dashboard's story."""
+    if _get(session, SalesOrder, channel="direct", external_id="DEMO-HISTORY-1") is not None:
+        return
+    actor = _operator_actor(operator)
+    now = utcnow()
+    this_month = period_of(now)
+    first_month = shift_period(this_month, -HISTORY_MONTHS)
+    year, month = parse_period(first_month)
+    customs.put_exchange_rates(
+        session,
+        actor=actor,
+        rates=[ExchangeRateInput(currency="USD", valid_from=date(year, month, 1), cny_per_unit=USD_RATE)],
+    )
+    codes = sorted(set(session.scalars(select(Product.hs_code).where(Product.hs_code.is_not(None)))))
+    rebate_rates.put_rates(
+        session,
+        actor=SYSTEM,
+        rates=[
+            RebateRateInput(
+                hs_code=code,
+                rate=Decimal("0.09") if code.startswith("6117") else Decimal("0.13"),
+                valid_from=date(2024, 1, 1),
+                announcement="财税〔2020〕15号",
+            )
+            for code in codes
+        ],
+    )
+    skus = _export_skus(session)
+    number = 0
+    for back in range(HISTORY_MONTHS, 0, -1):
+        period = shift_period(this_month, -back)
+        shipped = period_bounds(period)[0] + timedelta(days=8, hours=3)
+        for _ in range(4 + back % 3):
+            number += 1
+            country = HISTORY_COUNTRIES[number % len(HISTORY_COUNTRIES)]
+            order = _shipped_parcel(
+                session, actor, f"DEMO-HISTORY-{number}", skus[number * 7 % len(skus)], 1 + number % 4, country, shipped
+            )
+            if back > 1:  # the last month's proceeds are still on their way
+                rebate_facts.record_proceeds(
+                    session,
+                    actor=actor,
+                    data=ProceedsInput(
+                        order_id=order.id,
+                        amount={"amount": f"{order.total_amount:.2f}", "currency": order.currency},
+                        received_on=(shipped + timedelta(days=20)).date(),
+                        reference=f"BOC-{number:06d}",
+                    ),
+                )
+        lists = customs.form_batch(session, actor=actor, customs_mode="9610", now=shipped + timedelta(hours=2))
+        _cleared(session, actor, lists, shipped + timedelta(hours=4))
+        summary_day = period_bounds(shift_period(period, 1))[0] + timedelta(days=9)
+        summary = customs.form_batch(
+            session, actor=actor, customs_mode="9610", period=period, now=min(summary_day, now)
         )
-        if created:
-            for status in (OrderStatus.PAID, OrderStatus.SHIPPED):
-                orders.record_progress(session, actor=actor, order_id=view.order.id, status=status)
+        _cleared(session, actor, summary, min(summary_day, now) + timedelta(hours=1))
+    reports.report_outside_export(
+        session,
+        actor=SYSTEM,
+        data=OutsideExportInput(
+            enterprise_id=reporting_firm.id,
+            period=shift_period(this_month, -1),
+            fob={"amount": "3000.00", "currency": "USD"},
+            agent_name="宁波某国际货运代理有限公司",
+            destination_country="US",
+            hs_code="6110120000",
+        ),
+    )
+    for back in range(HISTORY_MONTHS, 0, -1):
+        reports.refresh_period(session, shift_period(this_month, -back))
 
 
 def _product(

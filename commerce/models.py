@@ -22,6 +22,20 @@ from commerce.jobs.models import Job, RateAllowance
 from commerce.listings.models import ChannelAccount, Listing, WebhookReceipt
 from commerce.live.models import FlashSale, FlashSaleBuyer, LineupItem, Stream, StreamPin
 from commerce.orders.models import OrderLine, SalesOrder
+from commerce.rebates.models import (
+    CentralParityRate,
+    ExportProceeds,
+    InvoiceMatch,
+    RebateClaim,
+    RebateClaimLine,
+    RebateProfile,
+    RebateRate,
+    RebateRefund,
+    VatInvoice,
+    VatInvoiceLine,
+    VatReturn,
+)
+from commerce.reports.models import ExportStatistic, ExportStatisticPeriod, OutsideExport
 
 metadata = SQLModel.metadata
 
@@ -62,5 +76,19 @@ __all__ = [
     "Trademark",
     "User",
     "WebhookReceipt",
+    "CentralParityRate",
+    "ExportProceeds",
+    "InvoiceMatch",
+    "RebateClaim",
+    "RebateClaimLine",
+    "RebateProfile",
+    "RebateRate",
+    "RebateRefund",
+    "VatInvoice",
+    "VatInvoiceLine",
+    "VatReturn",
+    "ExportStatistic",
+    "ExportStatisticPeriod",
+    "OutsideExport",
     "metadata",
 ]

@@ -1,4 +1,4 @@
-"""Pages for people: the front page, the host console of a livestream, the trade operator's customs pages."""
+"""Pages for people: the front page, the host console, the trade operator's customs pages, the export dashboard."""
 
 from __future__ import annotations
 
@@ -125,6 +125,31 @@ CUSTOMS_TEXT = {
 }
 
 
+DASHBOARD_TEXT = {
+    "dashboard": N_("Cluster exports"),
+    "from": N_("From"),
+    "to": N_("To"),
+    "show": N_("Show"),
+    "rebuild": N_("Rebuild statistics"),
+    "fob_usd": N_("Exports (FOB, USD)"),
+    "fob_cny": N_("Exports (FOB, CNY)"),
+    "declarations": N_("Declarations"),
+    "local_share": N_("Declared locally"),
+    "local_share_hint": N_("Value declared with the local platform as consignor, of all known exports"),
+    "rebates_claimed": N_("Rebates claimed"),
+    "rebates_pending": N_("Rebates awaiting refund"),
+    "by_month": N_("By month"),
+    "by_country": N_("By destination country"),
+    "by_hs_chapter": N_("By HS chapter"),
+    "by_enterprise": N_("By firm"),
+    "refreshed_at": N_("Statistics as of"),
+    "not_built": N_("Not yet built for"),
+    "nothing": N_("No exports in this range."),
+    "download_csv": N_("Download CSV"),
+    "download_xlsx": N_("Download XLSX"),
+}
+
+
 def _page(template: str, texts: dict[str, str], **context):
     """Render a console page in the caller's language (``?lang=`` overrides Accept-Language)."""
     chosen = locale_for_tag(request.args.get("lang", ""))
@@ -164,3 +189,9 @@ def customs_batches():
 def customs_batch(batch_id: int):
     """One batch: its declarations with header, lines, orders and firms, messages and receipts."""
     return _page("customs.html", CUSTOMS_TEXT, batch_id=batch_id, modes=[mode.value for mode in CustomsMode])
+
+
+@bp.get("/dashboard")
+def dashboard():
+    """The cluster's export dashboard: months, countries, HS chapters and firms as charts, the local share."""
+    return _page("dashboard.html", DASHBOARD_TEXT)

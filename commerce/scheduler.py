@@ -63,6 +63,18 @@ def _poll_customs_receipts(database: Database) -> int:
     return queue_receipt_polls(database)
 
 
+def _fetch_central_parity(database: Database) -> int:
+    from commerce.rebates.tasks import queue_daily_fetch
+
+    return queue_daily_fetch(database)
+
+
+def _refresh_export_summary(database: Database) -> int:
+    from commerce.reports.tasks import queue_recent_refresh
+
+    return queue_recent_refresh(database)
+
+
 def _requeue_stuck_jobs(database: Database) -> int:
     from commerce.jobs import service as jobs
 
@@ -105,6 +117,18 @@ def scheduled_jobs() -> list[ScheduledJob]:
             trigger=IntervalTrigger(minutes=1),
             run=_poll_customs_receipts,
             description="Queue a receipt poll per service platform with batches still waiting on customs.",
+        ),
+        ScheduledJob(
+            id="rebates.fetch_parity",
+            trigger=CronTrigger(day_of_week="mon-fri", hour=9, minute=40, timezone="Asia/Shanghai"),
+            run=_fetch_central_parity,
+            description="Queue a fetch of the last days' central parity; customs' monthly rate follows from it.",
+        ),
+        ScheduledJob(
+            id="reports.refresh",
+            trigger=IntervalTrigger(minutes=10),
+            run=_refresh_export_summary,
+            description="Queue a rebuild of this month's and last month's export statistics summary.",
         ),
         ScheduledJob(
             id="jobs.requeue_stuck",

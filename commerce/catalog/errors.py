@@ -21,3 +21,8 @@ class NewSkuIncomplete(ValidationFailed):
 class ProductRetired(Conflict):
     code = "product_retired"
     message = N_("A retired product cannot be changed.")
+
+
+class MissingFile(ValidationFailed):
+    code = "file_required"
+    message = N_("Attach the file to import as the multipart field 'file'.")

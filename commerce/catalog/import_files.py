@@ -247,16 +247,22 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def refuse_formulas(stream: IO[bytes], fmt: str) -> None:
+    """Refuse a workbook that is not one, or that holds formulas (their values are not in the file)."""
+    if fmt != "xlsx":
+        return
+    try:
+        if _xlsx_has_formulas(stream):
+            raise FormulaNotAllowed(field="file")
+    except zipfile.BadZipFile:
+        raise UnreadableFile(field="file", format="XLSX", reason="not an XLSX workbook") from None
+    finally:
+        stream.seek(0)
+
+
 def check_file(stream: IO[bytes], fmt: str) -> list[str]:
     """Check what can be checked at once (readable, no formulas, right header); returns the header."""
-    if fmt == "xlsx":
-        try:
-            if _xlsx_has_formulas(stream):
-                raise FormulaNotAllowed(field="file")
-        except zipfile.BadZipFile:
-            raise UnreadableFile(field="file", format="XLSX", reason="not an XLSX workbook") from None
-        finally:
-            stream.seek(0)
+    refuse_formulas(stream, fmt)
     rows = iter_raw_rows(stream, fmt)
     try:
         header = next(rows, None)

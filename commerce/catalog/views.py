@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from commerce.audit.models import AuditEventPublic
 from commerce.catalog import imports, service
+from commerce.catalog.errors import MissingFile
 from commerce.catalog.import_files import IMPORT_MESSAGES, template_csv, template_xlsx
 from commerce.catalog.models import (
     ErrorPolicy,
@@ -22,7 +23,7 @@ from commerce.catalog.models import (
     RejectInput,
 )
 from commerce.catalog.presenter import present_products
-from commerce.errors import N_, ValidationFailed
+from commerce.errors import N_
 from commerce.inventory import service as inventory
 from commerce.inventory.models import StockAdjustment, StockMovementPublic, StockPublic
 from commerce.validation import MESSAGES, HsCode, Identifier
@@ -67,11 +68,6 @@ class ImportQuery(QueryModel):
 
 class TemplateQuery(QueryModel):
     format: Literal["csv", "xlsx"] = "csv"
-
-
-class MissingFile(ValidationFailed):
-    code = "file_required"
-    message = N_("Attach the file to import as the multipart field 'file'.")
 
 
 def _product(product, status: int = 200):

@@ -98,6 +98,9 @@ class CustomsExchangeRate(SQLModel, table=True):
     currency: str = Field(primary_key=True, max_length=3)
     valid_from: date = Field(primary_key=True)
     cny_per_unit: Decimal = Field(sa_type=ExactDecimal(6), nullable=False)
+    # manual (entered), import (from a file) or central_parity (the parity of ``parity_day``).
+    source: str = Field(default="manual", max_length=20, sa_column_kwargs={"server_default": "manual"})
+    parity_day: date | None = None
 
 
 class CustomsBatch(SQLModel, table=True):
@@ -361,6 +364,8 @@ class ExchangeRatePublic(BaseModel):
     currency: str
     valid_from: date
     cny_per_unit: Figure
+    source: str
+    parity_day: date | None
 
 
 class BatchCreate(_Input):

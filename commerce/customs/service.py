@@ -158,7 +158,14 @@ def put_exchange_rates(session: Session, *, actor: Actor, rates: list[ExchangeRa
     """Record customs' monthly rates (CNY for one unit of a currency, from a day); a repeated day replaces."""
     require_role(actor, Role.TRADE_OPERATOR)
     rows = [
-        {"currency": rate.currency, "valid_from": rate.valid_from, "cny_per_unit": rate.cny_per_unit} for rate in rates
+        {
+            "currency": rate.currency,
+            "valid_from": rate.valid_from,
+            "cny_per_unit": rate.cny_per_unit,
+            "source": "manual",
+            "parity_day": None,
+        }
+        for rate in rates
     ]
     with write_transaction(session):
         upsert(
@@ -166,7 +173,7 @@ def put_exchange_rates(session: Session, *, actor: Actor, rates: list[ExchangeRa
             CustomsExchangeRate.__table__,
             rows,
             conflict_columns=["currency", "valid_from"],
-            update_columns=["cny_per_unit"],
+            update_columns=["cny_per_unit", "source", "parity_day"],
         )
         audit.record(
             session,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -432,6 +433,189 @@ CASES = [
         "/api/v1/customs/declarations/{declaration_id}/message",
         only(200, "admin", "trade_operator"),
     ),
+    Case(
+        "PUT",
+        "/api/v1/rebate-rates",
+        "/api/v1/rebate-rates",
+        only(200, "admin"),
+        body=lambda w: {"rates": [{"hs_code": "6110120000", "rate": "0.13", "valid_from": "2026-01-01"}]},
+    ),
+    Case("GET", "/api/v1/rebate-rates", "/api/v1/rebate-rates", only(200, "admin", "trade_operator")),
+    Case(
+        "POST",
+        "/api/v1/rebate-rates/imports",
+        "/api/v1/rebate-rates/imports",
+        only(200, "admin"),
+        body=lambda w: {"file": (io.BytesIO(b"hs_code,rate,valid_from\n6110120000,13%,2026-01-01\n"), "r.csv")},
+        form=True,
+    ),
+    Case(
+        "PUT",
+        "/api/v1/fx/central-parity",
+        "/api/v1/fx/central-parity",
+        only(200, "admin", "trade_operator"),
+        body=lambda w: {"rates": [{"currency": "USD", "day": "2026-10-21", "cny_per_unit": "7.1268"}]},
+    ),
+    Case(
+        "POST",
+        "/api/v1/fx/central-parity/imports",
+        "/api/v1/fx/central-parity/imports",
+        only(200, "admin", "trade_operator"),
+        body=lambda w: {"file": (io.BytesIO(b"currency,day,cny_per_unit\nUSD,2026-10-21,7.1268\n"), "p.csv")},
+        form=True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/fx/central-parity",
+        "/api/v1/fx/central-parity",
+        only(200, "admin", "trade_operator", "brand_admin"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/fx/central-parity/fetch",
+        "/api/v1/fx/central-parity/fetch",
+        only(202, "admin", "trade_operator"),
+        body=lambda w: {"from": "2026-10-01", "to": "2026-10-31", "currencies": ["USD"]},
+    ),
+    Case(
+        "POST",
+        "/api/v1/fx/customs-rates",
+        "/api/v1/fx/customs-rates",
+        only(409, "admin", "trade_operator"),
+        body=lambda w: {"period": "2026-11", "currencies": ["USD"]},
+    ),
+    Case(
+        "PUT",
+        "/api/v1/rebates/profiles/<int:enterprise_id>",
+        "/api/v1/rebates/profiles/{maker_a_id}",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+        body=lambda w: {"method": "exempt_credit_refund", "fx_basis": "month_start"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/rebates/profiles/<int:enterprise_id>",
+        "/api/v1/rebates/profiles/{maker_a_id}",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/invoices",
+        "/api/v1/invoices",
+        only(201, "admin", "trade_operator", "sme_own", sme_other=404),
+        body=lambda w: invoice_body(w.maker_a_id, "26132000000000000099"),
+    ),
+    Case("GET", "/api/v1/invoices", "/api/v1/invoices", only(200, "admin", "trade_operator", "sme_own", "sme_other")),
+    Case(
+        "GET",
+        "/api/v1/invoices/<int:invoice_id>",
+        "/api/v1/invoices/{invoice_id}",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/rebates/proceeds",
+        "/api/v1/rebates/proceeds",
+        only(201, "admin", "trade_operator", "sme_own", sme_other=404),
+        body=lambda w: {
+            "order_id": w.export_order_id,
+            "amount": {"amount": "50.00", "currency": "USD"},
+            "received_on": "2026-11-02",
+            "reference": "BANK-1",
+        },
+    ),
+    Case(
+        "GET",
+        "/api/v1/orders/<int:order_id>/proceeds",
+        "/api/v1/orders/{export_order_id}/proceeds",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "PUT",
+        "/api/v1/rebates/vat-returns",
+        "/api/v1/rebates/vat-returns",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+        body=lambda w: {
+            "enterprise_id": w.maker_a_id,
+            "period": "2026-10",
+            "output_vat": {"amount": "26000.00", "currency": "CNY"},
+            "input_vat": {"amount": "120000.00", "currency": "CNY"},
+        },
+    ),
+    Case(
+        "POST",
+        "/api/v1/rebates/claims",
+        "/api/v1/rebates/claims",
+        only(201, "admin", "trade_operator"),
+        body=lambda w: {"period": "2026-10"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/rebates/claims",
+        "/api/v1/rebates/claims",
+        only(200, "admin", "trade_operator", "sme_own", "sme_other"),
+    ),
+    Case(
+        "GET",
+        "/api/v1/rebates/claims/<int:claim_id>",
+        "/api/v1/rebates/claims/{claim_id}",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/rebates/claims/<int:claim_id>/file",
+        "/api/v1/rebates/claims/{claim_id}/file",
+        only(409, "admin", "trade_operator"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/rebates/claims/<int:claim_id>/refunds",
+        "/api/v1/rebates/claims/{claim_id}/refunds",
+        only(409, "admin", "trade_operator"),
+        body=lambda w: {"amount": {"amount": "1.00", "currency": "CNY"}, "received_on": "2026-11-02", "reference": "T"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/rebates/ledger/<int:enterprise_id>",
+        "/api/v1/rebates/ledger/{maker_a_id}",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "GET",
+        "/api/v1/reports/exports",
+        "/api/v1/reports/exports?group_by=month,country&from=2026-09&to=2026-10",
+        only(200, "admin", "trade_operator", "brand_admin", "sme_own", "sme_other"),
+    ),
+    Case(
+        "GET",
+        "/api/v1/reports/dashboard",
+        "/api/v1/reports/dashboard?from=2026-09&to=2026-10",
+        only(200, "admin", "trade_operator", "brand_admin", "sme_own", "sme_other"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/reports/exports/refresh",
+        "/api/v1/reports/exports/refresh",
+        only(200, "admin", "trade_operator"),
+        body=lambda w: {"from": "2026-09", "to": "2026-10"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/reports/outside-exports",
+        "/api/v1/reports/outside-exports",
+        only(201, "admin", "trade_operator", "brand_admin", "sme_own", sme_other=404),
+        body=lambda w: {
+            "enterprise_id": w.maker_a_id,
+            "period": "2026-09",
+            "fob": {"amount": "100.00", "currency": "CNY"},
+            "agent_name": "Ningbo agent",
+        },
+    ),
+    Case(
+        "GET",
+        "/api/v1/reports/outside-exports",
+        "/api/v1/reports/outside-exports",
+        only(200, "admin", "trade_operator", "brand_admin", "sme_own", "sme_other"),
+    ),
     Case("GET", "/api/v1/jobs", "/api/v1/jobs", only(200, "admin")),
     Case("POST", "/api/v1/jobs/<int:job_id>/retry", "/api/v1/jobs/{dead_job_id}/retry", only(200, "admin")),
 ]
@@ -446,6 +630,36 @@ def customs_platform_body(platform_id: int) -> dict[str, Any]:
         "transport_modes": ["5"],
         "dxp_id": "DXPENT0000000001",
     }
+
+
+def invoice_body(enterprise_id: int, number: str) -> dict[str, Any]:
+    return {
+        "enterprise_id": enterprise_id,
+        "number": number,
+        "issued_on": "2026-10-08",
+        "amount_excl_vat": {"amount": "100.00", "currency": "CNY"},
+        "vat_amount": {"amount": "13.00", "currency": "CNY"},
+        "lines": [{"hs_code": "6110120000", "quantity": 2, "amount": {"amount": "100.00", "currency": "CNY"}}],
+    }
+
+
+def _rebate_records(client, world, session) -> dict[str, int]:
+    """An invoice and a draft claim of maker A, for the rebate endpoints to read."""
+    from commerce.rebates.models import RebateClaim
+
+    created = client.post(
+        "/api/v1/invoices", headers=world.headers["sme_a"], json=invoice_body(world.maker_a_id, "26132000000000000001")
+    )
+    claim = RebateClaim(
+        enterprise_id=world.maker_a_id,
+        period="2026-09",
+        method="agency",
+        filed_by_enterprise_id=world.platform_id,
+        due_date=date(2027, 4, 15),
+    )
+    session.add(claim)
+    session.commit()
+    return {"invoice_id": created.json["id"], "claim_id": claim.id}
 
 
 def _shipped_export_order(client, world, external_id: str) -> int:
@@ -475,12 +689,17 @@ def _customs_batches(client, world) -> dict[str, int]:
         headers=world.headers["admin"],
         json=customs_platform_body(world.platform_id),
     )
+    client.put(
+        "/api/v1/customs/exchange-rates",
+        headers=operator,
+        json={"rates": [{"currency": "USD", "valid_from": "2026-01-01", "cny_per_unit": "7.1"}]},
+    )
     _shipped_export_order(client, world, "X-1")
     submitted = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
     client.post(f"/api/v1/customs/batches/{submitted['id']}/submit", headers=operator)
     _shipped_export_order(client, world, "X-2")
     draft = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
-    _shipped_export_order(client, world, "X-3")
+    world.export_order_id = _shipped_export_order(client, world, "X-3")
     world.submitted_declaration_id = submitted["declarations"][0]["id"]
     return {
         "submitted_batch_id": submitted["id"],
@@ -561,6 +780,8 @@ def scene(factory, client, session):
         "live_stream_id": live["id"],
         "order_id": order["id"],
         **_customs_batches(client, world),
+        **_rebate_records(client, world, session),
+        "export_order_id": world.export_order_id,
     }
     headers = {
         "anonymous": {},

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from commerce import demo
@@ -46,7 +48,7 @@ def test_demo_has_a_stream_ready_for_the_host_console(database):
 def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database):
     from commerce.accounts.models import Actor, Role, User
     from commerce.customs import lifecycle, service
-    from commerce.customs.models import CustomsMessage, CustomsPlatform
+    from commerce.customs.models import CustomsDeclaration, CustomsMessage, CustomsPlatform
 
     with database.session() as session:
         summary = demo.load(session)
@@ -57,10 +59,45 @@ def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs
         batch_id = service.form_batch(session, actor=actor, customs_mode="9610", period=None, platform_id=None)
         lifecycle.submit_batch(session, actor=actor, batch_id=batch_id)
 
-        assert summary["export orders"] == 6
+        # Six shipped parcels wait for their batch; thirty more were declared and released over six months.
+        assert summary["export orders"] == 36
         assert (platform.customs_registration, platform.gateway_url) == ("1305996001", "http://127.0.0.1:9200")
         assert platform.gateway_key_sealed is not None
         view = service.get_batch(session, actor=actor, batch_id=batch_id)
         assert (view.orders, len(view.declarations), view.batch.status) == (6, 6, "submitted")
-        kinds = session.scalars(select(CustomsMessage.kind)).all()
+        kinds = session.scalars(
+            select(CustomsMessage.kind)
+            .join(CustomsDeclaration, CustomsDeclaration.id == CustomsMessage.declaration_id)
+            .where(CustomsDeclaration.batch_id == batch_id)
+        ).all()
         assert sorted(set(kinds)) == ["CEB303", "CEB403", "CEB505", "CEB603"] and len(kinds) == 24
+
+
+def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database):
+    from commerce.accounts.models import Actor
+    from commerce.customs.calendar import period_of
+    from commerce.customs.models import CustomsBatch
+    from commerce.db import utcnow
+    from commerce.rebates import claims
+    from commerce.reports import service as reports
+    from commerce.reports.models import Dimension
+    from commerce.reports.service import shift_period
+
+    with database.session() as session:
+        demo.load(session)
+        batches = session.execute(select(CustomsBatch.kind, CustomsBatch.status)).all()
+        assert sorted(set(batches)) == [("inventory", "cleared"), ("summary", "cleared")] and len(batches) == 12
+        last = shift_period(period_of(utcnow()), -1)
+        report = reports.export_report(
+            session, actor=Actor.system(), group_by=[Dimension.MONTH], start=shift_period(last, -5), end=last
+        )
+        assert [row["month"] for row in report.rows] == [shift_period(last, -back) for back in range(5, -1, -1)]
+        assert sum(row["declarations"] for row in report.rows) == 30
+        assert report.stale_periods == [] and Decimal("0") < report.local_share < Decimal("1")
+        for period, expected in ((last, {"export_proceeds"}), (shift_period(last, -1), {"invoice"})):
+            computed = claims.compute_claims(session, actor=Actor.system(), period=period)
+            assert computed
+            kinds = {
+                item["kind"] for claim_id in computed for item in session.get(claims.RebateClaim, claim_id).missing
+            }
+            assert kinds == {*expected, "rebate_account"}

@@ -22,6 +22,8 @@ def test_every_scheduled_job_has_an_id_and_safe_defaults(database):
             "listings.poll_orders",
             "listings.reconcile_stock",
             "customs.poll_receipts",
+            "rebates.fetch_parity",
+            "reports.refresh",
             "jobs.requeue_stuck",
             "jobs.purge_finished",
         ]

@@ -1,0 +1,1 @@
+"""Export VAT rebates: rate table, exchange rates, invoices, proceeds, claims, refunds and ledgers."""

@@ -1,0 +1,176 @@
+"""A firm's rebate ledger: its invoices, declared exports, proceeds, claims and refunds, with balances.
+
+The balances are sums of the same rows the entries list, so they reconcile by construction: what
+is receivable is what was claimed on filed claims less the refunds received, entry by entry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select, type_coerce
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor, Role
+from commerce.customs.calendar import china_today
+from commerce.customs.models import CustomsDeclaration, CustomsDeclarationLine, CustomsStatus, DeclarationKind
+from commerce.db import ExactDecimal
+from commerce.orders.models import OrderLine, SalesOrder
+from commerce.permissions import require_role
+from commerce.rebates.models import (
+    ClaimStatus,
+    ExportProceeds,
+    RebateClaim,
+    RebateRefund,
+    VatInvoice,
+    VatInvoiceLine,
+)
+from commerce.rebates.profiles import exporting_firm
+
+ZERO = Decimal("0.00")
+# Entries of one day are listed in the order the money moves.
+KIND_ORDER = {"invoice": 0, "declaration": 1, "proceeds": 2, "claim": 3, "refund": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    on: date
+    kind: str
+    reference: str
+    amount: Decimal
+    currency: str
+    receivable: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    enterprise_id: int
+    invoiced: Decimal
+    invoice_matched: Decimal
+    declared_fob: dict[str, Decimal]
+    proceeds_due: dict[str, Decimal]
+    proceeds_received: dict[str, Decimal]
+    claimed: Decimal
+    refunded: Decimal
+    carried_over: Decimal
+    entries: list[Entry]
+
+    @property
+    def invoice_unmatched(self) -> Decimal:
+        return self.invoiced - self.invoice_matched
+
+    @property
+    def receivable(self) -> Decimal:
+        return self.claimed - self.refunded
+
+
+def firm_ledger(session: Session, *, actor: Actor, enterprise_id: int) -> Ledger:
+    """The firm's ledger (its own staff, or the trade operators)."""
+    require_role(actor, Role.SME, Role.TRADE_OPERATOR)
+    firm = exporting_firm(session, actor, enterprise_id)
+    movements: list[tuple[date, str, str, Decimal, str]] = []
+
+    invoiced = ZERO
+    for issued_on, number, amount in session.execute(
+        select(VatInvoice.issued_on, VatInvoice.number, VatInvoice.amount_excl_vat).where(
+            VatInvoice.enterprise_id == firm.id
+        )
+    ):
+        invoiced += amount
+        movements.append((issued_on, "invoice", number, amount, "CNY"))
+    invoice_matched = session.scalar(
+        select(type_coerce(func.coalesce(func.sum(VatInvoiceLine.matched_amount), 0), ExactDecimal(2))).where(
+            VatInvoiceLine.enterprise_id == firm.id
+        )
+    )
+
+    declared: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    value = type_coerce(func.sum(CustomsDeclarationLine.total_price), ExactDecimal(5))
+    for _declaration, cop_no, entry_id, cleared_at, currency, total in session.execute(
+        select(
+            CustomsDeclaration.id,
+            CustomsDeclaration.cop_no,
+            CustomsDeclaration.entry_id,
+            CustomsDeclaration.cleared_at,
+            CustomsDeclarationLine.currency,
+            value,
+        )
+        .join(CustomsDeclarationLine, CustomsDeclarationLine.declaration_id == CustomsDeclaration.id)
+        .where(
+            CustomsDeclaration.owner_enterprise_id == firm.id,
+            CustomsDeclaration.kind == DeclarationKind.DECLARATION.value,
+            CustomsDeclaration.status == CustomsStatus.CLEARED.value,
+            CustomsDeclaration.rebate_eligible.is_(True),
+        )
+        .group_by(
+            CustomsDeclaration.id,
+            CustomsDeclaration.cop_no,
+            CustomsDeclaration.entry_id,
+            CustomsDeclaration.cleared_at,
+            CustomsDeclarationLine.currency,
+        )
+    ):
+        declared[currency] += total
+        movements.append((china_today(cleared_at), "declaration", entry_id or cop_no, total, currency))
+
+    due: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    firm_orders = select(OrderLine.order_id).where(OrderLine.enterprise_id == firm.id).distinct().scalar_subquery()
+    for currency, total in session.execute(
+        select(SalesOrder.currency, type_coerce(func.sum(SalesOrder.total_amount), ExactDecimal(4)))
+        .where(SalesOrder.id.in_(firm_orders), SalesOrder.customs_mode.is_not(None), SalesOrder.status != "cancelled")
+        .group_by(SalesOrder.currency)
+    ):
+        due[currency] += total
+    received: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for received_on, reference, amount, currency in session.execute(
+        select(
+            ExportProceeds.received_on, ExportProceeds.reference, ExportProceeds.amount, ExportProceeds.currency
+        ).where(ExportProceeds.order_id.in_(firm_orders))
+    ):
+        received[currency] += amount
+        movements.append((received_on, "proceeds", reference, amount, currency))
+
+    claimed = refunded = carried_over = ZERO
+    filed = list(
+        session.scalars(
+            select(RebateClaim)
+            .where(RebateClaim.enterprise_id == firm.id, RebateClaim.status != ClaimStatus.DRAFT.value)
+            .order_by(RebateClaim.period, RebateClaim.id)
+        )
+    )
+    for claim in filed:
+        claimed += claim.amount
+        carried_over = claim.carried_over if claim.method == "exempt_credit_refund" else carried_over
+        movements.append((china_today(claim.filed_at), "claim", f"{claim.period}#{claim.id}", claim.amount, "CNY"))
+    for received_on, reference, amount in session.execute(
+        select(RebateRefund.received_on, RebateRefund.reference, RebateRefund.amount)
+        .join(RebateClaim, RebateClaim.id == RebateRefund.claim_id)
+        .where(RebateClaim.enterprise_id == firm.id)
+    ):
+        refunded += amount
+        movements.append((received_on, "refund", reference, amount, "CNY"))
+
+    movements.sort(key=lambda item: (item[0], KIND_ORDER[item[1]], item[2]))
+    receivable = ZERO
+    entries = []
+    for on, kind, reference, amount, currency in movements:
+        if kind == "claim":
+            receivable += amount
+        elif kind == "refund":
+            receivable -= amount
+        entries.append(Entry(on, kind, reference, amount, currency, receivable))
+    return Ledger(
+        enterprise_id=firm.id,
+        invoiced=invoiced,
+        invoice_matched=invoice_matched,
+        declared_fob=dict(declared),
+        proceeds_due=dict(due),
+        proceeds_received=dict(received),
+        claimed=claimed,
+        refunded=refunded,
+        carried_over=carried_over,
+        entries=entries,
+    )

@@ -1,0 +1,92 @@
+"""A firm's rebate settings: its method, the day its FOB is converted at, and the account refunds go to.
+
+Without settings of its own, a trading firm claims by the purchase method and a manufacturer has the
+platform claim for it (agency), converting at the sale date's rate.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from commerce.accounts.models import Actor, Role
+from commerce.audit import service as audit
+from commerce.clusters.models import Enterprise, EnterpriseKind
+from commerce.db import utcnow, write_transaction
+from commerce.errors import NotFound
+from commerce.permissions import require_own_enterprise, require_role
+from commerce.rebates.errors import NotAnExporter
+from commerce.rebates.models import FxBasis, ProfileInput, RebateMethod, RebateProfile
+
+DEFAULT_METHOD = {
+    EnterpriseKind.TRADER.value: RebateMethod.PURCHASE,
+    EnterpriseKind.MANUFACTURER.value: RebateMethod.AGENCY,
+}
+
+
+EXPORTING_KINDS = (EnterpriseKind.MANUFACTURER.value, EnterpriseKind.TRADER.value)
+
+
+def exporting_firm(session: Session, actor: Actor, enterprise_id: int) -> Enterprise:
+    """A manufacturer or trading firm the actor may act for (another firm's: 404)."""
+    require_own_enterprise(actor, enterprise_id)
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound()
+    if enterprise.kind not in EXPORTING_KINDS:
+        raise NotAnExporter(field="enterprise_id")
+    return enterprise
+
+
+def profile_of(session: Session, enterprise: Enterprise) -> RebateProfile:
+    """The firm's settings, or the defaults for its kind (not stored)."""
+    stored = session.get(RebateProfile, enterprise.id)
+    if stored is not None:
+        return stored
+    return RebateProfile(
+        enterprise_id=enterprise.id,
+        method=DEFAULT_METHOD.get(enterprise.kind, RebateMethod.PURCHASE).value,
+        fx_basis=FxBasis.SALE_DATE.value,
+    )
+
+
+def method_of(session: Session, enterprise: Enterprise) -> RebateMethod:
+    return RebateMethod(profile_of(session, enterprise).method)
+
+
+def refund_account(profile: RebateProfile) -> str | None:
+    """Where refunds are paid, as one line, when the firm has named its account."""
+    if not profile.account_no:
+        return None
+    return f"{profile.account_bank} {profile.account_no}" if profile.account_bank else profile.account_no
+
+
+def put_profile(session: Session, *, actor: Actor, enterprise_id: int, data: ProfileInput) -> RebateProfile:
+    """Set a firm's rebate settings (its own staff, or the trade operators)."""
+    require_role(actor, Role.SME, Role.TRADE_OPERATOR)
+    with write_transaction(session):
+        enterprise = exporting_firm(session, actor, enterprise_id)
+        profile = session.get(RebateProfile, enterprise.id) or RebateProfile(enterprise_id=enterprise.id, method="")
+        before = {"method": profile.method, "fx_basis": profile.fx_basis, "account_no": profile.account_no}
+        profile.method = data.method.value
+        profile.fx_basis = data.fx_basis.value
+        profile.account_bank = data.account_bank
+        profile.account_no = data.account_no
+        profile.updated_at = utcnow()
+        session.add(profile)
+        audit.record(
+            session,
+            actor=actor,
+            entity="rebate_profile",
+            entity_id=enterprise.id,
+            action="updated",
+            changes={"from": before, "to": {"method": profile.method, "fx_basis": profile.fx_basis}},
+        )
+    return profile
+
+
+def get_profile(session: Session, *, actor: Actor, enterprise_id: int) -> tuple[RebateProfile, bool]:
+    """The firm's settings and whether they were set (False: the defaults)."""
+    require_role(actor, Role.SME, Role.TRADE_OPERATOR)
+    enterprise = exporting_firm(session, actor, enterprise_id)
+    stored = session.get(RebateProfile, enterprise.id)
+    return (stored, True) if stored is not None else (profile_of(session, enterprise), False)

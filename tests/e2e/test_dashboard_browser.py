@@ -1,0 +1,77 @@
+"""The cluster's export dashboard in a real headless Chromium: figures and charts in Chinese and English."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import delete
+
+from commerce.reports.models import ExportStatistic, ExportStatisticPeriod
+from tests.e2e.test_console_browser import _local_only
+from tests.e2e.test_customs_browser import sign_in
+from tests.e2e.test_reports import refresh, september_exports
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_association_sees_the_clusters_exports_as_charts_in_english(live_server, browser_page, client, factory):
+    shop, *_ = september_exports(client, factory)
+    refresh(client, shop)
+    page = browser_page
+    outside = _local_only(page)
+
+    page.goto(f"{live_server}/dashboard?lang=en")
+    expect(page.locator("h1")).to_have_text("Cluster exports")
+    sign_in(page, "brand_admin@example.com")
+    page.fill("#range-form input[name=from]", "2026-09")
+    page.fill("#range-form input[name=to]", "2026-10")
+    page.click("#range-form button[type=submit]")
+
+    expect(page.locator("#range")).to_have_text("Sep 2026 – Oct 2026")
+    expect(page.locator("#fob_usd")).to_have_text("$70,113.00")
+    expect(page.locator("#fob_cny")).to_have_text("CN¥497,802.30")
+    expect(page.locator("#declarations")).to_have_text("2")
+    expect(page.locator("#local_share")).to_have_text("98.6%")
+    expect(page.locator("#rebuild")).to_be_hidden()
+    months = page.locator("#chart-month rect.bar")
+    expect(months).to_have_count(2)
+    assert [months.nth(i).get_attribute("data-value") for i in range(2)] == ["70113.00", "0"]
+    expect(page.locator("#chart-month text.label")).to_have_text(["Sep 2026", "Oct 2026"])
+    expect(page.locator("#chart-country text.label")).to_have_text(["Germany", "United States"])
+    expect(page.locator("#chart-country text.amount")).to_have_text(["$70,000.00", "$113.00"])
+    expect(page.locator("#chart-enterprise text.label")).to_have_text(["Trader C", "Maker A"])
+    expect(page.locator("#chart-hs_chapter text.label")).to_have_text(["61"])
+    assert outside == []
+
+
+def test_the_operator_rebuilds_and_reads_the_dashboard_in_chinese(live_server, browser_page, client, factory, database):
+    september_exports(client, factory)
+    with database.session() as session:
+        session.execute(delete(ExportStatistic))
+        session.execute(delete(ExportStatisticPeriod))
+        session.commit()
+    page = browser_page
+    outside = _local_only(page)
+
+    page.goto(f"{live_server}/dashboard?lang=zh-CN")
+    expect(page.locator("h1")).to_have_text("集群出口")
+    sign_in(page, "trade_operator@example.com")
+    page.fill("#range-form input[name=from]", "2026-09")
+    page.fill("#range-form input[name=to]", "2026-09")
+    page.click("#range-form button[type=submit]")
+    expect(page.locator("#freshness")).to_have_text("尚未生成统计的月份 2026-09")
+    expect(page.locator("#chart-country p.note")).to_have_text("该期间没有出口。")
+
+    page.click("#rebuild")
+
+    expect(page.locator("#fob_cny")).to_have_text("¥497,802.30")
+    expect(page.locator("#local_share")).to_have_text("98.6%")
+    expect(page.locator("#chart-country text.label")).to_have_text(["德国", "美国"])
+    expect(page.locator("#chart-month text.label")).to_have_text(["2026年9月"])
+    expect(page.locator("#freshness")).to_contain_text("统计截至")
+    with page.expect_download() as waiting:
+        page.click("#download-csv")
+    with open(waiting.value.path(), encoding="utf-8-sig") as report:
+        header = report.readline().strip()
+    assert header.startswith("month,country,hs_chapter,enterprise_id,enterprise_name,declarations")
+    assert outside == []
