@@ -107,7 +107,7 @@ INSERT INTO export_proceeds (order_id, amount, currency, received_on, reference,
 SELECT o.id, o.total_amount, 'USD', CAST(:received_on AS date), 'BANK-' || o.id, now()
 FROM sales_order o WHERE o.external_id LIKE 'BENCH-O-%' AND o.id % 100 >= 3;
 INSERT INTO vat_invoice (enterprise_id, kind, number, issued_on, amount_excl_vat, vat_amount, created_at)
-SELECT f.id, 'purchase', lpad(g::text, 20, '0'), CAST(:issued_on AS date) + (g % 25), 0, 0, now()
+SELECT f.id, 'purchase', lpad(g::text, 20, '0'), CAST(:issued_on AS date) + (g % 25), 1, 0, now()
 FROM generate_series(1, :invoices) AS g JOIN bench_firm f ON f.n = 1 + g % :firms;
 INSERT INTO vat_invoice_line (invoice_id, enterprise_id, line_no, hs_code, quantity, amount, matched_quantity,
     matched_amount)
@@ -213,16 +213,16 @@ FIRMS = 300
 HS_REPORT_CODES = 800
 LISTS_SQL = """
 CREATE TEMP TABLE bench_country (n int PRIMARY KEY, code text);
-INSERT INTO bench_country SELECT n, (:countries)[n] FROM generate_series(1, cardinality(:countries)) AS n;
+INSERT INTO bench_country SELECT n, (CAST(:countries AS text[]))[n] FROM generate_series(1, cardinality(CAST(:countries AS text[]))) AS n;
 INSERT INTO customs_declaration (batch_id, platform_id, kind, seq_no, cop_no, customs_mode, status, entry_id,
     consignor_code, consignor_name, declaring_customs, exit_port, traf_mode, owner_enterprise_id, owner_code,
     owner_name, arrival_country, source_region, trade_terms, gross_weight_kg, simplified_eligible, rebate_eligible,
     clearance_no, cleared_period, submitted_at, accepted_at, cleared_at, created_at)
 SELECT :batch_id, :platform_id, 'inventory_list', r.g, 'BENCH-INVT-' || r.g, '9610', 'cleared', NULL,
     :consignor_code, :consignor_name, '0401', '0401', '5', f.id, e.uscc, e.name, c.code, '13059', 'FOB', 0.3,
-    false, true, r.g, (:periods)[1 + r.g % cardinality(:periods)], :at, :at, :at, :at
+    false, true, r.g, (CAST(:periods AS text[]))[1 + r.g % cardinality(CAST(:periods AS text[]))], :at, :at, :at, :at
 FROM (SELECT g, 1 + floor(random() * :firms)::int AS firm,
-             1 + least(cardinality(:countries) - 1, floor(cardinality(:countries) * power(random(), 3)))::int
+             1 + least(cardinality(CAST(:countries AS text[])) - 1, floor(cardinality(CAST(:countries AS text[])) * power(random(), 3)))::int
                AS country
       FROM generate_series(1, :lists) AS g) AS r
 JOIN bench_firm f ON f.n = r.firm JOIN enterprise e ON e.id = f.id JOIN bench_country c ON c.n = r.country;
