@@ -213,7 +213,8 @@ FIRMS = 300
 HS_REPORT_CODES = 800
 LISTS_SQL = """
 CREATE TEMP TABLE bench_country (n int PRIMARY KEY, code text);
-INSERT INTO bench_country SELECT n, (CAST(:countries AS text[]))[n] FROM generate_series(1, cardinality(CAST(:countries AS text[]))) AS n;
+INSERT INTO bench_country SELECT n, (CAST(:countries AS text[]))[n]
+FROM generate_series(1, cardinality(CAST(:countries AS text[]))) AS n;
 INSERT INTO customs_declaration (batch_id, platform_id, kind, seq_no, cop_no, customs_mode, status, entry_id,
     consignor_code, consignor_name, declaring_customs, exit_port, traf_mode, owner_enterprise_id, owner_code,
     owner_name, arrival_country, source_region, trade_terms, gross_weight_kg, simplified_eligible, rebate_eligible,
@@ -222,8 +223,7 @@ SELECT :batch_id, :platform_id, 'inventory_list', r.g, 'BENCH-INVT-' || r.g, '96
     :consignor_code, :consignor_name, '0401', '0401', '5', f.id, e.uscc, e.name, c.code, '13059', 'FOB', 0.3,
     false, true, r.g, (CAST(:periods AS text[]))[1 + r.g % cardinality(CAST(:periods AS text[]))], :at, :at, :at, :at
 FROM (SELECT g, 1 + floor(random() * :firms)::int AS firm,
-             1 + least(cardinality(CAST(:countries AS text[])) - 1, floor(cardinality(CAST(:countries AS text[])) * power(random(), 3)))::int
-               AS country
+             1 + least(:country_count - 1, floor(:country_count * power(random(), 3)))::int AS country
       FROM generate_series(1, :lists) AS g) AS r
 JOIN bench_firm f ON f.n = r.firm JOIN enterprise e ON e.id = f.id JOIN bench_country c ON c.n = r.country;
 INSERT INTO customs_declaration_line (declaration_id, line_no, hs_code, goods_name, goods_model,
@@ -262,6 +262,7 @@ def _report_data(engine, platform_id: int, *, lists: int, periods: list[str]) ->
                     text(statement),
                     {
                         "countries": DESTINATIONS,
+                        "country_count": len(DESTINATIONS),
                         "periods": periods,
                         "batch_id": batch_id,
                         "platform_id": platform_id,

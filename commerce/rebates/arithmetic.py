@@ -10,8 +10,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from commerce.rebates.errors import AmountNotPositive, AmountTooPrecise
+
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+
+def require_amount(amount: Decimal, *, field: str, places: int = 2, allow_zero: bool = False) -> Decimal:
+    """An amount as it will be stored: at most ``places`` decimals, above zero (or zero, when allowed)."""
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise AmountTooPrecise(field=field, places=places)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise AmountNotPositive(field=field)
+    return amount
 
 
 def fen(value: Decimal) -> Decimal:

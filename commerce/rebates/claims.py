@@ -514,6 +514,7 @@ def record_refund(
     require_role(actor, Role.TRADE_OPERATOR)
     if data.amount.currency != "CNY":
         raise NotCny(field="amount")
+    arithmetic.require_amount(data.amount.amount, field="amount")
     with write_transaction(session):
         claim = _visible_claim(session, actor, claim_id)
         if session.get_bind().dialect.name == "postgresql":

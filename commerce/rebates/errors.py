@@ -96,3 +96,13 @@ class UnreadableRateFile(ValidationFailed):
 class FetchSpanInvalid(ValidationFailed):
     code = "fetch_span_invalid"
     message = N_("A fetch runs from a day to a later one, over at most a year.")
+
+
+class AmountTooPrecise(ValidationFailed):
+    code = "too_many_decimals"
+    message = N_("At most {places} decimal places are allowed here.")
+
+
+class AmountNotPositive(ValidationFailed):
+    code = "not_positive"
+    message = N_("Must be greater than zero.")

@@ -23,6 +23,7 @@ from commerce.customs.calendar import parse_period
 from commerce.customs.models import CustomsExchangeRate
 from commerce.db import among, upsert, write_transaction
 from commerce.permissions import require_role
+from commerce.rebates.arithmetic import require_amount
 from commerce.rebates.errors import ParityMissing
 from commerce.rebates.models import CentralParityRate, FxBasis, ParityRateInput, RateSource
 from commerce.rebates.tables import DatedValues, read_table_file
@@ -66,6 +67,8 @@ def put_parity(
 ) -> int:
     """Record central parity rates by hand or from a file (trade operators)."""
     require_role(actor, Role.TRADE_OPERATOR)
+    for rate in rates:
+        require_amount(rate.cny_per_unit, field="cny_per_unit", places=6)
     with write_transaction(session):
         count = record_parity(session, rates, source=source)
         audit.record(

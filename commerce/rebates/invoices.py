@@ -22,7 +22,7 @@ from commerce.db import among, bulk_insert, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import is_firm_scoped, require_role
-from commerce.rebates.arithmetic import share_of
+from commerce.rebates.arithmetic import require_amount, share_of
 from commerce.rebates.errors import (
     InvoiceDoesNotAddUp,
     InvoiceKindWrong,
@@ -55,6 +55,10 @@ def record_invoice(session: Session, *, actor: Actor, data: InvoiceCreate) -> tu
     for money in (data.amount_excl_vat, data.vat_amount, *[line.amount for line in data.lines]):
         if money.currency != "CNY":
             raise NotCny(field="amount_excl_vat")
+    require_amount(data.amount_excl_vat.amount, field="amount_excl_vat")
+    require_amount(data.vat_amount.amount, field="vat_amount", allow_zero=True)
+    for line in data.lines:
+        require_amount(line.amount.amount, field="lines")
     total = sum((line.amount.amount for line in data.lines), Decimal("0"))
     if total != data.amount_excl_vat.amount:
         raise InvoiceDoesNotAddUp(field="lines", lines=f"{total:f}", total=f"{data.amount_excl_vat.amount:f}")

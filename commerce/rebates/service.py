@@ -11,6 +11,7 @@ from commerce.db import write_transaction
 from commerce.errors import NotFound
 from commerce.orders.models import OrderLine, SalesOrder
 from commerce.permissions import is_firm_scoped, require_role
+from commerce.rebates.arithmetic import require_amount
 from commerce.rebates.errors import NotCny, ProceedsCurrencyWrong, ProceedsDiffer, ProceedsNotExport
 from commerce.rebates.models import ExportProceeds, ProceedsInput, VatReturn, VatReturnInput
 from commerce.rebates.profiles import exporting_firm
@@ -38,6 +39,7 @@ def record_proceeds(session: Session, *, actor: Actor, data: ProceedsInput) -> t
             raise ProceedsNotExport(field="order_id")
         if data.amount.currency != order.currency:
             raise ProceedsCurrencyWrong(field="amount", expected=order.currency)
+        require_amount(data.amount.amount, field="amount", places=4)
         existing = session.scalar(
             select(ExportProceeds).where(
                 ExportProceeds.order_id == order.id, ExportProceeds.reference == data.reference
@@ -81,6 +83,8 @@ def record_vat_return(session: Session, *, actor: Actor, data: VatReturnInput) -
     require_role(actor, Role.SME, Role.TRADE_OPERATOR)
     if data.output_vat.currency != "CNY" or data.input_vat.currency != "CNY":
         raise NotCny(field="output_vat")
+    require_amount(data.output_vat.amount, field="output_vat", allow_zero=True)
+    require_amount(data.input_vat.amount, field="input_vat", allow_zero=True)
     with write_transaction(session):
         enterprise = exporting_firm(session, actor, data.enterprise_id)
         figures = session.get(VatReturn, (enterprise.id, data.period)) or VatReturn(

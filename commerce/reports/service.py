@@ -37,7 +37,7 @@ from commerce.db import ExactDecimal, among, bulk_insert, upsert, utcnow, write_
 from commerce.errors import N_, NotFound, ValidationFailed
 from commerce.orders.models import OrderLine, SalesOrder
 from commerce.permissions import is_firm_scoped, require_own_enterprise, require_role
-from commerce.rebates.arithmetic import fen, share_of
+from commerce.rebates.arithmetic import fen, require_amount, share_of
 from commerce.rebates.models import ClaimStatus, RebateClaim, RebateClaimLine
 from commerce.reports.models import (
     Dimension,
@@ -49,6 +49,7 @@ from commerce.reports.models import (
 
 ZERO = Decimal("0")
 MAXIMUM_PERIODS = 120
+FIRST_PERIOD = "2000-01"  # periods are months of this century
 _line = CustomsDeclarationLine.__table__
 _declaration = CustomsDeclaration.__table__
 
@@ -341,6 +342,7 @@ def refresh(session: Session, *, actor: Actor, start: str, end: str) -> list[Exp
 def report_outside_export(session: Session, *, actor: Actor, data: OutsideExportInput) -> OutsideExport:
     """A firm reports exports declared by an outside agent; the month's summary is rebuilt with them."""
     require_role(actor, Role.SME, Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
+    require_amount(data.fob.amount, field="fob")
     with write_transaction(session):
         require_own_enterprise(actor, data.enterprise_id)
         enterprise = session.get(Enterprise, data.enterprise_id)

@@ -254,7 +254,7 @@ def dashboard(query: DashboardQuery):
     """The cluster's exports for the dashboard: headline figures and chart series, formatted in the caller's
     language (months, countries, money, percentages)."""
     end = query.end or service.recent_periods(months=1)[0]
-    start = query.start or service.shift_period(end, -11)
+    start = query.start or max(service.shift_period(end, -11), service.FIRST_PERIOD)
     session = db_session()
     actor = current_actor()
 

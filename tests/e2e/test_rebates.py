@@ -466,3 +466,49 @@ def test_rates_load_from_csv_and_xlsx_all_or_nothing(client, factory, database):
     assert over.status_code == 422
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(RebateRate)) == 3
+
+
+def test_amounts_the_columns_cannot_hold_are_refused_and_nothing_is_stored(client, factory, database):
+    from commerce.rebates.models import CentralParityRate, ExportProceeds, VatReturn
+
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    order_id = shipped_export_order(client, shop, "V-1", [{"sku_id": shop.sweater_skus[0], "quantity": 1}])
+
+    def money(amount, currency="CNY"):
+        return {"amount": amount, "currency": currency}
+
+    answers = [
+        client.put(
+            "/api/v1/rebates/vat-returns",
+            headers=operator,
+            json={
+                "enterprise_id": shop.world.maker_a_id,
+                "period": "2026-09",
+                "output_vat": money("-1.00"),
+                "input_vat": money("0"),
+            },
+        ),
+        client.put(
+            "/api/v1/fx/central-parity",
+            headers=operator,
+            json={"rates": [{"currency": "USD", "day": "2026-10-21", "cny_per_unit": "-7.1"}]},
+        ),
+        client.post(
+            "/api/v1/rebates/proceeds",
+            headers=operator,
+            json={"order_id": order_id, "amount": money("0", "USD"), "received_on": "2026-10-01", "reference": "R"},
+        ),
+        invoice(client, shop, shop.world.maker_a_id, "26132000000000000071", "100.125", 1),
+    ]
+
+    assert [(answer.status_code, answer.json["code"]) for answer in answers] == [
+        (422, "not_positive"),
+        (422, "not_positive"),
+        (422, "not_positive"),
+        (422, "too_many_decimals"),
+    ]
+    with database.session() as session:
+        for model in (VatReturn, CentralParityRate, ExportProceeds, VatInvoice):
+            assert session.scalar(select(func.count()).select_from(model)) == 0
