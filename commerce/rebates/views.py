@@ -104,7 +104,7 @@ class FetchRequest(BaseModel):
     currencies: list[CurrencyCode] = Field(default_factory=lambda: ["USD"], min_length=1, max_length=30)
 
 
-class RateList(BaseModel):
+class RebateRateList(BaseModel):
     items: list[RebateRatePublic]
 
 
@@ -243,18 +243,18 @@ def _rate_public(rate) -> RebateRatePublic:
     )
 
 
-@bp.put("/rebate-rates", responses={200: RateList})
+@bp.put("/rebate-rates", responses={200: RebateRateList})
 def put_rebate_rates(body: RebateRates):
     """Record dated rebate rates by 10-digit HS code (admin); the same code and day again replaces."""
     stored = rates.put_rates(db_session(), actor=current_actor(), rates=body.rates)
-    return respond(RateList(items=[_rate_public(rate) for rate in stored]))
+    return respond(RebateRateList(items=[_rate_public(rate) for rate in stored]))
 
 
-@bp.get("/rebate-rates", responses={200: RateList})
+@bp.get("/rebate-rates", responses={200: RebateRateList})
 def list_rebate_rates(query: RateQuery):
     """The dated rebate-rate table."""
     found = rates.list_rates(db_session(), actor=current_actor(), hs_code=query.hs_code)
-    return respond(RateList(items=[_rate_public(rate) for rate in found]))
+    return respond(RebateRateList(items=[_rate_public(rate) for rate in found]))
 
 
 @bp.post("/rebate-rates/imports", responses={200: Recorded})

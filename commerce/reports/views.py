@@ -25,7 +25,7 @@ from commerce.validation import Identifier, Money, decimal_text
 from commerce.web import formatting
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session
-from commerce.web.openapi import api_blueprint
+from commerce.web.openapi import api_blueprint, inline_schema
 from commerce.web.responses import respond, respond_json
 
 bp = api_blueprint(
@@ -116,7 +116,7 @@ def _row(values: dict) -> dict:
         200: {
             "description": "The report; as CSV or XLSX with ?format=",
             "content": {
-                "application/json": {"schema": ReportPublic.model_json_schema()},
+                "application/json": {"schema": inline_schema(ReportPublic)},
                 MIMETYPES["csv"]: {"schema": {"type": "string"}},
                 MIMETYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
             },

@@ -30,6 +30,24 @@ def api_blueprint(name: str, import_name: str, *, tag: str, description: str, pu
     )
 
 
+def inline_schema(model: type) -> dict[str, Any]:
+    """A model's JSON schema with its definitions written in place, for a response documented by hand."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref", "")
+            if reference.startswith("#/$defs/"):
+                return resolve(definitions[reference.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(schema)
+
+
 class CommerceAPI(OpenAPI):
     """The Flask application, with its OpenAPI document; error answers are problem+json."""
 
