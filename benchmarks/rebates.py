@@ -276,10 +276,14 @@ def _report_data(engine, platform_id: int, *, lists: int, periods: list[str]) ->
                 )
         connection.execute(
             text(
-                "INSERT INTO customs_exchange_rate (currency, valid_from, cny_per_unit, source) VALUES "
-                "('USD', DATE '2000-01-01', 7.1, 'manual'), ('EUR', DATE '2000-01-01', 7.7, 'manual') "
-                "ON CONFLICT DO NOTHING"
-            )
+                "INSERT INTO customs_exchange_rate (currency, valid_from, cny_per_unit, source) "
+                "VALUES (:currency, CAST(:month AS date), :rate, 'manual') ON CONFLICT DO NOTHING"
+            ),
+            [
+                {"currency": currency, "month": f"{period}-01", "rate": rate}
+                for period in periods
+                for currency, rate in (("USD", "7.1"), ("EUR", "7.7"))
+            ],
         )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))

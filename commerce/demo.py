@@ -31,7 +31,7 @@ from commerce.clusters.models import (
 from commerce.clusters.uscc import check_character
 from commerce.customs import lifecycle
 from commerce.customs import service as customs
-from commerce.customs.calendar import parse_period, period_bounds, period_of
+from commerce.customs.calendar import period_bounds, period_of
 from commerce.customs.models import (
     CustomsDeclaration,
     CustomsMessage,
@@ -439,11 +439,17 @@ def _export_history(session: Session, operator: User, reporting_firm: Enterprise
     now = utcnow()
     this_month = period_of(now)
     first_month = shift_period(this_month, -HISTORY_MONTHS)
-    year, month = parse_period(first_month)
     customs.put_exchange_rates(
         session,
         actor=actor,
-        rates=[ExchangeRateInput(currency="USD", valid_from=date(year, month, 1), cny_per_unit=USD_RATE)],
+        rates=[
+            ExchangeRateInput(
+                currency="USD",
+                valid_from=date.fromisoformat(f"{shift_period(first_month, months)}-01"),
+                cny_per_unit=USD_RATE,
+            )
+            for months in range(HISTORY_MONTHS + 1)
+        ],
     )
     codes = sorted(set(session.scalars(select(Product.hs_code).where(Product.hs_code.is_not(None)))))
     rebate_rates.put_rates(

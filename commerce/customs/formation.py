@@ -88,10 +88,14 @@ def consignor_of(session: Session, platform: CustomsPlatform) -> Consignor:
 
 
 def rates_on(session: Session, day: date) -> dict[str, Decimal]:
-    """Customs' rate of each currency (CNY for one unit) in force on a day."""
+    """Customs' rate of each currency (CNY for one unit) in force on a day.
+
+    Customs publishes a rate a month: one set before the day's month began is an old month's rate,
+    so it is not used, and the currency counts as having no rate (an explicit error where needed).
+    """
     latest = (
         select(CustomsExchangeRate.currency, func.max(CustomsExchangeRate.valid_from).label("valid_from"))
-        .where(CustomsExchangeRate.valid_from <= day)
+        .where(CustomsExchangeRate.valid_from <= day, CustomsExchangeRate.valid_from >= day.replace(day=1))
         .group_by(CustomsExchangeRate.currency)
         .subquery()
     )

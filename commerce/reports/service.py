@@ -379,6 +379,27 @@ def report_outside_export(session: Session, *, actor: Actor, data: OutsideExport
     return record
 
 
+def withdraw_outside_export(session: Session, *, actor: Actor, outside_export_id: int) -> None:
+    """Take back an outside export reported by mistake; its month's summary is rebuilt without it."""
+    require_role(actor, Role.SME, Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
+    with write_transaction(session):
+        record = session.get(OutsideExport, outside_export_id)
+        if record is None or (is_firm_scoped(actor) and record.enterprise_id != actor.enterprise_id):
+            raise NotFound()
+        period = record.period
+        audit.record(
+            session,
+            actor=actor,
+            entity="outside_export",
+            entity_id=record.id,
+            action="withdrawn",
+            changes={"period": period, "fob": f"{record.fob_amount:f} {record.currency}", "agent": record.agent_name},
+        )
+        session.delete(record)
+        session.flush()
+        refresh_period(session, period)
+
+
 def list_outside_exports(session: Session, *, actor: Actor, period: str | None) -> list[OutsideExport]:
     require_role(actor, Role.SME, Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
     statement = select(OutsideExport).order_by(OutsideExport.id)

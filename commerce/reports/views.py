@@ -64,6 +64,10 @@ class ReportQuery(BaseModel):
         return [Dimension(name) for name in self.group_by.split(",") if name]
 
 
+class OutsidePath(BaseModel):
+    outside_export_id: Identifier
+
+
 class OutsideQuery(BaseModel):
     period: Period | None = None
 
@@ -188,6 +192,13 @@ def report_outside_export(body: OutsideExportInput):
     """Report exports a firm made through an outside agent: they count in the local share's denominator."""
     record = service.report_outside_export(db_session(), actor=current_actor(), data=body)
     return respond(_outside_public(record), 201)
+
+
+@bp.delete("/reports/outside-exports/<int:outside_export_id>", responses={204: None})
+def withdraw_outside_export(path: OutsidePath):
+    """Take back an outside export reported by mistake (the firm's staff, the association, trade operators)."""
+    service.withdraw_outside_export(db_session(), actor=current_actor(), outside_export_id=path.outside_export_id)
+    return Response(status=204)
 
 
 @bp.get("/reports/outside-exports", responses={200: OutsideList})

@@ -611,6 +611,12 @@ CASES = [
         },
     ),
     Case(
+        "DELETE",
+        "/api/v1/reports/outside-exports/<int:outside_export_id>",
+        "/api/v1/reports/outside-exports/{outside_export_id}",
+        only(204, "admin", "trade_operator", "brand_admin", "sme_own", sme_other=404),
+    ),
+    Case(
         "GET",
         "/api/v1/reports/outside-exports",
         "/api/v1/reports/outside-exports",
@@ -659,7 +665,17 @@ def _rebate_records(client, world, session) -> dict[str, int]:
     )
     session.add(claim)
     session.commit()
-    return {"invoice_id": created.json["id"], "claim_id": claim.id}
+    outside = client.post(
+        "/api/v1/reports/outside-exports",
+        headers=world.headers["sme_a"],
+        json={
+            "enterprise_id": world.maker_a_id,
+            "period": "2026-09",
+            "fob": {"amount": "500.00", "currency": "USD"},
+            "agent_name": "Ningbo agent",
+        },
+    )
+    return {"invoice_id": created.json["id"], "claim_id": claim.id, "outside_export_id": outside.json["id"]}
 
 
 def _shipped_export_order(client, world, external_id: str) -> int:
@@ -692,7 +708,7 @@ def _customs_batches(client, world) -> dict[str, int]:
     client.put(
         "/api/v1/customs/exchange-rates",
         headers=operator,
-        json={"rates": [{"currency": "USD", "valid_from": "2026-01-01", "cny_per_unit": "7.1"}]},
+        json={"rates": [{"currency": "USD", "valid_from": "2026-09-01", "cny_per_unit": "7.1"}]},
     )
     _shipped_export_order(client, world, "X-1")
     submitted = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json

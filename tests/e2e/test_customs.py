@@ -24,6 +24,18 @@ from tests.marketplaces import drain
 REGISTRATION = "1305960001"
 
 
+def formation_month(months: int = 0) -> str:
+    """This month (China time), or the one ``months`` away."""
+    from commerce.reports.service import shift_period
+
+    return shift_period(period_of(utcnow()), months)
+
+
+def this_month_start() -> str:
+    """The first day of this month (China time): customs' rate for what is declared now is this month's."""
+    return f"{period_of(utcnow())}-01"
+
+
 def platform_body(shop, **overrides):
     body = {
         "enterprise_id": shop.world.platform_id,
@@ -369,7 +381,7 @@ def test_full_declarations_merge_orders_and_flag_the_simplified_list(client, fac
     rates = client.put(
         "/api/v1/customs/exchange-rates",
         headers=operator,
-        json={"rates": [{"currency": "USD", "valid_from": "2026-01-01", "cny_per_unit": "7.1"}]},
+        json={"rates": [{"currency": "USD", "valid_from": this_month_start(), "cny_per_unit": "7.1"}]},
     )
     assert rates.status_code == 200, rates.json
     first = shipped_export_order(client, shop, "B-1", [{"sku_id": shop.sweater_skus[0], "quantity": 2}], mode="9710")
@@ -409,6 +421,13 @@ def test_market_procurement_needs_a_rate_and_gives_no_rebate(client, factory, da
     operator = shop.world.headers["trade_operator"]
     shipped_export_order(client, shop, "M-1", [{"sku_id": shop.sweater_skus[0], "quantity": 2}], mode="1039")
 
+    last_month = f"{formation_month(-1)}-01"
+    client.put(
+        "/api/v1/customs/exchange-rates",
+        headers=operator,
+        json={"rates": [{"currency": "USD", "valid_from": last_month, "cny_per_unit": "7.0"}]},
+    )
+    # Last month's rate is not this month's: an old rate is missing, not used.
     missing = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "1039"})
     assert (missing.status_code, missing.json["code"]) == (409, "exchange_rate_missing")
     with database.session() as session:
@@ -418,7 +437,7 @@ def test_market_procurement_needs_a_rate_and_gives_no_rebate(client, factory, da
     client.put(
         "/api/v1/customs/exchange-rates",
         headers=operator,
-        json={"rates": [{"currency": "USD", "valid_from": "2026-01-01", "cny_per_unit": "7.1"}]},
+        json={"rates": [{"currency": "USD", "valid_from": this_month_start(), "cny_per_unit": "7.1"}]},
     )
     formed = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "1039"})
     assert formed.status_code == 201, formed.json
@@ -469,7 +488,7 @@ def _usd_rate(client, operator) -> None:
     answer = client.put(
         "/api/v1/customs/exchange-rates",
         headers=operator,
-        json={"rates": [{"currency": "USD", "valid_from": "2026-01-01", "cny_per_unit": "7.1"}]},
+        json={"rates": [{"currency": "USD", "valid_from": this_month_start(), "cny_per_unit": "7.1"}]},
     )
     assert answer.status_code == 200, answer.json
 

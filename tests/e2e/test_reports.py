@@ -21,7 +21,7 @@ def usd_rate(client, shop):
     answer = client.put(
         "/api/v1/customs/exchange-rates",
         headers=shop.world.headers["trade_operator"],
-        json={"rates": [{"currency": "USD", "valid_from": "2026-01-01", "cny_per_unit": "7.1"}]},
+        json={"rates": [{"currency": "USD", "valid_from": "2026-09-01", "cny_per_unit": "7.1"}]},
     )
     assert answer.status_code == 200, answer.json
 
@@ -100,6 +100,21 @@ def test_the_report_sums_declared_exports_and_the_local_share(client, factory, d
     by_chapter = report(client, operator, "hs_chapter,region,cluster").json["rows"]
     assert [(row["hs_chapter"], row["region"], row["declarations"]) for row in by_chapter] == [("61", "13059", 2)]
     assert by_chapter[0]["cluster_id"] == shop.world.cluster_id
+
+
+def test_an_outside_export_taken_back_leaves_the_local_share(client, factory, database):
+    shop, *_ = september_exports(client, factory)
+    (reported,) = client.get(
+        "/api/v1/reports/outside-exports", headers=shop.world.headers["sme_a"], query_string={"period": "2026-09"}
+    ).json["items"]
+    assert (reported["agent_name"], reported["fob"]) == ("宁波某货代", {"amount": "1000.00", "currency": "USD"})
+    others = client.delete(f"/api/v1/reports/outside-exports/{reported['id']}", headers=shop.world.headers["sme_b"])
+    assert others.status_code == 404
+
+    taken_back = client.delete(f"/api/v1/reports/outside-exports/{reported['id']}", headers=shop.world.headers["sme_a"])
+
+    assert taken_back.status_code == 204
+    assert report(client, shop.world.headers["trade_operator"], "month").json["local_share"] == "1.0000"
 
 
 def test_a_firm_sees_its_own_exports_only(client, factory, database):
