@@ -506,7 +506,8 @@ def _export_history(session: Session, operator: User, reporting_firm: Enterprise
             hs_code="6110120000",
         ),
     )
-    for back in range(HISTORY_MONTHS, 0, -1):
+    # The dashboard opens on the last twelve months: build them all, this month included.
+    for back in range(11, -1, -1):
         reports.refresh_period(session, shift_period(this_month, -back))
 
 

@@ -16,7 +16,7 @@
 
   // Vertical bars, one per month, labels under them and amounts on hover.
   function columns(bars) {
-    const width = 760, height = 220, bottom = 40, top = 16;
+    const width = 1100, height = 240, bottom = 40, top = 16;
     const most = Math.max(...bars.map((bar) => Number(bar.value)), 0);
     const step = width / Math.max(bars.length, 1);
     const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });

@@ -94,6 +94,10 @@ def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database):
         assert [row["month"] for row in report.rows] == [shift_period(last, -back) for back in range(5, -1, -1)]
         assert sum(row["declarations"] for row in report.rows) == 30
         assert report.stale_periods == [] and Decimal("0") < report.local_share < Decimal("1")
+        year = reports.export_report(
+            session, actor=Actor.system(), group_by=[], start=shift_period(last, -10), end=shift_period(last, 1)
+        )
+        assert year.stale_periods == []
         for period, expected in ((last, {"export_proceeds"}), (shift_period(last, -1), {"invoice"})):
             computed = claims.compute_claims(session, actor=Actor.system(), period=period)
             assert computed
