@@ -29,6 +29,7 @@ from commerce.rebates.errors import (
     ClaimIncomplete,
     ClaimNotDraft,
     ClaimNotFiled,
+    NotAnExporter,
     NotCny,
     RefundDiffers,
     RefundTooLarge,
@@ -127,7 +128,9 @@ def compute_claims(
             enterprise = session.get(Enterprise, enterprise_id)
             if enterprise is None:
                 raise NotFound()
-            firms = {enterprise.id: enterprise} if enterprise.kind in EXPORTING_KINDS else {}
+            if enterprise.kind not in EXPORTING_KINDS:
+                raise NotAnExporter(field="enterprise_id")
+            firms = {enterprise.id: enterprise}
         else:
             firms = {}
         lines = exports.declared_lines(session, period=period, enterprise_ids=sorted(firms) if firms else None)

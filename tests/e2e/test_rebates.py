@@ -224,6 +224,12 @@ def test_a_claim_lists_what_is_missing_instead_of_guessing(client, factory, data
     ]
     filing = client.post(f"/api/v1/rebates/claims/{claim['id']}/file", headers=shop.world.headers["trade_operator"])
     assert (filing.status_code, filing.json["code"]) == (409, "claim_incomplete")
+    platform = client.post(
+        "/api/v1/rebates/claims",
+        headers=shop.world.headers["trade_operator"],
+        json={"period": "2026-09", "enterprise_id": shop.world.platform_id},
+    )
+    assert (platform.status_code, platform.json["code"]) == (422, "not_an_exporting_firm")
 
 
 def test_the_exempt_credit_refund_method_carries_the_credit_over(client, factory, database):
