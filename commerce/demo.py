@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from commerce.accounts import service as accounts
@@ -41,6 +41,7 @@ from commerce.customs.models import (
     PlatformConfig,
 )
 from commerce.db import utcnow, write_transaction
+from commerce.jobs.models import Job, JobStatus
 from commerce.live import service as live
 from commerce.live.models import LineupInput, Stream, StreamCreate
 from commerce.orders import service as orders
@@ -410,6 +411,12 @@ def _cleared(session: Session, actor: Actor, batch_id: int, at: datetime) -> Non
     ).all()
     with write_transaction(session):
         lifecycle.mark_sent(session, message_ids, now=at)
+        # Sent months ago: the send job it queued has nothing left to do, and customs has answered.
+        session.execute(
+            update(Job)
+            .where(Job.key == f"customs-batch:{batch_id}:submit", Job.status == JobStatus.QUEUED.value)
+            .values(status=JobStatus.DONE.value, finished_at=at)
+        )
     declarations = session.scalars(select(CustomsDeclaration.id).where(CustomsDeclaration.batch_id == batch_id)).all()
     lifecycle.record_results(
         session,
