@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from customs import DESTINATIONS, configure_platform, worker_pids
 from service import deployment, machine, peak_rss_mib
 
-from commerce.customs.calendar import period_bounds, period_of
+from commerce.customs.calendar import period_bounds, period_of, shift_period
 from commerce.demo import demo_uscc
 
 HS_CODES = 100
@@ -308,12 +308,8 @@ def _timed(call, runs: int = 5) -> tuple[float, object]:
 
 
 def report_run(lists: int) -> None:
-    last = period_of(datetime.now(UTC).replace(day=1) - timedelta(days=1))
-    year, month = int(last[:4]), int(last[5:])
-    periods = []
-    for back in range(11, -1, -1):
-        index = year * 12 + month - 1 - back
-        periods.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
+    last = shift_period(period_of(datetime.now(UTC)), -1)
+    periods = [shift_period(last, -back) for back in range(11, -1, -1)]
     with deployment("postgresql") as service:
         service.flask("demo", "load")
         service.start_gunicorn(workers=1)

@@ -31,7 +31,7 @@ from commerce.clusters.models import (
 from commerce.clusters.uscc import check_character
 from commerce.customs import lifecycle
 from commerce.customs import service as customs
-from commerce.customs.calendar import period_bounds, period_of
+from commerce.customs.calendar import first_day, period_bounds, period_of, shift_period
 from commerce.customs.models import (
     CustomsDeclaration,
     CustomsMessage,
@@ -51,7 +51,6 @@ from commerce.rebates import service as rebate_facts
 from commerce.rebates.models import ProceedsInput, RebateRateInput
 from commerce.reports import service as reports
 from commerce.reports.models import OutsideExportInput
-from commerce.reports.service import shift_period
 from integrations.single_window.simulator import SIMULATOR_KEY
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -452,7 +451,7 @@ def _export_history(session: Session, operator: User, reporting_firm: Enterprise
         rates=[
             ExchangeRateInput(
                 currency="USD",
-                valid_from=date.fromisoformat(f"{shift_period(first_month, months)}-01"),
+                valid_from=first_day(shift_period(first_month, months)),
                 cny_per_unit=USD_RATE,
             )
             for months in range(HISTORY_MONTHS + 1)

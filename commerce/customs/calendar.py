@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -23,6 +23,22 @@ def parse_period(period: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def shift_period(period: str, months: int) -> str:
+    """The month ``months`` after (or before, when negative) a period."""
+    year, month = parse_period(period)
+    index = year * 12 + month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def first_day(period: str) -> date:
+    year, month = parse_period(period)
+    return date(year, month, 1)
+
+
+def last_day(period: str) -> date:
+    return first_day(shift_period(period, 1)) - timedelta(days=1)
+
+
 def period_of(moment: datetime) -> str:
     """The customs month (China time) a moment falls in."""
     local = moment.astimezone(CHINA)
@@ -31,10 +47,11 @@ def period_of(moment: datetime) -> str:
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:
     """The first moment of a period and of the next one, in UTC."""
-    year, month = parse_period(period)
-    start = datetime(year, month, 1, tzinfo=CHINA)
-    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=CHINA)
-    return start.astimezone(UTC), following.astimezone(UTC)
+    start, following = first_day(period), first_day(shift_period(period, 1))
+    return (
+        datetime.combine(start, time(), tzinfo=CHINA).astimezone(UTC),
+        datetime.combine(following, time(), tzinfo=CHINA).astimezone(UTC),
+    )
 
 
 def is_working_day(day: date, *, holidays: Collection[date], working_weekend_days: Collection[date]) -> bool:
@@ -48,8 +65,7 @@ def summary_due_date(
     period: str, *, holidays: Collection[date] = (), working_weekend_days: Collection[date] = ()
 ) -> date:
     """When the summary of a period's inventory lists is due: the 15th of the next month, or the next working day."""
-    year, month = parse_period(period)
-    due = date(year + month // 12, month % 12 + 1, SUMMARY_DUE_DAY)
+    due = first_day(shift_period(period, 1)).replace(day=SUMMARY_DUE_DAY)
     while not is_working_day(due, holidays=holidays, working_weekend_days=working_weekend_days):
         due += timedelta(days=1)
     return due

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, type_coerce
@@ -57,11 +57,6 @@ class DeclaredLine:
     export_date: date
     summary: bool
     order_ids: set[int] = field(default_factory=set)
-
-
-def _last_day(period: str) -> date:
-    year, month = calendar.parse_period(period)
-    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 def _china_date(moment: datetime) -> date:
@@ -118,7 +113,7 @@ def declared_lines(session: Session, *, period: str, enterprise_ids: Collection[
     statement = base.where(in_period).order_by(_declaration.c.id, _line.c.line_no)
     if enterprise_ids is not None:
         statement = statement.where(among(session, _declaration.c.owner_enterprise_id, sorted(enterprise_ids)))
-    last_day = _last_day(period)
+    last_day = calendar.last_day(period)
     lines = []
     for row in session.execute(statement):
         summary = row[13] == BatchKind.SUMMARY.value

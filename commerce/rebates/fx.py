@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
-from commerce.customs.calendar import parse_period
+from commerce.customs.calendar import first_day, shift_period
 from commerce.customs.models import CustomsExchangeRate
 from commerce.db import among, upsert, write_transaction
 from commerce.permissions import require_role
@@ -38,9 +38,7 @@ PARITY_FILE_COLUMNS = ("currency", "day", "cny_per_unit")
 def customs_rate_day(period: str, *, holidays: Collection[date] = ()) -> date:
     """The day whose central parity is customs' rate for a month: the previous month's third Wednesday,
     or its fourth when the third is a holiday."""
-    year, month = parse_period(period)
-    year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    first = date(year, month, 1)
+    first = first_day(shift_period(period, -1))
     third = first + timedelta(days=(WEDNESDAY - first.weekday()) % 7 + 14)
     return third + timedelta(days=7) if third in holidays else third
 
@@ -126,11 +124,11 @@ def derive_customs_rates(
     for currency in wanted:
         if currency not in fixings:
             raise ParityMissing(currency=currency, day=day.isoformat())
-    year, month = parse_period(period)
+    month_start = first_day(period)
     rows = [
         {
             "currency": currency,
-            "valid_from": date(year, month, 1),
+            "valid_from": month_start,
             "cny_per_unit": fixings[currency].cny_per_unit,
             "source": RateSource.CENTRAL_PARITY.value,
             "parity_day": day,
@@ -148,7 +146,7 @@ def derive_customs_rates(
     return list(
         session.scalars(
             select(CustomsExchangeRate).where(
-                CustomsExchangeRate.valid_from == date(year, month, 1),
+                CustomsExchangeRate.valid_from == month_start,
                 among(session, CustomsExchangeRate.currency, wanted),
             )
         )

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.config import Settings
-from commerce.customs.calendar import china_today
+from commerce.customs.calendar import china_today, first_day, shift_period
 from commerce.customs.models import CustomsExchangeRate, CustomsPlatform
 from commerce.db import Database, utcnow, write_transaction
 from commerce.jobs import service as jobs
@@ -90,13 +90,12 @@ def _holidays(session: Session) -> set[date]:
 def _periods_decided_within(start: date, end: date, holidays: set[date]) -> list[str]:
     """The months whose customs day (previous month's third or fourth Wednesday) lies in the stretch."""
     periods = []
-    month = date(start.year, start.month, 1)
-    while month <= end:
-        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-        period = f"{following.year:04d}-{following.month:02d}"
+    month = f"{start.year:04d}-{start.month:02d}"
+    while first_day(month) <= end:
+        period = shift_period(month, 1)
         if start <= fx.customs_rate_day(period, holidays=holidays) <= end:
             periods.append(period)
-        month = following
+        month = period
     return periods
 
 

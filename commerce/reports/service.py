@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import case, delete, func, literal, literal_column, select, type_coerce
@@ -101,12 +101,7 @@ def periods_between(start: str, end: str) -> list[str]:
     count = (last_year - first_year) * 12 + last_month - first_month + 1
     if count < 1 or count > MAXIMUM_PERIODS:
         raise PeriodRangeInvalid(field="to")
-    periods = []
-    year, month = first_year, first_month
-    for _ in range(count):
-        periods.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return periods
+    return [calendar.shift_period(start, months) for months in range(count)]
 
 
 def _released_lists(session: Session, period: str, cells: dict) -> None:
@@ -272,8 +267,8 @@ def refresh_period(session: Session, period: str) -> ExportStatisticPeriod:
         _full_declarations(session, period, cells)
         _outside(session, period, cells)
         _rebates(session, period, cells)
-        year, month = calendar.parse_period(period)
-        rates = rates_on(session, date(year, month, 1))
+        month_start = calendar.first_day(period)
+        rates = rates_on(session, month_start)
         rows = []
         for key, cell in cells.items():
             fob_cny = ZERO
@@ -282,7 +277,7 @@ def refresh_period(session: Session, period: str) -> ExportStatisticPeriod:
                     continue
                 if currency not in rates or "USD" not in rates:
                     raise ExchangeRateMissing(
-                        currency=currency if currency not in rates else "USD", day=date(year, month, 1).isoformat()
+                        currency=currency if currency not in rates else "USD", day=month_start.isoformat()
                     )
                 fob_cny += amount * rates[currency]
             fob_cny = fen(fob_cny)
@@ -348,8 +343,7 @@ def report_outside_export(session: Session, *, actor: Actor, data: OutsideExport
         enterprise = session.get(Enterprise, data.enterprise_id)
         if enterprise is None:
             raise NotFound()
-        year, month = calendar.parse_period(data.period)
-        rates = rates_on(session, date(year, month, 1))
+        rates = rates_on(session, calendar.first_day(data.period))
         for currency in (data.fob.currency, "USD"):
             if currency not in rates:
                 raise OutsideCurrencyUnrated(field="fob", currency=currency, period=data.period)
@@ -520,14 +514,7 @@ def _share(local: Decimal, outside: Decimal) -> Decimal | None:
     return (local / whole).quantize(Decimal("0.0001"))
 
 
-def shift_period(period: str, months: int) -> str:
-    """The month ``months`` after (or before, when negative) a period."""
-    year, month = calendar.parse_period(period)
-    index = year * 12 + month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def recent_periods(now: datetime | None = None, months: int = 2) -> list[str]:
     """This month and the ones before it, for the scheduled refresh."""
     current = calendar.period_of(now or utcnow())
-    return [shift_period(current, -back) for back in range(months)]
+    return [calendar.shift_period(current, -back) for back in range(months)]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Response
 from pydantic import BaseModel, Field, field_validator
 
+from commerce.customs.calendar import shift_period
 from commerce.errors import N_, ValidationFailed
 from commerce.orders.models import CustomsMode
 from commerce.reports import export_files, service
@@ -265,7 +266,7 @@ def dashboard(query: DashboardQuery):
     """The cluster's exports for the dashboard: headline figures and chart series, formatted in the caller's
     language (months, countries, money, percentages)."""
     end = query.end or service.recent_periods(months=1)[0]
-    start = query.start or max(service.shift_period(end, -11), service.FIRST_PERIOD)
+    start = query.start or max(shift_period(end, -11), service.FIRST_PERIOD)
     session = db_session()
     actor = current_actor()
 

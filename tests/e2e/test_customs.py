@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from commerce.audit.models import AuditEvent
 from commerce.customs import formation
-from commerce.customs.calendar import period_of
+from commerce.customs.calendar import period_of, shift_period
 from commerce.customs.models import CustomsBatch, CustomsBatchOrder, CustomsDeclaration
 from commerce.db import utcnow
 from commerce.jobs.models import Job
@@ -26,8 +26,6 @@ REGISTRATION = "1305960001"
 
 def formation_month(months: int = 0) -> str:
     """This month (China time), or the one ``months`` away."""
-    from commerce.reports.service import shift_period
-
     return shift_period(period_of(utcnow()), months)
 
 

@@ -75,14 +75,13 @@ def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs
 
 def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database):
     from commerce.accounts.models import Actor
-    from commerce.customs.calendar import period_of
+    from commerce.customs.calendar import period_of, shift_period
     from commerce.customs.models import CustomsBatch
     from commerce.db import utcnow
     from commerce.jobs.models import Job, JobStatus
     from commerce.rebates import claims
     from commerce.reports import service as reports
     from commerce.reports.models import Dimension
-    from commerce.reports.service import shift_period
 
     with database.session() as session:
         demo.load(session)
