@@ -168,13 +168,7 @@ def put_exchange_rates(session: Session, *, actor: Actor, rates: list[ExchangeRa
         for rate in rates
     ]
     with write_transaction(session):
-        upsert(
-            session,
-            CustomsExchangeRate.__table__,
-            rows,
-            conflict_columns=["currency", "valid_from"],
-            update_columns=["cny_per_unit", "source", "parity_day"],
-        )
+        store_exchange_rates(session, rows)
         audit.record(
             session,
             actor=actor,
@@ -184,6 +178,17 @@ def put_exchange_rates(session: Session, *, actor: Actor, rates: list[ExchangeRa
             changes={"rates": [{key: str(value) for key, value in row.items()} for row in rows]},
         )
     return list_exchange_rates(session, actor=actor)
+
+
+def store_exchange_rates(session: Session, rows: list[dict]) -> None:
+    """Write customs' rates (currency, valid_from, cny_per_unit, source, parity_day); a repeated day replaces."""
+    upsert(
+        session,
+        CustomsExchangeRate.__table__,
+        rows,
+        conflict_columns=["currency", "valid_from"],
+        update_columns=["cny_per_unit", "source", "parity_day"],
+    )
 
 
 def list_exchange_rates(session: Session, *, actor: Actor) -> list[CustomsExchangeRate]:

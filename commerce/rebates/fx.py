@@ -21,6 +21,7 @@ from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.customs.calendar import first_day, shift_period
 from commerce.customs.models import CustomsExchangeRate
+from commerce.customs.service import store_exchange_rates
 from commerce.db import among, upsert, write_transaction
 from commerce.permissions import require_role
 from commerce.rebates.arithmetic import require_amount
@@ -136,13 +137,7 @@ def derive_customs_rates(
         for currency in wanted
     ]
     with write_transaction(session):
-        upsert(
-            session,
-            CustomsExchangeRate.__table__,
-            rows,
-            conflict_columns=["currency", "valid_from"],
-            update_columns=["cny_per_unit", "source", "parity_day"],
-        )
+        store_exchange_rates(session, rows)
     return list(
         session.scalars(
             select(CustomsExchangeRate).where(
