@@ -204,12 +204,10 @@ class _ClaimBuilder:
     def _claimed(self, line_ids: list[int]) -> tuple[set[int], set[int]]:
         lines: set[int] = set()
         matches: set[int] = set()
-        for start in range(0, len(line_ids), exports.IN_CHUNKS):
+        for chunk in exports.in_chunks(line_ids):
             rows = self.session.execute(
                 select(RebateClaimLine.declaration_line_id, RebateClaimLine.invoice_match_id).where(
-                    among(
-                        self.session, RebateClaimLine.declaration_line_id, line_ids[start : start + exports.IN_CHUNKS]
-                    )
+                    among(self.session, RebateClaimLine.declaration_line_id, chunk)
                 )
             )
             for line_id, match_id in rows:
@@ -221,12 +219,10 @@ class _ClaimBuilder:
 
     def _matches(self, line_ids: list[int]) -> dict[int, list[tuple[int, int, Decimal]]]:
         found: dict[int, list[tuple[int, int, Decimal]]] = defaultdict(list)
-        for start in range(0, len(line_ids), exports.IN_CHUNKS):
+        for chunk in exports.in_chunks(line_ids):
             rows = self.session.execute(
                 select(InvoiceMatch.declaration_line_id, InvoiceMatch.id, InvoiceMatch.quantity, InvoiceMatch.amount)
-                .where(
-                    among(self.session, InvoiceMatch.declaration_line_id, line_ids[start : start + exports.IN_CHUNKS])
-                )
+                .where(among(self.session, InvoiceMatch.declaration_line_id, chunk))
                 .order_by(InvoiceMatch.id)
             )
             for line_id, match_id, quantity, amount in rows:

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from commerce.customs import calendar
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
+from commerce.customs.formation import summary_stretch
 from commerce.customs.models import (
     BatchKind,
     CustomsBatch,
@@ -140,7 +141,8 @@ def declared_lines(session: Session, *, period: str, enterprise_ids: Collection[
     return lines
 
 
-def _chunks(values: list[int]) -> Iterable[list[int]]:
+def in_chunks(values: list[int]) -> Iterable[list[int]]:
+    """Ids a few thousand at a time, for queries that take them as one parameter."""
     for start in range(0, len(values), IN_CHUNKS):
         yield values[start : start + IN_CHUNKS]
 
@@ -149,7 +151,7 @@ def _attach_orders(session: Session, lines: list[DeclaredLine]) -> None:
     """Put on each line the orders it declares: through its sources, or a summary's merged lists."""
     by_id = {line.line_id: line for line in lines}
     full = [line.line_id for line in lines if not line.summary]
-    for chunk in _chunks(full):
+    for chunk in in_chunks(full):
         rows = session.execute(
             select(CustomsLineSource.declaration_line_id, OrderLine.order_id)
             .join(OrderLine, OrderLine.id == CustomsLineSource.order_line_id)
@@ -160,7 +162,7 @@ def _attach_orders(session: Session, lines: list[DeclaredLine]) -> None:
     summaries = sorted({line.declaration_id for line in lines if line.summary})
     lists = _declaration.alias("inventory")
     list_lines = _line.alias("inventory_line")
-    for chunk in _chunks(summaries):
+    for chunk in in_chunks(summaries):
         rows = session.execute(
             select(_line.c.id, lists.c.order_id)
             .select_from(
@@ -169,10 +171,7 @@ def _attach_orders(session: Session, lines: list[DeclaredLine]) -> None:
                 .join(
                     lists,
                     and_(
-                        lists.c.platform_id == _batch.c.platform_id,
-                        lists.c.cleared_period == _batch.c.period,
-                        lists.c.clearance_no > _batch.c.from_clearance,
-                        lists.c.clearance_no <= _batch.c.to_clearance,
+                        *summary_stretch(lists, _batch.c),
                         *[lists.c[name] == _declaration.c[name] for name in HEADER_KEY],
                     ),
                 )
@@ -203,7 +202,7 @@ def unpaid_orders(session: Session, order_ids: Collection[int]) -> set[int]:
         .group_by(ExportProceeds.order_id)
         .subquery()
     )
-    for chunk in _chunks(sorted(order_ids)):
+    for chunk in in_chunks(sorted(order_ids)):
         rows = session.execute(
             select(SalesOrder.id, SalesOrder.total_amount, received.c.received)
             .outerjoin(received, received.c.order_id == SalesOrder.id)

@@ -29,7 +29,7 @@ from commerce.rebates.errors import (
     InvoiceNumberTaken,
     NotCny,
 )
-from commerce.rebates.exports import DeclaredLine
+from commerce.rebates.exports import DeclaredLine, in_chunks
 from commerce.rebates.models import (
     InvoiceCreate,
     InvoiceKind,
@@ -177,8 +177,7 @@ class _OpenLine:
 def matched_quantities(session: Session, declaration_line_ids: list[int]) -> dict[int, int]:
     """How much of each declaration line invoices already cover."""
     covered: dict[int, int] = {}
-    for start in range(0, len(declaration_line_ids), 5_000):
-        chunk = declaration_line_ids[start : start + 5_000]
+    for chunk in in_chunks(declaration_line_ids):
         rows = session.execute(
             select(InvoiceMatch.declaration_line_id, func.sum(InvoiceMatch.quantity))
             .where(among(session, InvoiceMatch.declaration_line_id, chunk))
