@@ -19,9 +19,14 @@ def _columns(report: Report) -> list[str]:
     return [*keys, *MEASURES, "local_share"]
 
 
+def plain_number(value: Decimal) -> str:
+    """A decimal as text: a whole number without decimals, any other as exact as stored."""
+    return format(value.normalize() if value == value.to_integral() else value, "f")
+
+
 def _cell(value):
     if isinstance(value, Decimal):
-        return format(value.normalize() if value == value.to_integral() else value, "f")
+        return plain_number(value)
     return "" if value is None else value
 
 

@@ -22,7 +22,7 @@ from commerce.reports.models import (
     RefreshRequest,
     ReportFormatName,
 )
-from commerce.validation import Identifier, Money, decimal_text
+from commerce.validation import Identifier, Money, decimal_text, money_json
 from commerce.web import formatting
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session
@@ -101,11 +101,11 @@ def _row(values: dict) -> dict:
     shown = {}
     for name, value in values.items():
         if name in ("fob_cny", "outside_fob_cny", "rebate_claimed", "rebate_received"):
-            shown[name] = {"amount": decimal_text(value.quantize(Decimal("0.01"))), "currency": "CNY"}
+            shown[name] = money_json(value, "CNY")
         elif name == "fob_usd":
-            shown[name] = {"amount": decimal_text(value.quantize(Decimal("0.01"))), "currency": "USD"}
+            shown[name] = money_json(value, "USD")
         elif name == "quantity":
-            shown[name] = decimal_text(value.normalize() if value == value.to_integral() else value)
+            shown[name] = export_files.plain_number(value)
         elif name == "local_share":
             shown[name] = None if value is None else decimal_text(value)
         elif name == "declarations":
@@ -273,8 +273,8 @@ def dashboard(query: DashboardQuery):
     def run(*dimensions):
         return service.export_report(session, actor=actor, group_by=list(dimensions), start=start, end=end)
 
-    totals = run()
-    by_month = run(Dimension.MONTH)
+    # The months' report sums the whole range too: its totals are the headline.
+    by_month = totals = run(Dimension.MONTH)
     amounts = {row["month"]: row for row in by_month.rows}
     months = []
     for period in service.periods_between(start, end):
