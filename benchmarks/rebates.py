@@ -40,6 +40,19 @@ HS_CODES = 100
 HS_PER_FIRM = 4
 
 
+def _platform(connection, platform_id: int) -> tuple[int, str, str]:
+    """The platform's cluster, and its code and name as consignor."""
+    return tuple(
+        connection.execute(
+            text(
+                "SELECT p.cluster_id, p.customs_registration, e.name FROM customs_platform p "
+                "JOIN enterprise e ON e.id = p.enterprise_id WHERE p.id = :id"
+            ),
+            {"id": platform_id},
+        ).one()
+    )
+
+
 def _firms(connection, cluster_id: int, count: int, kind: str, offset: int) -> None:
     connection.execute(text("CREATE TEMP TABLE bench_firm (n int PRIMARY KEY, id int)"))
     for number in range(1, count + 1):
@@ -123,13 +136,7 @@ FROM (SELECT invoice_id, sum(amount) AS total FROM vat_invoice_line GROUP BY inv
 def _claim_data(engine, platform_id: int, *, firms: int, lines: int, invoices: int, period: str) -> None:
     start = period_bounds(period)[0] + timedelta(hours=2)
     with engine.begin() as connection:
-        cluster_id, consignor_code, consignor_name = connection.execute(
-            text(
-                "SELECT p.cluster_id, p.customs_registration, e.name FROM customs_platform p "
-                "JOIN enterprise e ON e.id = p.enterprise_id WHERE p.id = :id"
-            ),
-            {"id": platform_id},
-        ).one()
+        cluster_id, consignor_code, consignor_name = _platform(connection, platform_id)
         _firms(connection, cluster_id, firms, "trader", 200_000)
         batch_id = connection.execute(
             text(
@@ -238,13 +245,7 @@ FROM customs_declaration d, generate_series(1, 2) AS k WHERE d.batch_id = :batch
 
 def _report_data(engine, platform_id: int, *, lists: int, periods: list[str]) -> None:
     with engine.begin() as connection:
-        cluster_id, consignor_code, consignor_name = connection.execute(
-            text(
-                "SELECT p.cluster_id, p.customs_registration, e.name FROM customs_platform p "
-                "JOIN enterprise e ON e.id = p.enterprise_id WHERE p.id = :id"
-            ),
-            {"id": platform_id},
-        ).one()
+        cluster_id, consignor_code, consignor_name = _platform(connection, platform_id)
         _firms(connection, cluster_id, FIRMS, "manufacturer", 300_000)
         at = period_bounds(periods[0])[0]
         batch_id = connection.execute(
