@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from service import deployment, machine, peak_rss_mib
 
-from commerce.customs.calendar import period_bounds, period_of
+from commerce.customs.calendar import period_bounds, period_of, shift_period
 from commerce.demo import demo_uscc
 
 PLATFORM = {
@@ -307,7 +307,7 @@ def worker_pids(master_pid: int) -> list[int]:
 
 
 def summary_run(lines: int) -> None:
-    period = period_of(datetime.now(UTC).replace(day=1) - timedelta(days=1))
+    period = shift_period(period_of(datetime.now(UTC)), -1)
     with deployment("postgresql") as service:
         service.flask("demo", "load")
         master = service.start_gunicorn(workers=1)

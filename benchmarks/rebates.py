@@ -168,7 +168,7 @@ def _claim_data(engine, platform_id: int, *, firms: int, lines: int, invoices: i
 
 
 def claims_run(firms: int, lines: int, invoices: int) -> None:
-    period = period_of(datetime.now(UTC).replace(day=1) - timedelta(days=1))
+    period = shift_period(period_of(datetime.now(UTC)), -1)
     with deployment("postgresql") as service:
         service.flask("demo", "load")
         master = service.start_gunicorn(workers=1)

@@ -47,7 +47,7 @@ from commerce.rebates.models import (
     RefundInput,
     VatReturn,
 )
-from commerce.rebates.profiles import EXPORTING_KINDS, profile_of, refund_account
+from commerce.rebates.profiles import EXPORTING_KINDS, profiles_of, refund_account
 from commerce.rebates.rates import RateTable
 
 # Claims are due by the April VAT filing period of the year after export: its deadline is the 15th.
@@ -142,20 +142,16 @@ def compute_claims(
                 if firm.kind in EXPORTING_KINDS
             }
         _lock_firms(session, sorted(firms))
-        stale = select(RebateClaim.id).where(
+        drafts = (
             RebateClaim.period == period,
             RebateClaim.status == ClaimStatus.DRAFT.value,
             among(session, RebateClaim.enterprise_id, sorted(firms) or [0]),
         )
-        session.execute(delete(RebateClaimLine).where(RebateClaimLine.claim_id.in_(stale)))
         session.execute(
-            delete(RebateClaim).where(
-                RebateClaim.period == period,
-                RebateClaim.status == ClaimStatus.DRAFT.value,
-                among(session, RebateClaim.enterprise_id, sorted(firms) or [0]),
-            )
+            delete(RebateClaimLine).where(RebateClaimLine.claim_id.in_(select(RebateClaim.id).where(*drafts)))
         )
-        profiles = {firm_id: profile_of(session, firm) for firm_id, firm in firms.items()}
+        session.execute(delete(RebateClaim).where(*drafts))
+        profiles = profiles_of(session, firms.values())
         invoice_kinds = {
             firm_id: KIND_OF_METHOD[RebateMethod(profile.method)]
             for firm_id, profile in profiles.items()
@@ -191,8 +187,7 @@ class _ClaimBuilder:
         line_ids = [line.line_id for line in lines]
         self.claimed_lines, self.claimed_matches = self._claimed(line_ids)
         self.matches = self._matches(line_ids)
-        start, end = calendar.period_bounds(period)
-        first_day = calendar.china_today(start)
+        first_day = calendar.first_day(period)
         self.parity = fx.ParityTable.load(
             session,
             {line.currency for line in lines},

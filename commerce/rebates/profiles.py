@@ -6,12 +6,15 @@ platform claim for it (agency), converting at the sale date's rate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import select
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
-from commerce.db import utcnow, write_transaction
+from commerce.db import among, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.permissions import require_own_enterprise, require_role
 from commerce.rebates.errors import NotAnExporter
@@ -37,16 +40,32 @@ def exporting_firm(session: Session, actor: Actor, enterprise_id: int) -> Enterp
     return enterprise
 
 
-def profile_of(session: Session, enterprise: Enterprise) -> RebateProfile:
-    """The firm's settings, or the defaults for its kind (not stored)."""
-    stored = session.get(RebateProfile, enterprise.id)
-    if stored is not None:
-        return stored
+def _default_profile(enterprise: Enterprise) -> RebateProfile:
+    """The settings a firm has until it sets its own (not stored)."""
     return RebateProfile(
         enterprise_id=enterprise.id,
         method=DEFAULT_METHOD.get(enterprise.kind, RebateMethod.PURCHASE).value,
         fx_basis=FxBasis.SALE_DATE.value,
     )
+
+
+def profile_of(session: Session, enterprise: Enterprise) -> RebateProfile:
+    """The firm's settings, or the defaults for its kind (not stored)."""
+    return session.get(RebateProfile, enterprise.id) or _default_profile(enterprise)
+
+
+def profiles_of(session: Session, enterprises: Iterable[Enterprise]) -> dict[int, RebateProfile]:
+    """Many firms' settings in one query, by firm id, defaults where a firm has set none."""
+    by_id = {enterprise.id: enterprise for enterprise in enterprises}
+    if not by_id:
+        return {}
+    stored = {
+        profile.enterprise_id: profile
+        for profile in session.scalars(
+            select(RebateProfile).where(among(session, RebateProfile.enterprise_id, sorted(by_id)))
+        )
+    }
+    return {firm_id: stored.get(firm_id) or _default_profile(firm) for firm_id, firm in by_id.items()}
 
 
 def method_of(session: Session, enterprise: Enterprise) -> RebateMethod:
