@@ -23,16 +23,16 @@ def parse_period(period: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def first_day(period: str) -> date:
+    """The first day of a ``YYYY-MM`` month; any year, as months derived by shifting may leave this century."""
+    return date.fromisoformat(f"{period}-01")
+
+
 def shift_period(period: str, months: int) -> str:
     """The month ``months`` after (or before, when negative) a period."""
-    year, month = parse_period(period)
-    index = year * 12 + month - 1 + months
+    start = first_day(period)
+    index = start.year * 12 + start.month - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def first_day(period: str) -> date:
-    year, month = parse_period(period)
-    return date(year, month, 1)
 
 
 def last_day(period: str) -> date:

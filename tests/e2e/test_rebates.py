@@ -224,6 +224,12 @@ def test_a_claim_lists_what_is_missing_instead_of_guessing(client, factory, data
     ]
     filing = client.post(f"/api/v1/rebates/claims/{claim['id']}/file", headers=shop.world.headers["trade_operator"])
     assert (filing.status_code, filing.json["code"]) == (409, "claim_incomplete")
+    first_month = client.post(
+        "/api/v1/fx/customs-rates",
+        headers=shop.world.headers["trade_operator"],
+        json={"period": "2000-01", "currencies": ["USD"]},
+    )
+    assert (first_month.status_code, first_month.json["code"]) == (409, "exchange_rate_missing")
     platform = client.post(
         "/api/v1/rebates/claims",
         headers=shop.world.headers["trade_operator"],

@@ -97,6 +97,7 @@ def test_the_simulators_refusals_reach_the_client_as_the_two_kinds_of_failure():
         ("2026-01", (), date(2025, 12, 17)),
         ("2026-10", (), date(2026, 9, 16)),
         ("2026-10", (date(2026, 9, 16),), date(2026, 9, 23)),
+        ("2000-01", (), date(1999, 12, 15)),
     ],
 )
 def test_customs_takes_the_third_wednesday_of_the_previous_month_or_the_fourth(period, holidays, day):
