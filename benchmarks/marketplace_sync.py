@@ -113,6 +113,22 @@ def stock_latency(api, engine, simulators, accounts, product, sku_id, samples, r
         time.sleep(1.0)
 
 
+def print_live_jobs(engine, product: int) -> None:
+    """The jobs of the live product's listings, to show where a stock change that never arrived went."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT j.id, j.kind, j.status, j.attempts, j.created_at, j.run_at, j.finished_at, j.locked_by, "
+                "j.locked_until, left(coalesce(j.last_error, ''), 120) FROM job j JOIN listing l "
+                "ON j.key LIKE 'listing:' || l.id || ':%' WHERE l.product_id = :p ORDER BY j.id"
+            ),
+            {"p": product},
+        ).all()
+    print(f"jobs of the live product's listings ({len(rows)}):")
+    for row in rows:
+        print("  " + " | ".join(str(value) for value in row))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=5000)
@@ -261,6 +277,8 @@ def main() -> None:
             )
         if killed:
             print(f"worker kill: {killed}")
+        if any(value == float("inf") for values in latencies.values() for value in values):
+            print_live_jobs(engine, products[0])
         for process in workers:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
