@@ -41,7 +41,8 @@ class Settings(BaseSettings):
 
     embedded_worker: bool | None = None
     worker_poll_seconds: float = Field(default=1.0, gt=0)
-    job_lease_seconds: int = Field(default=300, ge=10)
+    job_lease_seconds: int = Field(default=30, ge=3)
+    job_vacuum_seconds: float = Field(default=60.0, ge=0)
     worker_threads: int = Field(default=8, ge=1, le=64)
 
     marketplace_max_wait_seconds: float = Field(default=1.0, gt=0, le=30)

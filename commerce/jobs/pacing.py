@@ -5,6 +5,8 @@ algorithm): taking a slot is a single conditional UPDATE that moves the moment o
 interval. Claims skip jobs whose allowance is spent beyond the horizon (``service.claim``);
 a worker whose slot is less than ``max_wait`` away sleeps until then and sends, and one that
 would wait longer takes no slot and puts its job back for later without using up an attempt.
+On PostgreSQL a slot is taken by a statement that commits on its own, so the allowance's row is
+locked only for as long as the server takes to run it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Connection, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -32,6 +34,27 @@ def open_allowance(session: Session, key: str) -> None:
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_allowance)
     session.execute(insert.values(key=key, next_slot=0.0).on_conflict_do_nothing(index_elements=["key"]))
+
+
+# Take the next slot if it is no later than :latest; the slot taken starts no earlier than :now.
+_TAKE_SLOT = (
+    update(_allowance)
+    .where(_allowance.c.key == bindparam("rate_key"), _allowance.c.next_slot <= bindparam("latest"))
+    .values(
+        next_slot=case((_allowance.c.next_slot < bindparam("now"), bindparam("now")), else_=_allowance.c.next_slot)
+        + bindparam("interval")
+    )
+    .returning(_allowance.c.next_slot)
+)
+_NEXT_SLOT = select(_allowance.c.next_slot).where(_allowance.c.key == bindparam("rate_key"))
+
+
+def _take_slot(connection: Connection, parameters: dict) -> tuple[float | None, float | None]:
+    """(the slot's end if one was taken, else None; the next free slot when none was)."""
+    taken = connection.execute(_TAKE_SLOT, parameters).scalar()
+    if taken is not None:
+        return taken, None
+    return None, connection.execute(_NEXT_SLOT, {"rate_key": parameters["rate_key"]}).scalar()
 
 
 class DatabaseGate:
@@ -58,17 +81,13 @@ class DatabaseGate:
 
     def acquire(self) -> None:
         now = self.clock()
-        column = _allowance.c.next_slot
-        start_from = case((column < now, now), else_=column)
-        with self.database.session() as session, write_transaction(session):
-            taken = session.execute(
-                update(_allowance)
-                .where(_allowance.c.key == self.key, column <= now + self.max_wait)
-                .values(next_slot=start_from + self.interval)
-                .returning(column)
-            ).scalar()
-            if taken is None:
-                next_slot = session.execute(select(column).where(_allowance.c.key == self.key)).scalar()
+        parameters = {"rate_key": self.key, "now": now, "latest": now + self.max_wait, "interval": self.interval}
+        if self.database.is_sqlite:
+            with self.database.session() as session, write_transaction(session):
+                taken, next_slot = _take_slot(session.connection(), parameters)
+        else:
+            with self.database.autocommit() as connection:
+                taken, next_slot = _take_slot(connection, parameters)
         if taken is not None:
             wait = taken - self.interval - now
             if wait > 0:
@@ -84,7 +103,7 @@ class DatabaseGate:
     def penalize(self, seconds: float) -> None:
         until = self.clock() + seconds
         column = _allowance.c.next_slot
-        with self.database.session() as session, write_transaction(session):
+        with self.database.session() as session, write_transaction(session, durable=False):
             session.execute(
                 update(_allowance).where(_allowance.c.key == self.key, column < until).values(next_slot=until)
             )

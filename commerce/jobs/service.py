@@ -2,8 +2,9 @@
 
 A job is claimed by moving it to ``running`` with a lease. PostgreSQL workers skip rows
 other workers hold (``FOR UPDATE SKIP LOCKED``); on SQLite the claim runs under BEGIN
-IMMEDIATE, which serialises claimers. A worker that dies leaves its lease to expire, after
-which the job is claimed again: handlers are idempotent. Jobs with the same key never run
+IMMEDIATE, which serialises claimers. A live worker renews the leases of the jobs it runs on
+a heartbeat; a worker that dies leaves them to expire, after which the jobs are claimed again:
+handlers are idempotent. Jobs with the same key never run
 at the same time: a queued job waits while its twin runs.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy import bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from commerce.db import prebuilt, utcnow, write_transaction
+from commerce.db import Database, prebuilt, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.jobs.models import Job, JobStatus, RateAllowance
 from commerce.pagination import Page, fetch_page
@@ -153,7 +154,7 @@ def claim(
     are left for later: a worker takes only work it can send soon.
     """
     now = now or utcnow()
-    with write_transaction(session):
+    with write_transaction(session, durable=False):
         rows = session.execute(
             prebuilt(session, _build_claim),
             {
@@ -170,7 +171,7 @@ def claim(
 
 def complete(session: Session, *, job_id: int, worker_id: str) -> None:
     """Mark a job done, if this worker still holds it."""
-    with write_transaction(session):
+    with write_transaction(session, durable=False):
         session.execute(
             update(_job)
             .where(_job.c.id == job_id, _job.c.locked_by == worker_id, _job.c.status == JobStatus.RUNNING.value)
@@ -251,7 +252,7 @@ def release(
     now = now or utcnow()
     counted = {"attempts": 0, "last_error": progressed} if progressed else {"attempts": _job.c.attempts - 1}
     twin = _job.alias("twin")
-    with write_transaction(session):
+    with write_transaction(session, durable=False):
         released = session.execute(
             update(_job)
             .where(
@@ -276,6 +277,21 @@ def release(
             .values(status=JobStatus.DONE.value, finished_at=now, locked_until=None, last_error="superseded")
         )
         return JobStatus.DONE
+
+
+def renew_leases(session: Session, *, worker_id: str, lease_seconds: int, now: datetime | None = None) -> int:
+    """Keep the jobs a live worker is running: their leases now end ``lease_seconds`` from now.
+
+    Workers call this on a heartbeat, so leases can be short: a job outlives its lease only
+    when its worker has stopped beating, and then comes back quickly. Returns how many.
+    """
+    now = now or utcnow()
+    with write_transaction(session, durable=False):
+        return session.execute(
+            update(_job)
+            .where(_job.c.status == JobStatus.RUNNING.value, _job.c.locked_by == worker_id)
+            .values(locked_until=now + timedelta(seconds=lease_seconds))
+        ).rowcount
 
 
 def requeue_expired(session: Session, *, now: datetime | None = None) -> int:
@@ -341,3 +357,19 @@ def list_jobs(
     if kind is not None:
         statement = statement.where(Job.kind == kind)
     return fetch_page(session, statement, id_column=Job.id, limit=limit, after=after)
+
+
+def vacuum_queue(database: Database) -> None:
+    """On PostgreSQL, clear the dead rows of the queue's tables and refresh their statistics.
+
+    Every claim, completion and slot taken leaves a dead row version behind; a busy queue makes
+    thousands a minute, faster than autovacuum's default thresholds follow (or at all, where it
+    is switched off). Stale statistics turn the claim's ordered index walk into a sort of every
+    due job, and dead index entries lengthen the walk. Workers run this now and then;
+    ``SKIP_LOCKED`` lets a second worker pass while one is at it. SQLite needs nothing.
+    """
+    if database.is_sqlite:
+        return
+    with database.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql(f"VACUUM (ANALYZE, SKIP_LOCKED) {_job.name}, {_allowance.name}")

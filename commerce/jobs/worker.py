@@ -8,8 +8,9 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
 
@@ -53,6 +54,9 @@ class Worker:
         self.database = database
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        # A third of a lease: two beats can be missed before another worker may take a job over.
+        self.heartbeat_seconds = settings.job_lease_seconds / 3
+        self._next_vacuum = 0.0
 
     def _thread_id(self) -> str:
         return f"{self.worker_id}:{threading.get_ident()}"
@@ -127,25 +131,63 @@ class Worker:
         except Exception:
             log.exception("requeueing expired jobs failed")
 
+    def vacuum_queue(self) -> None:
+        """Clear the queue's dead rows and refresh its statistics (PostgreSQL; see ``service.vacuum_queue``)."""
+        try:
+            service.vacuum_queue(self.database)
+        except Exception:
+            log.exception("vacuuming the job queue failed")
+
     def _sweep_when_due(self, next_sweep: float) -> float:
-        """Requeue expired jobs if the sweep is due; returns when the next one is."""
-        if time.monotonic() < next_sweep:
+        """Requeue expired jobs (and vacuum the queue) if the sweep is due; returns when the next one is."""
+        now = time.monotonic()
+        if now < next_sweep:
             return next_sweep
         self.requeue_expired()
+        vacuum_every = self.settings.job_vacuum_seconds
+        if vacuum_every and now >= self._next_vacuum:
+            self.vacuum_queue()
+            self._next_vacuum = time.monotonic() + vacuum_every
         return time.monotonic() + self.sweep_seconds
+
+    def renew_leases(self, holder: str) -> None:
+        """Extend the leases of the jobs this worker is running."""
+        try:
+            with self.database.session() as session:
+                service.renew_leases(session, worker_id=holder, lease_seconds=self.settings.job_lease_seconds)
+        except Exception:
+            log.exception("renewing job leases failed")
+
+    @contextmanager
+    def _heartbeat(self, holder: str) -> Iterator[None]:
+        """Renew ``holder``'s leases every ``heartbeat_seconds`` while the block runs."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.heartbeat_seconds):
+                self.renew_leases(holder)
+
+        thread = threading.Thread(target=beat, name="job-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def run_until(self, stop: threading.Event) -> None:
         """Keep running jobs until ``stop`` is set, pausing when the queue is empty."""
         next_sweep = 0.0
-        while not stop.is_set():
-            next_sweep = self._sweep_when_due(next_sweep)
-            try:
-                ran = self.run_once(limit=1)
-            except Exception:
-                log.exception("worker loop error")
-                ran = 0
-            if not ran:
-                stop.wait(self.settings.worker_poll_seconds)
+        with self._heartbeat(self._thread_id()):
+            while not stop.is_set():
+                next_sweep = self._sweep_when_due(next_sweep)
+                try:
+                    ran = self.run_once(limit=1)
+                except Exception:
+                    log.exception("worker loop error")
+                    ran = 0
+                if not ran:
+                    stop.wait(self.settings.worker_poll_seconds)
 
     def run_threads(self, stop: threading.Event, *, threads: int) -> None:
         """Run jobs on ``threads`` threads until ``stop`` is set (jobs mostly wait on the network).
@@ -164,7 +206,7 @@ class Worker:
                 idle.release()
 
         next_sweep = 0.0
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job") as pool:
+        with self._heartbeat(holder), ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job") as pool:
             while not stop.is_set():
                 next_sweep = self._sweep_when_due(next_sweep)
                 if not idle.acquire(timeout=0.5):

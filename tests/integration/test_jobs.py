@@ -249,3 +249,64 @@ def test_a_job_released_for_its_rate_allowance_keeps_its_attempts_or_yields_to_i
     with database.session() as session:
         assert service.release(session, job_id=job_id, worker_id="w", delay=2.0) == "done"
     assert (_job(database, job_id).status, _job(database, twin).status) == ("done", "queued")
+
+
+def test_a_live_worker_renews_the_leases_of_its_running_jobs_only(database):
+    mine, theirs, waiting = (_enqueue(database, key) for key in ("mine", "theirs", "waiting"))
+    now = utcnow()
+    with database.session() as session:
+        [first] = service.claim(session, worker_id="w1", lease_seconds=30, now=now)
+        [second] = service.claim(session, worker_id="w2", lease_seconds=30, now=now)
+        later = now + timedelta(seconds=25)
+        assert service.renew_leases(session, worker_id="w1", lease_seconds=30, now=later) == 1
+    assert (first.id, second.id) == (mine, theirs)
+    assert _job(database, mine).locked_until == later + timedelta(seconds=30)
+    assert _job(database, theirs).locked_until == now + timedelta(seconds=30)
+    assert (_job(database, waiting).status, _job(database, waiting).locked_until) == ("queued", None)
+    with database.session() as session:
+        # Past the first lease, only the worker that stopped beating loses its job.
+        assert service.requeue_expired(session, now=now + timedelta(seconds=31)) == 1
+    assert (_job(database, mine).status, _job(database, theirs).status) == ("running", "queued")
+
+
+def test_a_job_running_longer_than_its_lease_stays_with_its_worker(database, settings, monkeypatch):
+    started, release = threading.Event(), threading.Event()
+
+    def slow(_database, _settings, _job):
+        started.set()
+        assert release.wait(10)
+
+    monkeypatch.setitem(worker.HANDLERS, "test.echo", "tests.integration.test_jobs:HANDLER")
+    monkeypatch.setattr("tests.integration.test_jobs.HANDLER", slow, raising=False)
+    job_id = _enqueue(database, "long")
+    runner = Worker(database, settings.model_copy(update={"job_lease_seconds": 3}), worker_id="w-long")
+    runner.heartbeat_seconds = 0.2
+    stop = threading.Event()
+    loop = threading.Thread(target=runner.run_threads, args=(stop,), kwargs={"threads": 2})
+    loop.start()
+    try:
+        assert started.wait(10)
+        claimed_until = _job(database, job_id).locked_until
+        threading.Event().wait(3.5)
+        with database.session() as session:
+            # Three seconds past the claim's lease, the job is still its worker's.
+            assert service.requeue_expired(session) == 0
+        renewed = _job(database, job_id)
+        assert (renewed.status, renewed.locked_by) == ("running", "w-long:pool")
+        assert renewed.locked_until > claimed_until + timedelta(seconds=3)
+    finally:
+        release.set()
+        stop.set()
+        loop.join(10)
+    assert _job(database, job_id).status == "done"
+
+
+def test_vacuuming_the_queue_keeps_every_job(database):
+    ids = [_enqueue(database, f"vacuumed:{number}") for number in range(5)]
+    with database.session() as session:
+        for job in service.claim(session, worker_id="w1", lease_seconds=60, limit=2):
+            service.complete(session, job_id=job.id, worker_id="w1")
+    service.vacuum_queue(database)
+    with database.session() as session:
+        statuses = dict(session.execute(select(Job.id, Job.status).where(Job.id.in_(ids))).all())
+    assert statuses == {ids[0]: "done", ids[1]: "done", ids[2]: "queued", ids[3]: "queued", ids[4]: "queued"}
