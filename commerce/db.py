@@ -200,17 +200,6 @@ class Database:
         """A new session; objects stay readable after commit."""
         return Session(self.engine, expire_on_commit=False)
 
-    @contextmanager
-    def autocommit(self) -> Iterator[Connection]:
-        """A connection on which every statement commits on its own, with no transaction around it.
-
-        For single-statement writes to a hot row (a rate allowance): the row lock ends inside the
-        server with the statement, instead of lasting until this process, perhaps waiting for its
-        turn at the interpreter among busy threads, sends a COMMIT.
-        """
-        with self.engine.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
-
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
         with self.engine.connect() as connection:
@@ -256,6 +245,26 @@ def write_transaction(session: Session, *, durable: bool = True) -> Iterator[Ses
                 raise
     finally:
         session.info["writing"] = False
+
+
+@contextmanager
+def single_statement(session: Session) -> Iterator[Connection]:
+    """Where to run a write that is a single statement (a claim, a slot of a rate allowance).
+
+    On PostgreSQL, outside a transaction, the statement commits on its own: no BEGIN and COMMIT
+    round trips, and its row locks end inside the server with the statement instead of lasting
+    until this process, perhaps waiting for its turn among busy threads, sends a COMMIT. Inside
+    a transaction, or on SQLite, it is an ordinary write transaction.
+    """
+    if session.get_bind().dialect.name != "postgresql" or session.in_transaction():
+        with write_transaction(session):
+            yield session.connection()
+        return
+    try:
+        yield session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    finally:
+        # Hands the connection back; its isolation level is reset on the way.
+        session.close()
 
 
 class WriterTurns:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -15,6 +16,7 @@ class SecretsUnreadable(Exception):
     """Sealed data that this deployment's key cannot open (the secret key changed?)."""
 
 
+@lru_cache(maxsize=16)
 def _fernet(secret_key: str, purpose: str) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"cluster-commerce:{purpose}".encode()).derive(
         secret_key.encode()

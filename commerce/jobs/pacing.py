@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from commerce.db import Database, write_transaction
+from commerce.db import Database, single_statement, write_transaction
 from commerce.jobs.models import RateAllowance
 from integrations.base import RetryableError
 
@@ -82,12 +82,8 @@ class DatabaseGate:
     def acquire(self) -> None:
         now = self.clock()
         parameters = {"rate_key": self.key, "now": now, "latest": now + self.max_wait, "interval": self.interval}
-        if self.database.is_sqlite:
-            with self.database.session() as session, write_transaction(session):
-                taken, next_slot = _take_slot(session.connection(), parameters)
-        else:
-            with self.database.autocommit() as connection:
-                taken, next_slot = _take_slot(connection, parameters)
+        with self.database.session() as session, single_statement(session) as connection:
+            taken, next_slot = _take_slot(connection, parameters)
         if taken is not None:
             wait = taken - self.interval - now
             if wait > 0:

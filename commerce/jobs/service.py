@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from commerce.db import Database, prebuilt, utcnow, write_transaction
+from commerce.db import Database, prebuilt, single_statement, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.jobs.models import Job, JobStatus, RateAllowance
 from commerce.pagination import Page, fetch_page
@@ -154,8 +154,8 @@ def claim(
     are left for later: a worker takes only work it can send soon.
     """
     now = now or utcnow()
-    with write_transaction(session, durable=False):
-        rows = session.execute(
+    with single_statement(session) as connection:
+        rows = connection.execute(
             prebuilt(session, _build_claim),
             {
                 "now": now,
@@ -171,8 +171,8 @@ def claim(
 
 def complete(session: Session, *, job_id: int, worker_id: str) -> None:
     """Mark a job done, if this worker still holds it."""
-    with write_transaction(session, durable=False):
-        session.execute(
+    with single_statement(session) as connection:
+        connection.execute(
             update(_job)
             .where(_job.c.id == job_id, _job.c.locked_by == worker_id, _job.c.status == JobStatus.RUNNING.value)
             .values(status=JobStatus.DONE.value, finished_at=utcnow(), locked_until=None, last_error=None)
@@ -286,8 +286,8 @@ def renew_leases(session: Session, *, worker_id: str, lease_seconds: int, now: d
     when its worker has stopped beating, and then comes back quickly. Returns how many.
     """
     now = now or utcnow()
-    with write_transaction(session, durable=False):
-        return session.execute(
+    with single_statement(session) as connection:
+        return connection.execute(
             update(_job)
             .where(_job.c.status == JobStatus.RUNNING.value, _job.c.locked_by == worker_id)
             .values(locked_until=now + timedelta(seconds=lease_seconds))

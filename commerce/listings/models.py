@@ -67,6 +67,8 @@ class Listing(SQLModel, table=True):
             name="listing_status_known",
         ),
         Index("listing_account_status", "channel_account_id", "status"),
+        # Webhooks and orders name a listing by the marketplace's id.
+        Index("listing_account_external", "channel_account_id", "external_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

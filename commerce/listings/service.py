@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -240,6 +240,12 @@ def request_withdrawal(session: Session, *, actor: Actor, listing_id: int) -> Li
     return listing
 
 
+# Built once: every webhook delivery reads it.
+_WEBHOOK_ACCOUNT = select(
+    ChannelAccount.__table__.c.id, ChannelAccount.__table__.c.platform, ChannelAccount.__table__.c.credentials_sealed
+).where(ChannelAccount.__table__.c.id == bindparam("account_id"))
+
+
 def receive_webhook(
     session: Session,
     *,
@@ -253,7 +259,7 @@ def receive_webhook(
 
     Returns (new events, repeated events). A bad signature stores nothing.
     """
-    account = session.get(ChannelAccount, channel_account_id)
+    account = session.connection().execute(_WEBHOOK_ACCOUNT, {"account_id": channel_account_id}).first()
     if account is None or account.platform != platform:
         raise NotFound()
     try:

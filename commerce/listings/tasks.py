@@ -50,13 +50,17 @@ _PRODUCT = select(Product.__table__).where(Product.__table__.c.id == bindparam("
 def _load(database: Database, listing_id: int):
     """The listing, its account and its product as plain rows (this runs for every sync job)."""
     with database.session() as session:
-        connection = session.connection()
-        listing = connection.execute(_LISTING, {"listing_id": listing_id}).first()
-        if listing is None:
-            return None
-        account = connection.execute(_ACCOUNT, {"account_id": listing.channel_account_id}).first()
-        product = connection.execute(_PRODUCT, {"product_id": listing.product_id}).first()
-        return listing, account, product
+        return _load_in(session, listing_id)
+
+
+def _load_in(session: Session, listing_id: int):
+    connection = session.connection()
+    listing = connection.execute(_LISTING, {"listing_id": listing_id}).first()
+    if listing is None:
+        return None
+    account = connection.execute(_ACCOUNT, {"account_id": listing.channel_account_id}).first()
+    product = connection.execute(_PRODUCT, {"product_id": listing.product_id}).first()
+    return listing, account, product
 
 
 def _client(database: Database, settings: Settings, account: ChannelAccount) -> MarketplaceClient:
@@ -64,7 +68,12 @@ def _client(database: Database, settings: Settings, account: ChannelAccount) -> 
 
 
 def _record(database: Database, listing_id: int, **values) -> None:
-    with database.session() as session, write_transaction(session):
+    with database.session() as session:
+        _record_in(session, listing_id, **values)
+
+
+def _record_in(session: Session, listing_id: int, **values) -> None:
+    with write_transaction(session):
         session.execute(update(_listing).where(_listing.c.id == listing_id).values(updated_at=utcnow(), **values))
 
 
@@ -124,25 +133,27 @@ def _differences(content: ListingContent, remote: RemoteListing) -> list[str]:
 
 def publish_listing(database: Database, settings: Settings, job: Job) -> None:
     """Send the product's current content to the marketplace (create, or full-state update)."""
-    loaded = _load(database, int(job.payload["listing_id"]))
-    if loaded is None:
-        return
-    listing, account, product = loaded
-    if listing.status == ListingStatus.WITHDRAWN:
-        return
+    # Reading the listing and its content and counting the attempt share one transaction.
+    with database.session() as session:
+        loaded = _load_in(session, int(job.payload["listing_id"]))
+        if loaded is None:
+            return
+        listing, account, product = loaded
+        if listing.status == ListingStatus.WITHDRAWN:
+            return
+        if product.status == ProductStatus.APPROVED:
+            content, with_mark = listing_content(session, product, account, today=utcnow().date())
+            _record_in(
+                session,
+                listing.id,
+                attempts=_listing.c.attempts + 1,
+                status=ListingStatus.PUBLISHING.value if listing.status == ListingStatus.PENDING else listing.status,
+            )
     if product.status == ProductStatus.RETIRED:
         return withdraw_listing(database, settings, job)
     if product.status != ProductStatus.APPROVED:
         return  # back in review: the approval queues the publish again
-    with database.session() as session:
-        content, with_mark = listing_content(session, product, account, today=utcnow().date())
     earlier_attempts = listing.attempts
-    _record(
-        database,
-        listing.id,
-        attempts=_listing.c.attempts + 1,
-        status=ListingStatus.PUBLISHING.value if listing.status == ListingStatus.PENDING else listing.status,
-    )
     client = _client(database, settings, account)
     try:
         try:
@@ -319,12 +330,13 @@ def withdraw_listing(database: Database, settings: Settings, job: Job) -> None:
 
 def handle_event(database: Database, settings: Settings, job: Job) -> None:
     """A webhook said an order or a listing changed: fetch it as it is now and follow."""
-    with database.session() as session:
-        account = session.get(ChannelAccount, int(job.payload["channel_account_id"]))
-    if account is None:
-        return
+    account_id = int(job.payload["channel_account_id"])
     subject = str(job.payload["subject_id"])
     if job.payload["kind"] == EventKind.ORDER.value:
+        with database.session() as session:
+            account = session.get(ChannelAccount, account_id)
+        if account is None:
+            return
         remote = _client(database, settings, account).fetch_order(subject)
         with database.session() as session:
             orders_in.ingest(session, account=account, remote=remote)
@@ -334,7 +346,7 @@ def handle_event(database: Database, settings: Settings, job: Job) -> None:
     with database.session() as session:
         listing_id = session.scalar(
             select(Listing.id).where(
-                Listing.channel_account_id == account.id,
+                Listing.channel_account_id == account_id,
                 Listing.external_id == subject,
                 Listing.status == ListingStatus.PUBLISHING.value,
             )
