@@ -216,8 +216,11 @@ def check_listing(database: Database, settings: Settings, job: Job) -> None:
 
 def _check(database: Database, settings: Settings, listing_id: int) -> None:
     loaded = _load(database, listing_id)
-    if loaded is None:
-        return
+    if loaded is not None:
+        _check_loaded(database, settings, loaded)
+
+
+def _check_loaded(database: Database, settings: Settings, loaded) -> None:
     listing, account, product = loaded
     # A live listing was verified when it went live; later drift is the reconciliation's business.
     if listing.external_id is None or listing.status != ListingStatus.PUBLISHING:
@@ -240,31 +243,31 @@ def _check(database: Database, settings: Settings, listing_id: int) -> None:
         values.update(status=ListingStatus.REJECTED.value, review_note=(remote.review_note or "")[:1000] or None)
     elif remote.review == ReviewState.OFFLINE:
         values.update(status=ListingStatus.REJECTED.value, review_note="taken off sale by the marketplace")
-    else:
-        with database.session() as session:
+    with database.session() as session:
+        if remote.review == ReviewState.APPROVED:
             content, _with_mark = listing_content(session, product, account, today=now.date())
-        problems = _differences(content, remote) if digest(content) == listing.published_digest else []
-        if problems:
-            values["last_error"] = "the marketplace accepted the edit but did not apply it: " + "; ".join(problems)
-            follow_up = ("listings.publish", now)
-        else:
-            values.update(status=ListingStatus.LIVE.value, review_note=None)
-    with database.session() as session, write_transaction(session):
-        session.execute(
-            update(_listing)
-            .where(_listing.c.id == listing.id, _listing.c.status.in_(SYNCED_STATUSES))
-            .values(updated_at=now, **values)
-        )
-        if follow_up is not None:
-            kind, run_at = follow_up
-            queue_listing_job(
-                session,
-                kind,
-                listing_id=listing.id,
-                channel_account_id=account.id,
-                priority=PRIORITY_CHECK,
-                run_at=run_at,
+            problems = _differences(content, remote) if digest(content) == listing.published_digest else []
+            if problems:
+                values["last_error"] = "the marketplace accepted the edit but did not apply it: " + "; ".join(problems)
+                follow_up = ("listings.publish", now)
+            else:
+                values.update(status=ListingStatus.LIVE.value, review_note=None)
+        with write_transaction(session):
+            session.execute(
+                update(_listing)
+                .where(_listing.c.id == listing.id, _listing.c.status.in_(SYNCED_STATUSES))
+                .values(updated_at=now, **values)
             )
+            if follow_up is not None:
+                kind, run_at = follow_up
+                queue_listing_job(
+                    session,
+                    kind,
+                    listing_id=listing.id,
+                    channel_account_id=account.id,
+                    priority=PRIORITY_CHECK,
+                    run_at=run_at,
+                )
     _account_outcome(database, account.id, None)
 
 
@@ -351,8 +354,9 @@ def handle_event(database: Database, settings: Settings, job: Job) -> None:
                 Listing.status == ListingStatus.PUBLISHING.value,
             )
         )
-    if listing_id is not None:
-        _check(database, settings, listing_id)
+        loaded = _load_in(session, listing_id) if listing_id is not None else None
+    if loaded is not None:
+        _check_loaded(database, settings, loaded)
 
 
 def poll_orders(database: Database, settings: Settings, job: Job) -> None:
