@@ -244,13 +244,23 @@ def release(
     progressed: str | None = None,
     now: datetime | None = None,
 ) -> JobStatus:
-    """Give a job back: untried (its rate allowance was spent), queued again after ``delay`` with its attempts kept;
-    or, with ``progressed`` (the error that stopped it), part done, its attempts counted afresh.
+    """Give a job back: untried (its rate allowance was spent), with its attempts kept; or, with
+    ``progressed`` (the error that stopped it), part done, its attempts counted afresh, after ``delay``.
 
-    One statement in the common case; if a twin was queued meanwhile, the twin carries the work.
+    An untried job under a rate key keeps its place in the queue: claims pass over it while its
+    allowance is spent, and it goes first once there is room, instead of behind every job queued
+    after it. Without a rate key it waits ``delay``. One statement in the common case; if a twin
+    was queued meanwhile, the twin carries the work.
     """
     now = now or utcnow()
-    counted = {"attempts": 0, "last_error": progressed} if progressed else {"attempts": _job.c.attempts - 1}
+    later = now + timedelta(seconds=delay)
+    if progressed:
+        counted = {"attempts": 0, "last_error": progressed, "run_at": later}
+    else:
+        counted = {
+            "attempts": _job.c.attempts - 1,
+            "run_at": case((_job.c.rate_key.is_(None), later), else_=_job.c.run_at),
+        }
     twin = _job.alias("twin")
     with write_transaction(session, durable=False):
         released = session.execute(
@@ -264,7 +274,6 @@ def release(
             .values(
                 status=JobStatus.QUEUED.value,
                 **counted,
-                run_at=now + timedelta(seconds=delay),
                 locked_by=None,
                 locked_until=None,
             )

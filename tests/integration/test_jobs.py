@@ -310,3 +310,18 @@ def test_vacuuming_the_queue_keeps_every_job(database):
     with database.session() as session:
         statuses = dict(session.execute(select(Job.id, Job.status).where(Job.id.in_(ids))).all())
     assert statuses == {ids[0]: "done", ids[1]: "done", ids[2]: "queued", ids[3]: "queued", ids[4]: "queued"}
+
+
+def test_a_job_given_back_for_its_rate_allowance_keeps_its_place_in_the_queue(database):
+    now = utcnow()
+    first = _enqueue(database, "listing:1:publish", rate_key="channel_account:7", run_at=now - timedelta(seconds=5))
+    second = _enqueue(database, "listing:2:publish", rate_key="channel_account:7", run_at=now - timedelta(seconds=1))
+    with database.session() as session:
+        [claimed] = service.claim(session, worker_id="w", lease_seconds=60, now=now)
+        assert service.release(session, job_id=first, worker_id="w", delay=2.0, now=now) == "queued"
+    assert claimed.id == first
+    job = _job(database, first)
+    assert (job.status, job.attempts, job.run_at) == ("queued", 0, now - timedelta(seconds=5))
+    with database.session() as session:
+        [again] = service.claim(session, worker_id="w", lease_seconds=60, now=now + timedelta(seconds=1))
+    assert (again.id, _job(database, second).status) == (first, "queued")
