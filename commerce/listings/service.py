@@ -240,10 +240,8 @@ def request_withdrawal(session: Session, *, actor: Actor, listing_id: int) -> Li
     return listing
 
 
-# Built once: every webhook delivery reads it.
-_WEBHOOK_ACCOUNT = select(
-    ChannelAccount.__table__.c.id, ChannelAccount.__table__.c.platform, ChannelAccount.__table__.c.credentials_sealed
-).where(ChannelAccount.__table__.c.id == bindparam("account_id"))
+# An account as a plain row, built once: every webhook delivery and every sync job reads it.
+ACCOUNT_ROW = select(ChannelAccount.__table__).where(ChannelAccount.__table__.c.id == bindparam("account_id"))
 
 
 def receive_webhook(
@@ -259,7 +257,7 @@ def receive_webhook(
 
     Returns (new events, repeated events). A bad signature stores nothing.
     """
-    account = session.connection().execute(_WEBHOOK_ACCOUNT, {"account_id": channel_account_id}).first()
+    account = session.connection().execute(ACCOUNT_ROW, {"account_id": channel_account_id}).first()
     if account is None or account.platform != platform:
         raise NotFound()
     try:

@@ -24,7 +24,7 @@ from commerce.listings import orders_in
 from commerce.listings.connections import connections_for
 from commerce.listings.content import available_stock, digest, listing_content, sku_id_of
 from commerce.listings.models import SYNCED_STATUSES, ChannelAccount, Listing, ListingStatus, rate_key
-from commerce.listings.service import PRIORITY_CHECK, PRIORITY_RECONCILE, PRIORITY_STOCK, queue_listing_job
+from commerce.listings.service import ACCOUNT_ROW, PRIORITY_CHECK, PRIORITY_RECONCILE, PRIORITY_STOCK, queue_listing_job
 from integrations.base import IntegrationError, RetryableError, TerminalError
 from integrations.marketplace import (
     EventKind,
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 _listing = Listing.__table__
 _account = ChannelAccount.__table__
 _LISTING = select(_listing).where(_listing.c.id == bindparam("listing_id"))
-_ACCOUNT = select(_account).where(_account.c.id == bindparam("account_id"))
 _PRODUCT = select(Product.__table__).where(Product.__table__.c.id == bindparam("product_id"))
 
 
@@ -58,7 +57,7 @@ def _load_in(session: Session, listing_id: int):
     listing = connection.execute(_LISTING, {"listing_id": listing_id}).first()
     if listing is None:
         return None
-    account = connection.execute(_ACCOUNT, {"account_id": listing.channel_account_id}).first()
+    account = connection.execute(ACCOUNT_ROW, {"account_id": listing.channel_account_id}).first()
     product = connection.execute(_PRODUCT, {"product_id": listing.product_id}).first()
     return listing, account, product
 
