@@ -218,7 +218,7 @@ def write_transaction(session: Session, *, durable: bool = True) -> Iterator[Ses
     joins the outer unit of work.
 
     ``durable=False`` is for bookkeeping whose loss in a database server crash only repeats
-    idempotent work (the job queue's claims and completions, rate allowances): on PostgreSQL
+    idempotent work (a job given back to the queue, a rate allowance held back): on PostgreSQL
     its commit does not wait for the WAL to reach the disk, so its row locks are let go at once.
     A crash can lose the last fraction of a second of such commits, never a half of one.
     """
