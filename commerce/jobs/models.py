@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 from sqlalchemy import JSON, CheckConstraint, Column, Float, Index, Text, text
 from sqlmodel import Field, SQLModel
 
@@ -66,6 +66,13 @@ class Job(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Not stored: the moment (Unix seconds) of the rate allowance slot the claim took for this
+    # job's first request (see service.claim).
+    _slot_at: float | None = PrivateAttr(default=None)
+
+    @property
+    def slot_at(self) -> float | None:
+        return self._slot_at
 
 
 class RateAllowance(SQLModel, table=True):
@@ -75,6 +82,9 @@ class RateAllowance(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=60)
     next_slot: float = Field(sa_column=Column(Float, nullable=False))
+    # Seconds between two requests (the inverse of the rate). Known, it lets a claim take slots
+    # for the jobs it takes; unknown (None), jobs under the key take theirs when they send.
+    slot_seconds: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
 
 class JobPublic(BaseModel):

@@ -2,17 +2,23 @@
 
 An allowance is one row keeping the moment its next request may leave (the generic cell rate
 algorithm): taking a slot is a single conditional UPDATE that moves the moment on by one
-interval. Claims skip jobs whose allowance is spent beyond the horizon (``service.claim``);
-a worker whose slot is less than ``max_wait`` away sleeps until then and sends, and one that
-would wait longer takes no slot and puts its job back for later without using up an attempt.
-On PostgreSQL a slot is taken by a statement that commits on its own, so the allowance's row is
-locked only for as long as the server takes to run it.
+interval. A claim takes a slot for each job under a rate key it takes, no further ahead than its
+horizon, and skips the others (``service.claim``): the job's first request then leaves at its
+slot (``prepaid_slot``). Any further request takes a slot when it is sent: a worker whose slot
+is less than ``max_wait`` away sleeps until then and sends, and one that would wait longer takes
+no slot and puts its job back for later without using up an attempt. On PostgreSQL a slot is
+taken by a statement that commits on its own, so the allowance's row is locked only for as long
+as the server takes to run it.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,17 +29,23 @@ from commerce.jobs.models import RateAllowance
 from integrations.base import RetryableError
 
 _allowance = RateAllowance.__table__
+log = logging.getLogger(__name__)
 
 
 class AllowanceExhausted(RetryableError):
     """Our own pacing: the next free slot is too far away to wait for in a thread."""
 
 
-def open_allowance(session: Session, key: str) -> None:
-    """Create the allowance of a rate key, if it does not exist (in the caller's transaction)."""
+def open_allowance(session: Session, key: str, *, rate_per_second: float) -> None:
+    """Create the allowance of a rate key, or set its rate (in the caller's transaction)."""
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_allowance)
-    session.execute(insert.values(key=key, next_slot=0.0).on_conflict_do_nothing(index_elements=["key"]))
+    slot_seconds = 1.0 / rate_per_second
+    session.execute(
+        insert.values(key=key, next_slot=0.0, slot_seconds=slot_seconds).on_conflict_do_update(
+            index_elements=["key"], set_={"slot_seconds": slot_seconds}
+        )
+    )
 
 
 # Take the next slot if it is no later than :latest; the slot taken starts no earlier than :now.
@@ -47,6 +59,68 @@ _TAKE_SLOT = (
     .returning(_allowance.c.next_slot)
 )
 _NEXT_SLOT = select(_allowance.c.next_slot).where(_allowance.c.key == bindparam("rate_key"))
+
+
+# Take ``count`` slots in a row, however far ahead; returns where they end.
+_TAKE_SLOTS = (
+    update(_allowance)
+    .where(_allowance.c.key == bindparam("rate_key"))
+    .values(
+        next_slot=case((_allowance.c.next_slot < bindparam("now"), bindparam("now")), else_=_allowance.c.next_slot)
+        + _allowance.c.slot_seconds * bindparam("count")
+    )
+    .returning(_allowance.c.next_slot, _allowance.c.slot_seconds)
+)
+# Give one slot back, unless the allowance has been idle since.
+_GIVE_BACK = (
+    update(_allowance)
+    .where(
+        _allowance.c.key == bindparam("rate_key"),
+        _allowance.c.next_slot - _allowance.c.slot_seconds >= bindparam("now"),
+    )
+    .values(next_slot=_allowance.c.next_slot - _allowance.c.slot_seconds)
+)
+
+
+def take_slots(connection: Connection, key: str, count: int, *, now: float) -> list[float]:
+    """Take ``count`` consecutive slots of a key's allowance (it must know its slot length), in the
+    caller's transaction; returns the moment of each, earliest first."""
+    end, slot_seconds = connection.execute(_TAKE_SLOTS, {"rate_key": key, "now": now, "count": count}).one()
+    start = end - count * slot_seconds
+    return [start + index * slot_seconds for index in range(count)]
+
+
+@dataclass
+class PrepaidSlot:
+    """A slot taken in advance for the first request of a block of work under ``key``."""
+
+    key: str
+    at: float
+    used: bool = False
+
+
+_prepaid: ContextVar[PrepaidSlot | None] = ContextVar("prepaid_slot", default=None)
+
+
+@contextmanager
+def prepaid_slot(database: Database, key: str, at: float) -> Iterator[PrepaidSlot]:
+    """Run a block whose first request under ``key`` leaves at the slot already taken at ``at``.
+
+    A slot the block did not use (it had nothing to send, or failed first) is given back, so the
+    allowance does not go to waste.
+    """
+    slot = PrepaidSlot(key, at)
+    token = _prepaid.set(slot)
+    try:
+        yield slot
+    finally:
+        _prepaid.reset(token)
+        if not slot.used:
+            try:
+                with database.session() as session, single_statement(session) as connection:
+                    connection.execute(_GIVE_BACK, {"rate_key": key, "now": time.time()})
+            except Exception:
+                log.exception("giving back a rate allowance slot failed", extra={"rate_key": key})
 
 
 def _take_slot(connection: Connection, parameters: dict) -> tuple[float | None, float | None]:
@@ -80,6 +154,13 @@ class DatabaseGate:
         self.sleep = sleep
 
     def acquire(self) -> None:
+        prepaid = _prepaid.get()
+        if prepaid is not None and not prepaid.used and prepaid.key == self.key:
+            prepaid.used = True
+            wait = prepaid.at - self.clock()
+            if wait > 0:
+                self.sleep(wait)
+            return
         now = self.clock()
         parameters = {"rate_key": self.key, "now": now, "latest": now + self.max_wait, "interval": self.interval}
         with self.database.session() as session, single_statement(session) as connection:

@@ -1,16 +1,17 @@
 """Enqueueing, claiming and finishing jobs; any number of workers share the queue safely.
 
-A job is claimed by moving it to ``running`` with a lease. PostgreSQL workers skip rows
-other workers hold (``FOR UPDATE SKIP LOCKED``); on SQLite the claim runs under BEGIN
-IMMEDIATE, which serialises claimers. A live worker renews the leases of the jobs it runs on
-a heartbeat; a worker that dies leaves them to expire, after which the jobs are claimed again:
-handlers are idempotent. Jobs with the same key never run
-at the same time: a queued job waits while its twin runs.
+A job is claimed by moving it to ``running`` with a lease (and, under a rate key, a slot of its
+allowance). PostgreSQL workers skip rows other workers hold (``FOR UPDATE SKIP LOCKED``); on
+SQLite the claim runs under BEGIN IMMEDIATE, which serialises claimers. A live worker renews
+the leases of the jobs it runs on a heartbeat; a worker that dies leaves them to expire, after
+which the jobs are claimed again: handlers are idempotent. Jobs with the same key never run at
+the same time: a queued job waits while its twin runs.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlmodel import Session
 from commerce.db import Database, prebuilt, single_statement, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.jobs.models import Job, JobStatus, RateAllowance
+from commerce.jobs.pacing import take_slots
 from commerce.pagination import Page, fetch_page
 
 _job = Job.__table__
@@ -86,8 +88,8 @@ def _build_enqueue(dialect: str):
     ).returning(_job.c.id)
 
 
-def _build_claim(dialect: str):
-    """One statement: pick due jobs in order (skipping rows other workers hold) and take them."""
+def _build_candidates(dialect: str):
+    """Due jobs in the order they go, skipping rows other workers hold; locked until the claim ends."""
     now = bindparam("now", type_=_job.c.run_at.type)
     running = _job.alias("running")
     twin_running = exists().where(
@@ -98,9 +100,9 @@ def _build_claim(dialect: str):
     )
     paced = select(_allowance.c.key).where(_allowance.c.next_slot > bindparam("paced_after"))
     # Queued jobs only, in the order of the partial index ``job_queued_order``: the scan stops
-    # at the first claimable row. Jobs of vanished workers come back through requeue_expired.
+    # once it has enough. Jobs of vanished workers come back through requeue_expired.
     candidates = (
-        select(_job.c.id)
+        select(_job.c.id, _job.c.rate_key)
         .where(
             _job.c.status == JobStatus.QUEUED.value,
             _job.c.run_at <= now,
@@ -112,17 +114,25 @@ def _build_claim(dialect: str):
     )
     if dialect == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
-    return (
-        update(_job)
-        .where(_job.c.id.in_(candidates.scalar_subquery()))
-        .values(
-            status=JobStatus.RUNNING.value,
-            locked_by=bindparam("worker_id"),
-            locked_until=bindparam("locked_until", type_=_job.c.locked_until.type),
-            attempts=_job.c.attempts + 1,
-        )
-        .returning(*_job.c)
+    return candidates
+
+
+_TAKE = (
+    update(_job)
+    .where(_job.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status=JobStatus.RUNNING.value,
+        locked_by=bindparam("worker_id"),
+        locked_until=bindparam("locked_until", type_=_job.c.locked_until.type),
+        attempts=_job.c.attempts + 1,
     )
+    .returning(*_job.c)
+)
+_ALLOWANCES = select(_allowance.c.key, _allowance.c.next_slot, _allowance.c.slot_seconds).where(
+    _allowance.c.key.in_(bindparam("keys", expanding=True))
+)
+# How many due jobs a claim looks at for each one it may take: some wait for their allowance.
+CANDIDATES_PER_JOB = 4
 
 
 ENQUEUED_COLUMNS = (
@@ -148,25 +158,54 @@ def claim(
     now: datetime | None = None,
     pace_horizon: float = 1.0,
 ) -> list[Job]:
-    """Take up to ``limit`` due jobs for this worker.
+    """Take up to ``limit`` due jobs for this worker, most urgent first.
 
-    Jobs under a rate key whose allowance is spent more than ``pace_horizon`` seconds ahead
-    are left for later: a worker takes only work it can send soon.
+    A job under a rate key whose allowance knows its slot length is taken only with a slot of
+    that allowance no more than ``pace_horizon`` seconds ahead, and the slot is taken with it
+    (the job's ``slot_at``; see ``pacing.prepaid_slot``). So a worker takes only work it can send
+    soon, and never more of one counterpart's work than its allowance lets out meanwhile: the
+    jobs left wait in the queue, in their place, while other counterparts' work goes ahead.
     """
     now = now or utcnow()
-    with single_statement(session) as connection:
-        rows = connection.execute(
-            prebuilt(session, _build_claim),
-            {
-                "now": now,
-                "paced_after": now.timestamp() + pace_horizon,
-                "limit": limit,
-                "worker_id": worker_id,
-                "locked_until": now + timedelta(seconds=lease_seconds),
-            },
+    moment = now.timestamp()
+    with write_transaction(session):
+        connection = session.connection()
+        candidates = connection.execute(
+            prebuilt(session, _build_candidates),
+            {"now": now, "paced_after": moment + pace_horizon, "limit": limit * CANDIDATES_PER_JOB},
         ).all()
-    jobs = [Job(**row._mapping) for row in rows]
-    return sorted(jobs, key=lambda job: (job.priority, job.run_at, job.id))
+        keys = sorted({candidate.rate_key for candidate in candidates if candidate.rate_key is not None})
+        allowances = {row.key: row for row in connection.execute(_ALLOWANCES, {"keys": keys})} if keys else {}
+        chosen: list[int] = []
+        paced: dict[int, str] = {}
+        booked: dict[str, float] = {}
+        for candidate in candidates:
+            if len(chosen) == limit:
+                break
+            allowance = allowances.get(candidate.rate_key)
+            if allowance is not None and allowance.slot_seconds is not None:
+                start = max(booked.get(allowance.key, allowance.next_slot), moment)
+                if start > moment + pace_horizon:
+                    continue
+                booked[allowance.key] = start + allowance.slot_seconds
+                paced[candidate.id] = allowance.key
+            chosen.append(candidate.id)
+        if not chosen:
+            return []
+        rows = connection.execute(
+            _TAKE,
+            {"ids": chosen, "worker_id": worker_id, "locked_until": now + timedelta(seconds=lease_seconds)},
+        ).all()
+        # Slots last, so the allowances' rows are locked only until the commit that follows.
+        slots = {
+            key: iter(take_slots(connection, key, count, now=moment))
+            for key, count in sorted(Counter(paced.values()).items())
+        }
+    jobs = sorted((Job(**row._mapping) for row in rows), key=lambda job: (job.priority, job.run_at, job.id))
+    for job in jobs:
+        if job.id in paced:
+            job._slot_at = next(slots[paced[job.id]])
+    return jobs
 
 
 def complete(session: Session, *, job_id: int, worker_id: str) -> None:

@@ -10,13 +10,13 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib import import_module
 from typing import Any
 
 from commerce.config import Settings
 from commerce.db import Database
-from commerce.jobs import service
+from commerce.jobs import pacing, service
 from commerce.jobs.models import Job
 from integrations.base import RetryableError, TerminalError
 
@@ -82,7 +82,8 @@ class Worker:
             self._fail(job, holder, f"no handler for job kind {job.kind!r}", terminal=True)
             return
         try:
-            _handler(job.kind)(self.database, self.settings, job)
+            with self._slot(job):
+                _handler(job.kind)(self.database, self.settings, job)
         except RetryableError as error:
             if error.throttled:
                 # Only a rate limit was met: the job goes back for the time named, its attempts kept.
@@ -109,6 +110,12 @@ class Worker:
             with self.database.session() as session:
                 service.complete(session, job_id=job.id, worker_id=holder)
             log.debug("job done", extra={"job_id": job.id, "kind": job.kind})
+
+    def _slot(self, job: Job):
+        """The rate allowance slot the claim took for the job, for its first request."""
+        if job.slot_at is None or job.rate_key is None:
+            return nullcontext()
+        return pacing.prepaid_slot(self.database, job.rate_key, job.slot_at)
 
     def _fail(self, job: Job, holder: str, error: str, **options: Any) -> None:
         with self.database.session() as session:

@@ -114,7 +114,7 @@ def create_account(session: Session, *, actor: Actor, data: ChannelAccountCreate
         with write_transaction(session):
             session.add(account)
             session.flush()
-            open_allowance(session, rate_key(account.id))
+            open_allowance(session, rate_key(account.id), rate_per_second=account.rate_limit_per_second)
             audit.record(
                 session,
                 actor=actor,
@@ -297,6 +297,7 @@ def receive_webhook(
                         "subject_id": event.subject_id,
                     },
                     priority=PRIORITY_EVENT,
+                    rate_key=rate_key(account.id),
                 )
     return fresh, repeated
 

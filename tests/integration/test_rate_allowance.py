@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from commerce.db import utcnow, write_transaction
-from commerce.jobs import service
-from commerce.jobs.models import RateAllowance
-from commerce.jobs.pacing import AllowanceExhausted, DatabaseGate, open_allowance
+from commerce.jobs import service, worker
+from commerce.jobs.models import Job, JobStatus, RateAllowance
+from commerce.jobs.pacing import AllowanceExhausted, DatabaseGate, open_allowance, prepaid_slot
+from commerce.jobs.worker import Worker
 from commerce.listings.models import ChannelAccount
 
 
@@ -19,8 +22,8 @@ def _account(database) -> int:
         account = ChannelAccount(platform="shopify", name="paced", credentials_sealed="x", rate_limit_per_second=10)
         session.add(account)
         session.flush()
-        open_allowance(session, f"channel_account:{account.id}")
-        open_allowance(session, f"channel_account:{account.id}")
+        open_allowance(session, f"channel_account:{account.id}", rate_per_second=5)
+        open_allowance(session, f"channel_account:{account.id}", rate_per_second=10)
         return account.id
 
 
@@ -114,3 +117,112 @@ def test_claims_skip_jobs_whose_allowance_is_spent(database):
         assert [job.id for job in claimed] == [free]
         later = service.claim(session, worker_id="w", lease_seconds=60, limit=5, now=now, pace_horizon=6.0)
         assert [job.id for job in later] == [paced]
+
+
+def _next_slot(database, key: str) -> float:
+    with database.session() as session:
+        return session.get(RateAllowance, key, populate_existing=True).next_slot
+
+
+def test_an_allowance_keeps_the_rate_it_was_last_opened_with(database):
+    account_id = _account(database)
+    with database.session() as session:
+        allowance = session.get(RateAllowance, f"channel_account:{account_id}")
+        assert (allowance.next_slot, allowance.slot_seconds) == (0.0, 0.1)
+
+
+def test_a_claim_takes_a_slot_for_each_paced_job_and_leaves_the_rest_in_place(database):
+    account_id = _account(database)
+    key = f"channel_account:{account_id}"
+    with database.session() as session, write_transaction(session):
+        paced = [service.enqueue(session, kind="test.paced", key=f"paced:{n}", rate_key=key) for n in range(5)]
+        free = service.enqueue(session, kind="test.free", key="free")
+    now = utcnow()
+    moment = now.timestamp()
+    with database.session() as session:
+        claimed = service.claim(session, worker_id="w", lease_seconds=60, limit=5, now=now, pace_horizon=0.25)
+    # 10 requests/s and a horizon of 0.25 s: three slots, at 0, 0.1 and 0.2 s from now.
+    assert [job.id for job in claimed] == [*paced[:3], free]
+    assert [job.slot_at for job in claimed] == [
+        pytest.approx(moment),
+        pytest.approx(moment + 0.1),
+        pytest.approx(moment + 0.2),
+        None,
+    ]
+    assert _next_slot(database, key) == pytest.approx(moment + 0.3)
+    with database.session() as session:
+        assert service.claim(session, worker_id="w", lease_seconds=60, limit=5, now=now, pace_horizon=0.25) == []
+        waiting = session.scalars(select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id)).all()
+        assert waiting == paced[3:]
+    # Later, the next one goes at the allowance's next slot.
+    later = now + timedelta(seconds=0.2)
+    with database.session() as session:
+        [next_one] = service.claim(session, worker_id="w", lease_seconds=60, limit=1, now=later, pace_horizon=0.25)
+    assert (next_one.id, next_one.slot_at) == (paced[3], pytest.approx(moment + 0.3))
+    assert _next_slot(database, key) == pytest.approx(moment + 0.4)
+
+
+def test_a_job_sends_its_first_request_at_the_slot_its_claim_took(database):
+    clock = FakeClock()
+    clock.slept = []
+    account_id = _account(database)
+    key = f"channel_account:{account_id}"
+    gate = _gate(database, account_id, clock, max_wait=0.25)
+    before = _next_slot(database, key)
+    with prepaid_slot(database, key, clock.now + 0.3) as slot:
+        gate.acquire()
+        assert slot.used is True
+        assert _next_slot(database, key) == before
+        gate.acquire()
+    # The first request waited for the prepaid slot; the second took the allowance's next one.
+    assert clock.slept == [0.3]
+    assert _next_slot(database, key) == pytest.approx(clock.now + 0.1)
+
+
+def test_a_slot_left_unused_is_given_back(database):
+    account_id = _account(database)
+    key = f"channel_account:{account_id}"
+    with database.session() as session, write_transaction(session):
+        job_id = service.enqueue(session, kind="test.paced", key="paced", rate_key=key)
+        service.enqueue(session, kind="test.other", key="other", rate_key="elsewhere")
+    with database.session() as session:
+        [job] = service.claim(session, worker_id="w", lease_seconds=60, now=utcnow() + timedelta(seconds=30))
+    assert job.id == job_id
+    taken = _next_slot(database, key)
+    with prepaid_slot(database, key, job.slot_at), prepaid_slot(database, "elsewhere", job.slot_at):
+        pass  # nothing was sent
+    assert _next_slot(database, key) == pytest.approx(taken - 0.1)
+    # An allowance idle since (its next slot already passed) has nothing to give back.
+    with database.session() as session, write_transaction(session):
+        session.execute(update(RateAllowance).where(RateAllowance.key == key).values(next_slot=1000.0))
+    with prepaid_slot(database, key, 1000.0):
+        pass
+    assert _next_slot(database, key) == 1000.0
+
+
+def test_a_worker_hands_each_job_its_slot_and_gets_back_the_unused_ones(database, settings, monkeypatch):
+    account_id = _account(database)
+    key = f"channel_account:{account_id}"
+    slept: list[float] = []
+    sent: list[str] = []
+
+    def handler(database, _settings, job):
+        if job.payload["sends"]:
+            DatabaseGate(database, key=key, rate_per_second=10, sleep=slept.append).acquire()
+            sent.append(job.key)
+
+    monkeypatch.setitem(worker.HANDLERS, "test.paced", "tests.integration.test_rate_allowance:HANDLER")
+    monkeypatch.setattr("tests.integration.test_rate_allowance.HANDLER", handler, raising=False)
+    with database.session() as session, write_transaction(session):
+        for name, sends in (("sends", True), ("idle", False)):
+            service.enqueue(session, kind="test.paced", key=name, payload={"sends": sends}, rate_key=key)
+        start = time.time() + 0.5
+        session.execute(update(RateAllowance).where(RateAllowance.key == key).values(next_slot=start))
+    assert Worker(database, settings, worker_id="w").run_once(limit=2) == 2
+    assert sent == ["sends"]
+    # The first job waited for the first of the two slots its claim took; the second slot came back.
+    assert len(slept) == 1 and 0 < slept[0] <= 0.5
+    assert _next_slot(database, key) == pytest.approx(start + 0.1)
+
+
+HANDLER = None
