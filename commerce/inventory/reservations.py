@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import CTE, ColumnElement, Connection, bindparam, exists, select
 from sqlmodel import Session
 
 from commerce import events
@@ -66,6 +66,18 @@ _UNCOUNT_ALLOCATION_SALE = (
     .where(_allocation.c.lineup_item_id == bindparam("item"), _allocation.c.sku_id == bindparam("sku"))
     .values(sold=_allocation.c.sold - bindparam("units"))
 )
+
+
+def taking_units(*, from_allocation: bool, only_if: ColumnElement[bool]) -> CTE:
+    """What ``reserve_from_allocation`` or ``reserve_available`` does, as data-modifying CTEs for
+    PostgreSQL, to run inside a larger statement and only if ``only_if`` holds there; the last
+    CTE returns the SKU's id when the units were taken."""
+    if from_allocation:
+        allocation = _TAKE_ALLOCATION.where(only_if).returning(_allocation.c.sku_id).cte("allocation")
+        taken = _ALLOCATED_TO_RESERVED.where(exists(select(allocation.c.sku_id)))
+    else:
+        taken = _TAKE_AVAILABLE.where(only_if)
+    return taken.returning(_level.c.sku_id).cte("level")
 
 
 def movement(

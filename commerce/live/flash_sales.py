@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import CTE, Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -154,6 +154,12 @@ def count_buyer(connection: Connection, *, sale_id: int, buyer_key: str, quantit
     statement = _count_buyer(connection.dialect.name)
     parameters = {"sale": sale_id, "buyer": buyer_key, "units": quantity, "limit": limit}
     return connection.execute(statement, parameters).first() is not None
+
+
+def taking_units() -> CTE:
+    """What ``take_units`` does, as a data-modifying CTE for PostgreSQL returning the sale's id when
+    the units were counted, to run inside a larger statement."""
+    return _TAKE_UNITS.returning(_sale.c.id).cte("sale")
 
 
 def take_units(connection: Connection, *, sale_id: int, quantity: int, now: datetime) -> bool:

@@ -3,8 +3,9 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from commerce.db import utcnow
+from commerce.inventory.models import MovementKind, StockMovement
 from commerce.live.models import FlashSale, LineupItem
-from commerce.orders.models import SalesOrder
+from commerce.orders.models import OrderLine, SalesOrder
 from tests.e2e.test_orders import order_body
 from tests.factories import open_shop, stock_of
 
@@ -172,7 +173,20 @@ def test_stream_orders_draw_on_the_allocation_first_and_end_returns_the_rest(cli
     assert stock_of(database, sku) == (100, 2, 1, 97)
     second = stream_order(client, shop, stream["id"], "L-2", sku, 2)
     assert second.status_code == 201
+    # One unit left in the allocation: the two units come from general stock, and the order's
+    # line and ledger row say so.
     assert stock_of(database, sku) == (100, 4, 1, 95)
+    with database.session() as session:
+        drawn = session.execute(
+            select(OrderLine.order_id, OrderLine.from_allocation).where(OrderLine.sku_id == sku).order_by(OrderLine.id)
+        ).all()
+        ledger = session.execute(
+            select(StockMovement.reference, StockMovement.reserved_delta, StockMovement.allocated_delta)
+            .where(StockMovement.sku_id == sku, StockMovement.kind == MovementKind.ORDER_PLACED.value)
+            .order_by(StockMovement.id)
+        ).all()
+    assert drawn == [(first.json["id"], True), (second.json["id"], False)]
+    assert ledger == [(f"order:{first.json['id']}", 2, -2), (f"order:{second.json['id']}", 2, 0)]
     wrong_price = stream_order(client, shop, stream["id"], "L-3", sku, 1, unit_price="199.00")
     assert (wrong_price.status_code, wrong_price.json["code"]) == (409, "price_changed")
     not_listed = stream_order(client, shop, stream["id"], "L-4", shop.sweater_skus[0], 1)
@@ -186,6 +200,10 @@ def test_stream_orders_draw_on_the_allocation_first_and_end_returns_the_rest(cli
     assert stock_of(database, sku) == (100, 2, 0, 98)
     late = stream_order(client, shop, stream["id"], "L-5", sku, 1)
     assert (late.status_code, late.json["code"]) == (409, "stream_not_live")
+    assert stock_of(database, sku) == (100, 2, 0, 98)
+    # An order taken while the stream was live is still the answer to its repeats.
+    repeated = stream_order(client, shop, stream["id"], "L-2", sku, 2)
+    assert (repeated.status_code, repeated.json) == (200, second.json)
     assert stock_of(database, sku) == (100, 2, 0, 98)
 
 
