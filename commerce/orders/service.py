@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, exists, or_, select, update
+from sqlalchemy import Connection, Integer, bindparam, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -136,6 +137,36 @@ _STREAM_ITEMS_AND_SALES = (
 
 _INSERT_ORDER = _order_table.insert().returning(_order_table.c.id)
 _INSERT_LINES = _line_table.insert().returning(_line_table.c.id, sort_by_parameter_order=True)
+# Set when the order moves on, not when it is taken.
+_PROGRESS_TIMES = ("paid_at", "shipped_at", "cleared_at", "cancelled_at")
+# What a new order and its lines are written with (a key missing from a row fails loudly).
+_ORDER_COLUMNS = tuple(column.name for column in _order_table.c if column.name not in ("id", *_PROGRESS_TIMES))
+_LINE_COLUMNS = tuple(column.name for column in _line_table.c if column.name not in ("id", "order_id"))
+
+
+def _build_insert_order_with_lines():
+    """PostgreSQL: the order and its lines in one statement (a line's SKU is unique in its order)."""
+    order = (
+        _order_table.insert()
+        .values({name: bindparam(name, type_=_order_table.c[name].type) for name in _ORDER_COLUMNS})
+        .returning(_order_table.c.id)
+        .cte("new_order")
+    )
+    lines = select(
+        order.c.id,
+        *(
+            func.unnest(bindparam(f"lines_{name}", type_=postgresql.ARRAY(_line_table.c[name].type)))
+            for name in _LINE_COLUMNS
+        ),
+    )
+    return (
+        _line_table.insert()
+        .from_select(["order_id", *_LINE_COLUMNS], lines)
+        .returning(_line_table.c.id, _line_table.c.order_id, _line_table.c.sku_id)
+    )
+
+
+_INSERT_ORDER_WITH_LINES = _build_insert_order_with_lines()
 
 
 def _existing(session: Session, channel: str, external_id: str):
@@ -298,7 +329,7 @@ def place_order(
                 raise
             return _view_of(session, actor, existing), False
         break
-    order = {"id": order_id, **order_row, **dict.fromkeys(("paid_at", "shipped_at", "cleared_at", "cancelled_at"))}
+    order = {"id": order_id, **order_row, **dict.fromkeys(_PROGRESS_TIMES)}
     lines = [
         {**row, "id": line_id}
         for row, line_id in zip(line_rows, line_ids, strict=True)
@@ -324,25 +355,23 @@ def _write_order(
     the stream's allocation, the SKU's stock level) are then locked only from their UPDATE to
     the commit right after it, not while the order's own rows are written.
     """
+    line_rows = [
+        {
+            "sku_id": line.sku_id,
+            "product_id": line.product_id,
+            "enterprise_id": line.enterprise_id,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "lineup_item_id": line.lineup_item_id,
+            "flash_sale_id": line.flash_sale.id if line.flash_sale is not None else None,
+            "from_allocation": line.from_allocation,
+        }
+        for line in planned
+    ]
     with write_transaction(session):
         connection = session.connection()
-        order_id = connection.execute(_INSERT_ORDER, order_row).scalar_one()
+        order_id, line_ids = _insert_order(connection, order_row, line_rows)
         _count_buyer(connection, planned, key)
-        line_rows = [
-            {
-                "order_id": order_id,
-                "sku_id": line.sku_id,
-                "product_id": line.product_id,
-                "enterprise_id": line.enterprise_id,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "lineup_item_id": line.lineup_item_id,
-                "flash_sale_id": line.flash_sale.id if line.flash_sale is not None else None,
-                "from_allocation": line.from_allocation,
-            }
-            for line in planned
-        ]
-        line_ids = connection.execute(_INSERT_LINES, line_rows).scalars().all()
         reference = f"order:{order_id}"
         reservations.record(
             session,
@@ -360,7 +389,22 @@ def _write_order(
             ],
         )
         _take_units(connection, planned, now)
-    return order_id, line_rows, line_ids
+    return order_id, [{"order_id": order_id, **row} for row in line_rows], line_ids
+
+
+def _insert_order(connection: Connection, order_row: dict, line_rows: list[dict]) -> tuple[int, list[int]]:
+    """Insert the order and its lines; returns their ids (the lines' in the order given).
+
+    On PostgreSQL this is one statement: the lines' columns go as arrays, unnested in step.
+    """
+    if connection.dialect.name != "postgresql":
+        order_id = connection.execute(_INSERT_ORDER, order_row).scalar_one()
+        line_ids = connection.execute(_INSERT_LINES, [{"order_id": order_id, **row} for row in line_rows])
+        return order_id, list(line_ids.scalars())
+    parameters = {**order_row, **{f"lines_{name}": [row[name] for row in line_rows] for name in _LINE_COLUMNS}}
+    written = connection.execute(_INSERT_ORDER_WITH_LINES, parameters).all()
+    line_of_sku = {row.sku_id: row.id for row in written}
+    return written[0].order_id, [line_of_sku[row["sku_id"]] for row in line_rows]
 
 
 class _Row(dict):

@@ -42,6 +42,8 @@ def test_an_order_reserves_stock_and_splits_lines_by_maker(client, factory, data
         (shop.gloves_skus[0], shop.world.maker_b_id, 2, {"amount": "89.50", "currency": "CNY"}),
     ]
     assert order["total"] == {"amount": "776.00", "currency": "CNY"}
+    # What the answer says is what was stored, line ids included.
+    assert client.get(f"/api/v1/orders/{order['id']}", headers=headers).json == order
     assert order["export"] == {
         "customs_mode": "9610",
         "destination_country": "US",
