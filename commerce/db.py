@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from psycopg import errors as driver_errors
-from sqlalchemy import BigInteger, DateTime, Numeric, any_, event, literal, text
+from sqlalchemy import BigInteger, DateTime, Numeric, any_, bindparam, event, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, IntegrityError
@@ -302,6 +302,17 @@ def among(session: Session, column: Any, values: Sequence[Any]):
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(list(values), type_=postgresql.ARRAY(column.type)))
     return column.in_(list(values))
+
+
+def among_parameter(dialect: str, column: Any, name: str):
+    """``column IN :name`` for a statement built once (see ``prebuilt``), the values given when it runs.
+
+    On PostgreSQL ``= ANY(:name)`` with an array: one statement text whatever the count, where an
+    expanding IN is rendered again for every execution.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 _PREBUILT: dict[tuple[Any, str], Any] = {}

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor
 from commerce.catalog.models import Product, ProductStatus, Sku
-from commerce.db import prebuilt, utcnow
+from commerce.db import among_parameter, prebuilt, utcnow
 from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged
 from commerce.jobs.models import Job, JobStatus
 from commerce.jobs.service import ENQUEUED_COLUMNS, QUEUED_ONLY, lower_of
@@ -52,7 +52,7 @@ def _build_stock_pushes(dialect: str):
             _listing.c.status.in_(SYNCED_STATUSES),
             _listing.c.external_id.is_not(None),
             _listing.c.product_id.in_(
-                select(Sku.__table__.c.product_id).where(Sku.__table__.c.id.in_(bindparam("sku_ids", expanding=True)))
+                select(Sku.__table__.c.product_id).where(among_parameter(dialect, Sku.__table__.c.id, "sku_ids"))
             ),
         )
     )

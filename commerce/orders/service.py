@@ -22,7 +22,7 @@ from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import UnknownReference
-from commerce.db import among, utcnow, write_transaction
+from commerce.db import among, among_parameter, prebuilt, utcnow, write_transaction
 from commerce.errors import DomainError, Forbidden, InvalidStatusTransition, NotFound, ValidationFailed
 from commerce.inventory import reservations
 from commerce.inventory.errors import InsufficientStock
@@ -102,38 +102,45 @@ def buyer_key(channel: str, buyer_id: str | None, buyer_name: str) -> str:
 _EXISTING = select(_order_table).where(
     _order_table.c.channel == bindparam("channel"), _order_table.c.external_id == bindparam("external_id")
 )
-_SKUS = (
-    select(Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
-    .join(Product, Product.id == Sku.product_id)
-    .where(Sku.id.in_(bindparam("sku_ids", expanding=True)))
-)
-_STREAM_ITEMS_AND_SALES = (
-    select(
-        Stream.status,
-        Stream.currency,
-        LineupItem.id,
-        LineupItem.product_id,
-        LineupItem.live_price_amount,
-        FlashSale.id.label("sale_id"),
-        FlashSale.sku_id.label("sale_sku_id"),
-        FlashSale.price_amount.label("sale_price"),
-        FlashSale.per_buyer_limit.label("sale_limit"),
+
+
+def _build_skus(dialect: str):
+    return (
+        select(Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
+        .join(Product, Product.id == Sku.product_id)
+        .where(among_parameter(dialect, Sku.id, "sku_ids"))
     )
-    .outerjoin(
-        LineupItem,
-        (LineupItem.stream_id == Stream.id)
-        & LineupItem.removed_at.is_(None)
-        & LineupItem.product_id.in_(bindparam("product_ids", expanding=True)),
+
+
+def _build_stream_items_and_sales(dialect: str):
+    return (
+        select(
+            Stream.status,
+            Stream.currency,
+            LineupItem.id,
+            LineupItem.product_id,
+            LineupItem.live_price_amount,
+            FlashSale.id.label("sale_id"),
+            FlashSale.sku_id.label("sale_sku_id"),
+            FlashSale.price_amount.label("sale_price"),
+            FlashSale.per_buyer_limit.label("sale_limit"),
+        )
+        .outerjoin(
+            LineupItem,
+            (LineupItem.stream_id == Stream.id)
+            & LineupItem.removed_at.is_(None)
+            & among_parameter(dialect, LineupItem.product_id, "product_ids"),
+        )
+        .outerjoin(
+            FlashSale,
+            (FlashSale.item_id == LineupItem.id)
+            & among_parameter(dialect, FlashSale.sku_id, "sku_ids")
+            & (FlashSale.starts_at <= bindparam("now"))
+            & (FlashSale.ends_at > bindparam("now")),
+        )
+        .where(Stream.id == bindparam("stream_id"))
     )
-    .outerjoin(
-        FlashSale,
-        (FlashSale.item_id == LineupItem.id)
-        & FlashSale.sku_id.in_(bindparam("sku_ids", expanding=True))
-        & (FlashSale.starts_at <= bindparam("now"))
-        & (FlashSale.ends_at > bindparam("now")),
-    )
-    .where(Stream.id == bindparam("stream_id"))
-)
+
 
 _INSERT_ORDER = _order_table.insert().returning(_order_table.c.id)
 _INSERT_LINES = _line_table.insert().returning(_line_table.c.id, sort_by_parameter_order=True)
@@ -185,7 +192,9 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
         if line.sku_id in seen:
             raise DuplicateSkuLine(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         seen.add(line.sku_id)
-    skus = {row.id: row for row in session.connection().execute(_SKUS, {"sku_ids": list(seen)})}
+    skus = {
+        row.id: row for row in session.connection().execute(prebuilt(session, _build_skus), {"sku_ids": list(seen)})
+    }
     planned = []
     for index, line in enumerate(data.lines):
         sku = skus.get(line.sku_id)
@@ -230,7 +239,7 @@ def _price_stream_lines(session: Session, data: OrderCreate, planned: list[Plann
         "sku_ids": [line.sku_id for line in planned],
         "now": now,
     }
-    rows = session.connection().execute(_STREAM_ITEMS_AND_SALES, parameters).all()
+    rows = session.connection().execute(prebuilt(session, _build_stream_items_and_sales), parameters).all()
     if not rows:
         raise UnknownReference(field="stream_id", entity="Stream", id=data.stream_id)
     status, currency = rows[0].status, rows[0].currency
