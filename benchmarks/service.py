@@ -113,10 +113,13 @@ class Service:
         )
         return result.stdout
 
-    def start_gunicorn(self, workers: int = 2) -> subprocess.Popen:
+    def start_gunicorn(self, workers: int = 2, *, threads: int = 0) -> subprocess.Popen:
+        """gunicorn with ``workers`` sync workers, or with that many gthread workers of ``threads`` threads each."""
+        worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
         process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
+                *worker_class,
                 "-w",
                 str(workers),
                 "-b",
