@@ -48,14 +48,13 @@ def open_allowance(session: Session, key: str, *, rate_per_second: float) -> Non
     )
 
 
-# Take the next slot if it is no later than :latest; the slot taken starts no earlier than :now.
+# Where the next slot starts: the allowance's next slot, or :now if that has passed.
+_FREE_FROM = case((_allowance.c.next_slot < bindparam("now"), bindparam("now")), else_=_allowance.c.next_slot)
+# Take the next slot if it is no later than :latest.
 _TAKE_SLOT = (
     update(_allowance)
     .where(_allowance.c.key == bindparam("rate_key"), _allowance.c.next_slot <= bindparam("latest"))
-    .values(
-        next_slot=case((_allowance.c.next_slot < bindparam("now"), bindparam("now")), else_=_allowance.c.next_slot)
-        + bindparam("interval")
-    )
+    .values(next_slot=_FREE_FROM + bindparam("interval"))
     .returning(_allowance.c.next_slot)
 )
 _NEXT_SLOT = select(_allowance.c.next_slot).where(_allowance.c.key == bindparam("rate_key"))
@@ -65,10 +64,7 @@ _NEXT_SLOT = select(_allowance.c.next_slot).where(_allowance.c.key == bindparam(
 _TAKE_SLOTS = (
     update(_allowance)
     .where(_allowance.c.key == bindparam("rate_key"))
-    .values(
-        next_slot=case((_allowance.c.next_slot < bindparam("now"), bindparam("now")), else_=_allowance.c.next_slot)
-        + _allowance.c.slot_seconds * bindparam("count")
-    )
+    .values(next_slot=_FREE_FROM + _allowance.c.slot_seconds * bindparam("count"))
     .returning(_allowance.c.next_slot, _allowance.c.slot_seconds)
 )
 # Give one slot back, unless the allowance has been idle since.
