@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from commerce.db import Database, prebuilt, single_statement, utcnow, write_transaction
+from commerce.db import Database, among_parameter, prebuilt, single_statement, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.jobs.models import Job, JobStatus, RateAllowance
 from commerce.jobs.pacing import take_slots
@@ -117,20 +117,26 @@ def _build_candidates(dialect: str):
     return candidates
 
 
-_TAKE = (
-    update(_job)
-    .where(_job.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        status=JobStatus.RUNNING.value,
-        locked_by=bindparam("worker_id"),
-        locked_until=bindparam("locked_until", type_=_job.c.locked_until.type),
-        attempts=_job.c.attempts + 1,
+def _build_take(dialect: str):
+    return (
+        update(_job)
+        .where(among_parameter(dialect, _job.c.id, "ids"))
+        .values(
+            status=JobStatus.RUNNING.value,
+            locked_by=bindparam("worker_id"),
+            locked_until=bindparam("locked_until", type_=_job.c.locked_until.type),
+            attempts=_job.c.attempts + 1,
+        )
+        .returning(*_job.c)
     )
-    .returning(*_job.c)
-)
-_ALLOWANCES = select(_allowance.c.key, _allowance.c.next_slot, _allowance.c.slot_seconds).where(
-    _allowance.c.key.in_(bindparam("keys", expanding=True))
-)
+
+
+def _build_allowances(dialect: str):
+    return select(_allowance.c.key, _allowance.c.next_slot, _allowance.c.slot_seconds).where(
+        among_parameter(dialect, _allowance.c.key, "keys")
+    )
+
+
 # How many due jobs a claim looks at for each one it may take: some wait for their allowance.
 CANDIDATES_PER_JOB = 4
 
@@ -175,7 +181,11 @@ def claim(
             {"now": now, "paced_after": moment + pace_horizon, "limit": limit * CANDIDATES_PER_JOB},
         ).all()
         keys = sorted({candidate.rate_key for candidate in candidates if candidate.rate_key is not None})
-        allowances = {row.key: row for row in connection.execute(_ALLOWANCES, {"keys": keys})} if keys else {}
+        allowances = (
+            {row.key: row for row in connection.execute(prebuilt(session, _build_allowances), {"keys": keys})}
+            if keys
+            else {}
+        )
         chosen: list[int] = []
         paced: dict[int, str] = {}
         booked: dict[str, float] = {}
@@ -193,7 +203,7 @@ def claim(
         if not chosen:
             return []
         rows = connection.execute(
-            _TAKE,
+            prebuilt(session, _build_take),
             {"ids": chosen, "worker_id": worker_id, "locked_until": now + timedelta(seconds=lease_seconds)},
         ).all()
         # Slots last, so the allowances' rows are locked only until the commit that follows.

@@ -13,6 +13,7 @@ from commerce.catalog.models import ProductTranslation, Sku
 from commerce.catalog.presenter import pick_language
 from commerce.clusters.models import Membership, Trademark
 from commerce.clusters.service import usable_membership
+from commerce.db import among_parameter, prebuilt
 from commerce.inventory.models import StockLevel
 from commerce.listings.models import ChannelAccount, MarkLapsePolicy
 from integrations.base import TerminalError
@@ -55,9 +56,12 @@ def convert(amount: Decimal, source: str, account: ChannelAccount) -> Decimal:
 _level = StockLevel.__table__
 _sku = Sku.__table__
 _translation = ProductTranslation.__table__
-_AVAILABLE = select(_level.c.sku_id, _level.c.available).where(
-    _level.c.sku_id.in_(bindparam("sku_ids", expanding=True))
-)
+
+
+def _build_available(dialect: str):
+    return select(_level.c.sku_id, _level.c.available).where(among_parameter(dialect, _level.c.sku_id, "sku_ids"))
+
+
 _TRANSLATIONS = select(_translation.c.locale, _translation.c.title, _translation.c.description).where(
     _translation.c.product_id == bindparam("product_id")
 )
@@ -82,7 +86,7 @@ def available_stock(session: Session, sku_ids: list[int]) -> dict[int, int]:
     """Available units per SKU: on hand minus reserved minus stream allocations."""
     if not sku_ids:
         return {}
-    rows = session.connection().execute(_AVAILABLE, {"sku_ids": list(sku_ids)})
+    rows = session.connection().execute(prebuilt(session, _build_available), {"sku_ids": list(sku_ids)})
     return {sku_id: max(available, 0) for sku_id, available in rows}
 
 
