@@ -28,6 +28,8 @@ class ProductStatus(StrEnum):
 
 
 CONTENT_LOCALES = ("zh-CN", "en")
+# How many of a reader's content languages count (an Accept-Language header may list any number).
+CONTENT_PREFERENCES = 10
 _LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 
 

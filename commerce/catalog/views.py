@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from flask import Response
@@ -22,7 +23,7 @@ from commerce.catalog.models import (
     ProductUpdate,
     RejectInput,
 )
-from commerce.catalog.presenter import present_products
+from commerce.catalog.presenter import product_documents
 from commerce.errors import N_
 from commerce.inventory import service as inventory
 from commerce.inventory.models import StockAdjustment, StockMovementPublic, StockPublic
@@ -33,7 +34,7 @@ from commerce.web.i18n import content_languages, translate
 from commerce.web.openapi import API_PREFIX, api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, QueryModel, encode_cursor
 from commerce.web.problems import FIELD_MESSAGES
-from commerce.web.responses import respond, respond_json
+from commerce.web.responses import respond, respond_json_text
 
 bp = api_blueprint("catalog", __name__, tag="Catalogue", description="Products, SKUs, review, stock and bulk import")
 
@@ -71,7 +72,8 @@ class TemplateQuery(QueryModel):
 
 
 def _product(product, status: int = 200):
-    return respond_json(present_products(db_session(), [product], languages=content_languages())[0], status)
+    [document] = product_documents(db_session(), [product.id], languages=content_languages())
+    return respond_json_text(document, status)
 
 
 @bp.post("/products", responses={201: ProductPublic})
@@ -94,8 +96,9 @@ def list_products(query: ProductQuery):
         trademark_id=query.trademark_id,
         hs_code=query.hs_code,
     )
-    items = present_products(db_session(), page.items, languages=content_languages())
-    return respond_json({"items": items, "next_cursor": encode_cursor(page.next_after)})
+    items = product_documents(db_session(), [item.id for item in page.items], languages=content_languages())
+    next_cursor = json.dumps(encode_cursor(page.next_after))
+    return respond_json_text(f'{{"items":[{",".join(items)}],"next_cursor":{next_cursor}}}')
 
 
 @bp.get("/products/<int:product_id>", responses={200: ProductPublic})

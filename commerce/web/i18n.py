@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import g, has_request_context, request
 
+from commerce.catalog.models import CONTENT_PREFERENCES
 from commerce.web.database import current_settings
 
 TRANSLATIONS_PATH = Path(__file__).resolve().parent.parent / "translations"
@@ -52,8 +53,9 @@ def negotiate_locale() -> str:
 
 
 def content_languages() -> list[str]:
-    """The caller's preferred content languages, best first, as catalogue tags."""
+    """The caller's preferred content languages, best first, as catalogue tags: the first ten, then the interface's."""
     tags = [content_tag(tag) for tag, _quality in request.accept_languages] if has_request_context() else []
+    tags = list(dict.fromkeys(tags))[:CONTENT_PREFERENCES]
     locale = negotiate_locale()
     tags.append("zh-CN" if locale == "zh_CN" else "en")
     return list(dict.fromkeys(tags))

@@ -25,3 +25,8 @@ def respond_json(body: Any, status: int = 200, headers: dict[str, str] | None = 
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def respond_json_text(body: str, status: int = 200) -> Response:
+    """A JSON answer whose text is already written (by the database, for instance)."""
+    return Response(body, status=status, mimetype="application/json")

@@ -1,10 +1,11 @@
+import json
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from commerce.audit.models import AuditEvent
-from commerce.catalog.presenter import present_products
+from commerce.catalog.presenter import product_documents
 from commerce.clusters import service as clusters
 from commerce.clusters.models import Membership
 from commerce.db import utcnow
@@ -50,8 +51,8 @@ def test_expired_memberships_lose_the_mark(factory, database):
             .order_by(AuditEvent.id)
         ).all()
         assert actions[-2:] == ["expired", "trademark_withdrawn"]
-        [shown] = present_products(session, [product], languages=["en"], today=utcnow().date())
-        assert shown["trademark_usable"] is False
+        [shown] = product_documents(session, [product.id], languages=["en"], today=utcnow().date())
+        assert json.loads(shown)["trademark_usable"] is False
 
 
 def test_a_membership_past_its_end_is_unusable_even_before_the_sweep(factory, database):
@@ -59,9 +60,9 @@ def test_a_membership_past_its_end_is_unusable_even_before_the_sweep(factory, da
     product = factory.product(world.maker_a_id, status="approved", trademark_id=world.trademark_id)
     with database.session() as session:
         valid_to = session.get(Membership, world.membership_a_id).valid_to
-        [on_last_day] = present_products(session, [product], languages=["en"], today=valid_to)
-        [day_after] = present_products(session, [product], languages=["en"], today=valid_to + timedelta(days=1))
-    assert (on_last_day["trademark_usable"], day_after["trademark_usable"]) == (True, False)
+        [on_last_day] = product_documents(session, [product.id], languages=["en"], today=valid_to)
+        [day_after] = product_documents(session, [product.id], languages=["en"], today=valid_to + timedelta(days=1))
+    assert (json.loads(on_last_day)["trademark_usable"], json.loads(day_after)["trademark_usable"]) == (True, False)
 
 
 def test_receipt_polls_are_queued_only_for_platforms_waiting_on_customs(client, factory, database):
