@@ -9,7 +9,21 @@ from functools import reduce
 from typing import Any
 
 from babel.numbers import list_currencies
-from sqlalchemy import Date, Integer, Select, String, Text, and_, bindparam, case, exists, func, literal_column, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import Session
@@ -23,7 +37,7 @@ from commerce.catalog.models import (
 )
 from commerce.clusters.models import Membership
 from commerce.clusters.service import usable_membership
-from commerce.db import among, among_parameter, utcnow
+from commerce.db import among, among_parameter, prebuilt, utcnow
 from commerce.inventory.models import StockLevel
 from commerce.validation import currency_places
 
@@ -56,21 +70,16 @@ def product_documents(
     """
     if not product_ids:
         return []
-    dialect = session.get_bind().dialect.name
-    statement = _DOCUMENT_STATEMENTS.get(dialect)
-    if statement is None:
-        statement = _DOCUMENT_STATEMENTS[dialect] = _document_statement(dialect)
     parameters = {
         "ids": list(product_ids),
         "today": today or utcnow().date(),
-        **_preference_parameters(dialect, languages),
+        **_preference_parameters(session.get_bind().dialect.name, languages),
     }
-    return list(session.connection().execute(statement, parameters).scalars().all())
+    return list(session.connection().execute(prebuilt(session, _document_statement), parameters).scalars())
 
 
 # The reader's languages and the interface language, then the catalogue's own fallbacks.
 PREFERENCE_SLOTS = CONTENT_PREFERENCES + 1 + len(CONTENT_LOCALES)
-_DOCUMENT_STATEMENTS: dict[str, Any] = {}
 
 
 def _preference_parameters(dialect: str, languages: Sequence[str]) -> dict[str, Any]:
@@ -188,7 +197,7 @@ class _Json:
     def decimal(self, column: Any, scale: int):
         """An ``ExactDecimal`` column as ``decimal_text`` writes it, every place of its scale shown."""
         if self.postgresql:
-            return func.cast(column, Text)
+            return cast(column, Text)
         units = func.abs(column)
         return _text(
             _sign(column),
@@ -201,7 +210,7 @@ class _Json:
         """An ``ExactDecimal`` amount as ``money_json`` writes it: ``places`` decimals, or more where it has them."""
         if self.postgresql:
             shown = func.round(column, places)
-            return case((column == shown, func.cast(shown, Text)), else_=func.cast(func.trim_scale(column), Text))
+            return case((column == shown, cast(shown, Text)), else_=cast(func.trim_scale(column), Text))
         # SQLite keeps integer units of 10**-scale.
         units = func.abs(column)
         unit = _number(10**scale)
@@ -212,8 +221,10 @@ class _Json:
             (places == _number(0), func.printf(literal_column("'%d'"), _divided(units, unit))),
             else_=func.printf(literal_column("'%d.%0*d'"), _divided(units, unit), places, _divided(units % unit, step)),
         )
-        every_place = func.printf(literal_column(f"'%d.%0{scale}d'"), _divided(units, unit), units % unit)
-        return _text(_sign(column), case((units % step == _number(0), exact), else_=func.rtrim(every_place, "0")))
+        return case(
+            (units % step == _number(0), _text(_sign(column), exact)),
+            else_=func.rtrim(self.decimal(column, scale), "0"),
+        )
 
 
 def _text(*parts: Any):
@@ -346,7 +357,7 @@ def _document_statement(dialect: str) -> Select:
         updated_at=json.timestamp(product.c.updated_at),
     )
     if dialect == "postgresql":
-        document = func.cast(document, Text)
+        document = cast(document, Text)
     return (
         select(document)
         .select_from(
