@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Connection, bindparam, exists, select
+from sqlalchemy import CTE, ColumnElement, Connection, Insert, bindparam, exists, literal_column, select
 from sqlmodel import Session
 
 from commerce import events
@@ -21,6 +21,7 @@ from commerce.inventory.models import MovementKind, StockLevel, StockMovement, S
 
 _level = StockLevel.__table__
 _allocation = StreamAllocation.__table__
+_movement = StockMovement.__table__
 
 
 def _level_change(*, guard: str | None = None, **signs: int):
@@ -105,12 +106,45 @@ def movement(
     }
 
 
+def recording(
+    *,
+    sku_id: ColumnElement[int],
+    kind: MovementKind,
+    reference: ColumnElement[str],
+    actor_user_id: ColumnElement[Any],
+    now: ColumnElement[Any],
+    reserved: ColumnElement[int] | int = 0,
+    allocated: ColumnElement[int] | int = 0,
+) -> Insert:
+    """``movement`` rows as an INSERT ... SELECT of SQL expressions, for PostgreSQL to write as a
+    CTE of a larger statement (one row per row of the CTE the expressions read). The caller then
+    tells who follows stock with ``announce``."""
+    constant = literal_column
+    source = select(
+        sku_id,
+        now,
+        constant(f"'{kind.value}'"),
+        constant("0"),
+        reserved if not isinstance(reserved, int) else constant(str(reserved)),
+        allocated if not isinstance(allocated, int) else constant(str(allocated)),
+        constant("''"),
+        reference,
+        actor_user_id,
+    )
+    columns = ("sku_id", "at", "kind", "on_hand_delta", "reserved_delta", "allocated_delta", "reason")
+    return _movement.insert().from_select([*columns, "reference", "actor_user_id"], source)
+
+
 def record(session: Session, movements: Sequence[dict[str, Any]]) -> None:
     """Write ledger rows in the caller's unit of work, and tell who follows stock that it moved."""
     if movements:
-        bulk_insert(session, StockMovement.__table__, list(movements))
-        sku_ids = tuple(sorted({row["sku_id"] for row in movements}))
-        events.publish(session, events.StockChanged(sku_ids), actor=Actor.system())
+        bulk_insert(session, _movement, list(movements))
+        announce(session, [row["sku_id"] for row in movements])
+
+
+def announce(session: Session, sku_ids: Sequence[int]) -> None:
+    """Tell who follows stock that these SKUs moved (their ledger rows are written in this unit of work)."""
+    events.publish(session, events.StockChanged(tuple(sorted(set(sku_ids)))), actor=Actor.system())
 
 
 def reserve_available(connection: Connection, *, sku_id: int, quantity: int, now) -> bool:

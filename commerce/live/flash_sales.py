@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, Connection, bindparam, select
+from sqlalchemy import CTE, ColumnElement, Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -156,10 +156,17 @@ def count_buyer(connection: Connection, *, sale_id: int, buyer_key: str, quantit
     return connection.execute(statement, parameters).first() is not None
 
 
-def taking_units() -> CTE:
+def counting_buyer() -> CTE:
+    """What ``count_buyer`` does, as a data-modifying CTE for PostgreSQL returning a row when the
+    units were counted, to run inside a larger statement (the caller checks the quantity alone
+    against the limit first)."""
+    return _count_buyer("postgresql").cte("buyer")
+
+
+def taking_units(*, only_if: ColumnElement[bool]) -> CTE:
     """What ``take_units`` does, as a data-modifying CTE for PostgreSQL returning the sale's id when
-    the units were counted, to run inside a larger statement."""
-    return _TAKE_UNITS.returning(_sale.c.id).cte("sale")
+    the units were counted, to run inside a larger statement and only if ``only_if`` holds there."""
+    return _TAKE_UNITS.where(only_if).returning(_sale.c.id).cte("sale")
 
 
 def take_units(connection: Connection, *, sale_id: int, quantity: int, now: datetime) -> bool:

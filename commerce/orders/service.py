@@ -13,7 +13,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, exists, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -152,25 +164,33 @@ _LINE_COLUMNS = tuple(column.name for column in _line_table.c if column.name not
 
 
 def _build_insert_order_with_lines():
-    """PostgreSQL: the order and its lines in one statement (a line's SKU is unique in its order)."""
-    order = (
-        _order_table.insert()
-        .values({name: bindparam(name, type_=_order_table.c[name].type) for name in _ORDER_COLUMNS})
-        .returning(_order_table.c.id)
-        .cte("new_order")
-    )
-    lines = select(
+    """PostgreSQL: the order, its lines and their ledger rows in one statement (a line's SKU is
+    unique in its order); it returns the lines' ids."""
+    order_values = {name: bindparam(name, type_=_order_table.c[name].type) for name in _ORDER_COLUMNS}
+    order = _order_table.insert().values(order_values).returning(_order_table.c.id).cte("new_order")
+    line_values = select(
         order.c.id,
         *(
             func.unnest(bindparam(f"lines_{name}", type_=postgresql.ARRAY(_line_table.c[name].type)))
             for name in _LINE_COLUMNS
         ),
     )
-    return (
+    lines = (
         _line_table.insert()
-        .from_select(["order_id", *_LINE_COLUMNS], lines)
-        .returning(_line_table.c.id, _line_table.c.order_id, _line_table.c.sku_id)
+        .from_select(["order_id", *_LINE_COLUMNS], line_values)
+        .returning(*(_line_table.c[name] for name in ("id", "order_id", "sku_id", "quantity", "from_allocation")))
+        .cte("new_lines")
     )
+    ledger = reservations.recording(
+        sku_id=lines.c.sku_id,
+        kind=MovementKind.ORDER_PLACED,
+        reference=literal_column("'order:'") + cast(lines.c.order_id, String),
+        actor_user_id=order_values["placed_by"],
+        now=order_values["placed_at"],
+        reserved=lines.c.quantity,
+        allocated=case((lines.c.from_allocation, -lines.c.quantity), else_=0),
+    ).cte("ledger")
+    return select(lines.c.id, lines.c.order_id, lines.c.sku_id).add_cte(ledger)
 
 
 _INSERT_ORDER_WITH_LINES = _build_insert_order_with_lines()
@@ -325,7 +345,7 @@ def place_order(
         line.from_allocation = line.lineup_item_id is not None
     while True:
         try:
-            order_id, line_rows, line_ids = _write_order(session, actor, planned, order_row, key, now)
+            order_id, line_rows, line_ids = _write_order(session, planned, order_row, key, now)
         except _AllocationShort as short:
             session.rollback()
             planned[short.position].from_allocation = False
@@ -356,7 +376,7 @@ class _AllocationShort(Exception):
 
 
 def _write_order(
-    session: Session, actor: Actor, planned: list[PlannedLine], order_row: dict, key: str, now: datetime
+    session: Session, planned: list[PlannedLine], order_row: dict, key: str, now: datetime
 ) -> tuple[int, list[dict], list[int]]:
     """The order, its lines, their ledger rows and the units they take, in one transaction.
 
@@ -379,41 +399,44 @@ def _write_order(
     ]
     with write_transaction(session):
         connection = session.connection()
-        order_id, line_ids = _insert_order(connection, order_row, line_rows)
-        _count_buyer(connection, planned, key)
-        reference = f"order:{order_id}"
-        reservations.record(
-            session,
-            [
-                reservations.movement(
-                    line.sku_id,
-                    MovementKind.ORDER_PLACED,
-                    reference=reference,
-                    actor_user_id=actor.user_id,
-                    reserved=line.quantity,
-                    allocated=-line.quantity if line.from_allocation else 0,
-                    now=now,
-                )
-                for line in planned
-            ],
-        )
-        _take_units(connection, planned, now)
+        order_id, line_ids = _insert_order(session, order_row, line_rows)
+        _take_units(connection, planned, key, now)
     return order_id, [{"order_id": order_id, **row} for row in line_rows], line_ids
 
 
-def _insert_order(connection: Connection, order_row: dict, line_rows: list[dict]) -> tuple[int, list[int]]:
-    """Insert the order and its lines; returns their ids (the lines' in the order given).
+def _insert_order(session: Session, order_row: dict, line_rows: list[dict]) -> tuple[int, list[int]]:
+    """Insert the order, its lines and their ledger rows; returns the ids of the order and of its
+    lines (in the order given).
 
-    On PostgreSQL this is one statement: the lines' columns go as arrays, unnested in step.
+    On PostgreSQL this is one statement: the lines' columns go as arrays, unnested in step, and
+    the ledger rows are written from the inserted lines.
     """
-    if connection.dialect.name != "postgresql":
-        order_id = connection.execute(_INSERT_ORDER, order_row).scalar_one()
-        line_ids = connection.execute(_INSERT_LINES, [{"order_id": order_id, **row} for row in line_rows])
-        return order_id, list(line_ids.scalars())
-    parameters = {**order_row, **{f"lines_{name}": [row[name] for row in line_rows] for name in _LINE_COLUMNS}}
-    written = connection.execute(_INSERT_ORDER_WITH_LINES, parameters).all()
-    line_of_sku = {row.sku_id: row.id for row in written}
-    return written[0].order_id, [line_of_sku[row["sku_id"]] for row in line_rows]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        parameters = {**order_row, **{f"lines_{name}": [row[name] for row in line_rows] for name in _LINE_COLUMNS}}
+        written = connection.execute(_INSERT_ORDER_WITH_LINES, parameters).all()
+        order_id, line_of_sku = written[0].order_id, {row.sku_id: row.id for row in written}
+        line_ids = [line_of_sku[row["sku_id"]] for row in line_rows]
+        reservations.announce(session, [row["sku_id"] for row in line_rows])
+        return order_id, line_ids
+    order_id = connection.execute(_INSERT_ORDER, order_row).scalar_one()
+    line_ids = connection.execute(_INSERT_LINES, [{"order_id": order_id, **row} for row in line_rows])
+    reservations.record(
+        session,
+        [
+            reservations.movement(
+                row["sku_id"],
+                MovementKind.ORDER_PLACED,
+                reference=f"order:{order_id}",
+                actor_user_id=order_row["placed_by"],
+                reserved=row["quantity"],
+                allocated=-row["quantity"] if row["from_allocation"] else 0,
+                now=order_row["placed_at"],
+            )
+            for row in line_rows
+        ],
+    )
+    return order_id, list(line_ids.scalars())
 
 
 class _Row(dict):
@@ -427,58 +450,64 @@ def _in_lock_order(planned: list[PlannedLine]) -> list[tuple[int, PlannedLine]]:
     return sorted(enumerate(planned), key=lambda pair: pair[1].sku_id)
 
 
-def _count_buyer(connection: Connection, planned: list[PlannedLine], key: str) -> None:
-    """Count the units of flash sale lines against their buyer's limit."""
-    for _position, line in _in_lock_order(planned):
-        sale = line.flash_sale
-        if sale is not None and not flash_sales.count_buyer(
+def _build_take_line(with_sale: bool, from_allocation: bool):
+    """PostgreSQL: a line's units counted against its buyer's limit and in its flash sale (if any),
+    and taken from the stream's allocation or general stock, in one statement, so the hot rows are
+    locked for one round trip before the commit instead of four."""
+    taken = true()
+    columns = [true().label("buyer_counted"), true().label("sale_taken")]
+    if with_sale:
+        buyer = flash_sales.counting_buyer()
+        sale = flash_sales.taking_units(only_if=exists(select(buyer.c.units)))
+        taken = exists(select(sale.c.id))
+        columns = [exists(select(buyer.c.units)).label("buyer_counted"), taken.label("sale_taken")]
+    level = reservations.taking_units(from_allocation=from_allocation, only_if=taken)
+    return select(*columns, exists(select(level.c.sku_id)).label("units_taken"))
+
+
+_TAKE_LINE = {
+    (with_sale, from_allocation): _build_take_line(with_sale, from_allocation)
+    for with_sale in (True, False)
+    for from_allocation in (True, False)
+}
+
+
+def _take_line(connection: Connection, line: PlannedLine, key: str, now: datetime) -> tuple[bool, bool, bool]:
+    """(whether the buyer's limit let the units through, whether the flash sale counted them,
+    whether the units were taken); for a line outside a flash sale the first two are True."""
+    sale = line.flash_sale
+    if sale is not None and line.quantity > sale.per_buyer_limit:
+        return False, False, False
+    if connection.dialect.name == "postgresql":
+        parameters = {"item": line.lineup_item_id, "sku": line.sku_id, "units": line.quantity, "now": now}
+        if sale is not None:
+            parameters.update(sale=sale.id, buyer=key, limit=sale.per_buyer_limit)
+        return tuple(connection.execute(_TAKE_LINE[(sale is not None, line.from_allocation)], parameters).one())
+    if sale is not None:
+        if not flash_sales.count_buyer(
             connection, sale_id=sale.id, buyer_key=key, quantity=line.quantity, limit=sale.per_buyer_limit
         ):
-            raise BuyerLimitReached(
-                field=f"lines.{line.index}.quantity", limit=sale.per_buyer_limit, sku_id=line.sku_id
-            )
-
-
-def _build_take_line(from_allocation: bool):
-    """PostgreSQL: a line's units counted in its flash sale (if any) and taken from the stream's
-    allocation or general stock, in one statement, so the hot rows are locked for one round trip
-    before the commit instead of three."""
-    sale = flash_sales.taking_units()
-    no_sale_or_counted = or_(bindparam("sale", type_=Integer).is_(None), exists(select(sale.c.id)))
-    level = reservations.taking_units(from_allocation=from_allocation, only_if=no_sale_or_counted)
-    return select(exists(select(sale.c.id)).label("sale_taken"), exists(select(level.c.sku_id)).label("units_taken"))
-
-
-_TAKE_LINE = {from_allocation: _build_take_line(from_allocation) for from_allocation in (True, False)}
-
-
-def _take_line(connection: Connection, line: PlannedLine, now: datetime) -> tuple[bool, bool]:
-    """(whether the flash sale counted the units, whether the units were taken)."""
-    sale = line.flash_sale
-    if connection.dialect.name == "postgresql" and (sale is not None or line.from_allocation):
-        parameters = {
-            "sale": sale.id if sale is not None else None,
-            "item": line.lineup_item_id,
-            "sku": line.sku_id,
-            "units": line.quantity,
-            "now": now,
-        }
-        return tuple(connection.execute(_TAKE_LINE[line.from_allocation], parameters).one())
-    if sale is not None and not flash_sales.take_units(connection, sale_id=sale.id, quantity=line.quantity, now=now):
-        return False, False
+            return False, False, False
+        if not flash_sales.take_units(connection, sale_id=sale.id, quantity=line.quantity, now=now):
+            return True, False, False
     if line.from_allocation:
         taken = reservations.reserve_from_allocation(
             connection, lineup_item_id=line.lineup_item_id, sku_id=line.sku_id, quantity=line.quantity, now=now
         )
     else:
         taken = reservations.reserve_available(connection, sku_id=line.sku_id, quantity=line.quantity, now=now)
-    return sale is not None, taken
+    return True, True, taken
 
 
-def _take_units(connection: Connection, planned: list[PlannedLine], now: datetime) -> None:
+def _take_units(connection: Connection, planned: list[PlannedLine], key: str, now: datetime) -> None:
+    """Each line's units, in lock order; the first line that cannot have them stops the order."""
     for position, line in _in_lock_order(planned):
-        sale_taken, units_taken = _take_line(connection, line, now)
-        if line.flash_sale is not None and not sale_taken:
+        buyer_counted, sale_taken, units_taken = _take_line(connection, line, key, now)
+        if not buyer_counted:
+            raise BuyerLimitReached(
+                field=f"lines.{line.index}.quantity", limit=line.flash_sale.per_buyer_limit, sku_id=line.sku_id
+            )
+        if not sale_taken:
             raise FlashSaleSoldOut(field=f"lines.{line.index}.quantity", sku_id=line.sku_id)
         if not units_taken:
             if line.from_allocation:

@@ -58,11 +58,17 @@ def test_an_order_reserves_stock_and_splits_lines_by_maker(client, factory, data
     assert stock_of(database, shop.gloves_skus[0]) == (20, 2, 0, 18)
     movements = client.get(f"/api/v1/skus/{shop.scarf_skus[0]}/stock-movements", headers=shop.world.headers["admin"])
     newest = movements.json["items"][0]
-    assert (newest["kind"], newest["reserved_delta"], newest["reference"]) == (
-        "order_placed",
-        3,
-        f"order:{order['id']}",
-    )
+    assert {name: value for name, value in newest.items() if name != "id"} == {
+        "sku_id": shop.scarf_skus[0],
+        "at": order["placed_at"],
+        "kind": "order_placed",
+        "on_hand_delta": 0,
+        "reserved_delta": 3,
+        "allocated_delta": 0,
+        "reason": "",
+        "reference": f"order:{order['id']}",
+        "actor_user_id": shop.world.user_ids["trade_operator"],
+    }
 
     mine = client.get(f"/api/v1/orders/{order['id']}", headers=shop.world.headers["sme_b"]).json
     assert [line["sku_id"] for line in mine["lines"]] == [shop.gloves_skus[0]]

@@ -259,6 +259,15 @@ def test_a_flash_sale_sets_the_price_the_quantity_and_the_buyers_limit(client, f
     )
     over_limit = stream_order(client, shop, stream["id"], "F-2", sku, 1, buyer="anna")
     assert (over_limit.status_code, over_limit.json["code"]) == (409, "buyer_limit_reached")
+    too_many = stream_order(client, shop, stream["id"], "F-2b", sku, 3, buyer="dan")
+    assert (too_many.status_code, too_many.json["code"]) == (409, "buyer_limit_reached")
+    # Refused orders take nothing: not the stock, not the sale's units, not a buyer's allowance.
+    assert stock_of(database, sku) == (100, 3, 7, 90)
+    current = client.get(f"/api/v1/streams/{stream['id']}", headers=host).json["flash_sales"]
+    assert [(item["id"], item["sold"]) for item in current] == [(sale["id"], 2)]
+    whole_limit = stream_order(client, shop, stream["id"], "F-2c", sku, 2, buyer="dan")
+    assert whole_limit.status_code == 201
+    assert client.post(f"/api/v1/orders/{whole_limit.json['id']}/cancel", headers=host).status_code == 200
     assert stream_order(client, shop, stream["id"], "F-3", sku, 2, buyer="ben").status_code == 201
     sold_out = stream_order(client, shop, stream["id"], "F-4", sku, 2, buyer="cleo")
     assert (sold_out.status_code, sold_out.json["code"]) == (409, "flash_sale_sold_out")

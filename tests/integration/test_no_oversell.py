@@ -129,7 +129,7 @@ def test_a_request_that_dies_mid_order_leaves_no_order_and_no_reservation(factor
     def die(*_args, **_kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(reservations, "record", die)
+    monkeypatch.setattr(reservations, "announce", die)
     body = OrderCreate(**order_body("DIE-1", [{"sku_id": sku, "quantity": 5}]))
     actor = Actor(user_id=shop.world.user_ids["trade_operator"], role=Role.TRADE_OPERATOR)
     with database.session() as session:
