@@ -92,7 +92,6 @@ class RunningSale:
     """A flash sale running on a line's SKU when the order came in."""
 
     id: int
-    item_id: int
     price_amount: Decimal
     per_buyer_limit: int
 
@@ -116,41 +115,47 @@ _EXISTING = select(_order_table).where(
 )
 
 
+_SKU_COLUMNS = (Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
+
+
 def _build_skus(dialect: str):
     return (
-        select(Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
+        select(*_SKU_COLUMNS)
         .join(Product, Product.id == Sku.product_id)
         .where(among_parameter(dialect, Sku.id, "sku_ids"))
     )
 
 
-def _build_stream_items_and_sales(dialect: str):
+def _build_skus_in_stream(dialect: str):
+    """The SKUs of a stream order, each with the stream, its product's lineup item and a flash
+    sale running on it, in one read (a product is in a stream's lineup once)."""
     return (
         select(
-            Stream.status,
-            Stream.currency,
-            LineupItem.id,
-            LineupItem.product_id,
+            *_SKU_COLUMNS,
+            Stream.status.label("stream_status"),
+            Stream.currency.label("stream_currency"),
+            LineupItem.id.label("item_id"),
             LineupItem.live_price_amount,
             FlashSale.id.label("sale_id"),
-            FlashSale.sku_id.label("sale_sku_id"),
             FlashSale.price_amount.label("sale_price"),
             FlashSale.per_buyer_limit.label("sale_limit"),
         )
+        .join(Product, Product.id == Sku.product_id)
+        .outerjoin(Stream, Stream.id == bindparam("stream_id"))
         .outerjoin(
             LineupItem,
             (LineupItem.stream_id == Stream.id)
-            & LineupItem.removed_at.is_(None)
-            & among_parameter(dialect, LineupItem.product_id, "product_ids"),
+            & (LineupItem.product_id == Sku.product_id)
+            & LineupItem.removed_at.is_(None),
         )
         .outerjoin(
             FlashSale,
             (FlashSale.item_id == LineupItem.id)
-            & among_parameter(dialect, FlashSale.sku_id, "sku_ids")
+            & (FlashSale.sku_id == Sku.id)
             & (FlashSale.starts_at <= bindparam("now"))
             & (FlashSale.ends_at > bindparam("now")),
         )
-        .where(Stream.id == bindparam("stream_id"))
+        .where(among_parameter(dialect, Sku.id, "sku_ids"))
     )
 
 
@@ -212,9 +217,12 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
         if line.sku_id in seen:
             raise DuplicateSkuLine(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         seen.add(line.sku_id)
-    skus = {
-        row.id: row for row in session.connection().execute(prebuilt(session, _build_skus), {"sku_ids": list(seen)})
-    }
+    if data.stream_id is None:
+        statement, parameters = prebuilt(session, _build_skus), {"sku_ids": list(seen)}
+    else:
+        statement = prebuilt(session, _build_skus_in_stream)
+        parameters = {"sku_ids": list(seen), "stream_id": data.stream_id, "now": now}
+    skus = {row.id: row for row in session.connection().execute(statement, parameters)}
     planned = []
     for index, line in enumerate(data.lines):
         sku = skus.get(line.sku_id)
@@ -247,46 +255,33 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
             )
         )
     if data.stream_id is not None:
-        _price_stream_lines(session, data, planned, skus, now)
+        _price_stream_lines(data, planned, skus)
     return planned
 
 
-def _price_stream_lines(session: Session, data: OrderCreate, planned: list[PlannedLine], skus, now) -> None:
+def _price_stream_lines(data: OrderCreate, planned: list[PlannedLine], skus: dict[int, Any]) -> None:
     """Stream orders: the lineup's live price or a running flash sale's deal price applies."""
-    parameters = {
-        "stream_id": data.stream_id,
-        "product_ids": list({line.product_id for line in planned}),
-        "sku_ids": [line.sku_id for line in planned],
-        "now": now,
-    }
-    rows = session.connection().execute(prebuilt(session, _build_stream_items_and_sales), parameters).all()
-    if not rows:
+    stream = next(iter(skus.values()))
+    if stream.stream_status is None:
         raise UnknownReference(field="stream_id", entity="Stream", id=data.stream_id)
-    status, currency = rows[0].status, rows[0].currency
-    if status != StreamStatus.LIVE.value:
-        raise StreamNotLive(field="stream_id", status=status)
+    if stream.stream_status != StreamStatus.LIVE.value:
+        raise StreamNotLive(field="stream_id", status=stream.stream_status)
+    currency = stream.stream_currency
     if data.currency != currency:
         raise CurrencyMismatch(field="currency", currency=currency)
-    items = {row.product_id: row for row in rows if row.id is not None}
-    sales = {
-        row.sale_sku_id: RunningSale(row.sale_id, row.id, row.sale_price, row.sale_limit)
-        for row in rows
-        if row.sale_id is not None
-    }
     for line in planned:
         field_name = f"lines.{line.index}"
-        item = items.get(line.product_id)
-        if item is None:
+        sku = skus[line.sku_id]
+        if sku.item_id is None:
             raise SkuNotInLineup(field=f"{field_name}.sku_id", sku_id=line.sku_id)
-        line.lineup_item_id = item.id
-        sale = sales.get(line.sku_id)
-        if sale is not None and sale.item_id == item.id:
-            line.flash_sale = sale
-            price = sale.price_amount
-        elif item.live_price_amount is not None:
-            price = item.live_price_amount
-        elif skus[line.sku_id].currency == currency:
-            price = skus[line.sku_id].price_amount
+        line.lineup_item_id = sku.item_id
+        if sku.sale_id is not None:
+            line.flash_sale = RunningSale(sku.sale_id, sku.sale_price, sku.sale_limit)
+            price = sku.sale_price
+        elif sku.live_price_amount is not None:
+            price = sku.live_price_amount
+        elif sku.currency == currency:
+            price = sku.price_amount
         else:
             raise UnitPriceRequired(field=f"{field_name}.unit_price", sku_id=line.sku_id, currency=currency)
         given = data.lines[line.index].unit_price

@@ -191,6 +191,19 @@ def test_stream_orders_draw_on_the_allocation_first_and_end_returns_the_rest(cli
     assert (wrong_price.status_code, wrong_price.json["code"]) == (409, "price_changed")
     not_listed = stream_order(client, shop, stream["id"], "L-4", shop.sweater_skus[0], 1)
     assert (not_listed.status_code, not_listed.json["code"]) == (422, "not_in_lineup")
+    in_dollars = client.post(
+        "/api/v1/orders",
+        headers=shop.world.headers["host"],
+        json=order_body(
+            "L-4b", [{"sku_id": sku, "quantity": 1}], channel="douyin", stream_id=stream["id"], currency="USD"
+        ),
+    )
+    assert (in_dollars.status_code, in_dollars.json["code"], in_dollars.json["errors"][0]["field"]) == (
+        422,
+        "currency_mismatch",
+        "currency",
+    )
+    assert stock_of(database, sku) == (100, 4, 1, 95)
     cancelled = client.post(f"/api/v1/orders/{first.json['id']}/cancel", headers=shop.world.headers["host"])
     assert cancelled.status_code == 200
     assert stock_of(database, sku) == (100, 2, 3, 95)
