@@ -138,8 +138,14 @@ def recording(
 def record(session: Session, movements: Sequence[dict[str, Any]]) -> None:
     """Write ledger rows in the caller's unit of work, and tell who follows stock that it moved."""
     if movements:
-        bulk_insert(session, _movement, list(movements))
+        write(session, movements)
         announce(session, [row["sku_id"] for row in movements])
+
+
+def write(session: Session, movements: Sequence[dict[str, Any]]) -> None:
+    """Write ledger rows in the caller's unit of work; the caller also calls ``announce``."""
+    if movements:
+        bulk_insert(session, _movement, list(movements))
 
 
 def announce(session: Session, sku_ids: Sequence[int]) -> None:

@@ -168,10 +168,11 @@ _ORDER_COLUMNS = tuple(column.name for column in _order_table.c if column.name n
 _LINE_COLUMNS = tuple(column.name for column in _line_table.c if column.name not in ("id", "order_id"))
 
 
-def _build_insert_order_with_lines():
-    """PostgreSQL: the order, its lines and their ledger rows in one statement (a line's SKU is
-    unique in its order); it returns the lines' ids."""
-    order_values = {name: bindparam(name, type_=_order_table.c[name].type) for name in _ORDER_COLUMNS}
+def _order_with_lines_and_ledger():
+    """PostgreSQL: CTEs writing the order, its lines (their columns go as arrays, unnested in step;
+    a line's SKU is unique in its order) and their ledger rows."""
+    # Parameters named after a column would also be SET by the UPDATEs of the statement.
+    order_values = {name: bindparam(f"order_{name}", type_=_order_table.c[name].type) for name in _ORDER_COLUMNS}
     order = _order_table.insert().values(order_values).returning(_order_table.c.id).cte("new_order")
     line_values = select(
         order.c.id,
@@ -195,10 +196,7 @@ def _build_insert_order_with_lines():
         reserved=lines.c.quantity,
         allocated=case((lines.c.from_allocation, -lines.c.quantity), else_=0),
     ).cte("ledger")
-    return select(lines.c.id, lines.c.order_id, lines.c.sku_id).add_cte(ledger)
-
-
-_INSERT_ORDER_WITH_LINES = _build_insert_order_with_lines()
+    return lines, ledger
 
 
 def _existing(session: Session, channel: str, external_id: str):
@@ -276,6 +274,8 @@ def _price_stream_lines(data: OrderCreate, planned: list[PlannedLine], skus: dic
             raise SkuNotInLineup(field=f"{field_name}.sku_id", sku_id=line.sku_id)
         line.lineup_item_id = sku.item_id
         if sku.sale_id is not None:
+            if line.quantity > sku.sale_limit:
+                raise BuyerLimitReached(field=f"{field_name}.quantity", limit=sku.sale_limit, sku_id=line.sku_id)
             line.flash_sale = RunningSale(sku.sale_id, sku.sale_price, sku.sale_limit)
             price = sku.sale_price
         elif sku.live_price_amount is not None:
@@ -375,9 +375,10 @@ def _write_order(
 ) -> tuple[int, list[dict], list[int]]:
     """The order, its lines, their ledger rows and the units they take, in one transaction.
 
-    The units are taken last: the rows every buyer of a hot item contends for (the flash sale,
-    the stream's allocation, the SKU's stock level) are then locked only from their UPDATE to
-    the commit right after it, not while the order's own rows are written.
+    The units are taken last and in SKU order: the rows every buyer of a hot item contends for
+    (the flash sale, the stream's allocation, the SKU's stock level) are then locked only from
+    their UPDATE to the commit right after it. On PostgreSQL the first line's units are taken in
+    the statement that writes the order, so a one-line order is a single statement.
     """
     line_rows = [
         {
@@ -392,31 +393,37 @@ def _write_order(
         }
         for line in planned
     ]
+    in_lock_order = _in_lock_order(planned)
     with write_transaction(session):
         connection = session.connection()
-        order_id, line_ids = _insert_order(session, order_row, line_rows)
-        _take_units(connection, planned, key, now)
+        # Who follows stock hears of the change first, before any hot row is locked.
+        reservations.announce(session, [line.sku_id for line in planned])
+        if connection.dialect.name == "postgresql":
+            position, first = in_lock_order[0]
+            parameters = {
+                **{f"order_{name}": value for name, value in order_row.items()},
+                **{f"lines_{name}": [row[name] for row in line_rows] for name in _LINE_COLUMNS},
+                **_take_parameters(first, key, now),
+            }
+            written = connection.execute(_PLACE_ORDER[_take_kind(first)], parameters).all()
+            _check_taken(position, first, written[0].buyer_counted, written[0].sale_taken, written[0].units_taken)
+            order_id, line_of_sku = written[0].order_id, {row.sku_id: row.id for row in written}
+            line_ids = [line_of_sku[row["sku_id"]] for row in line_rows]
+            in_lock_order = in_lock_order[1:]
+        else:
+            order_id, line_ids = _insert_order(session, order_row, line_rows)
+        for position, line in in_lock_order:
+            _check_taken(position, line, *_take_line(connection, line, key, now))
     return order_id, [{"order_id": order_id, **row} for row in line_rows], line_ids
 
 
 def _insert_order(session: Session, order_row: dict, line_rows: list[dict]) -> tuple[int, list[int]]:
-    """Insert the order, its lines and their ledger rows; returns the ids of the order and of its
-    lines (in the order given).
-
-    On PostgreSQL this is one statement: the lines' columns go as arrays, unnested in step, and
-    the ledger rows are written from the inserted lines.
-    """
+    """SQLite: insert the order, its lines and their ledger rows; returns the ids of the order and
+    of its lines (in the order given)."""
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        parameters = {**order_row, **{f"lines_{name}": [row[name] for row in line_rows] for name in _LINE_COLUMNS}}
-        written = connection.execute(_INSERT_ORDER_WITH_LINES, parameters).all()
-        order_id, line_of_sku = written[0].order_id, {row.sku_id: row.id for row in written}
-        line_ids = [line_of_sku[row["sku_id"]] for row in line_rows]
-        reservations.announce(session, [row["sku_id"] for row in line_rows])
-        return order_id, line_ids
     order_id = connection.execute(_INSERT_ORDER, order_row).scalar_one()
     line_ids = connection.execute(_INSERT_LINES, [{"order_id": order_id, **row} for row in line_rows])
-    reservations.record(
+    reservations.write(
         session,
         [
             reservations.movement(
@@ -445,10 +452,10 @@ def _in_lock_order(planned: list[PlannedLine]) -> list[tuple[int, PlannedLine]]:
     return sorted(enumerate(planned), key=lambda pair: pair[1].sku_id)
 
 
-def _build_take_line(with_sale: bool, from_allocation: bool):
+def _taking_line(with_sale: bool, from_allocation: bool) -> list:
     """PostgreSQL: a line's units counted against its buyer's limit and in its flash sale (if any),
-    and taken from the stream's allocation or general stock, in one statement, so the hot rows are
-    locked for one round trip before the commit instead of four."""
+    and taken from the stream's allocation or general stock, as data-modifying CTEs; the columns
+    say whether the buyer's count, the sale's count and the units were taken."""
     taken = true()
     columns = [true().label("buyer_counted"), true().label("sale_taken")]
     if with_sale:
@@ -457,27 +464,39 @@ def _build_take_line(with_sale: bool, from_allocation: bool):
         taken = exists(select(sale.c.id))
         columns = [exists(select(buyer.c.units)).label("buyer_counted"), taken.label("sale_taken")]
     level = reservations.taking_units(from_allocation=from_allocation, only_if=taken)
-    return select(*columns, exists(select(level.c.sku_id)).label("units_taken"))
+    return [*columns, exists(select(level.c.sku_id)).label("units_taken")]
 
 
-_TAKE_LINE = {
-    (with_sale, from_allocation): _build_take_line(with_sale, from_allocation)
-    for with_sale in (True, False)
-    for from_allocation in (True, False)
-}
+def _build_place_order(with_sale: bool, from_allocation: bool):
+    """PostgreSQL: the order, its lines, their ledger rows and the first line's units, in one statement."""
+    lines, ledger = _order_with_lines_and_ledger()
+    return select(lines.c.id, lines.c.order_id, lines.c.sku_id, *_taking_line(with_sale, from_allocation)).add_cte(
+        ledger
+    )
+
+
+_TAKE_KINDS = [(with_sale, from_allocation) for with_sale in (True, False) for from_allocation in (True, False)]
+_PLACE_ORDER = {kind: _build_place_order(*kind) for kind in _TAKE_KINDS}
+_TAKE_LINE = {kind: select(*_taking_line(*kind)) for kind in _TAKE_KINDS}
+
+
+def _take_kind(line: PlannedLine) -> tuple[bool, bool]:
+    return line.flash_sale is not None, line.from_allocation
+
+
+def _take_parameters(line: PlannedLine, key: str, now: datetime) -> dict[str, Any]:
+    parameters = {"item": line.lineup_item_id, "sku": line.sku_id, "units": line.quantity, "now": now}
+    if line.flash_sale is not None:
+        parameters.update(sale=line.flash_sale.id, buyer=key, limit=line.flash_sale.per_buyer_limit)
+    return parameters
 
 
 def _take_line(connection: Connection, line: PlannedLine, key: str, now: datetime) -> tuple[bool, bool, bool]:
     """(whether the buyer's limit let the units through, whether the flash sale counted them,
     whether the units were taken); for a line outside a flash sale the first two are True."""
-    sale = line.flash_sale
-    if sale is not None and line.quantity > sale.per_buyer_limit:
-        return False, False, False
     if connection.dialect.name == "postgresql":
-        parameters = {"item": line.lineup_item_id, "sku": line.sku_id, "units": line.quantity, "now": now}
-        if sale is not None:
-            parameters.update(sale=sale.id, buyer=key, limit=sale.per_buyer_limit)
-        return tuple(connection.execute(_TAKE_LINE[(sale is not None, line.from_allocation)], parameters).one())
+        return tuple(connection.execute(_TAKE_LINE[_take_kind(line)], _take_parameters(line, key, now)).one())
+    sale = line.flash_sale
     if sale is not None:
         if not flash_sales.count_buyer(
             connection, sale_id=sale.id, buyer_key=key, quantity=line.quantity, limit=sale.per_buyer_limit
@@ -494,20 +513,18 @@ def _take_line(connection: Connection, line: PlannedLine, key: str, now: datetim
     return True, True, taken
 
 
-def _take_units(connection: Connection, planned: list[PlannedLine], key: str, now: datetime) -> None:
-    """Each line's units, in lock order; the first line that cannot have them stops the order."""
-    for position, line in _in_lock_order(planned):
-        buyer_counted, sale_taken, units_taken = _take_line(connection, line, key, now)
-        if not buyer_counted:
-            raise BuyerLimitReached(
-                field=f"lines.{line.index}.quantity", limit=line.flash_sale.per_buyer_limit, sku_id=line.sku_id
-            )
-        if not sale_taken:
-            raise FlashSaleSoldOut(field=f"lines.{line.index}.quantity", sku_id=line.sku_id)
-        if not units_taken:
-            if line.from_allocation:
-                raise _AllocationShort(position)
-            raise InsufficientStock(field=f"lines.{line.index}.quantity", sku_id=line.sku_id)
+def _check_taken(position: int, line: PlannedLine, buyer_counted: bool, sale_taken: bool, units_taken: bool) -> None:
+    """Stop the order at the first line that could not have its units."""
+    if not buyer_counted:
+        raise BuyerLimitReached(
+            field=f"lines.{line.index}.quantity", limit=line.flash_sale.per_buyer_limit, sku_id=line.sku_id
+        )
+    if not sale_taken:
+        raise FlashSaleSoldOut(field=f"lines.{line.index}.quantity", sku_id=line.sku_id)
+    if not units_taken:
+        if line.from_allocation:
+            raise _AllocationShort(position)
+        raise InsufficientStock(field=f"lines.{line.index}.quantity", sku_id=line.sku_id)
 
 
 def _lines_of(session: Session, order_id: int, actor: Actor) -> list[Any]:

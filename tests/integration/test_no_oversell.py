@@ -119,7 +119,7 @@ def test_the_same_order_sent_concurrently_is_taken_once(live_server, factory, da
 
 def test_a_request_that_dies_mid_order_leaves_no_order_and_no_reservation(factory, database, monkeypatch):
     from commerce.accounts.models import Actor, Role
-    from commerce.inventory import reservations
+    from commerce.inventory.models import StockMovement
     from commerce.orders import service as orders
     from commerce.orders.models import OrderCreate
 
@@ -129,10 +129,13 @@ def test_a_request_that_dies_mid_order_leaves_no_order_and_no_reservation(factor
     def die(*_args, **_kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(reservations, "announce", die)
     body = OrderCreate(**order_body("DIE-1", [{"sku_id": sku, "quantity": 5}]))
     actor = Actor(user_id=shop.world.user_ids["trade_operator"], role=Role.TRADE_OPERATOR)
     with database.session() as session:
+        ledger_before = session.scalar(select(func.count()).select_from(StockMovement))
+    with database.session() as session:
+        # Killed after every statement of the order ran, just before its commit.
+        monkeypatch.setattr(session, "commit", die)
         try:
             orders.place_order(session, actor=actor, data=body)
         except SystemExit:
@@ -143,6 +146,7 @@ def test_a_request_that_dies_mid_order_leaves_no_order_and_no_reservation(factor
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(SalesOrder)) == 0
         assert session.scalar(select(func.count()).select_from(OrderLine)) == 0
+        assert session.scalar(select(func.count()).select_from(StockMovement)) == ledger_before
     monkeypatch.undo()
     with database.session() as session:
         view, created = orders.place_order(session, actor=actor, data=body)
