@@ -191,14 +191,23 @@ class Database:
             self.engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
             _ping_when_idle(self.engine)
             event.listen(self.engine, "connect", _keep_more_prepared)
+        self._sessions_bind = self.engine
+        if self.dialect_name == "postgresql":
+            self._sessions_bind = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def is_sqlite(self) -> bool:
         return self.dialect_name == "sqlite"
 
     def session(self) -> Session:
-        """A new session; objects stay readable after commit."""
-        return Session(self.engine, expire_on_commit=False)
+        """A new session; objects stay readable after commit.
+
+        On PostgreSQL its reads run outside a transaction: each statement sees what is
+        committed when it starts, as under READ COMMITTED, without a BEGIN and a ROLLBACK
+        round trip around every request. Its writes go through ``write_transaction`` (or
+        ``single_statement``), which opens a real transaction.
+        """
+        return Session(self._sessions_bind, expire_on_commit=False)
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
@@ -225,16 +234,22 @@ def write_transaction(session: Session, *, durable: bool = True) -> Iterator[Ses
     if session.info.get("writing"):
         yield session
         return
-    # SQLite must start afresh with BEGIN IMMEDIATE; PostgreSQL carries on in the reading transaction
-    # (READ COMMITTED: each statement sees what is committed), which saves a COMMIT and a BEGIN.
-    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    # SQLite must start afresh with BEGIN IMMEDIATE. A PostgreSQL session that reads outside a
+    # transaction starts one here; one already in a transaction carries on in it (READ
+    # COMMITTED: each statement sees what is committed), which saves a COMMIT and a BEGIN.
+    if session.in_transaction() and (dialect == "sqlite" or _autocommitting(session)):
         session.commit()
     session.info["writing"] = True
     turn = _WRITER_TURNS.get(session.get_bind())
     try:
         with turn if turn is not None else nullcontext():
             if not session.in_transaction():
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                session.connection(
+                    execution_options={"sqlite_begin": "IMMEDIATE"}
+                    if dialect == "sqlite"
+                    else {"isolation_level": "READ COMMITTED"}
+                )
             if not durable and session.get_bind().dialect.name == "postgresql":
                 session.connection().exec_driver_sql(_RELAXED_COMMIT)
             try:
@@ -256,7 +271,14 @@ def single_statement(session: Session) -> Iterator[Connection]:
     until this process, perhaps waiting for its turn among busy threads, sends a COMMIT. Inside
     a transaction, or on SQLite, it is an ordinary write transaction.
     """
-    if session.get_bind().dialect.name != "postgresql" or session.in_transaction():
+    if session.get_bind().dialect.name != "postgresql" or session.info.get("writing"):
+        with write_transaction(session):
+            yield session.connection()
+        return
+    if session.in_transaction():
+        if _autocommitting(session):
+            yield session.connection()
+            return
         with write_transaction(session):
             yield session.connection()
         return
@@ -265,6 +287,11 @@ def single_statement(session: Session) -> Iterator[Connection]:
     finally:
         # Hands the connection back; its isolation level is reset on the way.
         session.close()
+
+
+def _autocommitting(session: Session) -> bool:
+    """Whether the session's current connection commits each statement on its own."""
+    return session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
 
 
 class WriterTurns:

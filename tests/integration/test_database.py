@@ -3,10 +3,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, Table, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from commerce.db import ExactDecimal, UTCDateTime, write_transaction
+from commerce.db import ExactDecimal, UTCDateTime, utcnow, write_transaction
 from commerce.inventory.models import StockLevel
 
 metadata = MetaData()
@@ -106,3 +106,32 @@ def test_concurrent_adjustments_lose_no_update(factory, database):
     with database.session() as session:
         level = session.get(StockLevel, sku_id)
         assert (level.on_hand, level.available) == (210, 210)
+
+
+def test_reads_leave_writers_free_and_a_write_is_all_or_nothing(factory, database):
+    """A session's reads hold nothing other writers wait for (PostgreSQL: no open transaction at all);
+    a write transaction after them either commits whole or leaves nothing."""
+    world = factory.world()
+    factory.product(world.maker_a_id)
+    stock = select(StockLevel.on_hand)
+    with database.session() as session:
+        sku_id, on_hand = session.execute(select(StockLevel.sku_id, StockLevel.on_hand)).one()
+        stock = stock.where(StockLevel.sku_id == sku_id)
+        if database.is_sqlite:
+            # WAL: another connection writes while this session's read is open.
+            with database.engine.begin() as other:
+                other.execute(update(StockLevel).where(StockLevel.sku_id == sku_id).values(updated_at=utcnow()))
+        else:
+            pid = session.scalar(text("SELECT pg_backend_pid()"))
+            with database.engine.connect() as other:
+                state = other.scalar(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid})
+            assert state == "idle"
+        more = update(StockLevel).where(StockLevel.sku_id == sku_id)
+        with pytest.raises(RuntimeError), write_transaction(session):
+            session.execute(more.values(on_hand=StockLevel.on_hand + 5, available=StockLevel.available + 5))
+            raise RuntimeError("the request failed half way")
+        assert session.scalar(stock) == on_hand
+        with write_transaction(session):
+            session.execute(more.values(on_hand=StockLevel.on_hand + 1, available=StockLevel.available + 1))
+    with database.session() as session:
+        assert session.scalar(stock) == on_hand + 1
