@@ -6,7 +6,8 @@ import secrets
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, any_, cast, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
@@ -66,11 +67,15 @@ def visibility(session: Session, actor: Actor) -> ColumnElement[bool] | None:
     if actor.role == Role.SME:
         return Product.enterprise_id == actor.enterprise_id
     if actor.role == Role.BRAND_ADMIN:
-        # The cluster's firms as a list of ids, not a subquery: the planner then walks products in id
+        # The cluster's firms as a set of ids, not a join: the planner then walks products in id
         # order for any cluster size instead of guessing the subquery's size (measured 150x faster).
+        # PostgreSQL builds the array once inside the statement; elsewhere the ids are read first.
         cluster_of_association = select(Enterprise.cluster_id).where(Enterprise.id == actor.enterprise_id)
-        firms = session.scalars(select(Enterprise.id).where(Enterprise.cluster_id.in_(cluster_of_association))).all()
-        return Product.enterprise_id.in_(firms)
+        in_cluster = Enterprise.cluster_id.in_(cluster_of_association)
+        if session.get_bind().dialect.name == "postgresql":
+            firms = select(func.array_agg(Enterprise.id)).where(in_cluster).scalar_subquery()
+            return Product.enterprise_id == any_(cast(firms, postgresql.ARRAY(Integer)))
+        return Product.enterprise_id.in_(session.scalars(select(Enterprise.id).where(in_cluster)).all())
     return Product.status == ProductStatus.APPROVED.value
 
 
