@@ -250,7 +250,7 @@ def write_transaction(session: Session, *, durable: bool = True) -> Iterator[Ses
                     if dialect == "sqlite"
                     else {"isolation_level": "READ COMMITTED"}
                 )
-            if not durable and session.get_bind().dialect.name == "postgresql":
+            if not durable and dialect == "postgresql":
                 session.connection().exec_driver_sql(_RELAXED_COMMIT)
             try:
                 yield session
@@ -266,27 +266,17 @@ def write_transaction(session: Session, *, durable: bool = True) -> Iterator[Ses
 def single_statement(session: Session) -> Iterator[Connection]:
     """Where to run a write that is a single statement (a claim, a slot of a rate allowance).
 
-    On PostgreSQL, outside a transaction, the statement commits on its own: no BEGIN and COMMIT
-    round trips, and its row locks end inside the server with the statement instead of lasting
-    until this process, perhaps waiting for its turn among busy threads, sends a COMMIT. Inside
-    a transaction, or on SQLite, it is an ordinary write transaction.
+    On PostgreSQL a session reads outside a transaction (``Database.session``), and there the
+    statement commits on its own: no BEGIN and COMMIT round trips, and its row locks end inside
+    the server with the statement instead of lasting until this process, perhaps waiting for its
+    turn among busy threads, sends a COMMIT. Inside ``write_transaction``, on a session already
+    in a transaction, or on SQLite, it is an ordinary write transaction.
     """
-    if session.get_bind().dialect.name != "postgresql" or session.info.get("writing"):
-        with write_transaction(session):
-            yield session.connection()
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get("writing") and _autocommitting(session):
+        yield session.connection()
         return
-    if session.in_transaction():
-        if _autocommitting(session):
-            yield session.connection()
-            return
-        with write_transaction(session):
-            yield session.connection()
-        return
-    try:
-        yield session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    finally:
-        # Hands the connection back; its isolation level is reset on the way.
-        session.close()
+    with write_transaction(session):
+        yield session.connection()
 
 
 def _autocommitting(session: Session) -> bool:

@@ -113,21 +113,20 @@ def recording(
     reference: ColumnElement[str],
     actor_user_id: ColumnElement[Any],
     now: ColumnElement[Any],
-    reserved: ColumnElement[int] | int = 0,
-    allocated: ColumnElement[int] | int = 0,
+    reserved: ColumnElement[int],
+    allocated: ColumnElement[int],
 ) -> Insert:
     """``movement`` rows as an INSERT ... SELECT of SQL expressions, for PostgreSQL to write as a
     CTE of a larger statement (one row per row of the CTE the expressions read). The caller then
     tells who follows stock with ``announce``."""
-    constant = literal_column
     source = select(
         sku_id,
         now,
-        constant(f"'{kind.value}'"),
-        constant("0"),
-        reserved if not isinstance(reserved, int) else constant(str(reserved)),
-        allocated if not isinstance(allocated, int) else constant(str(allocated)),
-        constant("''"),
+        literal_column(f"'{kind.value}'"),
+        literal_column("0"),
+        reserved,
+        allocated,
+        literal_column("''"),
         reference,
         actor_user_id,
     )
