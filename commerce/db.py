@@ -7,7 +7,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -332,20 +332,20 @@ def among_parameter(dialect: str, column: Any, name: str):
     return column.in_(bindparam(name, expanding=True))
 
 
-_PREBUILT: dict[tuple[Any, str], Any] = {}
+_PREBUILT: dict[tuple[Any, ...], Any] = {}
 
 
-def prebuilt(session: Session, build: Callable[[str], Any]) -> Any:
-    """The statement ``build(dialect_name)`` makes, built once per database kind.
+def prebuilt(session: Session, build: Callable[..., Any], *shape: Hashable) -> Any:
+    """The statement ``build(dialect_name, *shape)`` makes, built once per database kind and shape.
 
     For statements on hot paths whose shape depends on the dialect (ON CONFLICT, FOR UPDATE,
-    JSON functions): building and caching them by hand saves SQLAlchemy's construction and
-    cache-key work on every call.
+    JSON functions) or on a few choices (which filters a list has): building and caching them by
+    hand saves SQLAlchemy's construction and cache-key work on every call.
     """
-    dialect = session.get_bind().dialect.name
-    statement = _PREBUILT.get((build, dialect))
+    key = (build, session.get_bind().dialect.name, *shape)
+    statement = _PREBUILT.get(key)
     if statement is None:
-        statement = _PREBUILT[(build, dialect)] = build(dialect)
+        statement = _PREBUILT[key] = build(*key[1:])
     return statement
 
 

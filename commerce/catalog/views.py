@@ -91,14 +91,14 @@ def list_products(query: ProductQuery):
         actor=current_actor(),
         limit=query.limit,
         after=query.cursor,
+        languages=content_languages(),
         enterprise_id=query.enterprise_id,
         status=query.status,
         trademark_id=query.trademark_id,
         hs_code=query.hs_code,
     )
-    items = product_documents(db_session(), [item.id for item in page.items], languages=content_languages())
     next_cursor = json.dumps(encode_cursor(page.next_after))
-    return respond_json_text(f'{{"items":[{",".join(items)}],"next_cursor":{next_cursor}}}')
+    return respond_json_text(f'{{"items":[{",".join(page.items)}],"next_cursor":{next_cursor}}}')
 
 
 @bp.get("/products/<int:product_id>", responses={200: ProductPublic})

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from commerce.pagination import Page
+from commerce.pagination import MAX_PAGE_SIZE, Page
 from commerce.validation import MESSAGES
 
 T = TypeVar("T")
@@ -64,7 +64,7 @@ def _query_schema(model: type[BaseModel]) -> dict[str, Any]:
 class ListQuery(QueryModel):
     """``?limit=`` (1-200, default 50) and ``?cursor=`` from the previous page's ``next_cursor``."""
 
-    limit: int = Field(default=50, ge=1, le=200)
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
     cursor: Cursor = None
 
 

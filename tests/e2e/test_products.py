@@ -237,6 +237,38 @@ def test_who_sees_which_products(client, factory):
     assert client.post(f"/api/v1/products/{draft_a.id}/submit", headers=world.headers["sme_b"]).status_code == 404
 
 
+def test_product_pages_follow_the_cursor_and_combine_filters(client, factory):
+    world = factory.world()
+    marked = factory.product(world.maker_a_id, status="approved", trademark_id=world.trademark_id)
+    draft_a = factory.product(world.maker_a_id)
+    wire_mesh = factory.product(
+        world.maker_a_id, status="approved", trademark_id=world.trademark_id, hs_code="7314190000"
+    )
+    draft_b = factory.product(world.maker_b_id)
+    approved_b = factory.product(world.maker_b_id, status="approved")
+    outsider = factory.product(factory.enterprise(factory.cluster().id).id, status="approved")
+
+    def walk(role, query=""):
+        pages, cursor = [], None
+        while True:
+            suffix = f"&cursor={cursor}" if cursor else ""
+            answer = client.get(f"/api/v1/products?limit=2{query}{suffix}", headers=world.headers[role]).json
+            pages.append([item["id"] for item in answer["items"]])
+            cursor = answer["next_cursor"]
+            if cursor is None:
+                return pages
+
+    assert walk("admin") == [[marked.id, draft_a.id], [wire_mesh.id, draft_b.id], [approved_b.id, outsider.id]]
+    assert walk("brand_admin") == [[marked.id, draft_a.id], [wire_mesh.id, draft_b.id], [approved_b.id]]
+    assert walk("sme_a") == [[marked.id, draft_a.id], [wire_mesh.id]]
+    assert walk("host", "&status=approved") == [[marked.id, wire_mesh.id], [approved_b.id, outsider.id]]
+    assert walk("brand_admin", f"&trademark_id={world.trademark_id}") == [[marked.id, wire_mesh.id]]
+    assert walk("brand_admin", f"&status=approved&enterprise_id={world.maker_b_id}") == [[approved_b.id]]
+    assert walk("sme_a", "&hs_code=7314190000") == [[wire_mesh.id]]
+    assert walk("sme_b", f"&trademark_id={world.trademark_id}") == [[]]
+    assert walk("host", "&status=draft") == [[]]
+
+
 def test_admin_creates_products_for_a_named_firm(client, factory):
     world = factory.world()
     created = client.post(
