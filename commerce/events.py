@@ -6,6 +6,7 @@ the change that caused it. Handlers that must reach the outside world enqueue a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import import_module
@@ -66,7 +67,40 @@ HANDLERS: dict[type, tuple[str, ...]] = {
 
 def publish(session: Session, event: Any, *, actor: Actor) -> None:
     """Run every handler of the event in the caller's unit of work."""
-    for path in HANDLERS.get(type(event), ()):
-        module_name, function_name = path.split(":")
-        handler = getattr(import_module(module_name), function_name)
+    for handler in _handlers(type(event)):
         handler(session, event, actor=actor)
+
+
+def within_statement(event_type: type, dialect: str, **sources: Any) -> list[Any]:
+    """The event's reactions as statements to run inside the publisher's own statement.
+
+    A publisher that writes in one statement (an order on PostgreSQL) adds them as data-modifying
+    CTEs instead of calling ``publish``: the reactions commit with the change and cost no round
+    trip. ``sources`` are SQL expressions of the event's fields. Every handler of the event must
+    offer this form (``reacts_within``), so that no reaction is skipped.
+    """
+    statements = []
+    for handler in _handlers(event_type):
+        build = getattr(handler, "within_statement", None)
+        if build is None:
+            raise TypeError(f"{handler.__module__}.{handler.__name__} cannot run inside a statement")
+        statements.append(build(dialect, **sources))
+    return statements
+
+
+def reacts_within(build: Callable[..., Any]) -> Callable[[Callable], Callable]:
+    """Give a handler the form ``within_statement`` asks for: ``build(dialect, **sources)``."""
+
+    def attach(handler: Callable) -> Callable:
+        handler.within_statement = build
+        return handler
+
+    return attach
+
+
+def _handlers(event_type: type) -> list[Callable]:
+    handlers = []
+    for path in HANDLERS.get(event_type, ()):
+        module_name, function_name = path.split(":")
+        handlers.append(getattr(import_module(module_name), function_name))
+    return handlers

@@ -118,7 +118,8 @@ def recording(
 ) -> Insert:
     """``movement`` rows as an INSERT ... SELECT of SQL expressions, for PostgreSQL to write as a
     CTE of a larger statement (one row per row of the CTE the expressions read). The caller then
-    tells who follows stock with ``announce``."""
+    tells who follows stock: with ``announce``, or inside the same statement with the reactions
+    of ``events.within_statement``."""
     source = select(
         sku_id,
         now,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, and_, bindparam, case, cast, exists, func, literal_column, select
+from sqlalchemy import Select, String, and_, bindparam, case, cast, exists, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.db import among_parameter, prebuilt, utcnow
-from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged
+from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged, reacts_within
 from commerce.jobs.models import Job, JobStatus
 from commerce.jobs.service import ENQUEUED_COLUMNS, QUEUED_ONLY, lower_of
 from commerce.listings.content import mark_lapse_policy
@@ -20,8 +20,9 @@ from commerce.live.models import LineupItem, Stream
 _job = Job.__table__
 
 
-def _build_stock_pushes(dialect: str):
-    """INSERT ... SELECT: a push job per synced listing of the given SKUs' products."""
+def _build_stock_pushes(dialect: str, sku_ids: Select | None = None):
+    """INSERT ... SELECT: a push job per synced listing of the products of the SKUs ``sku_ids``
+    selects (by default those of the parameter ``sku_ids``)."""
     _listing = Listing.__table__
     now = bindparam("now", type_=_job.c.run_at.type)
     lineup, stream = LineupItem.__table__, Stream.__table__
@@ -52,7 +53,11 @@ def _build_stock_pushes(dialect: str):
             _listing.c.status.in_(SYNCED_STATUSES),
             _listing.c.external_id.is_not(None),
             _listing.c.product_id.in_(
-                select(Sku.__table__.c.product_id).where(among_parameter(dialect, Sku.__table__.c.id, "sku_ids"))
+                select(Sku.__table__.c.product_id).where(
+                    among_parameter(dialect, Sku.__table__.c.id, "sku_ids")
+                    if sku_ids is None
+                    else Sku.__table__.c.id.in_(sku_ids)
+                )
             ),
         )
     )
@@ -68,6 +73,7 @@ def _build_stock_pushes(dialect: str):
     )
 
 
+@reacts_within(_build_stock_pushes)
 def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -> None:
     """One pending stock push per listing of the SKUs' products, in a single prebuilt statement.
 

@@ -14,7 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
+    ColumnElement,
     Connection,
+    Select,
     String,
     bindparam,
     case,
@@ -30,12 +33,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from commerce import events
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import UnknownReference
-from commerce.db import among, among_parameter, prebuilt, utcnow, write_transaction
+from commerce.db import among, among_parameter, prebuilt, single_statement, utcnow, write_transaction
 from commerce.errors import DomainError, Forbidden, InvalidStatusTransition, NotFound, ValidationFailed
+from commerce.events import StockChanged
 from commerce.inventory import reservations
 from commerce.inventory.errors import InsufficientStock
 from commerce.inventory.models import MovementKind
@@ -168,12 +173,18 @@ _ORDER_COLUMNS = tuple(column.name for column in _order_table.c if column.name n
 _LINE_COLUMNS = tuple(column.name for column in _line_table.c if column.name not in ("id", "order_id"))
 
 
-def _order_with_lines_and_ledger():
-    """PostgreSQL: CTEs writing the order, its lines (their columns go as arrays, unnested in step;
-    a line's SKU is unique in its order) and their ledger rows."""
+def _order_with_lines_and_ledger(only_if: ColumnElement[bool]) -> tuple[CTE, list[CTE]]:
+    """PostgreSQL: CTEs writing the order (only if ``only_if`` holds), its lines (their columns go
+    as arrays, unnested in step; a line's SKU is unique in its order), their ledger rows and the
+    reactions to the stock change; returns the lines' CTE and the others."""
     # Parameters named after a column would also be SET by the UPDATEs of the statement.
     order_values = {name: bindparam(f"order_{name}", type_=_order_table.c[name].type) for name in _ORDER_COLUMNS}
-    order = _order_table.insert().values(order_values).returning(_order_table.c.id).cte("new_order")
+    order = (
+        _order_table.insert()
+        .from_select(list(order_values), select(*order_values.values()).where(only_if))
+        .returning(_order_table.c.id)
+        .cte("new_order")
+    )
     line_values = select(
         order.c.id,
         *(
@@ -196,7 +207,9 @@ def _order_with_lines_and_ledger():
         reserved=lines.c.quantity,
         allocated=case((lines.c.from_allocation, -lines.c.quantity), else_=0),
     ).cte("ledger")
-    return lines, ledger
+    # Who follows stock hears of the change in the same statement (``now`` is the order's time).
+    reactions = events.within_statement(StockChanged, "postgresql", sku_ids=select(lines.c.sku_id))
+    return lines, [ledger, *(reaction.cte(f"reaction_{number}") for number, reaction in enumerate(reactions))]
 
 
 def _existing(session: Session, channel: str, external_id: str):
@@ -373,12 +386,11 @@ class _AllocationShort(Exception):
 def _write_order(
     session: Session, planned: list[PlannedLine], order_row: dict, key: str, now: datetime
 ) -> tuple[int, list[dict], list[int]]:
-    """The order, its lines, their ledger rows and the units they take, in one transaction.
+    """The order, its lines, their ledger rows and the units they take, all or nothing.
 
     The units are taken last and in SKU order: the rows every buyer of a hot item contends for
     (the flash sale, the stream's allocation, the SKU's stock level) are then locked only from
-    their UPDATE to the commit right after it. On PostgreSQL the first line's units are taken in
-    the statement that writes the order, so a one-line order is a single statement.
+    their UPDATE to the commit right after it.
     """
     line_rows = [
         {
@@ -394,27 +406,50 @@ def _write_order(
         for line in planned
     ]
     in_lock_order = _in_lock_order(planned)
-    with write_transaction(session):
-        connection = session.connection()
-        # Who follows stock hears of the change first, before any hot row is locked.
-        reservations.announce(session, [line.sku_id for line in planned])
-        if connection.dialect.name == "postgresql":
-            position, first = in_lock_order[0]
-            parameters = {
-                **{f"order_{name}": value for name, value in order_row.items()},
-                **{f"lines_{name}": [row[name] for row in line_rows] for name in _LINE_COLUMNS},
-                **_take_parameters(first, key, now),
-            }
-            written = connection.execute(_PLACE_ORDER[_take_kind(first)], parameters).all()
-            _check_taken(position, first, written[0].buyer_counted, written[0].sale_taken, written[0].units_taken)
-            order_id, line_of_sku = written[0].order_id, {row.sku_id: row.id for row in written}
-            line_ids = [line_of_sku[row["sku_id"]] for row in line_rows]
-            in_lock_order = in_lock_order[1:]
-        else:
+    if session.get_bind().dialect.name == "postgresql":
+        order_id, line_ids = _place_order(session, in_lock_order, order_row, line_rows, key, now)
+    else:
+        with write_transaction(session):
+            # Who follows stock hears of the change first, before any hot row is locked.
+            reservations.announce(session, [line.sku_id for line in planned])
             order_id, line_ids = _insert_order(session, order_row, line_rows)
-        for position, line in in_lock_order:
-            _check_taken(position, line, *_take_line(connection, line, key, now))
+            for position, line in in_lock_order:
+                _check_taken(position, line, *_take_line(session.connection(), line, key, now))
     return order_id, [{"order_id": order_id, **row} for row in line_rows], line_ids
+
+
+def _place_order(
+    session: Session,
+    in_lock_order: list[tuple[int, PlannedLine]],
+    order_row: dict,
+    line_rows: list[dict],
+    key: str,
+    now: datetime,
+) -> tuple[int, list[int]]:
+    """PostgreSQL: one statement writes the order, its lines, their ledger rows and the stock pushes
+    that follow, if it takes the first line's units; further lines take theirs after it.
+
+    Where the units are taken in one conditional step (a single line outside a flash sale), that
+    statement is the whole order and commits on its own: no BEGIN or COMMIT round trip, and the
+    stock row's lock ends inside the server. A flash sale counts the buyer, the sale and the stock
+    in turn, and a later step that fails must undo the earlier ones; such orders, and orders of
+    several lines, run in a transaction.
+    """
+    position, first = in_lock_order[0]
+    parameters = {
+        **{f"order_{name}": value for name, value in order_row.items()},
+        **{f"lines_{name}": [row[name] for row in line_rows] for name in _LINE_COLUMNS},
+        **_take_parameters(first, key, now),
+    }
+    alone = len(in_lock_order) == 1 and first.flash_sale is None
+    with single_statement(session) if alone else write_transaction(session):
+        connection = session.connection()
+        written = connection.execute(prebuilt(session, _build_place_order, *_take_kind(first)), parameters).all()
+        _check_taken(position, first, written[0].buyer_counted, written[0].sale_taken, written[0].units_taken)
+        order_id, line_of_sku = written[0].order_id, {row.sku_id: row.id for row in written}
+        for position, line in in_lock_order[1:]:
+            _check_taken(position, line, *_take_line(connection, line, key, now))
+    return order_id, [line_of_sku[row["sku_id"]] for row in line_rows]
 
 
 def _insert_order(session: Session, order_row: dict, line_rows: list[dict]) -> tuple[int, list[int]]:
@@ -452,10 +487,11 @@ def _in_lock_order(planned: list[PlannedLine]) -> list[tuple[int, PlannedLine]]:
     return sorted(enumerate(planned), key=lambda pair: pair[1].sku_id)
 
 
-def _taking_line(with_sale: bool, from_allocation: bool) -> list:
+def _taking_line(with_sale: bool, from_allocation: bool) -> tuple[list, ColumnElement[bool]]:
     """PostgreSQL: a line's units counted against its buyer's limit and in its flash sale (if any),
     and taken from the stream's allocation or general stock, as data-modifying CTEs; the columns
-    say whether the buyer's count, the sale's count and the units were taken."""
+    say whether the buyer's count, the sale's count and the units were taken, and the condition
+    whether all of them were."""
     taken = true()
     columns = [true().label("buyer_counted"), true().label("sale_taken")]
     if with_sale:
@@ -464,20 +500,26 @@ def _taking_line(with_sale: bool, from_allocation: bool) -> list:
         taken = exists(select(sale.c.id))
         columns = [exists(select(buyer.c.units)).label("buyer_counted"), taken.label("sale_taken")]
     level = reservations.taking_units(from_allocation=from_allocation, only_if=taken)
-    return [*columns, exists(select(level.c.sku_id)).label("units_taken")]
+    units_taken = exists(select(level.c.sku_id))
+    return [*columns, units_taken.label("units_taken")], units_taken
 
 
-def _build_place_order(with_sale: bool, from_allocation: bool):
-    """PostgreSQL: the order, its lines, their ledger rows and the first line's units, in one statement."""
-    lines, ledger = _order_with_lines_and_ledger()
-    return select(lines.c.id, lines.c.order_id, lines.c.sku_id, *_taking_line(with_sale, from_allocation)).add_cte(
-        ledger
+def _build_place_order(dialect: str, with_sale: bool, from_allocation: bool) -> Select:
+    """PostgreSQL: the first line's units taken, and only then the order, its lines, their ledger
+    rows and the reactions to the stock change, in one statement. It answers one row per line
+    written, or a single row with no line when the units were not taken; each row tells what was."""
+    columns, taken = _taking_line(with_sale, from_allocation)
+    lines, others = _order_with_lines_and_ledger(only_if=taken)
+    outcome = select(*columns).subquery("outcome")
+    return (
+        select(outcome, lines.c.id, lines.c.order_id, lines.c.sku_id)
+        .select_from(outcome.outerjoin(lines, true()))
+        .add_cte(*others)
     )
 
 
 _TAKE_KINDS = [(with_sale, from_allocation) for with_sale in (True, False) for from_allocation in (True, False)]
-_PLACE_ORDER = {kind: _build_place_order(*kind) for kind in _TAKE_KINDS}
-_TAKE_LINE = {kind: select(*_taking_line(*kind)) for kind in _TAKE_KINDS}
+_TAKE_LINE = {kind: select(*_taking_line(*kind)[0]) for kind in _TAKE_KINDS}
 
 
 def _take_kind(line: PlannedLine) -> tuple[bool, bool]:
