@@ -72,7 +72,7 @@ def product_documents(
     if not product_ids:
         return []
     parameters = {"ids": list(product_ids), **_reader_parameters(session, languages, today)}
-    return list(session.connection().execute(prebuilt(session, _documents_of_ids), parameters).scalars(1))
+    return list(session.connection().execute(prebuilt(session, document_statement), parameters).scalars(1))
 
 
 def documents_page(
@@ -274,10 +274,6 @@ def _unusual_currency_places() -> list[tuple[int, str]]:
 
 
 _UNUSUAL_CURRENCY_PLACES = _unusual_currency_places()
-
-
-def _documents_of_ids(dialect: str) -> Select:
-    return document_statement(dialect)
 
 
 def document_statement(dialect: str, page: Select | None = None) -> Select:

@@ -413,8 +413,9 @@ def _write_order(
             # Who follows stock hears of the change first, before any hot row is locked.
             reservations.announce(session, [line.sku_id for line in planned])
             order_id, line_ids = _insert_order(session, order_row, line_rows)
+            connection = session.connection()
             for position, line in in_lock_order:
-                _check_taken(position, line, *_take_line(session.connection(), line, key, now))
+                _check_taken(position, line, *_take_line(connection, line, key, now))
     return order_id, [{"order_id": order_id, **row} for row in line_rows], line_ids
 
 
