@@ -69,6 +69,17 @@ _UNCOUNT_ALLOCATION_SALE = (
 )
 
 
+def locking_units(*, from_allocation: bool, only_if: ColumnElement[bool]) -> CTE:
+    """PostgreSQL: the SKU's id, as a CTE selecting FOR UPDATE the row the units would come from
+    (the stream's allocation or the SKU's stock level), if it holds ``:units`` and ``only_if``
+    holds; ``taking_units`` after it in the same statement then takes them without fail."""
+    if from_allocation:
+        source = select(_allocation.c.sku_id).where(_TAKE_ALLOCATION.whereclause)
+    else:
+        source = select(_level.c.sku_id).where(_TAKE_AVAILABLE.whereclause)
+    return source.where(only_if).with_for_update().cte("stock_room")
+
+
 def taking_units(*, from_allocation: bool, only_if: ColumnElement[bool]) -> CTE:
     """What ``reserve_from_allocation`` or ``reserve_available`` does, as data-modifying CTEs for
     PostgreSQL, to run inside a larger statement and only if ``only_if`` holds there; the last

@@ -109,16 +109,14 @@ def create_flash_sale(
 _sale = FlashSale.__table__
 _buyer = FlashSaleBuyer.__table__
 
-_TAKE_UNITS = (
-    _sale.update()
-    .where(
-        _sale.c.id == bindparam("sale"),
-        _sale.c.sold + bindparam("units") <= _sale.c.quantity,
-        _sale.c.starts_at <= bindparam("now"),
-        _sale.c.ends_at > bindparam("now"),
-    )
-    .values(sold=_sale.c.sold + bindparam("units"))
+# The sale runs and has room for ``:units``.
+_HAS_ROOM = (
+    _sale.c.id == bindparam("sale"),
+    _sale.c.sold + bindparam("units") <= _sale.c.quantity,
+    _sale.c.starts_at <= bindparam("now"),
+    _sale.c.ends_at > bindparam("now"),
 )
+_TAKE_UNITS = _sale.update().where(*_HAS_ROOM).values(sold=_sale.c.sold + bindparam("units"))
 _GIVE_BACK_UNITS = _sale.update().where(_sale.c.id == bindparam("sale")).values(sold=_sale.c.sold - bindparam("units"))
 _UNCOUNT_BUYER = (
     _buyer.update()
@@ -139,12 +137,18 @@ def _count_buyer(dialect: str):
         statement = insert(_buyer).values(
             flash_sale_id=bindparam("sale"), buyer_key=bindparam("buyer"), units=bindparam("units")
         )
-        _count_buyer_statements[dialect] = statement.on_conflict_do_update(
-            index_elements=["flash_sale_id", "buyer_key"],
-            set_={"units": _buyer.c.units + statement.excluded.units},
-            where=_buyer.c.units + statement.excluded.units <= bindparam("limit"),
-        ).returning(_buyer.c.units)
+        _count_buyer_statements[dialect] = _within_limit(statement)
     return _count_buyer_statements[dialect]
+
+
+def _within_limit(statement):
+    """The buyer's row inserted by ``statement``, or its units added to those already counted only
+    while the total stays within ``:limit``; returns the units when they were counted."""
+    return statement.on_conflict_do_update(
+        index_elements=["flash_sale_id", "buyer_key"],
+        set_={"units": _buyer.c.units + statement.excluded.units},
+        where=_buyer.c.units + statement.excluded.units <= bindparam("limit"),
+    ).returning(_buyer.c.units)
 
 
 def count_buyer(connection: Connection, *, sale_id: int, buyer_key: str, quantity: int, limit: int) -> bool:
@@ -156,11 +160,29 @@ def count_buyer(connection: Connection, *, sale_id: int, buyer_key: str, quantit
     return connection.execute(statement, parameters).first() is not None
 
 
-def counting_buyer() -> CTE:
+def locking_room() -> CTE:
+    """PostgreSQL: the sale's id, as a CTE selecting its row FOR UPDATE, if it runs and has room
+    for ``:units``.
+
+    Every order of the sale locks its row first, so from then until the statement ends no other
+    order can take the room found: the steps after it (the stock, the buyer's count) can then be
+    decided before anything is written, and a statement that writes nothing unless all of them
+    succeed needs no transaction around it to undo a part.
+    """
+    return select(_sale.c.id).where(*_HAS_ROOM).with_for_update().cte("sale_room")
+
+
+def counting_buyer(*, only_if: ColumnElement[bool]) -> CTE:
     """What ``count_buyer`` does, as a data-modifying CTE for PostgreSQL returning a row when the
-    units were counted, to run inside a larger statement (the caller checks the quantity alone
-    against the limit first)."""
-    return _count_buyer("postgresql").cte("buyer")
+    units were counted, to run inside a larger statement and only if ``only_if`` holds there (the
+    caller checks the quantity alone against the limit first)."""
+    counted = select(
+        bindparam("sale", type_=_buyer.c.flash_sale_id.type),
+        bindparam("buyer", type_=_buyer.c.buyer_key.type),
+        bindparam("units", type_=_buyer.c.units.type),
+    ).where(only_if)
+    statement = postgresql.insert(_buyer).from_select(["flash_sale_id", "buyer_key", "units"], counted)
+    return _within_limit(statement).cte("buyer")
 
 
 def taking_units(*, only_if: ColumnElement[bool]) -> CTE:

@@ -430,11 +430,10 @@ def _place_order(
     """PostgreSQL: one statement writes the order, its lines, their ledger rows and the stock pushes
     that follow, if it takes the first line's units; further lines take theirs after it.
 
-    Where the units are taken in one conditional step (a single line outside a flash sale), that
-    statement is the whole order and commits on its own: no BEGIN or COMMIT round trip, and the
-    stock row's lock ends inside the server. A flash sale counts the buyer, the sale and the stock
-    in turn, and a later step that fails must undo the earlier ones; such orders, and orders of
-    several lines, run in a transaction.
+    The statement writes all of that or nothing (``_taking_line``), so a one-line order is that
+    statement alone, committed on its own: no BEGIN or COMMIT round trip, and the hot rows' locks
+    end inside the server. An order of several lines runs in a transaction, as a later line that
+    cannot have its units must undo the earlier ones.
     """
     position, first = in_lock_order[0]
     parameters = {
@@ -442,8 +441,7 @@ def _place_order(
         **{f"lines_{name}": [row[name] for row in line_rows] for name in _LINE_COLUMNS},
         **_take_parameters(first, key, now),
     }
-    alone = len(in_lock_order) == 1 and first.flash_sale is None
-    with single_statement(session) if alone else write_transaction(session):
+    with single_statement(session) if len(in_lock_order) == 1 else write_transaction(session):
         connection = session.connection()
         written = connection.execute(prebuilt(session, _build_place_order, *_take_kind(first)), parameters).all()
         _check_taken(position, first, written[0].buyer_counted, written[0].sale_taken, written[0].units_taken)
@@ -488,39 +486,67 @@ def _in_lock_order(planned: list[PlannedLine]) -> list[tuple[int, PlannedLine]]:
     return sorted(enumerate(planned), key=lambda pair: pair[1].sku_id)
 
 
-def _taking_line(with_sale: bool, from_allocation: bool) -> tuple[list, ColumnElement[bool]]:
+def _taking_line(with_sale: bool, from_allocation: bool) -> tuple[list, ColumnElement[bool], list[CTE]]:
     """PostgreSQL: a line's units counted against its buyer's limit and in its flash sale (if any),
     and taken from the stream's allocation or general stock, as data-modifying CTEs; the columns
-    say whether the buyer's count, the sale's count and the units were taken, and the condition
-    whether all of them were."""
-    taken = true()
-    columns = [true().label("buyer_counted"), true().label("sale_taken")]
-    if with_sale:
-        buyer = flash_sales.counting_buyer()
-        sale = flash_sales.taking_units(only_if=exists(select(buyer.c.units)))
-        taken = exists(select(sale.c.id))
-        columns = [exists(select(buyer.c.units)).label("buyer_counted"), taken.label("sale_taken")]
-    level = reservations.taking_units(from_allocation=from_allocation, only_if=taken)
+    say whether the buyer's count was within the limit, whether the sale had room and whether the
+    units were taken, and the condition whether all of them were. The CTEs no column reads are
+    returned to be added to the statement.
+
+    A flash sale's line first locks the sale's row and then the row its units come from, each only
+    if it has room for them, and counts the buyer only if both had; the sale and the units are
+    then taken only if the buyer was counted. Either every step writes or none does, so the
+    statement needs no transaction around it.
+    """
+    if not with_sale:
+        level = reservations.taking_units(from_allocation=from_allocation, only_if=true())
+        units_taken = exists(select(level.c.sku_id))
+        return (
+            [true().label("buyer_counted"), true().label("sale_taken"), units_taken.label("units_taken")],
+            units_taken,
+            [],
+        )
+    room = flash_sales.locking_room()
+    has_room = exists(select(room.c.id))
+    stock = reservations.locking_units(from_allocation=from_allocation, only_if=has_room)
+    has_units = exists(select(stock.c.sku_id))
+    buyer = flash_sales.counting_buyer(only_if=has_units)
+    counted = exists(select(buyer.c.units))
+    sale = flash_sales.taking_units(only_if=counted)
+    level = reservations.taking_units(from_allocation=from_allocation, only_if=counted)
     units_taken = exists(select(level.c.sku_id))
-    return [*columns, units_taken.label("units_taken")], units_taken
+    columns = [
+        # The buyer's limit is what stopped the line only if the sale and the stock had room.
+        (counted | ~has_units).label("buyer_counted"),
+        has_room.label("sale_taken"),
+        units_taken.label("units_taken"),
+    ]
+    return columns, units_taken, [sale]
 
 
 def _build_place_order(dialect: str, with_sale: bool, from_allocation: bool) -> Select:
     """PostgreSQL: the first line's units taken, and only then the order, its lines, their ledger
     rows and the reactions to the stock change, in one statement. It answers one row per line
     written, or a single row with no line when the units were not taken; each row tells what was."""
-    columns, taken = _taking_line(with_sale, from_allocation)
+    columns, taken, unread = _taking_line(with_sale, from_allocation)
     lines, others = _order_with_lines_and_ledger(only_if=taken)
     outcome = select(*columns).subquery("outcome")
     return (
         select(outcome, lines.c.id, lines.c.order_id, lines.c.sku_id)
         .select_from(outcome.outerjoin(lines, true()))
-        .add_cte(*others)
+        .add_cte(*unread, *others)
     )
 
 
 _TAKE_KINDS = [(with_sale, from_allocation) for with_sale in (True, False) for from_allocation in (True, False)]
-_TAKE_LINE = {kind: select(*_taking_line(*kind)[0]) for kind in _TAKE_KINDS}
+
+
+def _build_take_line(with_sale: bool, from_allocation: bool) -> Select:
+    columns, _taken, unread = _taking_line(with_sale, from_allocation)
+    return select(*columns).add_cte(*unread)
+
+
+_TAKE_LINE = {kind: _build_take_line(*kind) for kind in _TAKE_KINDS}
 
 
 def _take_kind(line: PlannedLine) -> tuple[bool, bool]:
@@ -668,6 +694,9 @@ def cancel_order(session: Session, *, actor: Actor, order_id: int, now: datetime
         key = buyer_key(row.channel, row.buyer_id, row.buyer_name)
         movements = []
         for line in lines:
+            # The sale's row first, as an order of the sale locks it first: neither waits for the other in a circle.
+            if line.flash_sale_id is not None:
+                flash_sales.give_back(session, sale_id=line.flash_sale_id, buyer_key=key, quantity=line.quantity)
             back_to_stream = line.from_allocation and stream_live
             reservations.release_reservation(
                 session,
@@ -677,8 +706,6 @@ def cancel_order(session: Session, *, actor: Actor, order_id: int, now: datetime
                 from_lineup_item_id=line.lineup_item_id if line.from_allocation else None,
                 back_to_stream=back_to_stream,
             )
-            if line.flash_sale_id is not None:
-                flash_sales.give_back(session, sale_id=line.flash_sale_id, buyer_key=key, quantity=line.quantity)
             movements.append(
                 reservations.movement(
                     line.sku_id,

@@ -4,7 +4,7 @@ from sqlalchemy import func, select, update
 
 from commerce.db import utcnow
 from commerce.inventory.models import MovementKind, StockMovement
-from commerce.live.models import FlashSale, LineupItem
+from commerce.live.models import FlashSale, FlashSaleBuyer, LineupItem
 from commerce.orders.models import OrderLine, SalesOrder
 from tests.e2e.test_orders import order_body
 from tests.factories import open_shop, stock_of
@@ -296,6 +296,68 @@ def test_a_flash_sale_sets_the_price_the_quantity_and_the_buyers_limit(client, f
     _start_sale_now(database, sale["id"], ended=True)
     after = stream_order(client, shop, stream["id"], "F-7", sku, 1, buyer="anna")
     assert (after.json["lines"][0]["unit_price"]["amount"], after.json["lines"][0]["flash_sale_id"]) == ("159.00", None)
+
+
+def _buyers_units(database, sale_id):
+    with database.session() as session:
+        rows = session.execute(
+            select(FlashSaleBuyer.buyer_key, FlashSaleBuyer.units).where(FlashSaleBuyer.flash_sale_id == sale_id)
+        )
+        return {key.rsplit(":", 1)[-1]: units for key, units in rows}
+
+
+def test_a_flash_sale_line_short_of_its_allocation_draws_on_general_stock_and_counts_its_buyer_once(
+    client, factory, database
+):
+    shop = open_shop(factory)
+    host = shop.world.headers["host"]
+    stream = live_stream(client, shop, scarf_allocation=3)
+    sku = shop.scarf_skus[0]
+    sale = client.post(
+        f"/api/v1/streams/{stream['id']}/flash-sales",
+        headers=host,
+        json={
+            "item_id": stream["lineup"][0]["id"],
+            "sku_id": sku,
+            "price": {"amount": "99.00", "currency": "CNY"},
+            "quantity": 6,
+            "per_buyer_limit": 4,
+            "countdown_seconds": 10,
+            "duration_seconds": 120,
+        },
+    ).json
+    _start_sale_now(database, sale["id"])
+    assert stream_order(client, shop, stream["id"], "S-1", sku, 2, buyer="anna").status_code == 201
+    assert stock_of(database, sku) == (100, 2, 1, 97)
+    # One unit left in the allocation: the line takes its two from general stock instead.
+    short = stream_order(client, shop, stream["id"], "S-2", sku, 2, buyer="ben")
+    assert short.status_code == 201, short.json
+    assert (short.json["lines"][0]["unit_price"]["amount"], short.json["lines"][0]["flash_sale_id"]) == (
+        "99.00",
+        sale["id"],
+    )
+    assert stock_of(database, sku) == (100, 4, 1, 95)
+    with database.session() as session:
+        line = session.scalars(select(OrderLine).where(OrderLine.order_id == short.json["id"])).one()
+        assert line.from_allocation is False
+    assert _buyers_units(database, sale["id"]) == {"anna": 2, "ben": 2}
+
+    # General stock gone too: the order is refused and neither the sale nor the buyer counts it.
+    emptied = client.post(
+        f"/api/v1/skus/{sku}/stock-adjustments",
+        headers=shop.world.headers["sme_a"],
+        json={"delta": -95, "reason": "damaged"},
+    )
+    assert emptied.status_code == 200, emptied.json
+    refused = stream_order(client, shop, stream["id"], "S-3", sku, 2, buyer="cleo")
+    assert (refused.status_code, refused.json["code"]) == (409, "insufficient_stock")
+    assert stock_of(database, sku) == (5, 4, 1, 0)
+    assert _buyers_units(database, sale["id"]) == {"anna": 2, "ben": 2}
+    current = client.get(f"/api/v1/streams/{stream['id']}", headers=host).json["flash_sales"]
+    assert [(item["id"], item["sold"]) for item in current] == [(sale["id"], 4)]
+    assert stream_order(client, shop, stream["id"], "S-4", sku, 1, buyer="cleo").status_code == 201
+    assert stock_of(database, sku) == (5, 5, 0, 0)
+    assert _buyers_units(database, sale["id"]) == {"anna": 2, "ben": 2, "cleo": 1}
 
 
 def test_stats_count_orders_units_and_gmv_per_item_and_firm(client, factory):
