@@ -253,3 +253,27 @@ def test_a_clash_with_a_concurrent_import_fails_cleanly(client, factory, session
         "message": "另一批导入同时修改了本企业的产品，请重新导入该文件。",
     }
     assert _counts(session) == (1, 2, 1, 1)
+
+
+def test_a_bulk_import_leaves_the_catalogue_vacuumed_and_analysed(client, factory, session, database, monkeypatch):
+    from sqlalchemy import text
+
+    from commerce.catalog import imports
+
+    def maintained() -> tuple[int, int]:
+        if database.is_sqlite:
+            return (0, 0)
+        statistics = "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables WHERE relid = 'product'::regclass"
+        return tuple(session.execute(text(statistics)).one())
+
+    world = factory.world()
+    monkeypatch.setattr(imports, "ANALYZE_AFTER_ROWS", 3)
+    small = _upload(client, world.headers["sme_a"], csv_bytes([sku_row("V-1", "V-1-M")]), world.maker_a_id)
+    assert small.json["status"] == "succeeded"
+    before = maintained()
+    rows = [sku_row(f"V-{number}", f"V-{number}-M") for number in range(2, 5)]
+    bulk = _upload(client, world.headers["sme_a"], csv_bytes(rows), world.maker_a_id)
+    assert (bulk.json["status"], bulk.json["created_skus"]) == ("succeeded", 3)
+    # On PostgreSQL the bulk import, and not the small one before it, vacuums and analyses the catalogue.
+    assert maintained() == ((before[0] + 1, before[1] + 1) if not database.is_sqlite else (0, 0))
+    assert _counts(session) == (4, 8, 4, 4)
