@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 import weakref
@@ -29,6 +30,23 @@ from commerce.config import PROJECT_ROOT
 MIGRATIONS_PATH = PROJECT_ROOT / "migrations"
 # Below this many rows a multi-row INSERT is one round trip, where COPY takes several.
 COPY_FROM_ROWS = 50
+
+
+# PostgreSQL's answers when a statement gave way to concurrent work: deadlock detected,
+# serialization failure, lock not available.
+_CONTENTION_STATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def gave_way(error: BaseException) -> bool:
+    """Whether a database error means the work gave way to concurrent work and was rolled back
+    whole (a deadlock, a lock not granted in time, SQLite's file locked past the busy timeout),
+    so the same request can simply be sent again."""
+    original = getattr(error, "orig", None)
+    if original is None:
+        return False
+    if getattr(original, "sqlstate", None) in _CONTENTION_STATES:
+        return True
+    return isinstance(original, sqlite3.OperationalError) and "database is locked" in str(original)
 
 
 def utcnow() -> datetime:

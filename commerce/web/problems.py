@@ -8,8 +8,10 @@ from typing import Any
 
 from flask import Flask, Response, g
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from commerce.db import gave_way
 from commerce.errors import N_, DomainError
 from commerce.validation import MESSAGES
 from commerce.web.i18n import translate
@@ -178,6 +180,15 @@ def init_app(app: Flask) -> None:
         if status == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError):
+        if not gave_way(error):
+            return _unexpected(error)
+        # Nothing of the request's work was kept; sending it again is safe (orders are idempotent by key).
+        log.warning("gave way to concurrent work: %s", error.orig)
+        detail = translate(N_("The service is busy with the same data; please send the request again."))
+        return problem_response(503, "database_busy", detail, headers={"Retry-After": "1"})
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -217,3 +217,47 @@ def test_a_firm_orders_only_its_own_skus_and_cannot_see_others_orders(client, fa
     assert client.post(f"/api/v1/orders/{own.json['id']}/cancel", headers=sme_b).status_code == 404
     assert client.get("/api/v1/orders", headers=sme_b).json["items"] == []
     assert stock_of(database, shop.scarf_skus[0]) == (100, 1, 0, 99)
+
+
+def test_an_order_that_gives_way_to_a_lock_held_elsewhere_gets_503_and_its_retry_is_taken(client, factory, database):
+    from sqlalchemy import event, text
+
+    shop = open_shop(factory)
+    headers = {**shop.world.headers["trade_operator"], "Accept-Language": "zh-CN"}
+    sku = shop.scarf_skus[0]
+    body = order_body("D-BUSY", [{"sku_id": sku, "quantity": 1}])
+    movements = _count(database, StockMovement)
+    # Another program holds the SKU's stock row (PostgreSQL) or the database file (SQLite) ...
+    holder = database.engine.connect()
+    if database.is_sqlite:
+        holder = holder.execution_options(sqlite_begin="IMMEDIATE")
+        holder.begin()
+    else:
+        holder.execute(text("SELECT sku_id FROM stock_level WHERE sku_id = :sku FOR UPDATE"), {"sku": sku})
+
+    # ... and the service waits for it only 50 ms instead of the configured time.
+    def impatient(dbapi_connection, _record, _proxy):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 50" if database.is_sqlite else "SET lock_timeout = '50ms'")
+        cursor.close()
+        dbapi_connection.commit()
+
+    event.listen(database.engine, "checkout", impatient)
+    try:
+        refused = client.post("/api/v1/orders", headers=headers, json=body)
+    finally:
+        event.remove(database.engine, "checkout", impatient)
+        holder.rollback()
+        holder.close()
+        database.engine.dispose()
+    assert (refused.status_code, refused.json["code"], refused.headers["Retry-After"]) == (503, "database_busy", "1")
+    assert refused.json["detail"] == "服务正忙于处理相同的数据，请重新发送请求。"
+    assert stock_of(database, sku) == (100, 0, 0, 100)
+    assert (_count(database, SalesOrder), _count(database, OrderLine), _count(database, StockMovement)) == (
+        0,
+        0,
+        movements,
+    )
+    retried = client.post("/api/v1/orders", headers=headers, json=body)
+    assert retried.status_code == 201, retried.json
+    assert stock_of(database, sku) == (100, 1, 0, 99)
