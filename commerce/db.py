@@ -17,7 +17,7 @@ from typing import Any
 
 from psycopg import RawCursor, RawServerCursor
 from psycopg import errors as driver_errors
-from sqlalchemy import BigInteger, DateTime, Numeric, any_, bindparam, event, literal, text
+from sqlalchemy import BigInteger, DateTime, Numeric, any_, bindparam, event, literal, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, IntegrityError
@@ -350,6 +350,12 @@ def among(session: Session, column: Any, values: Sequence[Any]):
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(list(values), type_=postgresql.ARRAY(column.type)))
     return column.in_(list(values))
+
+
+def fixed_text(value: str):
+    """A fixed string of ours (an enum's value) written into a statement as an SQL literal, where a
+    parameter would be rendered or sent again on every execution."""
+    return literal_column(f"'{value}'")
 
 
 def among_parameter(dialect: str, column: Any, name: str):

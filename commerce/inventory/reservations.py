@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from commerce import events
 from commerce.accounts.models import Actor
-from commerce.db import bulk_insert, utcnow
+from commerce.db import bulk_insert, fixed_text, utcnow
 from commerce.inventory.models import MovementKind, StockLevel, StockMovement, StreamAllocation
 
 _level = StockLevel.__table__
@@ -134,7 +134,7 @@ def recording(
     source = select(
         sku_id,
         now,
-        literal_column(f"'{kind.value}'"),
+        fixed_text(kind),
         literal_column("0"),
         reserved,
         allocated,

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor
 from commerce.catalog.models import Product, ProductStatus, Sku
-from commerce.db import among_parameter, prebuilt, utcnow
+from commerce.db import among_parameter, fixed_text, prebuilt, utcnow
 from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged, reacts_within
 from commerce.jobs.models import Job, JobStatus
 from commerce.jobs.service import ENQUEUED_COLUMNS, QUEUED_ONLY, lower_of
@@ -18,11 +18,6 @@ from commerce.listings.service import PRIORITY_LIVE_STOCK, PRIORITY_PUBLISH, PRI
 from commerce.live.models import LineupItem, Stream, StreamStatus
 
 _job = Job.__table__
-
-
-def _sql_text(value: str):
-    """A fixed string of ours (an enum's value) as an SQL literal."""
-    return literal_column(f"'{value}'")
 
 
 def _build_stock_pushes(dialect: str, sku_ids: Select | None = None):
@@ -35,7 +30,7 @@ def _build_stock_pushes(dialect: str, sku_ids: Select | None = None):
         lineup.c.product_id == _listing.c.product_id,
         lineup.c.removed_at.is_(None),
         stream.c.id == lineup.c.stream_id,
-        stream.c.status == _sql_text(StreamStatus.LIVE),
+        stream.c.status == fixed_text(StreamStatus.LIVE),
     )
     payload = (func.json_build_object if dialect == "postgresql" else func.json_object)(
         literal_column("'listing_id'"), _listing.c.id
@@ -45,7 +40,7 @@ def _build_stock_pushes(dialect: str, sku_ids: Select | None = None):
             literal_column("'listings.push_stock'").label("kind"),
             (literal_column("'listing:'") + cast(_listing.c.id, String) + literal_column("':stock'")).label("key"),
             payload.label("payload"),
-            _sql_text(JobStatus.QUEUED).label("status"),
+            fixed_text(JobStatus.QUEUED).label("status"),
             case((in_live_stream, PRIORITY_LIVE_STOCK), else_=PRIORITY_STOCK).label("priority"),
             literal_column("0").label("attempts"),
             literal_column("8").label("max_attempts"),
@@ -55,8 +50,7 @@ def _build_stock_pushes(dialect: str, sku_ids: Select | None = None):
         )
         .select_from(_listing)
         .where(
-            # Constants written into the statement: an expanding IN parameter is rendered again at every execution.
-            _listing.c.status.in_([_sql_text(status) for status in SYNCED_STATUSES]),
+            _listing.c.status.in_([fixed_text(status) for status in SYNCED_STATUSES]),
             _listing.c.external_id.is_not(None),
             _listing.c.product_id.in_(
                 select(Sku.__table__.c.product_id).where(
