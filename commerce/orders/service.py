@@ -311,19 +311,31 @@ def place_order(
     Returns the order and whether it was created by this call.
     """
     require_role(actor, *ORDER_PLACERS)
-    now = now or utcnow()
     try:
-        planned = _plan_lines(session, actor, data, now)
-        total = sum((line.unit_price * line.quantity for line in planned), Decimal(0))
-        if total >= MAXIMUM_ORDER_TOTAL:
-            raise OrderTooLarge(field="lines", maximum=MAXIMUM_ORDER_TOTAL)
+        return _take_order(session, actor, data, now or utcnow())
     except DomainError:
-        # An order taken earlier stays the answer to its repeats, whatever has changed since
-        # (the stream ended, the product was retired).
-        existing = _existing(session, data.channel, data.external_id)
-        if existing is not None:
-            return _view_of(session, actor, existing), False
-        raise
+        # An order taken earlier stays the answer to its repeats, whatever has changed since (the
+        # stream ended, the product was retired, the stock or the flash sale it took ran out, its
+        # buyer reached the limit with it): on PostgreSQL the write takes the units before it
+        # writes the order, so a repeat may be refused before the unique key would answer it.
+        earlier = _stored_earlier(session, actor, data)
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+def _stored_earlier(session: Session, actor: Actor, data: OrderCreate) -> OrderView | None:
+    """The order already stored under the channel and external id of ``data``, if there is one."""
+    existing = _existing(session, data.channel, data.external_id)
+    return _view_of(session, actor, existing) if existing is not None else None
+
+
+def _take_order(session: Session, actor: Actor, data: OrderCreate, now: datetime) -> tuple[OrderView, bool]:
+    """Plan, price and write a new order; the unique key answers a repeat that gets as far as the write."""
+    planned = _plan_lines(session, actor, data, now)
+    total = sum((line.unit_price * line.quantity for line in planned), Decimal(0))
+    if total >= MAXIMUM_ORDER_TOTAL:
+        raise OrderTooLarge(field="lines", maximum=MAXIMUM_ORDER_TOTAL)
     export = data.export
     key = buyer_key(data.channel, data.buyer.id, data.buyer.name)
     order_row = {
@@ -361,10 +373,10 @@ def place_order(
         except IntegrityError:
             # The same order arrived concurrently or earlier and was stored first: answer with that one.
             session.rollback()
-            existing = _existing(session, data.channel, data.external_id)
-            if existing is None:
+            earlier = _stored_earlier(session, actor, data)
+            if earlier is None:
                 raise
-            return _view_of(session, actor, existing), False
+            return earlier, False
         break
     order = {"id": order_id, **order_row, **dict.fromkeys(_PROGRESS_TIMES)}
     lines = [

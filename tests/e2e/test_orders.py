@@ -91,6 +91,32 @@ def test_the_same_order_twice_is_one_order(client, factory, database):
     assert other_channel.status_code == 201
 
 
+def test_a_repeat_is_answered_with_its_order_after_the_stock_it_took_ran_out(client, factory, database):
+    shop = open_shop(factory)
+    headers = shop.world.headers["trade_operator"]
+    whole_stock = order_body("D-4", [{"sku_id": shop.sweater_skus[0], "quantity": 30}])
+    both_whole = order_body(
+        "D-5", [{"sku_id": shop.scarf_skus[0], "quantity": 100}, {"sku_id": shop.gloves_skus[0], "quantity": 20}]
+    )
+    placed = [client.post("/api/v1/orders", headers=headers, json=body) for body in (whole_stock, both_whole)]
+    assert [response.status_code for response in placed] == [201, 201]
+    counts = (_count(database, SalesOrder), _count(database, OrderLine), _count(database, StockMovement))
+    assert counts[:2] == (2, 3)
+
+    repeats = [client.post("/api/v1/orders", headers=headers, json=body) for body in (whole_stock, both_whole)]
+    assert [(response.status_code, response.json) for response in repeats] == [
+        (200, placed[0].json),
+        (200, placed[1].json),
+    ]
+    assert stock_of(database, shop.sweater_skus[0]) == (30, 30, 0, 0)
+    assert stock_of(database, shop.scarf_skus[0]) == (100, 100, 0, 0)
+    assert stock_of(database, shop.gloves_skus[0]) == (20, 20, 0, 0)
+    assert (_count(database, SalesOrder), _count(database, OrderLine), _count(database, StockMovement)) == counts
+    # A new order for what is gone is still refused.
+    new = client.post("/api/v1/orders", headers=headers, json={**whole_stock, "external_id": "D-6"})
+    assert (new.status_code, new.json["code"]) == (409, "insufficient_stock")
+
+
 def test_a_shortage_on_one_line_reserves_nothing(client, factory, database):
     shop = open_shop(factory)
     headers = shop.world.headers["trade_operator"]

@@ -6,7 +6,7 @@ from commerce.db import utcnow
 from commerce.inventory.models import MovementKind, StockMovement
 from commerce.live.models import FlashSale, FlashSaleBuyer, LineupItem
 from commerce.orders.models import OrderLine, SalesOrder
-from tests.e2e.test_orders import order_body
+from tests.e2e.test_orders import _count, order_body
 from tests.factories import open_shop, stock_of
 
 
@@ -298,6 +298,49 @@ def test_a_flash_sale_sets_the_price_the_quantity_and_the_buyers_limit(client, f
     assert (after.json["lines"][0]["unit_price"]["amount"], after.json["lines"][0]["flash_sale_id"]) == ("159.00", None)
 
 
+def _running_scarf_sale(client, shop, database, stream, *, quantity, per_buyer_limit) -> int:
+    """A flash sale of the stream's first item (the scarf's first SKU at 99.00), running now; its id."""
+    created = client.post(
+        f"/api/v1/streams/{stream['id']}/flash-sales",
+        headers=shop.world.headers["host"],
+        json={
+            "item_id": stream["lineup"][0]["id"],
+            "sku_id": shop.scarf_skus[0],
+            "price": {"amount": "99.00", "currency": "CNY"},
+            "quantity": quantity,
+            "per_buyer_limit": per_buyer_limit,
+            "countdown_seconds": 10,
+            "duration_seconds": 120,
+        },
+    )
+    assert created.status_code == 201, created.json
+    _start_sale_now(database, created.json["id"])
+    return created.json["id"]
+
+
+def test_a_flash_sale_order_repeated_after_the_sale_ran_out_is_answered_with_its_order(client, factory, database):
+    shop = open_shop(factory)
+    host = shop.world.headers["host"]
+    stream = live_stream(client, shop, scarf_allocation=10)
+    sku = shop.scarf_skus[0]
+    sale_id = _running_scarf_sale(client, shop, database, stream, quantity=2, per_buyer_limit=2)
+    first = stream_order(client, shop, stream["id"], "R-1", sku, 2, buyer="anna")
+    assert first.status_code == 201, first.json
+    stock = stock_of(database, sku)
+    orders = _count(database, SalesOrder)
+
+    # The sale has no units left and its buyer is at the limit: the repeat is still its order.
+    again = stream_order(client, shop, stream["id"], "R-1", sku, 2, buyer="anna")
+    assert (again.status_code, again.json) == (200, first.json)
+    assert stock_of(database, sku) == stock
+    assert _count(database, SalesOrder) == orders
+    assert _buyers_units(database, sale_id) == {"anna": 2}
+    sales = client.get(f"/api/v1/streams/{stream['id']}", headers=host).json["flash_sales"]
+    assert [(sale["id"], sale["sold"]) for sale in sales] == [(sale_id, 2)]
+    other = stream_order(client, shop, stream["id"], "R-2", sku, 1, buyer="ben")
+    assert (other.status_code, other.json["code"]) == (409, "flash_sale_sold_out")
+
+
 def _buyers_units(database, sale_id):
     with database.session() as session:
         rows = session.execute(
@@ -313,20 +356,7 @@ def test_a_flash_sale_line_short_of_its_allocation_draws_on_general_stock_and_co
     host = shop.world.headers["host"]
     stream = live_stream(client, shop, scarf_allocation=3)
     sku = shop.scarf_skus[0]
-    sale = client.post(
-        f"/api/v1/streams/{stream['id']}/flash-sales",
-        headers=host,
-        json={
-            "item_id": stream["lineup"][0]["id"],
-            "sku_id": sku,
-            "price": {"amount": "99.00", "currency": "CNY"},
-            "quantity": 6,
-            "per_buyer_limit": 4,
-            "countdown_seconds": 10,
-            "duration_seconds": 120,
-        },
-    ).json
-    _start_sale_now(database, sale["id"])
+    sale_id = _running_scarf_sale(client, shop, database, stream, quantity=6, per_buyer_limit=4)
     assert stream_order(client, shop, stream["id"], "S-1", sku, 2, buyer="anna").status_code == 201
     assert stock_of(database, sku) == (100, 2, 1, 97)
     # One unit left in the allocation: the line takes its two from general stock instead.
@@ -334,13 +364,13 @@ def test_a_flash_sale_line_short_of_its_allocation_draws_on_general_stock_and_co
     assert short.status_code == 201, short.json
     assert (short.json["lines"][0]["unit_price"]["amount"], short.json["lines"][0]["flash_sale_id"]) == (
         "99.00",
-        sale["id"],
+        sale_id,
     )
     assert stock_of(database, sku) == (100, 4, 1, 95)
     with database.session() as session:
         line = session.scalars(select(OrderLine).where(OrderLine.order_id == short.json["id"])).one()
         assert line.from_allocation is False
-    assert _buyers_units(database, sale["id"]) == {"anna": 2, "ben": 2}
+    assert _buyers_units(database, sale_id) == {"anna": 2, "ben": 2}
 
     # General stock gone too: the order is refused and neither the sale nor the buyer counts it.
     emptied = client.post(
@@ -352,12 +382,12 @@ def test_a_flash_sale_line_short_of_its_allocation_draws_on_general_stock_and_co
     refused = stream_order(client, shop, stream["id"], "S-3", sku, 2, buyer="cleo")
     assert (refused.status_code, refused.json["code"]) == (409, "insufficient_stock")
     assert stock_of(database, sku) == (5, 4, 1, 0)
-    assert _buyers_units(database, sale["id"]) == {"anna": 2, "ben": 2}
+    assert _buyers_units(database, sale_id) == {"anna": 2, "ben": 2}
     current = client.get(f"/api/v1/streams/{stream['id']}", headers=host).json["flash_sales"]
-    assert [(item["id"], item["sold"]) for item in current] == [(sale["id"], 4)]
+    assert [(item["id"], item["sold"]) for item in current] == [(sale_id, 4)]
     assert stream_order(client, shop, stream["id"], "S-4", sku, 1, buyer="cleo").status_code == 201
     assert stock_of(database, sku) == (5, 5, 0, 0)
-    assert _buyers_units(database, sale["id"]) == {"anna": 2, "ben": 2, "cleo": 1}
+    assert _buyers_units(database, sale_id) == {"anna": 2, "ben": 2, "cleo": 1}
 
 
 def test_stats_count_orders_units_and_gmv_per_item_and_firm(client, factory):
