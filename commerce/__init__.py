@@ -12,13 +12,13 @@ from commerce.config import Settings
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application for one deployment; nothing is created at import time."""
     from commerce import cli
-    from commerce.accounts import passwords
     from commerce.accounts.views import bp as accounts_bp
     from commerce.accounts.views import public_bp as auth_bp
     from commerce.catalog.views import bp as catalog_bp
     from commerce.clusters.views import bp as clusters_bp
     from commerce.customs.views import bp as customs_bp
     from commerce.db import Database, upgrade_schema
+    from commerce.deployment import Deployment
     from commerce.jobs.views import bp as jobs_bp
     from commerce.listings.views import bp as listings_bp
     from commerce.listings.views import webhooks_bp
@@ -32,10 +32,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     settings = settings or Settings()
     observability.configure_logging(settings.log_level, settings.log_json)
-    passwords.configure(time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib)
 
     app = make_app("commerce", instance_path=str(settings.instance_path))
-    app.config["COMMERCE_SETTINGS"] = settings
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.json.ensure_ascii = False
@@ -48,7 +46,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     if settings.should_auto_migrate:
         upgrade_schema(settings.resolved_database_url)
-    database.init_app(app, db)
+    deployment = Deployment.build(settings, db)
+    database.init_app(app, deployment)
     problems.init_app(app)
     observability.init_app(app)
     health.init_app(app)
@@ -74,11 +73,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     cli.init_app(app)
 
     if settings.runs_embedded_worker:
-        _start_embedded_worker_on_first_request(app, db, settings)
+        _start_embedded_worker_on_first_request(app, deployment)
     return app
 
 
-def _start_embedded_worker_on_first_request(app: Flask, db, settings: Settings) -> None:
+def _start_embedded_worker_on_first_request(app: Flask, deployment) -> None:
     """In development, run background jobs inside the web process once it serves requests."""
     from commerce.jobs.worker import Worker
 
@@ -92,6 +91,6 @@ def _start_embedded_worker_on_first_request(app: Flask, db, settings: Settings) 
         stop = threading.Event()
         app.extensions["commerce.worker_stop"] = stop
         thread = threading.Thread(
-            target=Worker(db, settings).run_until, args=(stop,), daemon=True, name="embedded-worker"
+            target=Worker(deployment).run_until, args=(stop,), daemon=True, name="embedded-worker"
         )
         thread.start()

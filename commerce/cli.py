@@ -13,7 +13,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from commerce.accounts.models import Actor
-from commerce.web.database import current_settings, database
+from commerce.web.database import current_deployment, current_settings, database
 
 
 @click.group("db", cls=AppGroup, help="Database schema.")
@@ -57,7 +57,9 @@ def create_admin(email: str, password: str):
     if len(password) < 10:
         raise click.BadParameter("use at least 10 characters", param_hint="--password")
     with database().session() as session:
-        user, created = service.ensure_admin(session, email=email, password=password)
+        user, created = service.ensure_admin(
+            session, email=email, password=password, passwords=current_deployment().passwords
+        )
     click.echo(f"admin {user.email} {'created' if created else 'updated'} (id {user.id})")
 
 
@@ -71,7 +73,7 @@ def demo_load():
     from commerce import demo
 
     with database().session() as session:
-        summary = demo.load(session, secret_key=current_settings().secret_key)
+        summary = demo.load(session, passwords=current_deployment().passwords, secret_key=current_settings().secret_key)
     for name, value in summary.items():
         click.echo(f"{name}: {value}")
 
@@ -144,7 +146,7 @@ def worker_group():
 def worker_run(once: bool, threads: int | None):
     from commerce.jobs.worker import Worker
 
-    worker = Worker(database(), current_settings())
+    worker = Worker(current_deployment())
     if once:
         worker.requeue_expired()
         total = 0

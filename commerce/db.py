@@ -225,6 +225,7 @@ class Database:
         self._sessions_bind = self.engine
         if self.dialect_name == "postgresql":
             self._sessions_bind = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._within: Connection | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -238,7 +239,31 @@ class Database:
         round trip around every request. Its writes go through ``write_transaction`` (or
         ``single_statement``), which opens a real transaction.
         """
+        if self._within is not None:
+            return _SessionWithin(self._within, expire_on_commit=False, join_transaction_mode="create_savepoint")
         return Session(self._sessions_bind, expire_on_commit=False)
+
+    @contextmanager
+    def sessions_within(self, connection: Connection) -> Iterator[Connection]:
+        """Make every session of this database work inside ``connection``'s open transaction.
+
+        SQLAlchemy's recipe for joining sessions into an external transaction: each session's
+        commit releases a savepoint, its rollback returns to one, and whoever owns the transaction
+        decides what stays (a test rolls it back). One thread at a time uses the connection, so
+        this is for work confined to one thread: tests, or a dry run.
+        """
+        if self._within is not None:
+            raise RuntimeError("sessions already work within a connection")
+        self._within = connection
+        try:
+            yield connection
+        finally:
+            self._within = None
+
+    @property
+    def within(self) -> Connection | None:
+        """The connection whose transaction every session joins (see ``sessions_within``), if any."""
+        return self._within
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
@@ -247,6 +272,49 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _SessionWithin(Session):
+    """A session joined to an outer transaction (``Database.sessions_within``).
+
+    Savepoints nest by time, not by session: a session that opened one to read, then saw other
+    sessions commit inside it, would take their work away by rolling back to it. So a session
+    that only read ends its savepoint as committed (when it closes or rolls back), as ending a
+    read-only transaction does; one that wrote (``write_transaction``, or a flush) rolls back.
+    """
+
+    def _only_read(self) -> bool:
+        transaction = self.get_transaction()
+        return (
+            transaction is not None
+            and transaction.is_active
+            and not self.info.get("writing")
+            and not self.info.get("flushed")
+            and not (self.new or self.dirty or self.deleted)
+        )
+
+    def rollback(self) -> None:
+        if not self._only_read():
+            super().rollback()
+            return
+        super().commit()
+        self.expire_all()
+
+    def close(self) -> None:
+        if self._only_read():
+            super().commit()
+        super().close()
+
+
+@event.listens_for(_SessionWithin, "after_flush")
+def _note_flush(session, _context) -> None:
+    session.info["flushed"] = True
+
+
+@event.listens_for(_SessionWithin, "after_transaction_end")
+def _forget_flush(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("flushed", None)
 
 
 @contextmanager
@@ -266,21 +334,27 @@ def write_transaction(session: Session, *, durable: bool = True) -> Iterator[Ses
         yield session
         return
     dialect = session.get_bind().dialect.name
+    within = isinstance(session, _SessionWithin)
     # SQLite must start afresh with BEGIN IMMEDIATE. A PostgreSQL session that reads outside a
     # transaction starts one here; one already in a transaction carries on in it (READ
     # COMMITTED: each statement sees what is committed), which saves a COMMIT and a BEGIN.
-    if session.in_transaction() and (dialect == "sqlite" or _autocommitting(session)):
+    # A session within an outer transaction starts a savepoint of its own here, so a rollback
+    # undoes this unit of work and nothing before it.
+    if session.in_transaction() and (dialect == "sqlite" or within or _autocommitting(session)):
         session.commit()
     session.info["writing"] = True
-    turn = _WRITER_TURNS.get(session.get_bind())
+    turn = None if within else _WRITER_TURNS.get(session.get_bind())
     try:
         with turn if turn is not None else nullcontext():
             if not session.in_transaction():
-                session.connection(
-                    execution_options={"sqlite_begin": "IMMEDIATE"}
-                    if dialect == "sqlite"
-                    else {"isolation_level": "READ COMMITTED"}
-                )
+                if within:
+                    session.connection()
+                else:
+                    session.connection(
+                        execution_options={"sqlite_begin": "IMMEDIATE"}
+                        if dialect == "sqlite"
+                        else {"isolation_level": "READ COMMITTED"}
+                    )
             if not durable and dialect == "postgresql":
                 session.connection().exec_driver_sql(_RELAXED_COMMIT)
             try:

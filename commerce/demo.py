@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from commerce.accounts import service as accounts
 from commerce.accounts.models import Actor, Role, User, UserCreate
+from commerce.accounts.passwords import Passwords
 from commerce.catalog import service as catalog
 from commerce.catalog.models import Product, ProductCreate, RejectInput, Sku
 from commerce.clusters import service as clusters
@@ -191,7 +192,7 @@ def _get(session: Session, model, **where):
     return session.scalars(select(model).filter_by(**where)).first()
 
 
-def _user(session: Session, email: str, role: str, enterprise_id: int | None, name: str) -> User:
+def _user(session: Session, passwords: Passwords, email: str, role: str, enterprise_id: int | None, name: str) -> User:
     user = _get(session, User, email=email)
     if user is None:
         user = accounts.create_user(
@@ -200,6 +201,7 @@ def _user(session: Session, email: str, role: str, enterprise_id: int | None, na
             data=UserCreate(
                 email=email, password=DEMO_PASSWORD, role=role, enterprise_id=enterprise_id, display_name=name
             ),
+            passwords=passwords,
         )
     return user
 
@@ -220,10 +222,11 @@ def _enterprise(session: Session, cluster_id: int, number: int, name: str, kind:
     )
 
 
-def load(session: Session, *, today: date | None = None, secret_key: str = "") -> dict[str, int]:
+def load(session: Session, *, passwords: Passwords, today: date | None = None, secret_key: str = "") -> dict[str, int]:
     """Create whatever of the demo cluster is missing; returns counts of what exists.
 
-    The customs platform's gateway key is sealed with ``secret_key`` (the service's key).
+    Users' passwords are hashed with ``passwords``; the customs platform's gateway key is sealed
+    with ``secret_key`` (the service's key).
     """
     today = today or utcnow().date()
     cluster = _get(session, Cluster, name="清河羊绒产业集群") or clusters.create_cluster(
@@ -247,12 +250,14 @@ def load(session: Session, *, today: date | None = None, secret_key: str = "") -
             "须经协会审核后方可使用集体商标。",
         ),
     )
-    _user(session, "admin@demo.example.com", "admin", None, "平台管理员 Platform admin")
-    _user(session, "brand@demo.example.com", "brand_admin", association.id, "协会商标管理 Brand admin")
-    operator = _user(session, "trade@demo.example.com", "trade_operator", platform.id, "外综服专员 Trade operator")
-    host = _user(session, "host@demo.example.com", "host", None, "主播 Host")
+    _user(session, passwords, "admin@demo.example.com", "admin", None, "平台管理员 Platform admin")
+    _user(session, passwords, "brand@demo.example.com", "brand_admin", association.id, "协会商标管理 Brand admin")
+    operator = _user(
+        session, passwords, "trade@demo.example.com", "trade_operator", platform.id, "外综服专员 Trade operator"
+    )
+    host = _user(session, passwords, "host@demo.example.com", "host", None, "主播 Host")
     for number, firm in enumerate(firms, start=1):
-        _user(session, f"sme{number}@demo.example.com", "sme", firm.id, f"{firm.name} 运营")
+        _user(session, passwords, f"sme{number}@demo.example.com", "sme", firm.id, f"{firm.name} 运营")
 
     for number, firm in enumerate(firms[:9], start=1):
         if _get(session, Membership, trademark_id=trademark.id, enterprise_id=firm.id) is None:

@@ -101,11 +101,18 @@ class MarketStore:
     """One marketplace account's state; thread-safe."""
 
     def __init__(
-        self, *, behaviour: Behaviour | None = None, id_start: int = 1_000_000, now: Callable[[], datetime] = _utcnow
+        self,
+        *,
+        behaviour: Behaviour | None = None,
+        id_start: int = 1_000_000,
+        now: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.lock = threading.RLock()
         self.behaviour = behaviour or Behaviour()
         self.now = now
+        # Seconds that only ever go forward, for reviews that take time.
+        self.clock = clock
         self.listings: dict[str, StoredListing] = {}
         self.in_review: set[str] = set()
         self.by_identity: dict[str, str] = {}
@@ -127,7 +134,7 @@ class MarketStore:
             if word in text:
                 return ReviewState.REJECTED, f"prohibited wording: {word}", 0.0
         if self.behaviour.review_seconds > 0:
-            return ReviewState.IN_REVIEW, None, time.monotonic() + self.behaviour.review_seconds
+            return ReviewState.IN_REVIEW, None, self.clock() + self.behaviour.review_seconds
         return ReviewState.APPROVED, None, 0.0
 
     def create(self, content: ListingContent) -> StoredListing:
@@ -198,7 +205,7 @@ class MarketStore:
 
     def _settle(self, listing: StoredListing) -> None:
         """Finish a review whose time has come, and tell the seller."""
-        if listing.review == ReviewState.IN_REVIEW and listing.review_due and time.monotonic() >= listing.review_due:
+        if listing.review == ReviewState.IN_REVIEW and listing.review_due and self.clock() >= listing.review_due:
             listing.review = ReviewState.APPROVED
             listing.review_due = 0.0
             self.in_review.discard(listing.id)
@@ -215,7 +222,7 @@ class MarketStore:
     def settle_due(self) -> int:
         """Finish every review whose time has come, as the marketplace does on its own; returns how many."""
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             due = [
                 self.listings[listing_id]
                 for listing_id in self.in_review
@@ -230,7 +237,7 @@ class MarketStore:
         with self.lock:
             waiting = [self.listings[listing_id] for listing_id in self.in_review]
             for listing in waiting:
-                listing.review_due = time.monotonic() - 1
+                listing.review_due = self.clock() - 1
                 self._settle(listing)
             return len(waiting)
 
@@ -345,17 +352,18 @@ class Faults:
 class TokenBucket:
     """A marketplace's rate limit for one account: ``rate`` requests a second, bursts up to ``burst``."""
 
-    def __init__(self, rate: float, burst: float | None = None):
+    def __init__(self, rate: float, burst: float | None = None, *, clock: Callable[[], float] = time.monotonic):
         self.rate = rate
         self.burst = burst if burst is not None else max(rate, 1.0)
         self.tokens = self.burst
-        self.updated = time.monotonic()
+        self.clock = clock
+        self.updated = clock()
         self.lock = threading.Lock()
 
     def take(self, cost: float = 1.0) -> float:
         """Take ``cost`` tokens; returns 0 when granted, otherwise the seconds until they would be."""
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
             if self.tokens >= cost:

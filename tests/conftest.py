@@ -1,4 +1,11 @@
-"""Test fixtures: one schema per run (built by the migrations), emptied after every test.
+"""Test fixtures: one schema per run (built by the migrations), and each test's work rolled back.
+
+Every session of the application joins one connection's transaction for the length of a test
+(each commit a savepoint), and the transaction is rolled back when the test ends. A test whose
+work must be seen by other connections (threads, processes, a server in a thread) is marked
+``shared_database``: it commits for real, and the tables are emptied after it. A scene built
+once for a module (``scene_within``) is kept in the module's transaction; each of its tests
+runs in a savepoint rolled back after it.
 
 The suite runs on a SQLite file by default and on PostgreSQL when TEST_DATABASE_URL is set.
 """
@@ -7,15 +14,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import Connection, inspect, make_url, text
 
 from commerce import create_app
 from commerce.config import Settings
-from commerce.customs import tasks as customs_tasks
 from commerce.db import Database, upgrade_schema
+from commerce.deployment import Deployment
 from integrations.single_window.client import SingleWindowClient
 from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
 from tests.factories import Factory
@@ -91,8 +99,13 @@ def app(settings):
 
 
 @pytest.fixture(scope="session")
-def database(app) -> Database:
-    return app.extensions["commerce.database"]
+def deployment(app) -> Deployment:
+    return app.extensions["commerce.deployment"]
+
+
+@pytest.fixture(scope="session")
+def database(deployment) -> Database:
+    return deployment.database
 
 
 def _empty_all_tables(database: Database) -> None:
@@ -109,13 +122,48 @@ def _empty_all_tables(database: Database) -> None:
             )
 
 
+DATABASE_FIXTURES = {"database", "deployment", "app", "client", "factory", "session"}
+
+
+def shares_database(request) -> bool:
+    """Whether the test's work must be seen by other connections (marked, or served to a browser)."""
+    return request.node.get_closest_marker("shared_database") is not None or "live_server" in request.fixturenames
+
+
 @pytest.fixture(autouse=True)
-def _clean_database(request) -> Iterator[None]:
-    uses_database = {"database", "app", "client", "factory", "session"} & set(request.fixturenames)
-    database = request.getfixturevalue("database") if uses_database else None
-    yield
-    if database is not None:
-        _empty_all_tables(database)
+def _isolated_database(request) -> Iterator[None]:
+    if not DATABASE_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    database = request.getfixturevalue("database")
+    if shares_database(request):
+        assert database.within is None, "a test that shares the database cannot run inside a module's scene"
+        try:
+            yield
+        finally:
+            _empty_all_tables(database)
+        return
+    if database.within is not None:
+        savepoint = database.within.begin_nested()
+        try:
+            yield
+        finally:
+            savepoint.rollback()
+        return
+    with rolled_back(database):
+        yield
+
+
+@contextmanager
+def rolled_back(database: Database) -> Iterator[Connection]:
+    """Every session of ``database`` inside one transaction on one connection, rolled back at the end."""
+    with database.engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            with database.sessions_within(connection):
+                yield connection
+        finally:
+            transaction.rollback()
 
 
 @pytest.fixture
@@ -130,8 +178,8 @@ def client(app):
 
 
 @pytest.fixture
-def factory(database, client) -> Factory:
-    return Factory(database, client)
+def factory(deployment, client) -> Factory:
+    return Factory(deployment, client)
 
 
 @pytest.fixture
@@ -169,13 +217,11 @@ def browser_page():
 
 
 @pytest.fixture
-def gateway():
+def gateway(deployment):
     """The customs jobs talk to a single-window simulator in this process; the simulator is returned."""
     simulator = SingleWindowSimulator()
-    customs_tasks.use_gateway(
-        lambda platform, settings: SingleWindowClient(
-            "http://gateway.test", key=SIMULATOR_KEY, transport=httpx.WSGITransport(app=simulator.app)
-        )
+    deployment.customs_gateway = lambda platform, settings: SingleWindowClient(
+        "http://gateway.test", key=SIMULATOR_KEY, transport=httpx.WSGITransport(app=simulator.app)
     )
     yield simulator
-    customs_tasks.use_gateway(None)
+    deployment.customs_gateway = None

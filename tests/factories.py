@@ -72,8 +72,9 @@ class World:
 
 
 class Factory:
-    def __init__(self, database, client):
-        self.database = database
+    def __init__(self, deployment, client):
+        self.deployment = deployment
+        self.database = deployment.database
         self.client = client
         self._numbers = itertools.count(1)
 
@@ -105,6 +106,7 @@ class Factory:
                 session,
                 actor=SYSTEM,
                 data=UserCreate(email=email, password=PASSWORD, role=role, enterprise_id=enterprise_id),
+                passwords=self.deployment.passwords,
             )
 
     def login(self, email: str, password: str = PASSWORD) -> dict[str, str]:

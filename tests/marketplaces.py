@@ -49,9 +49,9 @@ def connect_account(client, headers, platform: str, base_url: str, **settings: A
     return response.json
 
 
-def drain(database, settings, *, rounds: int = 50) -> int:
+def drain(deployment, *, rounds: int = 50) -> int:
     """Run every job that is due until none is left; returns how many ran."""
-    worker = Worker(database, settings, worker_id="test-worker")
+    worker = Worker(deployment, worker_id="test-worker")
     total = 0
     for _ in range(rounds):
         ran = worker.run_once(limit=20)

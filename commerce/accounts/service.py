@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from commerce.accounts.errors import EnterpriseRequired, InvalidCredentials, InvalidToken
 from commerce.accounts.models import Actor, ApiToken, Role, User, UserCreate
-from commerce.accounts.passwords import burn_verification_time, hash_password, verify_password
+from commerce.accounts.passwords import Passwords
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
 from commerce.db import utcnow, write_transaction
@@ -44,7 +44,7 @@ def _normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(session: Session, *, actor: Actor, data: UserCreate) -> User:
+def create_user(session: Session, *, actor: Actor, data: UserCreate, passwords: Passwords) -> User:
     """Create a user; only admins may, and firm roles must name a firm of the right kind."""
     require_role(actor, Role.ADMIN)
     if data.role == Role.SME and data.enterprise_id is None:
@@ -61,7 +61,7 @@ def create_user(session: Session, *, actor: Actor, data: UserCreate) -> User:
                 )
         user = User(
             email=_normalise_email(data.email),
-            password_hash=hash_password(data.password),
+            password_hash=passwords.hash(data.password),
             role=data.role.value,
             enterprise_id=data.enterprise_id,
             display_name=data.display_name,
@@ -82,16 +82,16 @@ def create_user(session: Session, *, actor: Actor, data: UserCreate) -> User:
     return user
 
 
-def ensure_admin(session: Session, *, email: str, password: str) -> tuple[User, bool]:
+def ensure_admin(session: Session, *, email: str, password: str, passwords: Passwords) -> tuple[User, bool]:
     """Create the admin with this e-mail, or reset its password; returns (user, created)."""
     email = _normalise_email(email)
     with write_transaction(session):
         user = session.scalars(select(User).where(User.email == email)).first()
         created = user is None
         if user is None:
-            user = User(email=email, password_hash=hash_password(password), role=Role.ADMIN.value)
+            user = User(email=email, password_hash=passwords.hash(password), role=Role.ADMIN.value)
         else:
-            user.password_hash = hash_password(password)
+            user.password_hash = passwords.hash(password)
             user.role = Role.ADMIN.value
             user.enterprise_id = None
             user.is_active = True
@@ -108,13 +108,15 @@ def ensure_admin(session: Session, *, email: str, password: str) -> tuple[User, 
     return user, created
 
 
-def issue_token(session: Session, *, email: str, password: str, ttl: timedelta) -> tuple[str, ApiToken, User]:
+def issue_token(
+    session: Session, *, email: str, password: str, ttl: timedelta, passwords: Passwords
+) -> tuple[str, ApiToken, User]:
     """Check the credentials and issue a bearer token; only its hash is stored."""
     user = session.scalars(select(User).where(User.email == _normalise_email(email))).first()
     if user is None:
-        burn_verification_time(password)
+        passwords.burn_verification_time(password)
         raise InvalidCredentials()
-    if not verify_password(user.password_hash, password) or not user.is_active:
+    if not passwords.verify(user.password_hash, password) or not user.is_active:
         raise InvalidCredentials()
     token = secrets.token_urlsafe(32)
     with write_transaction(session):

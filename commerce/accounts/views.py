@@ -9,7 +9,7 @@ from flask import Response
 from commerce.accounts import service
 from commerce.accounts.models import TokenCreate, TokenPublic, UserCreate, UserPublic
 from commerce.web.auth import bearer_token, current_actor
-from commerce.web.database import current_settings, db_session
+from commerce.web.database import current_deployment, db_session
 from commerce.web.openapi import api_blueprint
 from commerce.web.responses import respond
 
@@ -25,9 +25,13 @@ def _user(user) -> UserPublic:
 @public_bp.post("/auth/tokens", responses={201: TokenPublic})
 def create_token(body: TokenCreate):
     """Sign in: exchange an e-mail and password for a bearer token."""
-    settings = current_settings()
+    deployment = current_deployment()
     token, record, user = service.issue_token(
-        db_session(), email=body.email, password=body.password, ttl=timedelta(hours=settings.token_ttl_hours)
+        db_session(),
+        email=body.email,
+        password=body.password,
+        ttl=timedelta(hours=deployment.settings.token_ttl_hours),
+        passwords=deployment.passwords,
     )
     return respond(TokenPublic(token=token, expires_at=record.expires_at, user=_user(user)), 201)
 
@@ -43,7 +47,7 @@ def revoke_current_token():
 @bp.post("/users", responses={201: UserPublic})
 def create_user(body: UserCreate):
     """Create a user (admin); firm roles name their enterprise."""
-    user = service.create_user(db_session(), actor=current_actor(), data=body)
+    user = service.create_user(db_session(), actor=current_actor(), data=body, passwords=current_deployment().passwords)
     return respond(_user(user), 201)
 
 

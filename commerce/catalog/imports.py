@@ -46,6 +46,7 @@ from commerce.clusters.errors import UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, Trademark
 from commerce.config import Settings
 from commerce.db import Database, among, bulk_insert, upsert, utcnow, write_transaction
+from commerce.deployment import Deployment
 from commerce.errors import NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind, StockLevel
@@ -152,9 +153,9 @@ def get_import(session: Session, *, actor: Actor, import_id: int) -> ProductImpo
     return record
 
 
-def run_import_job(database: Database, settings: Settings, job: Job) -> None:
+def run_import_job(deployment: Deployment, job: Job) -> None:
     """Job handler: process a queued import (a finished one is left alone)."""
-    run_import(database, settings, import_id=int(job.payload["import_id"]))
+    run_import(deployment.database, deployment.settings, import_id=int(job.payload["import_id"]))
 
 
 @dataclass
@@ -289,7 +290,7 @@ def _finish(
         # A bulk load leaves the planner's statistics behind until autovacuum catches up (reads of the
         # catalogue were measured 6x slower until then), and its rows unmarked as visible to all, so
         # the first reads of each page mark them and the list's index walks visit the table.
-        with session.get_bind().connect() as connection:
+        with session.get_bind().engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
                 "VACUUM (ANALYZE, SKIP_LOCKED) product, product_translation, sku, stock_level"
             )

@@ -21,6 +21,7 @@ from commerce.customs.errors import GatewayNotConfigured
 from commerce.customs.models import CustomsBatch, CustomsPlatform, CustomsStatus
 from commerce.customs.service import GATEWAY_KEY_PURPOSE
 from commerce.db import Database, utcnow, write_transaction
+from commerce.deployment import Deployment
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
 from commerce.jobs.service import PartlyDone
@@ -34,36 +35,32 @@ SEND_CHUNK = 200
 RECEIPT_PAGE = 200
 PRIORITY_CUSTOMS = 80
 
-# Tests and local demos put another gateway here (a fake, or a client with an in-process transport).
+# A deployment's other source of gateways (``Deployment.customs_gateway``): tests and local demos
+# give a fake, or a client with an in-process transport.
 GatewayFactory = Callable[[CustomsPlatform, Settings], CustomsGateway]
-_factory: list[GatewayFactory] = []
 
 
-def use_gateway(factory: GatewayFactory | None) -> None:
-    """Make every gateway of this process come from ``factory`` (None: the HTTP client again)."""
-    _factory.clear()
-    if factory is not None:
-        _factory.append(factory)
-
-
-def gateway_for(platform: CustomsPlatform, settings: Settings) -> CustomsGateway:
-    if _factory:
-        return _factory[0](platform, settings)
+def gateway_for(deployment: Deployment, platform: CustomsPlatform) -> CustomsGateway:
+    """The gateway a platform's messages go through: its configured single window, over HTTP."""
+    settings = deployment.settings
+    if deployment.customs_gateway is not None:
+        return deployment.customs_gateway(platform, settings)
     if not platform.gateway_url or not platform.gateway_key_sealed:
         raise GatewayNotConfigured()
     key = unseal(settings.secret_key, platform.gateway_key_sealed, purpose=GATEWAY_KEY_PURPOSE)["key"]
     return SingleWindowClient(platform.gateway_url, key=key)
 
 
-def send_batch(database: Database, settings: Settings, job: Job) -> None:
+def send_batch(deployment: Deployment, job: Job) -> None:
     """Send a submitted batch's unsent messages, in order, marking each chunk as it goes."""
+    database = deployment.database
     batch_id = job.payload["batch_id"]
     with database.session() as session:
         batch = session.get(CustomsBatch, batch_id)
         platform = session.get(CustomsPlatform, batch.platform_id)
         session.expunge_all()
     try:
-        gateway = gateway_for(platform, settings)
+        gateway = gateway_for(deployment, platform)
     except GatewayNotConfigured as error:
         raise TerminalError(str(error)) from error
     progressed = False
@@ -101,14 +98,15 @@ def _queue_poll(session: Session, platform_id: int) -> None:
         )
 
 
-def poll_receipts(database: Database, settings: Settings, job: Job) -> None:
+def poll_receipts(deployment: Deployment, job: Job) -> None:
     """Collect the gateway's receipts since the platform's cursor and apply them."""
+    database = deployment.database
     platform_id = job.payload["platform_id"]
     with database.session() as session:
         platform = session.get(CustomsPlatform, platform_id)
         session.expunge_all()
     try:
-        gateway = gateway_for(platform, settings)
+        gateway = gateway_for(deployment, platform)
     except GatewayNotConfigured as error:
         raise TerminalError(str(error)) from error
     cursor = platform.receipt_cursor

@@ -99,7 +99,9 @@ _prepaid: ContextVar[PrepaidSlot | None] = ContextVar("prepaid_slot", default=No
 
 
 @contextmanager
-def prepaid_slot(database: Database, key: str, at: float) -> Iterator[PrepaidSlot]:
+def prepaid_slot(
+    database: Database, key: str, at: float, *, clock: Callable[[], float] = time.time
+) -> Iterator[PrepaidSlot]:
     """Run a block whose first request under ``key`` leaves at the slot already taken at ``at``.
 
     A slot the block did not use (it had nothing to send, or failed first) is given back, so the
@@ -114,7 +116,7 @@ def prepaid_slot(database: Database, key: str, at: float) -> Iterator[PrepaidSlo
         if not slot.used:
             try:
                 with database.session() as session, single_statement(session) as connection:
-                    connection.execute(_GIVE_BACK, {"rate_key": key, "now": time.time()})
+                    connection.execute(_GIVE_BACK, {"rate_key": key, "now": clock()})
             except Exception:
                 log.exception("giving back a rate allowance slot failed", extra={"rate_key": key})
 

@@ -11,11 +11,11 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any
 
-from commerce.config import Settings
-from commerce.db import Database
+from commerce.deployment import Deployment
 from commerce.jobs import pacing, service
 from commerce.jobs.models import Job
 from integrations.base import RetryableError, TerminalError
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # How long a job that got part of its work done waits before the rest, when the failure named no wait.
 PART_DONE_PAUSE_SECONDS = 1.0
 
-# Each handler is called as handler(database, settings, job) and must be idempotent.
+# Each handler is called as handler(deployment, job) and must be idempotent.
 HANDLERS: dict[str, str] = {
     "catalog.import": "commerce.catalog.imports:run_import_job",
     "listings.publish": "commerce.listings.tasks:publish_listing",
@@ -50,13 +50,19 @@ def _handler(kind: str) -> Callable[..., Any]:
 class Worker:
     """Runs queued jobs; start as many as needed on any machine sharing the database."""
 
-    def __init__(self, database: Database, settings: Settings, *, worker_id: str | None = None):
-        self.database = database
-        self.settings = settings
+    def __init__(self, deployment: Deployment, *, worker_id: str | None = None, clock: Callable[[], float] = time.time):
+        self.deployment = deployment
+        self.database = deployment.database
+        self.settings = deployment.settings
+        # Seconds since the epoch: when jobs are due, leases end and rate allowance slots come.
+        self.clock = clock
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         # A third of a lease: two beats can be missed before another worker may take a job over.
-        self.heartbeat_seconds = settings.job_lease_seconds / 3
+        self.heartbeat_seconds = self.settings.job_lease_seconds / 3
         self._next_vacuum = 0.0
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     def _thread_id(self) -> str:
         return f"{self.worker_id}:{threading.get_ident()}"
@@ -70,6 +76,7 @@ class Worker:
                 worker_id=holder,
                 lease_seconds=self.settings.job_lease_seconds,
                 limit=limit,
+                now=self.now(),
                 pace_horizon=self.settings.marketplace_max_wait_seconds,
             )
         for job in jobs:
@@ -83,12 +90,14 @@ class Worker:
             return
         try:
             with self._slot(job):
-                _handler(job.kind)(self.database, self.settings, job)
+                _handler(job.kind)(self.deployment, job)
         except RetryableError as error:
             if error.throttled:
                 # Only a rate limit was met: the job goes back for the time named, its attempts kept.
                 with self.database.session() as session:
-                    service.release(session, job_id=job.id, worker_id=holder, delay=error.retry_after or 1.0)
+                    service.release(
+                        session, job_id=job.id, worker_id=holder, delay=error.retry_after or 1.0, now=self.now()
+                    )
             else:
                 self._fail(job, holder, str(error), retry_after=error.retry_after)
         except service.PartlyDone as partial:
@@ -99,6 +108,7 @@ class Worker:
                     worker_id=holder,
                     delay=partial.retry_after or PART_DONE_PAUSE_SECONDS,
                     progressed=str(partial),
+                    now=self.now(),
                 )
             log.info("job partly done", extra={"job_id": job.id, "kind": job.kind, "error": str(partial)[:300]})
         except TerminalError as error:
@@ -115,11 +125,11 @@ class Worker:
         """The rate allowance slot the claim took for the job, for its first request."""
         if job.slot_at is None or job.rate_key is None:
             return nullcontext()
-        return pacing.prepaid_slot(self.database, job.rate_key, job.slot_at)
+        return pacing.prepaid_slot(self.database, job.rate_key, job.slot_at, clock=self.clock)
 
     def _fail(self, job: Job, holder: str, error: str, **options: Any) -> None:
         with self.database.session() as session:
-            status = service.fail(session, job_id=job.id, worker_id=holder, error=error, **options)
+            status = service.fail(session, job_id=job.id, worker_id=holder, error=error, now=self.now(), **options)
         log.warning(
             "job attempt failed",
             extra={"job_id": job.id, "kind": job.kind, "status": str(status), "error": error[:300]},
@@ -134,7 +144,7 @@ class Worker:
         """Put back the jobs of vanished workers (their lease ran out)."""
         try:
             with self.database.session() as session:
-                service.requeue_expired(session)
+                service.requeue_expired(session, now=self.now())
         except Exception:
             log.exception("requeueing expired jobs failed")
 
@@ -161,7 +171,9 @@ class Worker:
         """Extend the leases of the jobs this worker is running."""
         try:
             with self.database.session() as session:
-                service.renew_leases(session, worker_id=holder, lease_seconds=self.settings.job_lease_seconds)
+                service.renew_leases(
+                    session, worker_id=holder, lease_seconds=self.settings.job_lease_seconds, now=self.now()
+                )
         except Exception:
             log.exception("renewing job leases failed")
 
@@ -228,6 +240,7 @@ class Worker:
                             worker_id=holder,
                             lease_seconds=self.settings.job_lease_seconds,
                             limit=free,
+                            now=self.now(),
                             pace_horizon=self.settings.marketplace_max_wait_seconds,
                         )
                 except Exception:

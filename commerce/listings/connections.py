@@ -1,10 +1,11 @@
-"""One marketplace client per account and process, paced by the account's shared rate allowance."""
+"""One marketplace client per account and deployment, paced by the account's shared rate allowance."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import threading
+import time
 
 from sqlalchemy import update
 
@@ -16,13 +17,27 @@ from commerce.secrets import unseal
 from integrations.marketplace import MarketplaceClient
 from integrations.marketplaces import marketplace
 
+# An account's last success is written down at most this often (every sync job succeeds).
+SUCCESS_NOTE_SECONDS = 5.0
+
 
 class Connections:
     """Clients are kept per account (and rebuilt when its credentials or settings change)."""
 
-    def __init__(self):
+    def __init__(self, *, clock=time.monotonic):
         self.lock = threading.Lock()
         self.clients: dict[int, tuple[str, MarketplaceClient]] = {}
+        self.clock = clock
+        self.success_noted: dict[int, float] = {}
+
+    def success_note_due(self, account_id: int) -> bool:
+        """Whether an account's success should be written down now (and, if so, note that it is)."""
+        moment = self.clock()
+        with self.lock:
+            if moment - self.success_noted.get(account_id, -SUCCESS_NOTE_SECONDS) < SUCCESS_NOTE_SECONDS:
+                return False
+            self.success_noted[account_id] = moment
+            return True
 
     def client(self, database: Database, settings: Settings, account: ChannelAccount) -> MarketplaceClient:
         version = hashlib.sha256(
@@ -54,14 +69,3 @@ class Connections:
             )
             self.clients[account.id] = (version, client)
             return client
-
-
-_connections: dict[int, Connections] = {}
-
-
-def connections_for(database: Database) -> Connections:
-    """The clients of one database's accounts in this process."""
-    key = id(database)
-    if key not in _connections:
-        _connections[key] = Connections()
-    return _connections[key]

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from commerce.catalog.models import Product, ProductStatus
-from commerce.config import Settings
 from commerce.db import Database, utcnow, write_transaction
+from commerce.deployment import Deployment
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
 from commerce.listings import orders_in
-from commerce.listings.connections import connections_for
 from commerce.listings.content import available_stock, digest, listing_content, sku_id_of
 from commerce.listings.models import SYNCED_STATUSES, ChannelAccount, Listing, ListingStatus, rate_key
 from commerce.listings.service import ACCOUNT_ROW, PRIORITY_CHECK, PRIORITY_RECONCILE, PRIORITY_STOCK, queue_listing_job
@@ -62,8 +60,8 @@ def _load_in(session: Session, listing_id: int):
     return listing, account, product
 
 
-def _client(database: Database, settings: Settings, account: ChannelAccount) -> MarketplaceClient:
-    return connections_for(database).client(database, settings, account)
+def _client(deployment: Deployment, account: ChannelAccount) -> MarketplaceClient:
+    return deployment.marketplace_clients.client(deployment.database, deployment.settings, account)
 
 
 def _record(database: Database, listing_id: int, **values) -> None:
@@ -76,27 +74,20 @@ def _record_in(session: Session, listing_id: int, **values) -> None:
         session.execute(update(_listing).where(_listing.c.id == listing_id).values(updated_at=utcnow(), **values))
 
 
-_last_success_noted: dict[int, float] = {}
-SUCCESS_NOTE_SECONDS = 5.0
-
-
 def _throttled(error: IntegrationError) -> bool:
     """A rate limit met (ours or the marketplace's): not a failure of the account or the listing."""
     return isinstance(error, RetryableError) and error.throttled
 
 
-def _account_outcome(database: Database, account_id: int, error: IntegrationError | None) -> None:
+def _account_outcome(deployment: Deployment, account_id: int, error: IntegrationError | None) -> None:
     """Keep the account's last success (every few seconds at most) or last error for the sync health view."""
     if error is not None and _throttled(error):
         return
-    if error is None:
-        moment = time.monotonic()
-        if moment - _last_success_noted.get(account_id, -SUCCESS_NOTE_SECONDS) < SUCCESS_NOTE_SECONDS:
-            return
-        _last_success_noted[account_id] = moment
+    if error is None and not deployment.marketplace_clients.success_note_due(account_id):
+        return
     now = utcnow()
     values = {"last_success_at": now} if error is None else {"last_error": str(error)[:2000], "last_error_at": now}
-    with database.session() as session, write_transaction(session):
+    with deployment.database.session() as session, write_transaction(session):
         session.execute(update(_account).where(_account.c.id == account_id).values(**values))
 
 
@@ -130,8 +121,9 @@ def _differences(content: ListingContent, remote: RemoteListing) -> list[str]:
     return found
 
 
-def publish_listing(database: Database, settings: Settings, job: Job) -> None:
+def publish_listing(deployment: Deployment, job: Job) -> None:
     """Send the product's current content to the marketplace (create, or full-state update)."""
+    database, settings = deployment.database, deployment.settings
     # Reading the listing and its content and counting the attempt share one transaction.
     with database.session() as session:
         loaded = _load_in(session, int(job.payload["listing_id"]))
@@ -149,11 +141,11 @@ def publish_listing(database: Database, settings: Settings, job: Job) -> None:
                 status=ListingStatus.PUBLISHING.value if listing.status == ListingStatus.PENDING else listing.status,
             )
     if product.status == ProductStatus.RETIRED:
-        return withdraw_listing(database, settings, job)
+        return withdraw_listing(deployment, job)
     if product.status != ProductStatus.APPROVED:
         return  # back in review: the approval queues the publish again
     earlier_attempts = listing.attempts
-    client = _client(database, settings, account)
+    client = _client(deployment, account)
     try:
         try:
             published = client.publish(content, external_id=listing.external_id, may_exist=earlier_attempts > 0)
@@ -164,7 +156,7 @@ def publish_listing(database: Database, settings: Settings, job: Job) -> None:
             raise RetryableError("the marketplace accepted the edit but did not apply it: " + "; ".join(problems))
     except IntegrationError as error:
         _failed_attempt(database, job, listing, error)
-        _account_outcome(database, account.id, error)
+        _account_outcome(deployment, account.id, error)
         raise
     verified = published.applied is not None and published.review == ReviewState.APPROVED
     now = utcnow()
@@ -205,29 +197,30 @@ def publish_listing(database: Database, settings: Settings, job: Job) -> None:
                 channel_account_id=account.id,
                 priority=PRIORITY_STOCK,
             )
-    _account_outcome(database, account.id, None)
+    _account_outcome(deployment, account.id, None)
 
 
-def check_listing(database: Database, settings: Settings, job: Job) -> None:
+def check_listing(deployment: Deployment, job: Job) -> None:
     """Read the listing back: the marketplace's review outcome, and whether what we sent was applied."""
-    _check(database, settings, int(job.payload["listing_id"]))
+    _check(deployment, int(job.payload["listing_id"]))
 
 
-def _check(database: Database, settings: Settings, listing_id: int) -> None:
-    loaded = _load(database, listing_id)
+def _check(deployment: Deployment, listing_id: int) -> None:
+    loaded = _load(deployment.database, listing_id)
     if loaded is not None:
-        _check_loaded(database, settings, loaded)
+        _check_loaded(deployment, loaded)
 
 
-def _check_loaded(database: Database, settings: Settings, loaded) -> None:
+def _check_loaded(deployment: Deployment, loaded) -> None:
+    database, settings = deployment.database, deployment.settings
     listing, account, product = loaded
     # A live listing was verified when it went live; later drift is the reconciliation's business.
     if listing.external_id is None or listing.status != ListingStatus.PUBLISHING:
         return
     try:
-        remote = _client(database, settings, account).read(listing.external_id)
+        remote = _client(deployment, account).read(listing.external_id)
     except IntegrationError as error:
-        _account_outcome(database, account.id, error)
+        _account_outcome(deployment, account.id, error)
         raise
     now = utcnow()
     values: dict = {
@@ -267,18 +260,19 @@ def _check_loaded(database: Database, settings: Settings, loaded) -> None:
                     priority=PRIORITY_CHECK,
                     run_at=run_at,
                 )
-    _account_outcome(database, account.id, None)
+    _account_outcome(deployment, account.id, None)
 
 
-def push_stock(database: Database, settings: Settings, job: Job) -> None:
+def push_stock(deployment: Deployment, job: Job) -> None:
     """Set the marketplace's quantities to our available stock, with compare-and-set where offered."""
+    database = deployment.database
     loaded = _load(database, int(job.payload["listing_id"]))
     if loaded is None:
         return
     listing, account, _product = loaded
     if listing.external_id is None or listing.status not in SYNCED_STATUSES:
         return
-    client = _client(database, settings, account)
+    client = _client(deployment, account)
     by_sku = {sku_id_of(seller): (seller, remote) for seller, remote in listing.remote_skus.items()}
     with database.session() as session:
         available = available_stock(session, [sku_id for sku_id in by_sku if sku_id is not None])
@@ -305,14 +299,15 @@ def push_stock(database: Database, settings: Settings, job: Job) -> None:
         _record(database, listing.id, pushed_stock=dict(actual))
         raise
     except IntegrationError as error:
-        _account_outcome(database, account.id, error)
+        _account_outcome(deployment, account.id, error)
         raise
     pushed = {**listing.pushed_stock, **{line.seller_sku: line.quantity for line in changed}}
     _record(database, listing.id, pushed_stock=pushed, synced_at=utcnow())
 
 
-def withdraw_listing(database: Database, settings: Settings, job: Job) -> None:
+def withdraw_listing(deployment: Deployment, job: Job) -> None:
     """Take the listing off sale on the marketplace."""
+    database = deployment.database
     loaded = _load(database, int(job.payload["listing_id"]))
     if loaded is None:
         return
@@ -321,17 +316,18 @@ def withdraw_listing(database: Database, settings: Settings, job: Job) -> None:
         return
     if listing.external_id is not None:
         try:
-            _client(database, settings, account).withdraw(listing.external_id)
+            _client(deployment, account).withdraw(listing.external_id)
         except ListingNotFound:
             pass
         except IntegrationError as error:
-            _account_outcome(database, account.id, error)
+            _account_outcome(deployment, account.id, error)
             raise
     _record(database, listing.id, status=ListingStatus.WITHDRAWN.value, synced_at=utcnow(), last_error=None)
 
 
-def handle_event(database: Database, settings: Settings, job: Job) -> None:
+def handle_event(deployment: Deployment, job: Job) -> None:
     """A webhook said an order or a listing changed: fetch it as it is now and follow."""
+    database = deployment.database
     account_id = int(job.payload["channel_account_id"])
     subject = str(job.payload["subject_id"])
     if job.payload["kind"] == EventKind.ORDER.value:
@@ -339,7 +335,7 @@ def handle_event(database: Database, settings: Settings, job: Job) -> None:
             account = session.get(ChannelAccount, account_id)
         if account is None:
             return
-        remote = _client(database, settings, account).fetch_order(subject)
+        remote = _client(deployment, account).fetch_order(subject)
         with database.session() as session:
             orders_in.ingest(session, account=account, remote=remote)
         return
@@ -355,18 +351,19 @@ def handle_event(database: Database, settings: Settings, job: Job) -> None:
         )
         loaded = _load_in(session, listing_id) if listing_id is not None else None
     if loaded is not None:
-        _check_loaded(database, settings, loaded)
+        _check_loaded(deployment, loaded)
 
 
-def poll_orders(database: Database, settings: Settings, job: Job) -> None:
+def poll_orders(deployment: Deployment, job: Job) -> None:
     """Fetch orders changed since the last poll (catches what lost webhooks missed)."""
+    database, settings = deployment.database, deployment.settings
     with database.session() as session:
         account = session.get(ChannelAccount, int(job.payload["channel_account_id"]))
     if account is None:
         return
     started = utcnow()
     since = account.orders_polled_until or started - timedelta(hours=settings.order_poll_lookback_hours)
-    client = _client(database, settings, account)
+    client = _client(deployment, account)
     cursor = None
     while True:
         page = client.fetch_orders(updated_since=since, cursor=cursor)
@@ -386,8 +383,9 @@ def poll_orders(database: Database, settings: Settings, job: Job) -> None:
         )
 
 
-def reconcile_stock(database: Database, settings: Settings, job: Job) -> None:
+def reconcile_stock(deployment: Deployment, job: Job) -> None:
     """Queue a stock push for every synced listing of the account that reads the marketplace first."""
+    database = deployment.database
     account_id = int(job.payload["channel_account_id"])
     with database.session() as session, write_transaction(session):
         listing_ids = session.scalars(

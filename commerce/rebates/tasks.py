@@ -19,6 +19,7 @@ from commerce.config import Settings
 from commerce.customs.calendar import china_today, first_day, shift_period
 from commerce.customs.models import CustomsExchangeRate, CustomsPlatform
 from commerce.db import Database, utcnow, write_transaction
+from commerce.deployment import Deployment
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
 from commerce.permissions import require_role
@@ -35,22 +36,16 @@ MAXIMUM_FETCH_DAYS = 366
 # Each morning's fetch reads this many days back, so a late publication or a missed morning is caught up.
 FETCH_LOOKBACK_DAYS = 10
 
-# Tests and local demos put another source here (a fake, or the client on an in-process simulator).
+# A deployment's other parity source (``Deployment.parity_source``): tests and local demos give a
+# fake, or the client on an in-process simulator.
 SourceFactory = Callable[[Settings], ParitySource]
-_factory: list[SourceFactory] = []
 
 
-def use_source(factory: SourceFactory | None) -> None:
-    """Make every parity source of this process come from ``factory`` (None: the HTTP client again)."""
-    _factory.clear()
-    if factory is not None:
-        _factory.append(factory)
-
-
-def source_for(settings: Settings) -> ParitySource:
-    if _factory:
-        return _factory[0](settings)
-    return CfetsClient(settings.fx_url)
+def source_for(deployment: Deployment) -> ParitySource:
+    """Where the central parity comes from: the interbank market's site, at the configured address."""
+    if deployment.parity_source is not None:
+        return deployment.parity_source(deployment.settings)
+    return CfetsClient(deployment.settings.fx_url)
 
 
 def _enqueue_fetch(session: Session, *, start: date, end: date, currencies: list[str] | None) -> int:
@@ -99,12 +94,13 @@ def _periods_decided_within(start: date, end: date, holidays: set[date]) -> list
     return periods
 
 
-def fetch_parity(database: Database, settings: Settings, job: Job) -> None:
+def fetch_parity(deployment: Deployment, job: Job) -> None:
     """Fetch and store the stretch's fixings, then set customs' rates of the months they decide."""
+    database, settings = deployment.database, deployment.settings
     start = date.fromisoformat(job.payload["start"])
     end = date.fromisoformat(job.payload["end"])
     currencies = job.payload.get("currencies") or settings.fx_currency_list
-    source = source_for(settings)
+    source = source_for(deployment)
     quotes = source.central_parity(start=start, end=end, currencies=currencies)
     with database.session() as session:
         count = fx.record_parity(session, quotes, source=RateSource.CFETS)

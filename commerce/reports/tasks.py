@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from commerce.config import Settings
 from commerce.db import Database, write_transaction
+from commerce.deployment import Deployment
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
 from commerce.reports import service
@@ -28,8 +28,9 @@ def queue_recent_refresh(database: Database) -> int:
         )
 
 
-def refresh_summary(database: Database, settings: Settings, job: Job) -> None:
+def refresh_summary(deployment: Deployment, job: Job) -> None:
     """Rebuild the named months of the summary, one transaction each."""
+    database = deployment.database
     for period in job.payload["periods"]:
         with database.session() as session:
             done = service.refresh_period(session, period)

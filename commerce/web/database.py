@@ -7,15 +7,21 @@ from sqlmodel import Session
 
 from commerce.config import Settings
 from commerce.db import Database
+from commerce.deployment import Deployment
+
+
+def current_deployment() -> Deployment:
+    """The deployment of the application serving the request (or running the command)."""
+    return current_app.extensions["commerce.deployment"]
 
 
 def current_settings() -> Settings:
     """The settings of the application serving the request."""
-    return current_app.config["COMMERCE_SETTINGS"]
+    return current_deployment().settings
 
 
 def database() -> Database:
-    return current_app.extensions["commerce.database"]
+    return current_deployment().database
 
 
 def db_session() -> Session:
@@ -25,8 +31,9 @@ def db_session() -> Session:
     return g.db_session
 
 
-def init_app(app: Flask, db: Database) -> None:
-    app.extensions["commerce.database"] = db
+def init_app(app: Flask, deployment: Deployment) -> None:
+    app.extensions["commerce.deployment"] = deployment
+    app.extensions["commerce.database"] = deployment.database
 
     @app.teardown_appcontext
     def _close_session(_error):

@@ -173,7 +173,7 @@ def init_app(app: Flask) -> None:
             return error.response
         status = error.code or 500
         if status == 413:
-            limit = app.config["COMMERCE_SETTINGS"].max_upload_bytes // (1024 * 1024)
+            limit = app.extensions["commerce.deployment"].settings.max_upload_bytes // (1024 * 1024)
             return problem_response(413, "payload_too_large", translate(HTTP_DETAILS[413][1], limit=limit))
         code, message = HTTP_DETAILS.get(status, ("http_error", TITLES.get(status, N_("Bad request"))))
         response = problem_response(status, code, translate(message))

@@ -24,6 +24,7 @@ from integrations.marketplace import (
 )
 from integrations.marketplaces import MARKETPLACES, simulator_credentials
 from integrations.simulation import Faults, MarketStore, Simulator
+from tests.clock import ManualClock
 
 PLATFORMS = sorted(MARKETPLACES)
 
@@ -277,16 +278,18 @@ def test_slow_answers_time_out_as_retryable():
 
 
 def test_reviews_finish_on_their_own_and_are_told_by_webhook():
-    import time
-
+    clock = ManualClock()
     simulator = MARKETPLACES["douyin"].simulator()
+    simulator.store.clock = clock
     simulator.store.behaviour.review_seconds = 0.05
     listing = simulator.store.create(
         ListingContent("p-3", "Scarf", "", "CNY", (SkuContent("sku-3", Decimal("10.00"), 5),))
     )
     assert simulator.store.settle_due() == 0
     assert simulator.take_webhooks() == []
-    time.sleep(0.1)
+    clock.advance(0.049)
+    assert simulator.store.settle_due() == 0
+    clock.advance(0.001)
     assert simulator.store.settle_due() == 1
     [(headers, body)] = simulator.take_webhooks()
     [event] = MARKETPLACES["douyin"].parse_webhook(simulator_credentials("douyin"), headers, body)

@@ -17,6 +17,7 @@ from commerce.jobs.models import Job
 from commerce.orders.models import SalesOrder
 from integrations.simulation import TokenBucket
 from integrations.single_window.simulator import SIMULATOR_KEY
+from tests.clock import ManualClock
 from tests.e2e.test_orders import order_body
 from tests.factories import REAL_USCCS, open_shop
 from tests.marketplaces import drain
@@ -137,7 +138,7 @@ def test_the_platform_configuration_keeps_its_key_sealed(client, factory):
 
 
 def test_9610_lists_per_parcel_are_submitted_accepted_and_released_and_orders_clear(
-    client, factory, database, gateway, settings
+    client, factory, database, gateway, deployment
 ):
     shop = open_shop(factory)
     configure(client, shop)
@@ -186,7 +187,7 @@ def test_9610_lists_per_parcel_are_submitted_accepted_and_released_and_orders_cl
     resubmit = client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
     assert (resubmit.status_code, resubmit.json["code"]) == (409, "batch_not_draft")
 
-    drain(database, settings)
+    drain(deployment)
 
     assert gateway.office.received == {"CEB303": 3, "CEB403": 3, "CEB505": 3, "CEB603": 3}
     done = client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json
@@ -209,7 +210,7 @@ def test_9610_lists_per_parcel_are_submitted_accepted_and_released_and_orders_cl
     assert actions == ["formed", "submitted", "cleared"]
 
 
-def test_a_list_the_gateway_rejects_can_be_revised_as_a_new_version(client, factory, database, gateway, settings):
+def test_a_list_the_gateway_rejects_can_be_revised_as_a_new_version(client, factory, gateway, deployment):
     shop = open_shop(factory)
     configure(client, shop)
     operator = shop.world.headers["trade_operator"]
@@ -219,7 +220,7 @@ def test_a_list_the_gateway_rejects_can_be_revised_as_a_new_version(client, fact
     # The waybill never reaches customs: the gateway loses every CEB505.
     original = gateway.office._receive_ceb505
     gateway.office._receive_ceb505 = lambda root: None
-    drain(database, settings)
+    drain(deployment)
     gateway.office._receive_ceb505 = original
 
     rejected = client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json
@@ -240,7 +241,7 @@ def test_a_list_the_gateway_rejects_can_be_revised_as_a_new_version(client, fact
     assert (twice.status_code, twice.json["code"]) == (409, "batch_not_revisable")
 
     client.post(f"/api/v1/customs/batches/{revised.json['id']}/submit", headers=operator)
-    drain(database, settings)
+    drain(deployment)
     assert client.get(f"/api/v1/orders/{order_id}", headers=operator).json["status"] == "cleared"
 
 
@@ -492,9 +493,7 @@ def _usd_rate(client, operator) -> None:
 
 
 @pytest.mark.parametrize("mode", ["9710", "9810", "0110", "1039"])
-def test_full_declarations_of_each_mode_pass_the_gateways_checks_and_clear(
-    client, factory, database, gateway, settings, mode
-):
+def test_full_declarations_of_each_mode_pass_the_gateways_checks_and_clear(client, factory, gateway, mode, deployment):
     shop = open_shop(factory)
     configure(client, shop)
     operator = shop.world.headers["trade_operator"]
@@ -509,7 +508,7 @@ def test_full_declarations_of_each_mode_pass_the_gateways_checks_and_clear(
 
     submitted = client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
     assert submitted.status_code == 200, submitted.json
-    drain(database, settings)
+    drain(deployment)
 
     assert gateway.office.received == {"Dec": len(batch["declarations"])}
     done = client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json
@@ -526,7 +525,7 @@ def test_full_declarations_of_each_mode_pass_the_gateways_checks_and_clear(
 
 
 def test_the_send_job_rides_out_429s_and_5xx_and_customs_gets_each_message_once(
-    client, factory, database, gateway, settings
+    client, factory, database, gateway, deployment
 ):
     shop = open_shop(factory)
     configure(client, shop)
@@ -538,7 +537,9 @@ def test_the_send_job_rides_out_429s_and_5xx_and_customs_gets_each_message_once(
     batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
     client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
     gateway.faults.error_rate = 0.3
-    gateway.bucket = TokenBucket(rate=50.0, burst=5.0)
+    # Five requests a round: each round's sixth is answered 429, whatever the machine's speed.
+    clock = ManualClock()
+    gateway.bucket = TokenBucket(rate=50.0, burst=5.0, clock=clock)
 
     rounds = 0
     while client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json["status"] != "cleared":
@@ -546,7 +547,8 @@ def test_the_send_job_rides_out_429s_and_5xx_and_customs_gets_each_message_once(
         with database.session() as session:
             states = session.execute(select(Job.kind, Job.status, Job.attempts, Job.last_error)).all()
         assert rounds <= 300, f"the batch never cleared: {states}"
-        drain(database, settings)
+        drain(deployment)
+        clock.advance(0.1)
         # Retries wait for their backoff or Retry-After; let the next round take them now.
         with database.session() as session, session.begin():
             session.execute(update(Job).where(Job.status == "queued").values(run_at=utcnow()))

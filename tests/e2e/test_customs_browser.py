@@ -25,13 +25,7 @@ def sign_in(page, email: str) -> None:
 
 
 def test_an_operator_forms_a_batch_reads_its_lists_downloads_a_message_and_sees_customs_clear_it(
-    live_server,
-    browser_page,
-    client,
-    factory,
-    database,
-    gateway,
-    settings,
+    live_server, browser_page, client, factory, gateway, deployment
 ):
     shop = open_shop(factory)
     configure(client, shop)
@@ -81,7 +75,7 @@ def test_an_operator_forms_a_batch_reads_its_lists_downloads_a_message_and_sees_
     expect(page.locator("#submit")).to_be_hidden()
     expect(page.locator("#discard")).to_be_hidden()
 
-    drain(database, settings)
+    drain(deployment)
 
     # The page follows a submitted batch: customs' results appear without a reload.
     expect(page.locator("#batch-status")).to_have_text("Cleared", timeout=15_000)

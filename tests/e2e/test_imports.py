@@ -1,5 +1,6 @@
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from commerce.catalog.models import Product, ProductTranslation, Sku
@@ -158,7 +159,7 @@ def test_bad_files_get_a_clear_4xx_and_nothing_is_recorded(client, factory, sess
     assert (unreadable.status_code, unreadable.json["code"]) == (422, "unreadable_file")
     wrong_type = _upload(client, headers, b"a,b", world.maker_a_id, filename="p.xls")
     assert (wrong_type.status_code, wrong_type.json["code"]) == (422, "unsupported_format")
-    limit = app.config["COMMERCE_SETTINGS"].max_upload_bytes
+    limit = app.extensions["commerce.deployment"].settings.max_upload_bytes
     too_big = _upload(client, headers, b"x" * (limit + 1), world.maker_a_id)
     assert (too_big.status_code, too_big.json["code"]) == (413, "payload_too_large")
     no_file = client.post(
@@ -176,7 +177,7 @@ def test_bad_files_get_a_clear_4xx_and_nothing_is_recorded(client, factory, sess
     assert _counts(session) == (0, 0, 0, 0)
 
 
-def test_large_files_are_processed_in_the_background(client, factory, session, database, settings):
+def test_large_files_are_processed_in_the_background(client, factory, session, settings, deployment):
     world = factory.world()
     rows = [sku_row(f"QH-{number // 3}", f"QH-{number}") for number in range(600)]
     data = csv_bytes(rows)
@@ -186,7 +187,7 @@ def test_large_files_are_processed_in_the_background(client, factory, session, d
     import_id = accepted.json["id"]
     assert _counts(session) == (0, 0, 0, 0)
     assert session.scalars(select(Job.kind)).all() == ["catalog.import"]
-    assert Worker(database, settings).run_once() == 1
+    assert Worker(deployment).run_once() == 1
     done = client.get(f"/api/v1/products/imports/{import_id}", headers=world.headers["sme_a"]).json
     assert (done["status"], done["ok_rows"], done["created_products"], done["created_skus"]) == (
         "succeeded",
@@ -197,7 +198,7 @@ def test_large_files_are_processed_in_the_background(client, factory, session, d
     session.rollback()
     assert session.scalars(select(Job.status)).all() == ["done"]
     assert client.get(f"/api/v1/products/imports/{import_id}", headers=world.headers["sme_b"]).status_code == 404
-    assert Worker(database, settings).run_once() == 0
+    assert Worker(deployment).run_once() == 0
 
 
 def test_template_download(client, factory):
@@ -255,6 +256,7 @@ def test_a_clash_with_a_concurrent_import_fails_cleanly(client, factory, session
     assert _counts(session) == (1, 2, 1, 1)
 
 
+@pytest.mark.shared_database
 def test_a_bulk_import_leaves_the_catalogue_vacuumed_and_analysed(client, factory, session, database, monkeypatch):
     from sqlalchemy import text
 

@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from commerce.inventory.models import StockMovement
@@ -245,6 +246,7 @@ def test_a_firm_orders_only_its_own_skus_and_cannot_see_others_orders(client, fa
     assert stock_of(database, shop.scarf_skus[0]) == (100, 1, 0, 99)
 
 
+@pytest.mark.shared_database
 def test_an_order_that_gives_way_to_a_lock_held_elsewhere_gets_503_and_its_retry_is_taken(client, factory, database):
     from sqlalchemy import event, text
 

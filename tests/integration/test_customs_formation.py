@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from commerce.accounts.models import Actor, Role
@@ -16,6 +17,7 @@ from tests.e2e.test_customs import configure, shipped_export_order
 from tests.factories import open_shop
 
 
+@pytest.mark.shared_database
 def test_concurrent_formations_never_take_an_order_twice(client, factory, database):
     shop = open_shop(factory)
     configure(client, shop)

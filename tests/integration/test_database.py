@@ -77,6 +77,7 @@ def test_stock_constraints_are_a_backstop_in_the_database(factory, session):
     assert (level.on_hand, level.reserved, level.available) == (10, 0, 10)
 
 
+@pytest.mark.shared_database
 def test_concurrent_adjustments_lose_no_update(factory, database):
     """Eight threads adjust one SKU at once; every unit is accounted for."""
     from commerce.accounts.models import Actor, Role
@@ -108,6 +109,7 @@ def test_concurrent_adjustments_lose_no_update(factory, database):
         assert (level.on_hand, level.available) == (210, 210)
 
 
+@pytest.mark.shared_database
 def test_reads_leave_writers_free_and_a_write_is_all_or_nothing(factory, database):
     """A session's reads hold nothing other writers wait for (PostgreSQL: no open transaction at all);
     a write transaction after them either commits whole or leaves nothing."""

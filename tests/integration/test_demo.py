@@ -8,11 +8,11 @@ from commerce.clusters.models import Enterprise, Membership
 from commerce.clusters.uscc import is_valid_uscc
 
 
-def test_demo_load_is_idempotent_and_realistic(database):
+def test_demo_load_is_idempotent_and_realistic(database, deployment):
     with database.session() as session:
-        first = demo.load(session)
+        first = demo.load(session, passwords=deployment.passwords)
     with database.session() as session:
-        second = demo.load(session)
+        second = demo.load(session, passwords=deployment.passwords)
         assert first == second
         assert first["products"] >= 60
         firms = session.scalars(select(Enterprise).where(Enterprise.kind.in_(["manufacturer", "trader"]))).all()
@@ -31,12 +31,12 @@ def test_demo_load_is_idempotent_and_realistic(database):
         assert all(len(code) == 10 for code in session.scalars(select(Product.hs_code)))
 
 
-def test_demo_has_a_stream_ready_for_the_host_console(database):
+def test_demo_has_a_stream_ready_for_the_host_console(database, deployment):
     from commerce.inventory.models import StreamAllocation
     from commerce.live.models import LineupItem, Stream
 
     with database.session() as session:
-        demo.load(session)
+        demo.load(session, passwords=deployment.passwords)
         stream = session.scalars(select(Stream)).one()
         assert stream.status == "scheduled"
         items = session.scalars(select(LineupItem).where(LineupItem.stream_id == stream.id)).all()
@@ -45,13 +45,13 @@ def test_demo_has_a_stream_ready_for_the_host_console(database):
         assert [allocation.remaining for allocation in allocations] == [20, 20, 20]
 
 
-def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database):
+def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database, deployment):
     from commerce.accounts.models import Actor, Role, User
     from commerce.customs import lifecycle, service
     from commerce.customs.models import CustomsDeclaration, CustomsMessage, CustomsPlatform
 
     with database.session() as session:
-        summary = demo.load(session)
+        summary = demo.load(session, passwords=deployment.passwords)
         platform = session.scalars(select(CustomsPlatform)).one()
         operator = session.scalars(select(User).where(User.email == "trade@demo.example.com")).one()
         actor = Actor(user_id=operator.id, role=Role.TRADE_OPERATOR, enterprise_id=operator.enterprise_id)
@@ -73,7 +73,7 @@ def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs
         assert sorted(set(kinds)) == ["CEB303", "CEB403", "CEB505", "CEB603"] and len(kinds) == 24
 
 
-def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database):
+def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database, deployment):
     from commerce.accounts.models import Actor
     from commerce.customs.calendar import period_of, shift_period
     from commerce.customs.models import CustomsBatch
@@ -84,7 +84,7 @@ def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database):
     from commerce.reports.models import Dimension
 
     with database.session() as session:
-        demo.load(session)
+        demo.load(session, passwords=deployment.passwords)
         batches = session.execute(select(CustomsBatch.kind, CustomsBatch.status)).all()
         # The history was sent and answered long ago: no job is left to reach the gateway.
         waiting = session.scalars(select(Job.kind).where(Job.status == JobStatus.QUEUED.value)).all()

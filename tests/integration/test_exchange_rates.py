@@ -3,6 +3,7 @@ rule, the scheduled fetch that sets customs' monthly rate, and the rebate side's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -104,17 +105,14 @@ def test_customs_takes_the_third_wednesday_of_the_previous_month_or_the_fourth(p
     assert fx.customs_rate_day(period, holidays=holidays) == day
 
 
-def test_the_scheduled_fetch_stores_fixings_and_sets_the_next_months_customs_rate(database, settings):
+def test_the_scheduled_fetch_stores_fixings_and_sets_the_next_months_customs_rate(database, deployment):
     simulator = CfetsSimulator(rates=SET)
-    tasks.use_source(lambda _settings: client_on(simulator))
-    try:
-        job = Job(
-            kind=tasks.FETCH_KIND, key="k", payload={"start": "2026-10-19", "end": "2026-10-23", "currencies": ["USD"]}
-        )
-        tasks.fetch_parity(database, settings, job)
-        tasks.fetch_parity(database, settings, job)
-    finally:
-        tasks.use_source(None)
+    on_simulator = replace(deployment, parity_source=lambda _settings: client_on(simulator))
+    job = Job(
+        kind=tasks.FETCH_KIND, key="k", payload={"start": "2026-10-19", "end": "2026-10-23", "currencies": ["USD"]}
+    )
+    tasks.fetch_parity(on_simulator, job)
+    tasks.fetch_parity(on_simulator, job)
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(CentralParityRate)) == 5
         (rate,) = session.scalars(select(CustomsExchangeRate)).all()

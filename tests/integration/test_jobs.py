@@ -1,6 +1,8 @@
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from commerce.db import utcnow, write_transaction
@@ -8,6 +10,7 @@ from commerce.jobs import service, worker
 from commerce.jobs.models import Job
 from commerce.jobs.worker import Worker
 from integrations.base import RetryableError, TerminalError
+from tests.clock import ManualClock
 
 
 def _enqueue(database, key, **options):
@@ -75,6 +78,7 @@ def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(database):
     assert _job(database, job_id).status == "running"
 
 
+@pytest.mark.shared_database
 def test_concurrent_workers_never_claim_a_job_twice(database):
     ids = [_enqueue(database, f"bulk:{number}") for number in range(120)]
     claimed: dict[str, list[int]] = {}
@@ -97,10 +101,10 @@ def test_concurrent_workers_never_claim_a_job_twice(database):
     assert sorted(everything) == sorted(ids)
 
 
-def test_worker_runs_handlers_and_records_their_failures(database, settings, monkeypatch):
+def test_worker_runs_handlers_and_records_their_failures(database, monkeypatch, deployment):
     calls = []
 
-    def echo(_database, _settings, job):
+    def echo(_deployment, job):
         payload = job.payload
         calls.append(payload["key"])
         if payload["key"] == "retry":
@@ -114,7 +118,7 @@ def test_worker_runs_handlers_and_records_their_failures(database, settings, mon
     monkeypatch.setattr("tests.integration.test_jobs.HANDLER", echo, raising=False)
     ok, retry, terminal, bug = (_enqueue(database, key) for key in ("ok", "retry", "terminal", "bug"))
     unknown = _enqueue(database, "unknown", kind="no.such.kind")
-    runner = Worker(database, settings, worker_id="w-test")
+    runner = Worker(deployment, worker_id="w-test")
     assert runner.run_once(limit=10) == 5
     assert sorted(calls) == ["bug", "ok", "retry", "terminal"]
     assert _job(database, ok).status == "done"
@@ -155,22 +159,22 @@ def test_the_newest_request_decides_and_the_most_urgent_priority_wins(database):
     assert (job.kind, job.payload, job.priority) == ("test.withdraw", {"why": "retired"}, 100)
 
 
-def test_a_rate_limited_attempt_keeps_its_attempts(database, settings, monkeypatch):
-    def throttled(_database, _settings, _job):
+def test_a_rate_limited_attempt_keeps_its_attempts(database, monkeypatch, deployment):
+    def throttled(_deployment, _job):
         raise RetryableError("429 Too Many Requests", retry_after=3, throttled=True)
 
     monkeypatch.setitem(worker.HANDLERS, "test.echo", "tests.integration.test_jobs:HANDLER")
     monkeypatch.setattr("tests.integration.test_jobs.HANDLER", throttled, raising=False)
     job_id = _enqueue(database, "throttled", max_attempts=1)
     before = utcnow()
-    assert Worker(database, settings, worker_id="w1").run_once() == 1
+    assert Worker(deployment, worker_id="w1").run_once() == 1
     after = utcnow()
     job = _job(database, job_id)
     assert (job.status, job.attempts, job.last_error, job.locked_by) == ("queued", 0, None, None)
     assert before + timedelta(seconds=3) <= job.run_at <= after + timedelta(seconds=3)
 
 
-def test_a_job_that_gets_part_of_its_work_done_starts_its_count_of_failures_afresh(database, settings, monkeypatch):
+def test_a_job_that_gets_part_of_its_work_done_starts_its_count_of_failures_afresh(database, monkeypatch, deployment):
     outcomes = iter(
         [
             RetryableError("503 Service Unavailable"),
@@ -180,7 +184,7 @@ def test_a_job_that_gets_part_of_its_work_done_starts_its_count_of_failures_afre
         ]
     )
 
-    def flaky(_database, _settings, _job):
+    def flaky(_deployment, _job):
         raise next(outcomes)
 
     monkeypatch.setitem(worker.HANDLERS, "test.echo", "tests.integration.test_jobs:HANDLER")
@@ -191,7 +195,7 @@ def test_a_job_that_gets_part_of_its_work_done_starts_its_count_of_failures_afre
         with database.session() as session, write_transaction(session):
             session.get(Job, job_id).run_at = utcnow()
         before = utcnow()
-        assert Worker(database, settings, worker_id="w1").run_once() == 1
+        assert Worker(deployment, worker_id="w1").run_once() == 1
         job = _job(database, job_id)
         seen.append((job.status, job.attempts, job.last_error))
         if job.last_error == "503 after 40 of 100 messages":
@@ -269,31 +273,49 @@ def test_a_live_worker_renews_the_leases_of_its_running_jobs_only(database):
     assert (_job(database, mine).status, _job(database, theirs).status) == ("running", "queued")
 
 
-def test_a_job_running_longer_than_its_lease_stays_with_its_worker(database, settings, monkeypatch):
+@pytest.mark.shared_database
+def test_a_job_running_longer_than_its_lease_stays_with_its_worker(database, settings, monkeypatch, deployment):
+    clock = ManualClock()
     started, release = threading.Event(), threading.Event()
 
-    def slow(_database, _settings, _job):
+    def slow(_deployment, _job):
         started.set()
         assert release.wait(10)
 
     monkeypatch.setitem(worker.HANDLERS, "test.echo", "tests.integration.test_jobs:HANDLER")
     monkeypatch.setattr("tests.integration.test_jobs.HANDLER", slow, raising=False)
-    job_id = _enqueue(database, "long")
-    runner = Worker(database, settings.model_copy(update={"job_lease_seconds": 3}), worker_id="w-long")
-    runner.heartbeat_seconds = 0.2
+    job_id = _enqueue(database, "long", run_at=clock.utcnow())
+    runner = Worker(
+        replace(deployment, settings=settings.model_copy(update={"job_lease_seconds": 3})),
+        worker_id="w-long",
+        clock=clock,
+    )
+    runner.heartbeat_seconds = 0.01
+    beat_after_the_lease = threading.Event()
+    renew = runner.renew_leases
+
+    def renew_and_tell(holder: str) -> None:
+        renew(holder)
+        if clock.now >= lease_end:
+            beat_after_the_lease.set()
+
+    lease_end = clock.now + 3.5
+    runner.renew_leases = renew_and_tell
     stop = threading.Event()
     loop = threading.Thread(target=runner.run_threads, args=(stop,), kwargs={"threads": 2})
     loop.start()
     try:
         assert started.wait(10)
         claimed_until = _job(database, job_id).locked_until
-        threading.Event().wait(3.5)
+        assert claimed_until == clock.utcnow() + timedelta(seconds=3)
+        clock.advance(3.5)
+        assert beat_after_the_lease.wait(10)
         with database.session() as session:
-            # Three seconds past the claim's lease, the job is still its worker's.
-            assert service.requeue_expired(session) == 0
+            # Half a second past the claim's lease, the job is still its worker's.
+            assert service.requeue_expired(session, now=clock.utcnow()) == 0
         renewed = _job(database, job_id)
         assert (renewed.status, renewed.locked_by) == ("running", "w-long:pool")
-        assert renewed.locked_until > claimed_until + timedelta(seconds=3)
+        assert renewed.locked_until == clock.utcnow() + timedelta(seconds=3)
     finally:
         release.set()
         stop.set()

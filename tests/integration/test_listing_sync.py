@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -43,7 +44,7 @@ def _publish(client, world, product_id: int, account_id: int) -> dict:
 
 
 @contextmanager
-def listed_product(factory, client, database, settings, platform: str):
+def listed_product(factory, client, deployment, platform: str):
     """A cluster, an approved product under the mark, and its listing published to a simulator."""
     world = factory.world()
     product = _approved_product(factory, world)
@@ -51,12 +52,12 @@ def listed_product(factory, client, database, settings, platform: str):
     with running_simulator(platform) as (simulator, url):
         account = connect_account(client, world.headers["admin"], platform, url)
         _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+        drain(deployment)
         yield world, product, sku_id, simulator, account
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_a_product_goes_live_on_each_marketplace(platform, factory, client, database, settings):
+def test_a_product_goes_live_on_each_marketplace(platform, factory, client, deployment):
     world = factory.world()
     product = _approved_product(factory, world)
     sku_id = _sku_id(client, world, product.id)
@@ -66,7 +67,7 @@ def test_a_product_goes_live_on_each_marketplace(platform, factory, client, data
         listing = _publish(client, world, product.id, account["id"])
         assert (listing["status"], listing["external_id"], listing["attempts"]) == ("pending", None, 0)
 
-        drain(database, settings)
+        drain(deployment)
         after_publish = _listing(client, world, listing["id"])
         remote = simulator.store.find(product_identity(product.id) if platform != "tiktok_shop" else seller_sku(sku_id))
         assert remote is not None
@@ -83,7 +84,7 @@ def test_a_product_goes_live_on_each_marketplace(platform, factory, client, data
             simulator.store.finish_reviews()
             answers = deliver_webhooks(simulator, client, account["id"])
             assert [answer.status_code for answer in answers] == [200]
-            drain(database, settings)
+            drain(deployment)
             assert _listing(client, world, listing["id"])["status"] == "live"
         final = _listing(client, world, listing["id"])
         assert final["external_id"] is not None
@@ -91,7 +92,7 @@ def test_a_product_goes_live_on_each_marketplace(platform, factory, client, data
         assert simulator.store.duplicates() == 0
 
 
-def test_asking_twice_keeps_one_listing(factory, client, database, settings):
+def test_asking_twice_keeps_one_listing(factory, client, database):
     world = factory.world()
     product = _approved_product(factory, world)
     with running_simulator("shopify") as (_simulator, url):
@@ -119,7 +120,7 @@ def test_only_approved_products_are_listed(factory, client):
     assert client.get("/api/v1/listings", headers=world.headers["admin"]).json["items"] == []
 
 
-def test_credentials_are_sealed_checked_and_never_returned(factory, client, database, settings):
+def test_credentials_are_sealed_checked_and_never_returned(factory, client, database):
     world = factory.world()
     incomplete = client.post(
         "/api/v1/channel-accounts",
@@ -152,8 +153,8 @@ def test_credentials_are_sealed_checked_and_never_returned(factory, client, data
     assert "dy-secret" not in str(listed)
 
 
-def test_stock_changes_reach_the_marketplace_and_live_stream_skus_go_first(factory, client, database, settings):
-    with listed_product(factory, client, database, settings, "shopify") as (world, product, sku_id, simulator, account):
+def test_stock_changes_reach_the_marketplace_and_live_stream_skus_go_first(factory, client, database, deployment):
+    with listed_product(factory, client, deployment, "shopify") as (world, product, sku_id, simulator, account):
         order = {
             "channel": "direct",
             "external_id": "D-1",
@@ -166,9 +167,11 @@ def test_stock_changes_reach_the_marketplace_and_live_stream_skus_go_first(facto
         order["lines"][0]["quantity"] = 1
         assert client.post("/api/v1/orders", headers=world.headers["trade_operator"], json=order).status_code == 201
         with database.session() as session:
+            listing_id = session.scalar(select(Listing.id).where(Listing.product_id == product.id))
             pushes = session.execute(select(Job.key, Job.priority, Job.status).where(Job.kind == "listings.push_stock"))
-            assert [tuple(row) for row in pushes if row.status == "queued"] == [("listing:1:stock", 50, "queued")]
-        drain(database, settings)
+            queued = [tuple(row) for row in pushes if row.status == "queued"]
+            assert queued == [(f"listing:{listing_id}:stock", 50, "queued")]
+        drain(deployment)
         remote = simulator.store.find(product_identity(product.id))
         assert remote.skus[seller_sku(sku_id)].quantity == stock_of(database, sku_id)[3] == 6
 
@@ -180,7 +183,7 @@ def test_stock_changes_reach_the_marketplace_and_live_stream_skus_go_first(facto
         ).json
         lineup = {"items": [{"product_id": product.id, "sku_allocations": {str(sku_id): 2}}]}
         assert client.put(f"/api/v1/streams/{stream['id']}/lineup", headers=host, json=lineup).status_code == 200
-        drain(database, settings)
+        drain(deployment)
         assert client.post(f"/api/v1/streams/{stream['id']}/start", headers=host).status_code == 200
         order["external_id"] = "D-3"
         assert client.post("/api/v1/orders", headers=world.headers["trade_operator"], json=order).status_code == 201
@@ -189,12 +192,12 @@ def test_stock_changes_reach_the_marketplace_and_live_stream_skus_go_first(facto
                 select(Job.priority).where(Job.kind == "listings.push_stock", Job.status == "queued")
             ).scalars()
             assert list(queued) == [10]
-        drain(database, settings)
+        drain(deployment)
         assert remote.skus[seller_sku(sku_id)].quantity == stock_of(database, sku_id)[3] == 3
 
 
-def test_marketplace_orders_arrive_once_by_webhook_and_follow_the_marketplace(factory, client, database, settings):
-    with listed_product(factory, client, database, settings, "tiktok_shop") as (
+def test_marketplace_orders_arrive_once_by_webhook_and_follow_the_marketplace(factory, client, database, deployment):
+    with listed_product(factory, client, deployment, "tiktok_shop") as (
         world,
         product,
         sku_id,
@@ -216,7 +219,7 @@ def test_marketplace_orders_arrive_once_by_webhook_and_follow_the_marketplace(fa
         again = client.post(path, data=body, headers=headers)
         assert (first.status_code, first.json) == (200, {"received": 1, "duplicates": 0})
         assert (again.status_code, again.json) == (200, {"received": 0, "duplicates": 1})
-        drain(database, settings)
+        drain(deployment)
         orders = client.get("/api/v1/orders?channel=tiktok_shop", headers=world.headers["admin"]).json["items"]
         assert [(o["external_id"], o["status"], o["buyer"]["country"]) for o in orders] == [(bought.id, "paid", "GB")]
         assert [(line["sku_id"], line["quantity"]) for line in orders[0]["lines"]] == [(sku_id, 2)]
@@ -224,7 +227,7 @@ def test_marketplace_orders_arrive_once_by_webhook_and_follow_the_marketplace(fa
 
         simulator.store.set_order_status(bought.id, RemoteOrderStatus.CANCELLED)
         deliver_webhooks(simulator, client, account["id"])
-        drain(database, settings)
+        drain(deployment)
         cancelled = client.get(f"/api/v1/orders/{orders[0]['id']}", headers=world.headers["admin"]).json
         assert cancelled["status"] == "cancelled"
         assert stock_of(database, sku_id) == (10, 0, 0, 10)
@@ -232,26 +235,26 @@ def test_marketplace_orders_arrive_once_by_webhook_and_follow_the_marketplace(fa
             assert session.scalar(select(func.count()).select_from(SalesOrder)) == 1
 
 
-def test_polling_finds_orders_whose_webhooks_were_lost(factory, client, database, settings):
+def test_polling_finds_orders_whose_webhooks_were_lost(factory, client, database, deployment):
     from commerce.listings.service import PRIORITY_EVENT
     from commerce.listings.tasks import queue_for_accounts
 
-    with listed_product(factory, client, database, settings, "douyin") as (world, product, sku_id, simulator, account):
+    with listed_product(factory, client, deployment, "douyin") as (world, product, sku_id, simulator, account):
         lost = simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=1)
         simulator.store.set_order_status(lost.id, RemoteOrderStatus.SHIPPED)
         simulator.take_webhooks()
         with database.session() as session:
             assert queue_for_accounts(session, "listings.poll_orders", priority=PRIORITY_EVENT) == 1
-        drain(database, settings)
+        drain(deployment)
         with database.session() as session:
             assert queue_for_accounts(session, "listings.poll_orders", priority=PRIORITY_EVENT) == 1
-        drain(database, settings)
+        drain(deployment)
     orders = client.get("/api/v1/orders?channel=douyin", headers=world.headers["admin"]).json["items"]
     assert [(order["external_id"], order["status"]) for order in orders] == [(lost.id, "shipped")]
     assert stock_of(database, sku_id) == (9, 0, 0, 9)
 
 
-def test_a_marketplace_rejection_is_kept_apart_from_our_status(factory, client, database, settings):
+def test_a_marketplace_rejection_is_kept_apart_from_our_status(factory, client, deployment):
     world = factory.world()
     product = factory.product(
         world.maker_a_id,
@@ -261,22 +264,22 @@ def test_a_marketplace_rejection_is_kept_apart_from_our_status(factory, client, 
     with running_simulator("douyin") as (simulator, url):
         account = connect_account(client, world.headers["admin"], "douyin", url, locale="en")
         listing = _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+        drain(deployment)
         deliver_webhooks(simulator, client, account["id"])
-        drain(database, settings)
+        drain(deployment)
     rejected = _listing(client, world, listing["id"])
     assert (rejected["status"], rejected["platform_status"]) == ("rejected", "status:0 check_status:4")
     assert rejected["review_note"] == "prohibited wording: counterfeit"
 
 
-def test_an_edit_the_marketplace_accepted_but_did_not_apply_is_sent_again(factory, client, database, settings):
+def test_an_edit_the_marketplace_accepted_but_did_not_apply_is_sent_again(factory, client, database, deployment):
     world = factory.world()
     product = _approved_product(factory, world)
     sku_id = _sku_id(client, world, product.id)
     with running_simulator("shopify") as (simulator, url):
         account = connect_account(client, world.headers["admin"], "shopify", url)
         listing = _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+        drain(deployment)
         simulator.store.behaviour.drop_edits = 1
         patch = {"skus": [{"id": sku_id, "price": {"amount": "420.00", "currency": "CNY"}}]}
         assert (
@@ -286,7 +289,7 @@ def test_an_edit_the_marketplace_accepted_but_did_not_apply_is_sent_again(factor
         with database.session() as session:
             job = session.scalars(select(Job).where(Job.kind == "listings.publish", Job.status == "queued")).one()
         Worker = __import__("commerce.jobs.worker", fromlist=["Worker"]).Worker
-        Worker(database, settings, worker_id="w").run_once()
+        Worker(deployment, worker_id="w").run_once()
         with database.session() as session:
             retried = session.get(Job, job.id)
             assert retried.status == "queued"
@@ -298,12 +301,12 @@ def test_an_edit_the_marketplace_accepted_but_did_not_apply_is_sent_again(factor
         with database.session() as session:
             session.get(Job, job.id).run_at = session.get(Job, job.id).created_at
             session.commit()
-        drain(database, settings)
+        drain(deployment)
         assert simulator.store.find(product_identity(product.id)).skus[seller_sku(sku_id)].price == Decimal("420.00")
         assert _listing(client, world, listing["id"])["status"] == "live"
 
 
-def test_losing_the_mark_withdraws_or_republishes_by_account_policy(factory, client, database, settings):
+def test_losing_the_mark_withdraws_or_republishes_by_account_policy(factory, client, deployment):
     world = factory.world()
     product = _approved_product(factory, world)
     with running_simulator("shopify") as (shop, shop_url), running_simulator("douyin") as (douyin, douyin_url):
@@ -313,14 +316,14 @@ def test_losing_the_mark_withdraws_or_republishes_by_account_policy(factory, cli
         )
         first = _publish(client, world, product.id, withdraw["id"])
         second = _publish(client, world, product.id, republish["id"])
-        drain(database, settings)
+        drain(deployment)
         suspended = client.patch(
             f"/api/v1/trademarks/{world.trademark_id}/memberships/{world.membership_a_id}",
             headers=world.headers["brand_admin"],
             json={"status": "suspended", "reason": "quality complaint"},
         )
         assert suspended.status_code == 200, suspended.json
-        drain(database, settings)
+        drain(deployment)
         assert _listing(client, world, first["id"])["status"] == "withdrawn"
         assert shop.store.find(product_identity(product.id)).active is False
         unmarked = _listing(client, world, second["id"])
@@ -328,7 +331,7 @@ def test_losing_the_mark_withdraws_or_republishes_by_account_policy(factory, cli
         assert douyin.store.find(product_identity(product.id)).brand is None
 
 
-def test_rate_limits_wait_without_using_up_attempts_and_show_in_health(factory, client, database, settings):
+def test_rate_limits_wait_without_using_up_attempts_and_show_in_health(factory, client, database, settings, deployment):
     world = factory.world()
     product = _approved_product(factory, world)
     with running_simulator("tiktok_shop", rate_limit=1) as (simulator, url):
@@ -336,7 +339,7 @@ def test_rate_limits_wait_without_using_up_attempts_and_show_in_health(factory, 
         listing = _publish(client, world, product.id, account["id"])
         simulator.bucket.tokens = 0
         # The 429's Retry-After (1 s) holds the account further ahead than a worker waits for a slot.
-        drain(database, settings.model_copy(update={"marketplace_max_wait_seconds": 0.2}))
+        drain(replace(deployment, settings=settings.model_copy(update={"marketplace_max_wait_seconds": 0.2})))
         with database.session() as session:
             job = session.scalars(select(Job).where(Job.kind == "listings.publish")).one()
             assert (job.status, job.attempts, job.last_error) == ("queued", 0, None)
@@ -349,13 +352,13 @@ def test_rate_limits_wait_without_using_up_attempts_and_show_in_health(factory, 
         assert (throttled["status"], throttled["attempts"], throttled["last_error"]) == ("publishing", 0, None)
 
 
-def test_a_terminal_error_fails_the_listing_and_the_job_can_be_retried(factory, client, database, settings):
+def test_a_terminal_error_fails_the_listing_and_the_job_can_be_retried(factory, client, deployment):
     world = factory.world()
     product = _approved_product(factory, world)
     with running_simulator("shopify", access_token="another-token") as (_simulator, url):
         account = connect_account(client, world.headers["admin"], "shopify", url)
         listing = _publish(client, world, product.id, account["id"])
-        drain(database, settings)
+        drain(deployment)
     failed = _listing(client, world, listing["id"])
     assert failed["status"] == "failed"
     assert failed["last_error"] == "shopify: 401 access denied (check the access token and scopes)"
@@ -366,8 +369,8 @@ def test_a_terminal_error_fails_the_listing_and_the_job_can_be_retried(factory, 
     assert client.post(f"/api/v1/jobs/{dead[0]['id']}/retry", headers=world.headers["admin"]).status_code == 200
 
 
-def test_webhooks_out_of_order_converge_on_the_marketplaces_state(factory, client, database, settings):
-    with listed_product(factory, client, database, settings, "douyin") as (world, product, sku_id, simulator, account):
+def test_webhooks_out_of_order_converge_on_the_marketplaces_state(factory, client, database, deployment):
+    with listed_product(factory, client, deployment, "douyin") as (world, product, sku_id, simulator, account):
         simulator.take_webhooks()
         bought = simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=1)
         simulator.store.set_order_status(bought.id, RemoteOrderStatus.CANCELLED)
@@ -375,16 +378,16 @@ def test_webhooks_out_of_order_converge_on_the_marketplaces_state(factory, clien
         path = f"/api/v1/webhooks/douyin/{account['id']}"
         assert client.post(path, data=cancelled[1], headers=cancelled[0]).json["received"] == 1
         assert client.post(path, data=paid[1], headers=paid[0]).json["received"] == 1
-        drain(database, settings)
+        drain(deployment)
     assert client.get("/api/v1/orders?channel=douyin", headers=world.headers["admin"]).json["items"] == []
     assert stock_of(database, sku_id) == (10, 0, 0, 10)
 
 
-def test_reconciliation_puts_back_quantities_that_drifted_on_the_marketplace(factory, client, database, settings):
+def test_reconciliation_puts_back_quantities_that_drifted_on_the_marketplace(factory, client, database, deployment):
     from commerce.listings.service import PRIORITY_RECONCILE
     from commerce.listings.tasks import queue_for_accounts
 
-    with listed_product(factory, client, database, settings, "tiktok_shop") as (
+    with listed_product(factory, client, deployment, "tiktok_shop") as (
         world,
         product,
         sku_id,
@@ -393,20 +396,20 @@ def test_reconciliation_puts_back_quantities_that_drifted_on_the_marketplace(fac
     ):
         remote = simulator.store.find(seller_sku(sku_id))
         remote.skus[seller_sku(sku_id)].quantity = 99  # changed by hand in the seller centre
-        drain(database, settings)
+        drain(deployment)
         assert remote.skus[seller_sku(sku_id)].quantity == 99  # nothing moved on our side
         with database.session() as session:
             assert queue_for_accounts(session, "listings.reconcile_stock", priority=PRIORITY_RECONCILE) == 1
-        drain(database, settings)
+        drain(deployment)
         assert remote.skus[seller_sku(sku_id)].quantity == 10
 
 
 def test_a_shopify_sale_we_have_not_heard_of_makes_the_push_wait_instead_of_overwriting_it(
-    factory, client, database, settings
+    factory, client, database, deployment
 ):
     from commerce.jobs.models import JobStatus
 
-    with listed_product(factory, client, database, settings, "shopify") as (world, product, sku_id, simulator, account):
+    with listed_product(factory, client, deployment, "shopify") as (world, product, sku_id, simulator, account):
         simulator.take_webhooks()
         simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=2)  # its webhook is late
         simulator.take_webhooks()
@@ -416,7 +419,7 @@ def test_a_shopify_sale_we_have_not_heard_of_makes_the_push_wait_instead_of_over
             json={"delta": 5, "reason": "received"},
         )
         assert adjusted.json["available"] == 15
-        drain(database, settings)
+        drain(deployment)
         remote = simulator.store.find(product_identity(product.id))
         assert remote.skus[seller_sku(sku_id)].quantity == 8  # the sale is not overwritten
         with database.session() as session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from commerce.jobs.models import Job, JobStatus, RateAllowance
 from commerce.jobs.pacing import AllowanceExhausted, DatabaseGate, open_allowance, prepaid_slot
 from commerce.jobs.worker import Worker
 from commerce.listings.models import ChannelAccount
+from tests.clock import ManualClock
 
 
 def _account(database) -> int:
@@ -39,24 +39,8 @@ def _gate(database, account_id: int, clock, *, max_wait: float, **options) -> Da
     )
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1_000_000.0
-        self.lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self.lock:
-            self.slept.append(round(seconds, 6))
-
-    slept: list[float]
-
-
 def test_slots_are_spaced_by_the_rate_and_far_ones_are_refused(database):
-    clock = FakeClock()
-    clock.slept = []
+    clock = ManualClock()
     gate = _gate(database, _account(database), clock, max_wait=0.25)
     for _ in range(3):
         gate.acquire()
@@ -70,9 +54,9 @@ def test_slots_are_spaced_by_the_rate_and_far_ones_are_refused(database):
     assert clock.slept == [0.1, 0.2]
 
 
+@pytest.mark.shared_database
 def test_threads_share_one_allowance_without_giving_a_slot_twice(database):
-    clock = FakeClock()
-    clock.slept = []
+    clock = ManualClock()
     account_id = _account(database)
     gates = [_gate(database, account_id, clock, max_wait=10) for _ in range(4)]
     threads = [threading.Thread(target=lambda gate=gate: [gate.acquire() for _ in range(5)]) for gate in gates]
@@ -84,8 +68,7 @@ def test_threads_share_one_allowance_without_giving_a_slot_twice(database):
 
 
 def test_a_marketplace_429_holds_every_request_back_and_is_counted(database):
-    clock = FakeClock()
-    clock.slept = []
+    clock = ManualClock()
     account_id = _account(database)
 
     def count(session):
@@ -163,13 +146,12 @@ def test_a_claim_takes_a_slot_for_each_paced_job_and_leaves_the_rest_in_place(da
 
 
 def test_a_job_sends_its_first_request_at_the_slot_its_claim_took(database):
-    clock = FakeClock()
-    clock.slept = []
+    clock = ManualClock()
     account_id = _account(database)
     key = f"channel_account:{account_id}"
     gate = _gate(database, account_id, clock, max_wait=0.25)
     before = _next_slot(database, key)
-    with prepaid_slot(database, key, clock.now + 0.3) as slot:
+    with prepaid_slot(database, key, clock.now + 0.3, clock=clock) as slot:
         gate.acquire()
         assert slot.used is True
         assert _next_slot(database, key) == before
@@ -200,28 +182,30 @@ def test_a_slot_left_unused_is_given_back(database):
     assert _next_slot(database, key) == 1000.0
 
 
-def test_a_worker_hands_each_job_its_slot_and_gets_back_the_unused_ones(database, settings, monkeypatch):
+def test_a_worker_hands_each_job_its_slot_and_gets_back_the_unused_ones(database, monkeypatch, deployment):
+    clock = ManualClock()
     account_id = _account(database)
     key = f"channel_account:{account_id}"
-    slept: list[float] = []
     sent: list[str] = []
 
-    def handler(database, _settings, job):
+    def handler(deployment, job):
         if job.payload["sends"]:
-            DatabaseGate(database, key=key, rate_per_second=10, sleep=slept.append).acquire()
+            DatabaseGate(deployment.database, key=key, rate_per_second=10, clock=clock, sleep=clock.sleep).acquire()
             sent.append(job.key)
 
     monkeypatch.setitem(worker.HANDLERS, "test.paced", "tests.integration.test_rate_allowance:HANDLER")
     monkeypatch.setattr("tests.integration.test_rate_allowance.HANDLER", handler, raising=False)
+    start = clock.now + 0.5
     with database.session() as session, write_transaction(session):
         for name, sends in (("sends", True), ("idle", False)):
-            service.enqueue(session, kind="test.paced", key=name, payload={"sends": sends}, rate_key=key)
-        start = time.time() + 0.5
+            service.enqueue(
+                session, kind="test.paced", key=name, payload={"sends": sends}, rate_key=key, run_at=clock.utcnow()
+            )
         session.execute(update(RateAllowance).where(RateAllowance.key == key).values(next_slot=start))
-    assert Worker(database, settings, worker_id="w").run_once(limit=2) == 2
+    assert Worker(deployment, worker_id="w", clock=clock).run_once(limit=2) == 2
     assert sent == ["sends"]
     # The first job waited for the first of the two slots its claim took; the second slot came back.
-    assert len(slept) == 1 and 0 < slept[0] <= 0.5
+    assert clock.slept == [0.5]
     assert _next_slot(database, key) == pytest.approx(start + 0.1)
 
 

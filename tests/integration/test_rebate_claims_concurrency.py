@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from commerce.accounts.models import Actor
@@ -15,6 +16,7 @@ from tests.e2e.test_rebates import cleared_export, invoice, proceeds, rebate_rat
 from tests.factories import open_shop
 
 
+@pytest.mark.shared_database
 def test_concurrent_computations_match_each_invoice_once(client, factory, database):
     shop = open_shop(factory)
     configure(client, shop)

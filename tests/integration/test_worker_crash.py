@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from commerce.jobs.models import Job
@@ -54,6 +55,7 @@ def _wait(condition, *, timeout: float) -> bool:
     return False
 
 
+@pytest.mark.shared_database
 def test_a_killed_worker_loses_nothing_and_duplicates_nothing(factory, client, database, settings, database_url):
     world = factory.world()
     products = [factory.product(world.maker_a_id, status="approved") for _ in range(PRODUCTS)]
