@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
-from sqlalchemy import Connection, inspect, make_url, text
+from sqlalchemy import inspect, make_url, text
 
 from commerce import create_app
 from commerce.config import Settings
@@ -27,6 +26,7 @@ from commerce.deployment import Deployment
 from integrations.single_window.client import SingleWindowClient
 from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
 from tests.factories import Factory
+from tests.isolation import empty_all_tables, rolled_back
 from tests.marketplaces import served
 
 
@@ -108,20 +108,6 @@ def database(deployment) -> Database:
     return deployment.database
 
 
-def _empty_all_tables(database: Database) -> None:
-    from commerce.models import metadata
-
-    tables = [table.name for table in metadata.sorted_tables]
-    with database.engine.begin() as connection:
-        if database.is_sqlite:
-            for name in reversed(tables):
-                connection.exec_driver_sql(f'DELETE FROM "{name}"')
-        else:
-            connection.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"
-            )
-
-
 DATABASE_FIXTURES = {"database", "deployment", "app", "client", "factory", "session"}
 
 
@@ -141,7 +127,7 @@ def _isolated_database(request) -> Iterator[None]:
         try:
             yield
         finally:
-            _empty_all_tables(database)
+            empty_all_tables(database)
         return
     if database.within is not None:
         savepoint = database.within.begin_nested()
@@ -152,18 +138,6 @@ def _isolated_database(request) -> Iterator[None]:
         return
     with rolled_back(database):
         yield
-
-
-@contextmanager
-def rolled_back(database: Database) -> Iterator[Connection]:
-    """Every session of ``database`` inside one transaction on one connection, rolled back at the end."""
-    with database.engine.connect() as connection:
-        transaction = connection.begin()
-        try:
-            with database.sessions_within(connection):
-                yield connection
-        finally:
-            transaction.rollback()
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from sqlalchemy import update
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
 from integrations.marketplaces import simulator_credentials
-from tests.factories import PASSWORD, REAL_USCCS, product_payload
+from tests.factories import PASSWORD, REAL_USCCS, Factory, product_payload
 from tests.import_files import csv_bytes, sku_row
+from tests.isolation import rolled_back
 
 ROLES = ("anonymous", "admin", "brand_admin", "trade_operator", "host", "sme_own", "sme_other")
 
@@ -724,8 +725,17 @@ def _customs_batches(client, world) -> dict[str, int]:
     }
 
 
-@pytest.fixture
-def scene(factory, client, session):
+@pytest.fixture(scope="module")
+def scene(app, database, deployment):
+    """Built once for the module, in a transaction every case rolls back to (see ``tests/conftest.py``)."""
+    with rolled_back(database):
+        client = app.test_client()
+        with database.session() as session:
+            built = _build_scene(Factory(deployment, client), client, session)
+        yield built
+
+
+def _build_scene(factory, client, session):
     world = factory.world()
     draft = factory.product(world.maker_a_id)
     pending = factory.product(world.maker_a_id, status="pending_review")

@@ -1,16 +1,26 @@
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from commerce import demo
 from commerce.catalog.models import Product, ProductTranslation
 from commerce.clusters.models import Enterprise, Membership
 from commerce.clusters.uscc import is_valid_uscc
+from tests.isolation import rolled_back
 
 
-def test_demo_load_is_idempotent_and_realistic(database, deployment):
-    with database.session() as session:
-        first = demo.load(session, passwords=deployment.passwords)
+@pytest.fixture(scope="module")
+def loaded(database, deployment):
+    """The demo, loaded once for the module; each test rolls back what it does to it."""
+    with rolled_back(database):
+        with database.session() as session:
+            summary = demo.load(session, passwords=deployment.passwords)
+        yield summary
+
+
+def test_demo_load_is_idempotent_and_realistic(database, deployment, loaded):
+    first = loaded
     with database.session() as session:
         second = demo.load(session, passwords=deployment.passwords)
         assert first == second
@@ -31,12 +41,11 @@ def test_demo_load_is_idempotent_and_realistic(database, deployment):
         assert all(len(code) == 10 for code in session.scalars(select(Product.hs_code)))
 
 
-def test_demo_has_a_stream_ready_for_the_host_console(database, deployment):
+def test_demo_has_a_stream_ready_for_the_host_console(database, loaded):
     from commerce.inventory.models import StreamAllocation
     from commerce.live.models import LineupItem, Stream
 
     with database.session() as session:
-        demo.load(session, passwords=deployment.passwords)
         stream = session.scalars(select(Stream)).one()
         assert stream.status == "scheduled"
         items = session.scalars(select(LineupItem).where(LineupItem.stream_id == stream.id)).all()
@@ -45,13 +54,13 @@ def test_demo_has_a_stream_ready_for_the_host_console(database, deployment):
         assert [allocation.remaining for allocation in allocations] == [20, 20, 20]
 
 
-def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database, deployment):
+def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database, loaded):
     from commerce.accounts.models import Actor, Role, User
     from commerce.customs import lifecycle, service
     from commerce.customs.models import CustomsDeclaration, CustomsMessage, CustomsPlatform
 
     with database.session() as session:
-        summary = demo.load(session, passwords=deployment.passwords)
+        summary = loaded
         platform = session.scalars(select(CustomsPlatform)).one()
         operator = session.scalars(select(User).where(User.email == "trade@demo.example.com")).one()
         actor = Actor(user_id=operator.id, role=Role.TRADE_OPERATOR, enterprise_id=operator.enterprise_id)
@@ -73,7 +82,7 @@ def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs
         assert sorted(set(kinds)) == ["CEB303", "CEB403", "CEB505", "CEB603"] and len(kinds) == 24
 
 
-def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database, deployment):
+def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database, loaded):
     from commerce.accounts.models import Actor
     from commerce.customs.calendar import period_of, shift_period
     from commerce.customs.models import CustomsBatch
@@ -84,7 +93,6 @@ def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database, 
     from commerce.reports.models import Dimension
 
     with database.session() as session:
-        demo.load(session, passwords=deployment.passwords)
         batches = session.execute(select(CustomsBatch.kind, CustomsBatch.status)).all()
         # The history was sent and answered long ago: no job is left to reach the gateway.
         waiting = session.scalars(select(Job.kind).where(Job.status == JobStatus.QUEUED.value)).all()

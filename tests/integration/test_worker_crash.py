@@ -27,7 +27,7 @@ def _worker(database_url: str, secret_key: str) -> subprocess.Popen:
         "COMMERCE_ENV": "test",
         "COMMERCE_DATABASE_URL": database_url,
         "COMMERCE_SECRET_KEY": secret_key,
-        "COMMERCE_JOB_LEASE_SECONDS": "10",
+        "COMMERCE_JOB_LEASE_SECONDS": "3",
         "COMMERCE_WORKER_POLL_SECONDS": "0.2",
         "COMMERCE_AUTO_MIGRATE": "false",
         "COMMERCE_LOG_LEVEL": "ERROR",

@@ -5,23 +5,29 @@ from pathlib import Path
 
 import pytest
 
-COMMERCE = Path(__file__).resolve().parents[2] / "commerce"
-DOMAIN_MODULES = sorted(
-    path
-    for path in COMMERCE.rglob("*.py")
-    if path.name
-    in {
-        "models.py",
-        "service.py",
-        "errors.py",
-        "tasks.py",
-        "reactions.py",
-        "presenter.py",
-        "imports.py",
-        "import_files.py",
-    }
-    and "web" not in path.parts
-)
+ROOT = Path(__file__).resolve().parents[2]
+COMMERCE = ROOT / "commerce"
+# The web edge: the application factory, the commands, the pages, every area's views, and web/.
+EDGE = {"__init__.py", "cli.py", "pages.py"}
+
+
+def _is_edge(path: Path) -> bool:
+    relative = path.relative_to(COMMERCE)
+    return relative.parts[0] == "web" or relative.name == "views.py" or str(relative) in EDGE
+
+
+DOMAIN_MODULES = sorted(path for path in COMMERCE.rglob("*.py") if not _is_edge(path))
+SOURCE_MODULES = sorted([*COMMERCE.rglob("*.py"), *(ROOT / "integrations").rglob("*.py")])
+# Module-level containers that hold no settings: statements built from code alone, keyed by the
+# database kind (or by engine, weakly), the same for every application in the process.
+STATEMENT_CACHES = {
+    ("commerce/db.py", "_PREBUILT"),
+    ("commerce/db.py", "_WRITER_TURNS"),
+    ("commerce/live/flash_sales.py", "_count_buyer_statements"),
+}
+# Building any of these at import time would tie a module to one deployment's settings.
+PER_DEPLOYMENT = {"Settings", "Database", "Deployment", "Passwords", "PasswordHasher", "create_engine", "Client"}
+MUTABLE = {"dict", "list", "set", "defaultdict", "OrderedDict", "WeakKeyDictionary", "WeakValueDictionary"}
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -36,7 +42,10 @@ def _imported_modules(path: Path) -> set[str]:
 
 
 def test_domain_modules_exist():
-    assert len(DOMAIN_MODULES) >= 15
+    names = {str(path.relative_to(COMMERCE)) for path in DOMAIN_MODULES}
+    assert {"customs/formation.py", "inventory/reservations.py", "rebates/claims.py", "db.py"} <= names
+    assert len(DOMAIN_MODULES) >= 90
+    assert not names & {"__init__.py", "cli.py", "pages.py", "web/auth.py", "catalog/views.py"}
 
 
 @pytest.mark.parametrize("path", DOMAIN_MODULES, ids=lambda path: str(path.relative_to(COMMERCE)))
@@ -59,3 +68,65 @@ def test_only_config_reads_the_environment():
         if "os.environ" in path.read_text(encoding="utf-8") or "getenv" in path.read_text(encoding="utf-8")
     )
     assert readers == []
+
+
+def _called_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Call):
+        function = node.func
+        return function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+    return None
+
+
+def _module_state(source: str, relative: str) -> list[str]:
+    """What a module keeps at module level that an application could set or fill."""
+    tree = ast.parse(source)
+    found = [f"global {', '.join(node.names)}" for node in ast.walk(tree) if isinstance(node, ast.Global)]
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        names = [target.id for target in targets if isinstance(target, ast.Name)]
+        mutable = isinstance(value, ast.Dict | ast.List | ast.Set) or _called_name(value) in MUTABLE
+        if mutable and value_is_empty(value):
+            found.extend(f"{name} (an empty container)" for name in names if (relative, name) not in STATEMENT_CACHES)
+        if _called_name(value) in PER_DEPLOYMENT:
+            found.extend(f"{name} = {_called_name(value)}(...)" for name in names)
+    return found
+
+
+def value_is_empty(value: ast.expr) -> bool:
+    """An empty literal or a container built with nothing in it: something meant to be filled later."""
+    if isinstance(value, ast.Dict):
+        return not value.keys
+    if isinstance(value, ast.List | ast.Set):
+        return not value.elts
+    return isinstance(value, ast.Call) and not value.args and not value.keywords
+
+
+@pytest.mark.parametrize("path", SOURCE_MODULES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_no_module_keeps_an_applications_state(path):
+    assert _module_state(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))) == []
+
+
+def test_the_module_state_check_finds_what_it_looks_for():
+    source = (
+        "from argon2 import PasswordHasher\n"
+        "_hasher = PasswordHasher()\n"
+        "_factory: list = []\n"
+        "_clients = dict()\n"
+        "TABLE = {'a': 1}\n"
+        "def configure():\n"
+        "    global _hasher\n"
+    )
+    assert _module_state(source, "commerce/accounts/passwords.py") == [
+        "global _hasher",
+        "_hasher = PasswordHasher(...)",
+        "_factory (an empty container)",
+        "_clients (an empty container)",
+    ]
+    # The statement caches are known by their module and name.
+    assert _module_state("_PREBUILT: dict = {}\n", "commerce/db.py") == []
+    assert _module_state("_PREBUILT: dict = {}\n", "commerce/orders/service.py") == ["_PREBUILT (an empty container)"]
