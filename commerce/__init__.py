@@ -31,7 +31,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce.web.openapi import init_docs, make_app
 
     settings = settings or Settings()
-    observability.configure_logging(settings.log_level, settings.log_json)
 
     app = make_app("commerce", instance_path=str(settings.instance_path))
     app.config["SECRET_KEY"] = settings.secret_key
