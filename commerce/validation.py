@@ -12,13 +12,23 @@ from functools import cache
 from typing import Annotated, Any
 
 from babel.numbers import get_currency_precision, list_currencies
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from commerce.clusters.uscc import is_valid_uscc
 from commerce.errors import N_
 
-_DECIMAL_TEXT = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
+# Decimal places are checked by each field's rule (``too_many_decimals`` names how many it keeps).
+_DECIMAL_TEXT = re.compile(r"^-?\d{1,15}(\.\d{1,12})?$")
 _KNOWN_CURRENCIES = frozenset(list_currencies())
 # Prices stay below a thousand billion, so that any order's total fits the exact money columns.
 MAXIMUM_PRICE = 10**12
@@ -37,6 +47,7 @@ MESSAGES: dict[str, str] = {
     "invalid_customs_code": N_("A customs registration code has 10 characters, or give the USCC."),
     "invalid_country": N_("Not an ISO 3166 two-letter country code."),
     "invalid_cursor": N_("The cursor is not valid; start again from the first page."),
+    "control_character": N_("Control characters (such as NUL) cannot be stored; remove them from the text."),
 }
 
 
@@ -159,6 +170,23 @@ def decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+# Exchange rates are kept to six decimals: fixings are published with four (five for HKD), and
+# JPY's per-100 quotation becomes six per yen.
+RATE_PLACES = 6
+RATE_SHOWN_PLACES = 4
+
+
+def parse_rate(value: Any) -> Decimal:
+    """An exchange rate (CNY per unit) with at most six decimals."""
+    return parse_decimal(value, places=RATE_PLACES)
+
+
+def rate_text(value: Decimal) -> str:
+    """A rate as published: four decimals, or as many more as it has (0.92343, 0.047391)."""
+    places = max(RATE_SHOWN_PLACES, -value.normalize().as_tuple().exponent)
+    return format(value.quantize(Decimal(1).scaleb(-places)), "f")
+
+
 Identifier = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
@@ -190,6 +218,12 @@ DecimalText = Annotated[
     BeforeValidator(_as_pydantic(parse_decimal)),
     PlainSerializer(decimal_text, return_type=str),
     WithJsonSchema(_DECIMAL_SCHEMA, mode="validation"),
+]
+RateText = Annotated[
+    Decimal,
+    BeforeValidator(_as_pydantic(parse_rate)),
+    PlainSerializer(rate_text, return_type=str),
+    WithJsonSchema({**_DECIMAL_SCHEMA, "description": "CNY per unit, up to 6 decimals"}, mode="validation"),
 ]
 Weight = Annotated[
     Decimal,
@@ -238,3 +272,38 @@ def _check_price_money(money: Money) -> Money:
 
 
 Price = Annotated[Money, AfterValidator(_check_price_money)]
+
+
+# What XML 1.0 cannot carry (C0 controls other than tab, line feed and carriage return, and the
+# two non-characters U+FFFE and U+FFFF): text with them could never reach customs' messages, and
+# PostgreSQL refuses NUL outright. They are refused where text comes in.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def has_control_characters(value: str) -> bool:
+    return _CONTROL_CHARACTERS.search(value) is not None
+
+
+def _refuse_control_characters(value: Any) -> None:
+    if isinstance(value, str):
+        if has_control_characters(value):
+            raise PydanticCustomError("control_character", MESSAGES["control_character"])
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(key)
+            _refuse_control_characters(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _refuse_control_characters(item)
+
+
+class Input(BaseModel):
+    """What a caller sends: unknown fields refused, surrounding blanks trimmed, no control characters."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_without_control_characters(cls, value: Any) -> Any:
+        _refuse_control_characters(value)
+        return value

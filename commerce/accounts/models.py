@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, Column, String
 from sqlmodel import Field, SQLModel
 
 from commerce.db import UTCDateTime, utcnow
-from commerce.validation import Identifier
+from commerce.validation import Identifier, Input
 
 
 class Role(StrEnum):
@@ -72,9 +72,7 @@ class Actor:
         return self.role in roles
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class UserCreate(Input):
     email: EmailStr
     password: str = PydanticField(min_length=10, max_length=200)
     role: Role

@@ -25,6 +25,7 @@ from commerce.validation import (
     check_price,
     check_region_code,
     check_weight,
+    has_control_characters,
 )
 
 COLUMNS = (
@@ -93,6 +94,7 @@ IMPORT_MESSAGES = {
     "invalid_barcode": N_("A barcode has 8 to 32 digits."),
     "invalid_stock": N_("Stock is a whole number of units, zero or more."),
     "formula_not_allowed": N_("Cells may not contain formulas; paste the values instead."),
+    "control_character": N_("Control characters (such as NUL) cannot be stored; remove them from the text."),
     "conflicting_product_fields": N_("Rows of product {product_code} disagree on {fields}; they must match."),
     "duplicate_sku_in_file": N_("SKU code {sku_code} appears again (first on row {first_row})."),
     "unknown_trademark": N_("No collective trademark with registration no. {registration_no} in this cluster."),
@@ -334,6 +336,10 @@ def parse_record(number: int, record: dict[str, str]) -> tuple[ImportRow | None,
             RowError(number, name, "formula_not_allowed")
             for name, text in record.items()
             if text.startswith(_FORMULA_PREFIXES)
+        )
+    if has_control_characters("".join(record.values())):
+        errors.extend(
+            RowError(number, name, "control_character") for name, text in record.items() if has_control_characters(text)
         )
     if not get("title_zh") and not get("title_en"):
         errors.append(RowError(number, "title_zh", "title_required"))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, StringConstraints, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
 from commerce.errors import N_
 from commerce.inventory.models import StockPublic
-from commerce.validation import HsCode, HsSuffix, Identifier, Money, Price, RegionCode, Weight
+from commerce.validation import HsCode, HsSuffix, Identifier, Input, Money, Price, RegionCode, Weight
 
 
 class ProductStatus(StrEnum):
@@ -84,10 +84,6 @@ class Sku(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=20_000)]
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
@@ -96,7 +92,7 @@ Barcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, 
 AttributeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class TranslationInput(_Input):
+class TranslationInput(Input):
     title: Title
     description: Description = ""
 
@@ -110,7 +106,7 @@ def _check_translations(value: dict[str, TranslationInput] | None) -> dict[str, 
     return value
 
 
-class SkuInput(_Input):
+class SkuInput(Input):
     sku_code: SkuCode
     attributes: dict[AttributeText, AttributeText] = PydanticField(default_factory=dict, max_length=20)
     price: Price
@@ -119,7 +115,7 @@ class SkuInput(_Input):
     on_hand: int = PydanticField(default=0, ge=0, le=10_000_000)
 
 
-class SkuUpdate(_Input):
+class SkuUpdate(Input):
     """A change to a SKU (with ``id``) or a new SKU (without); omitted fields stay as they are."""
 
     id: Identifier = PydanticField(default=None)
@@ -130,7 +126,7 @@ class SkuUpdate(_Input):
     barcode: Barcode | None = None
 
 
-class ProductCreate(_Input):
+class ProductCreate(Input):
     enterprise_id: Identifier | None = None
     product_code: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$")] | None = None
     trademark_id: Identifier | None = None
@@ -152,7 +148,7 @@ class ProductCreate(_Input):
         return value
 
 
-class ProductUpdate(_Input):
+class ProductUpdate(Input):
     """Changes to a product; omitted fields stay as they are, and only nullable fields take null."""
 
     trademark_id: Identifier | None = None
@@ -171,7 +167,7 @@ class ProductUpdate(_Input):
         return _check_translations(value)
 
 
-class RejectInput(_Input):
+class RejectInput(Input):
     reason: str = PydanticField(min_length=1, max_length=1000)
 
 

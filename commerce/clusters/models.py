@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, model_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from commerce.db import UTCDateTime, utcnow
 from commerce.errors import N_
-from commerce.validation import CustomsCode, Identifier, RegionCode, Uscc
+from commerce.validation import CustomsCode, Identifier, Input, RegionCode, Uscc
 
 
 class EnterpriseKind(StrEnum):
@@ -97,11 +97,7 @@ class Membership(SQLModel, table=True):
         return self.status == MembershipStatus.ACTIVE and self.valid_from <= day <= self.valid_to
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ClusterCreate(_Input):
+class ClusterCreate(Input):
     name: str = PydanticField(min_length=1, max_length=120)
     industry: str = PydanticField(min_length=1, max_length=120)
     region_code: RegionCode
@@ -115,7 +111,7 @@ class ClusterPublic(BaseModel):
     created_at: datetime
 
 
-class EnterpriseCreate(_Input):
+class EnterpriseCreate(Input):
     name: str = PydanticField(min_length=1, max_length=200)
     uscc: Uscc
     customs_code: CustomsCode | None = None
@@ -125,7 +121,7 @@ class EnterpriseCreate(_Input):
     is_general_taxpayer: bool = True
 
 
-class EnterpriseUpdate(_Input):
+class EnterpriseUpdate(Input):
     """Changes to an enterprise; omitted fields stay as they are, and only nullable fields take null."""
 
     name: str = PydanticField(default=None, min_length=1, max_length=200)
@@ -147,7 +143,7 @@ class EnterprisePublic(BaseModel):
     created_at: datetime
 
 
-class TrademarkCreate(_Input):
+class TrademarkCreate(Input):
     name: str = PydanticField(min_length=1, max_length=120)
     registration_no: str = PydanticField(min_length=1, max_length=40)
     owner_enterprise_id: Identifier
@@ -173,7 +169,7 @@ class TrademarkPublic(BaseModel):
     created_at: datetime
 
 
-class MembershipCreate(_Input):
+class MembershipCreate(Input):
     enterprise_id: Identifier
     licence_no: str = PydanticField(min_length=1, max_length=60)
     valid_from: date
@@ -186,7 +182,7 @@ class MembershipCreate(_Input):
         return self
 
 
-class MembershipUpdate(_Input):
+class MembershipUpdate(Input):
     """A new status (with its reason) and/or a new end of validity."""
 
     status: MembershipStatus = PydanticField(default=None)

@@ -50,6 +50,8 @@ class Goods:
     legal_quantity: Decimal
     second_legal_quantity: Decimal | None
     total_price: Decimal
+    # What the goods are worth in CNY (at customs' rate) and in USD (the CNY value at the USD rate).
+    value_cny: Decimal = Decimal("0")
     value_usd: Decimal = Decimal("0")
     sources: list[tuple[int, int]] = field(default_factory=list)  # (order line id, pieces)
     chapter_group: str | None = None
@@ -61,6 +63,7 @@ class Goods:
         if other.second_legal_quantity is not None:
             self.second_legal_quantity = (self.second_legal_quantity or Decimal("0")) + other.second_legal_quantity
         self.total_price += other.total_price
+        self.value_cny += other.value_cny
         self.value_usd += other.value_usd
         self.sources.extend(other.sources)
 
@@ -69,6 +72,10 @@ class Goods:
 class PlannedDeclaration:
     header: HeaderKey
     lines: list[Goods]
+
+    @property
+    def value_cny(self) -> Decimal:
+        return sum((line.value_cny for line in self.lines), Decimal("0"))
 
     @property
     def value_usd(self) -> Decimal:
@@ -149,6 +156,7 @@ def _share(goods: Goods, count: int, pieces: int, *, last: bool, taken: int) -> 
         legal_quantity=cut(goods.legal_quantity, "0.00001"),
         second_legal_quantity=cut(goods.second_legal_quantity, "0.00001"),
         total_price=cut(goods.total_price, "0.00001"),
+        value_cny=cut(goods.value_cny, "0.0001"),
         value_usd=cut(goods.value_usd, "0.0001"),
         sources=[(source_id, count)] if source_id is not None else [],
     )

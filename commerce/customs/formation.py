@@ -219,6 +219,7 @@ def order_goods(
             if row.second_legal_unit
             else None,
             total_price=total,
+            value_cny=value_cny or Decimal("0"),
             value_usd=value_usd or Decimal("0"),
             sources=[(row.line_id, row.quantity)],
         )
@@ -443,7 +444,7 @@ def write_declarations(
         simplified = False
         if rates is not None:
             value_usd = planned.value_usd
-            value_cny = (value_usd * rates["USD"]).quantize(Decimal("0.0001"))
+            value_cny = planned.value_cny
             simplified = (
                 writer.batch.customs_mode in SIMPLIFIED_MODES
                 and value_cny <= platform.simplified_limit_cny
@@ -465,9 +466,7 @@ def write_declarations(
         )
 
 
-def write_container_loads(
-    writer: Writer, goods: Sequence[OrderGoods], platform: CustomsPlatform, rates: dict[str, Decimal]
-) -> None:
+def write_container_loads(writer: Writer, goods: Sequence[OrderGoods], platform: CustomsPlatform) -> None:
     """1039: container loads of several firms' goods, each at most the value cap, declared by the platform.
 
     The platform is the consignor and the selling firm of a market-procurement declaration;
@@ -487,6 +486,7 @@ def write_container_loads(
         for load in consolidation.pack_containers(by_header[header], cap_usd=platform.procurement_cap_usd):
             lines = consolidation.procurement_lines(load)
             value_usd = sum((item.value_usd for item in load), Decimal("0"))
+            value_cny = sum((item.value_cny for item in load), Decimal("0"))
             weight = sum((weights[line_id] * pieces for item in load for line_id, pieces in item.sources), Decimal("0"))
             writer.add(
                 kind=DeclarationKind.DECLARATION,
@@ -498,7 +498,7 @@ def write_container_loads(
                 source_region=regions[header],
                 trade_terms=_single_terms(goods),
                 value_usd=value_usd,
-                value_cny=(value_usd * rates["USD"]).quantize(Decimal("0.0001")),
+                value_cny=value_cny,
                 rebate_eligible=False,
                 gross_weight_kg=weight.quantize(Decimal("0.001")),
             )

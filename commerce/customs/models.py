@@ -15,7 +15,6 @@ from typing import Annotated, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     PlainSerializer,
     StringConstraints,
     WithJsonSchema,
@@ -30,7 +29,7 @@ from commerce.customs.codes import n19_5
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
 from commerce.errors import N_
 from commerce.orders.models import CustomsMode
-from commerce.validation import CurrencyCode, CustomsCode, DecimalText, Identifier, Money
+from commerce.validation import CurrencyCode, CustomsCode, DecimalText, Identifier, Input, Money, RateText
 
 
 class BatchKind(StrEnum):
@@ -293,11 +292,7 @@ Figure = Annotated[
 ]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class PlatformConfig(_Input):
+class PlatformConfig(Input):
     """The local service platform as customs knows it (one per cluster; a second PUT replaces it)."""
 
     enterprise_id: Identifier
@@ -350,25 +345,25 @@ class PlatformPublic(BaseModel):
     updated_at: datetime
 
 
-class ExchangeRateInput(_Input):
+class ExchangeRateInput(Input):
     currency: CurrencyCode
     valid_from: date
-    cny_per_unit: DecimalText
+    cny_per_unit: RateText
 
 
-class ExchangeRates(_Input):
+class ExchangeRates(Input):
     rates: list[ExchangeRateInput] = PydanticField(min_length=1, max_length=500)
 
 
 class ExchangeRatePublic(BaseModel):
     currency: str
     valid_from: date
-    cny_per_unit: Figure
+    cny_per_unit: RateText
     source: str
     parity_day: date | None
 
 
-class BatchCreate(_Input):
+class BatchCreate(Input):
     customs_mode: CustomsMode
     period: Period | None = PydanticField(
         default=None,
@@ -488,7 +483,7 @@ class DeclarationPublic(BaseModel):
     cleared_at: datetime | None
 
 
-class ReceiptInput(_Input):
+class ReceiptInput(Input):
     declaration_id: Identifier
     status: Literal["accepted", "rejected", "cleared"]
     entry_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
@@ -496,7 +491,7 @@ class ReceiptInput(_Input):
     at: AwareDatetime | None = None
 
 
-class ReceiptsInput(_Input):
+class ReceiptsInput(Input):
     """Customs results: one (``declaration_id``, ``status``, ...) or several under ``receipts``."""
 
     receipts: list[ReceiptInput] | None = PydanticField(default=None, min_length=1, max_length=5000)

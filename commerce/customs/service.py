@@ -285,7 +285,7 @@ def _write_order_batch(
     if batch.kind == BatchKind.INVENTORY:
         formation.write_inventory_lists(writer, goods)
     elif batch.customs_mode == CustomsMode.MARKET_PROCUREMENT.value:
-        formation.write_container_loads(writer, goods, platform, rates)
+        formation.write_container_loads(writer, goods, platform)
     else:
         formation.write_declarations(writer, goods, platform, rates)
     return writer.flush()

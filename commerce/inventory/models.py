@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from commerce.db import UTCDateTime, utcnow
+from commerce.validation import Input
 
 
 class MovementKind(StrEnum):
@@ -86,9 +87,7 @@ class StockPublic(BaseModel):
     available: int
 
 
-class StockAdjustment(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class StockAdjustment(Input):
     delta: int = PydanticField(ge=-10_000_000, le=10_000_000)
     reason: str = PydanticField(min_length=1, max_length=500)
 

@@ -7,13 +7,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, StringConstraints
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
-from commerce.validation import CurrencyCode, Identifier, Money, Price
+from commerce.validation import CurrencyCode, Identifier, Input, Money, Price
 
 
 class StreamStatus(StrEnum):
@@ -119,14 +119,10 @@ class FlashSaleBuyer(SQLModel, table=True):
     units: int = Field(default=0)
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class StreamCreate(_Input):
+class StreamCreate(Input):
     title: Text200
     category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     host_user_id: Identifier | None = None
@@ -135,7 +131,7 @@ class StreamCreate(_Input):
     scheduled_start: AwareDatetime
 
 
-class LineupItemInput(_Input):
+class LineupItemInput(Input):
     product_id: Identifier
     live_price: Price | None = None
     sku_allocations: dict[str, Annotated[int, PydanticField(ge=0, le=10_000_000)]] | None = PydanticField(
@@ -145,15 +141,15 @@ class LineupItemInput(_Input):
     )
 
 
-class LineupInput(_Input):
+class LineupInput(Input):
     items: list[LineupItemInput] = PydanticField(max_length=1000)
 
 
-class PinInput(_Input):
+class PinInput(Input):
     item_id: Identifier
 
 
-class FlashSaleCreate(_Input):
+class FlashSaleCreate(Input):
     item_id: Identifier
     sku_id: Identifier
     price: Price

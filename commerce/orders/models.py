@@ -7,13 +7,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, StringConstraints
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
-from commerce.validation import CountryCode, CurrencyCode, DecimalText, Identifier, Money
+from commerce.validation import CountryCode, CurrencyCode, DecimalText, Identifier, Input, Money
 
 
 class OrderStatus(StrEnum):
@@ -91,14 +91,10 @@ class OrderLine(SQLModel, table=True):
     from_allocation: bool = Field(default=False)
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 Channel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
 
 
-class BuyerInput(_Input):
+class BuyerInput(Input):
     id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = PydanticField(
         default=None, description="The buyer's identity on the channel; flash-sale limits count per identity"
     )
@@ -106,7 +102,7 @@ class BuyerInput(_Input):
     country: CountryCode | None = None
 
 
-class OrderLineInput(_Input):
+class OrderLineInput(Input):
     sku_id: Identifier
     quantity: int = PydanticField(ge=1, le=100_000)
     unit_price: DecimalText | None = PydanticField(
@@ -114,7 +110,7 @@ class OrderLineInput(_Input):
     )
 
 
-class ExportInput(_Input):
+class ExportInput(Input):
     customs_mode: CustomsMode
     destination_country: CountryCode
     trade_terms: Literal["FOB", "CIF", "CFR", "EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS"] = "FOB"
@@ -133,7 +129,7 @@ class ExportInput(_Input):
     )
 
 
-class OrderCreate(_Input):
+class OrderCreate(Input):
     channel: Channel
     external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
     stream_id: Identifier | None = None
@@ -143,7 +139,7 @@ class OrderCreate(_Input):
     export: ExportInput | None = None
 
 
-class StatusInput(_Input):
+class StatusInput(Input):
     status: Literal["paid", "shipped", "cleared"]
     at: AwareDatetime | None = None
 

@@ -1,7 +1,7 @@
 """Exchange rates: the daily central parity, customs' monthly rate taken from it, and the rebate side's rate.
 
 Customs converts a month's exports at the central parity published on the third Wednesday of the
-previous month (the fourth when that day is a holiday). The rebate side converts FOB at the parity
+previous month (the next trading day's when that day is a holiday). The rebate side converts FOB at the parity
 of the sale date or of the first day of the month, a setting per firm. A day without a fixing
 (weekend, holiday) takes the last one published before it, at most a week earlier; beyond that
 the rate is missing, and missing is an explicit answer, never 1.0 or an old value.
@@ -31,17 +31,30 @@ from commerce.rebates.tables import DatedValues, read_table_file
 from integrations.fx.interface import ParityQuote, ParitySource
 
 WEDNESDAY = 2
+SATURDAY = 5
+# The first month whose rate follows Customs Order No. 272 (in force since 1 December 2024).
+NEXT_TRADING_DAY_FROM = "2024-12"
 # How far back a day without a fixing may look for the last published one.
 FIXING_LOOKBACK_DAYS = 7
 PARITY_FILE_COLUMNS = ("currency", "day", "cny_per_unit")
 
 
 def customs_rate_day(period: str, *, holidays: Collection[date] = ()) -> date:
-    """The day whose central parity is customs' rate for a month: the previous month's third Wednesday,
-    or its fourth when the third is a holiday."""
+    """The day whose central parity is customs' rate for a month: the previous month's third Wednesday.
+
+    When that is no interbank trading day (a holiday), Customs Order No. 272 takes the next trading
+    day's fixing for the months from December 2024; the months before took the fourth Wednesday's.
+    """
     first = first_day(shift_period(period, -1))
     third = first + timedelta(days=(WEDNESDAY - first.weekday()) % 7 + 14)
-    return third + timedelta(days=7) if third in holidays else third
+    if third not in holidays:
+        return third
+    if period < NEXT_TRADING_DAY_FROM:
+        return third + timedelta(days=7)
+    day = third + timedelta(days=1)
+    while day.weekday() >= SATURDAY or day in holidays:
+        day += timedelta(days=1)
+    return day
 
 
 def record_parity(session: Session, quotes: Iterable[ParityQuote | ParityRateInput], *, source: RateSource) -> int:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, StringConstraints, model_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 from commerce.customs.calendar import PERIOD_PATTERN
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
 from commerce.errors import N_
-from commerce.validation import CurrencyCode, DecimalText, HsCode, Identifier, Money
+from commerce.validation import CurrencyCode, DecimalText, HsCode, Identifier, Input, Money, RateText
 
 
 class RebateMethod(StrEnum):
@@ -289,17 +289,13 @@ Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN)]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 def _fraction(value: Decimal) -> Decimal:
     if not Decimal("0") <= value <= Decimal("1"):
         raise ValueError(N_("A rate is a fraction from 0 to 1, e.g. 0.13 for 13%."))
     return value
 
 
-class RebateRateInput(_Input):
+class RebateRateInput(Input):
     hs_code: HsCode
     rate: DecimalText = PydanticField(description="The rebate rate as a fraction: 0.13 for 13%, 0 for no rebate")
     valid_from: date
@@ -315,7 +311,7 @@ class RebateRateInput(_Input):
         return self
 
 
-class RebateRates(_Input):
+class RebateRates(Input):
     rates: list[RebateRateInput] = PydanticField(min_length=1, max_length=5000)
 
 
@@ -327,24 +323,24 @@ class RebateRatePublic(BaseModel):
     announcement: str | None
 
 
-class ParityRateInput(_Input):
+class ParityRateInput(Input):
     currency: CurrencyCode
     day: date
-    cny_per_unit: DecimalText
+    cny_per_unit: RateText
 
 
-class ParityRates(_Input):
+class ParityRates(Input):
     rates: list[ParityRateInput] = PydanticField(min_length=1, max_length=5000)
 
 
 class ParityRatePublic(BaseModel):
     currency: str
     day: date
-    cny_per_unit: DecimalText
+    cny_per_unit: RateText
     source: str
 
 
-class ProfileInput(_Input):
+class ProfileInput(Input):
     method: RebateMethod
     fx_basis: FxBasis = FxBasis.SALE_DATE
     account_bank: Annotated[str, StringConstraints(min_length=1, max_length=120)] | None = None
@@ -360,13 +356,13 @@ class ProfilePublic(BaseModel):
     configured: bool
 
 
-class InvoiceLineInput(_Input):
+class InvoiceLineInput(Input):
     hs_code: HsCode
     quantity: int = PydanticField(ge=1, le=1_000_000_000)
     amount: Money = PydanticField(description="Excluding VAT, in CNY")
 
 
-class InvoiceCreate(_Input):
+class InvoiceCreate(Input):
     enterprise_id: Identifier
     kind: InvoiceKind | None = PydanticField(
         default=None, description="purchase (trading firms) or rebate_agency; by default from the firm's method"
@@ -401,7 +397,7 @@ class InvoicePublic(BaseModel):
     fully_matched: bool
 
 
-class ProceedsInput(_Input):
+class ProceedsInput(Input):
     order_id: Identifier
     amount: Money
     received_on: date
@@ -416,7 +412,7 @@ class ProceedsPublic(BaseModel):
     reference: str
 
 
-class VatReturnInput(_Input):
+class VatReturnInput(Input):
     enterprise_id: Identifier
     period: Period
     output_vat: Money = PydanticField(description="Domestic sales' output VAT of the period, CNY")
@@ -430,7 +426,7 @@ class VatReturnPublic(BaseModel):
     input_vat: Money
 
 
-class ClaimRequest(_Input):
+class ClaimRequest(Input):
     period: Period
     enterprise_id: Identifier | None = None
 
@@ -453,7 +449,7 @@ class ClaimLinePublic(BaseModel):
     export_date: date
     quantity: DecimalText
     fob: Money
-    fx_rate: DecimalText | None
+    fx_rate: RateText | None
     basis: Money
     rate: DecimalText
     amount: Money
@@ -493,7 +489,7 @@ class ClaimsComputed(BaseModel):
     items: list[ClaimPublic]
 
 
-class RefundInput(_Input):
+class RefundInput(Input):
     amount: Money
     received_on: date
     reference: Reference

@@ -83,7 +83,7 @@ def _holidays(session: Session) -> set[date]:
 
 
 def _periods_decided_within(start: date, end: date, holidays: set[date]) -> list[str]:
-    """The months whose customs day (previous month's third or fourth Wednesday) lies in the stretch."""
+    """The months whose customs day (see ``fx.customs_rate_day``) lies in the stretch."""
     periods = []
     month = f"{start.year:04d}-{start.month:02d}"
     while first_day(month) <= end:

@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel
 from commerce.customs.calendar import PERIOD_PATTERN
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
 from commerce.orders.models import CustomsMode
-from commerce.validation import CountryCode, HsCode, Identifier, Money
+from commerce.validation import CountryCode, HsCode, Identifier, Input, Money
 
 
 class ExportStatistic(SQLModel, table=True):
@@ -93,9 +93,7 @@ class Dimension(StrEnum):
     MONTH = "month"
 
 
-class OutsideExportInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class OutsideExportInput(Input):
     enterprise_id: Identifier
     period: Period
     fob: Money = PydanticField(description="FOB value as the outside declaration states it")

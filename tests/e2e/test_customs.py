@@ -60,12 +60,12 @@ def configure(client, shop, **overrides):
     return response.json
 
 
-def shipped_export_order(client, shop, external_id, lines, *, mode="9610", **export):
+def shipped_export_order(client, shop, external_id, lines, *, mode="9610", currency="USD", **export):
     headers = shop.world.headers["trade_operator"]
     body = order_body(
         external_id,
         lines,
-        currency="USD",
+        currency=currency,
         export={
             "customs_mode": mode,
             "destination_country": "US",
@@ -419,6 +419,8 @@ def test_market_procurement_needs_a_rate_and_gives_no_rebate(client, factory, da
     configure(client, shop)
     operator = shop.world.headers["trade_operator"]
     shipped_export_order(client, shop, "M-1", [{"sku_id": shop.sweater_skus[0], "quantity": 2}], mode="1039")
+    euro_line = {"sku_id": shop.sweater_skus[0], "quantity": 1, "unit_price": "33.33"}
+    shipped_export_order(client, shop, "M-2", [euro_line], mode="1039", currency="EUR")
 
     last_month = f"{formation_month(-1)}-01"
     client.put(
@@ -436,7 +438,12 @@ def test_market_procurement_needs_a_rate_and_gives_no_rebate(client, factory, da
     client.put(
         "/api/v1/customs/exchange-rates",
         headers=operator,
-        json={"rates": [{"currency": "USD", "valid_from": this_month_start(), "cny_per_unit": "7.1"}]},
+        json={
+            "rates": [
+                {"currency": "USD", "valid_from": this_month_start(), "cny_per_unit": "7.1"},
+                {"currency": "EUR", "valid_from": this_month_start(), "cny_per_unit": "8.3"},
+            ]
+        },
     )
     formed = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "1039"})
     assert formed.status_code == 201, formed.json
@@ -445,7 +452,10 @@ def test_market_procurement_needs_a_rate_and_gives_no_rebate(client, factory, da
     ).json
     assert declaration["header"]["rebate_eligible"] is False
     assert declaration["header"]["owner_code"] == REGISTRATION
-    assert declaration["header"]["value_usd"] == "113"
+    # USD 113 at 7.1 is CNY 802.30; EUR 33.33 at 8.3 is CNY 276.639, USD 38.9632 (rounded).
+    assert declaration["header"]["value_usd"] == "151.9632"
+    # The CNY value is the goods' own CNY sum, not the rounded USD value converted back (1,078.9387).
+    assert declaration["header"]["value_cny"] == "1078.939"
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(CustomsDeclaration)) == 1
         assert session.scalar(select(SalesOrder.status)) == "shipped"

@@ -290,7 +290,7 @@ def test_the_exempt_credit_refund_method_carries_the_credit_over(client, factory
     assert (claim["exempt_credit_refund"]["amount"], claim["credited_off"]["amount"]) == ("63900.00", "0.00")
     assert claim["carried_over"]["amount"] == "1700.00"
     assert [(line["declaration_id"], line["fx_rate"], line["rate"]) for line in claim["lines"]] == [
-        (declaration_id, "7.1", "0.09")
+        (declaration_id, "7.1000", "0.09")
     ]
     filed = client.post(f"/api/v1/rebates/claims/{claim['id']}/file", headers=operator)
     assert filed.json["status"] == "filed"

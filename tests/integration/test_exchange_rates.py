@@ -97,11 +97,17 @@ def test_the_simulators_refusals_reach_the_client_as_the_two_kinds_of_failure():
         ("2026-11", (), date(2026, 10, 21)),
         ("2026-01", (), date(2025, 12, 17)),
         ("2026-10", (), date(2026, 9, 16)),
-        ("2026-10", (date(2026, 9, 16),), date(2026, 9, 23)),
+        # Customs Order No. 272, from December 2024: a third Wednesday that is no trading day
+        # gives way to the next trading day, past holidays and the weekend.
+        ("2026-10", (date(2026, 9, 16),), date(2026, 9, 17)),
+        ("2026-10", (date(2026, 9, 16), date(2026, 9, 17), date(2026, 9, 18)), date(2026, 9, 21)),
+        ("2024-12", (date(2024, 11, 20),), date(2024, 11, 21)),
+        # Before it, the fourth Wednesday.
+        ("2024-11", (date(2024, 10, 16),), date(2024, 10, 23)),
         ("2000-01", (), date(1999, 12, 15)),
     ],
 )
-def test_customs_takes_the_third_wednesday_of_the_previous_month_or_the_fourth(period, holidays, day):
+def test_customs_takes_the_third_wednesday_of_the_previous_month_or_the_next_trading_day(period, holidays, day):
     assert fx.customs_rate_day(period, holidays=holidays) == day
 
 
@@ -150,3 +156,48 @@ def test_a_fetch_span_over_a_year_is_refused_and_nothing_is_queued(database):
                 session, actor=Actor.system(), start=date(2025, 1, 1), end=date(2026, 1, 2), currencies=["USD"]
             )
         assert session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+PUBLISHED = [
+    ("USD", "2026-10-21", "7.1268", "7.1268"),
+    ("HKD", "2026-10-21", "0.92343", "0.92343"),
+    ("JPY", "2026-10-21", "0.047391", "0.047391"),
+    ("EUR", "2026-10-21", "8.3", "8.3000"),
+]
+
+
+def test_every_fixing_stored_reads_back_as_it_was_published(client, factory):
+    from tests.factories import open_shop
+
+    shop = open_shop(factory)
+    operator = shop.world.headers["trade_operator"]
+    rates = [{"currency": currency, "day": day, "cny_per_unit": value} for currency, day, value, _shown in PUBLISHED]
+    stored = client.put("/api/v1/fx/central-parity", headers=operator, json={"rates": rates})
+    assert (stored.status_code, stored.json) == (200, {"recorded": 4})
+    listed = client.get("/api/v1/fx/central-parity?start=2026-10-01&end=2026-10-31", headers=operator)
+    assert listed.status_code == 200, listed.json
+    assert sorted((item["currency"], item["day"], item["cny_per_unit"]) for item in listed.json["items"]) == sorted(
+        (currency, day, shown) for currency, day, _value, shown in PUBLISHED
+    )
+    # Customs' rate set from them reads back too.
+    derived = client.post(
+        "/api/v1/fx/customs-rates", headers=operator, json={"period": "2026-11", "currencies": ["HKD"]}
+    )
+    assert derived.status_code == 200, derived.json
+    customs = client.get("/api/v1/customs/exchange-rates", headers=operator)
+    assert customs.status_code == 200, customs.json
+    assert [(rate["currency"], rate["cny_per_unit"]) for rate in customs.json["items"]] == [("HKD", "0.92343")]
+
+
+def test_a_fixing_finer_than_the_column_is_refused_and_nothing_is_stored(client, factory, database):
+    from tests.factories import open_shop
+
+    shop = open_shop(factory)
+    answer = client.put(
+        "/api/v1/fx/central-parity",
+        headers=shop.world.headers["trade_operator"],
+        json={"rates": [{"currency": "USD", "day": "2026-10-21", "cny_per_unit": "7.1268001"}]},
+    )
+    assert (answer.status_code, answer.json["code"]) == (422, "too_many_decimals")
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(CentralParityRate)) == 0
