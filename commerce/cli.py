@@ -226,13 +226,17 @@ def _serve_single_window(port: int, rate_limit: float | None, review_seconds: fl
     """Customs' single window: it checks each message, accepts after review_seconds and releases soon after."""
     from werkzeug.serving import make_server
 
-    from integrations.single_window.office import Timing
+    from integrations.single_window.office import Timing, load_schema
     from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
 
+    folder = current_settings().ceb_schema_dir
     simulator = SingleWindowSimulator(
-        timing=Timing(accept_after=review_seconds, clear_after=review_seconds * 2), rate_limit=rate_limit
+        timing=Timing(accept_after=review_seconds, clear_after=review_seconds * 2),
+        rate_limit=rate_limit,
+        schema=load_schema(folder) if folder else None,
     )
-    click.echo(f"single window simulator on http://127.0.0.1:{port}; gateway key {SIMULATOR_KEY}")
+    checked = f"messages checked against {folder / 'export.xsd'}" if folder else "no schema (COMMERCE_CEB_SCHEMA_DIR)"
+    click.echo(f"single window simulator on http://127.0.0.1:{port}; gateway key {SIMULATOR_KEY}; {checked}")
     server = make_server("127.0.0.1", port, simulator.app, threaded=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -10,6 +10,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where the official schema of customs' cross-border messages lies beside a checkout.
+SHARED_CEB_SCHEMAS = PROJECT_ROOT.parent / "shared" / "reference" / "ceb"
+
+
+def _shared_ceb_schemas() -> Path | None:
+    return SHARED_CEB_SCHEMAS if (SHARED_CEB_SCHEMAS / "export.xsd").is_file() else None
 
 
 class Settings(BaseSettings):
@@ -50,6 +56,9 @@ class Settings(BaseSettings):
     order_poll_lookback_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     fx_url: str = "https://www.chinamoney.com.cn"
+    # The folder of customs' official message schema (export.xsd and the XML signature schema it
+    # imports): the single-window simulator checks every message against it.
+    ceb_schema_dir: Path | None = Field(default_factory=_shared_ceb_schemas)
     fx_currencies: str = "USD,EUR,JPY,GBP,HKD"
 
     lineup_max_items: int = Field(default=100, ge=1, le=1000)

@@ -24,6 +24,7 @@ from commerce.config import Settings
 from commerce.db import Database, upgrade_schema
 from commerce.deployment import Deployment
 from integrations.single_window.client import SingleWindowClient
+from integrations.single_window.office import load_schema
 from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
 from tests.factories import Factory
 from tests.isolation import empty_all_tables, rolled_back
@@ -190,10 +191,18 @@ def browser_page():
             browser.close()
 
 
+@pytest.fixture(scope="session")
+def ceb_schema(settings):
+    """Customs' official schema of the cross-border messages (COMMERCE_CEB_SCHEMA_DIR, by default
+    ../shared/reference/ceb beside the checkout): every message the simulator takes is checked against it."""
+    assert settings.ceb_schema_dir is not None, "customs' schema is needed: set COMMERCE_CEB_SCHEMA_DIR"
+    return load_schema(settings.ceb_schema_dir)
+
+
 @pytest.fixture
-def gateway(deployment):
+def gateway(deployment, ceb_schema):
     """The customs jobs talk to a single-window simulator in this process; the simulator is returned."""
-    simulator = SingleWindowSimulator()
+    simulator = SingleWindowSimulator(schema=ceb_schema)
     deployment.customs_gateway = lambda platform, settings: SingleWindowClient(
         "http://gateway.test", key=SIMULATOR_KEY, transport=httpx.WSGITransport(app=simulator.app)
     )

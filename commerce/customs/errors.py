@@ -30,6 +30,11 @@ class PlatformNotConfigured(Conflict):
     message = N_("No foreign-trade service platform is configured for customs; configure one first.")
 
 
+class PlatformIncomplete(Conflict):
+    code = "customs_platform_incomplete"
+    message = N_("The service platform's {fields} must be set before 9610 parcels can be declared.")
+
+
 class PlatformAmbiguous(ValidationFailed):
     code = "customs_platform_required"
     message = N_("Several service platforms are configured; say which one with platform_id.")

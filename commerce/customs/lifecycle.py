@@ -66,6 +66,10 @@ def sender_of(session: Session, platform: CustomsPlatform) -> messages.Sender:
         code=platform.customs_registration,
         name=name,
         dxp_id=platform.dxp_id,
+        payment_code=platform.payment_code,
+        payment_name=platform.payment_name,
+        destination_port=platform.destination_port,
+        wrap_type=platform.wrap_type,
         ebp_code=platform.ebp_code or platform.customs_registration,
         ebp_name=platform.ebp_name or name,
     )

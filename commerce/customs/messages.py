@@ -29,10 +29,12 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
+# The elements of each message in the order of customs' schema (reference/ceb/export.xsd); optional
+# ones without a value are left out, never sent empty.
 INVENTORY_HEAD_FIELDS = _names(
     "guid appType appTime appStatus customsCode ebpCode ebpName orderNo logisticsCode logisticsName "
-    "logisticsNo copNo ieFlag portCode ieDate statisticsFlag agentCode agentName ebcCode ebcName ownerCode "
-    "ownerName iacCode iacName emsNo tradeMode trafMode trafName voyageNo billNo totalPackageNo loctNo "
+    "logisticsNo copNo preNo invtNo ieFlag portCode ieDate statisticsFlag agentCode agentName ebcCode ebcName "
+    "ownerCode ownerName iacCode iacName emsNo tradeMode trafMode trafName voyageNo billNo totalPackageNo loctNo "
     "licenseNo country POD freight fCurrency fFlag insuredFee iCurrency iFlag wrapType packNo grossWeight "
     "netWeight note"
 )
@@ -49,14 +51,22 @@ RECEIPT_FIELDS = _names(
     "currency accountingDate note"
 )
 WAYBILL_FIELDS = _names(
-    "guid appType appTime appStatus logisticsCode logisticsName logisticsNo freight fCurrency insuredFee "
-    "iCurrency grossWeight packNo goodsInfo ebcCode ebcName note"
+    "guid appType appTime appStatus logisticsCode logisticsName logisticsNo freight insuredFee currency "
+    "grossWeight packNo goodsInfo ebcCode ebcName ebcTelephone note"
 )
 SUMMARY_HEAD_FIELDS = _names(
-    "guid appType appTime appStatus customsCode copNo ieFlag portCode ebcCode ebcName agentCode agentName "
-    "ownerCode ownerName tradeMode trafMode country grossWeight netWeight msgCount msgSeqNo note"
+    "guid appType appTime appStatus customsCode copNo preNo sumNo agentCode agentName ebcCode ebcName "
+    "declAgentCode declAgentName startTime endTime loctNo summaryFlag itemNameFlag msgCount msgSeqNo note"
 )
-SUMMARY_LINE_FIELDS = ("gnum", "invtNo")
+SUMMARY_LINE_FIELDS = ("invtNo",)
+# A summary merges the lists of one consignor and one producing firm (2), and their lines by the
+# goods' classification, not by the names on the lists (0).
+SUMMARY_BY_CONSIGNOR_AND_OWNER = "2"
+SUMMARY_NOT_BY_ITEM_NAME = "0"
+# What a list line says when the goods have no barcode.
+NO_BARCODE = "无"
+# Customs' goodsInfo of a waybill holds at most this many characters.
+GOODS_INFO_LENGTH = 200
 BASE_TRANSFER_FIELDS = ("copCode", "copName", "dxpMode", "dxpId", "note")
 DEC_HEAD_FIELDS = _names(
     "SeqNo IEFlag Type AgentCode AgentName BillNo ContrNo CustomMaster DistinatePort FeeCurr FeeMark FeeRate "
@@ -73,13 +83,18 @@ TERMS_CODES = {"CIF": "1", "CFR": "2", "FOB": "3", "EXW": "7"}
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """Who sends: the platform's registration, name and data-exchange id."""
+    """Who sends: the platform's registration, name and data-exchange id, and what it declares for
+    its parcels (the payment firm, the port of destination, the packing)."""
 
     code: str
     name: str
     dxp_id: str
     ebp_code: str
     ebp_name: str
+    payment_code: str | None = None
+    payment_name: str | None = None
+    destination_port: str | None = None
+    wrap_type: str = "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +121,15 @@ def _text(value: Any) -> str:
 
 
 def _fill(parent: etree._Element, namespace: str, names: Sequence[str], values: Mapping[str, Any]) -> None:
-    """Child elements in the given order; a field without a value is sent empty, never left out."""
+    """Child elements in the given order; a field without a value is left out."""
+    for name in names:
+        text = _text(values.get(name))
+        if text:
+            etree.SubElement(parent, f"{{{namespace}}}{name}").text = text
+
+
+def _fill_all(parent: etree._Element, namespace: str, names: Sequence[str], values: Mapping[str, Any]) -> None:
+    """Child elements in the given order, each one sent even when empty (the full declaration's format)."""
     for name in names:
         etree.SubElement(parent, f"{{{namespace}}}{name}").text = _text(values.get(name))
 
@@ -162,12 +185,14 @@ def inventory_list(declaration: Any, lines: Sequence[Any], sender: Sender, *, no
         "tradeMode": declaration.customs_mode,
         "trafMode": declaration.traf_mode,
         "country": customs_code("country", declaration.arrival_country),
+        "POD": sender.destination_port,
         "freight": Decimal("0"),
         "fCurrency": "142",
         "fFlag": "3",
         "insuredFee": Decimal("0"),
         "iCurrency": "142",
         "iFlag": "3",
+        "wrapType": sender.wrap_type,
         "packNo": 1,
         "grossWeight": weight,
         "netWeight": weight,
@@ -181,7 +206,7 @@ def inventory_list(declaration: Any, lines: Sequence[Any], sender: Sender, *, no
             "gcode": line.hs_code,
             "gname": line.goods_name,
             "gmodel": line.goods_model,
-            "barCode": line.bar_code,
+            "barCode": line.bar_code or NO_BARCODE,
             "country": customs_code("country", line.destination_country),
             "currency": customs_code("currency", line.currency),
             "qty": line.quantity,
@@ -253,6 +278,8 @@ def payment(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: date
         "ebcCode": declaration.consignor_code,
         "ebcName": declaration.consignor_name,
         "orderNo": declaration.order_no,
+        "payCode": sender.payment_code,
+        "payName": sender.payment_name,
         "payNo": declaration.order_no,
         "charge": _goods_value(lines),
         "currency": customs_code("currency", lines[0].currency),
@@ -272,12 +299,11 @@ def waybill(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: date
         "logisticsName": declaration.logistics_code,
         "logisticsNo": declaration.logistics_no,
         "freight": Decimal("0"),
-        "fCurrency": "142",
         "insuredFee": Decimal("0"),
-        "iCurrency": "142",
+        "currency": "142",
         "grossWeight": declaration.gross_weight_kg,
         "packNo": 1,
-        "goodsInfo": "; ".join(line.goods_name for line in lines)[:500],
+        "goodsInfo": "; ".join(line.goods_name for line in lines)[:GOODS_INFO_LENGTH],
         "ebcCode": declaration.consignor_code,
         "ebcName": declaration.consignor_name,
     }
@@ -296,29 +322,24 @@ def summary_application(
         **_common(guid, now),
         "customsCode": declaration.declaring_customs,
         "copNo": declaration.cop_no,
-        "ieFlag": "E",
-        "portCode": declaration.exit_port,
-        "ebcCode": declaration.consignor_code,
-        "ebcName": declaration.consignor_name,
         "agentCode": sender.code,
         "agentName": sender.name,
-        "ownerCode": declaration.owner_code,
-        "ownerName": declaration.owner_name,
-        "tradeMode": declaration.customs_mode,
-        "trafMode": declaration.traf_mode,
-        "country": customs_code("country", declaration.arrival_country),
-        "grossWeight": declaration.gross_weight_kg,
-        "netWeight": declaration.gross_weight_kg,
+        "ebcCode": declaration.consignor_code,
+        "ebcName": declaration.consignor_name,
+        "declAgentCode": sender.code,
+        "declAgentName": sender.name,
+        "summaryFlag": SUMMARY_BY_CONSIGNOR_AND_OWNER,
+        "itemNameFlag": SUMMARY_NOT_BY_ITEM_NAME,
         "msgCount": part[1],
         "msgSeqNo": part[0],
     }
     _fill(etree.SubElement(body, f"{{{CEB_NAMESPACE}}}SummaryApplyHead"), CEB_NAMESPACE, SUMMARY_HEAD_FIELDS, head)
-    for number, inventory_no in enumerate(inventory_numbers, start=1):
+    for inventory_no in inventory_numbers:
         _fill(
             etree.SubElement(body, f"{{{CEB_NAMESPACE}}}SummaryApplyList"),
             CEB_NAMESPACE,
             SUMMARY_LINE_FIELDS,
-            {"gnum": number, "invtNo": inventory_no},
+            {"invtNo": inventory_no},
         )
     return Built("CEB701", guid, _finish(root, sender))
 
@@ -352,7 +373,7 @@ def full_declaration(declaration: Any, lines: Sequence[Any], sender: Sender, *, 
         "CopCode": sender.code,
         "CopName": sender.name,
     }
-    _fill(etree.SubElement(root, f"{{{DEC_NAMESPACE}}}DecHead"), DEC_NAMESPACE, DEC_HEAD_FIELDS, head)
+    _fill_all(etree.SubElement(root, f"{{{DEC_NAMESPACE}}}DecHead"), DEC_NAMESPACE, DEC_HEAD_FIELDS, head)
     declared_lines = etree.SubElement(root, f"{{{DEC_NAMESPACE}}}DecLists")
     for line in lines:
         values = {
@@ -373,6 +394,8 @@ def full_declaration(declaration: Any, lines: Sequence[Any], sender: Sender, *, 
             "DestinationCountry": customs_code("country", line.destination_country),
             "DistrictCode": declaration.source_region,
         }
-        _fill(etree.SubElement(declared_lines, f"{{{DEC_NAMESPACE}}}DecList"), DEC_NAMESPACE, DEC_LINE_FIELDS, values)
+        _fill_all(
+            etree.SubElement(declared_lines, f"{{{DEC_NAMESPACE}}}DecList"), DEC_NAMESPACE, DEC_LINE_FIELDS, values
+        )
     body = etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
     return Built("DEC", guid, body)

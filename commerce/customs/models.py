@@ -73,6 +73,13 @@ class CustomsPlatform(SQLModel, table=True):
     ebp_code: str | None = Field(default=None, max_length=18)
     ebp_name: str | None = Field(default=None, max_length=200)
     dxp_id: str = Field(max_length=30)
+    # What a parcel's payment receipt and inventory list name when the order does not: the payment
+    # firm that collected the money (CEB403 payCode, payName), the port of destination (CEB603
+    # POD) and the kind of packing (CEB603 wrapType, customs' code; 2 is a carton).
+    payment_code: str | None = Field(default=None, max_length=18)
+    payment_name: str | None = Field(default=None, max_length=100)
+    destination_port: str | None = Field(default=None, max_length=4)
+    wrap_type: str = Field(default="2", max_length=1)
     line_limit: int = Field(default=50)
     procurement_cap_usd: Decimal = Field(default=Decimal("150000"), sa_type=ExactDecimal(2), nullable=False)
     simplified_limit_cny: Decimal = Field(default=Decimal("5000"), sa_type=ExactDecimal(2), nullable=False)
@@ -309,6 +316,18 @@ class PlatformConfig(Input):
     dxp_id: Annotated[str, StringConstraints(min_length=1, max_length=30)] = PydanticField(
         description="Data-exchange id of the platform on the single window"
     )
+    payment_code: CustomsCode | None = PydanticField(
+        default=None, description="Customs code of the payment firm that collects the parcels' money (CEB403 payCode)"
+    )
+    payment_name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = PydanticField(
+        default=None, description="Name of that payment firm (CEB403 payName); needed to declare 9610 parcels"
+    )
+    destination_port: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3,4}$")] | None = PydanticField(
+        default=None, description="Port of destination of the parcels (CEB603 POD, e.g. LAX); needed for 9610"
+    )
+    wrap_type: Annotated[str, StringConstraints(pattern=r"^[0-9]$")] = PydanticField(
+        default="2", description="Customs' packing code of the parcels (CEB603 wrapType): 2 carton, 6 bag, 7 other"
+    )
     line_limit: int = PydanticField(default=50, ge=1, le=999)
     procurement_cap_usd: DecimalText = PydanticField(default=Decimal("150000"))
     simplified_limit_cny: DecimalText = PydanticField(default=Decimal("5000"))
@@ -334,6 +353,10 @@ class PlatformPublic(BaseModel):
     ebp_code: str | None
     ebp_name: str | None
     dxp_id: str
+    payment_code: str | None
+    payment_name: str | None
+    destination_port: str | None
+    wrap_type: str
     line_limit: int
     procurement_cap_usd: Money
     simplified_limit_cny: Money

@@ -28,6 +28,7 @@ from commerce.customs.errors import (
     NothingToDeclare,
     PeriodNotAllowed,
     PlatformAmbiguous,
+    PlatformIncomplete,
     PlatformNotConfigured,
     PlatformNotInRegion,
     UnknownCodeValue,
@@ -93,6 +94,10 @@ def configure_platform(
         "ebp_code": data.ebp_code,
         "ebp_name": data.ebp_name,
         "dxp_id": data.dxp_id,
+        "payment_code": data.payment_code,
+        "payment_name": data.payment_name,
+        "destination_port": data.destination_port,
+        "wrap_type": data.wrap_type,
         "line_limit": data.line_limit,
         "procurement_cap_usd": data.procurement_cap_usd,
         "simplified_limit_cny": data.simplified_limit_cny,
@@ -200,6 +205,10 @@ def list_exchange_rates(session: Session, *, actor: Actor) -> list[CustomsExchan
 # Forming ------------------------------------------------------------------------------------------
 
 
+# What a platform must have set before it can declare 9610 parcels (their CEB403 and CEB603 name them).
+PARCEL_SETTINGS = ("payment_name", "destination_port")
+
+
 def form_batch(
     session: Session,
     *,
@@ -224,6 +233,10 @@ def form_batch(
         else BatchKind.DECLARATION
     )
     platform = platform_for(session, actor, platform_id)
+    if kind == BatchKind.INVENTORY:
+        missing = [name for name in PARCEL_SETTINGS if not getattr(platform, name)]
+        if missing:
+            raise PlatformIncomplete(field=missing[0], fields=", ".join(missing))
     try:
         with write_transaction(session):
             batch = CustomsBatch(

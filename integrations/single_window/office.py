@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from lxml import etree
 
@@ -32,6 +33,12 @@ _KNOWN_UNITS = set(codes.UNITS.values())
 # Return statuses of the CEB receipts: 120 entered by customs, 100 sent back, 800 released.
 ACCEPTED, REJECTED, CLEARED = "120", "100", "800"
 _STATUS = {ACCEPTED: "accepted", REJECTED: "rejected", CLEARED: "cleared"}
+
+
+def load_schema(folder: str | Path) -> etree.XMLSchema:
+    """Customs' schema of the cross-border export messages, from its folder (export.xsd and the
+    XML signature schema it imports beside it)."""
+    return etree.XMLSchema(etree.parse(str(Path(folder) / "export.xsd")))
 
 
 class MalformedMessage(ValueError):
@@ -61,9 +68,14 @@ def _valid_party(code: str) -> bool:
 class CustomsOffice:
     """The gateway's state: documents received, numbers given, receipts due and delivered."""
 
-    def __init__(self, timing: Timing | None = None, *, clock=time.monotonic):
+    def __init__(self, timing: Timing | None = None, *, clock=time.monotonic, schema: etree.XMLSchema | None = None):
         self.timing = timing or Timing()
         self.clock = clock
+        # Customs' schema of the cross-border messages; with it, every CEB message is checked
+        # against it first (element order, required elements, lengths, patterns).
+        self.schema = schema
+        # Why a parcel's order, payment or waybill was turned away, by order or waybill number.
+        self.refused: dict[str, list[str]] = {}
         self.lock = threading.Lock()
         self.seen: set[str] = set()
         self.orders: set[str] = set()
@@ -95,49 +107,73 @@ class CustomsOffice:
             getattr(self, f"_receive_{kind.lower()}")(root)
         return guid
 
-    def _head(self, root: etree._Element, path: str, names: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    def _schema_problems(self, root: etree._Element) -> list[str]:
+        """What customs' schema finds wrong with a CEB message (nothing, without a schema)."""
+        if self.schema is None or self.schema.validate(root):
+            return []
+        return [f"schema: {error.message}" for error in list(self.schema.error_log)[:5]]
+
+    def _head(
+        self, root: etree._Element, path: str, names: tuple[str, ...] | None = None
+    ) -> tuple[dict[str, str], list[str]]:
         element = root.find(path, namespaces={"ceb": messages.CEB_NAMESPACE, "dec": messages.DEC_NAMESPACE})
         if element is None:
             return {}, [f"{path} is missing"]
         pairs = _values(element)
         problems = []
-        if tuple(name for name, _ in pairs) != names:
+        if names is not None and tuple(name for name, _ in pairs) != names:
             problems.append(f"{_local(element)}: elements not in the order of the specification")
         return dict(pairs), problems
 
+    def _document(self, root: etree._Element, path: str, key: str, accepted: set[str], valid) -> None:
+        """Keep a parcel's order, payment or waybill by its number, or why it was turned away."""
+        head, problems = self._head(root, path)
+        problems = self._schema_problems(root) + problems
+        number = head.get(key)
+        if not number:
+            return
+        if not problems and valid(head):
+            accepted.add(number)
+            self.refused.pop(f"{_local(root)}:{number}", None)
+        else:
+            self.refused[f"{_local(root)}:{number}"] = problems or ["refused"]
+
     def _receive_ceb303(self, root: etree._Element) -> None:
-        head, problems = self._head(root, "ceb:Order/ceb:OrderHead", messages.ORDER_HEAD_FIELDS)
-        if not problems and head.get("orderNo") and _valid_party(head.get("ebcCode", "")):
-            self.orders.add(head["orderNo"])
+        self._document(
+            root, "ceb:Order/ceb:OrderHead", "orderNo", self.orders, lambda head: _valid_party(head.get("ebcCode", ""))
+        )
 
     def _receive_ceb403(self, root: etree._Element) -> None:
-        head, problems = self._head(root, "ceb:Receipts", messages.RECEIPT_FIELDS)
-        if not problems and head.get("orderNo") and _number(head.get("charge", "")):
-            self.payments.add(head["orderNo"])
+        self._document(root, "ceb:Receipts", "orderNo", self.payments, lambda head: _number(head.get("charge", "")))
 
     def _receive_ceb505(self, root: etree._Element) -> None:
-        head, problems = self._head(root, "ceb:Logistics", messages.WAYBILL_FIELDS)
-        if not problems and head.get("logisticsNo"):
-            self.waybills.add(head["logisticsNo"])
+        self._document(root, "ceb:Logistics", "logisticsNo", self.waybills, lambda head: True)
+
+    def _missing(self, kind: str, what: str, number: str | None) -> str:
+        reasons = self.refused.get(f"{kind}Message:{number}")
+        if reasons:
+            return f"{what} {number} ({kind}) was refused: " + "; ".join(reasons)
+        return f"{what} {number} ({kind}) has not arrived"
 
     def _receive_ceb603(self, root: etree._Element) -> None:
-        head, problems = self._head(root, "ceb:Inventory/ceb:InventoryHead", messages.INVENTORY_HEAD_FIELDS)
+        head, problems = self._head(root, "ceb:Inventory/ceb:InventoryHead")
+        problems = self._schema_problems(root) + problems
         problems += _check_header(head, ebc="ebcCode", owner="ownerCode", country="country", port="portCode")
         if head.get("tradeMode") != "9610":
             problems.append("tradeMode must be 9610 on an inventory list")
         if head.get("orderNo") not in self.orders:
-            problems.append(f"order {head.get('orderNo')} (CEB303) has not arrived")
+            problems.append(self._missing("CEB303", "order", head.get("orderNo")))
         if head.get("orderNo") not in self.payments:
-            problems.append(f"payment of order {head.get('orderNo')} (CEB403) has not arrived")
+            problems.append(self._missing("CEB403", "payment of order", head.get("orderNo")))
         if head.get("logisticsNo") not in self.waybills:
-            problems.append(f"waybill {head.get('logisticsNo')} (CEB505) has not arrived")
+            problems.append(self._missing("CEB505", "waybill", head.get("logisticsNo")))
         lines = root.findall("ceb:Inventory/ceb:InventoryList", namespaces={"ceb": messages.CEB_NAMESPACE})
         if not lines:
             problems.append("an inventory list needs at least one line")
         for line in lines:
             problems += _check_line(
                 _values(line),
-                messages.INVENTORY_LINE_FIELDS,
+                None,
                 hs="gcode",
                 country="country",
                 currency="currency",
@@ -149,8 +185,10 @@ class CustomsOffice:
         self._answer("CEB604", head.get("copNo", ""), problems, kind="invt", owner=head.get("ownerCode", ""))
 
     def _receive_ceb701(self, root: etree._Element) -> None:
-        head, problems = self._head(root, "ceb:SummaryApply/ceb:SummaryApplyHead", messages.SUMMARY_HEAD_FIELDS)
-        problems += _check_header(head, ebc="ebcCode", owner="ownerCode", country="country", port="portCode")
+        head, problems = self._head(root, "ceb:SummaryApply/ceb:SummaryApplyHead")
+        problems = self._schema_problems(root) + problems
+        if not _valid_party(head.get("ebcCode", "")):
+            problems.append(f"ebcCode {head.get('ebcCode')!r} is not a valid consignor code")
         numbers = [
             item.findtext("ceb:invtNo", namespaces={"ceb": messages.CEB_NAMESPACE})
             for item in root.findall(
@@ -160,11 +198,8 @@ class CustomsOffice:
         if not numbers:
             problems.append("a summary application lists at least one inventory list")
         for number in numbers:
-            owner = self.released.get(number or "")
-            if owner is None:
+            if self.released.get(number or "") is None:
                 problems.append(f"inventory list {number} is unknown or not released")
-            elif owner != head.get("ownerCode"):
-                problems.append(f"inventory list {number} belongs to another producing firm")
         self._answer("CEB792", head.get("copNo", ""), problems, kind="entry")
 
     def _receive_dec(self, root: etree._Element) -> None:
@@ -254,7 +289,7 @@ def _check_header(head: dict[str, str], *, ebc: str, owner: str, country: str, p
 
 def _check_line(
     pairs: list[tuple[str, str]],
-    names: tuple[str, ...],
+    names: tuple[str, ...] | None,
     *,
     hs: str,
     country: str,
@@ -267,7 +302,7 @@ def _check_line(
     problems = []
     values = dict(pairs)
     number = values.get("gnum") or values.get("GNo")
-    if tuple(name for name, _ in pairs) != names:
+    if names is not None and tuple(name for name, _ in pairs) != names:
         problems.append(f"line {number}: elements not in the order of the specification")
     if not re.fullmatch(r"\d{10}", values.get(hs, "")):
         problems.append(f"line {number}: {hs} must be a 10-digit HS code")

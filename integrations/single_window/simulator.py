@@ -24,9 +24,10 @@ class SingleWindowSimulator(Admission):
         timing: Timing | None = None,
         rate_limit: float | None = None,
         faults: Faults | None = None,
+        schema=None,
     ):
         self.key = key
-        self.office = CustomsOffice(timing)
+        self.office = CustomsOffice(timing, schema=schema)
         self.bucket = TokenBucket(rate_limit) if rate_limit else None
         self.faults = faults or Faults()
         self.traffic = Traffic()

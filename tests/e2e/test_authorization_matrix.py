@@ -636,6 +636,8 @@ def customs_platform_body(platform_id: int) -> dict[str, Any]:
         "exit_ports": ["0401"],
         "transport_modes": ["5"],
         "dxp_id": "DXPENT0000000001",
+        "payment_name": "清河县跨境支付结算服务有限公司",
+        "destination_port": "LAX",
     }
 
 

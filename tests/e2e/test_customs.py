@@ -43,6 +43,8 @@ def platform_body(shop, **overrides):
         "exit_ports": ["0401", "0202"],
         "transport_modes": ["5", "2"],
         "dxp_id": "DXPENT0000000001",
+        "payment_name": "清河县跨境支付结算服务有限公司",
+        "destination_port": "LAX",
         "gateway_url": "http://gateway.invalid",
         "gateway_key": SIMULATOR_KEY,
     }
@@ -569,3 +571,23 @@ def test_the_send_job_rides_out_429s_and_5xx_and_customs_gets_each_message_once(
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Job).where(Job.status == "dead")) == 0
     assert {client.get(f"/api/v1/orders/{order}", headers=operator).json["status"] for order in orders} == {"cleared"}
+
+
+def test_parcels_are_not_declared_before_the_platform_names_their_payment_firm_and_port(client, factory, database):
+    shop = open_shop(factory)
+    configure(client, shop, payment_name=None, destination_port=None)
+    operator = shop.world.headers["trade_operator"]
+    shipped_export_order(client, shop, "P-1", [{"sku_id": shop.sweater_skus[0], "quantity": 1}])
+    refused = client.post(
+        "/api/v1/customs/batches", headers={**operator, "Accept-Language": "en"}, json={"customs_mode": "9610"}
+    )
+    assert (refused.status_code, refused.json["code"]) == (409, "customs_platform_incomplete")
+    assert refused.json["detail"] == (
+        "The service platform's payment_name, destination_port must be set before 9610 parcels can be declared."
+    )
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(CustomsBatch)) == 0
+        assert session.scalar(select(func.count()).select_from(CustomsBatchOrder)) == 0
+    configure(client, shop)
+    formed = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"})
+    assert formed.status_code == 201, formed.json

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from lxml import etree
 from sqlalchemy import func, select
 
 from commerce import demo
@@ -54,7 +55,7 @@ def test_demo_has_a_stream_ready_for_the_host_console(database, loaded):
         assert [allocation.remaining for allocation in allocations] == [20, 20, 20]
 
 
-def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database, loaded):
+def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database, loaded, ceb_schema):
     from commerce.accounts.models import Actor, Role, User
     from commerce.customs import lifecycle, service
     from commerce.customs.models import CustomsDeclaration, CustomsMessage, CustomsPlatform
@@ -80,6 +81,13 @@ def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs
             .where(CustomsDeclaration.batch_id == batch_id)
         ).all()
         assert sorted(set(kinds)) == ["CEB303", "CEB403", "CEB505", "CEB603"] and len(kinds) == 24
+        bodies = session.scalars(
+            select(CustomsMessage.body)
+            .join(CustomsDeclaration, CustomsDeclaration.id == CustomsMessage.declaration_id)
+            .where(CustomsDeclaration.batch_id == batch_id)
+        ).all()
+        for body in bodies:
+            assert ceb_schema.validate(etree.fromstring(body.encode())), ceb_schema.error_log
 
 
 def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database, loaded):

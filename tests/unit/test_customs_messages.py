@@ -36,7 +36,13 @@ SENDER = messages.Sender(
     dxp_id="DXPENT0000000001",
     ebp_code="1305960001",
     ebp_name="清河平台",
+    payment_name="清河县跨境支付结算服务有限公司",
+    destination_port="LAX",
 )
+# Optional elements the parcel has no value for, left out of the message.
+UNFILLED_HEAD = {"iacCode", "iacName", "emsNo", "trafName", "voyageNo", "billNo", "totalPackageNo", "loctNo"}
+UNFILLED_HEAD |= {"licenseNo", "note"}
+UNFILLED_LINE = {"itemRecordNo", "note"}
 
 
 def inventory():
@@ -76,7 +82,7 @@ def inventory():
     return declaration, [line]
 
 
-def test_the_inventory_list_follows_the_specification_order_with_customs_codes():
+def test_the_inventory_list_follows_the_specification_order_with_customs_codes(ceb_schema):
     declaration, lines = inventory()
 
     built = messages.inventory_list(declaration, lines, SENDER, now=NOW)
@@ -84,8 +90,11 @@ def test_the_inventory_list_follows_the_specification_order_with_customs_codes()
 
     assert root.tag == f"{{{messages.CEB_NAMESPACE}}}CEB603Message"
     assert (root.get("guid"), root.get("version")) == (built.guid, "1.0")
+    assert ceb_schema.validate(root), ceb_schema.error_log
     head = root.find("ceb:Inventory/ceb:InventoryHead", NS)
-    assert [etree.QName(child).localname for child in head] == SPEC_HEAD.split()
+    assert [etree.QName(child).localname for child in head] == [
+        name for name in SPEC_HEAD.split() if name not in UNFILLED_HEAD
+    ]
     values = {etree.QName(child).localname: child.text for child in head}
     assert (values["appTime"], values["ieDate"]) == ("20261014103000", "20261014")
     assert (values["ebcCode"], values["ownerCode"], values["country"], values["tradeMode"]) == (
@@ -95,8 +104,11 @@ def test_the_inventory_list_follows_the_specification_order_with_customs_codes()
         "9610",
     )
     assert values["grossWeight"] == "0.7"
+    assert (values["POD"], values["wrapType"]) == ("LAX", "2")
     line = root.find("ceb:Inventory/ceb:InventoryList", NS)
-    assert [etree.QName(child).localname for child in line] == SPEC_LINE.split()
+    assert [etree.QName(child).localname for child in line] == [
+        name for name in SPEC_LINE.split() if name not in UNFILLED_LINE
+    ]
     line_values = {etree.QName(child).localname: child.text for child in line}
     assert {name: line_values[name] for name in ("country", "currency", "unit", "unit1", "unit2")} == {
         "country": "502",
@@ -106,14 +118,44 @@ def test_the_inventory_list_follows_the_specification_order_with_customs_codes()
         "unit2": "035",
     }
     assert (line_values["qty"], line_values["price"], line_values["totalPrice"]) == ("2", "56.5", "113")
+    # Goods without a barcode say so, as customs' required barCode asks.
+    assert line_values["barCode"] == "无"
     transfer = root.find("ceb:BaseTransfer", NS)
     assert [(etree.QName(child).localname, child.text) for child in transfer] == [
         ("copCode", "1305960001"),
         ("copName", "清河外贸综合服务平台"),
         ("dxpMode", "DXP"),
         ("dxpId", "DXPENT0000000001"),
-        ("note", None),
     ]
+
+
+def _every_parcel_message():
+    declaration, lines = inventory()
+    for build in (messages.order, messages.payment, messages.waybill, messages.inventory_list):
+        yield build(declaration, lines, SENDER, now=NOW)
+    summary = SimpleNamespace(declaring_customs="0401", cop_no="9610-S-000001", consignor_code="1305960001")
+    summary.consignor_name = "清河外贸综合服务平台"
+    yield messages.summary_application(
+        summary, ["040120260000000001", "040120260000000002"], SENDER, now=NOW, part=(1, 1)
+    )
+
+
+def test_every_cross_border_message_is_valid_against_customs_schema(ceb_schema):
+    kinds = []
+    for built in _every_parcel_message():
+        root = etree.fromstring(built.body.encode())
+        assert ceb_schema.validate(root), f"{built.kind}: {ceb_schema.error_log}"
+        kinds.append(built.kind)
+    assert kinds == ["CEB303", "CEB403", "CEB505", "CEB603", "CEB701"]
+
+
+def test_the_schema_is_a_judge_that_can_say_no(ceb_schema):
+    declaration, lines = inventory()
+    unpaid = messages.payment(
+        declaration, lines, messages.Sender("1305960001", "平台", "DXP1", "1305960001", "平台"), now=NOW
+    )
+    assert not ceb_schema.validate(etree.fromstring(unpaid.body.encode()))
+    assert "payName" in str(ceb_schema.error_log)
 
 
 def test_an_unmapped_code_is_refused_not_sent():
@@ -207,3 +249,30 @@ def test_a_draft_summary_warns_when_due_soon_and_when_overdue_and_a_submitted_on
     assert (
         translate(BATCH_WARNINGS["summary_overdue"], "zh_CN", due_date="2026-11-16") == "汇总申报已于 2026-11-16 到期。"
     )
+
+
+def test_the_single_window_refuses_a_parcel_whose_payment_breaks_customs_schema(ceb_schema):
+    from integrations.single_window.office import CustomsOffice
+
+    office = CustomsOffice(schema=ceb_schema, clock=lambda: 0.0)
+    declaration, lines = inventory()
+    unnamed = messages.Sender("1305960001", "清河外贸综合服务平台", "DXPENT0000000001", "1305960001", "清河平台")
+    for build in (messages.order, messages.waybill, messages.inventory_list):
+        office.receive(build(declaration, lines, SENDER, now=NOW).body)
+    office.receive(messages.payment(declaration, lines, unnamed, now=NOW).body)
+    office.receive(messages.inventory_list(declaration, lines, SENDER, now=NOW).body)
+    receipts = office.receipts(after=None).receipts
+    assert [(receipt.message_type, receipt.status) for receipt in receipts] == [
+        ("CEB604", "rejected"),
+        ("CEB604", "rejected"),
+    ]
+    assert "payment of order DY-1001 (CEB403) was refused: schema:" in receipts[-1].info
+    assert "payName" in receipts[-1].info
+    # The payment sent again with its payer named lets the next list through.
+    office.receive(messages.payment(declaration, lines, SENDER, now=NOW).body)
+    office.receive(messages.inventory_list(declaration, lines, SENDER, now=NOW).body)
+    page = office.receipts(after="2").receipts
+    assert [(receipt.message_type, receipt.status) for receipt in page] == [
+        ("CEB604", "accepted"),
+        ("CEB604", "cleared"),
+    ]
