@@ -72,10 +72,19 @@ def demo_group():
 def demo_load():
     from commerce import demo
 
+    settings = current_settings()
     with database().session() as session:
-        summary = demo.load(session, passwords=current_deployment().passwords, secret_key=current_settings().secret_key)
+        summary = demo.load(session, passwords=current_deployment().passwords, secret_key=settings.secret_key)
     for name, value in summary.items():
         click.echo(f"{name}: {value}")
+    if settings.signing_files is None:
+        from commerce.customs.signing import write_self_signed
+
+        key, _certificate = write_self_signed(
+            settings.instance_path / "customs-signing",
+            common_name="Demo service platform (self-signed, not the E-port's)",
+        )
+        click.echo(f"customs messages are signed with a self-signed demo key: {key}")
 
 
 @click.group("catalog", cls=AppGroup, help="Product catalogue.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     # The folder of customs' official message schema (export.xsd and the XML signature schema it
     # imports): the single-window simulator checks every message against it.
     ceb_schema_dir: Path | None = Field(default_factory=_shared_ceb_schemas)
+    # The platform's key and certificate for signing customs' messages (PEM files, or one PKCS#12
+    # bundle as the key); by default instance/customs-signing/key.pem and certificate.pem.
+    customs_signing_key: Path | None = None
+    customs_signing_certificate: Path | None = None
+    customs_signing_password: SecretStr | None = None
+    customs_signing_key_name: str | None = None
     fx_currencies: str = "USD,EUR,JPY,GBP,HKD"
 
     lineup_max_items: int = Field(default=100, ge=1, le=1000)
@@ -90,6 +96,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def signing_files(self) -> tuple[Path, Path | None] | None:
+        """The signing key (and certificate) to use: the configured ones, or the instance folder's."""
+        if self.customs_signing_key is not None:
+            return self.customs_signing_key, self.customs_signing_certificate
+        folder = self.instance_path / "customs-signing"
+        if (folder / "key.pem").is_file() and (folder / "certificate.pem").is_file():
+            return folder / "key.pem", folder / "certificate.pem"
+        return None
 
     @property
     def should_auto_migrate(self) -> bool:

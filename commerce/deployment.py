@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from commerce.accounts.passwords import Passwords
 from commerce.config import Settings
+from commerce.customs.signing import KeyFileSigner, MessageSigner
 from commerce.db import Database
 from commerce.listings.connections import Connections
 
@@ -31,8 +32,23 @@ class Deployment:
     # Tests and local demos put a fake or a client on an in-process simulator here.
     customs_gateway: GatewayFactory | None = None
     parity_source: SourceFactory | None = None
+    # What signs customs' messages; None until a key is configured (nothing is sent without one).
+    customs_signer: MessageSigner | None = None
 
     @classmethod
     def build(cls, settings: Settings, database: Database) -> Deployment:
         passwords = Passwords(time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib)
-        return cls(settings=settings, database=database, passwords=passwords)
+        return cls(settings=settings, database=database, passwords=passwords, customs_signer=_signer(settings))
+
+
+def _signer(settings: Settings) -> MessageSigner | None:
+    files = settings.signing_files
+    if files is None:
+        return None
+    key, certificate = files
+    return KeyFileSigner(
+        key,
+        certificate_path=certificate,
+        password=settings.customs_signing_password.get_secret_value() if settings.customs_signing_password else None,
+        key_name=settings.customs_signing_key_name,
+    )

@@ -21,6 +21,7 @@ from sqlalchemy import inspect, make_url, text
 
 from commerce import create_app
 from commerce.config import Settings
+from commerce.customs.signing import write_self_signed
 from commerce.db import Database, upgrade_schema
 from commerce.deployment import Deployment
 from integrations.single_window.client import SingleWindowClient
@@ -74,7 +75,13 @@ def database_url(tmp_path_factory, worker_id) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, tmp_path_factory) -> Settings:
+def signing_files(tmp_path_factory) -> tuple:
+    """A key and a self-signed certificate the platform signs customs' messages with (made for the run)."""
+    return write_self_signed(tmp_path_factory.mktemp("signing"), common_name="Test service platform")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, tmp_path_factory, signing_files) -> Settings:
     return Settings(
         env="test",
         database_url=database_url,
@@ -88,6 +95,8 @@ def settings(database_url, tmp_path_factory) -> Settings:
         import_inline_max_bytes=64 * 1024,
         import_chunk_rows=50,
         max_upload_bytes=2 * 1024 * 1024,
+        customs_signing_key=signing_files[0],
+        customs_signing_certificate=signing_files[1],
     )
 
 
@@ -199,10 +208,20 @@ def ceb_schema(settings):
     return load_schema(settings.ceb_schema_dir)
 
 
+@pytest.fixture(scope="session")
+def known_certificates(signing_files) -> list[bytes]:
+    """The certificates the single window knows enterprises by: the platform's (DER)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509 import load_pem_x509_certificate
+
+    certificate = load_pem_x509_certificate(signing_files[1].read_bytes())
+    return [certificate.public_bytes(serialization.Encoding.DER)]
+
+
 @pytest.fixture
-def gateway(deployment, ceb_schema):
+def gateway(deployment, ceb_schema, known_certificates):
     """The customs jobs talk to a single-window simulator in this process; the simulator is returned."""
-    simulator = SingleWindowSimulator(schema=ceb_schema)
+    simulator = SingleWindowSimulator(schema=ceb_schema, trusted_certificates=known_certificates)
     deployment.customs_gateway = lambda platform, settings: SingleWindowClient(
         "http://gateway.test", key=SIMULATOR_KEY, transport=httpx.WSGITransport(app=simulator.app)
     )

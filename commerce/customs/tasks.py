@@ -20,6 +20,7 @@ from commerce.customs import lifecycle
 from commerce.customs.errors import GatewayNotConfigured
 from commerce.customs.models import CustomsBatch, CustomsPlatform, CustomsStatus
 from commerce.customs.service import GATEWAY_KEY_PURPOSE
+from commerce.customs.signing import MessageSigner
 from commerce.db import Database, utcnow, write_transaction
 from commerce.deployment import Deployment
 from commerce.jobs import service as jobs
@@ -51,6 +52,12 @@ def gateway_for(deployment: Deployment, platform: CustomsPlatform) -> CustomsGat
     return SingleWindowClient(platform.gateway_url, key=key)
 
 
+def signed(signer: MessageSigner, kind: str, body: str) -> str:
+    """A cross-border message as customs takes it: signed with the platform's key (a full declaration
+    travels as it is)."""
+    return signer.sign(body) if kind.startswith("CEB") else body
+
+
 def send_batch(deployment: Deployment, job: Job) -> None:
     """Send a submitted batch's unsent messages, in order, marking each chunk as it goes."""
     database = deployment.database
@@ -63,6 +70,9 @@ def send_batch(deployment: Deployment, job: Job) -> None:
         gateway = gateway_for(deployment, platform)
     except GatewayNotConfigured as error:
         raise TerminalError(str(error)) from error
+    signer = deployment.customs_signer
+    if signer is None:
+        raise TerminalError("no key to sign customs' messages with: set COMMERCE_CUSTOMS_SIGNING_KEY")
     progressed = False
     while True:
         with database.session() as session:
@@ -72,7 +82,7 @@ def send_batch(deployment: Deployment, job: Job) -> None:
         sent: list[int] = []
         try:
             for message in chunk:
-                gateway.submit(kind=message.kind, guid=message.guid, body=message.body)
+                gateway.submit(kind=message.kind, guid=message.guid, body=signed(signer, message.kind, message.body))
                 sent.append(message.id)
         except RetryableError as error:
             if progressed or sent:

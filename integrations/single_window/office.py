@@ -9,18 +9,24 @@ number, then cleared (released); or rejected with the reasons.
 
 from __future__ import annotations
 
+import base64
 import heapq
 import itertools
 import random
 import re
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
+from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
+from signxml.exceptions import SignXMLException
 
 from commerce.clusters.uscc import is_valid_uscc
 from commerce.customs import codes, messages
@@ -68,12 +74,22 @@ def _valid_party(code: str) -> bool:
 class CustomsOffice:
     """The gateway's state: documents received, numbers given, receipts due and delivered."""
 
-    def __init__(self, timing: Timing | None = None, *, clock=time.monotonic, schema: etree.XMLSchema | None = None):
+    def __init__(
+        self,
+        timing: Timing | None = None,
+        *,
+        clock=time.monotonic,
+        schema: etree.XMLSchema | None = None,
+        trusted_certificates: Collection[bytes] | None = None,
+    ):
         self.timing = timing or Timing()
         self.clock = clock
         # Customs' schema of the cross-border messages; with it, every CEB message is checked
         # against it first (element order, required elements, lengths, patterns).
         self.schema = schema
+        # Every cross-border message must carry a valid enveloped signature; with certificates
+        # given (DER), only those are known enterprises' (customs knows them from the E-port).
+        self.trusted = None if trusted_certificates is None else {bytes(der) for der in trusted_certificates}
         # Why a parcel's order, payment or waybill was turned away, by order or waybill number.
         self.refused: dict[str, list[str]] = {}
         self.lock = threading.Lock()
@@ -108,10 +124,11 @@ class CustomsOffice:
         return guid
 
     def _schema_problems(self, root: etree._Element) -> list[str]:
-        """What customs' schema finds wrong with a CEB message (nothing, without a schema)."""
-        if self.schema is None or self.schema.validate(root):
-            return []
-        return [f"schema: {error.message}" for error in list(self.schema.error_log)[:5]]
+        """What customs' schema and the message's signature say is wrong with a CEB message."""
+        problems = []
+        if self.schema is not None and not self.schema.validate(root):
+            problems += [f"schema: {error.message}" for error in list(self.schema.error_log)[:5]]
+        return problems + _signature_problems(root, self.trusted)
 
     def _head(
         self, root: etree._Element, path: str, names: tuple[str, ...] | None = None
@@ -268,6 +285,36 @@ class CustomsOffice:
             start = int(after) if after else 0
             page = self.delivered[start : start + limit]
             return ReceiptPage(receipts=list(page), cursor=str(start + len(page)))
+
+
+_SIGNED = SignatureConfiguration(
+    signature_methods=frozenset({SignatureMethod.RSA_SHA1}),
+    digest_algorithms=frozenset({DigestAlgorithm.SHA1}),
+    expect_references=1,
+)
+_DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
+
+
+def _signature_problems(root: etree._Element, trusted: set[bytes] | None) -> list[str]:
+    """A declared message carries an enveloped RSA-SHA1 signature over the whole document, made with
+    the certificate in its KeyInfo (checked by signxml, not by the sender's code)."""
+    signature = root.find(f"{_DSIG}Signature")
+    if signature is None:
+        return ["signature: the message is not signed"]
+    text = signature.findtext(f"{_DSIG}KeyInfo/{_DSIG}X509Data/{_DSIG}X509Certificate") or ""
+    try:
+        der = base64.b64decode("".join(text.split()), validate=True)
+        certificate = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return ["signature: no readable certificate in KeyInfo"]
+    if trusted is not None and der not in trusted:
+        return ["signature: the certificate is not one the E-port issued to a known enterprise"]
+    pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    try:
+        XMLVerifier().verify(etree.tostring(root), x509_cert=pem, expect_config=_SIGNED)
+    except SignXMLException as error:
+        return [f"signature: {error}"]
+    return []
 
 
 def _number(text: str) -> bool:

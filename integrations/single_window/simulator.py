@@ -25,9 +25,10 @@ class SingleWindowSimulator(Admission):
         rate_limit: float | None = None,
         faults: Faults | None = None,
         schema=None,
+        trusted_certificates=None,
     ):
         self.key = key
-        self.office = CustomsOffice(timing, schema=schema)
+        self.office = CustomsOffice(timing, schema=schema, trusted_certificates=trusted_certificates)
         self.bucket = TokenBucket(rate_limit) if rate_limit else None
         self.faults = faults or Faults()
         self.traffic = Traffic()

@@ -591,3 +591,22 @@ def test_parcels_are_not_declared_before_the_platform_names_their_payment_firm_a
     configure(client, shop)
     formed = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"})
     assert formed.status_code == 201, formed.json
+
+
+def test_nothing_is_sent_without_a_key_to_sign_with(client, factory, database, gateway, deployment):
+    from dataclasses import replace
+
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    shipped_export_order(client, shop, "K-1", [{"sku_id": shop.sweater_skus[0], "quantity": 1}])
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    drain(replace(deployment, customs_signer=None))
+    assert gateway.office.received == {}
+    with database.session() as session:
+        job = session.scalars(select(Job).where(Job.kind == "customs.submit")).one()
+    assert (job.status, job.last_error) == (
+        "dead",
+        "no key to sign customs' messages with: set COMMERCE_CUSTOMS_SIGNING_KEY",
+    )

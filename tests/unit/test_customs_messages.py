@@ -251,16 +251,27 @@ def test_a_draft_summary_warns_when_due_soon_and_when_overdue_and_a_submitted_on
     )
 
 
-def test_the_single_window_refuses_a_parcel_whose_payment_breaks_customs_schema(ceb_schema):
+@pytest.fixture(scope="module")
+def signer(signing_files):
+    from commerce.customs.signing import KeyFileSigner
+
+    return KeyFileSigner(signing_files[0], certificate_path=signing_files[1])
+
+
+def test_the_single_window_refuses_a_parcel_whose_payment_breaks_customs_schema(ceb_schema, signer, known_certificates):
     from integrations.single_window.office import CustomsOffice
 
-    office = CustomsOffice(schema=ceb_schema, clock=lambda: 0.0)
+    office = CustomsOffice(schema=ceb_schema, clock=lambda: 0.0, trusted_certificates=known_certificates)
     declaration, lines = inventory()
     unnamed = messages.Sender("1305960001", "清河外贸综合服务平台", "DXPENT0000000001", "1305960001", "清河平台")
+
+    def send(built):
+        office.receive(signer.sign(built.body))
+
     for build in (messages.order, messages.waybill, messages.inventory_list):
-        office.receive(build(declaration, lines, SENDER, now=NOW).body)
-    office.receive(messages.payment(declaration, lines, unnamed, now=NOW).body)
-    office.receive(messages.inventory_list(declaration, lines, SENDER, now=NOW).body)
+        send(build(declaration, lines, SENDER, now=NOW))
+    send(messages.payment(declaration, lines, unnamed, now=NOW))
+    send(messages.inventory_list(declaration, lines, SENDER, now=NOW))
     receipts = office.receipts(after=None).receipts
     assert [(receipt.message_type, receipt.status) for receipt in receipts] == [
         ("CEB604", "rejected"),
@@ -269,10 +280,84 @@ def test_the_single_window_refuses_a_parcel_whose_payment_breaks_customs_schema(
     assert "payment of order DY-1001 (CEB403) was refused: schema:" in receipts[-1].info
     assert "payName" in receipts[-1].info
     # The payment sent again with its payer named lets the next list through.
-    office.receive(messages.payment(declaration, lines, SENDER, now=NOW).body)
-    office.receive(messages.inventory_list(declaration, lines, SENDER, now=NOW).body)
+    send(messages.payment(declaration, lines, SENDER, now=NOW))
+    send(messages.inventory_list(declaration, lines, SENDER, now=NOW))
     page = office.receipts(after="2").receipts
     assert [(receipt.message_type, receipt.status) for receipt in page] == [
         ("CEB604", "accepted"),
         ("CEB604", "cleared"),
     ]
+
+
+def test_a_signed_message_verifies_with_an_independent_library_and_stays_valid(ceb_schema, signer, signing_files):
+    from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
+
+    declaration, lines = inventory()
+    body = signer.sign(messages.inventory_list(declaration, lines, SENDER, now=NOW).body)
+    root = etree.fromstring(body.encode())
+    assert ceb_schema.validate(root), ceb_schema.error_log
+    signature = root[-1]
+    assert etree.QName(signature).localname == "Signature"
+    assert [element.get("Algorithm") for element in signature.iter() if element.get("Algorithm")] == [
+        "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+        "http://www.w3.org/2000/09/xmldsig#sha1",
+    ]
+    assert signature.findtext(".//{http://www.w3.org/2000/09/xmldsig#}KeyName") == signer.key_name
+    expected = SignatureConfiguration(
+        signature_methods=frozenset({SignatureMethod.RSA_SHA1}), digest_algorithms=frozenset({DigestAlgorithm.SHA1})
+    )
+    verified = XMLVerifier().verify(body.encode(), x509_cert=signing_files[1].read_text(), expect_config=expected)
+    assert etree.QName(verified.signed_xml).localname == "CEB603Message"
+    # Signing again gives the same bytes: a message sent twice is the same message.
+    assert signer.sign(body) == body
+
+
+def test_the_single_window_refuses_unsigned_tampered_and_unknown_signatures(
+    ceb_schema, signer, known_certificates, tmp_path
+):
+    from commerce.customs.signing import KeyFileSigner, write_self_signed
+    from integrations.single_window.office import CustomsOffice
+
+    declaration, lines = inventory()
+    built = messages.inventory_list(declaration, lines, SENDER, now=NOW)
+    key, certificate = write_self_signed(tmp_path, common_name="Someone else")
+    stranger = KeyFileSigner(key, certificate_path=certificate)
+    tampered = signer.sign(built.body).replace("<ceb:qty>2</ceb:qty>", "<ceb:qty>20</ceb:qty>")
+    for body, reason in (
+        (built.body, "signature: the message is not signed"),
+        (tampered, "signature: Digest mismatch"),
+        (stranger.sign(built.body), "signature: the certificate is not one the E-port issued to a known enterprise"),
+    ):
+        office = CustomsOffice(schema=ceb_schema, clock=lambda: 0.0, trusted_certificates=known_certificates)
+        office.receive(body)
+        (receipt,) = office.receipts(after=None).receipts
+        assert receipt.status == "rejected"
+        assert reason in receipt.info
+
+
+def test_a_pkcs12_bundle_signs_like_the_pem_files_and_a_wrong_password_is_named(signing_files, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509 import load_pem_x509_certificate
+
+    from commerce.customs.signing import KeyFileSigner, SigningUnavailable
+
+    key = serialization.load_pem_private_key(signing_files[0].read_bytes(), None)
+    certificate = load_pem_x509_certificate(signing_files[1].read_bytes())
+    bundle = tmp_path / "platform.p12"
+    bundle.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"platform", key, certificate, None, serialization.BestAvailableEncryption(b"card-password")
+        )
+    )
+    declaration, lines = inventory()
+    body = messages.payment(declaration, lines, SENDER, now=NOW).body
+    from_bundle = KeyFileSigner(bundle, password="card-password", key_name="01691fe9")
+    from_files = KeyFileSigner(signing_files[0], certificate_path=signing_files[1], key_name="01691fe9")
+    assert from_bundle.sign(body) == from_files.sign(body)
+    with pytest.raises(SigningUnavailable, match="the signing key cannot be read: ValueError"):
+        KeyFileSigner(bundle, password="wrong")
+    with pytest.raises(SigningUnavailable, match="needs its certificate"):
+        KeyFileSigner(signing_files[0])
