@@ -432,7 +432,7 @@ def _cleared(session: Session, actor: Actor, batch_id: int, at: datetime) -> Non
             lifecycle.Result(
                 declaration_id=declaration_id,
                 status=CustomsStatus.CLEARED,
-                entry_id=f"0401{at:%Y}{declaration_id:010d}",
+                entry_id=f"0401{at:%Y}E{declaration_id:09d}",
                 message=None,
                 at=at + timedelta(hours=20),
                 key=f"demo:{declaration_id}",

@@ -110,6 +110,17 @@ UNITS = {
 
 # Units whose quantity is a weight: the legal quantity of goods counted in pieces comes from the SKU weight.
 WEIGHT_UNITS = {"千克": Decimal("1"), "克": Decimal("1000"), "吨": Decimal("0.001")}
+# Units that measure rather than count. Goods are sold by the piece (a SKU), so where the legal unit
+# measures, the trade unit of a line is the piece: a line never states its piece count in kilograms.
+MEASURE_UNITS = frozenset({*WEIGHT_UNITS, "米", "平方米", "立方米", "升", "千米"})
+PIECE = "件"
+
+
+def trade_unit(legal_unit: str) -> str:
+    """The unit an order line's quantity is declared in (``qty``/``unit``): the legal unit where that
+    counts pieces (件, 双, 条...), the piece where it measures (千克, 米...)."""
+    return PIECE if legal_unit in MEASURE_UNITS else legal_unit
+
 
 # Customs transport modes (运输方式).
 TRANSPORT_MODES = {

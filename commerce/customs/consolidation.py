@@ -53,6 +53,7 @@ class Goods:
     # What the goods are worth in CNY (at customs' rate) and in USD (the CNY value at the USD rate).
     value_cny: Decimal = Decimal("0")
     value_usd: Decimal = Decimal("0")
+    weight_kg: Decimal = Decimal("0")
     sources: list[tuple[int, int]] = field(default_factory=list)  # (order line id, pieces)
     chapter_group: str | None = None
 
@@ -65,6 +66,7 @@ class Goods:
         self.total_price += other.total_price
         self.value_cny += other.value_cny
         self.value_usd += other.value_usd
+        self.weight_kg += other.weight_kg
         self.sources.extend(other.sources)
 
 
@@ -158,6 +160,7 @@ def _share(goods: Goods, count: int, pieces: int, *, last: bool, taken: int) -> 
         total_price=cut(goods.total_price, "0.00001"),
         value_cny=cut(goods.value_cny, "0.0001"),
         value_usd=cut(goods.value_usd, "0.0001"),
+        weight_kg=cut(goods.weight_kg, "0.001"),
         sources=[(source_id, count)] if source_id is not None else [],
     )
 

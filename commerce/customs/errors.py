@@ -35,6 +35,14 @@ class PlatformIncomplete(Conflict):
     message = N_("The service platform's {fields} must be set before 9610 parcels can be declared.")
 
 
+class InventoryNumberInvalid(ValidationFailed):
+    code = "invalid_inventory_number"
+    message = N_(
+        "The number customs gave list {declaration} has 18 characters: "
+        "customs office, year, E or I, and a 9-digit sequence."
+    )
+
+
 class PlatformAmbiguous(ValidationFailed):
     code = "customs_platform_required"
     message = N_("Several service platforms are configured; say which one with platform_id.")

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from commerce.catalog.models import Product, ProductTranslation, Sku
 from commerce.clusters.models import Enterprise
 from commerce.customs import calendar, consolidation
-from commerce.customs.codes import UnmappedCode, customs_code, legal_quantity
+from commerce.customs.codes import UnmappedCode, customs_code, legal_quantity, trade_unit
 from commerce.customs.consolidation import Goods, HeaderKey, LineKey, PlannedDeclaration
 from commerce.customs.errors import ExchangeRateMissing, UnmappedCustomsCode
 from commerce.customs.models import (
@@ -210,7 +210,7 @@ def order_goods(
             line=LineKey(destination_country=row.destination_country, hs_code=row.hs_code, currency=row.currency),
             goods_name=(row.title or row.hs_code)[:200],
             goods_model=row.declaration_elements,
-            unit=row.legal_unit,
+            unit=trade_unit(row.legal_unit),
             legal_unit=row.legal_unit,
             second_legal_unit=row.second_legal_unit,
             quantity=Decimal(row.quantity),
@@ -221,6 +221,7 @@ def order_goods(
             total_price=total,
             value_cny=value_cny or Decimal("0"),
             value_usd=value_usd or Decimal("0"),
+            weight_kg=weight,
             sources=[(row.line_id, row.quantity)],
         )
         result.append(
@@ -393,6 +394,7 @@ def line_row(goods: Goods) -> dict[str, Any]:
         "legal_quantity": goods.legal_quantity,
         "second_legal_quantity": goods.second_legal_quantity,
         "total_price": goods.total_price,
+        "gross_weight_kg": goods.weight_kg.quantize(Decimal("0.001")),
         "chapter_group": goods.chapter_group,
     }
 
@@ -589,6 +591,7 @@ def summary_goods(session: Session, batch: CustomsBatch) -> Iterable[tuple]:
             func.sum(_line.c.legal_quantity),
             func.sum(_line.c.second_legal_quantity),
             func.sum(_line.c.total_price),
+            func.sum(_line.c.gross_weight_kg),
         )
         .select_from(_line.join(_declaration, _declaration.c.id == _line.c.declaration_id))
         .where(*summary_stretch(_declaration, batch))
@@ -610,7 +613,7 @@ def write_summary(writer: Writer, rows: Iterable[tuple], platform: CustomsPlatfo
             first = first or row
             destination, hs_code, currency = row[5:8]
             name, model, unit, legal_unit, second_unit = row[11:16]
-            quantity, legal, second, total = row[16:20]
+            quantity, legal, second, total, weight = row[16:21]
             lines.append(
                 {
                     "hs_code": hs_code,
@@ -625,6 +628,7 @@ def write_summary(writer: Writer, rows: Iterable[tuple], platform: CustomsPlatfo
                     "legal_quantity": legal,
                     "second_legal_quantity": second,
                     "total_price": total,
+                    "gross_weight_kg": weight,
                 }
             )
         owner_id, owner_name, region = first[8:11]
@@ -636,6 +640,7 @@ def write_summary(writer: Writer, rows: Iterable[tuple], platform: CustomsPlatfo
                 owner_enterprise_id=owner_id,
                 owner_name=owner_name,
                 source_region=region,
+                gross_weight_kg=sum((line["gross_weight_kg"] for line in part), Decimal("0")),
             )
         if writer.pending >= SUMMARY_DECLARATIONS_AT_ONCE:
             writer.flush()

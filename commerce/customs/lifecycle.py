@@ -7,6 +7,8 @@ in the audit trail, and orders become ``cleared`` when every declaration holding
 
 from __future__ import annotations
 
+import logging
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +25,12 @@ from commerce.clusters.models import Enterprise
 from commerce.customs import calendar, formation, messages
 from commerce.customs.codes import UnmappedCode
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
-from commerce.customs.errors import BatchNotDraft, ReceiptNotApplicable, UnmappedCustomsCode
+from commerce.customs.errors import (
+    BatchNotDraft,
+    InventoryNumberInvalid,
+    ReceiptNotApplicable,
+    UnmappedCustomsCode,
+)
 from commerce.customs.models import (
     BatchKind,
     CustomsBatch,
@@ -43,6 +50,7 @@ from commerce.jobs import service as jobs
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
 from commerce.permissions import require_role
 
+log = logging.getLogger(__name__)
 _declaration = CustomsDeclaration.__table__
 _line = CustomsDeclarationLine.__table__
 _message = CustomsMessage.__table__
@@ -231,6 +239,11 @@ class Result:
     source: str
 
 
+# Customs' number of a released inventory list: 4-digit customs office, 4-digit year, the export
+# or import flag and a 9-digit sequence (export.xsd, invtNo).
+INVENTORY_NUMBER = re.compile(r"^[0-9]{4}[0-9]{4}[EI][0-9]{9}$")
+
+
 def record_results(
     session: Session, *, actor: Actor, results: Sequence[Result], strict: bool, batch_id: int | None = None
 ) -> tuple[int, int]:
@@ -246,6 +259,15 @@ def record_results(
             declaration = session.get(CustomsDeclaration, result.declaration_id, with_for_update=True)
             if declaration is None or (batch_id is not None and declaration.batch_id != batch_id):
                 raise NotFound()
+            if (
+                declaration.kind == DeclarationKind.INVENTORY_LIST
+                and result.entry_id
+                and not INVENTORY_NUMBER.match(result.entry_id)
+            ):
+                if strict:
+                    raise InventoryNumberInvalid(field="entry_id", declaration=declaration.cop_no)
+                log.warning("receipt %s gives list %s a malformed number", result.key, declaration.cop_no)
+                continue
             if not _record_once(session, actor, result):
                 repeated += 1
                 continue

@@ -228,6 +228,8 @@ class CustomsDeclarationLine(SQLModel, table=True):
     legal_quantity: Decimal = Field(sa_type=ExactDecimal(5), nullable=False)
     second_legal_quantity: Decimal | None = Field(default=None, sa_type=ExactDecimal(5))
     total_price: Decimal = Field(sa_type=ExactDecimal(5), nullable=False)
+    # What the line's goods weigh; a declaration's gross weight is the sum of its lines'.
+    gross_weight_kg: Decimal = Field(default=Decimal("0"), sa_type=ExactDecimal(3), nullable=False)
     # Set on an inventory list's line: the order line it declares.
     order_line_id: int | None = Field(default=None, foreign_key="order_line.id")
     # Set on a market-procurement line that groups the goods of one tariff chapter beyond the top five.

@@ -199,7 +199,14 @@ class CustomsOffice:
                 price="price",
                 total="totalPrice",
             )
-        self._answer("CEB604", head.get("copNo", ""), problems, kind="invt", owner=head.get("ownerCode", ""))
+        self._answer(
+            "CEB604",
+            head.get("copNo", ""),
+            problems,
+            kind="invt",
+            owner=head.get("ownerCode", ""),
+            office=head.get("customsCode", ""),
+        )
 
     def _receive_ceb701(self, root: etree._Element) -> None:
         head, problems = self._head(root, "ceb:SummaryApply/ceb:SummaryApplyHead")
@@ -247,12 +254,20 @@ class CustomsOffice:
 
     # Answering --------------------------------------------------------------------------------
 
-    def _answer(self, message_type: str, cop_no: str, problems: list[str], *, kind: str, owner: str = "") -> None:
+    def _answer(
+        self, message_type: str, cop_no: str, problems: list[str], *, kind: str, owner: str = "", office: str = ""
+    ) -> None:
         now = self.clock()
         if problems:
             self._schedule(now + self.timing.accept_after, message_type, cop_no, REJECTED, None, "; ".join(problems))
             return
-        number = f"{next(self.numbers):018d}" if kind == "entry" else f"{next(self.numbers):08d}I{cop_no[-6:]}"
+        # A declaration's number is 18 digits; a list's is the customs office, the year, E (export)
+        # and a 9-digit sequence (export.xsd, invtNo).
+        sequence = next(self.numbers)
+        if kind == "entry":
+            number = f"{sequence:018d}"
+        else:
+            number = f"{office or '0000'}{datetime.now(UTC):%Y}E{sequence:09d}"
         self._schedule(now + self.timing.accept_after, message_type, cop_no, ACCEPTED, number, "入库成功")
         self._schedule(
             now + self.timing.accept_after + self.timing.clear_after, message_type, cop_no, CLEARED, number, "放行"

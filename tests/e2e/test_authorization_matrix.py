@@ -420,7 +420,11 @@ CASES = [
         "/api/v1/customs/batches/<int:batch_id>/receipts",
         "/api/v1/customs/batches/{submitted_batch_id}/receipts",
         only(200, "admin", "trade_operator"),
-        body=lambda w: {"declaration_id": w.submitted_declaration_id, "status": "accepted", "entry_id": "I0001"},
+        body=lambda w: {
+            "declaration_id": w.submitted_declaration_id,
+            "status": "accepted",
+            "entry_id": "04012026E000000001",
+        },
     ),
     Case(
         "GET",

@@ -256,7 +256,7 @@ def _cleared_last_month(client, operator):
         {
             "declaration_id": item["id"],
             "status": "accepted",
-            "entry_id": f"I{item['id']:08d}",
+            "entry_id": f"0401{last_month:%Y}E{item['id']:09d}",
             "at": last_month.isoformat(),
         }
         for item in batch["declarations"]
@@ -322,6 +322,8 @@ def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(
         (REAL_USCCS[1], "US", [("US", "6110120000", "4")], 1),
     ]
     merged_us = client.get(f"/api/v1/customs/declarations/{summary['declarations'][2]['id']}", headers=operator).json
+    # The merged lists' weights add up: five sweaters of 0.350 kg (the lists carried them, the summary sums them).
+    assert merged_us["header"]["gross_weight_kg"] == "1.75"
     submitted = client.post(f"/api/v1/customs/batches/{summary['id']}/submit", headers=operator)
     assert submitted.status_code == 200, submitted.json
     application = etree.fromstring(
@@ -330,7 +332,8 @@ def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(
     ceb = {"ceb": "http://www.chinaport.gov.cn/ceb"}
     assert application.tag == "{http://www.chinaport.gov.cn/ceb}CEB701Message"
     assert [item.text for item in application.findall("ceb:SummaryApply/ceb:SummaryApplyList/ceb:invtNo", ceb)] == [
-        f"I{list_id:08d}" for list_id in merged_us["inventory_list_ids"]
+        f"0401{(datetime.now(UTC).replace(day=1) - timedelta(days=3)):%Y}E{list_id:09d}"
+        for list_id in merged_us["inventory_list_ids"]
     ]
     again = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610", "period": period})
     assert (again.status_code, again.json["code"]) == (409, "nothing_to_declare")
@@ -476,21 +479,25 @@ def test_a_repeated_receipt_changes_nothing_and_a_result_out_of_turn_is_refused(
     )
     assert (early.status_code, early.json["code"]) == (409, "receipt_not_applicable")
     client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
-    receipt = {"declaration_id": batch["declarations"][0]["id"], "status": "cleared", "entry_id": "I0000001"}
+    receipt = {"declaration_id": batch["declarations"][0]["id"], "status": "cleared", "entry_id": "04012026E000000001"}
+    malformed = client.post(
+        f"/api/v1/customs/batches/{batch['id']}/receipts", headers=operator, json={**receipt, "entry_id": "I0000001"}
+    )
+    assert (malformed.status_code, malformed.json["code"]) == (422, "invalid_inventory_number")
 
     first = client.post(f"/api/v1/customs/batches/{batch['id']}/receipts", headers=operator, json=receipt)
     again = client.post(f"/api/v1/customs/batches/{batch['id']}/receipts", headers=operator, json=receipt)
     backwards = client.post(
         f"/api/v1/customs/batches/{batch['id']}/receipts",
         headers=operator,
-        json={"declaration_id": receipt["declaration_id"], "status": "accepted", "entry_id": "I0000002"},
+        json={"declaration_id": receipt["declaration_id"], "status": "accepted", "entry_id": "04012026E000000002"},
     )
 
     assert (first.json["recorded"], first.json["repeated"], first.json["batch"]["status"]) == (1, 0, "cleared")
     assert (again.json["recorded"], again.json["repeated"]) == (0, 1)
     assert (backwards.status_code, backwards.json["code"]) == (409, "receipt_not_applicable")
     declaration = client.get(f"/api/v1/customs/declarations/{receipt['declaration_id']}", headers=operator).json
-    assert (declaration["status"], declaration["entry_id"]) == ("cleared", "I0000001")
+    assert (declaration["status"], declaration["entry_id"]) == ("cleared", "04012026E000000001")
     assert [item["status"] for item in declaration["receipts"]] == ["cleared"]
     assert client.get(f"/api/v1/orders/{order_id}", headers=operator).json["status"] == "cleared"
 
@@ -610,3 +617,37 @@ def test_nothing_is_sent_without_a_key_to_sign_with(client, factory, database, g
         "dead",
         "no key to sign customs' messages with: set COMMERCE_CUSTOMS_SIGNING_KEY",
     )
+
+
+def test_goods_whose_legal_unit_weighs_are_declared_in_pieces_and_in_kilograms(client, factory, gateway, deployment):
+    from tests.factories import sku_payload
+
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    yarn = factory.product(
+        shop.world.maker_a_id,
+        status="approved",
+        hs_code="5108100000",
+        declaration_elements="粗梳|山羊绒纱线|未供零售用",
+        legal_unit="千克",
+        second_legal_unit=None,
+        skus=[sku_payload("YARN-1", 50)],
+    )
+    sku_id = client.get(f"/api/v1/products/{yarn.id}", headers=shop.world.headers["sme_a"]).json["skus"][0]["id"]
+    shipped_export_order(client, shop, "Y-1", [{"sku_id": sku_id, "quantity": 3}])
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    declaration = client.get(f"/api/v1/customs/declarations/{batch['declarations'][0]['id']}", headers=operator).json
+    (line,) = declaration["lines"]
+    # Three pieces of 0.350 kg: 3 件 traded, 1.05 千克 in the legal unit; never "3 千克".
+    assert (line["unit"], line["quantity"], line["legal_unit"], line["legal_quantity"]) == ("件", "3", "千克", "1.05")
+    message = client.get(f"/api/v1/customs/declarations/{declaration['id']}/message", headers=operator)
+    values = {
+        etree.QName(element).localname: element.text
+        for element in etree.fromstring(message.data).find(".//{http://www.chinaport.gov.cn/ceb}InventoryList")
+    }
+    assert (values["unit"], values["qty"], values["unit1"], values["qty1"]) == ("011", "3", "035", "1.05")
+    assert "unit2" not in values and "qty2" not in values
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    drain(deployment)
+    assert client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json["status"] == "cleared"

@@ -49,7 +49,7 @@ def cleared_export(client, shop, external_id, sku_id, quantity, unit_price, *, a
             json={
                 "declaration_id": declaration["id"],
                 "status": "cleared",
-                "entry_id": f"E{external_id}",
+                "entry_id": f"0401{at:%Y}E{declaration['id']:09d}" if mode == "9610" else f"{declaration['id']:018d}",
                 "at": at.isoformat(),
             },
         )
