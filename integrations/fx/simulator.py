@@ -13,8 +13,10 @@ from decimal import Decimal
 
 from flask import Flask, jsonify, request
 
-from integrations.fx.client import HISTORY_PATH
 from integrations.simulation import Admission, Faults, TokenBucket, Traffic
+
+# The interbank market's central parity history, as its site serves it.
+HISTORY_PATH = "/ags/ms/cm-u-bk-ccpr/CcprHisNew"
 
 # The published pairs, in the order of the real page's head; JPY is quoted per 100 units.
 PAIRS = (

@@ -28,14 +28,56 @@ from lxml import etree
 from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
 from signxml.exceptions import SignXMLException
 
-from commerce.clusters.uscc import is_valid_uscc
-from commerce.customs import codes, messages
 from integrations.customs import GatewayReceipt, ReceiptPage
 
 _NUMBER = re.compile(r"^-?\d{1,14}(\.\d{1,5})?$")
-_KNOWN_COUNTRIES = set(codes.COUNTRIES.values())
-_KNOWN_CURRENCIES = set(codes.CURRENCIES.values())
-_KNOWN_UNITS = set(codes.UNITS.values())
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+CEB_NAMESPACE = "http://www.chinaport.gov.cn/ceb"
+DEC_NAMESPACE = "http://www.chinaport.gov.cn/dec"
+# The office's own copy of customs' parameter tables (country, currency and unit codes) it checks against.
+_KNOWN_COUNTRIES = set(
+    _words(
+        "103 110 111 112 115 116 118 121 122 127 129 130 131 132 133 136 137 138 141 142 143 145 244 301 302 303 "
+        "304 305 306 307 309 310 311 312 315 318 326 327 330 331 344 347 352 410 429 501 502 601 609"
+    )
+)
+_KNOWN_CURRENCIES = set(_words("110 116 122 132 142 300 303 501 502 601"))
+_KNOWN_UNITS = set(
+    _words(
+        "001 002 003 006 007 008 010 011 012 014 015 016 017 018 019 020 021 025 026 030 032 033 035 036 070 095 "
+        "120 140 147"
+    )
+)
+# The full declaration's (DecMessage) head and goods-line elements, in the order the format gives them.
+DEC_HEAD_FIELDS = _words(
+    "SeqNo IEFlag Type AgentCode AgentName BillNo ContrNo CustomMaster DistinatePort FeeCurr FeeMark FeeRate "
+    "GrossWet IEDate IEPort InsurCurr InsurMark InsurRate LicenseNo NetWt NoteS OwnerCode OwnerName PackNo "
+    "TradeCode TradeCountry TradeMode TradeName TrafMode TransMode WrapType EntryId CopCode CopName"
+)
+DEC_LINE_FIELDS = _words(
+    "ClassMark CodeTS ContrItem DeclPrice DutyMode Factor GModel GName GNo OriginCountry TradeCurr DeclTotal "
+    "GQty FirstQty SecondQty GUnit FirstUnit SecondUnit DestinationCountry DistrictCode"
+)
+# GB 32100: the unified social credit code's characters and the weights of its check character.
+_USCC_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def is_valid_uscc(code: str) -> bool:
+    """Whether an 18-character code carries the check character GB 32100 gives it."""
+    if len(code) != 18 or any(character not in _USCC_CHARACTERS for character in code):
+        return False
+    total = sum(
+        _USCC_CHARACTERS.index(character) * weight for character, weight in zip(code[:17], _USCC_WEIGHTS, strict=True)
+    )
+    return code[17] == _USCC_CHARACTERS[(31 - total % 31) % 31]
+
+
 # Return statuses of the CEB receipts: 120 entered by customs, 100 sent back, 800 released.
 ACCEPTED, REJECTED, CLEARED = "120", "100", "800"
 _STATUS = {ACCEPTED: "accepted", REJECTED: "rejected", CLEARED: "cleared"}
@@ -133,7 +175,7 @@ class CustomsOffice:
     def _head(
         self, root: etree._Element, path: str, names: tuple[str, ...] | None = None
     ) -> tuple[dict[str, str], list[str]]:
-        element = root.find(path, namespaces={"ceb": messages.CEB_NAMESPACE, "dec": messages.DEC_NAMESPACE})
+        element = root.find(path, namespaces={"ceb": CEB_NAMESPACE, "dec": DEC_NAMESPACE})
         if element is None:
             return {}, [f"{path} is missing"]
         pairs = _values(element)
@@ -184,7 +226,7 @@ class CustomsOffice:
             problems.append(self._missing("CEB403", "payment of order", head.get("orderNo")))
         if head.get("logisticsNo") not in self.waybills:
             problems.append(self._missing("CEB505", "waybill", head.get("logisticsNo")))
-        lines = root.findall("ceb:Inventory/ceb:InventoryList", namespaces={"ceb": messages.CEB_NAMESPACE})
+        lines = root.findall("ceb:Inventory/ceb:InventoryList", namespaces={"ceb": CEB_NAMESPACE})
         if not lines:
             problems.append("an inventory list needs at least one line")
         for line in lines:
@@ -214,10 +256,8 @@ class CustomsOffice:
         if not _valid_party(head.get("ebcCode", "")):
             problems.append(f"ebcCode {head.get('ebcCode')!r} is not a valid consignor code")
         numbers = [
-            item.findtext("ceb:invtNo", namespaces={"ceb": messages.CEB_NAMESPACE})
-            for item in root.findall(
-                "ceb:SummaryApply/ceb:SummaryApplyList", namespaces={"ceb": messages.CEB_NAMESPACE}
-            )
+            item.findtext("ceb:invtNo", namespaces={"ceb": CEB_NAMESPACE})
+            for item in root.findall("ceb:SummaryApply/ceb:SummaryApplyList", namespaces={"ceb": CEB_NAMESPACE})
         ]
         if not numbers:
             problems.append("a summary application lists at least one inventory list")
@@ -227,11 +267,11 @@ class CustomsOffice:
         self._answer("CEB792", head.get("copNo", ""), problems, kind="entry")
 
     def _receive_dec(self, root: etree._Element) -> None:
-        head, problems = self._head(root, "dec:DecHead", messages.DEC_HEAD_FIELDS)
+        head, problems = self._head(root, "dec:DecHead", DEC_HEAD_FIELDS)
         problems += _check_header(head, ebc="TradeCode", owner="OwnerCode", country="TradeCountry", port="IEPort")
         if head.get("TradeMode") not in {"9710", "9810", "1039", "0110"}:
             problems.append(f"TradeMode {head.get('TradeMode')} is not declared with a full declaration")
-        lines = root.findall("dec:DecLists/dec:DecList", namespaces={"dec": messages.DEC_NAMESPACE})
+        lines = root.findall("dec:DecLists/dec:DecList", namespaces={"dec": DEC_NAMESPACE})
         if not lines:
             problems.append("a declaration needs at least one goods line")
         for line in lines:
@@ -239,7 +279,7 @@ class CustomsOffice:
             values = dict(pairs)
             problems += _check_line(
                 pairs,
-                messages.DEC_LINE_FIELDS,
+                DEC_LINE_FIELDS,
                 hs="CodeTS",
                 country="DestinationCountry",
                 currency="TradeCurr",

@@ -130,3 +130,25 @@ def test_the_module_state_check_finds_what_it_looks_for():
     # The statement caches are known by their module and name.
     assert _module_state("_PREBUILT: dict = {}\n", "commerce/db.py") == []
     assert _module_state("_PREBUILT: dict = {}\n", "commerce/orders/service.py") == ["_PREBUILT (an empty container)"]
+
+
+# Simulators are independent witnesses: written from the counterpart's published rules, they use
+# nothing of the project's (message builders, field lists, code tables, signing) or of the client
+# they judge. The marketplace simulators are held to it as their turn comes.
+INDEPENDENT_SIMULATORS = [
+    ROOT / "integrations" / "single_window" / "simulator.py",
+    ROOT / "integrations" / "single_window" / "office.py",
+    ROOT / "integrations" / "fx" / "simulator.py",
+]
+
+
+@pytest.mark.parametrize("path", INDEPENDENT_SIMULATORS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_a_simulator_imports_nothing_of_the_project_or_its_client(path):
+    imported = _imported_modules(path)
+    assert sorted(name for name in imported if name.startswith("commerce") or name.endswith(".client")) == []
+
+
+def test_the_independence_check_sees_a_nested_import(tmp_path):
+    probe = tmp_path / "simulator.py"
+    probe.write_text("def f():\n    from commerce.customs import messages\n    from integrations.fx.client import X\n")
+    assert sorted(_imported_modules(probe)) == ["commerce.customs", "integrations.fx.client"]
