@@ -61,6 +61,8 @@ class ProductQuery(ListQuery):
 class ImportForm(BaseModel):
     file: FileStorage
     enterprise_id: Identifier
+    # The policy may come with the file (a form field, as pages send it) or in the query.
+    error_policy: ErrorPolicy | None = None
 
 
 class ImportQuery(QueryModel):
@@ -208,7 +210,7 @@ def create_import(form: ImportForm, query: ImportQuery):
         enterprise_id=form.enterprise_id,
         filename=upload.filename,
         stream=stream,
-        error_policy=query.error_policy,
+        error_policy=form.error_policy or query.error_policy,
         in_background=in_background,
     )
     if not in_background:
