@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -122,8 +122,8 @@ CASES = [
         body=lambda w: {
             "enterprise_id": w.maker_b_id,
             "licence_no": "QH-NEW",
-            "valid_from": "2026-01-01",
-            "valid_to": "2027-12-31",
+            "valid_from": (date.today() - timedelta(days=30)).isoformat(),
+            "valid_to": (date.today() + timedelta(days=365)).isoformat(),
         },
     ),
     Case(

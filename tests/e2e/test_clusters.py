@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 
 from commerce.audit.models import AuditEvent
@@ -154,7 +156,11 @@ def test_brand_admin_admits_members_of_the_cluster(client, factory):
     brand = world.headers["brand_admin"]
     url = f"/api/v1/trademarks/{world.trademark_id}/memberships"
 
-    def admit(enterprise_id, licence_no, valid_from="2026-01-01", valid_to="2027-12-31"):
+    # Dates around today: a membership valid now, whatever day the suite runs on.
+    today = date.today()
+    this_year, next_year = (today - timedelta(days=30)).isoformat(), (today + timedelta(days=365)).isoformat()
+
+    def admit(enterprise_id, licence_no, valid_from=this_year, valid_to=next_year):
         return client.post(
             url,
             headers=brand,
@@ -173,7 +179,7 @@ def test_brand_admin_admits_members_of_the_cluster(client, factory):
     assert (again.status_code, again.json["code"]) == (409, "duplicate_membership")
     platform = admit(world.platform_id, "QH-P")
     assert (platform.status_code, platform.json["code"]) == (422, "wrong_enterprise_kind")
-    backwards = admit(world.trader_id, "QH-T", valid_from="2027-01-01", valid_to="2026-12-31")
+    backwards = admit(world.trader_id, "QH-T", valid_from=next_year, valid_to=this_year)
     assert backwards.status_code == 422
     outsider = factory.enterprise(factory.cluster().id)
     outside = admit(outsider.id, "QH-O")
