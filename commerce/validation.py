@@ -284,6 +284,12 @@ def has_control_characters(value: str) -> bool:
     return _CONTROL_CHARACTERS.search(value) is not None
 
 
+def without_control_characters(value: str) -> str:
+    """Text from a counterpart that cannot be refused (a marketplace's order), with what XML cannot
+    carry taken out."""
+    return _CONTROL_CHARACTERS.sub("", value)
+
+
 def _refuse_control_characters(value: Any) -> None:
     if isinstance(value, str):
         if has_control_characters(value):

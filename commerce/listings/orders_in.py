@@ -7,6 +7,8 @@ moves forward.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor
@@ -15,6 +17,7 @@ from commerce.listings.content import sku_id_of
 from commerce.listings.models import ChannelAccount
 from commerce.orders import service as orders
 from commerce.orders.models import BuyerInput, OrderCreate, OrderLineInput, OrderStatus
+from commerce.validation import without_control_characters
 from integrations.base import TerminalError
 from integrations.marketplace import RemoteOrder, RemoteOrderStatus
 
@@ -33,7 +36,7 @@ def _order_input(account: ChannelAccount, remote: RemoteOrder) -> OrderCreate:
     return OrderCreate(
         channel=account.platform,
         external_id=remote.external_id,
-        buyer=BuyerInput(name=remote.buyer_name[:200] or "buyer", country=remote.buyer_country),
+        buyer=BuyerInput(name=remote.buyer_name[:200].strip() or "buyer", country=remote.buyer_country),
         currency=remote.currency,
         lines=lines,
     )
@@ -41,6 +44,12 @@ def _order_input(account: ChannelAccount, remote: RemoteOrder) -> OrderCreate:
 
 def ingest(session: Session, *, account: ChannelAccount, remote: RemoteOrder) -> int | None:
     """Bring one marketplace order to its current state here; returns our order id (None if not taken)."""
+    # The marketplace's text is taken as it is, less what customs' messages could never carry.
+    remote = replace(
+        remote,
+        external_id=without_control_characters(remote.external_id),
+        buyer_name=without_control_characters(remote.buyer_name),
+    )
     actor = Actor.system()
     existing = orders.find_order(session, channel=account.platform, external_id=remote.external_id)
     if existing is None:

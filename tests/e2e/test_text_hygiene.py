@@ -94,3 +94,37 @@ def test_an_import_row_with_a_control_character_is_a_row_error_and_nothing_is_st
         (3, "title_en", "control_character")
     ]
     assert _count(database, Product) == 0
+
+
+def test_a_marketplace_order_with_control_characters_is_taken_without_them(factory, database):
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from commerce.listings import orders_in
+    from commerce.listings.content import seller_sku
+    from commerce.listings.models import ChannelAccount
+    from integrations.marketplace import RemoteOrder, RemoteOrderLine, RemoteOrderStatus
+
+    shop = open_shop(factory)
+    with database.session() as session:
+        account = ChannelAccount(platform="douyin", name="Shop", credentials_sealed="x", rate_limit_per_second=5)
+        session.add(account)
+        session.commit()
+        remote = RemoteOrder(
+            external_id="DY\x00-77",
+            status=RemoteOrderStatus.PAID,
+            currency="CNY",
+            buyer_name="Wang\x01 Fang\x1f",
+            buyer_country="CN",
+            lines=(
+                RemoteOrderLine(seller_sku=seller_sku(shop.scarf_skus[0]), quantity=1, unit_price=Decimal("199.00")),
+            ),
+            updated_at=datetime.now(UTC),
+        )
+        order_id = orders_in.ingest(session, account=account, remote=remote)
+        # The same order told again (a webhook and a poll) is found, not taken twice.
+        assert orders_in.ingest(session, account=account, remote=remote) == order_id
+    with database.session() as session:
+        order = session.get(SalesOrder, order_id)
+        assert (order.external_id, order.buyer_name) == ("DY-77", "Wang Fang")
+        assert session.scalar(select(func.count()).select_from(SalesOrder)) == 1
