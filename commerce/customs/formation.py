@@ -167,6 +167,7 @@ def order_goods(
             line.c.id.label("line_id"),
             line.c.quantity,
             line.c.unit_price,
+            Sku.id.label("sku_id"),
             Sku.sku_code,
             Sku.barcode,
             Sku.weight_kg,
@@ -235,7 +236,7 @@ def order_goods(
                 enterprise_id=row.enterprise_id,
                 owner_name=row.enterprise_name,
                 source_region=row.region_code,
-                item_no=row.sku_code,
+                item_no=item_number(row.sku_id, row.sku_code),
                 bar_code=row.barcode,
                 weight_kg=weight,
                 value_cny=value_cny,
@@ -250,6 +251,16 @@ def _values(currency: str, total: Decimal, rates: dict[str, Decimal], day: date)
         raise ExchangeRateMissing(currency=missing, day=day.isoformat())
     cny = (total * rates[currency]).quantize(Decimal("0.0001"))
     return cny, (cny / rates["USD"]).quantize(Decimal("0.0001"))
+
+
+# Customs' item number of a list line holds at most this many characters (export.xsd, itemNo).
+ITEM_NUMBER_LENGTH = 20
+
+
+def item_number(sku_id: int, sku_code: str) -> str:
+    """The goods' item number on a list: the firm's SKU code, or the SKU's number here where the code is
+    longer than customs takes (a code is never cut: two cut codes could read the same)."""
+    return sku_code if len(sku_code) <= ITEM_NUMBER_LENGTH else f"SKU{sku_id}"
 
 
 def _check_codes(row: Any) -> None:

@@ -651,3 +651,21 @@ def test_goods_whose_legal_unit_weighs_are_declared_in_pieces_and_in_kilograms(c
     client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
     drain(deployment)
     assert client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json["status"] == "cleared"
+
+
+def test_a_long_sku_code_still_makes_a_list_customs_takes(client, factory, gateway, deployment):
+    from tests.factories import sku_payload
+
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    long_code = "CASHMERE-SWEATER-RED-XXL"
+    sweater = factory.product(shop.world.maker_a_id, status="approved", skus=[sku_payload(long_code, 5)])
+    sku_id = client.get(f"/api/v1/products/{sweater.id}", headers=shop.world.headers["sme_a"]).json["skus"][0]["id"]
+    shipped_export_order(client, shop, "L-1", [{"sku_id": sku_id, "quantity": 1}])
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    message = client.get(f"/api/v1/customs/declarations/{batch['declarations'][0]['id']}/message", headers=operator)
+    assert etree.fromstring(message.data).findtext(".//{http://www.chinaport.gov.cn/ceb}itemNo") == f"SKU{sku_id}"
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    drain(deployment)
+    assert client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json["status"] == "cleared"

@@ -361,3 +361,11 @@ def test_a_pkcs12_bundle_signs_like_the_pem_files_and_a_wrong_password_is_named(
         KeyFileSigner(bundle, password="wrong")
     with pytest.raises(SigningUnavailable, match="needs its certificate"):
         KeyFileSigner(signing_files[0])
+
+
+def test_a_sku_code_longer_than_customs_takes_becomes_the_skus_number():
+    from commerce.customs.formation import item_number
+
+    assert item_number(7, "SW-RED-M") == "SW-RED-M"
+    assert item_number(7, "A" * 20) == "A" * 20
+    assert item_number(123456, "CASHMERE-SWEATER-RED-XXL") == "SKU123456"
