@@ -53,6 +53,14 @@ class NothingToDeclare(Conflict):
     message = N_("There are no eligible export orders or cleared inventory lists for this batch.")
 
 
+class MessageFieldTooLong(Conflict):
+    code = "message_field_too_long"
+    message = N_(
+        "Declaration {declaration}: customs takes at most {limit} characters in {element}; "
+        "shorten the name or number it comes from, then form the batch again. Nothing was sent."
+    )
+
+
 class UnmappedCustomsCode(Conflict):
     code = "unmapped_customs_code"
     message = N_("Order {order} uses {value}, which has no customs {table} code; nothing was formed.")

@@ -28,6 +28,7 @@ from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
 from commerce.customs.errors import (
     BatchNotDraft,
     InventoryNumberInvalid,
+    MessageFieldTooLong,
     ReceiptNotApplicable,
     UnmappedCustomsCode,
 )
@@ -111,6 +112,8 @@ def build_messages(
                 built.append((declaration.id, messages.full_declaration(declaration, own, sender, now=now)))
         except UnmappedCode as error:
             raise UnmappedCustomsCode(order=declaration.cop_no, value=error.value, table=error.table) from None
+        except messages.FieldTooLong as error:
+            raise MessageFieldTooLong(declaration=declaration.cop_no, element=error.field, limit=error.limit) from None
     return built
 
 

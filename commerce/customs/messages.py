@@ -81,6 +81,36 @@ DEC_LINE_FIELDS = _names(
 TERMS_CODES = {"CIF": "1", "CFR": "2", "FOB": "3", "EXW": "7"}
 
 
+# The most characters customs' schema takes in the fields filled from the platform's and its users' data.
+FIELD_LIMITS = {
+    "orderNo": 60,
+    "payNo": 60,
+    "copNo": 30,
+    "ebpName": 100,
+    "ebcName": 100,
+    "ownerName": 100,
+    "agentName": 100,
+    "declAgentName": 100,
+    "copName": 100,
+    "payName": 100,
+    "logisticsCode": 18,
+    "logisticsName": 100,
+    "logisticsNo": 80,
+    "itemName": 250,
+    "gname": 250,
+    "gmodel": 250,
+}
+
+
+class FieldTooLong(ValueError):
+    """A value longer than customs' schema takes in its field: the message is not built."""
+
+    def __init__(self, field: str, limit: int):
+        super().__init__(f"{field} holds at most {limit} characters")
+        self.field = field
+        self.limit = limit
+
+
 @dataclass(frozen=True, slots=True)
 class Sender:
     """Who sends: the platform's registration, name and data-exchange id, and what it declares for
@@ -125,6 +155,9 @@ def _fill(parent: etree._Element, namespace: str, names: Sequence[str], values: 
     for name in names:
         text = _text(values.get(name))
         if text:
+            limit = FIELD_LIMITS.get(name)
+            if limit is not None and len(text) > limit:
+                raise FieldTooLong(name, limit)
             etree.SubElement(parent, f"{{{namespace}}}{name}").text = text
 
 

@@ -669,3 +669,26 @@ def test_a_long_sku_code_still_makes_a_list_customs_takes(client, factory, gatew
     client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
     drain(deployment)
     assert client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json["status"] == "cleared"
+
+
+def test_a_value_longer_than_customs_takes_stops_the_submission_and_names_the_field(client, factory, database):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    long_id = "MARKETPLACE-ORDER-" + "7" * 50
+    shipped_export_order(client, shop, long_id, [{"sku_id": shop.sweater_skus[0], "quantity": 1}], waybill_no="WB-L-1")
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    refused = client.post(
+        f"/api/v1/customs/batches/{batch['id']}/submit", headers={**operator, "Accept-Language": "en"}
+    )
+    assert (refused.status_code, refused.json["code"]) == (409, "message_field_too_long")
+    cop_no = batch["declarations"][0]["cop_no"]
+    assert refused.json["detail"] == (
+        f"Declaration {cop_no}: customs takes at most 60 characters in orderNo; "
+        "shorten the name or number it comes from, then form the batch again. Nothing was sent."
+    )
+    assert client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json["status"] == "draft"
+    with database.session() as session:
+        from commerce.customs.models import CustomsMessage
+
+        assert session.scalar(select(func.count()).select_from(CustomsMessage)) == 0
