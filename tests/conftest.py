@@ -223,7 +223,10 @@ def gateway(deployment, ceb_schema, known_certificates):
     """The customs jobs talk to a single-window simulator in this process; the simulator is returned."""
     simulator = SingleWindowSimulator(schema=ceb_schema, trusted_certificates=known_certificates)
     deployment.customs_gateway = lambda platform, settings: SingleWindowClient(
-        "http://gateway.test", key=SIMULATOR_KEY, transport=httpx.WSGITransport(app=simulator.app)
+        "http://gateway.test",
+        key=SIMULATOR_KEY,
+        sender_id=platform.dxp_id,
+        transport=httpx.WSGITransport(app=simulator.app),
     )
     yield simulator
     deployment.customs_gateway = None

@@ -49,7 +49,7 @@ def gateway_for(deployment: Deployment, platform: CustomsPlatform) -> CustomsGat
     if not platform.gateway_url or not platform.gateway_key_sealed:
         raise GatewayNotConfigured()
     key = unseal(settings.secret_key, platform.gateway_key_sealed, purpose=GATEWAY_KEY_PURPOSE)["key"]
-    return SingleWindowClient(platform.gateway_url, key=key)
+    return SingleWindowClient(platform.gateway_url, key=key, sender_id=platform.dxp_id)
 
 
 def signed(signer: MessageSigner, kind: str, body: str) -> str:

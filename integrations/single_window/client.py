@@ -1,35 +1,61 @@
 """The single-window gateway over HTTP: messages are put with the platform's key, receipts are read by cursor.
 
-Messages go as ``application/xml`` to ``POST /ceb/messages`` (the guid in ``X-Message-Guid``);
+Messages go in their DXP envelope (``dxp.wrap``: the platform's data-exchange id as sender) as
+``application/xml`` to ``POST /ceb/messages`` (the guid in ``X-Message-Guid``);
 receipts come from ``GET /ceb/receipts?after=&limit=`` as the CEB return fields. Network
 trouble, 429 and 5xx are retryable; a refused key or a malformed message is not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
+from lxml import etree
 
 from integrations.base import CounterpartClient, TerminalError, json_of, send
 from integrations.customs import GatewayReceipt, ReceiptPage
+from integrations.single_window import dxp
 
 COUNTERPART = "single window"
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def _now() -> datetime:
+    """The envelope's making time, in China time as the E-port writes it."""
+    return datetime.now(CHINA).replace(microsecond=0)
 
 
 class SingleWindowClient(CounterpartClient):
-    def __init__(self, base_url: str, *, key: str, transport: httpx.BaseTransport | None = None, **options):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        key: str,
+        sender_id: str,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], datetime] = _now,
+        **options,
+    ):
         super().__init__(base_url, transport=transport, **options)
         self.key = key
+        self.sender_id = sender_id
+        self.clock = clock
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key}"}
 
     def submit(self, *, kind: str, guid: str, body: str) -> None:
+        message_type = etree.QName(etree.fromstring(body.encode("utf-8"))).localname
+        envelope = dxp.wrap(
+            body, message_type=message_type, message_id=guid, sender_id=self.sender_id, created=self.clock()
+        )
         request = self.http.build_request(
             "POST",
             "/ceb/messages",
-            content=body.encode("utf-8"),
+            content=envelope,
             headers={
                 **self._headers(),
                 "Content-Type": "application/xml",

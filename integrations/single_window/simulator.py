@@ -6,14 +6,51 @@ slows down on request, and answers receipts late and sometimes twice, as the rea
 
 from __future__ import annotations
 
+import base64
 import hmac
 
 from flask import Flask, jsonify, request
+from lxml import etree
 
 from integrations.simulation import Admission, Faults, TokenBucket, Traffic
 from integrations.single_window.office import CustomsOffice, MalformedMessage, Timing
 
 SIMULATOR_KEY = "single-window-demo-key"
+
+
+_DXP = "{http://www.chinaport.gov.cn/dxp}"
+_CEB = "{http://www.chinaport.gov.cn/ceb}"
+
+
+def open_envelope(data: bytes) -> bytes:
+    """The message inside a DXP envelope, after the checks the data-exchange node makes: a DxpMsg with
+    its transfer facts, base64 data, a message type naming the message, and as sender the data-exchange
+    id the message's BaseTransfer gives."""
+    try:
+        envelope = etree.fromstring(data)
+    except etree.XMLSyntaxError as error:
+        raise MalformedMessage(f"not well-formed XML: {error}") from None
+    if envelope.tag != f"{_DXP}DxpMsg" or envelope.get("ver") != "1.0":
+        raise MalformedMessage("not a DXP envelope (DxpMsg ver 1.0)")
+    info = envelope.find(f"{_DXP}TransInfo")
+    facts = {
+        name: (info.findtext(f"{_DXP}{name}") or "").strip() if info is not None else ""
+        for name in ("CopMsgId", "SenderId", "CreatTime", "MsgType")
+    }
+    receivers = [] if info is None else info.findall(f"{_DXP}ReceiverIds/{_DXP}ReceiverId")
+    if not all(facts.values()) or not receivers:
+        raise MalformedMessage("the envelope's TransInfo is incomplete")
+    try:
+        message = base64.b64decode("".join((envelope.findtext(f"{_DXP}Data") or "").split()), validate=True)
+        root = etree.fromstring(message)
+    except (ValueError, etree.XMLSyntaxError):
+        raise MalformedMessage("the envelope's Data is not a base64 XML message") from None
+    if etree.QName(root).localname != facts["MsgType"]:
+        raise MalformedMessage(f"MsgType {facts['MsgType']} does not name the {etree.QName(root).localname} it carries")
+    sender = root.findtext(f"{_CEB}BaseTransfer/{_CEB}dxpId")
+    if sender is not None and sender != facts["SenderId"]:
+        raise MalformedMessage(f"SenderId {facts['SenderId']} is not the message's dxpId {sender}")
+    return message
 
 
 class SingleWindowSimulator(Admission):
@@ -55,7 +92,7 @@ class SingleWindowSimulator(Admission):
             if refused is not None:
                 return refused
             try:
-                guid = self.office.receive(request.get_data())
+                guid = self.office.receive(open_envelope(request.get_data()))
             except MalformedMessage as error:
                 return jsonify(code="400", message=str(error)), 400
             return jsonify(code="0", guid=guid)

@@ -369,3 +369,51 @@ def test_a_sku_code_longer_than_customs_takes_becomes_the_skus_number():
     assert item_number(7, "SW-RED-M") == "SW-RED-M"
     assert item_number(7, "A" * 20) == "A" * 20
     assert item_number(123456, "CASHMERE-SWEATER-RED-XXL") == "SKU123456"
+
+
+def test_a_message_travels_in_its_dxp_envelope_and_comes_out_the_same():
+    from integrations.single_window import dxp
+    from integrations.single_window.simulator import open_envelope
+
+    declaration, lines = inventory()
+    body = messages.order(declaration, lines, SENDER, now=NOW).body
+    created = datetime(2026, 10, 14, 10, 30, tzinfo=UTC)
+    envelope = dxp.wrap(
+        body, message_type="CEB303Message", message_id="GUID-1", sender_id=SENDER.dxp_id, created=created
+    )
+    root = etree.fromstring(envelope)
+    assert (root.tag, root.get("ver")) == ("{http://www.chinaport.gov.cn/dxp}DxpMsg", "1.0")
+    assert [etree.QName(child).localname for child in root] == ["TransInfo", "Data", "AddInfo"]
+    assert open_envelope(envelope) == body.encode()
+    opened = dxp.unwrap(envelope)
+    assert (opened.message_id, opened.sender_id, opened.receiver_ids, opened.message_type, opened.file_name) == (
+        "GUID-1",
+        "DXPENT0000000001",
+        ("DXPEDCCEB0000002",),
+        "CEB303Message",
+        "CEB303Message_GUID-1.xml",
+    )
+    assert opened.created == "2026-10-14T10:30:00+00:00" and opened.body == body.encode()
+
+
+def test_the_single_window_turns_away_what_is_not_a_proper_envelope():
+    from integrations.single_window import dxp
+    from integrations.single_window.office import MalformedMessage
+    from integrations.single_window.simulator import open_envelope
+
+    declaration, lines = inventory()
+    body = messages.order(declaration, lines, SENDER, now=NOW).body
+
+    def wrapped(**overrides):
+        options = {"message_type": "CEB303Message", "message_id": "G", "sender_id": SENDER.dxp_id, "created": NOW}
+        return dxp.wrap(body, **{**options, **overrides})
+
+    for envelope, reason in (
+        (body.encode(), "not a DXP envelope"),
+        (wrapped(message_type="CEB603Message"), "MsgType CEB603Message does not name the CEB303Message"),
+        (wrapped(sender_id="DXPENT0000009999"), "SenderId DXPENT0000009999 is not the message's dxpId"),
+    ):
+        with pytest.raises(MalformedMessage, match=reason):
+            open_envelope(envelope)
+    with pytest.raises(dxp.MalformedEnvelope, match="not a DXP envelope"):
+        dxp.unwrap(body.encode())
