@@ -81,7 +81,7 @@ def demo_load():
         from commerce.customs.signing import write_self_signed
 
         key, _certificate = write_self_signed(
-            settings.instance_path / "customs-signing",
+            settings.signing_folder,
             common_name="Demo service platform (self-signed, not the E-port's)",
         )
         click.echo(f"customs messages are signed with a self-signed demo key: {key}")

@@ -98,11 +98,16 @@ class Settings(BaseSettings):
         return self.resolved_database_url.startswith("sqlite")
 
     @property
+    def signing_folder(self) -> Path:
+        """Where the signing key and certificate lie when no other is configured (key.pem, certificate.pem)."""
+        return self.instance_path / "customs-signing"
+
+    @property
     def signing_files(self) -> tuple[Path, Path | None] | None:
         """The signing key (and certificate) to use: the configured ones, or the instance folder's."""
         if self.customs_signing_key is not None:
             return self.customs_signing_key, self.customs_signing_certificate
-        folder = self.instance_path / "customs-signing"
+        folder = self.signing_folder
         if (folder / "key.pem").is_file() and (folder / "certificate.pem").is_file():
             return folder / "key.pem", folder / "certificate.pem"
         return None

@@ -105,7 +105,7 @@ def app(settings):
     application = create_app(settings)
     application.config["TESTING"] = True
     yield application
-    application.extensions["commerce.database"].dispose()
+    application.extensions["commerce.deployment"].database.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -150,21 +150,24 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _fill(parent: etree._Element, namespace: str, names: Sequence[str], values: Mapping[str, Any]) -> None:
-    """Child elements in the given order; a field without a value is left out."""
+def _fill(
+    parent: etree._Element,
+    namespace: str,
+    names: Sequence[str],
+    values: Mapping[str, Any],
+    *,
+    keep_empty: bool = False,
+) -> None:
+    """Child elements in the given order; a field without a value is left out (``keep_empty``: sent
+    empty, as the full declaration's format has every element)."""
     for name in names:
         text = _text(values.get(name))
-        if text:
-            limit = FIELD_LIMITS.get(name)
-            if limit is not None and len(text) > limit:
-                raise FieldTooLong(name, limit)
-            etree.SubElement(parent, f"{{{namespace}}}{name}").text = text
-
-
-def _fill_all(parent: etree._Element, namespace: str, names: Sequence[str], values: Mapping[str, Any]) -> None:
-    """Child elements in the given order, each one sent even when empty (the full declaration's format)."""
-    for name in names:
-        etree.SubElement(parent, f"{{{namespace}}}{name}").text = _text(values.get(name))
+        if not text and not keep_empty:
+            continue
+        limit = FIELD_LIMITS.get(name)
+        if limit is not None and len(text) > limit:
+            raise FieldTooLong(name, limit)
+        etree.SubElement(parent, f"{{{namespace}}}{name}").text = text
 
 
 def _ceb_root(kind: str, guid: str) -> etree._Element:
@@ -406,7 +409,7 @@ def full_declaration(declaration: Any, lines: Sequence[Any], sender: Sender, *, 
         "CopCode": sender.code,
         "CopName": sender.name,
     }
-    _fill_all(etree.SubElement(root, f"{{{DEC_NAMESPACE}}}DecHead"), DEC_NAMESPACE, DEC_HEAD_FIELDS, head)
+    _fill(etree.SubElement(root, f"{{{DEC_NAMESPACE}}}DecHead"), DEC_NAMESPACE, DEC_HEAD_FIELDS, head, keep_empty=True)
     declared_lines = etree.SubElement(root, f"{{{DEC_NAMESPACE}}}DecLists")
     for line in lines:
         values = {
@@ -427,8 +430,7 @@ def full_declaration(declaration: Any, lines: Sequence[Any], sender: Sender, *, 
             "DestinationCountry": customs_code("country", line.destination_country),
             "DistrictCode": declaration.source_region,
         }
-        _fill_all(
-            etree.SubElement(declared_lines, f"{{{DEC_NAMESPACE}}}DecList"), DEC_NAMESPACE, DEC_LINE_FIELDS, values
-        )
+        declared_line = etree.SubElement(declared_lines, f"{{{DEC_NAMESPACE}}}DecList")
+        _fill(declared_line, DEC_NAMESPACE, DEC_LINE_FIELDS, values, keep_empty=True)
     body = etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
     return Built("DEC", guid, body)

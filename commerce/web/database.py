@@ -33,7 +33,6 @@ def db_session() -> Session:
 
 def init_app(app: Flask, deployment: Deployment) -> None:
     app.extensions["commerce.deployment"] = deployment
-    app.extensions["commerce.database"] = deployment.database
 
     @app.teardown_appcontext
     def _close_session(_error):

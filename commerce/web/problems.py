@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from commerce.db import gave_way
 from commerce.errors import N_, DomainError
 from commerce.validation import MESSAGES
+from commerce.web.database import current_settings
 from commerce.web.i18n import translate
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def init_app(app: Flask) -> None:
             return error.response
         status = error.code or 500
         if status == 413:
-            limit = app.extensions["commerce.deployment"].settings.max_upload_bytes // (1024 * 1024)
+            limit = current_settings().max_upload_bytes // (1024 * 1024)
             return problem_response(413, "payload_too_large", translate(HTTP_DETAILS[413][1], limit=limit))
         code, message = HTTP_DETAILS.get(status, ("http_error", TITLES.get(status, N_("Bad request"))))
         response = problem_response(status, code, translate(message))

@@ -13,7 +13,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
-from lxml import etree
 
 from integrations.base import CounterpartClient, TerminalError, json_of, send
 from integrations.customs import GatewayReceipt, ReceiptPage
@@ -48,9 +47,8 @@ class SingleWindowClient(CounterpartClient):
         return {"Authorization": f"Bearer {self.key}"}
 
     def submit(self, *, kind: str, guid: str, body: str) -> None:
-        message_type = etree.QName(etree.fromstring(body.encode("utf-8"))).localname
         envelope = dxp.wrap(
-            body, message_type=message_type, message_id=guid, sender_id=self.sender_id, created=self.clock()
+            body, message_type=dxp.message_type(kind), message_id=guid, sender_id=self.sender_id, created=self.clock()
         )
         request = self.http.build_request(
             "POST",

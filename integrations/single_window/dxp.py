@@ -9,7 +9,6 @@ data-exchange client and the operators' gateways take and give messages in it.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
@@ -20,19 +19,10 @@ CEB_RECEIVER = "DXPEDCCEB0000002"
 _DXP = f"{{{DXP_NAMESPACE}}}"
 
 
-class MalformedEnvelope(ValueError):
-    """Not a DXP envelope, or one without what every envelope carries."""
-
-
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    message_id: str
-    sender_id: str
-    receiver_ids: tuple[str, ...]
-    created: str
-    message_type: str
-    body: bytes
-    file_name: str | None = None
+def message_type(kind: str) -> str:
+    """The envelope's MsgType of a message of a kind: its root element (CEB303 -> CEB303Message; a
+    full declaration, DEC, is a DecMessage)."""
+    return "DecMessage" if kind == "DEC" else f"{kind}Message"
 
 
 def wrap(
@@ -58,36 +48,3 @@ def wrap(
     extra = etree.SubElement(root, f"{_DXP}AddInfo")
     etree.SubElement(extra, f"{_DXP}FileName").text = f"{message_type}_{message_id}.xml"
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
-def unwrap(envelope: bytes) -> Envelope:
-    """The envelope's transfer facts and the message it carries."""
-    try:
-        root = etree.fromstring(envelope)
-    except etree.XMLSyntaxError as error:
-        raise MalformedEnvelope(f"not well-formed XML: {error}") from None
-    if root.tag != f"{_DXP}DxpMsg":
-        raise MalformedEnvelope(f"not a DXP envelope: {root.tag}")
-    info = root.find(f"{_DXP}TransInfo")
-    facts = {name: (info.findtext(f"{_DXP}{name}") if info is not None else None) for name in _REQUIRED}
-    missing = [name for name, value in facts.items() if not value]
-    if missing:
-        raise MalformedEnvelope("TransInfo lacks " + ", ".join(missing))
-    try:
-        body = base64.b64decode(root.findtext(f"{_DXP}Data") or "", validate=True)
-    except ValueError:
-        raise MalformedEnvelope("Data is not base64") from None
-    if not body:
-        raise MalformedEnvelope("Data is empty")
-    return Envelope(
-        message_id=facts["CopMsgId"],
-        sender_id=facts["SenderId"],
-        receiver_ids=tuple(element.text or "" for element in info.iterfind(f"{_DXP}ReceiverIds/{_DXP}ReceiverId")),
-        created=facts["CreatTime"],
-        message_type=facts["MsgType"],
-        body=body,
-        file_name=root.findtext(f"{_DXP}AddInfo/{_DXP}FileName"),
-    )
-
-
-_REQUIRED = ("CopMsgId", "SenderId", "CreatTime", "MsgType")

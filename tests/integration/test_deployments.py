@@ -11,8 +11,8 @@ def test_two_applications_in_one_process_keep_their_own_settings(app, deployment
             update={"password_hash_time_cost": 2, "password_hash_memory_kib": 128, "instance_path": tmp_path}
         )
     )
+    theirs = other.extensions["commerce.deployment"]
     try:
-        theirs = other.extensions["commerce.deployment"]
         assert theirs is not deployment and theirs.database is not deployment.database
         assert "$m=128,t=2," in theirs.passwords.hash("a long password")
         # The first application's cost is what it was before the second was built.
@@ -23,4 +23,4 @@ def test_two_applications_in_one_process_keep_their_own_settings(app, deployment
         # Each answers a sign-in with its own hasher: a hash of either cost verifies under both.
         assert deployment.passwords.verify(theirs.passwords.hash("x" * 12), "x" * 12)
     finally:
-        other.extensions["commerce.database"].dispose()
+        theirs.database.dispose()

@@ -385,15 +385,16 @@ def test_a_message_travels_in_its_dxp_envelope_and_comes_out_the_same():
     assert (root.tag, root.get("ver")) == ("{http://www.chinaport.gov.cn/dxp}DxpMsg", "1.0")
     assert [etree.QName(child).localname for child in root] == ["TransInfo", "Data", "AddInfo"]
     assert open_envelope(envelope) == body.encode()
-    opened = dxp.unwrap(envelope)
-    assert (opened.message_id, opened.sender_id, opened.receiver_ids, opened.message_type, opened.file_name) == (
+    assert (dxp.message_type("CEB603"), dxp.message_type("DEC")) == ("CEB603Message", "DecMessage")
+    info = {etree.QName(element).localname: element.text for element in root.find("{*}TransInfo").iter()}
+    assert (info["CopMsgId"], info["SenderId"], info["ReceiverId"], info["CreatTime"], info["MsgType"]) == (
         "GUID-1",
         "DXPENT0000000001",
-        ("DXPEDCCEB0000002",),
+        "DXPEDCCEB0000002",
+        "2026-10-14T10:30:00+00:00",
         "CEB303Message",
-        "CEB303Message_GUID-1.xml",
     )
-    assert opened.created == "2026-10-14T10:30:00+00:00" and opened.body == body.encode()
+    assert root.findtext("{*}AddInfo/{*}FileName") == "CEB303Message_GUID-1.xml"
 
 
 def test_the_single_window_turns_away_what_is_not_a_proper_envelope():
@@ -415,5 +416,3 @@ def test_the_single_window_turns_away_what_is_not_a_proper_envelope():
     ):
         with pytest.raises(MalformedMessage, match=reason):
             open_envelope(envelope)
-    with pytest.raises(dxp.MalformedEnvelope, match="not a DXP envelope"):
-        dxp.unwrap(body.encode())
