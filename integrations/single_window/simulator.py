@@ -13,13 +13,13 @@ from flask import Flask, jsonify, request
 from lxml import etree
 
 from integrations.simulation import Admission, Faults, TokenBucket, Traffic
-from integrations.single_window.office import CustomsOffice, MalformedMessage, Timing
+from integrations.single_window.office import CEB_NAMESPACE, CustomsOffice, MalformedMessage, Timing
 
 SIMULATOR_KEY = "single-window-demo-key"
 
 
 _DXP = "{http://www.chinaport.gov.cn/dxp}"
-_CEB = "{http://www.chinaport.gov.cn/ceb}"
+_CEB = f"{{{CEB_NAMESPACE}}}"
 
 
 def open_envelope(data: bytes) -> bytes:
