@@ -74,7 +74,7 @@ def demo_load():
 
     settings = current_settings()
     with database().session() as session:
-        summary = demo.load(session, passwords=current_deployment().passwords, secret_key=settings.secret_key)
+        summary = demo.load(session, passwords=current_deployment().passwords)
     for name, value in summary.items():
         click.echo(f"{name}: {value}")
     if settings.signing_files is None:
@@ -202,7 +202,7 @@ def simulator_run(platform: str, port: int, rate_limit: float | None, review_sec
     from werkzeug.serving import make_server
 
     if platform == "single_window":
-        _serve_single_window(port, rate_limit, review_seconds)
+        _serve_single_window(review_seconds)
         return
     if platform == "cfets":
         from integrations.fx.simulator import CfetsSimulator
@@ -231,24 +231,38 @@ def simulator_run(platform: str, port: int, rate_limit: float | None, review_sec
         stop.set()
 
 
-def _serve_single_window(port: int, rate_limit: float | None, review_seconds: float) -> None:
-    """Customs' single window: it checks each message, accepts after review_seconds and releases soon after."""
-    from werkzeug.serving import make_server
+def _serve_single_window(review_seconds: float) -> None:
+    """Customs behind the platforms' data-exchange folders: it takes each message, accepts after
+    review_seconds and releases after twice that."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509 import load_pem_x509_certificate
 
     from integrations.single_window.office import Timing, load_schema
-    from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
+    from integrations.single_window.simulator import SingleWindowSimulator
 
-    folder = current_settings().ceb_schema_dir
+    settings = current_settings()
+    schema_folder = settings.ceb_schema_dir
+    # The simulated customs knows the platform's certificate, as the E-port knows the card's.
+    files = settings.signing_files
+    trusted = None
+    if files is not None and files[1] is not None:
+        certificate = load_pem_x509_certificate(files[1].read_bytes())
+        trusted = [certificate.public_bytes(serialization.Encoding.DER)]
     simulator = SingleWindowSimulator(
+        settings.exchange_folder,
         timing=Timing(accept_after=review_seconds, clear_after=review_seconds * 2),
-        rate_limit=rate_limit,
-        schema=load_schema(folder) if folder else None,
+        schema=load_schema(schema_folder) if schema_folder else None,
+        trusted_certificates=trusted,
     )
-    checked = f"messages checked against {folder / 'export.xsd'}" if folder else "no schema (COMMERCE_CEB_SCHEMA_DIR)"
-    click.echo(f"single window simulator on http://127.0.0.1:{port}; gateway key {SIMULATOR_KEY}; {checked}")
-    server = make_server("127.0.0.1", port, simulator.app, threaded=True)
+    checked = (
+        f"messages checked against {schema_folder / 'export.xsd'}"
+        if schema_folder
+        else "no schema (COMMERCE_CEB_SCHEMA_DIR)"
+    )
+    click.echo(f"single window simulator on the folders under {settings.exchange_folder}; {checked}")
+    stop = threading.Event()
     with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+        simulator.run(stop)
 
 
 def init_app(app: Flask) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, StringConstraints, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     customs_signing_certificate: Path | None = None
     customs_signing_password: SecretStr | None = None
     customs_signing_key_name: str | None = None
+    # Or an external signing agent holding the E-port card (POST {url}/rpc/eport/signature).
+    customs_signing_agent_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    customs_signing_agent_token: SecretStr | None = None
+    # Where each platform's data-exchange client folders are: {dir}/{dxp_id}/send and receive;
+    # by default instance/single-window.
+    customs_exchange_dir: Path | None = None
     fx_currencies: str = "USD,EUR,JPY,GBP,HKD"
 
     lineup_max_items: int = Field(default=100, ge=1, le=1000)
@@ -101,6 +107,11 @@ class Settings(BaseSettings):
     def signing_folder(self) -> Path:
         """Where the signing key and certificate lie when no other is configured (key.pem, certificate.pem)."""
         return self.instance_path / "customs-signing"
+
+    @property
+    def exchange_folder(self) -> Path:
+        """The root of the platforms' data-exchange folders."""
+        return self.customs_exchange_dir or self.instance_path / "single-window"
 
     @property
     def signing_files(self) -> tuple[Path, Path | None] | None:

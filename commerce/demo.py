@@ -52,14 +52,13 @@ from commerce.rebates import service as rebate_facts
 from commerce.rebates.models import ProceedsInput, RebateRateInput
 from commerce.reports import service as reports
 from commerce.reports.models import OutsideExportInput
-from integrations.single_window.simulator import SIMULATOR_KEY
 
 DEMO_PASSWORD = "demo-password-2026"
 REGION = "13059"
-# Where the demo platform declares and exits, and the single-window simulator it talks to
-# (`flask --app wsgi simulator run single_window --port 9200`).
+# Where the demo platform declares and exits, and its data-exchange id (its folders under
+# instance/single-window, which `flask --app wsgi simulator run single_window` serves).
 DEMO_CUSTOMS_OFFICE = "0401"
-DEMO_GATEWAY_URL = "http://127.0.0.1:9200"
+DEMO_DXP_ID = "DXPENT0000000001"
 EXPORT_COUNTRIES = ("US", "DE", "GB", "JP", "US", "CA")
 # Demo list prices are in CNY; parcels abroad are priced in USD at about this many CNY a dollar.
 USD_RATE = Decimal("7.1")
@@ -222,11 +221,10 @@ def _enterprise(session: Session, cluster_id: int, number: int, name: str, kind:
     )
 
 
-def load(session: Session, *, passwords: Passwords, today: date | None = None, secret_key: str = "") -> dict[str, int]:
+def load(session: Session, *, passwords: Passwords, today: date | None = None) -> dict[str, int]:
     """Create whatever of the demo cluster is missing; returns counts of what exists.
 
-    Users' passwords are hashed with ``passwords``; the customs platform's gateway key is sealed
-    with ``secret_key`` (the service's key).
+    Users' passwords are hashed with ``passwords``.
     """
     today = today or utcnow().date()
     cluster = _get(session, Cluster, name="清河羊绒产业集群") or clusters.create_cluster(
@@ -288,7 +286,7 @@ def load(session: Session, *, passwords: Passwords, today: date | None = None, s
             _product(session, firm, firm_number, type_number, kind, trademark.id if firm_number <= 9 else None)
 
     _stream(session, host, today)
-    _customs_platform(session, cluster, platform, secret_key)
+    _customs_platform(session, cluster, platform)
     _export_history(session, operator, firms[0])
     _export_orders(session, operator)
     return {
@@ -331,8 +329,8 @@ def _stream(session: Session, host: User, today: date) -> None:
     live.replace_lineup(session, actor=actor, stream_id=stream.id, data=LineupInput(items=items), limit=100)
 
 
-def _customs_platform(session: Session, cluster: Cluster, platform: Enterprise, secret_key: str) -> None:
-    """The county's foreign-trade service platform as consignor, talking to a local single-window simulator."""
+def _customs_platform(session: Session, cluster: Cluster, platform: Enterprise) -> None:
+    """The county's foreign-trade service platform as consignor, declaring through its data-exchange folders."""
     if session.scalars(select(CustomsPlatform).where(CustomsPlatform.cluster_id == cluster.id)).first() is not None:
         return
     customs.configure_platform(
@@ -345,13 +343,10 @@ def _customs_platform(session: Session, cluster: Cluster, platform: Enterprise, 
             declaring_customs=DEMO_CUSTOMS_OFFICE,
             exit_ports=[DEMO_CUSTOMS_OFFICE],
             transport_modes=["5", "2"],
-            dxp_id="DXPENT0000000001",
+            dxp_id=DEMO_DXP_ID,
             payment_name="清河县跨境支付结算服务有限公司",
             destination_port="LAX",
-            gateway_url=DEMO_GATEWAY_URL,
-            gateway_key=SIMULATOR_KEY,
         ),
-        secret_key=secret_key,
     )
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from commerce.accounts.passwords import Passwords
 from commerce.config import Settings
-from commerce.customs.signing import KeyFileSigner, MessageSigner
+from commerce.customs.signing import AgentSigner, KeyFileSigner, MessageSigner
 from commerce.db import Database
 from commerce.listings.connections import Connections
 
@@ -42,6 +42,9 @@ class Deployment:
 
 
 def _signer(settings: Settings) -> MessageSigner | None:
+    if settings.customs_signing_agent_url:
+        token = settings.customs_signing_agent_token
+        return AgentSigner(settings.customs_signing_agent_url, token=token.get_secret_value() if token else None)
     files = settings.signing_files
     if files is None:
         return None

@@ -2,34 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
 class GatewayReceipt:
-    """One customs result: which of our documents (``cop_no``), what became of it, and customs' number for it."""
+    """One customs result: which of our documents it answers, what became of it, and customs' numbers.
+
+    A result names our document by ``cop_no`` (a list's or a summary application's copNo, a full
+    declaration's SeqNo, or for a parcel's order, payment or waybill its order or waybill number);
+    a summary result (CEB792) names only the summary application's number, ``summary_no``, which
+    the summary's first receipt (CEB702) gave.
+    """
 
     receipt_id: str
     message_type: str
     cop_no: str
-    status: str  # accepted, rejected or cleared
+    status: str | None  # accepted, rejected or cleared; None while the E-port is still handling it
     return_status: str
     entry_id: str | None
     info: str
     at: datetime
+    summary_no: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ReceiptPage:
+    """Results read in one go, and what the gateway should forget once they are recorded."""
+
     receipts: list[GatewayReceipt]
-    cursor: str | None
+    more: bool = False
+    sources: tuple[str, ...] = field(default=())
 
 
 class CustomsGateway(Protocol):
     def submit(self, *, kind: str, guid: str, body: str) -> None:
-        """Hand a message to customs; sending the same guid again is harmless."""
+        """Hand a message to customs, exactly once: handing the same guid again does nothing."""
 
-    def receipts(self, *, after: str | None, limit: int = 100) -> ReceiptPage:
-        """The results that arrived after a cursor, oldest first, and the cursor to carry on from."""
+    def receipts(self, *, limit: int = 100) -> ReceiptPage:
+        """Results that arrived and are not confirmed yet, oldest first."""
+
+    def confirm(self, page: ReceiptPage) -> None:
+        """The page's results are recorded: the gateway need not give them again."""

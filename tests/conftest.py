@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from sqlalchemy import inspect, make_url, text
 
@@ -24,9 +23,10 @@ from commerce.config import Settings
 from commerce.customs.signing import write_self_signed
 from commerce.db import Database, upgrade_schema
 from commerce.deployment import Deployment
-from integrations.single_window.client import SingleWindowClient
+from integrations.single_window.folders import ExchangeFolders
 from integrations.single_window.office import load_schema
-from integrations.single_window.simulator import SIMULATOR_KEY, SingleWindowSimulator
+from integrations.single_window.receipts import unwrap
+from integrations.single_window.simulator import SingleWindowSimulator
 from tests.factories import Factory
 from tests.isolation import empty_all_tables, rolled_back
 from tests.marketplaces import served
@@ -218,15 +218,33 @@ def known_certificates(signing_files) -> list[bytes]:
     return [certificate.public_bytes(serialization.Encoding.DER)]
 
 
+class CustomsAtTheOtherEnd(ExchangeFolders):
+    """A platform's exchange folders with the single-window simulator behind them: customs takes what
+    was handed over and answers whenever the service looks at its receive folder. Every receipt
+    customs writes is held against customs' schema before the service reads it."""
+
+    def __init__(self, root, simulator: SingleWindowSimulator, schema, **options):
+        super().__init__(root, settle_seconds=0, **options)
+        self.simulator = simulator
+        self.schema = schema
+
+    def receipts(self, *, limit: int = 100):
+        self.simulator.step()
+        for path in self.receive_dir.iterdir():
+            message = unwrap(path.read_bytes())
+            if message.tag.startswith("{http://www.chinaport.gov.cn/ceb}"):
+                assert self.schema.validate(message), (path.name, self.schema.error_log)
+        return super().receipts(limit=limit)
+
+
 @pytest.fixture
-def gateway(deployment, ceb_schema, known_certificates):
-    """The customs jobs talk to a single-window simulator in this process; the simulator is returned."""
-    simulator = SingleWindowSimulator(schema=ceb_schema, trusted_certificates=known_certificates)
-    deployment.customs_gateway = lambda platform, settings: SingleWindowClient(
-        "http://gateway.test",
-        key=SIMULATOR_KEY,
-        sender_id=platform.dxp_id,
-        transport=httpx.WSGITransport(app=simulator.app),
+def gateway(deployment, ceb_schema, known_certificates, tmp_path):
+    """The customs jobs exchange files with a single-window simulator through folders under tmp_path;
+    the simulator is returned."""
+    root = tmp_path / "single-window"
+    simulator = SingleWindowSimulator(root, schema=ceb_schema, trusted_certificates=known_certificates)
+    deployment.customs_gateway = lambda platform, settings: CustomsAtTheOtherEnd(
+        root / platform.dxp_id, simulator, ceb_schema, sender_id=platform.dxp_id
     )
     yield simulator
     deployment.customs_gateway = None

@@ -93,11 +93,6 @@ class ReceiptNotApplicable(Conflict):
     terms = ("status", "target")
 
 
-class GatewayNotConfigured(Conflict):
-    code = "gateway_not_configured"
-    message = N_("The platform has no single-window gateway address configured.")
-
-
 class FormationCollided(Conflict):
     code = "batch_formation_collided"
     message = N_("Another batch took these orders or lists at the same moment; form the batch again.")

@@ -240,6 +240,8 @@ class Result:
     at: datetime
     key: str
     source: str
+    # The summary application's number customs gave (CEB702), which its result (CEB792) names.
+    summary_no: str | None = None
 
 
 # Customs' number of a released inventory list: 4-digit customs office, 4-digit year, the export
@@ -275,7 +277,15 @@ def record_results(
                 repeated += 1
                 continue
             current = CustomsStatus(declaration.status)
+            if result.summary_no and declaration.sum_no != result.summary_no:
+                declaration.sum_no = result.summary_no
+                session.add(declaration)
             if result.status == current and result.entry_id in (None, declaration.entry_id):
+                applied += 1
+                continue
+            if result.status == current and not strict:
+                # Customs' number came after the status (a summary's result after its receipt).
+                _number(session, actor, declaration, result)
                 applied += 1
                 continue
             if result.status not in NEXT.get(current, set()):
@@ -346,6 +356,21 @@ def _change(session: Session, actor: Actor, declaration: CustomsDeclaration, res
     )
     if result.status == CustomsStatus.CLEARED:
         _clear_orders(session, actor, declaration, result.at)
+
+
+def _number(session: Session, actor: Actor, declaration: CustomsDeclaration, result: Result) -> None:
+    before = declaration.entry_id
+    declaration.entry_id = result.entry_id
+    session.add(declaration)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        entity="customs_declaration",
+        entity_id=declaration.id,
+        action="numbered",
+        changes={"entry_id": [before, result.entry_id], "source": result.source, "at": result.at.isoformat()},
+    )
 
 
 def _next_clearance_no(session: Session, platform_id: int) -> int:
@@ -444,6 +469,15 @@ def api_result_key(declaration_id: int, status: str, entry_id: str | None, at: d
 def declarations_by_cop_no(session: Session, cop_numbers: Sequence[str]) -> dict[str, int]:
     rows = session.execute(
         select(_declaration.c.cop_no, _declaration.c.id).where(_declaration.c.cop_no.in_(list(cop_numbers)))
+    )
+    return dict(rows.all())
+
+
+def declarations_by_summary_no(session: Session, summary_numbers: Sequence[str]) -> dict[str, int]:
+    if not summary_numbers:
+        return {}
+    rows = session.execute(
+        select(_declaration.c.sum_no, _declaration.c.id).where(_declaration.c.sum_no.in_(list(summary_numbers)))
     )
     return dict(rows.all())
 

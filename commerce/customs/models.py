@@ -86,11 +86,8 @@ class CustomsPlatform(SQLModel, table=True):
     licensed_hs_prefixes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     holidays: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     working_weekend_days: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    gateway_url: str | None = Field(default=None, max_length=500)
-    gateway_key_sealed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Numbers the lists in the order their clearance was recorded; summaries take ranges of it.
     clearance_counter: int = Field(default=0)
-    receipt_cursor: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -174,6 +171,9 @@ class CustomsDeclaration(SQLModel, table=True):
     customs_mode: str = Field(max_length=4)
     status: str = Field(default=CustomsStatus.DRAFT, max_length=10)
     entry_id: str | None = Field(default=None, max_length=40)
+    # The summary application's number customs gave in its receipt (CEB702 sumNo); its result
+    # (CEB792) names the summary by it alone.
+    sum_no: str | None = Field(default=None, max_length=18, index=True)
     customs_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     consignor_code: str = Field(max_length=18)
     consignor_name: str = Field(max_length=200)
@@ -315,8 +315,9 @@ class PlatformConfig(Input):
     )
     ebp_code: CustomsCode | None = PydanticField(default=None, description="E-commerce platform code (CEB ebpCode)")
     ebp_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    dxp_id: Annotated[str, StringConstraints(min_length=1, max_length=30)] = PydanticField(
-        description="Data-exchange id of the platform on the single window"
+    dxp_id: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4,30}$")] = PydanticField(
+        description="Data-exchange id of the platform on the single window (e.g. DXPENT0000458763); its "
+        "data-exchange client's folders are found by it"
     )
     payment_code: CustomsCode | None = PydanticField(
         default=None, description="Customs code of the payment firm that collects the parcels' money (CEB403 payCode)"
@@ -338,10 +339,6 @@ class PlatformConfig(Input):
     )
     holidays: list[date] = PydanticField(default_factory=list, max_length=400)
     working_weekend_days: list[date] = PydanticField(default_factory=list, max_length=100)
-    gateway_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)] | None = None
-    gateway_key: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = PydanticField(
-        default=None, description="Key the gateway gave the platform; sealed at rest and never returned"
-    )
 
 
 class PlatformPublic(BaseModel):
@@ -365,8 +362,6 @@ class PlatformPublic(BaseModel):
     licensed_hs_prefixes: list[str]
     holidays: list[str]
     working_weekend_days: list[str]
-    gateway_url: str | None
-    gateway_key_set: bool
     updated_at: datetime
 
 

@@ -52,9 +52,7 @@ from commerce.errors import N_, NotFound
 from commerce.orders.models import CustomsMode, OrderLine
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import is_firm_scoped, require_role
-from commerce.secrets import seal
 
-GATEWAY_KEY_PURPOSE = "single-window-key"
 _declaration = CustomsDeclaration.__table__
 _line = CustomsDeclarationLine.__table__
 _source = CustomsLineSource.__table__
@@ -64,9 +62,7 @@ _order_line = OrderLine.__table__
 # The platform -------------------------------------------------------------------------------------
 
 
-def configure_platform(
-    session: Session, *, actor: Actor, cluster_id: int, data: PlatformConfig, secret_key: str
-) -> CustomsPlatform:
+def configure_platform(session: Session, *, actor: Actor, cluster_id: int, data: PlatformConfig) -> CustomsPlatform:
     """Set the cluster's consignor for customs: a service platform registered in the cluster's region."""
     require_role(actor)
     cluster = session.get(Cluster, cluster_id)
@@ -104,7 +100,6 @@ def configure_platform(
         "licensed_hs_prefixes": list(data.licensed_hs_prefixes),
         "holidays": sorted(day.isoformat() for day in data.holidays),
         "working_weekend_days": sorted(day.isoformat() for day in data.working_weekend_days),
-        "gateway_url": data.gateway_url,
         "updated_at": utcnow(),
     }
     with write_transaction(session):
@@ -115,8 +110,6 @@ def configure_platform(
         else:
             for name, value in values.items():
                 setattr(platform, name, value)
-        if data.gateway_key is not None:
-            platform.gateway_key_sealed = seal(secret_key, {"key": data.gateway_key}, purpose=GATEWAY_KEY_PURPOSE)
         session.add(platform)
         session.flush()
         changes = {name: value for name, value in values.items() if name != "updated_at"}

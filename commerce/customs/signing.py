@@ -4,21 +4,33 @@ The single window takes a declared message (``appStatus`` 2) only with a ``ds:Si
 the certificate customs knows the enterprise by: inclusive C14N 1.0, RSA-SHA1, one reference to
 the whole document (``URI=""``) with the enveloped-signature transform and a SHA-1 digest, and
 ``KeyInfo`` naming the key (the card's certificate number) and carrying the certificate. The key
-is read from files (PEM, or PKCS#12) by python-xmlsec (the XML Security Library).
+is read from files (PEM, or PKCS#12) by python-xmlsec (the XML Security Library), or held by an
+external signing agent with the E-port card (``AgentSigner``).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import itertools
 from pathlib import Path
 from typing import Protocol
 
+import httpx
 import xmlsec
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import Certificate, load_pem_x509_certificate
 from lxml import etree
 
+from integrations.base import CounterpartClient, TerminalError, json_of, send
+
 DSIG_NAMESPACE = "http://www.w3.org/2000/09/xmldsig#"
+_DS = f"{{{DSIG_NAMESPACE}}}"
+C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
 
 
 class SigningUnavailable(RuntimeError):
@@ -77,9 +89,7 @@ class KeyFileSigner:
         return f"KeyFileSigner(key_name={self.key_name!r})"
 
     def sign(self, body: str) -> str:
-        root = etree.fromstring(body.encode("utf-8"))
-        for old in root.findall(f"{{{DSIG_NAMESPACE}}}Signature"):
-            root.remove(old)
+        root = _unsigned(body)
         signature = xmlsec.template.create(
             root, xmlsec.constants.TransformInclC14N, xmlsec.constants.TransformRsaSha1, ns="ds"
         )
@@ -93,6 +103,86 @@ class KeyFileSigner:
         context.key = self._key
         context.sign(signature)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+
+
+class AgentSigner(CounterpartClient):
+    """Signs through an external signing agent that holds the E-port card (or a hardware key), as
+    the open-source chinaport-data-signature agent offers it: ``POST {url}/rpc/eport/signature``
+    with ``{"id", "sourceXml"}`` (the message without a signature), the token in
+    ``x-auth-token-eport-sign``; it answers the card's number (``certNo``), its certificate, the
+    message's digest (SHA-1 of its inclusive C14N) and the card's RSA-SHA1 signature of the
+    ``SignedInfo`` it made around that digest (declaring the ceb, ds and xsi namespaces).
+
+    The signer checks the digest against the message it sent (an agent that signed something else
+    is refused) and puts the ``ds:Signature`` together around the agent's values.
+    """
+
+    COUNTERPART = "signing agent"
+
+    def __init__(self, base_url: str, *, token: str | None = None, transport: httpx.BaseTransport | None = None):
+        super().__init__(base_url, transport=transport)
+        self.token = token
+        self.requests = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"AgentSigner({str(self.http.base_url)!r})"
+
+    def sign(self, body: str) -> str:
+        root = _unsigned(body)
+        digest = base64.b64encode(hashlib.sha1(etree.tostring(root, method="c14n")).digest()).decode("ascii")
+        headers = {"x-auth-token-eport-sign": self.token} if self.token else {}
+        request = self.http.build_request(
+            "POST",
+            "/rpc/eport/signature",
+            json={"id": next(self.requests) % 2**31 or 1, "sourceXml": etree.tostring(root, encoding="unicode")},
+            headers=headers,
+        )
+        response = send(self.http, request, gate=self.gate, counterpart=self.COUNTERPART)
+        answer = json_of(response, counterpart=self.COUNTERPART)
+        data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
+        if response.status_code != 200 or answer.get("success") is not True:
+            raise TerminalError(f"{self.COUNTERPART}: {answer.get('code')} {answer.get('message')}")
+        if not all(data.get(name) for name in ("signatureValue", "x509Certificate", "certNo")):
+            raise TerminalError(f"{self.COUNTERPART}: the answer lacks the signature, certificate or card number")
+        if data.get("digestValue") != digest:
+            raise TerminalError(f"{self.COUNTERPART}: the digest it signed is not this message's")
+        _place(root, _signature(digest, data))
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+
+
+def _signature(digest: str, data: dict) -> etree._Element:
+    """The ds:Signature around an agent's values, with the SignedInfo the agent signed."""
+    signature = etree.Element(f"{_DS}Signature", nsmap={"ds": DSIG_NAMESPACE})
+    signed_info = etree.SubElement(
+        signature,
+        f"{_DS}SignedInfo",
+        nsmap={
+            "ceb": "http://www.chinaport.gov.cn/ceb",
+            "ds": DSIG_NAMESPACE,
+            "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+        },
+    )
+    etree.SubElement(signed_info, f"{_DS}CanonicalizationMethod", Algorithm=C14N)
+    etree.SubElement(signed_info, f"{_DS}SignatureMethod", Algorithm=RSA_SHA1)
+    reference = etree.SubElement(signed_info, f"{_DS}Reference", URI="")
+    etree.SubElement(etree.SubElement(reference, f"{_DS}Transforms"), f"{_DS}Transform", Algorithm=ENVELOPED)
+    etree.SubElement(reference, f"{_DS}DigestMethod", Algorithm=SHA1)
+    etree.SubElement(reference, f"{_DS}DigestValue").text = digest
+    etree.SubElement(signature, f"{_DS}SignatureValue").text = "".join(str(data["signatureValue"]).split())
+    key_info = etree.SubElement(signature, f"{_DS}KeyInfo")
+    etree.SubElement(key_info, f"{_DS}KeyName").text = str(data.get("certNo") or "")
+    etree.SubElement(etree.SubElement(key_info, f"{_DS}X509Data"), f"{_DS}X509Certificate").text = "".join(
+        str(data.get("x509Certificate") or "").split()
+    )
+    return signature
+
+
+def _unsigned(body: str) -> etree._Element:
+    """The message without a signature it may already carry."""
+    root = etree.fromstring(body.encode("utf-8"))
+    for old in root.findall(f"{_DS}Signature"):
+        root.remove(old)
+    return root
 
 
 def _place(root: etree._Element, signature: etree._Element) -> None:

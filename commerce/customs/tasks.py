@@ -1,55 +1,52 @@
 """Queued work of customs: sending a submitted batch's messages, collecting receipts from the gateway.
 
-Sending marks each message sent right after the gateway took it; a worker killed halfway
-leaves the rest unsent, and the next run sends those (a message sent twice carries the same
-guid, which the gateway ignores). Receipts are applied once each by their receipt id, and the
-cursor moves on only after they are recorded.
+The gateway is the platform's data-exchange folders (``integrations.single_window.folders``).
+Sending marks each chunk sent right after the gateway took it; a worker killed halfway leaves
+the rest unsent, and the next run hands those over (the folders hand a message over once, so
+one handed before the kill is not handed again). Receipts are applied once each by their
+receipt id, and confirmed to the gateway only after they are recorded.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor
 from commerce.config import Settings
 from commerce.customs import lifecycle
-from commerce.customs.errors import GatewayNotConfigured
 from commerce.customs.models import CustomsBatch, CustomsPlatform, CustomsStatus
-from commerce.customs.service import GATEWAY_KEY_PURPOSE
 from commerce.customs.signing import MessageSigner
 from commerce.db import Database, utcnow, write_transaction
 from commerce.deployment import Deployment
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
 from commerce.jobs.service import PartlyDone
-from commerce.secrets import unseal
 from integrations.base import RetryableError, TerminalError
-from integrations.customs import CustomsGateway
-from integrations.single_window.client import SingleWindowClient
+from integrations.customs import CustomsGateway, GatewayReceipt
+from integrations.single_window.folders import ExchangeFolders
+from integrations.single_window.receipts import PARCEL_DOCUMENTS
 
 log = logging.getLogger(__name__)
 SEND_CHUNK = 200
 RECEIPT_PAGE = 200
 PRIORITY_CUSTOMS = 80
 
-# A deployment's other source of gateways (``Deployment.customs_gateway``): tests and local demos
-# give a fake, or a client with an in-process transport.
+# A deployment's other source of gateways (``Deployment.customs_gateway``): folders elsewhere, with
+# another clock or without waiting for the disk, for tests and benchmarks.
 GatewayFactory = Callable[[CustomsPlatform, Settings], CustomsGateway]
 
 
 def gateway_for(deployment: Deployment, platform: CustomsPlatform) -> CustomsGateway:
-    """The gateway a platform's messages go through: its configured single window, over HTTP."""
+    """The gateway a platform's messages go through: its data-exchange client's folders, found by its
+    data-exchange id under the deployment's exchange folder."""
     settings = deployment.settings
     if deployment.customs_gateway is not None:
         return deployment.customs_gateway(platform, settings)
-    if not platform.gateway_url or not platform.gateway_key_sealed:
-        raise GatewayNotConfigured()
-    key = unseal(settings.secret_key, platform.gateway_key_sealed, purpose=GATEWAY_KEY_PURPOSE)["key"]
-    return SingleWindowClient(platform.gateway_url, key=key, sender_id=platform.dxp_id)
+    return ExchangeFolders(settings.exchange_folder / platform.dxp_id, sender_id=platform.dxp_id)
 
 
 def signed(signer: MessageSigner, kind: str, body: str) -> str:
@@ -66,10 +63,7 @@ def send_batch(deployment: Deployment, job: Job) -> None:
         batch = session.get(CustomsBatch, batch_id)
         platform = session.get(CustomsPlatform, batch.platform_id)
         session.expunge_all()
-    try:
-        gateway = gateway_for(deployment, platform)
-    except GatewayNotConfigured as error:
-        raise TerminalError(str(error)) from error
+    gateway = gateway_for(deployment, platform)
     signer = deployment.customs_signer
     if signer is None:
         raise TerminalError("no key to sign customs' messages with: set COMMERCE_CUSTOMS_SIGNING_KEY")
@@ -109,42 +103,48 @@ def _queue_poll(session: Session, platform_id: int) -> None:
 
 
 def poll_receipts(deployment: Deployment, job: Job) -> None:
-    """Collect the gateway's receipts since the platform's cursor and apply them."""
+    """Collect the receipts waiting in the platform's gateway, apply them, then confirm them."""
     database = deployment.database
-    platform_id = job.payload["platform_id"]
     with database.session() as session:
-        platform = session.get(CustomsPlatform, platform_id)
+        platform = session.get(CustomsPlatform, job.payload["platform_id"])
         session.expunge_all()
-    try:
-        gateway = gateway_for(deployment, platform)
-    except GatewayNotConfigured as error:
-        raise TerminalError(str(error)) from error
-    cursor = platform.receipt_cursor
+    gateway = gateway_for(deployment, platform)
     while True:
-        page = gateway.receipts(after=cursor, limit=RECEIPT_PAGE)
+        page = gateway.receipts(limit=RECEIPT_PAGE)
         if page.receipts:
             with database.session() as session:
                 apply_gateway_receipts(session, page.receipts)
-        if page.cursor != cursor:
-            with database.session() as session, write_transaction(session):
-                session.execute(
-                    update(CustomsPlatform.__table__)
-                    .where(CustomsPlatform.id == platform_id)
-                    .values(receipt_cursor=page.cursor)
-                )
-            cursor = page.cursor
-        if len(page.receipts) < RECEIPT_PAGE:
+        gateway.confirm(page)
+        if not page.more:
             break
 
 
-def apply_gateway_receipts(session: Session, receipts) -> tuple[int, int]:
-    """Apply the gateway's receipts to the declarations they name (by copNo); unknown ones are logged."""
-    known = lifecycle.declarations_by_cop_no(session, [receipt.cop_no for receipt in receipts])
-    results = []
+def apply_gateway_receipts(session: Session, receipts: Sequence[GatewayReceipt]) -> tuple[int, int]:
+    """Apply the gateway's receipts to the declarations they name (by copNo, or a summary result by
+    the summary's number); receipts of a parcel's order, payment and waybill, and those that say
+    only where a message is, are logged; unknown documents are logged."""
+    deciding = [receipt for receipt in receipts if receipt.message_type not in PARCEL_DOCUMENTS]
     for receipt in receipts:
-        declaration_id = known.get(receipt.cop_no)
+        if receipt.message_type in PARCEL_DOCUMENTS and receipt.status == "rejected":
+            log.info("customs sent back %s of %s: %s", receipt.message_type, receipt.cop_no, receipt.info)
+    by_cop_no = lifecycle.declarations_by_cop_no(session, [receipt.cop_no for receipt in deciding if receipt.cop_no])
+    by_summary_no = lifecycle.declarations_by_summary_no(
+        session, [receipt.summary_no for receipt in deciding if not receipt.cop_no and receipt.summary_no]
+    )
+    # A summary's receipt and its result may come in one read: the receipt names the number first.
+    for receipt in deciding:
+        if receipt.cop_no and receipt.summary_no and receipt.cop_no in by_cop_no:
+            by_summary_no.setdefault(receipt.summary_no, by_cop_no[receipt.cop_no])
+    results = []
+    for receipt in deciding:
+        declaration_id = by_cop_no.get(receipt.cop_no) if receipt.cop_no else by_summary_no.get(receipt.summary_no)
         if declaration_id is None:
-            log.warning("receipt %s names unknown document %s", receipt.receipt_id, receipt.cop_no)
+            log.warning(
+                "receipt %s names unknown document %s", receipt.receipt_id, receipt.cop_no or receipt.summary_no
+            )
+            continue
+        if receipt.status is None:
+            log.info("receipt %s: %s %s", receipt.receipt_id, receipt.message_type, receipt.return_status)
             continue
         results.append(
             lifecycle.Result(
@@ -155,6 +155,7 @@ def apply_gateway_receipts(session: Session, receipts) -> tuple[int, int]:
                 at=receipt.at,
                 key=f"gw:{receipt.receipt_id}"[:80],
                 source="gateway",
+                summary_no=receipt.summary_no if receipt.cop_no else None,
             )
         )
     return lifecycle.record_results(session, actor=Actor.system(), results=results, strict=False)

@@ -26,7 +26,7 @@ from commerce.db import utcnow
 from commerce.orders.models import CustomsMode
 from commerce.validation import Identifier, Money
 from commerce.web.auth import current_actor
-from commerce.web.database import current_settings, db_session
+from commerce.web.database import db_session
 from commerce.web.i18n import translate
 from commerce.web.openapi import API_PREFIX, api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, page_of
@@ -65,7 +65,7 @@ class RateList(BaseModel):
     items: list[ExchangeRatePublic]
 
 
-_PLATFORM_MONEY = {"procurement_cap_usd", "simplified_limit_cny", "gateway_key_set"}
+_PLATFORM_MONEY = {"procurement_cap_usd", "simplified_limit_cny"}
 
 
 def platform_public(platform) -> PlatformPublic:
@@ -73,7 +73,6 @@ def platform_public(platform) -> PlatformPublic:
         **{name: getattr(platform, name) for name in PlatformPublic.model_fields if name not in _PLATFORM_MONEY},
         procurement_cap_usd=Money.of(platform.procurement_cap_usd, "USD"),
         simplified_limit_cny=Money.of(platform.simplified_limit_cny, "CNY"),
-        gateway_key_set=platform.gateway_key_sealed is not None,
     )
 
 
@@ -157,7 +156,6 @@ def configure_platform(path: ClusterPath, body: PlatformConfig):
         actor=current_actor(),
         cluster_id=path.cluster_id,
         data=body,
-        secret_key=current_settings().secret_key,
     )
     return respond(platform_public(platform))
 

@@ -16,19 +16,19 @@ import random
 import re
 import threading
 import time
+import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
 from signxml.exceptions import SignXMLException
-
-from integrations.customs import GatewayReceipt, ReceiptPage
 
 _NUMBER = re.compile(r"^-?\d{1,14}(\.\d{1,5})?$")
 
@@ -38,6 +38,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 CEB_NAMESPACE = "http://www.chinaport.gov.cn/ceb"
+CHINA = ZoneInfo("Asia/Shanghai")
 DEC_NAMESPACE = "http://www.chinaport.gov.cn/dec"
 # The office's own copy of customs' parameter tables (country, currency and unit codes) it checks against.
 _KNOWN_COUNTRIES = set(
@@ -80,7 +81,6 @@ def is_valid_uscc(code: str) -> bool:
 
 # Return statuses of the CEB receipts: 120 entered by customs, 100 sent back, 800 released.
 ACCEPTED, REJECTED, CLEARED = "120", "100", "800"
-_STATUS = {ACCEPTED: "accepted", REJECTED: "rejected", CLEARED: "cleared"}
 
 
 def load_schema(folder: str | Path) -> etree.XMLSchema:
@@ -113,8 +113,18 @@ def _valid_party(code: str) -> bool:
     return is_valid_uscc(code) or bool(re.fullmatch(r"[0-9A-Z]{10}", code))
 
 
+@dataclass(slots=True)
+class Return:
+    """One answer customs sends back: the kind of receipt message (CEB604 ...), its values in the
+    schema's order, and the data-exchange id of the enterprise it goes to."""
+
+    kind: str
+    values: dict[str, str]
+    to: str
+
+
 class CustomsOffice:
-    """The gateway's state: documents received, numbers given, receipts due and delivered."""
+    """The gateway's state: documents received, numbers given, returns due and delivered."""
 
     def __init__(
         self,
@@ -140,15 +150,17 @@ class CustomsOffice:
         self.payments: set[str] = set()
         self.waybills: set[str] = set()
         self.released: dict[str, str] = {}  # inventory number -> owner code
-        self.pending: list[tuple[float, int, GatewayReceipt]] = []
-        self.delivered: list[GatewayReceipt] = []
+        self.pending: list[tuple[float, int, Return]] = []
         self.received: dict[str, int] = {}
+        self.answered: dict[str, int] = {}
         self.numbers = itertools.count(1)
+        self.order = itertools.count()
 
     # Receiving --------------------------------------------------------------------------------
 
-    def receive(self, body: str | bytes) -> str:
-        """Take one message; returns its guid. A guid seen before is acknowledged and ignored."""
+    def receive(self, body: str | bytes, *, sender: str = "") -> str:
+        """Take one message from an enterprise (its data-exchange id); returns the message's guid.
+        A guid seen before is acknowledged and ignored."""
         try:
             root = etree.fromstring(body.encode("utf-8") if isinstance(body, str) else body)
         except etree.XMLSyntaxError as error:
@@ -162,7 +174,7 @@ class CustomsOffice:
                 return guid
             self.seen.add(guid)
             self.received[kind] = self.received.get(kind, 0) + 1
-            getattr(self, f"_receive_{kind.lower()}")(root)
+            getattr(self, f"_receive_{kind.lower()}")(root, sender)
         return guid
 
     def _schema_problems(self, root: etree._Element) -> list[str]:
@@ -184,29 +196,33 @@ class CustomsOffice:
             problems.append(f"{_local(element)}: elements not in the order of the specification")
         return dict(pairs), problems
 
-    def _document(self, root: etree._Element, path: str, key: str, accepted: set[str], valid) -> None:
-        """Keep a parcel's order, payment or waybill by its number, or why it was turned away."""
+    def _document(self, root: etree._Element, sender: str, kind: str) -> None:
+        """Keep a parcel's order, payment or waybill by its number, or why it was turned away; and
+        answer it."""
+        path, key, kept, valid, answer_kind, answer_fields = _PARCEL_DOCUMENTS[kind]
         head, problems = self._head(root, path)
         problems = self._schema_problems(root) + problems
         number = head.get(key)
         if not number:
             return
         if not problems and valid(head):
-            accepted.add(number)
+            getattr(self, kept).add(number)
             self.refused.pop(f"{_local(root)}:{number}", None)
         else:
-            self.refused[f"{_local(root)}:{number}"] = problems or ["refused"]
+            problems = problems or ["refused"]
+            self.refused[f"{_local(root)}:{number}"] = problems
+        status, info = (REJECTED, "; ".join(problems)) if problems else (ACCEPTED, "入库成功")
+        values = _pick(head, *answer_fields)
+        self._schedule(self.clock() + self.timing.accept_after, answer_kind, values, status, info, sender)
 
-    def _receive_ceb303(self, root: etree._Element) -> None:
-        self._document(
-            root, "ceb:Order/ceb:OrderHead", "orderNo", self.orders, lambda head: _valid_party(head.get("ebcCode", ""))
-        )
+    def _receive_ceb303(self, root: etree._Element, sender: str) -> None:
+        self._document(root, sender, "CEB303")
 
-    def _receive_ceb403(self, root: etree._Element) -> None:
-        self._document(root, "ceb:Receipts", "orderNo", self.payments, lambda head: _number(head.get("charge", "")))
+    def _receive_ceb403(self, root: etree._Element, sender: str) -> None:
+        self._document(root, sender, "CEB403")
 
-    def _receive_ceb505(self, root: etree._Element) -> None:
-        self._document(root, "ceb:Logistics", "logisticsNo", self.waybills, lambda head: True)
+    def _receive_ceb505(self, root: etree._Element, sender: str) -> None:
+        self._document(root, sender, "CEB505")
 
     def _missing(self, kind: str, what: str, number: str | None) -> str:
         reasons = self.refused.get(f"{kind}Message:{number}")
@@ -214,7 +230,7 @@ class CustomsOffice:
             return f"{what} {number} ({kind}) was refused: " + "; ".join(reasons)
         return f"{what} {number} ({kind}) has not arrived"
 
-    def _receive_ceb603(self, root: etree._Element) -> None:
+    def _receive_ceb603(self, root: etree._Element, sender: str) -> None:
         head, problems = self._head(root, "ceb:Inventory/ceb:InventoryHead")
         problems = self._schema_problems(root) + problems
         problems += _check_header(head, ebc="ebcCode", owner="ownerCode", country="country", port="portCode")
@@ -241,16 +257,24 @@ class CustomsOffice:
                 price="price",
                 total="totalPrice",
             )
-        self._answer(
-            "CEB604",
-            head.get("copNo", ""),
-            problems,
-            kind="invt",
-            owner=head.get("ownerCode", ""),
-            office=head.get("customsCode", ""),
-        )
+        office = head.get("customsCode") or "0000"
+        sequence = next(self.numbers)
+        # A list's customs number: the customs office, the year, E (export) and a 9-digit sequence.
+        values = {
+            "agentCode": head.get("agentCode", ""),
+            "copNo": head.get("copNo", ""),
+            "preNo": _pre_number(office, sequence),
+            "invtNo": f"{office}{_today():%Y}E{sequence:09d}",
+            "ebcCode": head.get("ebcCode", ""),
+            "ebpCode": head.get("ebpCode", ""),
+            "orderNo": head.get("orderNo", ""),
+            "statisticsFlag": head.get("statisticsFlag", "") or "A",
+        }
+        self._decide("CEB604", values, problems, sender)
+        if not problems:
+            self.released[values["invtNo"]] = head.get("ownerCode", "")
 
-    def _receive_ceb701(self, root: etree._Element) -> None:
+    def _receive_ceb701(self, root: etree._Element, sender: str) -> None:
         head, problems = self._head(root, "ceb:SummaryApply/ceb:SummaryApplyHead")
         problems = self._schema_problems(root) + problems
         if not _valid_party(head.get("ebcCode", "")):
@@ -264,9 +288,40 @@ class CustomsOffice:
         for number in numbers:
             if self.released.get(number or "") is None:
                 problems.append(f"inventory list {number} is unknown or not released")
-        self._answer("CEB792", head.get("copNo", ""), problems, kind="entry")
+        office = head.get("customsCode") or "0000"
+        sequence = next(self.numbers)
+        summary_no = _pre_number(office, sequence, flag="S")
+        answer = {
+            "agentCode": head.get("agentCode", ""),
+            "ebcCode": head.get("ebcCode", ""),
+            "copNo": head.get("copNo", ""),
+            "preNo": _pre_number(office, sequence),
+            "sumNo": summary_no,
+            "msgSeqNo": "1",
+        }
+        now = self.clock()
+        if problems:
+            answer["sumNo"] = ""
+            self._schedule(now + self.timing.accept_after, "CEB702", answer, REJECTED, "; ".join(problems), sender)
+            return
+        self._schedule(now + self.timing.accept_after, "CEB702", answer, ACCEPTED, "入库成功", sender)
+        result = {
+            "customsCode": office,
+            "sumNo": summary_no,
+            "declSeqNo": f"{sequence:018d}",
+            "entryId": f"{office}{_today():%Y}1{sequence:09d}",
+            "decState": "9",
+            **_pick(head, "agentCode", "agentName", "ebcCode", "ebcName", "declAgentCode", "declAgentName"),
+            "grossWeight": head.get("grossWeight") or "0",
+            "netWeight": head.get("netWeight") or "0",
+            "msgCount": "1",
+            "msgSeqNo": "1",
+        }
+        self._schedule(
+            now + self.timing.accept_after + self.timing.clear_after, "CEB792", result, CLEARED, "放行", sender
+        )
 
-    def _receive_dec(self, root: etree._Element) -> None:
+    def _receive_dec(self, root: etree._Element, sender: str) -> None:
         head, problems = self._head(root, "dec:DecHead", DEC_HEAD_FIELDS)
         problems += _check_header(head, ebc="TradeCode", owner="OwnerCode", country="TradeCountry", port="IEPort")
         if head.get("TradeMode") not in {"9710", "9810", "1039", "0110"}:
@@ -290,56 +345,161 @@ class CustomsOffice:
             )
             if not re.fullmatch(r"\d{5}", values.get("DistrictCode", "")):
                 problems.append(f"line {values.get('GNo')}: DistrictCode must be the 5-digit source region")
-        self._answer("DEC_RET", head.get("SeqNo", ""), problems, kind="entry")
+        office = head.get("CustomMaster") or "0000"
+        sequence = next(self.numbers)
+        values = {"SeqNo": head.get("SeqNo", ""), "EntryId": f"{office}{_today():%Y}0{sequence:09d}"}
+        self._decide("DEC", values, problems, sender)
 
     # Answering --------------------------------------------------------------------------------
 
-    def _answer(
-        self, message_type: str, cop_no: str, problems: list[str], *, kind: str, owner: str = "", office: str = ""
-    ) -> None:
+    def _decide(self, kind: str, values: dict[str, str], problems: list[str], sender: str) -> None:
+        """Send a declaration back with the reasons, or enter it and release it later."""
         now = self.clock()
         if problems:
-            self._schedule(now + self.timing.accept_after, message_type, cop_no, REJECTED, None, "; ".join(problems))
+            self._schedule(now + self.timing.accept_after, kind, values, REJECTED, "; ".join(problems), sender)
             return
-        # A declaration's number is 18 digits; a list's is the customs office, the year, E (export)
-        # and a 9-digit sequence (export.xsd, invtNo).
-        sequence = next(self.numbers)
-        if kind == "entry":
-            number = f"{sequence:018d}"
-        else:
-            number = f"{office or '0000'}{datetime.now(UTC):%Y}E{sequence:09d}"
-        self._schedule(now + self.timing.accept_after, message_type, cop_no, ACCEPTED, number, "入库成功")
-        self._schedule(
-            now + self.timing.accept_after + self.timing.clear_after, message_type, cop_no, CLEARED, number, "放行"
-        )
-        if kind == "invt":
-            self.released[number] = owner
+        self._schedule(now + self.timing.accept_after, kind, values, ACCEPTED, "入库成功", sender)
+        self._schedule(now + self.timing.accept_after + self.timing.clear_after, kind, values, CLEARED, "放行", sender)
 
-    def _schedule(self, due: float, message_type: str, cop_no: str, status: str, number: str | None, info: str) -> None:
-        receipt = GatewayReceipt(
-            receipt_id=f"R{len(self.seen):09d}-{status}-{cop_no}",
-            message_type=message_type,
-            cop_no=cop_no,
-            status=_STATUS[status],
-            return_status=status,
-            entry_id=number,
-            info=info,
-            at=datetime.now(UTC),
-        )
-        heapq.heappush(self.pending, (due, len(self.pending) + len(self.delivered), receipt))
+    def _schedule(self, due: float, kind: str, values: dict[str, str], status: str, info: str, to: str) -> None:
+        answer = Return(kind=kind, values={**values, "status": status, "info": info[:1000]}, to=to)
+        heapq.heappush(self.pending, (due, next(self.order), answer))
 
-    def receipts(self, *, after: str | None, limit: int = 100) -> ReceiptPage:
-        """Receipts delivered after a cursor (a position in the delivery log); due ones are delivered first."""
+    def due(self) -> list[Return]:
+        """The returns due by now, in the order they fell due (some twice, as the real one does)."""
+        delivered = []
         with self.lock:
             now = self.clock()
             while self.pending and self.pending[0][0] <= now:
-                _, _, receipt = heapq.heappop(self.pending)
-                self.delivered.append(receipt)
+                _, _, answer = heapq.heappop(self.pending)
+                answer.values.setdefault("guid", _guid())
+                answer.values.setdefault("time", _stamp(_today()))
+                delivered.append(answer)
+                self.answered[answer.kind] = self.answered.get(answer.kind, 0) + 1
                 if self.timing.duplicate_rate and self.timing.random.random() < self.timing.duplicate_rate:
-                    self.delivered.append(receipt)
-            start = int(after) if after else 0
-            page = self.delivered[start : start + limit]
-            return ReceiptPage(receipts=list(page), cursor=str(start + len(page)))
+                    delivered.append(answer)
+        return delivered
+
+
+# A parcel's documents: where their head is, the number that names them, the office's set of those
+# it took, what else it checks, and the receipt that answers them with the values it repeats.
+_PARCEL_DOCUMENTS = {
+    "CEB303": (
+        "ceb:Order/ceb:OrderHead",
+        "orderNo",
+        "orders",
+        lambda head: _valid_party(head.get("ebcCode", "")),
+        "CEB304",
+        ("ebpCode", "ebcCode", "orderNo"),
+    ),
+    "CEB403": (
+        "ceb:Receipts",
+        "orderNo",
+        "payments",
+        lambda head: _number(head.get("charge", "")),
+        "CEB404",
+        ("ebcCode", "orderNo", "payNo"),
+    ),
+    "CEB505": (
+        "ceb:Logistics",
+        "logisticsNo",
+        "waybills",
+        lambda head: True,
+        "CEB506",
+        ("logisticsCode", "logisticsNo"),
+    ),
+}
+
+
+def _pick(values: dict[str, str], *names: str) -> dict[str, str]:
+    return {name: values.get(name, "") for name in names}
+
+
+def _today() -> datetime:
+    return datetime.now(CHINA)
+
+
+def _stamp(moment: datetime) -> str:
+    """yyyyMMddHHmmssfff."""
+    return moment.strftime("%Y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
+
+
+def _guid() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+def _pre_number(office: str, sequence: int, *, flag: str = "") -> str:
+    """An 18-character number the E-port gives a document it stored."""
+    return f"{office}{_today():%Y}{flag}{sequence:0{10 - len(flag)}d}"
+
+
+# What each receipt message holds, in the order of customs' schema (export.xsd).
+_RETURNS = {
+    "CEB304": ("OrderReturn", _words("guid ebpCode ebcCode orderNo returnStatus returnTime returnInfo")),
+    "CEB404": ("ReceiptsReturn", _words("guid ebcCode orderNo payNo returnStatus returnTime returnInfo")),
+    "CEB506": ("LogisticsReturn", _words("guid logisticsCode logisticsNo returnStatus returnTime returnInfo")),
+    "CEB604": (
+        "InventoryReturn",
+        _words(
+            "guid agentCode copNo preNo invtNo ebcCode ebpCode orderNo statisticsFlag returnStatus returnTime "
+            "returnInfo"
+        ),
+    ),
+    "CEB702": (
+        "SummaryReturn",
+        _words("guid agentCode ebcCode copNo preNo sumNo msgSeqNo returnStatus returnTime returnInfo"),
+    ),
+}
+_SUMMARY_RESULT_HEAD = _words(
+    "guid customsCode sumNo opDate declSeqNo entryId decState agentCode agentName ebcCode ebcName declAgentCode "
+    "declAgentName grossWeight netWeight msgCount msgSeqNo note"
+)
+# A full declaration's channel: L entered, P released, E sent back.
+_DEC_CHANNEL = {ACCEPTED: "L", CLEARED: "P", REJECTED: "E"}
+
+
+def receipt_message(kind: str, answers: list[Return]) -> bytes:
+    """One receipt message of a kind holding up to 100 returns (a full declaration's: one)."""
+    if kind == "DEC":
+        (answer,) = answers
+        values = answer.values
+        root = etree.Element(f"{{{DEC_NAMESPACE}}}DecResult", nsmap={None: DEC_NAMESPACE})
+        fields = {
+            "ResultId": values["guid"],
+            "SeqNo": values["SeqNo"],
+            "EntryId": values["EntryId"] if values["status"] != REJECTED else "",
+            "Channel": _DEC_CHANNEL[values["status"]],
+            "NoticeDate": values["time"],
+            "Note": values["info"],
+        }
+        for name, text in fields.items():
+            etree.SubElement(root, f"{{{DEC_NAMESPACE}}}{name}").text = text
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    root = etree.Element(
+        f"{{{CEB_NAMESPACE}}}{kind}Message", nsmap={"ceb": CEB_NAMESPACE}, attrib={"guid": _guid(), "version": "1.0"}
+    )
+    for answer in answers[:100]:
+        values = {**answer.values, "returnStatus": answer.values["status"], "returnInfo": answer.values["info"]}
+        values["returnTime"] = values["opDate"] = values["time"]
+        values["note"] = values["info"]
+        if kind == "CEB792":
+            result = etree.SubElement(root, f"{{{CEB_NAMESPACE}}}SummaryResult")
+            _put(etree.SubElement(result, f"{{{CEB_NAMESPACE}}}SummaryResultHead"), _SUMMARY_RESULT_HEAD, values)
+            continue
+        element, names = _RETURNS[kind]
+        _put(etree.SubElement(root, f"{{{CEB_NAMESPACE}}}{element}"), names, values)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+_OPTIONAL_RETURN_FIELDS = {"payNo", "sumNo", "entryId", "note"}
+
+
+def _put(parent: etree._Element, names: tuple[str, ...], values: dict[str, str]) -> None:
+    for name in names:
+        text = values.get(name, "")
+        if not text and name in _OPTIONAL_RETURN_FIELDS:
+            continue
+        etree.SubElement(parent, f"{{{CEB_NAMESPACE}}}{name}").text = text
 
 
 _SIGNED = SignatureConfiguration(

@@ -1,33 +1,55 @@
-"""The single-window gateway as a small Flask app: a customs office behind the same HTTP dialect the client speaks.
+"""The single window behind the data-exchange client's folders: a customs office that reads what the
+enterprises put in their send folders and writes its receipts into their receive folders.
 
-It refuses a wrong key (401), answers 429 with Retry-After over its rate limit, fails or
-slows down on request, and answers receipts late and sometimes twice, as the real one does.
+Under one root, each enterprise has a folder named by its data-exchange id holding ``send`` and
+``receive``, as its data-exchange client would. The simulator takes every envelope in a send
+folder (and removes it, as the client does once it has transmitted it), opens it with its own
+reading of the DXP envelope, hands the message to the office and, as the office's answers fall
+due, writes them into the receive folder as CEB receipt messages in their envelopes: up to 100
+returns of a kind in one message, some delivered twice as the real one does. A file that is not
+a proper envelope is moved to ``refused`` beside the send folder with the reason.
 """
 
 from __future__ import annotations
 
 import base64
-import hmac
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
 
-from flask import Flask, jsonify, request
 from lxml import etree
 
-from integrations.simulation import Admission, Faults, TokenBucket, Traffic
-from integrations.single_window.office import CEB_NAMESPACE, CustomsOffice, MalformedMessage, Timing
+from integrations.single_window.office import (
+    CEB_NAMESPACE,
+    CHINA,
+    CustomsOffice,
+    MalformedMessage,
+    Return,
+    Timing,
+    receipt_message,
+)
 
-SIMULATOR_KEY = "single-window-demo-key"
-
-
-_DXP = "{http://www.chinaport.gov.cn/dxp}"
+log = logging.getLogger(__name__)
+_DXP_NAMESPACE = "http://www.chinaport.gov.cn/dxp"
+_DXP = f"{{{_DXP_NAMESPACE}}}"
 _CEB = f"{{{CEB_NAMESPACE}}}"
+# The customs node's own data-exchange id, the sender of every receipt.
+CUSTOMS_NODE = "DXPEDCCEB0000002"
+# Envelopes larger than this are refused unread.
+MAX_ENVELOPE_BYTES = 8 * 1024 * 1024
 
 
-def open_envelope(data: bytes) -> bytes:
-    """The message inside a DXP envelope, after the checks the data-exchange node makes: a DxpMsg with
-    its transfer facts, base64 data, a message type naming the message, and as sender the data-exchange
-    id the message's BaseTransfer gives."""
+def open_envelope(data: bytes) -> tuple[bytes, str]:
+    """The message inside a DXP envelope and its sender, after the checks the data-exchange node
+    makes: a DxpMsg with its transfer facts, base64 data, a message type naming the message, and as
+    sender the data-exchange id the message's BaseTransfer gives."""
     try:
-        envelope = etree.fromstring(data)
+        envelope = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as error:
         raise MalformedMessage(f"not well-formed XML: {error}") from None
     if envelope.tag != f"{_DXP}DxpMsg" or envelope.get("ver") != "1.0":
@@ -50,77 +72,103 @@ def open_envelope(data: bytes) -> bytes:
     sender = root.findtext(f"{_CEB}BaseTransfer/{_CEB}dxpId")
     if sender is not None and sender != facts["SenderId"]:
         raise MalformedMessage(f"SenderId {facts['SenderId']} is not the message's dxpId {sender}")
-    return message
+    return message, facts["SenderId"]
 
 
-class SingleWindowSimulator(Admission):
+def envelope(message: bytes, *, message_type: str, receiver: str) -> bytes:
+    """A receipt in the envelope the customs node sends it in."""
+    root = etree.Element(f"{_DXP}DxpMsg", nsmap={"dxp": _DXP_NAMESPACE}, attrib={"ver": "1.0"})
+    info = etree.SubElement(root, f"{_DXP}TransInfo")
+    etree.SubElement(info, f"{_DXP}CopMsgId").text = str(uuid.uuid4()).upper()
+    etree.SubElement(info, f"{_DXP}SenderId").text = CUSTOMS_NODE
+    etree.SubElement(etree.SubElement(info, f"{_DXP}ReceiverIds"), f"{_DXP}ReceiverId").text = receiver
+    etree.SubElement(info, f"{_DXP}CreatTime").text = datetime.now(CHINA).replace(microsecond=0).isoformat()
+    etree.SubElement(info, f"{_DXP}MsgType").text = message_type
+    etree.SubElement(root, f"{_DXP}Data").text = base64.b64encode(message).decode("ascii")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+class SingleWindowSimulator:
+    """Customs behind the folders under ``root`` (one folder per enterprise, by data-exchange id)."""
+
     def __init__(
         self,
+        root: Path,
         *,
-        key: str = SIMULATOR_KEY,
         timing: Timing | None = None,
-        rate_limit: float | None = None,
-        faults: Faults | None = None,
         schema=None,
         trusted_certificates=None,
+        clock=time.monotonic,
     ):
-        self.key = key
-        self.office = CustomsOffice(timing, schema=schema, trusted_certificates=trusted_certificates)
-        self.bucket = TokenBucket(rate_limit) if rate_limit else None
-        self.faults = faults or Faults()
-        self.traffic = Traffic()
-        self.app = self._build_app()
+        self.root = Path(root)
+        self.office = CustomsOffice(timing, schema=schema, trusted_certificates=trusted_certificates, clock=clock)
+        self.refused: list[tuple[str, str]] = []
+        # How many times each file name was taken from a send folder (a message handed twice shows here).
+        self.taken: Counter[str] = Counter()
 
-    def _refusal(self):
-        """The answer that stops a request before it is served (key, rate, faults), or None."""
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(given, self.key):
-            return jsonify(code="401", message="invalid key"), 401
-        wait = self.admit()
-        if wait is not None:
-            return jsonify(code="429", message="too many requests"), 429, {"Retry-After": f"{max(wait, 0.05):.2f}"}
-        if self.should_fail():
-            return jsonify(code="503", message="gateway busy"), 503
-        return None
+    def _enterprises(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(folder for folder in self.root.iterdir() if (folder / "send").is_dir())
 
-    def _build_app(self) -> Flask:
-        app = Flask("single_window_simulator")
+    def step(self) -> int:
+        """Take every waiting envelope and write every receipt due; returns the files taken."""
+        taken = 0
+        for folder in self._enterprises():
+            for path in sorted((folder / "send").iterdir()):
+                if not path.is_file() or path.name.startswith("."):
+                    continue
+                self._take(folder, path)
+                taken += 1
+        self.deliver()
+        return taken
 
-        @app.post("/ceb/messages")
-        def put_message():
-            refused = self._refusal()
-            if refused is not None:
-                return refused
+    def _take(self, folder: Path, path: Path) -> None:
+        self.taken[path.name] += 1
+        try:
+            if path.stat().st_size > MAX_ENVELOPE_BYTES:
+                raise MalformedMessage(f"larger than {MAX_ENVELOPE_BYTES} bytes")
+            message, sender = open_envelope(path.read_bytes())
+            if sender != folder.name:
+                raise MalformedMessage(f"SenderId {sender} is not this client's id {folder.name}")
+            self.office.receive(message, sender=sender)
+        except MalformedMessage as error:
+            self.refused.append((path.name, str(error)))
+            log.warning("single window refused %s: %s", path.name, error)
+            refused = folder / "refused"
+            refused.mkdir(exist_ok=True)
+            os.replace(path, refused / path.name)
+            (refused / f"{path.name}.reason.txt").write_text(str(error) + "\n", encoding="utf-8")
+            return
+        path.unlink()
+
+    def deliver(self) -> int:
+        """Write the receipts due into their enterprises' receive folders; returns the files written."""
+        grouped: dict[tuple[str, str], list[Return]] = defaultdict(list)
+        for answer in self.office.due():
+            grouped[(answer.to, answer.kind)].append(answer)
+        written = 0
+        for (receiver, kind), answers in grouped.items():
+            size = 1 if kind == "DEC" else 100
+            for start in range(0, len(answers), size):
+                message = receipt_message(kind, answers[start : start + size])
+                message_type = "DecResult" if kind == "DEC" else f"{kind}Message"
+                self._write(receiver, f"{message_type}_{uuid.uuid4().hex.upper()}.xml", message, message_type)
+                written += 1
+        return written
+
+    def _write(self, receiver: str, name: str, message: bytes, message_type: str) -> None:
+        folder = self.root / receiver / "receive"
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{name}.part"
+        partial.write_bytes(envelope(message, message_type=message_type, receiver=receiver))
+        os.replace(partial, folder / name)
+
+    def run(self, stop: threading.Event, *, interval: float = 0.5) -> None:
+        """Serve the folders until ``stop`` is set."""
+        while not stop.is_set():
             try:
-                guid = self.office.receive(open_envelope(request.get_data()))
-            except MalformedMessage as error:
-                return jsonify(code="400", message=str(error)), 400
-            return jsonify(code="0", guid=guid)
-
-        @app.get("/ceb/receipts")
-        def get_receipts():
-            refused = self._refusal()
-            if refused is not None:
-                return refused
-            limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
-            page = self.office.receipts(after=request.args.get("after"), limit=limit)
-            receipts = [
-                {
-                    "receiptId": receipt.receipt_id,
-                    "messageType": receipt.message_type,
-                    "copNo": receipt.cop_no,
-                    "status": receipt.status,
-                    "returnStatus": receipt.return_status,
-                    "entryId": receipt.entry_id or "",
-                    "returnInfo": receipt.info,
-                    "returnTime": receipt.at.isoformat(),
-                }
-                for receipt in page.receipts
-            ]
-            return jsonify(code="0", receipts=receipts, next=page.cursor)
-
-        @app.get("/_simulator/stats")
-        def stats():
-            return jsonify(received=dict(self.office.received), **self.traffic.snapshot())
-
-        return app
+                self.step()
+            except OSError as error:
+                log.error("single window simulator: %s", error)
+            stop.wait(interval)

@@ -11,13 +11,17 @@ from sqlalchemy import func, select, update
 from commerce.audit.models import AuditEvent
 from commerce.customs import formation
 from commerce.customs.calendar import period_of, shift_period
-from commerce.customs.models import CustomsBatch, CustomsBatchOrder, CustomsDeclaration
+from commerce.customs.models import (
+    CustomsBatch,
+    CustomsBatchOrder,
+    CustomsDeclaration,
+    CustomsMessage,
+    CustomsPlatform,
+)
 from commerce.db import utcnow
+from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
 from commerce.orders.models import SalesOrder
-from integrations.simulation import TokenBucket
-from integrations.single_window.simulator import SIMULATOR_KEY
-from tests.clock import ManualClock
 from tests.e2e.test_orders import order_body
 from tests.factories import REAL_USCCS, open_shop
 from tests.marketplaces import drain
@@ -45,8 +49,6 @@ def platform_body(shop, **overrides):
         "dxp_id": "DXPENT0000000001",
         "payment_name": "清河县跨境支付结算服务有限公司",
         "destination_port": "LAX",
-        "gateway_url": "http://gateway.invalid",
-        "gateway_key": SIMULATOR_KEY,
     }
     body.update(overrides)
     return body
@@ -126,15 +128,23 @@ def test_a_consignor_outside_the_clusters_region_is_refused_and_nothing_is_store
     assert listed.json == {"items": []}
 
 
-def test_the_platform_configuration_keeps_its_key_sealed(client, factory):
+def test_the_platform_configuration_is_kept_and_its_data_exchange_id_names_a_folder(client, factory, database):
     shop = open_shop(factory)
+    for hostile in ("../../etc", "DXP/ENT", "dxpent0000000001", "DXP"):
+        refused = client.put(
+            f"/api/v1/customs/platforms/{shop.world.cluster_id}",
+            headers=shop.world.headers["admin"],
+            json=platform_body(shop, dxp_id=hostile),
+        )
+        assert (refused.status_code, refused.json["code"]) == (422, "validation_error"), hostile
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(CustomsPlatform)) == 0
 
     platform = configure(client, shop)
 
     assert platform["customs_registration"] == REGISTRATION
     assert platform["exit_ports"] == ["0401", "0202"]
-    assert platform["gateway_key_set"] is True
-    assert "gateway_key" not in platform
+    assert platform["dxp_id"] == "DXPENT0000000001"
     assert platform["line_limit"] == 50
     assert platform["procurement_cap_usd"] == {"amount": "150000.00", "currency": "USD"}
 
@@ -221,7 +231,7 @@ def test_a_list_the_gateway_rejects_can_be_revised_as_a_new_version(client, fact
     client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
     # The waybill never reaches customs: the gateway loses every CEB505.
     original = gateway.office._receive_ceb505
-    gateway.office._receive_ceb505 = lambda root: None
+    gateway.office._receive_ceb505 = lambda root, sender: None
     drain(deployment)
     gateway.office._receive_ceb505 = original
 
@@ -352,6 +362,51 @@ def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(
         assert (refused.status_code, refused.json["errors"][0]["field"]) == (422, "period"), nonsense
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(CustomsBatch)) == batches
+
+
+def test_a_summary_of_lists_customs_released_is_answered_by_its_number_and_cleared(
+    client, factory, database, gateway, deployment
+):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    two_parcels(client, shop, "M")
+    lists = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    client.post(f"/api/v1/customs/batches/{lists['id']}/submit", headers=operator)
+    drain(deployment)
+    assert client.get(f"/api/v1/customs/batches/{lists['id']}", headers=operator).json["status"] == "cleared"
+    # The month of the releases has ended.
+    last_month = (datetime.now(UTC).replace(day=1) - timedelta(days=3)).replace(microsecond=0)
+    with database.session() as session:
+        session.execute(
+            update(CustomsDeclaration)
+            .where(CustomsDeclaration.batch_id == lists["id"])
+            .values(cleared_period=period_of(last_month), cleared_at=last_month)
+        )
+        session.commit()
+    summary = client.post(
+        "/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610", "period": period_of(last_month)}
+    ).json
+    client.post(f"/api/v1/customs/batches/{summary['id']}/submit", headers=operator)
+
+    drain(deployment)
+
+    assert gateway.office.received["CEB701"] == len(summary["declarations"]) == 2
+    assert gateway.office.answered["CEB702"] == gateway.office.answered["CEB792"] == 2
+    done = client.get(f"/api/v1/customs/batches/{summary['id']}", headers=operator).json
+    assert done["status"] == "cleared"
+    with database.session() as session:
+        rows = session.execute(
+            select(CustomsDeclaration.sum_no, CustomsDeclaration.entry_id, CustomsDeclaration.status).where(
+                CustomsDeclaration.batch_id == summary["id"]
+            )
+        ).all()
+    # The receipt (CEB702) gave each application its number; the result (CEB792), naming only that
+    # number, gave the declaration customs formed and released.
+    assert [(len(sum_no), sum_no[8], len(entry_id), status) for sum_no, entry_id, status in rows] == [
+        (18, "S", 18, "cleared")
+    ] * 2
+    assert len({sum_no for sum_no, _, _ in rows}) == 2
 
 
 def test_a_firm_sees_only_the_declarations_with_its_goods(client, factory, database):
@@ -536,47 +591,58 @@ def test_full_declarations_of_each_mode_pass_the_gateways_checks_and_clear(clien
         declaration = client.get(f"/api/v1/customs/declarations/{item['id']}", headers=operator).json
         assert declaration["entry_id"] is not None and len(declaration["entry_id"]) == 18
         assert [receipt["status"] for receipt in declaration["receipts"]] == ["accepted", "cleared"]
-        assert declaration["customs_note"] == "DEC_RET 800 放行"
+        assert declaration["customs_note"] == "DEC P 放行"
     assert [client.get(f"/api/v1/orders/{order}", headers=operator).json["status"] for order in (first, second)] == [
         "cleared",
         "cleared",
     ]
 
 
-def test_the_send_job_rides_out_429s_and_5xx_and_customs_gets_each_message_once(
-    client, factory, database, gateway, deployment
+def test_a_worker_killed_between_handing_over_and_recording_hands_nothing_twice(
+    client, factory, database, gateway, deployment, monkeypatch
 ):
+    from commerce.customs import lifecycle
+
     shop = open_shop(factory)
     configure(client, shop)
     operator = shop.world.headers["trade_operator"]
     orders = [
         shipped_export_order(client, shop, f"R-{number}", [{"sku_id": shop.scarf_skus[0], "quantity": 1}])
-        for number in range(1, 7)
+        for number in range(1, 4)
     ]
     batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
     client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
-    gateway.faults.error_rate = 0.3
-    # Five requests a round: each round's sixth is answered 429, whatever the machine's speed.
-    clock = ManualClock()
-    gateway.bucket = TokenBucket(rate=50.0, burst=5.0, clock=clock)
+    recorded = lifecycle.mark_sent
 
-    rounds = 0
-    while client.get(f"/api/v1/customs/batches/{batch['id']}", headers=operator).json["status"] != "cleared":
-        rounds += 1
-        with database.session() as session:
-            states = session.execute(select(Job.kind, Job.status, Job.attempts, Job.last_error)).all()
-        assert rounds <= 300, f"the batch never cleared: {states}"
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("the worker is killed")
+
+    # Every message is put into the send folder, then the worker dies before recording any of it.
+    monkeypatch.setattr(lifecycle, "mark_sent", killed)
+    with pytest.raises(KeyboardInterrupt):
         drain(deployment)
-        clock.advance(0.1)
-        # Retries wait for their backoff or Retry-After; let the next round take them now.
-        with database.session() as session, session.begin():
-            session.execute(update(Job).where(Job.status == "queued").values(run_at=utcnow()))
-
-    seen = gateway.traffic.snapshot()
-    assert seen["failed"] > 0 and seen["throttled"] > 0
-    assert gateway.office.received == {"CEB303": 6, "CEB403": 6, "CEB505": 6, "CEB603": 6}
     with database.session() as session:
-        assert session.scalar(select(func.count()).select_from(Job).where(Job.status == "dead")) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(CustomsMessage).where(CustomsMessage.sent_at.is_not(None)))
+            == 0
+        )
+        # Its lease runs out; another worker takes the job.
+        session.execute(update(Job).where(Job.status == "running").values(locked_until=utcnow() - timedelta(seconds=1)))
+        session.commit()
+    monkeypatch.setattr(lifecycle, "mark_sent", recorded)
+
+    with database.session() as session:
+        assert jobs.requeue_expired(session) == 1
+    drain(deployment)
+
+    assert gateway.office.received == {"CEB303": 3, "CEB403": 3, "CEB505": 3, "CEB603": 3}
+    # Each envelope reached the send folder once: the second run found them handed over.
+    assert len(gateway.taken) == 12 and set(gateway.taken.values()) == {1}
+    with database.session() as session:
+        assert (
+            session.scalar(select(func.count()).select_from(CustomsMessage).where(CustomsMessage.sent_at.is_(None)))
+            == 0
+        )
     assert {client.get(f"/api/v1/orders/{order}", headers=operator).json["status"] for order in orders} == {"cleared"}
 
 

@@ -71,8 +71,7 @@ def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs
 
         # Six shipped parcels wait for their batch; thirty more were declared and released over six months.
         assert summary["export orders"] == 36
-        assert (platform.customs_registration, platform.gateway_url) == ("1305996001", "http://127.0.0.1:9200")
-        assert platform.gateway_key_sealed is not None
+        assert (platform.customs_registration, platform.dxp_id) == ("1305996001", "DXPENT0000000001")
         view = service.get_batch(session, actor=actor, batch_id=batch_id)
         assert (view.orders, len(view.declarations), view.batch.status) == (6, 6, "submitted")
         kinds = session.scalars(

@@ -258,6 +258,21 @@ def signer(signing_files):
     return KeyFileSigner(signing_files[0], certificate_path=signing_files[1])
 
 
+def answers(office, ceb_schema, kind: str = "CEB604"):
+    """What customs sends back of a kind, as the service reads it; every receipt message valid against
+    customs' schema."""
+    from integrations.single_window.office import receipt_message
+    from integrations.single_window.receipts import read_receipts
+
+    found = []
+    for answer in office.due():
+        message = receipt_message(answer.kind, [answer])
+        if answer.kind != "DEC":
+            assert ceb_schema.validate(etree.fromstring(message)), ceb_schema.error_log
+        found += read_receipts(message)
+    return [receipt for receipt in found if receipt.message_type == kind]
+
+
 def test_the_single_window_refuses_a_parcel_whose_payment_breaks_customs_schema(ceb_schema, signer, known_certificates):
     from integrations.single_window.office import CustomsOffice
 
@@ -272,7 +287,7 @@ def test_the_single_window_refuses_a_parcel_whose_payment_breaks_customs_schema(
         send(build(declaration, lines, SENDER, now=NOW))
     send(messages.payment(declaration, lines, unnamed, now=NOW))
     send(messages.inventory_list(declaration, lines, SENDER, now=NOW))
-    receipts = office.receipts(after=None).receipts
+    receipts = answers(office, ceb_schema)
     assert [(receipt.message_type, receipt.status) for receipt in receipts] == [
         ("CEB604", "rejected"),
         ("CEB604", "rejected"),
@@ -282,7 +297,7 @@ def test_the_single_window_refuses_a_parcel_whose_payment_breaks_customs_schema(
     # The payment sent again with its payer named lets the next list through.
     send(messages.payment(declaration, lines, SENDER, now=NOW))
     send(messages.inventory_list(declaration, lines, SENDER, now=NOW))
-    page = office.receipts(after="2").receipts
+    page = answers(office, ceb_schema)
     assert [(receipt.message_type, receipt.status) for receipt in page] == [
         ("CEB604", "accepted"),
         ("CEB604", "cleared"),
@@ -332,7 +347,7 @@ def test_the_single_window_refuses_unsigned_tampered_and_unknown_signatures(
     ):
         office = CustomsOffice(schema=ceb_schema, clock=lambda: 0.0, trusted_certificates=known_certificates)
         office.receive(body)
-        (receipt,) = office.receipts(after=None).receipts
+        (receipt,) = answers(office, ceb_schema)
         assert receipt.status == "rejected"
         assert reason in receipt.info
 
@@ -384,7 +399,7 @@ def test_a_message_travels_in_its_dxp_envelope_and_comes_out_the_same():
     root = etree.fromstring(envelope)
     assert (root.tag, root.get("ver")) == ("{http://www.chinaport.gov.cn/dxp}DxpMsg", "1.0")
     assert [etree.QName(child).localname for child in root] == ["TransInfo", "Data", "AddInfo"]
-    assert open_envelope(envelope) == body.encode()
+    assert open_envelope(envelope) == (body.encode(), "DXPENT0000000001")
     assert (dxp.message_type("CEB603"), dxp.message_type("DEC")) == ("CEB603Message", "DecMessage")
     info = {etree.QName(element).localname: element.text for element in root.find("{*}TransInfo").iter()}
     assert (info["CopMsgId"], info["SenderId"], info["ReceiverId"], info["CreatTime"], info["MsgType"]) == (
@@ -416,3 +431,77 @@ def test_the_single_window_turns_away_what_is_not_a_proper_envelope():
     ):
         with pytest.raises(MalformedMessage, match=reason):
             open_envelope(envelope)
+
+
+@pytest.fixture
+def signing_agent(signing_files):
+    """A signing agent with the platform's card in it (its key and certificate), and its token."""
+    from integrations.signing_agent import SigningAgentSimulator
+
+    return SigningAgentSimulator(
+        signing_files[0].read_bytes(), signing_files[1].read_bytes(), token="agent-token-2026", card_number="01691fe9"
+    )
+
+
+def agent_signer(agent, token="agent-token-2026"):
+    import httpx
+
+    from commerce.customs.signing import AgentSigner
+
+    return AgentSigner("http://agent.test", token=token, transport=httpx.WSGITransport(app=agent.app))
+
+
+def test_a_message_signed_by_the_signing_agent_verifies_independently_and_customs_takes_it(
+    ceb_schema, signing_agent, signing_files, known_certificates
+):
+    from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
+
+    from integrations.single_window.office import CustomsOffice
+
+    declaration, lines = inventory()
+    body = messages.inventory_list(declaration, lines, SENDER, now=NOW).body
+
+    signed = agent_signer(signing_agent).sign(body)
+
+    root = etree.fromstring(signed.encode())
+    assert ceb_schema.validate(root), ceb_schema.error_log
+    assert signed_is_the_message(signed, body)
+    assert root.findtext(".//{http://www.w3.org/2000/09/xmldsig#}KeyName") == "01691fe9"
+    expected = SignatureConfiguration(
+        signature_methods=frozenset({SignatureMethod.RSA_SHA1}), digest_algorithms=frozenset({DigestAlgorithm.SHA1})
+    )
+    verified = XMLVerifier().verify(signed.encode(), x509_cert=signing_files[1].read_text(), expect_config=expected)
+    assert etree.QName(verified.signed_xml).localname == "CEB603Message"
+    assert signing_agent.signed == [etree.tostring(etree.fromstring(body.encode()), encoding="unicode")]
+    # Customs takes it: the order, payment and waybill first, then the list the agent signed.
+    office = CustomsOffice(schema=ceb_schema, clock=lambda: 0.0, trusted_certificates=known_certificates)
+    signer = agent_signer(signing_agent)
+    for build in (messages.order, messages.payment, messages.waybill):
+        office.receive(signer.sign(build(declaration, lines, SENDER, now=NOW).body))
+    office.receive(signed)
+    assert [(receipt.status, receipt.info) for receipt in answers(office, ceb_schema)] == [
+        ("accepted", "入库成功"),
+        ("cleared", "放行"),
+    ]
+
+
+def signed_is_the_message(signed: str, body: str) -> bool:
+    """The signed message is the message and a signature, nothing else changed."""
+    root = etree.fromstring(signed.encode())
+    root.remove(root.find("{http://www.w3.org/2000/09/xmldsig#}Signature"))
+    return etree.tostring(root, method="c14n") == etree.tostring(etree.fromstring(body.encode()), method="c14n")
+
+
+def test_a_signing_agent_that_refuses_or_signs_something_else_stops_the_sending(signing_agent, caplog):
+    from integrations.base import TerminalError
+
+    declaration, lines = inventory()
+    body = messages.payment(declaration, lines, SENDER, now=NOW).body
+    with pytest.raises(TerminalError, match="signing agent: 401 Unauthorized"):
+        agent_signer(signing_agent, token="wrong-token-2026").sign(body)
+    with pytest.raises(TerminalError, match="signing agent: 500"):
+        agent_signer(signing_agent).sign("<Order>not customs'</Order>")
+    signing_agent.tamper = True
+    with pytest.raises(TerminalError, match="the digest it signed is not this message's"):
+        agent_signer(signing_agent).sign(body)
+    assert "agent-token-2026" not in caplog.text and "wrong-token-2026" not in caplog.text
