@@ -415,7 +415,7 @@ def _cleared(session: Session, actor: Actor, batch_id: int, at: datetime) -> Non
         # Sent months ago: the send job it queued has nothing left to do, and customs has answered.
         session.execute(
             update(Job)
-            .where(Job.key == f"customs-batch:{batch_id}:submit", Job.status == JobStatus.QUEUED.value)
+            .where(Job.key.like(f"customs-batch:{batch_id}:submit:%"), Job.status == JobStatus.QUEUED.value)
             .values(status=JobStatus.DONE.value, finished_at=at)
         )
     declarations = session.scalars(select(CustomsDeclaration.id).where(CustomsDeclaration.batch_id == batch_id)).all()

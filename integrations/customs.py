@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -29,6 +30,15 @@ class GatewayReceipt:
 
 
 @dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to hand to customs: its kind (CEB303 ... or DEC), its guid and the signed XML."""
+
+    kind: str
+    guid: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReceiptPage:
     """Results read in one go, and what the gateway should forget once they are recorded."""
 
@@ -38,8 +48,8 @@ class ReceiptPage:
 
 
 class CustomsGateway(Protocol):
-    def submit(self, *, kind: str, guid: str, body: str) -> None:
-        """Hand a message to customs, exactly once: handing the same guid again does nothing."""
+    def submit(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Hand messages to customs in their order, each exactly once: handing a guid again does nothing."""
 
     def receipts(self, *, limit: int = 100) -> ReceiptPage:
         """Results that arrived and are not confirmed yet, oldest first."""

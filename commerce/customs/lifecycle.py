@@ -65,6 +65,8 @@ NEXT = {
     CustomsStatus.SUBMITTED: {CustomsStatus.ACCEPTED, CustomsStatus.REJECTED, CustomsStatus.CLEARED},
     CustomsStatus.ACCEPTED: {CustomsStatus.REJECTED, CustomsStatus.CLEARED},
 }
+# A submitted batch is sent by this many jobs at most, each taking every n-th declaration.
+SEND_LANES = 4
 # The order a list's messages are sent in: the order, payment and waybill before the list that cites them.
 SEND_ORDER = {"CEB303": 0, "CEB403": 1, "CEB505": 2, "CEB603": 3, "CEB701": 4, "DEC": 5}
 
@@ -190,9 +192,15 @@ def submit_batch(session: Session, *, actor: Actor, batch_id: int, now: datetime
         batch.submitted_at = now
         batch.status_changed_at = now
         session.add(batch)
-        jobs.enqueue(
-            session, kind="customs.submit", key=f"customs-batch:{batch_id}:submit", payload={"batch_id": batch_id}
-        )
+        # Lanes of declarations, each its own job, so that several workers share a large batch's signing.
+        lanes = min(SEND_LANES, len(declarations)) or 1
+        for lane in range(lanes):
+            jobs.enqueue(
+                session,
+                kind="customs.submit",
+                key=f"customs-batch:{batch_id}:submit:{lane}",
+                payload={"batch_id": batch_id, "lane": lane, "lanes": lanes},
+            )
         audit.record(
             session,
             actor=actor,
@@ -482,12 +490,23 @@ def declarations_by_summary_no(session: Session, summary_numbers: Sequence[str])
     return dict(rows.all())
 
 
-def unsent_messages(session: Session, batch_id: int, *, limit: int) -> list[Any]:
-    """Messages of a batch not yet sent, in the order customs needs them."""
+def unsent_messages(
+    session: Session, batch_id: int, *, limit: int, lane: int = 0, lanes: int = 1, from_seq_no: int = 0
+) -> list[Any]:
+    """Messages of a batch not yet sent, in the order customs needs them, from a declaration on;
+    of one lane of ``lanes`` (declarations by their number, so a list's order, payment and waybill
+    share its lane). Read along the declarations' numbers: each chunk costs what it holds."""
     rows = session.execute(
         select(_message.c.id, _message.c.kind, _message.c.guid, _message.c.body, _declaration.c.seq_no)
         .join(_declaration, _declaration.c.id == _message.c.declaration_id)
-        .where(and_(_declaration.c.batch_id == batch_id, _message.c.sent_at.is_(None)))
+        .where(
+            and_(
+                _declaration.c.batch_id == batch_id,
+                _declaration.c.seq_no >= from_seq_no,
+                _message.c.sent_at.is_(None),
+                _declaration.c.seq_no % lanes == lane,
+            )
+        )
         .order_by(_declaration.c.seq_no, _message.c.id)
         .limit(limit)
     )

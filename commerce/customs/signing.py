@@ -3,9 +3,13 @@
 The single window takes a declared message (``appStatus`` 2) only with a ``ds:Signature`` made with
 the certificate customs knows the enterprise by: inclusive C14N 1.0, RSA-SHA1, one reference to
 the whole document (``URI=""``) with the enveloped-signature transform and a SHA-1 digest, and
-``KeyInfo`` naming the key (the card's certificate number) and carrying the certificate. The key
-is read from files (PEM, or PKCS#12) by python-xmlsec (the XML Security Library), or held by an
-external signing agent with the E-port card (``AgentSigner``).
+``KeyInfo`` naming the key (the card's certificate number) and carrying the certificate.
+
+Both signers make it the E-port's way: the message's digest goes into a ``SignedInfo``, and the
+key signs that SignedInfo's canonical form. ``KeyFileSigner`` holds the key, read from files
+(PEM, or PKCS#12) and used through ``cryptography`` (OpenSSL); ``AgentSigner`` asks an external
+signing agent that holds the E-port card. What either makes is verified in the suite by signxml,
+an implementation of XML signatures that shares nothing with this module.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from pathlib import Path
 from typing import Protocol
 
 import httpx
-import xmlsec
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import Certificate, load_pem_x509_certificate
 from lxml import etree
@@ -73,35 +77,23 @@ class KeyFileSigner:
             raise SigningUnavailable(f"the signing key cannot be read: {type(error).__name__}") from None
         if key is None or certificate is None:
             raise SigningUnavailable("the signing bundle holds no key or no certificate")
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise SigningUnavailable("the E-port signs with RSA: the key is not an RSA key")
         self.certificate: Certificate = certificate
         self.key_name = key_name or format(certificate.serial_number, "x")
-        key_pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        # Read once: each signature context takes its own copy of it.
-        self._key = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
-        self._key.load_cert_from_memory(
-            certificate.public_bytes(serialization.Encoding.PEM), xmlsec.constants.KeyDataFormatPem
-        )
-        self._key.name = self.key_name
+        self._key = key
+        self._certificate_text = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode("ascii")
 
     def __repr__(self) -> str:
         return f"KeyFileSigner(key_name={self.key_name!r})"
 
     def sign(self, body: str) -> str:
         root = _unsigned(body)
-        signature = xmlsec.template.create(
-            root, xmlsec.constants.TransformInclC14N, xmlsec.constants.TransformRsaSha1, ns="ds"
-        )
+        signature = _signature(_digest(root), key_name=self.key_name, certificate=self._certificate_text)
         _place(root, signature)
-        reference = xmlsec.template.add_reference(signature, xmlsec.constants.TransformSha1, uri="")
-        xmlsec.template.add_transform(reference, xmlsec.constants.TransformEnveloped)
-        key_info = xmlsec.template.ensure_key_info(signature)
-        xmlsec.template.add_key_name(key_info, self.key_name)
-        xmlsec.template.add_x509_data(key_info)
-        context = xmlsec.SignatureContext()
-        context.key = self._key
-        context.sign(signature)
+        signed_info = signature.find(f"{_DS}SignedInfo")
+        value = self._key.sign(etree.tostring(signed_info, method="c14n"), padding.PKCS1v15(), hashes.SHA1())
+        signature.find(f"{_DS}SignatureValue").text = base64.b64encode(value).decode("ascii")
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
 
 
@@ -129,7 +121,7 @@ class AgentSigner(CounterpartClient):
 
     def sign(self, body: str) -> str:
         root = _unsigned(body)
-        digest = base64.b64encode(hashlib.sha1(etree.tostring(root, method="c14n")).digest()).decode("ascii")
+        digest = _digest(root)
         headers = {"x-auth-token-eport-sign": self.token} if self.token else {}
         request = self.http.build_request(
             "POST",
@@ -146,12 +138,24 @@ class AgentSigner(CounterpartClient):
             raise TerminalError(f"{self.COUNTERPART}: the answer lacks the signature, certificate or card number")
         if data.get("digestValue") != digest:
             raise TerminalError(f"{self.COUNTERPART}: the digest it signed is not this message's")
-        _place(root, _signature(digest, data))
+        signature = _signature(
+            digest, key_name=str(data["certNo"]), certificate="".join(str(data["x509Certificate"]).split())
+        )
+        signature.find(f"{_DS}SignatureValue").text = "".join(str(data["signatureValue"]).split())
+        _place(root, signature)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
 
 
-def _signature(digest: str, data: dict) -> etree._Element:
-    """The ds:Signature around an agent's values, with the SignedInfo the agent signed."""
+def _digest(root: etree._Element) -> str:
+    """The message's digest: SHA-1 of its inclusive C14N, base64."""
+    return base64.b64encode(hashlib.sha1(etree.tostring(root, method="c14n")).digest()).decode("ascii")
+
+
+def _signature(digest: str, *, key_name: str, certificate: str) -> etree._Element:
+    """The ds:Signature of a message with this digest, as the E-port's signing makes it: the
+    SignedInfo (declaring the ceb, ds and xsi namespaces, as the E-port's signing client does)
+    with one enveloped reference, an empty SignatureValue to fill, and the card's number and
+    certificate in KeyInfo."""
     signature = etree.Element(f"{_DS}Signature", nsmap={"ds": DSIG_NAMESPACE})
     signed_info = etree.SubElement(
         signature,
@@ -168,12 +172,10 @@ def _signature(digest: str, data: dict) -> etree._Element:
     etree.SubElement(etree.SubElement(reference, f"{_DS}Transforms"), f"{_DS}Transform", Algorithm=ENVELOPED)
     etree.SubElement(reference, f"{_DS}DigestMethod", Algorithm=SHA1)
     etree.SubElement(reference, f"{_DS}DigestValue").text = digest
-    etree.SubElement(signature, f"{_DS}SignatureValue").text = "".join(str(data["signatureValue"]).split())
+    etree.SubElement(signature, f"{_DS}SignatureValue")
     key_info = etree.SubElement(signature, f"{_DS}KeyInfo")
-    etree.SubElement(key_info, f"{_DS}KeyName").text = str(data.get("certNo") or "")
-    etree.SubElement(etree.SubElement(key_info, f"{_DS}X509Data"), f"{_DS}X509Certificate").text = "".join(
-        str(data.get("x509Certificate") or "").split()
-    )
+    etree.SubElement(key_info, f"{_DS}KeyName").text = key_name
+    etree.SubElement(etree.SubElement(key_info, f"{_DS}X509Data"), f"{_DS}X509Certificate").text = certificate
     return signature
 
 

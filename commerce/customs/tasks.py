@@ -26,12 +26,12 @@ from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
 from commerce.jobs.service import PartlyDone
 from integrations.base import RetryableError, TerminalError
-from integrations.customs import CustomsGateway, GatewayReceipt
+from integrations.customs import CustomsGateway, GatewayReceipt, OutgoingMessage
 from integrations.single_window.folders import ExchangeFolders
 from integrations.single_window.receipts import PARCEL_DOCUMENTS
 
 log = logging.getLogger(__name__)
-SEND_CHUNK = 200
+SEND_CHUNK = 500
 RECEIPT_PAGE = 200
 PRIORITY_CUSTOMS = 80
 
@@ -56,9 +56,11 @@ def signed(signer: MessageSigner, kind: str, body: str) -> str:
 
 
 def send_batch(deployment: Deployment, job: Job) -> None:
-    """Send a submitted batch's unsent messages, in order, marking each chunk as it goes."""
+    """Send a submitted batch's unsent messages of this job's lane, in order, a chunk at a time:
+    sign the chunk, hand it over, record it sent."""
     database = deployment.database
     batch_id = job.payload["batch_id"]
+    lane, lanes = job.payload.get("lane", 0), job.payload.get("lanes", 1)
     with database.session() as session:
         batch = session.get(CustomsBatch, batch_id)
         platform = session.get(CustomsPlatform, batch.platform_id)
@@ -68,25 +70,29 @@ def send_batch(deployment: Deployment, job: Job) -> None:
     if signer is None:
         raise TerminalError("no key to sign customs' messages with: set COMMERCE_CUSTOMS_SIGNING_KEY")
     progressed = False
+    from_seq_no = 0
     while True:
         with database.session() as session:
-            chunk = lifecycle.unsent_messages(session, batch_id, limit=SEND_CHUNK)
+            chunk = lifecycle.unsent_messages(
+                session, batch_id, limit=SEND_CHUNK, lane=lane, lanes=lanes, from_seq_no=from_seq_no
+            )
         if not chunk:
             break
-        sent: list[int] = []
+        outgoing = [
+            OutgoingMessage(kind=message.kind, guid=message.guid, body=signed(signer, message.kind, message.body))
+            for message in chunk
+        ]
         try:
-            for message in chunk:
-                gateway.submit(kind=message.kind, guid=message.guid, body=signed(signer, message.kind, message.body))
-                sent.append(message.id)
+            gateway.submit(outgoing)
         except RetryableError as error:
-            if progressed or sent:
+            if progressed:
                 raise PartlyDone(str(error), retry_after=error.retry_after) from error
             raise
-        finally:
-            if sent:
-                with database.session() as session:
-                    lifecycle.mark_sent(session, sent, now=utcnow())
+        with database.session() as session:
+            lifecycle.mark_sent(session, [message.id for message in chunk], now=utcnow())
         progressed = True
+        # The last declaration may go on in the next chunk: its sent messages are passed over.
+        from_seq_no = chunk[-1].seq_no
     with database.session() as session:
         _queue_poll(session, platform.id)
 

@@ -102,7 +102,7 @@ def _build_candidates(dialect: str):
     # Queued jobs only, in the order of the partial index ``job_queued_order``: the scan stops
     # once it has enough. Jobs of vanished workers come back through requeue_expired.
     candidates = (
-        select(_job.c.id, _job.c.rate_key)
+        select(_job.c.id, _job.c.rate_key, _job.c.kind)
         .where(
             _job.c.status == JobStatus.QUEUED.value,
             _job.c.run_at <= now,
@@ -163,8 +163,14 @@ def claim(
     limit: int = 1,
     now: datetime | None = None,
     pace_horizon: float = 1.0,
+    cpu_bound: frozenset[str] = frozenset(),
+    cpu_free: bool = True,
 ) -> list[Job]:
     """Take up to ``limit`` due jobs for this worker, most urgent first.
+
+    Of the kinds in ``cpu_bound`` (work that holds the processor, not the network), a claim takes
+    one at most, and none unless ``cpu_free``: threads of one process would only take turns at it,
+    while another worker process on another core can do it meanwhile.
 
     A job under a rate key whose allowance knows its slot length is taken only with a slot of
     that allowance no more than ``pace_horizon`` seconds ahead, and the slot is taken with it
@@ -192,6 +198,10 @@ def claim(
         for candidate in candidates:
             if len(chosen) == limit:
                 break
+            if candidate.kind in cpu_bound:
+                if not cpu_free:
+                    continue
+                cpu_free = False
             allowance = allowances.get(candidate.rate_key)
             if allowance is not None and allowance.slot_seconds is not None:
                 start = max(booked.get(allowance.key, allowance.next_slot), moment)

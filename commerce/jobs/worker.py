@@ -42,6 +42,11 @@ HANDLERS: dict[str, str] = {
 }
 
 
+# Kinds whose work holds the processor (signing customs' messages): a process runs one at a time,
+# so that a batch's lanes spread over worker processes, one a core, instead of its threads.
+CPU_BOUND_KINDS = frozenset({"customs.submit"})
+
+
 def _handler(kind: str) -> Callable[..., Any]:
     module_name, function_name = HANDLERS[kind].split(":")
     return getattr(import_module(module_name), function_name)
@@ -217,11 +222,14 @@ class Worker:
         """
         idle = threading.Semaphore(threads)
         holder = f"{self.worker_id}:pool"
+        busy_cpu = threading.Event()
 
         def run(job: Job) -> None:
             try:
                 self._run(job, holder)
             finally:
+                if job.kind in CPU_BOUND_KINDS:
+                    busy_cpu.clear()
                 idle.release()
 
         next_sweep = 0.0
@@ -242,6 +250,8 @@ class Worker:
                             limit=free,
                             now=self.now(),
                             pace_horizon=self.settings.marketplace_max_wait_seconds,
+                            cpu_bound=CPU_BOUND_KINDS,
+                            cpu_free=not busy_cpu.is_set(),
                         )
                 except Exception:
                     log.exception("worker claim error")
@@ -249,6 +259,8 @@ class Worker:
                 for _ in range(free - len(jobs)):
                     idle.release()
                 for job in jobs:
+                    if job.kind in CPU_BOUND_KINDS:
+                        busy_cpu.set()
                     pool.submit(run, job)
                 if not jobs:
                     stop.wait(self.settings.worker_poll_seconds)

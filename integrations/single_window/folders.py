@@ -7,10 +7,11 @@ folder. Both are plain directories, so this module is the whole transport:
 * **Each message is handed over exactly once.** A message is written complete into a staging
   folder beside the client's (``.outbox``), a marker with its name is made in a journal
   (``.handed``), and only then is it renamed into the send folder, which is atomic on one file
-  system. A worker killed at any point leaves a state the next attempt finishes without a second
-  copy: no marker, nothing was handed (write again); a marker and a staged file, the rename is
-  still owed; a marker alone, the client has it. The staging folder must be on the send
-  folder's file system; this is checked when the folders are opened.
+  system; each step is on disk before the next begins. A worker killed at any point leaves a
+  state the next attempt finishes without a second copy: no marker, nothing was handed (write
+  again); a marker and a staged file, the rename is still owed; a marker alone, the client has it.
+  The staging folder must be on the send folder's file system; this is checked when the folders
+  are opened.
 * **Each receipt is read until it is recorded.** Receipt files are read oldest first; once the
   service has recorded their results it confirms them and they move to ``received``. A file read
   twice (a crash before the confirmation, or the client delivering a receipt again) gives the same
@@ -20,17 +21,19 @@ folder. Both are plain directories, so this module is the whole transport:
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from integrations.base import RetryableError, TerminalError
-from integrations.customs import GatewayReceipt, ReceiptPage
+from integrations.customs import GatewayReceipt, OutgoingMessage, ReceiptPage
 from integrations.single_window import dxp
 from integrations.single_window.receipts import MalformedReceipt, read_receipts
 
@@ -41,6 +44,9 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 MAX_RECEIPT_BYTES = 4 * 1024 * 1024
 # Journal markers older than this are forgotten: every send job has long been recorded by then.
 JOURNAL_DAYS = 30
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if hasattr(os, "sync") else None
+if _LIBC is not None and not hasattr(_LIBC, "syncfs"):
+    _LIBC = None
 
 
 def _now() -> datetime:
@@ -48,10 +54,14 @@ def _now() -> datetime:
     return datetime.now(CHINA).replace(microsecond=0)
 
 
-def _fsync_folder(folder: Path) -> None:
+def sync_file_system(folder: Path) -> None:
+    """Flush the file system holding ``folder`` to disk: one syncfs(2) for a whole step of many files,
+    where an fsync of each would cost about half a millisecond a file; os.sync where there is none."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(descriptor)
+        if _LIBC is not None and _LIBC.syncfs(descriptor) == 0:
+            return
+        os.sync()
     finally:
         os.close(descriptor)
 
@@ -97,51 +107,55 @@ class ExchangeFolders:
 
     # Sending -------------------------------------------------------------------------------------
 
-    def submit(self, *, kind: str, guid: str, body: str) -> None:
-        if not _SAFE_ID.match(guid) or not _SAFE_ID.match(kind):
-            raise TerminalError(f"a message id unfit for a file name: {guid!r}")
-        message_type = dxp.message_type(kind)
-        name = f"{message_type}_{guid}.xml"
-        staged, marker = self.outbox / name, self.journal / name
-        if not marker.exists():
-            envelope = dxp.wrap(
-                body,
-                message_type=message_type,
-                message_id=guid,
-                sender_id=self.sender_id,
-                receiver_id=self.receiver_id,
-                created=self.clock(),
-            )
-            self._write_complete(staged, envelope)
-            self._mark(marker)
-        elif not staged.exists():
-            return  # handed over before
+    def submit(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Hand messages over in their order, each exactly once.
+
+        In three steps, each synced to disk before the next: every message not handed before is
+        staged complete; the journal marks them; they are renamed into the send folder. So the client
+        never sees a file that is not complete, and a message in the send folder is in the journal.
+        """
+        outbox, journal, send = str(self.outbox), str(self.journal), str(self.send_dir)
+        owed: list[str] = []
+        staged_now: list[str] = []
         try:
-            os.replace(staged, self.send_dir / name)
+            for message in messages:
+                if not _SAFE_ID.match(message.guid) or not _SAFE_ID.match(message.kind):
+                    raise TerminalError(f"a message id unfit for a file name: {message.guid!r}")
+                message_type = dxp.message_type(message.kind)
+                name = f"{message_type}_{message.guid}.xml"
+                if os.path.exists(os.path.join(journal, name)):
+                    if os.path.exists(os.path.join(outbox, name)):
+                        owed.append(name)  # marked, but the rename did not happen
+                    continue
+                envelope = dxp.wrap(
+                    message.body,
+                    message_type=message_type,
+                    message_id=message.guid,
+                    sender_id=self.sender_id,
+                    receiver_id=self.receiver_id,
+                    created=self.clock(),
+                )
+                # Not in the journal: nothing of it was handed, and a copy left staged is overwritten.
+                with open(os.path.join(outbox, name), "wb") as handle:
+                    handle.write(envelope)
+                staged_now.append(name)
+                owed.append(name)
+            if staged_now:
+                self._sync(self.outbox)
+                for name in staged_now:
+                    os.close(os.open(os.path.join(journal, name), os.O_CREAT | os.O_WRONLY, 0o644))
+                self._sync(self.journal)
+            for name in owed:
+                os.replace(os.path.join(outbox, name), os.path.join(send, name))
+            if owed:
+                self._sync(self.send_dir)
         except OSError as error:
-            raise RetryableError(f"cannot put {name} into {self.send_dir}: {error}") from None
+            raise RetryableError(f"cannot hand messages into {self.send_dir}: {error}") from None
+
+    def _sync(self, folder: Path) -> None:
+        """Everything written on the folder's file system reaches the disk, the folder's entries too."""
         if self.durable:
-            _fsync_folder(self.send_dir)
-
-    def _write_complete(self, path: Path, data: bytes) -> None:
-        partial = path.with_name(path.name + ".part")
-        try:
-            with open(partial, "wb") as handle:
-                handle.write(data)
-                if self.durable:
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            os.replace(partial, path)
-        except OSError as error:
-            raise RetryableError(f"cannot write {path}: {error}") from None
-
-    def _mark(self, marker: Path) -> None:
-        try:
-            os.close(os.open(marker, os.O_CREAT | os.O_WRONLY, 0o644))
-            if self.durable:
-                _fsync_folder(self.journal)
-        except OSError as error:
-            raise RetryableError(f"cannot write {marker}: {error}") from None
+            sync_file_system(folder)
 
     def forget_handed(self, *, older_than_days: int = JOURNAL_DAYS) -> int:
         """Drop journal markers of messages handed over long ago; returns how many."""

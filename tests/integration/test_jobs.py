@@ -32,6 +32,25 @@ def test_an_open_job_with_the_same_key_is_reused(database):
     assert _enqueue(database, "stock:1") != first
 
 
+def test_a_claim_takes_one_job_that_holds_the_processor_and_none_while_one_runs(database):
+    now = utcnow()
+    heavy = [
+        _enqueue(database, f"lane:{lane}", kind="test.heavy", run_at=now - timedelta(seconds=5)) for lane in range(3)
+    ]
+    light = _enqueue(database, "light", run_at=now - timedelta(seconds=1))
+    cpu_bound = frozenset({"test.heavy"})
+    with database.session() as session:
+        busy = service.claim(
+            session, worker_id="w1", lease_seconds=60, limit=4, now=now, cpu_bound=cpu_bound, cpu_free=False
+        )
+        first = service.claim(session, worker_id="w2", lease_seconds=60, limit=4, now=now, cpu_bound=cpu_bound)
+        second = service.claim(session, worker_id="w3", lease_seconds=60, limit=4, now=now, cpu_bound=cpu_bound)
+    assert [job.id for job in busy] == [light]
+    assert [job.id for job in first] == [heavy[0]]
+    assert [job.id for job in second] == [heavy[1]]
+    assert _job(database, heavy[2]).status == "queued"
+
+
 def test_claims_follow_priority_then_due_time(database):
     now = utcnow()
     late = _enqueue(database, "late", run_at=now - timedelta(seconds=10))

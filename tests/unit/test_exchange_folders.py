@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from integrations.base import TerminalError
+from integrations.customs import OutgoingMessage
 from integrations.single_window.folders import ExchangeFolders
 from integrations.single_window.office import Return, receipt_message
 from integrations.single_window.receipts import read_receipts, status_of
@@ -22,6 +23,7 @@ BODY = (
     "<ceb:Order/></ceb:CEB303Message>"
 )
 NAME = f"CEB303Message_{GUID}.xml"
+MESSAGE = OutgoingMessage(kind="CEB303", guid=GUID, body=BODY)
 MADE = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
 
@@ -38,7 +40,7 @@ def sent(exchange: ExchangeFolders) -> list[str]:
 def test_a_message_goes_into_the_send_folder_in_its_envelope_once(tmp_path):
     exchange = folders(tmp_path)
 
-    exchange.submit(kind="CEB303", guid=GUID, body=BODY)
+    exchange.submit([MESSAGE])
 
     assert sent(exchange) == [NAME]
     root = etree.fromstring((exchange.send_dir / NAME).read_bytes())
@@ -47,10 +49,10 @@ def test_a_message_goes_into_the_send_folder_in_its_envelope_once(tmp_path):
     assert root.findtext("{*}TransInfo/{*}SenderId") == "DXPENT0000000001"
     before = (exchange.send_dir / NAME).read_bytes()
     # Handed again while the client has not taken it yet, or after it took it: nothing new.
-    exchange.submit(kind="CEB303", guid=GUID, body=BODY)
+    exchange.submit([MESSAGE])
     assert sent(exchange) == [NAME] and (exchange.send_dir / NAME).read_bytes() == before
     (exchange.send_dir / NAME).unlink()
-    exchange.submit(kind="CEB303", guid=GUID, body=BODY)
+    exchange.submit([MESSAGE])
     assert sent(exchange) == []
 
 
@@ -58,10 +60,9 @@ def test_a_worker_killed_at_any_step_leaves_what_the_next_attempt_finishes_once(
     exchange = folders(tmp_path)
     staged, marker = exchange.outbox / NAME, exchange.journal / NAME
 
-    # Killed while staging (a partial file) or after staging, before the journal: not handed yet.
-    staged.with_name(NAME + ".part").write_bytes(b"<Dxp")
+    # Killed while staging or after staging, before the journal: not handed yet.
     staged.write_bytes(b"an older, unfinished copy")
-    exchange.submit(kind="CEB303", guid=GUID, body=BODY)
+    exchange.submit([MESSAGE])
     assert sent(exchange) == [NAME]
     assert base64.b64decode(etree.fromstring((exchange.send_dir / NAME).read_bytes()).findtext("{*}Data")) == (
         BODY.encode()
@@ -70,14 +71,14 @@ def test_a_worker_killed_at_any_step_leaves_what_the_next_attempt_finishes_once(
     # Killed after the journal, before the rename: the staged copy is the one handed over.
     (exchange.send_dir / NAME).unlink()
     marker.unlink()
-    exchange.submit(kind="CEB303", guid=GUID, body=BODY)
+    exchange.submit([MESSAGE])
     (exchange.send_dir / NAME).rename(staged)
-    exchange.submit(kind="CEB303", guid=GUID, body=BODY)
+    exchange.submit([MESSAGE])
     assert sent(exchange) == [NAME] and not staged.exists()
 
     # Killed after the rename, the client has taken it: the journal says it was handed.
     (exchange.send_dir / NAME).unlink()
-    exchange.submit(kind="CEB303", guid=GUID, body=BODY)
+    exchange.submit([MESSAGE])
     assert sent(exchange) == [] and marker.exists()
 
 
@@ -85,13 +86,13 @@ def test_an_id_unfit_for_a_file_name_is_refused_and_nothing_is_written(tmp_path)
     exchange = folders(tmp_path)
     for guid in ("../../etc/passwd", "a/b", ""):
         with pytest.raises(TerminalError, match="a message id unfit for a file name"):
-            exchange.submit(kind="CEB303", guid=guid, body=BODY)
+            exchange.submit([OutgoingMessage(kind="CEB303", guid=guid, body=BODY)])
     assert sent(exchange) == [] and list(exchange.outbox.iterdir()) == [] and list(exchange.journal.iterdir()) == []
 
 
 def test_old_journal_entries_are_forgotten_and_recent_ones_kept(tmp_path):
     exchange = folders(tmp_path)
-    exchange.submit(kind="CEB303", guid=GUID, body=BODY)
+    exchange.submit([MESSAGE])
     old = exchange.journal / "CEB303Message_OLD.xml"
     old.touch()
     long_ago = time.time() - 31 * 86400
