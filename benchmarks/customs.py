@@ -125,6 +125,11 @@ def batch_run(orders: int) -> None:
         )
         whole = form_seconds + submit_seconds + send_seconds
         print(f"total (form + submit + send): {whole:.1f} s")
+        valid, checked = valid_handed_messages(service)
+        print(
+            f"handed-over messages valid against customs' schema (export.xsd): "
+            f"{valid} of {checked} ({valid / checked:.0%})"
+        )
         signing_seconds, signed = sign_stored_messages(service.database_url)
         print(
             f"signing {signed} messages on one thread: {signing_seconds:.1f} s "
@@ -161,6 +166,28 @@ def send_with_workers(service, *, workers: int) -> tuple[float, int]:
         raise SystemExit(f"{dead} jobs died")
     folder = service.workdir / "single-window" / PLATFORM["dxp_id"] / "send"
     return seconds, sum(1 for _ in folder.iterdir())
+
+
+def valid_handed_messages(service) -> tuple[int, int]:
+    """How many of the envelopes in the send folder carry a message customs' schema takes, signature included."""
+    import base64
+
+    from lxml import etree
+
+    from commerce.config import Settings
+    from integrations.single_window.office import load_schema
+
+    folder = Settings().ceb_schema_dir
+    if folder is None:
+        raise SystemExit("customs' schema is needed: set COMMERCE_CEB_SCHEMA_DIR")
+    schema = load_schema(folder)
+    valid = checked = 0
+    for path in (service.workdir / "single-window" / PLATFORM["dxp_id"] / "send").iterdir():
+        envelope = etree.parse(str(path)).getroot()
+        message = etree.fromstring(base64.b64decode(envelope.findtext("{*}Data")))
+        checked += 1
+        valid += schema.validate(message)
+    return valid, checked
 
 
 def sign_stored_messages(database_url: str) -> tuple[float, int]:
