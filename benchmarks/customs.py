@@ -9,8 +9,8 @@ platform through the API.
 CEB403 and CEB505 beside it), then starts two worker processes and times them sending it: each
 message signed with the platform's key (the demo's self-signed one), put in its DXP envelope and
 handed into the platform's data-exchange send folder, until every message is recorded sent. It
-then signs every stored message again on one thread and prints the share of the workers' time
-signing takes.
+then checks every envelope in the send folder against customs' schema, and signs every stored
+message again on one thread to print the share of the workers' time signing takes.
 
 ``summary`` puts in last month's released inventory lists with SQL (one goods line each, of
 300 producing firms, 40 destination countries, 800 HS codes and 3 currencies; the lists'
