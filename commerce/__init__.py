@@ -23,6 +23,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce.listings.views import bp as listings_bp
     from commerce.listings.views import webhooks_bp
     from commerce.live.views import bp as live_bp
+    from commerce.media.views import bp as media_bp
+    from commerce.media.views import files_bp as media_files_bp
     from commerce.orders.views import bp as orders_bp
     from commerce.pages import bp as pages_bp
     from commerce.rebates.views import bp as rebates_bp
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         accounts_bp,
         clusters_bp,
         catalog_bp,
+        media_bp,
         live_bp,
         orders_bp,
         listings_bp,
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_api(blueprint)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(media_files_bp)
     cli.init_app(app)
 
     if settings.runs_embedded_worker:

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # Where each platform's data-exchange client folders are: {dir}/{dxp_id}/send and receive;
     # by default instance/single-window.
     customs_exchange_dir: Path | None = None
+    # Product photos: where they are kept (by default instance/media), and what an upload may be.
+    media_dir: Path | None = None
+    media_max_bytes: int = Field(default=15_000_000, ge=100_000, le=100_000_000)
+    media_max_pixels: int = Field(default=40_000_000, ge=1_000_000, le=178_000_000)
     fx_currencies: str = "USD,EUR,JPY,GBP,HKD"
 
     lineup_max_items: int = Field(default=100, ge=1, le=1000)
@@ -107,6 +111,10 @@ class Settings(BaseSettings):
     def signing_folder(self) -> Path:
         """Where the signing key and certificate lie when no other is configured (key.pem, certificate.pem)."""
         return self.instance_path / "customs-signing"
+
+    @property
+    def media_folder(self) -> Path:
+        return self.media_dir or self.instance_path / "media"
 
     @property
     def exchange_folder(self) -> Path:

@@ -14,6 +14,7 @@ from commerce.config import Settings
 from commerce.customs.signing import AgentSigner, KeyFileSigner, MessageSigner
 from commerce.db import Database
 from commerce.listings.connections import Connections
+from commerce.media.storage import FolderStore, MediaStore
 
 if TYPE_CHECKING:
     from commerce.customs.tasks import GatewayFactory
@@ -34,11 +35,19 @@ class Deployment:
     parity_source: SourceFactory | None = None
     # What signs customs' messages; None until a key is configured (nothing is sent without one).
     customs_signer: MessageSigner | None = None
+    # Where product photos are kept.
+    media_store: MediaStore | None = None
 
     @classmethod
     def build(cls, settings: Settings, database: Database) -> Deployment:
         passwords = Passwords(time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib)
-        return cls(settings=settings, database=database, passwords=passwords, customs_signer=_signer(settings))
+        return cls(
+            settings=settings,
+            database=database,
+            passwords=passwords,
+            customs_signer=_signer(settings),
+            media_store=FolderStore(settings.media_folder),
+        )
 
 
 def _signer(settings: Settings) -> MessageSigner | None:

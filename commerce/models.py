@@ -21,6 +21,7 @@ from commerce.inventory.models import StockLevel, StockMovement, StreamAllocatio
 from commerce.jobs.models import Job, RateAllowance
 from commerce.listings.models import ChannelAccount, Listing, WebhookReceipt
 from commerce.live.models import FlashSale, FlashSaleBuyer, LineupItem, Stream, StreamPin
+from commerce.media.models import ProductImage
 from commerce.orders.models import OrderLine, SalesOrder
 from commerce.rebates.models import (
     CentralParityRate,
@@ -63,6 +64,7 @@ __all__ = [
     "Membership",
     "OrderLine",
     "Product",
+    "ProductImage",
     "ProductImport",
     "ProductTranslation",
     "RateAllowance",

@@ -95,6 +95,7 @@ def settings(database_url, tmp_path_factory, signing_files) -> Settings:
         import_inline_max_bytes=64 * 1024,
         import_chunk_rows=50,
         max_upload_bytes=2 * 1024 * 1024,
+        media_max_bytes=1_000_000,
         customs_signing_key=signing_files[0],
         customs_signing_certificate=signing_files[1],
     )

@@ -253,3 +253,14 @@ def stock_of(database, sku_id: int) -> tuple[int, int, int, int]:
     with database.session() as session:
         level = session.get(StockLevel, sku_id)
         return (level.on_hand, level.reserved, level.allocated, level.available)
+
+
+def photo_bytes(kind: str = "JPEG", size: tuple[int, int] = (640, 480), color=(200, 30, 40), **options) -> bytes:
+    """A plain photo of one colour, as Pillow writes it (``options`` go to its encoder: exif, quality...)."""
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", size, color).save(output, kind, **options)
+    return output.getvalue()

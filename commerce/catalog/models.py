@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
 from commerce.errors import N_
 from commerce.inventory.models import StockPublic
+from commerce.media.models import ImagePublic
 from commerce.validation import HsCode, HsSuffix, Identifier, Input, Money, Price, RegionCode, Weight
 
 
@@ -204,6 +205,7 @@ class ProductPublic(BaseModel):
     language: str
     translations: dict[str, TranslationPublic]
     skus: list[SkuPublic]
+    images: list[ImagePublic]
     rejection_reason: str | None
     created_at: datetime
     updated_at: datetime

@@ -39,6 +39,7 @@ from commerce.clusters.models import Membership
 from commerce.clusters.service import usable_membership
 from commerce.db import among, among_parameter, prebuilt, utcnow
 from commerce.inventory.models import StockLevel
+from commerce.media.models import ProductImage, media_url
 from commerce.pagination import MAX_PAGE_SIZE, Page, page_of
 from commerce.validation import currency_places
 
@@ -173,17 +174,18 @@ class _Json:
             return condition
         return func.json(case((condition, literal_column("'true'")), else_=literal_column("'false'")))
 
-    def array(self, rows: Select, *, order_by: str, element: Callable[[Any], Any]):
+    def array(self, rows: Select, *, order_by: str | tuple[str, ...], element: Callable[[Any], Any]):
         """``[element(row), ...]`` over ``rows`` (correlated to the enclosing query), in ``order_by`` order.
 
         SQLite before 3.44 has no ORDER BY inside an aggregate; it aggregates an ordered subquery
         in that subquery's order.
         """
+        names = (order_by,) if isinstance(order_by, str) else order_by
         if self.postgresql:
             source = rows.subquery()
-            aggregate = func.json_agg(aggregate_order_by(element(source.c), source.c[order_by]))
+            aggregate = func.json_agg(aggregate_order_by(element(source.c), *[source.c[name] for name in names]))
             return func.coalesce(select(aggregate).scalar_subquery(), literal_column("'[]'::json"))
-        source = rows.order_by(rows.selected_columns[order_by]).subquery()
+        source = rows.order_by(*[rows.selected_columns[name] for name in names]).subquery()
         return func.json(select(func.json_group_array(element(source.c))).scalar_subquery())
 
     def mapping(self, key: Any, value: Any, *, source: Select):
@@ -353,6 +355,34 @@ def document_statement(dialect: str, page: Select | None = None) -> Select:
             ),
         ),
     )
+    image = ProductImage.__table__
+    images = json.array(
+        select(
+            image.c.id,
+            image.c.sku_id,
+            image.c.position,
+            image.c.storage_key,
+            image.c.thumbnail_key,
+            image.c.content_type,
+            image.c.width,
+            image.c.height,
+            image.c.alt,
+        )
+        .where(image.c.product_id == product.c.id)
+        .correlate(product),
+        order_by=("position", "id"),
+        element=lambda row: json.object(
+            id=row.id,
+            sku_id=row.sku_id,
+            position=row.position,
+            url=_text(literal_column(f"'{media_url('')}'"), row.storage_key),
+            thumbnail_url=_text(literal_column(f"'{media_url('')}'"), row.thumbnail_key),
+            content_type=row.content_type,
+            width=row.width,
+            height=row.height,
+            alt=json.stored(row.alt),
+        ),
+    )
     trademark_usable = json.boolean(
         exists().where(
             membership.c.enterprise_id == product.c.enterprise_id,
@@ -378,6 +408,7 @@ def document_statement(dialect: str, page: Select | None = None) -> Select:
         language=func.coalesce(chosen.c.locale, literal_column("''")),
         translations=translations,
         skus=skus,
+        images=images,
         rejection_reason=product.c.rejection_reason,
         created_at=json.timestamp(product.c.created_at),
         updated_at=json.timestamp(product.c.updated_at),

@@ -404,6 +404,15 @@ def get_product(session: Session, *, actor: Actor, product_id: int) -> Product:
     return _visible_product(session, actor, product_id)
 
 
+def editable_product(session: Session, actor: Actor, product_id: int) -> Product:
+    """A product the actor's firm may change (inside a write transaction: it is locked), not retired."""
+    require_role(actor, Role.SME)
+    product = _visible_product(session, actor, product_id, for_update=True)
+    if product.status == ProductStatus.RETIRED:
+        raise ProductRetired()
+    return product
+
+
 def list_products(
     session: Session,
     *,

@@ -178,6 +178,8 @@ class LineupItemPublic(BaseModel):
     product_id: int
     enterprise_id: int
     title: str
+    # The product's first photo, small (None until the firm adds one).
+    image_url: str | None
     sku_allocations: dict[str, int]
     live_price: Money | None
 

@@ -31,6 +31,7 @@ from commerce.live.models import (
     StreamReport,
     StreamStats,
 )
+from commerce.media.service import first_thumbnails
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
 from commerce.validation import Money
 
@@ -82,6 +83,7 @@ def present_stream(session: Session, stream: Stream, *, languages: Sequence[str]
     now = utcnow()
     items = _items(session, stream.id)
     titles = product_titles(session, [item.product_id for item in items], languages)
+    thumbnails = first_thumbnails(session, [item.product_id for item in items])
     allocations: dict[int, dict[str, int]] = {}
     for allocation in session.execute(
         select(StreamAllocation.lineup_item_id, StreamAllocation.sku_id, StreamAllocation.remaining).where(
@@ -98,6 +100,7 @@ def present_stream(session: Session, stream: Stream, *, languages: Sequence[str]
                 product_id=item.product_id,
                 enterprise_id=item.enterprise_id,
                 title=titles[item.product_id],
+                image_url=thumbnails.get(item.product_id),
                 sku_allocations=allocations.get(item.id, {}),
                 live_price=Money.of(item.live_price_amount, stream.currency) if item.live_price_amount else None,
             )

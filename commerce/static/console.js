@@ -24,6 +24,17 @@
       const row = document.createElement("tr");
       row.dataset.itemId = item.id;
       if (item.id === stats.pinned_item_id) row.classList.add("pinned");
+      const picture = document.createElement("td");
+      picture.className = "picture";
+      if (item.image_url) {
+        const image = document.createElement("img");
+        image.src = item.image_url;
+        image.alt = "";
+        image.width = 48;
+        image.height = 48;
+        picture.appendChild(image);
+      }
+      row.appendChild(picture);
       const cells = [
         ["position", item.position],
         ["title", item.title],

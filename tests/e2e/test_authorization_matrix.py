@@ -17,7 +17,7 @@ from sqlalchemy import update
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
 from integrations.marketplaces import simulator_credentials
-from tests.factories import PASSWORD, REAL_USCCS, Factory, product_payload
+from tests.factories import PASSWORD, REAL_USCCS, Factory, photo_bytes, product_payload
 from tests.import_files import csv_bytes, sku_row
 from tests.isolation import rolled_back
 
@@ -204,6 +204,33 @@ CASES = [
         "/api/v1/products/<int:product_id>/history",
         "/api/v1/products/{draft_id}/history",
         everyone(200, host=404, sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/products/<int:product_id>/images",
+        "/api/v1/products/{draft_id}/images",
+        only(201, "admin", "sme_own", sme_other=404),
+        form=True,
+        body=lambda w: {"file": (io.BytesIO(photo_bytes(color=(1, 100, 200))), "front.jpg")},
+    ),
+    Case(
+        "GET",
+        "/api/v1/products/<int:product_id>/images",
+        "/api/v1/products/{draft_id}/images",
+        everyone(200, host=404, sme_other=404),
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/products/<int:product_id>/images/<int:image_id>",
+        "/api/v1/products/{draft_id}/images/{image_id}",
+        only(200, "admin", "sme_own", sme_other=404),
+        body=lambda w: {"position": 3},
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/products/<int:product_id>/images/<int:image_id>",
+        "/api/v1/products/{draft_id}/images/{image_id}",
+        only(204, "admin", "sme_own", sme_other=404),
     ),
     Case(
         "POST",
@@ -746,6 +773,12 @@ def _build_scene(factory, client, session):
     draft = factory.product(world.maker_a_id)
     pending = factory.product(world.maker_a_id, status="pending_review")
     sku_id = client.get(f"/api/v1/products/{draft.id}", headers=world.headers["sme_a"]).json["skus"][0]["id"]
+    image_id = client.post(
+        f"/api/v1/products/{draft.id}/images",
+        headers=world.headers["sme_a"],
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(photo_bytes()), "photo.jpg")},
+    ).json["id"]
     imported = client.post(
         "/api/v1/products/imports",
         headers=world.headers["sme_a"],
@@ -803,6 +836,7 @@ def _build_scene(factory, client, session):
         "draft_id": draft.id,
         "pending_id": pending.id,
         "sku_id": sku_id,
+        "image_id": image_id,
         "import_id": imported.json["id"],
         "dead_job_id": job_id,
         "approved_id": approved.id,

@@ -1,12 +1,13 @@
 """The host console in a real headless Chromium: sign in, pin an item, watch another item's counter move."""
 
+import io
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_streams import live_stream, stream_order
-from tests.factories import PASSWORD, open_shop
+from tests.factories import PASSWORD, open_shop, photo_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +30,14 @@ def test_a_host_pins_an_item_and_sees_orders_arrive(live_server, browser_page, c
     shop = open_shop(factory)
     stream = live_stream(client, shop, scarf_allocation=10)
     scarf_item, gloves_item = (item["id"] for item in stream["lineup"])
+    scarf_product = stream["lineup"][0]["product_id"]
+    photo = client.post(
+        f"/api/v1/products/{scarf_product}/images",
+        headers=shop.world.headers["sme_a"],
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(photo_bytes(size=(500, 500))), "scarf.jpg")},
+    )
+    assert photo.status_code == 201, photo.json
     page = browser_page
     outside = _local_only(page)
     page.goto(f"{live_server}/console/streams/{stream['id']}?lang=en")
@@ -41,6 +50,11 @@ def test_a_host_pins_an_item_and_sees_orders_arrive(live_server, browser_page, c
     gloves_row = page.locator(f"tr[data-item-id='{gloves_item}']")
     expect(scarf_row.locator(".position")).to_have_text("1")
     expect(scarf_row.locator(".title")).to_have_text("Cashmere scarf")
+    # The scarf's photo, small and loaded; the gloves have none yet.
+    picture = scarf_row.locator("td.picture img")
+    expect(picture).to_have_attribute("src", photo.json["thumbnail_url"])
+    page.wait_for_function("(image) => image.complete && image.naturalWidth === 320", arg=picture.element_handle())
+    expect(gloves_row.locator("td.picture img")).to_have_count(0)
     expect(gloves_row.locator(".orders")).to_have_text("0")
     expect(page.locator("#stream-status")).to_have_text("Live")
 
