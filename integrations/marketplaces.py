@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from integrations.douyin import client as douyin
@@ -29,17 +30,20 @@ class Marketplace:
     simulator: type[Simulator]
     parse_webhook: Callable[[Mapping[str, str], Mapping[str, str], bytes], list[MarketplaceEvent]]
     default_currency: str
+    # The API versions an account may name on a day (an empty list: the marketplace has no versions).
+    api_versions: Callable[[date], list[str]] = lambda today: []
 
 
 MARKETPLACES: dict[str, Marketplace] = {
     "shopify": Marketplace(
         name="shopify",
-        credential_fields=("shop_domain", "access_token", "api_version", "webhook_secret"),
+        credential_fields=("shop_domain", "access_token", "webhook_secret"),
         client=shopify.ShopifyClient,
         fake=FakeShopify,
         simulator=ShopifySimulator,
         parse_webhook=shopify.parse_webhook,
         default_currency="USD",
+        api_versions=shopify.supported_versions,
     ),
     "tiktok_shop": Marketplace(
         name="tiktok_shop",
@@ -72,7 +76,7 @@ def simulator_credentials(platform: str) -> dict[str, Any]:
         "shopify": {
             "shop_domain": "cluster-test.myshopify.com",
             "access_token": "shpat_test",
-            "api_version": "2025-01",
+            "api_version": shopify.LATEST_API_VERSION,
             "webhook_secret": "whsec_test",
         },
         "tiktok_shop": {

@@ -10,6 +10,11 @@ class CredentialsIncomplete(ValidationFailed):
     message = N_("The {platform} credentials need: {missing}.")
 
 
+class UnsupportedApiVersion(ValidationFailed):
+    code = "unsupported_api_version"
+    message = N_("{platform} no longer serves or does not yet have API version {version}; use one of: {supported}.")
+
+
 class AccountNameTaken(Conflict):
     code = "channel_account_exists"
     message = N_("A {platform} account with this name already exists.")

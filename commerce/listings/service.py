@@ -26,6 +26,7 @@ from commerce.listings.errors import (
     InvalidSignature,
     ProductNotApproved,
     UnknownChannelAccount,
+    UnsupportedApiVersion,
 )
 from commerce.listings.models import (
     ChannelAccount,
@@ -102,6 +103,12 @@ def create_account(session: Session, *, actor: Actor, data: ChannelAccountCreate
     missing = [name for name in needed if not (data.credentials.get(name) or "").strip()]
     if missing:
         raise CredentialsIncomplete(field="credentials", platform=data.platform, missing=", ".join(missing))
+    version = (data.credentials.get("api_version") or "").strip()
+    supported = marketplace(data.platform).api_versions(utcnow().date())
+    if version and supported and version not in supported:
+        raise UnsupportedApiVersion(
+            field="credentials.api_version", platform=data.platform, version=version, supported=", ".join(supported)
+        )
     settings = data.settings.model_dump(mode="json", exclude_none=True)
     account = ChannelAccount(
         platform=data.platform,

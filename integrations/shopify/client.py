@@ -3,8 +3,9 @@
 * Auth: ``X-Shopify-Access-Token`` on ``POST /admin/api/{version}/graphql.json``.
 * Products: ``productSet`` (full-state upsert, identified by the product handle, so a retried
   publish updates instead of duplicating); withdrawal sets the status ``ARCHIVED``.
-* Stock: ``inventorySetQuantities`` on the ``available`` quantity with ``compareQuantity``
-  (compare-and-set); a stale compare answers the user error ``COMPARE_QUANTITY_STALE``.
+* Stock: ``inventorySetQuantities`` on the ``available`` quantity with ``changeFromQuantity``
+  (compare-and-swap; null where the platform is the source of truth), under an ``@idempotent``
+  key so a retried push is applied once; a stale expectation answers ``CHANGE_FROM_QUANTITY_STALE``.
 * Throttling: cost-based leaky bucket. A throttled call answers 200 with an error whose
   ``extensions.code`` is ``THROTTLED`` and ``extensions.cost.throttleStatus`` tells how fast
   points come back; HTTP 429 with ``Retry-After`` is honoured too.
@@ -17,8 +18,10 @@ import base64
 import hashlib
 import hmac
 import html
-from collections.abc import Mapping
-from datetime import datetime
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -43,15 +46,32 @@ from integrations.marketplace import (
 )
 
 PLATFORM = "shopify"
-DEFAULT_API_VERSION = "2025-01"
+log = logging.getLogger(__name__)
+# Shopify releases an Admin API version each quarter and supports each for twelve months; a
+# request to a retired version is served, silently, by the oldest supported one. These are the
+# versions whose official schemas the suite checks every document of this client against.
+CHECKED_VERSIONS = ("2025-01", "2025-07", "2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
+LATEST_API_VERSION = CHECKED_VERSIONS[-1]
+SUPPORT_MONTHS = 12
+# What one query may cost (requested points) and what the bucket must hold before the next call:
+# the costliest document here, so a paced client is never answered THROTTLED.
+MAX_QUERY_COST = 1000
+# Line items read with an order, and a page of the rest.
+ORDER_LINES_FIRST = 20
+ORDER_LINES_PAGE = 100
+ORDERS_FIRST = 10
 PRODUCT_FIELDS = """
   id handle status title descriptionHtml vendor
   variants(first: 250) { nodes { id sku price inventoryQuantity inventoryItem { id } } }
 """
-ORDER_FIELDS = """
+LINE_FIELDS = (
+    "nodes { sku quantity originalUnitPriceSet { shopMoney { amount currencyCode } } }"
+    " pageInfo { hasNextPage endCursor }"
+)
+ORDER_FIELDS = f"""
   id legacyResourceId name displayFinancialStatus displayFulfillmentStatus cancelledAt updatedAt
-  currencyCode customer { displayName } shippingAddress { countryCodeV2 }
-  lineItems(first: 100) { nodes { sku quantity originalUnitPriceSet { shopMoney { amount currencyCode } } } }
+  currencyCode customer {{ displayName }} shippingAddress {{ countryCodeV2 }}
+  lineItems(first: {ORDER_LINES_FIRST}) {{ {LINE_FIELDS} }}
 """
 PRODUCT_SET = (
     "mutation productSet($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {"
@@ -64,8 +84,9 @@ PRODUCT_UPDATE = (
     " productUpdate(product: $product) { product { id status } userErrors { field message } } }"
 )
 INVENTORY_SET = (
-    "mutation inventorySetQuantities($input: InventorySetQuantitiesInput!) {"
-    " inventorySetQuantities(input: $input) { inventoryAdjustmentGroup { id } userErrors { field message code } } }"
+    "mutation inventorySetQuantities($input: InventorySetQuantitiesInput!, $key: String!) {"
+    " inventorySetQuantities(input: $input) @idempotent(key: $key) {"
+    " inventoryAdjustmentGroup { id } userErrors { field message code } } }"
 )
 LOCATIONS = "query locations { locations(first: 1) { nodes { id name } } }"
 ORDERS = (
@@ -74,8 +95,39 @@ ORDERS = (
     f" nodes {{ {ORDER_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
 )
 ORDER_QUERY = f"query order($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
+ORDER_LINES = (
+    "query orderLines($id: ID!, $after: String) { order(id: $id) {"
+    f" lineItems(first: {ORDER_LINES_PAGE}, after: $after) {{ {LINE_FIELDS} }} }} }}"
+)
+# Each document's requested cost by Shopify's published rules (an object 1 point, a scalar or enum
+# nothing, a connection 2 points plus its page size times what each of its nodes costs, a mutation
+# 10 points plus what its answer selects); the suite computes them again from the official schema.
+REQUESTED_COST = {
+    "productSet": 514,
+    "product": 503,
+    "productUpdate": 12,
+    "inventorySetQuantities": 12,
+    "locations": 3,
+    "orders": 652,
+    "order": 65,
+    "orderLines": 303,
+}
+# Waits for the bucket up to this long are slept through; a longer one gives the job back to the queue.
+PACE_SLEEP_LIMIT = 2.0
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
 PRODUCT_TOPICS = {"products/update", "products/delete"}
+
+
+def supported_versions(today: date) -> list[str]:
+    """The checked versions Shopify still supports on a day (released, and less than a year ago)."""
+    supported = []
+    for version in CHECKED_VERSIONS:
+        year, month = (int(part) for part in version.split("-"))
+        released = date(year, month, 1)
+        retired = date(year + (month + SUPPORT_MONTHS - 1) // 12, (month + SUPPORT_MONTHS - 1) % 12 + 1, 1)
+        if released <= today < retired:
+            supported.append(version)
+    return supported
 
 
 def review_of(status: str) -> ReviewState:
@@ -126,12 +178,49 @@ class ShopifyClient(CounterpartClient):
             settings.get("base_url") or f"https://{credentials['shop_domain']}", transport=transport, gate=gate
         )
         self.access_token = credentials["access_token"]
-        version = credentials.get("api_version") or DEFAULT_API_VERSION
+        version = (credentials.get("api_version") or "").strip() or LATEST_API_VERSION
+        if version not in supported_versions(datetime.now(UTC).date()):
+            log.warning("shopify API version %s is not supported; using %s", version, LATEST_API_VERSION)
+            version = LATEST_API_VERSION
+        self.api_version = version
         self.path = f"/admin/api/{version}/graphql.json"
         self.location_id: str | None = settings.get("location_id")
+        # The cost bucket as Shopify last described it: (points available, restore rate, most, when).
+        self.bucket: tuple[float, float, float, float] | None = None
+        self.sleep: Callable[[float], None] = time.sleep
 
-    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """One GraphQL call; throttling and transport trouble become RetryableError."""
+    def _pace(self, cost: int) -> None:
+        """Wait until the bucket holds this call's requested cost, as its last throttle status tells."""
+        if self.bucket is None:
+            return
+        available, rate, most, seen = self.bucket
+        now = self.clock()
+        estimate = min(most, available + max(now - seen, 0.0) * rate)
+        if estimate >= cost or rate <= 0:
+            return
+        wait = (min(cost, most) - estimate) / rate
+        if wait <= PACE_SLEEP_LIMIT:
+            self.sleep(wait)
+            return
+        self.gate.penalize(wait)
+        raise RetryableError("shopify: waiting for the cost bucket", retry_after=wait, throttled=True)
+
+    def _note_bucket(self, body: Mapping[str, Any]) -> None:
+        status = ((body.get("extensions") or {}).get("cost") or {}).get("throttleStatus") or {}
+        try:
+            self.bucket = (
+                float(status["currentlyAvailable"]),
+                float(status["restoreRate"]),
+                float(status["maximumAvailable"]),
+                self.clock(),
+            )
+        except (KeyError, TypeError, ValueError):
+            return
+
+    def graphql(self, query: str, variables: Mapping[str, Any] | None = None, *, cost: int) -> dict[str, Any]:
+        """One GraphQL call of a known requested cost: paced on the bucket Shopify reports, with
+        throttling and transport trouble as RetryableError."""
+        self._pace(cost)
         request = self.http.build_request(
             "POST",
             self.path,
@@ -144,6 +233,7 @@ class ShopifyClient(CounterpartClient):
         if response.status_code >= 400:
             raise TerminalError(f"shopify: {response.status_code} {response.text[:200]}")
         body = json_of(response, counterpart=PLATFORM)
+        self._note_bucket(body)
         errors = body.get("errors") or []
         if errors:
             if any((error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors):
@@ -168,7 +258,7 @@ class ShopifyClient(CounterpartClient):
 
     def _location(self) -> str:
         if self.location_id is None:
-            nodes = self.graphql(LOCATIONS)["locations"]["nodes"]
+            nodes = self.graphql(LOCATIONS, cost=REQUESTED_COST["locations"])["locations"]["nodes"]
             if not nodes:
                 raise TerminalError("shopify: the shop has no location to hold inventory")
             self.location_id = nodes[0]["id"]
@@ -209,7 +299,9 @@ class ShopifyClient(CounterpartClient):
         if content.images:
             product_input["files"] = [{"originalSource": url, "contentType": "IMAGE"} for url in content.images]
         identifier = {"id": external_id} if external_id else {"handle": content.identity}
-        payload = self.graphql(PRODUCT_SET, {"input": product_input, "identifier": identifier})["productSet"]
+        payload = self.graphql(
+            PRODUCT_SET, {"input": product_input, "identifier": identifier}, cost=REQUESTED_COST["productSet"]
+        )["productSet"]
         self._user_errors(payload, "productSet")
         product = payload.get("product")
         if not product:
@@ -232,20 +324,23 @@ class ShopifyClient(CounterpartClient):
         )
 
     def read(self, external_id: str) -> RemoteListing:
-        product = self.graphql(PRODUCT_QUERY, {"id": external_id}).get("product")
+        product = self.graphql(PRODUCT_QUERY, {"id": external_id}, cost=REQUESTED_COST["product"]).get("product")
         if product is None:
             raise ListingNotFound(f"shopify: no product {external_id}")
         return self._remote(product)
 
     def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:
         location = self._location()
-        compare = all(line.expected is not None for line in lines)
-        quantities = []
-        for line in lines:
-            quantity = {"inventoryItemId": line.external_sku_id, "locationId": location, "quantity": line.quantity}
-            if compare:
-                quantity["compareQuantity"] = line.expected
-            quantities.append(quantity)
+        quantities = [
+            {
+                "inventoryItemId": line.external_sku_id,
+                "locationId": location,
+                "quantity": line.quantity,
+                # Mandatory since 2026-04: the quantity expected there now, or null to set it regardless.
+                "changeFromQuantity": line.expected,
+            }
+            for line in lines
+        ]
         payload = self.graphql(
             INVENTORY_SET,
             {
@@ -253,23 +348,30 @@ class ShopifyClient(CounterpartClient):
                     "name": "available",
                     "reason": "correction",
                     "referenceDocumentUri": f"logistics://cluster-commerce/stock/{idempotency_key}",
-                    "ignoreCompareQuantity": not compare,
                     "quantities": quantities,
-                }
+                },
+                "key": idempotency_key,
             },
+            cost=REQUESTED_COST["inventorySetQuantities"],
         )["inventorySetQuantities"]
         errors = payload.get("userErrors") or []
-        if any(error.get("code") == "COMPARE_QUANTITY_STALE" for error in errors):
+        if any(error.get("code") == "CHANGE_FROM_QUANTITY_STALE" for error in errors):
             raise StaleStock("shopify: inventory changed since it was last set", actual={})
         self._user_errors(payload, "inventorySetQuantities")
 
     def withdraw(self, external_id: str) -> None:
-        payload = self.graphql(PRODUCT_UPDATE, {"product": {"id": external_id, "status": "ARCHIVED"}})["productUpdate"]
+        payload = self.graphql(
+            PRODUCT_UPDATE,
+            {"product": {"id": external_id, "status": "ARCHIVED"}},
+            cost=REQUESTED_COST["productUpdate"],
+        )["productUpdate"]
         self._user_errors(payload, "productUpdate")
 
     def fetch_orders(self, *, updated_since: datetime, cursor: str | None) -> OrdersPage:
         connection = self.graphql(
-            ORDERS, {"first": 50, "after": cursor, "query": f"updated_at:>='{updated_since.isoformat()}'"}
+            ORDERS,
+            {"first": ORDERS_FIRST, "after": cursor, "query": f"updated_at:>='{updated_since.isoformat()}'"},
+            cost=REQUESTED_COST["orders"],
         )["orders"]
         info = connection["pageInfo"]
         return OrdersPage(
@@ -278,16 +380,30 @@ class ShopifyClient(CounterpartClient):
         )
 
     def fetch_order(self, external_id: str) -> RemoteOrder:
-        order = self.graphql(ORDER_QUERY, {"id": f"gid://shopify/Order/{external_id}"}).get("order")
+        order = self.graphql(
+            ORDER_QUERY, {"id": f"gid://shopify/Order/{external_id}"}, cost=REQUESTED_COST["order"]
+        ).get("order")
         if order is None:
             raise TerminalError(f"shopify: no order {external_id}")
         return self._order(order)
 
-    @staticmethod
-    def _order(node: Mapping[str, Any]) -> RemoteOrder:
+    def _line_items(self, node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """An order's line items: those read with it, and the rest a page at a time."""
+        connection = node["lineItems"]
+        items = list(connection["nodes"])
+        while connection["pageInfo"]["hasNextPage"]:
+            connection = self.graphql(
+                ORDER_LINES,
+                {"id": node["id"], "after": connection["pageInfo"]["endCursor"]},
+                cost=REQUESTED_COST["orderLines"],
+            )["order"]["lineItems"]
+            items += connection["nodes"]
+        return items
+
+    def _order(self, node: Mapping[str, Any]) -> RemoteOrder:
         lines = []
         currency = node["currencyCode"]
-        for item in node["lineItems"]["nodes"]:
+        for item in self._line_items(node):
             money = item["originalUnitPriceSet"]["shopMoney"]
             lines.append(RemoteOrderLine(item["sku"] or "", int(item["quantity"]), Decimal(money["amount"])))
         return RemoteOrder(

@@ -7,6 +7,9 @@ throttle status, and a call that finds the bucket short answers ``THROTTLED``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import uuid
 from datetime import UTC, datetime
@@ -14,10 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, jsonify, request
-from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse, value_from_ast_untyped
 
 from integrations.marketplace import ListingContent, RemoteOrderStatus, SkuContent
-from integrations.shopify.client import webhook_signature
 from integrations.simulation import Behaviour, Event, MarketStore, Simulator, StoredListing, StoreRefusal, TokenBucket
 
 LOCATION_ID = "gid://shopify/Location/1"
@@ -46,6 +48,8 @@ class ShopifySimulator(Simulator):
     def __init__(self, *, access_token: str = "shpat_test", webhook_secret: str = "whsec_test", **options: Any):
         self.access_token = access_token
         self.webhook_secret = webhook_secret
+        # Answers of mutations made under an @idempotent key: the same key answers the same again.
+        self.idempotent: dict[str, dict] = {}
         rate = options.pop("rate_limit", None)
         options.setdefault("store", shop_store())
         super().__init__(**options)
@@ -108,6 +112,7 @@ class ShopifySimulator(Simulator):
                         }
                     )
                 try:
+                    self._selection = selection
                     data[selection.alias.value if selection.alias else name] = handler(variables)
                 except StoreRefusal as refusal:
                     if refusal.reason == "not_found" and name in ("product", "order"):
@@ -207,7 +212,27 @@ class ShopifySimulator(Simulator):
             self.store.deactivate(listing.id)
         return {"product": {"id": product_gid(listing.id), "status": "ARCHIVED"}, "userErrors": []}
 
+    def _idempotency_key(self, variables: dict) -> str | None:
+        """The key of the ``@idempotent`` directive on the current root field, if any."""
+        for directive in self._selection.directives or []:
+            if directive.name.value == "idempotent":
+                for argument in directive.arguments:
+                    if argument.name.value == "key":
+                        return str(value_from_ast_untyped(argument.value, variables))
+        return None
+
     def _field_inventorySetQuantities(self, variables: dict) -> dict:
+        key = self._idempotency_key(variables)
+        with self.store.lock:
+            if key is not None and key in self.idempotent:
+                return self.idempotent[key]
+        answer = self._set_quantities(variables)
+        if key is not None and not answer["userErrors"]:
+            with self.store.lock:
+                self.idempotent[key] = answer
+        return answer
+
+    def _set_quantities(self, variables: dict) -> dict:
         body = variables.get("input") or {}
         if body.get("name") != "available":
             return {
@@ -223,7 +248,18 @@ class ShopifySimulator(Simulator):
                 for listing in self.store.listings.values():
                     match = next((sku for sku in listing.skus.values() if sku.id == item_id), None)
                     if match is not None:
-                        expected = None if body.get("ignoreCompareQuantity") else quantity.get("compareQuantity")
+                        if "changeFromQuantity" not in quantity:
+                            return {
+                                "inventoryAdjustmentGroup": None,
+                                "userErrors": [
+                                    {
+                                        "field": ["input", "quantities", "0", "changeFromQuantity"],
+                                        "message": "changeFromQuantity must be given, null to skip the check",
+                                        "code": "COMPARE_QUANTITY_REQUIRED",
+                                    }
+                                ],
+                            }
+                        expected = quantity["changeFromQuantity"]
                         by_listing.setdefault(listing.id, {})[match.seller_sku] = (int(quantity["quantity"]), expected)
                         break
                 else:
@@ -246,9 +282,9 @@ class ShopifySimulator(Simulator):
                         "inventoryAdjustmentGroup": None,
                         "userErrors": [
                             {
-                                "field": ["input", "quantities", "0", "compareQuantity"],
-                                "message": "The compareQuantity argument no longer matches the persisted quantity.",
-                                "code": "COMPARE_QUANTITY_STALE",
+                                "field": ["input", "quantities", "0", "changeFromQuantity"],
+                                "message": "The changeFromQuantity argument no longer matches the persisted quantity.",
+                                "code": "CHANGE_FROM_QUANTITY_STALE",
                             }
                         ],
                     }
@@ -258,7 +294,46 @@ class ShopifySimulator(Simulator):
             "userErrors": [],
         }
 
-    def _order(self, order) -> dict[str, Any]:
+    def _line_window(self, variables: dict) -> tuple[int, int]:
+        """The ``first`` and ``after`` of the lineItems the current root field selects (Shopify
+        requires ``first`` or ``last`` on a connection)."""
+        found = None
+        stack = [self._selection]
+        while stack and found is None:
+            node = stack.pop()
+            for child in node.selection_set.selections if node.selection_set else []:
+                if isinstance(child, FieldNode) and child.name.value == "lineItems":
+                    found = child
+                    break
+                if isinstance(child, FieldNode):
+                    stack.append(child)
+        arguments = {
+            argument.name.value: value_from_ast_untyped(argument.value, variables)
+            for argument in (found.arguments if found is not None else [])
+        }
+        if "first" not in arguments:
+            raise StoreRefusal("invalid", "you must provide one of first or last on lineItems")
+        return int(arguments["first"]), int(arguments.get("after") or 0)
+
+    def _lines(self, order, variables: dict) -> dict[str, Any]:
+        first, start = self._line_window(variables)
+        page = order.lines[start : start + first]
+        more = start + first < len(order.lines)
+        return {
+            "nodes": [
+                {
+                    "sku": sku,
+                    "quantity": quantity,
+                    "originalUnitPriceSet": {
+                        "shopMoney": {"amount": str(price), "currencyCode": order.currency or "USD"}
+                    },
+                }
+                for sku, quantity, price in page
+            ],
+            "pageInfo": {"hasNextPage": more, "endCursor": str(start + first) if more else None},
+        }
+
+    def _order(self, order, variables: dict) -> dict[str, Any]:
         return {
             "id": f"gid://shopify/Order/{order.id}",
             "legacyResourceId": order.id,
@@ -272,18 +347,7 @@ class ShopifySimulator(Simulator):
             "currencyCode": order.currency or "USD",
             "customer": {"displayName": order.buyer_name},
             "shippingAddress": {"countryCodeV2": order.buyer_country},
-            "lineItems": {
-                "nodes": [
-                    {
-                        "sku": sku,
-                        "quantity": quantity,
-                        "originalUnitPriceSet": {
-                            "shopMoney": {"amount": str(price), "currencyCode": order.currency or "USD"}
-                        },
-                    }
-                    for sku, quantity, price in order.lines
-                ]
-            },
+            "lineItems": self._lines(order, variables),
         }
 
     def _field_orders(self, variables: dict) -> dict:
@@ -297,12 +361,12 @@ class ShopifySimulator(Simulator):
         page = orders[start : start + first]
         more = start + first < len(orders)
         return {
-            "nodes": [self._order(order) for order in page],
+            "nodes": [self._order(order, variables) for order in page],
             "pageInfo": {"hasNextPage": more, "endCursor": str(start + first) if more else None},
         }
 
     def _field_order(self, variables: dict) -> dict | None:
-        return self._order(self.store.order(local_id(variables["id"], "Order")))
+        return self._order(self.store.order(local_id(variables["id"], "Order")), variables)
 
     def webhook_request(self, event: Event) -> tuple[dict[str, str], bytes] | None:
         if event.kind == "order":
@@ -320,7 +384,9 @@ class ShopifySimulator(Simulator):
         headers = {
             "Content-Type": "application/json",
             "X-Shopify-Topic": topic,
-            "X-Shopify-Hmac-Sha256": webhook_signature(self.webhook_secret, body),
+            "X-Shopify-Hmac-Sha256": base64.b64encode(
+                hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).digest()
+            ).decode(),
             "X-Shopify-Shop-Domain": "cluster-test.myshopify.com",
             "X-Shopify-Event-Id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"shopify-event-{event.id}")),
             "X-Shopify-Webhook-Id": str(uuid.uuid4()),

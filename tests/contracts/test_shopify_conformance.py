@@ -1,0 +1,167 @@
+"""The Shopify client held against Shopify's official Admin schemas and its published cost rules.
+
+Every request the client sends in a session with a shop (publish, read, stock, withdraw, orders
+with more line items than one page) is validated with its variables by graphql-core against the
+official schema of the version it speaks, and its requested cost computed by Shopify's rules.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from commerce.listings.models import ChannelAccount
+from integrations.marketplace import ListingContent, SkuContent, StockLine
+from integrations.marketplaces import simulator_credentials
+from integrations.shopify import client as shopify
+from integrations.shopify.simulator import ShopifySimulator
+from integrations.simulation import TokenBucket
+from tests.clock import ManualClock
+from tests.contracts.shopify_schema import admin_schema, problems, requested_cost
+
+DOCUMENTS = {
+    "productSet": shopify.PRODUCT_SET,
+    "product": shopify.PRODUCT_QUERY,
+    "productUpdate": shopify.PRODUCT_UPDATE,
+    "inventorySetQuantities": shopify.INVENTORY_SET,
+    "locations": shopify.LOCATIONS,
+    "orders": shopify.ORDERS,
+    "order": shopify.ORDER_QUERY,
+    "orderLines": shopify.ORDER_LINES,
+}
+
+
+class Recording(httpx.BaseTransport):
+    """The shop behind it, and every GraphQL request the client sent."""
+
+    def __init__(self, simulator: ShopifySimulator):
+        self.inner = httpx.WSGITransport(app=simulator.app)
+        self.sent: list[dict] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append({"path": request.url.path, **json.loads(request.read())})
+        return self.inner.handle_request(request)
+
+
+@pytest.mark.parametrize("version", shopify.supported_versions(date(2026, 12, 3)))
+def test_every_document_is_valid_on_each_supported_version(version):
+    schema = admin_schema(version)
+    for name, document in DOCUMENTS.items():
+        operation_problems = [problem for problem in problems(schema, document, {}) if "Variable" not in problem]
+        assert operation_problems == [], (version, name)
+
+
+def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_limit():
+    simulator = ShopifySimulator()
+    transport = Recording(simulator)
+    client = shopify.ShopifyClient(
+        simulator_credentials("shopify"), {"base_url": "http://shop.test"}, transport=transport
+    )
+    content = ListingContent(
+        "cashmere-sweater",
+        "Cashmere sweater",
+        "Soft\nWarm",
+        "USD",
+        (
+            SkuContent("SW-RED-M", Decimal("120.00"), 30, attributes={"color": "red", "size": "M"}),
+            SkuContent("SW-RED-L", Decimal("125.00"), 20, attributes={"color": "red", "size": "L"}),
+        ),
+        brand="Qinghe Cashmere",
+        category="Sweaters",
+        images=("https://cdn.example.com/sweater.jpg",),
+    )
+    published = client.publish(content, external_id=None, may_exist=False)
+    client.publish(content, external_id=published.external_id, may_exist=True)
+    remote = client.read(published.external_id)
+    client.push_stock(
+        published.external_id,
+        [StockLine("SW-RED-M", remote.sku_ids["SW-RED-M"], 28, expected=30)],
+        idempotency_key="stock-1",
+    )
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    # An order of 25 lines: more than the first page of line items read with it.
+    for _ in range(12):
+        simulator.store.buy(seller_sku="SW-RED-M", quantity=1)
+    big = simulator.store.buy(seller_sku="SW-RED-L", quantity=1)
+    big.lines.extend([("SW-RED-M", 1, Decimal("120.00"))] * 24)
+    page = client.fetch_orders(updated_since=before, cursor=None)
+    while page.next_cursor:
+        page = client.fetch_orders(updated_since=before, cursor=page.next_cursor)
+    one = client.fetch_order(big.id)
+    client.withdraw(published.external_id)
+
+    assert len(one.lines) == 25
+    schema = admin_schema(client.api_version)
+    roots = []
+    for request in transport.sent:
+        assert request["path"] == f"/admin/api/{shopify.LATEST_API_VERSION}/graphql.json"
+        assert problems(schema, request["query"], request["variables"]) == [], request["query"]
+        cost = requested_cost(schema, request["query"], request["variables"])
+        root = next(name for name, document in DOCUMENTS.items() if document == request["query"])
+        assert cost <= shopify.MAX_QUERY_COST
+        assert cost == shopify.REQUESTED_COST[root], root
+        roots.append(root)
+    assert set(roots) == set(DOCUMENTS)
+
+
+def test_the_old_order_query_would_have_cost_more_than_a_query_may():
+    schema = admin_schema("2026-10")
+    old = shopify.ORDERS.replace(f"first: {shopify.ORDER_LINES_FIRST}", "first: 100")
+    assert requested_cost(schema, old, {"first": 50}) == 15_252
+    assert requested_cost(schema, shopify.ORDERS, {"first": shopify.ORDERS_FIRST}) == 652
+
+
+def test_only_versions_shopify_still_supports_are_used():
+    assert shopify.supported_versions(date(2026, 12, 3)) == ["2026-01", "2026-04", "2026-07", "2026-10"]
+    assert shopify.supported_versions(date(2026, 1, 1)) == ["2025-07", "2025-10", "2026-01"]
+    assert shopify.LATEST_API_VERSION == "2026-10"
+    retired = shopify.ShopifyClient({**simulator_credentials("shopify"), "api_version": "2025-01"})
+    assert retired.path == "/admin/api/2026-10/graphql.json"
+
+
+def test_an_account_naming_a_retired_version_is_refused_and_nothing_is_stored(client, factory, database):
+    world = factory.world()
+    answer = client.post(
+        "/api/v1/channel-accounts",
+        headers={**world.headers["admin"], "Accept-Language": "en"},
+        json={
+            "platform": "shopify",
+            "name": "Old shop",
+            "credentials": {**simulator_credentials("shopify"), "api_version": "2025-01"},
+        },
+    )
+    assert (answer.status_code, answer.json["code"]) == (422, "unsupported_api_version")
+    assert "2026-10" in answer.json["detail"]
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(ChannelAccount)) == 0
+
+
+def test_the_client_waits_for_the_cost_bucket_instead_of_being_throttled():
+    clock = ManualClock()
+    simulator = ShopifySimulator(rate_limit=1)
+    simulator.bucket = TokenBucket(10.0, burst=20.0, clock=clock)
+    client = shopify.ShopifyClient(
+        simulator_credentials("shopify"),
+        {"base_url": "http://shop.test", "location_id": "gid://shopify/Location/1"},
+        transport=httpx.WSGITransport(app=simulator.app),
+    )
+    client.clock = clock
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(round(seconds, 3))
+        clock.advance(seconds)
+
+    client.sleep = sleep
+    content = ListingContent("p-1", "Scarf", "", "USD", (SkuContent("sku-1", Decimal("10.00"), 5),))
+    for _ in range(4):
+        client.publish(content, external_id=None, may_exist=True)
+
+    assert simulator.traffic.snapshot()["throttled"] == 0
+    # The shop said 10 of its 20 points were left after each call and that 10 come back a second.
+    assert waits == [1.0, 1.0, 1.0]
