@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # Where each platform's data-exchange client folders are: {dir}/{dxp_id}/send and receive;
     # by default instance/single-window.
     customs_exchange_dir: Path | None = None
+    # The service's address as marketplaces reach it (https://...); webhooks are subscribed to it.
+    public_url: Annotated[str, StringConstraints(pattern=r"^https://[^\s/]+(/\S*)?$")] | None = None
     # Product photos: where they are kept (by default instance/media), and what an upload may be.
     media_dir: Path | None = None
     media_max_bytes: int = Field(default=15_000_000, ge=100_000, le=100_000_000)

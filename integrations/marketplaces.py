@@ -32,6 +32,9 @@ class Marketplace:
     default_currency: str
     # The API versions an account may name on a day (an empty list: the marketplace has no versions).
     api_versions: Callable[[date], list[str]] = lambda today: []
+    # Whether webhooks are subscribed through the API (the client's subscribe_webhooks) rather than
+    # set in the marketplace's partner console.
+    subscribes_webhooks: bool = False
 
 
 MARKETPLACES: dict[str, Marketplace] = {
@@ -44,6 +47,7 @@ MARKETPLACES: dict[str, Marketplace] = {
         parse_webhook=shopify.parse_webhook,
         default_currency="USD",
         api_versions=shopify.supported_versions,
+        subscribes_webhooks=True,
     ),
     "tiktok_shop": Marketplace(
         name="tiktok_shop",

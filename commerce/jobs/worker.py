@@ -34,6 +34,7 @@ HANDLERS: dict[str, str] = {
     "listings.withdraw": "commerce.listings.tasks:withdraw_listing",
     "listings.event": "commerce.listings.tasks:handle_event",
     "listings.poll_orders": "commerce.listings.tasks:poll_orders",
+    "listings.subscribe_webhooks": "commerce.listings.tasks:subscribe_webhooks",
     "listings.reconcile_stock": "commerce.listings.tasks:reconcile_stock",
     "customs.submit": "commerce.customs.tasks:send_batch",
     "customs.poll_receipts": "commerce.customs.tasks:poll_receipts",

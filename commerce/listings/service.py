@@ -96,8 +96,12 @@ def queue_listing_job(
     )
 
 
-def create_account(session: Session, *, actor: Actor, data: ChannelAccountCreate, secret_key: str) -> ChannelAccount:
-    """Connect a marketplace account; its credentials are sealed before they are stored."""
+def create_account(
+    session: Session, *, actor: Actor, data: ChannelAccountCreate, secret_key: str, public_url: str | None = None
+) -> ChannelAccount:
+    """Connect a marketplace account; its credentials are sealed before they are stored. Where the
+    marketplace takes webhook subscriptions through its API and the service has a public address,
+    subscribing is queued with it."""
     require_role(actor, Role.ADMIN)
     needed = marketplace(data.platform).credential_fields
     missing = [name for name in needed if not (data.credentials.get(name) or "").strip()]
@@ -122,6 +126,14 @@ def create_account(session: Session, *, actor: Actor, data: ChannelAccountCreate
             session.add(account)
             session.flush()
             open_allowance(session, rate_key(account.id), rate_per_second=account.rate_limit_per_second)
+            if public_url and marketplace(data.platform).subscribes_webhooks:
+                jobs.enqueue(
+                    session,
+                    kind="listings.subscribe_webhooks",
+                    key=f"account:{account.id}:webhooks",
+                    payload={"channel_account_id": account.id, "uri": webhook_address(public_url, account)},
+                    rate_key=rate_key(account.id),
+                )
             audit.record(
                 session,
                 actor=actor,
@@ -133,6 +145,11 @@ def create_account(session: Session, *, actor: Actor, data: ChannelAccountCreate
     except IntegrityError:
         raise AccountNameTaken(field="name", platform=data.platform) from None
     return account
+
+
+def webhook_address(public_url: str, account: ChannelAccount) -> str:
+    """Where a marketplace sends an account's webhooks."""
+    return f"{public_url.rstrip('/')}/api/v1/webhooks/{account.platform}/{account.id}"
 
 
 def list_accounts(session: Session, *, actor: Actor, limit: int, after: int | None) -> Page[ChannelAccount]:

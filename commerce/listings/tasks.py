@@ -354,6 +354,16 @@ def handle_event(deployment: Deployment, job: Job) -> None:
         _check_loaded(deployment, loaded)
 
 
+def subscribe_webhooks(deployment: Deployment, job: Job) -> None:
+    """Have the marketplace send the account's webhooks to the service (those held are kept)."""
+    with deployment.database.session() as session:
+        account = session.get(ChannelAccount, int(job.payload["channel_account_id"]))
+    if account is None:
+        return
+    created = _client(deployment, account).subscribe_webhooks(job.payload["uri"])
+    log.info("webhooks subscribed", extra={"channel_account_id": account.id, "topics": created})
+
+
 def poll_orders(deployment: Deployment, job: Job) -> None:
     """Fetch orders changed since the last poll (catches what lost webhooks missed)."""
     database, settings = deployment.database, deployment.settings

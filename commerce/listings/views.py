@@ -82,8 +82,9 @@ def listing_public(listing) -> ListingPublic:
 @bp.post("/channel-accounts", responses={201: ChannelAccountPublic})
 def create_account(body: ChannelAccountCreate):
     """Connect a marketplace account (admin); credentials are sealed at rest and never returned."""
+    settings = current_settings()
     account = service.create_account(
-        db_session(), actor=current_actor(), data=body, secret_key=current_settings().secret_key
+        db_session(), actor=current_actor(), data=body, secret_key=settings.secret_key, public_url=settings.public_url
     )
     return respond(account_public(account), 201, {"Location": f"{API_PREFIX}/channel-accounts/{account.id}"})
 

@@ -99,6 +99,22 @@ ORDER_LINES = (
     "query orderLines($id: ID!, $after: String) { order(id: $id) {"
     f" lineItems(first: {ORDER_LINES_PAGE}, after: $after) {{ {LINE_FIELDS} }} }} }}"
 )
+# The topics the platform listens to, and the subscriptions an account's shop holds for an address.
+WEBHOOK_TOPICS = (
+    "ORDERS_CREATE",
+    "ORDERS_UPDATED",
+    "ORDERS_PAID",
+    "ORDERS_CANCELLED",
+    "ORDERS_FULFILLED",
+    "PRODUCTS_UPDATE",
+    "PRODUCTS_DELETE",
+)
+WEBHOOKS = "query webhooks($uri: String!) { webhookSubscriptions(first: 50, uri: $uri) { nodes { id topic uri } } }"
+WEBHOOK_CREATE = (
+    "mutation webhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $subscription: WebhookSubscriptionInput!) {"
+    " webhookSubscriptionCreate(topic: $topic, webhookSubscription: $subscription) {"
+    " webhookSubscription { id topic } userErrors { field message } } }"
+)
 # Each document's requested cost by Shopify's published rules (an object 1 point, a scalar or enum
 # nothing, a connection 2 points plus its page size times what each of its nodes costs, a mutation
 # 10 points plus what its answer selects); the suite computes them again from the official schema.
@@ -111,6 +127,8 @@ REQUESTED_COST = {
     "orders": 652,
     "order": 65,
     "orderLines": 303,
+    "webhookSubscriptions": 52,
+    "webhookSubscriptionCreate": 12,
 }
 # Waits for the bucket up to this long are slept through; a longer one gives the job back to the queue.
 PACE_SLEEP_LIMIT = 2.0
@@ -272,6 +290,24 @@ class ShopifyClient(CounterpartClient):
                 f"{'.'.join(map(str, error.get('field') or []))}: {error.get('message')}" for error in errors
             )
             raise TerminalError(f"shopify {action}: {text}"[:500])
+
+    def subscribe_webhooks(self, uri: str) -> list[str]:
+        """Have the shop send the platform's topics to ``uri``; returns the topics subscribed now
+        (those already subscribed for that address are left as they are)."""
+        existing = self.graphql(WEBHOOKS, {"uri": uri}, cost=REQUESTED_COST["webhookSubscriptions"])
+        held = {node["topic"] for node in existing["webhookSubscriptions"]["nodes"]}
+        created = []
+        for topic in WEBHOOK_TOPICS:
+            if topic in held:
+                continue
+            payload = self.graphql(
+                WEBHOOK_CREATE,
+                {"topic": topic, "subscription": {"uri": uri, "format": "JSON"}},
+                cost=REQUESTED_COST["webhookSubscriptionCreate"],
+            )["webhookSubscriptionCreate"]
+            self._user_errors(payload, "webhookSubscriptionCreate")
+            created.append(topic)
+        return created
 
     def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
         location = self._location()

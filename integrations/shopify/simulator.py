@@ -50,6 +50,8 @@ class ShopifySimulator(Simulator):
         self.webhook_secret = webhook_secret
         # Answers of mutations made under an @idempotent key: the same key answers the same again.
         self.idempotent: dict[str, dict] = {}
+        # Webhook subscriptions the shop holds: (topic, uri).
+        self.subscriptions: list[tuple[str, str]] = []
         rate = options.pop("rate_limit", None)
         options.setdefault("store", shop_store())
         super().__init__(**options)
@@ -154,6 +156,42 @@ class ShopifySimulator(Simulator):
                     for sku in listing.skus.values()
                 ]
             },
+        }
+
+    def _field_webhookSubscriptions(self, variables: dict) -> dict:
+        uri = variables.get("uri")
+        held = [(topic, address) for topic, address in self.subscriptions if uri is None or address == uri]
+        return {
+            "nodes": [
+                {"id": f"gid://shopify/WebhookSubscription/{number}", "topic": topic, "uri": address}
+                for number, (topic, address) in enumerate(held, 1)
+            ]
+        }
+
+    def _field_webhookSubscriptionCreate(self, variables: dict) -> dict:
+        topic = variables.get("topic") or ""
+        subscription = variables.get("subscription") or {}
+        uri = subscription.get("uri") or subscription.get("callbackUrl") or ""
+        if not uri.startswith("https://"):
+            return {
+                "webhookSubscription": None,
+                "userErrors": [{"field": ["webhookSubscription", "uri"], "message": "Address protocol must be https"}],
+            }
+        if (topic, uri) in self.subscriptions:
+            return {
+                "webhookSubscription": None,
+                "userErrors": [
+                    {
+                        "field": ["webhookSubscription", "uri"],
+                        "message": "Address for this topic has already been taken",
+                    }
+                ],
+            }
+        self.subscriptions.append((topic, uri))
+        number = len(self.subscriptions)
+        return {
+            "webhookSubscription": {"id": f"gid://shopify/WebhookSubscription/{number}", "topic": topic},
+            "userErrors": [],
         }
 
     def _field_locations(self, variables: dict) -> dict:

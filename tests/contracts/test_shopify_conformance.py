@@ -33,6 +33,8 @@ DOCUMENTS = {
     "orders": shopify.ORDERS,
     "order": shopify.ORDER_QUERY,
     "orderLines": shopify.ORDER_LINES,
+    "webhookSubscriptions": shopify.WEBHOOKS,
+    "webhookSubscriptionCreate": shopify.WEBHOOK_CREATE,
 }
 
 
@@ -94,8 +96,13 @@ def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_
         page = client.fetch_orders(updated_since=before, cursor=page.next_cursor)
     one = client.fetch_order(big.id)
     client.withdraw(published.external_id)
+    address = "https://commerce.example.com/api/v1/webhooks/shopify/1"
+    first = client.subscribe_webhooks(address)
+    again = client.subscribe_webhooks(address)
 
     assert len(one.lines) == 25
+    assert (first, again) == (list(shopify.WEBHOOK_TOPICS), [])
+    assert simulator.subscriptions == [(topic, address) for topic in shopify.WEBHOOK_TOPICS]
     schema = admin_schema(client.api_version)
     roots = []
     for request in transport.sent:
@@ -139,6 +146,33 @@ def test_an_account_naming_a_retired_version_is_refused_and_nothing_is_stored(cl
     assert "2026-10" in answer.json["detail"]
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(ChannelAccount)) == 0
+
+
+def test_connecting_a_shop_queues_its_webhook_subscriptions_to_the_public_address(
+    client, factory, database, deployment, monkeypatch
+):
+    from commerce.jobs.models import Job
+
+    world = factory.world()
+    body = {"platform": "shopify", "name": "Shop", "credentials": simulator_credentials("shopify")}
+    unaddressed = client.post("/api/v1/channel-accounts", headers=world.headers["admin"], json=body)
+    monkeypatch.setattr(
+        deployment, "settings", deployment.settings.model_copy(update={"public_url": "https://commerce.example.com"})
+    )
+    addressed = client.post(
+        "/api/v1/channel-accounts", headers=world.headers["admin"], json={**body, "name": "Second shop"}
+    )
+
+    assert (unaddressed.status_code, addressed.status_code) == (201, 201)
+    with database.session() as session:
+        queued = session.execute(select(Job.key, Job.payload).where(Job.kind == "listings.subscribe_webhooks")).all()
+    account = addressed.json["id"]
+    assert [(key, payload) for key, payload in queued] == [
+        (
+            f"account:{account}:webhooks",
+            {"channel_account_id": account, "uri": f"https://commerce.example.com/api/v1/webhooks/shopify/{account}"},
+        )
+    ]
 
 
 def test_the_client_waits_for_the_cost_bucket_instead_of_being_throttled():
