@@ -16,6 +16,7 @@ from commerce.clusters.service import usable_membership
 from commerce.db import among_parameter, prebuilt
 from commerce.inventory.models import StockLevel
 from commerce.listings.models import ChannelAccount, MarkLapsePolicy
+from commerce.media.models import ProductImage, media_url
 from integrations.base import TerminalError
 from integrations.marketplace import ListingContent, SkuContent
 from integrations.marketplaces import marketplace
@@ -105,8 +106,13 @@ def mark_lapse_policy(account: ChannelAccount) -> MarkLapsePolicy:
     return MarkLapsePolicy(account.settings.get("on_mark_lapse") or MarkLapsePolicy.WITHDRAW)
 
 
-def listing_content(session: Session, product, account, *, today: date) -> tuple[ListingContent, bool]:
-    """The product mapped to the account's storefront, and whether it carries the collective mark."""
+def listing_content(
+    session: Session, product, account, *, today: date, public_url: str | None = None
+) -> tuple[ListingContent, bool]:
+    """The product mapped to the account's storefront, and whether it carries the collective mark.
+
+    Its photos go as their addresses on the service (``public_url``), in order, for marketplaces
+    that fetch a listing's images themselves; without a public address a listing has none."""
     connection = session.connection()
     translations = {row.locale: row for row in connection.execute(_TRANSLATIONS, {"product_id": product.id})}
     locale = account.settings.get("locale") or "en"
@@ -114,6 +120,14 @@ def listing_content(session: Session, product, account, *, today: date) -> tuple
     text = translations[chosen or next(iter(translations))]
     skus = connection.execute(_SKUS_WITH_STOCK, {"product_id": product.id}).all()
     mark = shows_mark(session, product, today=today)
+    images = ()
+    if public_url:
+        keys = session.scalars(
+            select(ProductImage.storage_key)
+            .where(ProductImage.product_id == product.id)
+            .order_by(ProductImage.position, ProductImage.id)
+        )
+        images = tuple(f"{public_url.rstrip('/')}{media_url(key)}" for key in keys)
     content = ListingContent(
         identity=product_identity(product.id),
         title=text.title,
@@ -122,6 +136,7 @@ def listing_content(session: Session, product, account, *, today: date) -> tuple
         brand=mark,
         category=account.settings.get("category"),
         attributes={"hs_code": product.hs_code, "origin": product.origin_region_code},
+        images=images,
         skus=tuple(
             SkuContent(
                 seller_sku=seller_sku(sku.id),
@@ -141,4 +156,5 @@ def digest(content: ListingContent) -> str:
     """A fingerprint of what was published, quantities aside (they move with every sale)."""
     parts = [content.identity, content.title, content.description, content.currency, content.brand or ""]
     parts += [f"{sku.seller_sku}={sku.price}:{sorted(sku.attributes.items())}" for sku in content.skus]
+    parts += list(content.images)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

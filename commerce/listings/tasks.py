@@ -133,7 +133,9 @@ def publish_listing(deployment: Deployment, job: Job) -> None:
         if listing.status == ListingStatus.WITHDRAWN:
             return
         if product.status == ProductStatus.APPROVED:
-            content, with_mark = listing_content(session, product, account, today=utcnow().date())
+            content, with_mark = listing_content(
+                session, product, account, today=utcnow().date(), public_url=settings.public_url
+            )
             _record_in(
                 session,
                 listing.id,
@@ -237,7 +239,9 @@ def _check_loaded(deployment: Deployment, loaded) -> None:
         values.update(status=ListingStatus.REJECTED.value, review_note="taken off sale by the marketplace")
     with database.session() as session:
         if remote.review == ReviewState.APPROVED:
-            content, _with_mark = listing_content(session, product, account, today=now.date())
+            content, _with_mark = listing_content(
+                session, product, account, today=now.date(), public_url=settings.public_url
+            )
             problems = _differences(content, remote) if digest(content) == listing.published_digest else []
             if problems:
                 values["last_error"] = "the marketplace accepted the edit but did not apply it: " + "; ".join(problems)

@@ -223,3 +223,34 @@ def test_another_firms_product_or_sku_is_not_reachable_and_nothing_changes(clien
 @pytest.mark.parametrize("path", ["../../etc/passwd", "images/1/../../secret.jpg", "images/1/abc.jpg", "x.png"])
 def test_only_stored_photos_are_served(client, path):
     assert client.get(f"/media/{path}").status_code == 404
+
+
+def test_a_listing_carries_the_photos_at_the_services_public_address(client, factory, media, database):
+    from datetime import date
+
+    from commerce.catalog.models import Product
+    from commerce.listings.content import digest, listing_content
+    from commerce.listings.models import ChannelAccount
+
+    world = factory.world()
+    product = factory.product(world.maker_a_id, status="approved")
+    first = upload(client, world.headers["sme_a"], product.id, photo(color=(9, 9, 9))).json
+    second = upload(client, world.headers["sme_a"], product.id, photo(color=(99, 99, 99))).json
+    account = ChannelAccount(
+        platform="shopify", name="Shop", credentials_sealed="-", settings={"exchange_rates": {"CNY": "0.14"}}
+    )
+
+    with database.session() as session:
+        row = session.get(Product, product.id)
+        addressed, _ = listing_content(
+            session, row, account, today=date(2026, 12, 3), public_url="https://commerce.example.com/"
+        )
+        unaddressed, _ = listing_content(session, row, account, today=date(2026, 12, 3))
+
+    assert addressed.images == (
+        f"https://commerce.example.com{first['url']}",
+        f"https://commerce.example.com{second['url']}",
+    )
+    assert unaddressed.images == ()
+    # A photo added, moved or removed is content to publish again.
+    assert digest(addressed) != digest(unaddressed)
