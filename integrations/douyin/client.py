@@ -81,8 +81,18 @@ def signature(app_key: str, app_secret: str, method: str, body: str, timestamp: 
     return hmac.new(app_secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def push_signature(app_key: str, app_secret: str, body: bytes) -> str:
-    return hmac.new(app_secret.encode(), app_key.encode() + body + app_secret.encode(), hashlib.sha256).hexdigest()
+# How a message push is signed, as its ``sign-method`` header says: over app_key + body + app_secret,
+# MD5 (what a push without the header uses) or HMAC-SHA256 keyed with the app secret.
+PUSH_SIGN_METHODS = ("md5", "hmac-sha256")
+
+
+def push_signature(app_key: str, app_secret: str, body: bytes, method: str = "md5") -> str:
+    signed = app_key.encode() + body + app_secret.encode()
+    if method == "hmac-sha256":
+        return hmac.new(app_secret.encode(), signed, hashlib.sha256).hexdigest()
+    if method == "md5":
+        return hashlib.md5(signed, usedforsecurity=False).hexdigest()
+    raise ValueError(f"unknown push sign method {method!r}")
 
 
 def fen(amount: Decimal) -> int:
@@ -281,7 +291,13 @@ class DouyinClient(CounterpartClient):
 
 def parse_webhook(credentials: Mapping[str, str], headers: Mapping[str, str], body: bytes) -> list[MarketplaceEvent]:
     """Verify a Douyin message push and say what each message is about."""
-    expected = push_signature(credentials["app_key"], credentials["app_secret"], body)
+    method = (headers.get("sign-method") or "md5").strip().lower()
+    if method not in PUSH_SIGN_METHODS:
+        raise BadSignature(f"unknown sign-method {method!r}")
+    app_id = headers.get("app-id")
+    if app_id is not None and app_id != credentials["app_key"]:
+        raise BadSignature("app-id is not this account's app")
+    expected = push_signature(credentials["app_key"], credentials["app_secret"], body, method)
     if not hmac.compare_digest((headers.get("event-sign") or "").encode(), expected.encode()):
         raise BadSignature("event-sign does not match the body")
     try:

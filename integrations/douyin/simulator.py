@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask, jsonify, request
 
-from integrations.douyin.client import (
-    BEIJING,
-    PRODUCT_NOT_FOUND_SUB_CODE,
-    SUCCESS,
-    param_json,
-    push_signature,
-    signature,
-)
 from integrations.marketplace import ListingContent, RemoteOrderStatus, ReviewState, SkuContent
 from integrations.simulation import Event, Simulator, StoredListing, StoredOrder, StoreRefusal
+
+# The open platform's own rules (op.jinritemai.com): a method call is signed with HMAC-SHA256, keyed
+# with the app secret, over app_secret + "app_key" + key + "method" + method + "param_json" + the
+# parameters as compact JSON with sorted keys + "timestamp" + time + "v" + version + app_secret;
+# a message push carries event-sign over app_key + body + app_secret, MD5 or HMAC-SHA256 as its
+# sign-method header says.
+BEIJING = timezone(timedelta(hours=8))
+SUCCESS = 10000
+PRODUCT_NOT_FOUND_SUB_CODE = "isv.product-not-exist"
+
+
+def param_json(params: Any) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def signature(app_key: str, app_secret: str, method: str, body: str, timestamp: str) -> str:
+    pattern = f"app_key{app_key}method{method}param_json{body}timestamp{timestamp}v{2}"
+    return hmac.new(app_secret.encode(), f"{app_secret}{pattern}{app_secret}".encode(), hashlib.sha256).hexdigest()
+
+
+def push_sign(app_key: str, app_secret: str, body: bytes, method: str) -> str:
+    signed = app_key.encode() + body + app_secret.encode()
+    if method == "md5":
+        return hashlib.md5(signed, usedforsecurity=False).hexdigest()
+    return hmac.new(app_secret.encode(), signed, hashlib.sha256).hexdigest()
+
 
 CHECK_STATUS = {ReviewState.IN_REVIEW: 2, ReviewState.APPROVED: 3, ReviewState.REJECTED: 4, ReviewState.OFFLINE: 3}
 ORDER_STATUS = {
@@ -55,10 +75,13 @@ class DouyinSimulator(Simulator):
         app_secret: str = "dy-secret",
         access_token: str = "dy-token",
         clock: Callable[[], float] = time.time,
+        push_sign_method: str = "md5",
         **options: Any,
     ):
         self.app_key, self.app_secret, self.access_token = app_key, app_secret, access_token
         self.clock = clock
+        # How its message pushes are signed: md5 (the platform's default) or hmac-sha256.
+        self.push_sign_method = push_sign_method
         super().__init__(**options)
 
     @staticmethod
@@ -292,7 +315,7 @@ class DouyinSimulator(Simulator):
         headers = {
             "Content-Type": "application/json",
             "app-id": self.app_key,
-            "sign-method": "hmac-sha256",
-            "event-sign": push_signature(self.app_key, self.app_secret, body),
+            "sign-method": self.push_sign_method,
+            "event-sign": push_sign(self.app_key, self.app_secret, body, self.push_sign_method),
         }
         return headers, body

@@ -146,6 +146,7 @@ INDEPENDENT_SIMULATORS = {
     ROOT / "integrations" / "single_window" / "office.py": SINGLE_WINDOW_CLIENT,
     ROOT / "integrations" / "fx" / "simulator.py": {"integrations.fx.client"},
     ROOT / "integrations" / "signing_agent.py": set(),
+    ROOT / "integrations" / "douyin" / "simulator.py": {"integrations.douyin.client"},
 }
 
 

@@ -1,0 +1,76 @@
+"""The Douyin client held against ``doudian``, an SDK from PyPI written by others (a test dependency).
+
+The SDK verifies message pushes the way the open platform documents for a push without a
+``sign-method``: MD5 over app_key + body + app_secret, with the ``app-id`` header naming the app;
+and it signs method calls with HMAC-SHA256 over its own pattern.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from doudian.core import AppType, DouDian
+
+from integrations.douyin import client as douyin
+from integrations.douyin.simulator import DouyinSimulator
+from integrations.marketplace import BadSignature, ListingContent
+from integrations.marketplaces import simulator_credentials
+from integrations.simulation import Event
+
+CREDENTIALS = simulator_credentials("douyin")
+
+
+def sdk() -> DouDian:
+    # A tool app without a code: the SDK makes no call to the platform when it is built.
+    return DouDian(CREDENTIALS["app_key"], CREDENTIALS["app_secret"], app_type=AppType.TOOL)
+
+
+def pushed(method: str) -> tuple[dict, bytes]:
+    simulator = DouyinSimulator(push_sign_method=method)
+    listing = simulator.store.create(ListingContent("p-1", "Scarf", "", "CNY", ()))
+    return simulator.webhook_request(
+        Event(id="7001", kind="listing", subject_id=listing.id, detail={}, at=datetime(2026, 12, 3, 10, 15, tzinfo=UTC))
+    )
+
+
+def test_a_push_the_platform_signs_with_md5_is_what_the_sdk_and_the_client_both_accept():
+    headers, body = pushed("md5")
+
+    assert sdk().callback(headers, body) == json.loads(body)
+    [event] = douyin.parse_webhook(CREDENTIALS, headers, body)
+    assert (event.event_id, event.topic) == ("7001", "tag:402")
+
+
+def test_a_push_signed_with_hmac_sha256_is_accepted_when_its_header_says_so():
+    headers, body = pushed("hmac-sha256")
+
+    [event] = douyin.parse_webhook(CREDENTIALS, headers, body)
+
+    assert event.event_id == "7001"
+    # The SDK knows only MD5: the same push is not one it would take.
+    assert sdk().callback(headers, body) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"event-sign": "0" * 32}, "event-sign does not match"),
+        ({"sign-method": "sha1"}, "unknown sign-method"),
+        ({"app-id": "someone-else"}, "app-id is not this account's app"),
+    ],
+)
+def test_a_push_that_does_not_verify_is_refused(change, reason):
+    headers, body = pushed("md5")
+    with pytest.raises(BadSignature, match=reason):
+        douyin.parse_webhook(CREDENTIALS, {**headers, **change}, body)
+
+
+def test_a_method_call_is_signed_as_the_sdk_signs_it():
+    body = douyin.param_json({"product_id": 3539925204033339668, "title": "羊绒围巾"})
+    timestamp = "2026-12-03 10:15:00"
+
+    ours = douyin.signature(CREDENTIALS["app_key"], CREDENTIALS["app_secret"], "product.detail", body, timestamp)
+
+    assert ours == sdk()._sign(method="product.detail", param_json=body, timestamp=timestamp)
