@@ -10,10 +10,11 @@
   success. Prices are integers in fen; the storefront's currency is CNY.
 * A product is identified on our side by ``outer_product_id``, which the platform keeps, so
   a publish whose answer was lost is found again with ``product.detail`` instead of created twice.
-* Stock goes through ``sku.syncStockBatch`` with an ``idempotent_id``: the same push twice is
-  applied once.
-* Message push: ``event-sign`` is the hex HMAC-SHA256, keyed with the app secret, of app key +
-  raw body + app secret; the body is a list of ``{"tag", "msg_id", "data"}``.
+* Stock goes through ``sku.syncStockBatch`` with the whole quantities in ``sku_sync_list``
+  (``incremental`` false): the same push twice leaves the same stock.
+* Message push: ``event-sign`` over app key + raw body + app secret, MD5 or HMAC-SHA256 (keyed
+  with the app secret) as the ``sign-method`` header says; the body is a list of
+  ``{"tag", "msg_id", "data"}``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ CHECK_STATUS = {
     3: ReviewState.APPROVED,
     4: ReviewState.REJECTED,
     5: ReviewState.OFFLINE,  # banned
-    7: ReviewState.IN_REVIEW,  # audit queued
+    7: ReviewState.APPROVED,  # approved, waiting to be listed
 }
 ORDER_STATUS = {
     1: RemoteOrderStatus.UNPAID,
@@ -238,9 +239,10 @@ class DouyinClient(CounterpartClient):
             "sku.syncStockBatch",
             {
                 "product_id": int(external_id),
+                # Whole quantities: the same push twice leaves the same stock (the platform's
+                # idempotent_id only counts for incremental changes, which are not used).
                 "incremental": False,
-                "idempotent_id": idempotency_key,
-                "stock_list": [{"sku_id": int(line.external_sku_id), "stock_num": line.quantity} for line in lines],
+                "sku_sync_list": [{"sku_id": int(line.external_sku_id), "stock_num": line.quantity} for line in lines],
             },
         )
 

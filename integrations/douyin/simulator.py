@@ -251,13 +251,16 @@ class DouyinSimulator(Simulator):
         listing = self.store.get(str(params["product_id"]))
         by_id = {sku.id: sku.seller_sku for sku in listing.skus.values()}
         quantities = {}
-        for row in params["stock_list"]:
+        if "sku_sync_list" not in params:
+            raise StoreRefusal("invalid", "sku_sync_list is required")
+        for row in params["sku_sync_list"]:
             if str(row["sku_id"]) not in by_id:
                 raise StoreRefusal("invalid", f"sku {row['sku_id']} is not in product {listing.id}")
             quantities[by_id[str(row["sku_id"])]] = (int(row["stock_num"]), None)
         if params.get("incremental"):
             raise StoreRefusal("invalid", "incremental stock changes are not supported by this simulator")
-        self.store.set_stock(listing.id, quantities, key=params.get("idempotent_id"))
+        # Whole quantities: an idempotent_id means nothing unless the change is incremental.
+        self.store.set_stock(listing.id, quantities, key=None)
         return {}
 
     def _order(self, order: StoredOrder) -> dict:

@@ -74,3 +74,19 @@ def test_a_method_call_is_signed_as_the_sdk_signs_it():
     ours = douyin.signature(CREDENTIALS["app_key"], CREDENTIALS["app_secret"], "product.detail", body, timestamp)
 
     assert ours == sdk()._sign(method="product.detail", param_json=body, timestamp=timestamp)
+
+
+@pytest.mark.parametrize(
+    ("check_status", "status", "review"),
+    [(2, 1, "in_review"), (3, 0, "approved"), (7, 0, "approved"), (4, 1, "rejected"), (3, 1, "offline")],
+)
+def test_review_states_are_read_as_the_platform_documents_them(check_status, status, review):
+    import httpx
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        data = {"product_id": 1, "check_status": check_status, "status": status, "name": "Scarf", "spec_prices": []}
+        return httpx.Response(200, json={"code": 10000, "msg": "success", "data": data})
+
+    client = douyin.DouyinClient(CREDENTIALS, {"base_url": "http://douyin.test"}, transport=httpx.MockTransport(answer))
+
+    assert client.read("1").review.value == review
