@@ -86,8 +86,14 @@ def webhook_signature(app_key: str, app_secret: str, body: bytes) -> str:
     return hmac.new(app_secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
 
 
-def product_body(content: ListingContent, warehouse_id: str) -> dict[str, Any]:
-    """Our listing in the shape of Create/Edit Product."""
+def product_body(content: ListingContent, warehouse_id: str, brand_id: str | None = None) -> dict[str, Any]:
+    """Our listing in the shape of Create/Edit Product.
+
+    The brand goes by its id in TikTok Shop's brand list (the account's ``brand_id``: the collective
+    mark as registered there), and only for a product that shows the mark. Category attributes
+    are named by ids from the category's attribute list, which the platform keeps per category;
+    none are sent.
+    """
     heaviest = max((sku.weight_kg for sku in content.skus), default=Decimal("0"))
     return {
         "title": content.title,
@@ -95,10 +101,7 @@ def product_body(content: ListingContent, warehouse_id: str) -> dict[str, Any]:
         "category_id": content.category or DEFAULT_CATEGORY,
         "main_images": [{"uri": url} for url in content.images],
         "package_weight": {"value": str(heaviest or Decimal("0.1")), "unit": "KILOGRAM"},
-        "product_attributes": [
-            {"name": name, "values": [{"name": value}]} for name, value in content.attributes.items()
-        ],
-        **({"brand_name": content.brand} if content.brand else {}),
+        **({"brand_id": brand_id} if content.brand and brand_id else {}),
         "skus": [
             {
                 "seller_sku": sku.seller_sku,
@@ -138,6 +141,7 @@ class TikTokShopClient(CounterpartClient):
         self.access_token = credentials["access_token"]
         self.shop_cipher = credentials["shop_cipher"]
         self.warehouse_id: str | None = settings.get("warehouse_id")
+        self.brand_id: str | None = settings.get("brand_id")
 
     def call(
         self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None
@@ -195,7 +199,7 @@ class TikTokShopClient(CounterpartClient):
         return None
 
     def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
-        body = product_body(content, self._warehouse())
+        body = product_body(content, self._warehouse(), self.brand_id)
         if external_id is None and may_exist:
             external_id = self._find(content)
         if external_id is None:

@@ -57,6 +57,8 @@ class TikTokShopSimulator(Simulator):
         self.app_key, self.app_secret = app_key, app_secret
         self.access_token, self.shop_cipher = access_token, shop_cipher
         self.clock = clock
+        # The shop's brand list (Get Brands): id -> name; a product names its brand by id.
+        self.brands: dict[str, str] = {}
         super().__init__(**options)
 
     def answer(self, data: Any = None, *, code: int = 0, message: str = "Success", status: int = 200, headers=None):
@@ -230,7 +232,7 @@ class TikTokShopSimulator(Simulator):
             title=body["title"],
             description=body.get("description", ""),
             currency=currencies.pop() if len(currencies) == 1 else "",
-            brand=body.get("brand_name"),
+            brand=self.brands.get(str(body.get("brand_id"))) if body.get("brand_id") else None,
             category=body.get("category_id"),
             images=tuple(image["uri"] for image in body.get("main_images") or []),
             skus=tuple(

@@ -63,7 +63,12 @@ def test_a_product_goes_live_on_each_marketplace(platform, factory, client, depl
     sku_id = _sku_id(client, world, product.id)
     with running_simulator(platform) as (simulator, url):
         simulator.store.behaviour.review_seconds = 3600.0
-        account = connect_account(client, world.headers["admin"], platform, url)
+        brand = {}
+        if platform == "tiktok_shop":
+            # TikTok Shop names a brand by its id in the shop's brand list.
+            simulator.brands["7082427311584347905"] = "清河羊绒"
+            brand = {"brand_id": "7082427311584347905"}
+        account = connect_account(client, world.headers["admin"], platform, url, **brand)
         listing = _publish(client, world, product.id, account["id"])
         assert (listing["status"], listing["external_id"], listing["attempts"]) == ("pending", None, 0)
 

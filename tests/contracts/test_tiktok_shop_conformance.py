@@ -1,0 +1,110 @@
+"""The TikTok Shop client held against ``tiktok-shop-api``, an SDK from PyPI written by others (a test dependency).
+
+Every request of a session with the shop is signed as the SDK's ``Signer`` signs it; the product
+bodies are what the SDK's request models take, without a field they do not know; webhooks are
+verified and parsed by the SDK's ``Webhooks``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx
+from tiktok_shop_api.generated.models import CreateProductRequest, EditProductRequest
+from tiktok_shop_api.signing import Signer
+from tiktok_shop_api.webhooks import Webhooks
+
+from integrations.marketplace import ListingContent, SkuContent, StockLine
+from integrations.marketplaces import simulator_credentials
+from integrations.simulation import Event
+from integrations.tiktok_shop.client import TikTokShopClient, product_body
+from integrations.tiktok_shop.simulator import TikTokShopSimulator
+
+CREDENTIALS = simulator_credentials("tiktok_shop")
+CONTENT = ListingContent(
+    "p-1",
+    "Cashmere scarf",
+    "Warm\nSoft",
+    "USD",
+    (SkuContent("sku-1", Decimal("45.00"), 5, attributes={"color": "camel"}, barcode="6901234567892"),),
+    brand="Qinghe Cashmere",
+    attributes={"hs_code": "6117100000"},
+    images=("https://commerce.example.com/media/images/1/a.jpg",),
+)
+
+
+class Recording(httpx.BaseTransport):
+    def __init__(self, simulator: TikTokShopSimulator):
+        self.inner = httpx.WSGITransport(app=simulator.app)
+        self.sent: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.sent.append(request)
+        return self.inner.handle_request(request)
+
+
+def test_every_request_of_a_session_is_signed_as_the_sdk_signs_it():
+    simulator = TikTokShopSimulator()
+    transport = Recording(simulator)
+    client = TikTokShopClient(
+        CREDENTIALS, {"base_url": "http://tts.test", "brand_id": "7082427311584347905"}, transport=transport
+    )
+    published = client.publish(CONTENT, external_id=None, may_exist=True)
+    simulator.store.finish_reviews()
+    remote = client.read(published.external_id)
+    client.push_stock(
+        published.external_id, [StockLine("sku-1", remote.sku_ids["sku-1"], 4)], idempotency_key="stock-1"
+    )
+    client.publish(CONTENT, external_id=published.external_id, may_exist=True)
+    client.fetch_orders(updated_since=datetime(2026, 12, 1, tzinfo=UTC), cursor=None)
+    client.withdraw(published.external_id)
+
+    assert len(transport.sent) >= 6
+    for request in transport.sent:
+        query = list(request.url.params.multi_items())
+        expected = Signer.sign(
+            path=request.url.path,
+            query=query,
+            content_type=request.headers.get("content-type"),
+            body=request.content or None,
+            app_secret=CREDENTIALS["app_secret"],
+        )
+        assert dict(query)["sign"] == expected, request.url.path
+
+
+def test_product_bodies_are_what_the_sdks_models_take():
+    body = product_body(CONTENT, "7000714532876273410", "7082427311584347905")
+
+    created = CreateProductRequest.from_dict(body)
+    edited = EditProductRequest.from_dict(body)
+
+    assert created.additional_properties == {} and edited.additional_properties == {}
+    assert created.brand_id == "7082427311584347905"
+    assert body["main_images"] == [{"uri": "https://commerce.example.com/media/images/1/a.jpg"}]
+    # A product without the mark names no brand.
+    unmarked = product_body(ListingContent("p-2", "Scarf", "", "USD", CONTENT.skus), "w", "7082427311584347905")
+    assert "brand_id" not in unmarked
+
+
+def test_webhooks_are_signed_and_shaped_as_the_sdk_expects():
+    simulator = TikTokShopSimulator()
+    listing = simulator.store.create(CONTENT)
+    simulator.store.finish_reviews()
+    bought = simulator.store.buy(seller_sku="sku-1", quantity=1)
+    at = datetime(2026, 12, 3, 10, 15, tzinfo=UTC)
+    for event, model in (
+        (Event(id="n-1", kind="listing", subject_id=listing.id, detail={}, at=at), "ProductStatusChangeWebhook"),
+        (Event(id="n-2", kind="order", subject_id=bought.id, detail={}, at=at), "OrderStatusChangeWebhook"),
+    ):
+        headers, body = simulator.webhook_request(event)
+
+        assert Webhooks.verify(
+            app_key=CREDENTIALS["app_key"],
+            app_secret=CREDENTIALS["app_secret"],
+            raw_body=body,
+            signature=headers["Authorization"],
+        )
+        # The SDK's strict parsing: every required field of the event's model is there.
+        assert type(Webhooks.parse(body)).__name__ == model
