@@ -147,6 +147,10 @@ class DouyinClient(CounterpartClient):
         self.app_secret = credentials["app_secret"]
         self.access_token = credentials["access_token"]
         self.category_leaf_id = int(settings.get("category_leaf_id") or 20219)
+        # The brand library's ids: the collective mark as registered there, and the id that says
+        # "no brand" (both per shop and category, set by the operator).
+        self.standard_brand_id: str | None = settings.get("standard_brand_id")
+        self.no_brand_id: str | None = settings.get("no_brand_id")
 
     def call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """One signed method call; returns ``data`` or raises by the answer's code."""
@@ -195,9 +199,16 @@ class DouyinClient(CounterpartClient):
             "reduce_type": 1,  # stock is taken when the buyer pays
             "freight_id": 0,
             "commit": True,
-            **({"brand_name": content.brand} if content.brand else {}),
+            **self._brand(content),
             **spec_fields(content),
         }
+
+    def _brand(self, content: ListingContent) -> dict[str, Any]:
+        """The product's brand by its id in the brand library: the mark's where the product shows it,
+        otherwise the shop's no-brand id."""
+        brand_id = self.standard_brand_id if content.brand else None
+        brand_id = brand_id or self.no_brand_id
+        return {"standard_brand_id": int(brand_id)} if brand_id and str(brand_id).isdigit() else {}
 
     def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
         params = self._product_params(content)

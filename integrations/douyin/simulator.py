@@ -82,6 +82,8 @@ class DouyinSimulator(Simulator):
         self.clock = clock
         # How its message pushes are signed: md5 (the platform's default) or hmac-sha256.
         self.push_sign_method = push_sign_method
+        # The brand library: id -> name (an id not in it, such as the no-brand id, names no brand).
+        self.brands: dict[str, str] = {}
         super().__init__(**options)
 
     @staticmethod
@@ -176,8 +178,7 @@ class DouyinSimulator(Simulator):
 
         return app
 
-    @staticmethod
-    def _content(params: dict) -> ListingContent:
+    def _content(self, params: dict) -> ListingContent:
         names = [part.split("|", 1)[0] for part in params["specs"].split("^")]
         rows = json.loads(params["spec_prices"])
         return ListingContent(
@@ -185,7 +186,7 @@ class DouyinSimulator(Simulator):
             title=params["name"],
             description=params.get("description", ""),
             currency="CNY",
-            brand=params.get("brand_name"),
+            brand=self.brands.get(str(params.get("standard_brand_id"))),
             category=str(params.get("category_leaf_id")),
             images=tuple(url for url in (params.get("pic") or "").split("|") if url),
             skus=tuple(

@@ -68,6 +68,10 @@ def test_a_product_goes_live_on_each_marketplace(platform, factory, client, depl
             # TikTok Shop names a brand by its id in the shop's brand list.
             simulator.brands["7082427311584347905"] = "清河羊绒"
             brand = {"brand_id": "7082427311584347905"}
+        if platform == "douyin":
+            # Douyin names it by its id in the brand library, and a product without it by the no-brand id.
+            simulator.brands["3350193"] = "清河羊绒"
+            brand = {"standard_brand_id": "3350193", "no_brand_id": "596120136"}
         account = connect_account(client, world.headers["admin"], platform, url, **brand)
         listing = _publish(client, world, product.id, account["id"])
         assert (listing["status"], listing["external_id"], listing["attempts"]) == ("pending", None, 0)
