@@ -7,7 +7,7 @@ platform's published API, an in-memory fake and a simulator; all three satisfy
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -47,6 +47,15 @@ class SkuContent:
 
 
 @dataclass(frozen=True)
+class ImageFile:
+    """A product photo a marketplace takes as an upload: its name (its content's hash and type)
+    and how to read its bytes."""
+
+    name: str
+    read: Callable[[], bytes | None] = field(compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
 class ListingContent:
     """Everything a marketplace is told about one product, already mapped to the storefront."""
 
@@ -59,6 +68,8 @@ class ListingContent:
     category: str | None = None
     images: tuple[str, ...] = ()
     attributes: Mapping[str, str] = field(default_factory=dict)
+    # The same photos as files, in the same order, for marketplaces that take uploads (TikTok Shop).
+    image_files: tuple[ImageFile, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -18,7 +19,7 @@ from commerce.inventory.models import StockLevel
 from commerce.listings.models import ChannelAccount, MarkLapsePolicy
 from commerce.media.models import ProductImage, media_url
 from integrations.base import TerminalError
-from integrations.marketplace import ListingContent, SkuContent
+from integrations.marketplace import ImageFile, ListingContent, SkuContent
 from integrations.marketplaces import marketplace
 
 
@@ -107,7 +108,7 @@ def mark_lapse_policy(account: ChannelAccount) -> MarkLapsePolicy:
 
 
 def listing_content(
-    session: Session, product, account, *, today: date, public_url: str | None = None
+    session: Session, product, account, *, today: date, public_url: str | None = None, media=None
 ) -> tuple[ListingContent, bool]:
     """The product mapped to the account's storefront, and whether it carries the collective mark.
 
@@ -120,14 +121,17 @@ def listing_content(
     text = translations[chosen or next(iter(translations))]
     skus = connection.execute(_SKUS_WITH_STOCK, {"product_id": product.id}).all()
     mark = shows_mark(session, product, today=today)
-    images = ()
-    if public_url:
-        keys = session.scalars(
+    keys = list(
+        session.scalars(
             select(ProductImage.storage_key)
             .where(ProductImage.product_id == product.id)
             .order_by(ProductImage.position, ProductImage.id)
         )
-        images = tuple(f"{public_url.rstrip('/')}{media_url(key)}" for key in keys)
+    )
+    images = tuple(f"{public_url.rstrip('/')}{media_url(key)}" for key in keys) if public_url else ()
+    image_files = (
+        tuple(ImageFile(key.rsplit("/", 1)[1], functools.partial(media.get, key)) for key in keys) if media else ()
+    )
     content = ListingContent(
         identity=product_identity(product.id),
         title=text.title,
@@ -137,6 +141,7 @@ def listing_content(
         category=account.settings.get("category"),
         attributes={"hs_code": product.hs_code, "origin": product.origin_region_code},
         images=images,
+        image_files=image_files,
         skus=tuple(
             SkuContent(
                 seller_sku=seller_sku(sku.id),
@@ -156,5 +161,5 @@ def digest(content: ListingContent) -> str:
     """A fingerprint of what was published, quantities aside (they move with every sale)."""
     parts = [content.identity, content.title, content.description, content.currency, content.brand or ""]
     parts += [f"{sku.seller_sku}={sku.price}:{sorted(sku.attributes.items())}" for sku in content.skus]
-    parts += list(content.images)
+    parts += list(content.images) + [image.name for image in content.image_files]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

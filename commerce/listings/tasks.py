@@ -134,7 +134,12 @@ def publish_listing(deployment: Deployment, job: Job) -> None:
             return
         if product.status == ProductStatus.APPROVED:
             content, with_mark = listing_content(
-                session, product, account, today=utcnow().date(), public_url=settings.public_url
+                session,
+                product,
+                account,
+                today=utcnow().date(),
+                public_url=settings.public_url,
+                media=deployment.media_store,
             )
             _record_in(
                 session,
@@ -240,7 +245,12 @@ def _check_loaded(deployment: Deployment, loaded) -> None:
     with database.session() as session:
         if remote.review == ReviewState.APPROVED:
             content, _with_mark = listing_content(
-                session, product, account, today=now.date(), public_url=settings.public_url
+                session,
+                product,
+                account,
+                today=now.date(),
+                public_url=settings.public_url,
+                media=deployment.media_store,
             )
             problems = _differences(content, remote) if digest(content) == listing.published_digest else []
             if problems:

@@ -4,7 +4,8 @@
   the query and ``x-tts-access-token`` as a header. The signature is the lowercase hex
   HMAC-SHA256, keyed with the app secret, of: secret + path + the query parameters other than
   ``sign`` and ``access_token`` sorted by name and written name-then-value + the raw JSON body
-  + secret.
+  (none for a multipart upload) + secret.
+* Photos are uploaded first (``/product/202309/images/upload``) and named by their URI.
 * Answers are ``{"code", "message", "request_id", "data"}``; ``code != 0`` is an error even
   with HTTP 200.
 * Products go through TikTok's own audit after create or edit: the audit status (``PENDING``,
@@ -75,10 +76,10 @@ WEBHOOK_ORDER_STATUS_CHANGE = 1
 WEBHOOK_PRODUCT_STATUS_CHANGE = 5
 
 
-def signature(secret: str, path: str, query: Mapping[str, str], body: bytes) -> str:
-    """The Open API request signature."""
+def signature(secret: str, path: str, query: Mapping[str, str], body: bytes, *, multipart: bool = False) -> str:
+    """The Open API request signature (a multipart request's body is not signed)."""
     pairs = "".join(f"{name}{query[name]}" for name in sorted(query) if name not in ("sign", "access_token"))
-    message = secret.encode() + path.encode() + pairs.encode() + body + secret.encode()
+    message = secret.encode() + path.encode() + pairs.encode() + (b"" if multipart else body) + secret.encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -86,7 +87,9 @@ def webhook_signature(app_key: str, app_secret: str, body: bytes) -> str:
     return hmac.new(app_secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
 
 
-def product_body(content: ListingContent, warehouse_id: str, brand_id: str | None = None) -> dict[str, Any]:
+def product_body(
+    content: ListingContent, warehouse_id: str, brand_id: str | None = None, image_uris: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Our listing in the shape of Create/Edit Product.
 
     The brand goes by its id in TikTok Shop's brand list (the account's ``brand_id``: the collective
@@ -99,7 +102,7 @@ def product_body(content: ListingContent, warehouse_id: str, brand_id: str | Non
         "title": content.title,
         "description": "".join(f"<p>{line}</p>" for line in content.description.splitlines()) or "<p></p>",
         "category_id": content.category or DEFAULT_CATEGORY,
-        "main_images": [{"uri": url} for url in content.images],
+        "main_images": [{"uri": uri} for uri in image_uris],
         "package_weight": {"value": str(heaviest or Decimal("0.1")), "unit": "KILOGRAM"},
         **({"brand_id": brand_id} if content.brand and brand_id else {}),
         "skus": [
@@ -142,6 +145,8 @@ class TikTokShopClient(CounterpartClient):
         self.shop_cipher = credentials["shop_cipher"]
         self.warehouse_id: str | None = settings.get("warehouse_id")
         self.brand_id: str | None = settings.get("brand_id")
+        # Photos uploaded through this client: their name (content hash) -> the URI TikTok gave.
+        self.image_uris: dict[str, str] = {}
 
     def call(
         self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None
@@ -198,8 +203,42 @@ class TikTokShopClient(CounterpartClient):
                 return product["id"]
         return None
 
+    def upload_image(self, name: str, data: bytes, *, use_case: str = "MAIN_IMAGE") -> str:
+        """Upload a photo (multipart, signed without its body); returns the URI products name it by."""
+        params = {"app_key": self.app_key, "timestamp": str(int(self.clock())), "shop_cipher": self.shop_cipher}
+        path = f"{API}/images/upload"
+        params["sign"] = signature(self.app_secret, path, params, b"", multipart=True)
+        request = self.http.build_request(
+            "POST",
+            path,
+            params=params,
+            data={"use_case": use_case},
+            files={"data": (name, data)},
+            headers={"x-tts-access-token": self.access_token},
+        )
+        response = send(self.http, request, gate=self.gate, counterpart=PLATFORM)
+        answer = json_of(response, counterpart=PLATFORM)
+        if answer.get("code") != 0 or not (answer.get("data") or {}).get("uri"):
+            message = f"tiktok_shop image upload: {answer.get('code')} {answer.get('message')}"
+            if answer.get("code") in RETRYABLE_CODES:
+                raise RetryableError(message, retry_after=1.0, throttled=answer.get("code") == 36009004)
+            raise TerminalError(message)
+        return answer["data"]["uri"]
+
+    def _image_uris(self, content: ListingContent) -> tuple[str, ...]:
+        """The URIs of the product's photos, each uploaded once by this client."""
+        uris = []
+        for image in content.image_files:
+            if image.name not in self.image_uris:
+                data = image.read()
+                if data is None:
+                    raise TerminalError(f"tiktok_shop: photo {image.name} is missing from the media store")
+                self.image_uris[image.name] = self.upload_image(image.name, data)
+            uris.append(self.image_uris[image.name])
+        return tuple(uris)
+
     def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
-        body = product_body(content, self._warehouse(), self.brand_id)
+        body = product_body(content, self._warehouse(), self.brand_id, self._image_uris(content))
         if external_id is None and may_exist:
             external_id = self._find(content)
         if external_id is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -13,7 +15,6 @@ from flask import Flask, jsonify, request
 
 from integrations.marketplace import ListingContent, RemoteOrderStatus, ReviewState, SkuContent
 from integrations.simulation import Event, Simulator, StoredListing, StoredOrder, StoreRefusal
-from integrations.tiktok_shop.client import PRODUCT_NOT_FOUND, signature, webhook_signature
 
 WAREHOUSE_ID = "7000714532876273410"
 STATUS = {
@@ -30,6 +31,24 @@ ORDER_STATUS = {
     RemoteOrderStatus.CANCELLED: "CANCELLED",
 }
 CLOCK_SKEW_SECONDS = 300
+PRODUCT_NOT_FOUND = 12052048
+# What an image upload takes: JPEG, PNG or WebP (by their first bytes), up to 5 MB.
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+
+
+def request_sign(secret: str, path: str, query: dict[str, str], body: bytes, content_type: str) -> str:
+    """The Open API's signature, as its documentation gives it: HMAC-SHA256 keyed with the app secret
+    over secret + path + the parameters but sign and access_token, sorted, each name then value +
+    the body (not for multipart/form-data) + secret; lowercase hex."""
+    pairs = "".join(name + query[name] for name in sorted(query) if name not in ("sign", "access_token"))
+    signed_body = b"" if content_type.lower().startswith("multipart/form-data") else body
+    message = secret.encode() + path.encode() + pairs.encode() + signed_body + secret.encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def notification_sign(app_key: str, app_secret: str, body: bytes) -> str:
+    return hmac.new(app_secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
 
 
 def status_of(listing: StoredListing) -> str:
@@ -59,6 +78,8 @@ class TikTokShopSimulator(Simulator):
         self.clock = clock
         # The shop's brand list (Get Brands): id -> name; a product names its brand by id.
         self.brands: dict[str, str] = {}
+        # Uploaded images: uri -> bytes.
+        self.images: dict[str, bytes] = {}
         super().__init__(**options)
 
     def answer(self, data: Any = None, *, code: int = 0, message: str = "Success", status: int = 200, headers=None):
@@ -73,7 +94,10 @@ class TikTokShopSimulator(Simulator):
         if query.get("shop_cipher") != self.shop_cipher:
             return self.answer(code=106011, message="Invalid shop_cipher", status=400)
         given = query.get("sign", "")
-        if given != signature(self.app_secret, request.path, query, request.get_data()):
+        expected = request_sign(
+            self.app_secret, request.path, query, request.get_data(cache=True), request.content_type or ""
+        )
+        if not hmac.compare_digest(given, expected):
             return self.answer(code=106001, message="Invalid signature", status=401)
         try:
             if abs(int(query.get("timestamp", "0")) - self.clock()) > CLOCK_SKEW_SECONDS:
@@ -115,6 +139,19 @@ class TikTokShopSimulator(Simulator):
                         {"id": WAREHOUSE_ID, "name": "Cluster warehouse", "type": "SALES_WAREHOUSE", "is_default": True}
                     ]
                 }
+            )
+
+        @app.post("/product/202309/images/upload")
+        def upload_image():
+            upload = request.files.get("data")
+            data = upload.read(IMAGE_MAX_BYTES + 1) if upload is not None else b""
+            if not data.startswith(IMAGE_SIGNATURES) or len(data) > IMAGE_MAX_BYTES:
+                return self.answer(code=12052900, message="The image must be a JPG, PNG or WEBP up to 5 MB", status=400)
+            uri = f"tos-maliva-i-o3syd03w52-us/{hashlib.sha256(data).hexdigest()[:32]}{len(self.images)}"
+            self.images[uri] = data
+            use_case = request.form.get("use_case", "MAIN_IMAGE")
+            return self.answer(
+                {"uri": uri, "url": f"https://p16-oec-va.ibyteimg.com/{uri}~tplv.jpeg", "use_case": use_case}
             )
 
         @app.post("/product/202309/products")
@@ -226,6 +263,9 @@ class TikTokShopSimulator(Simulator):
         skus = body.get("skus") or []
         if not body.get("title") or not skus:
             return self.answer(code=12052700, message="title and skus are required", status=400)
+        unknown = [image.get("uri") for image in body.get("main_images") or [] if image.get("uri") not in self.images]
+        if unknown:
+            return self.answer(code=12052700, message=f"main_images uri not uploaded: {unknown[0]}", status=400)
         currencies = {sku["price"]["currency"] for sku in skus}
         return ListingContent(
             identity=identity_of([sku["seller_sku"] for sku in skus]),
@@ -303,6 +343,6 @@ class TikTokShopSimulator(Simulator):
         ).encode()
         headers = {
             "Content-Type": "application/json",
-            "Authorization": webhook_signature(self.app_key, self.app_secret, body),
+            "Authorization": notification_sign(self.app_key, self.app_secret, body),
         }
         return headers, body

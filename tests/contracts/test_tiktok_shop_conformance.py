@@ -15,11 +15,12 @@ from tiktok_shop_api.generated.models import CreateProductRequest, EditProductRe
 from tiktok_shop_api.signing import Signer
 from tiktok_shop_api.webhooks import Webhooks
 
-from integrations.marketplace import ListingContent, SkuContent, StockLine
+from integrations.marketplace import ImageFile, ListingContent, SkuContent, StockLine
 from integrations.marketplaces import simulator_credentials
 from integrations.simulation import Event
 from integrations.tiktok_shop.client import TikTokShopClient, product_body
 from integrations.tiktok_shop.simulator import TikTokShopSimulator
+from tests.factories import photo_bytes
 
 CREDENTIALS = simulator_credentials("tiktok_shop")
 CONTENT = ListingContent(
@@ -31,6 +32,7 @@ CONTENT = ListingContent(
     brand="Qinghe Cashmere",
     attributes={"hs_code": "6117100000"},
     images=("https://commerce.example.com/media/images/1/a.jpg",),
+    image_files=(ImageFile("a.jpg", lambda: photo_bytes(size=(600, 600))),),
 )
 
 
@@ -61,7 +63,12 @@ def test_every_request_of_a_session_is_signed_as_the_sdk_signs_it():
     client.fetch_orders(updated_since=datetime(2026, 12, 1, tzinfo=UTC), cursor=None)
     client.withdraw(published.external_id)
 
-    assert len(transport.sent) >= 6
+    uploads = [request for request in transport.sent if request.url.path.endswith("/images/upload")]
+    # The photo was uploaded once (the edit named the URI it was given) and the product names it.
+    assert len(uploads) == 1 and uploads[0].headers["content-type"].startswith("multipart/form-data")
+    assert list(simulator.images) == list(client.image_uris.values())
+    assert tuple(simulator.store.get(published.external_id).images) == tuple(client.image_uris.values())
+    assert len(transport.sent) >= 7
     for request in transport.sent:
         query = list(request.url.params.multi_items())
         expected = Signer.sign(
@@ -75,14 +82,14 @@ def test_every_request_of_a_session_is_signed_as_the_sdk_signs_it():
 
 
 def test_product_bodies_are_what_the_sdks_models_take():
-    body = product_body(CONTENT, "7000714532876273410", "7082427311584347905")
+    body = product_body(CONTENT, "7000714532876273410", "7082427311584347905", ("tos-maliva-i-o3syd03w52-us/abc",))
 
     created = CreateProductRequest.from_dict(body)
     edited = EditProductRequest.from_dict(body)
 
     assert created.additional_properties == {} and edited.additional_properties == {}
     assert created.brand_id == "7082427311584347905"
-    assert body["main_images"] == [{"uri": "https://commerce.example.com/media/images/1/a.jpg"}]
+    assert body["main_images"] == [{"uri": "tos-maliva-i-o3syd03w52-us/abc"}]
     # A product without the mark names no brand.
     unmarked = product_body(ListingContent("p-2", "Scarf", "", "USD", CONTENT.skus), "w", "7082427311584347905")
     assert "brand_id" not in unmarked

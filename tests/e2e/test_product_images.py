@@ -225,7 +225,7 @@ def test_only_stored_photos_are_served(client, path):
     assert client.get(f"/media/{path}").status_code == 404
 
 
-def test_a_listing_carries_the_photos_at_the_services_public_address(client, factory, media, database):
+def test_a_listing_carries_the_photos_at_the_services_public_address(client, factory, media, database, deployment):
     from datetime import date
 
     from commerce.catalog.models import Product
@@ -246,11 +246,18 @@ def test_a_listing_carries_the_photos_at_the_services_public_address(client, fac
             session, row, account, today=date(2026, 12, 3), public_url="https://commerce.example.com/"
         )
         unaddressed, _ = listing_content(session, row, account, today=date(2026, 12, 3))
+        with_files, _ = listing_content(session, row, account, today=date(2026, 12, 3), media=deployment.media_store)
 
     assert addressed.images == (
         f"https://commerce.example.com{first['url']}",
         f"https://commerce.example.com{second['url']}",
     )
     assert unaddressed.images == ()
+    # For marketplaces that take uploads, the same photos as files read from the store.
+    assert [image.name for image in with_files.image_files] == [
+        first["url"].rsplit("/", 1)[1],
+        second["url"].rsplit("/", 1)[1],
+    ]
+    assert with_files.image_files[0].read() == client.get(first["url"]).data
     # A photo added, moved or removed is content to publish again.
     assert digest(addressed) != digest(unaddressed)

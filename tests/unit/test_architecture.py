@@ -147,6 +147,7 @@ INDEPENDENT_SIMULATORS = {
     ROOT / "integrations" / "fx" / "simulator.py": {"integrations.fx.client"},
     ROOT / "integrations" / "signing_agent.py": set(),
     ROOT / "integrations" / "douyin" / "simulator.py": {"integrations.douyin.client"},
+    ROOT / "integrations" / "tiktok_shop" / "simulator.py": {"integrations.tiktok_shop.client"},
 }
 
 
