@@ -29,9 +29,20 @@ def served(app) -> Iterator[str]:
         thread.join()
 
 
+def shop_schema(platform: str) -> dict[str, Any]:
+    """A Shopify simulator judges every document by Shopify's official schema of the version the
+    client speaks (the other marketplaces have no schema to give)."""
+    if platform != "shopify":
+        return {}
+    from integrations.shopify.client import LATEST_API_VERSION
+    from tests.contracts.shopify_schema import admin_schema
+
+    return {"schema": admin_schema(LATEST_API_VERSION)}
+
+
 @contextmanager
 def running_simulator(platform: str, **options: Any) -> Iterator[tuple[Simulator, str]]:
-    simulator = MARKETPLACES[platform].simulator(**options)
+    simulator = MARKETPLACES[platform].simulator(**{**shop_schema(platform), **options})
     with served(simulator.app) as url:
         yield simulator, url
 

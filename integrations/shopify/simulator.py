@@ -8,6 +8,7 @@ throttle status, and a call that finds the bucket short answers ``THROTTLED``.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import hmac
 import json
@@ -17,13 +18,33 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, jsonify, request
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse, value_from_ast_untyped
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    build_client_schema,
+    parse,
+    validate,
+    value_from_ast_untyped,
+)
+from graphql.execution.values import get_variable_values
 
 from integrations.marketplace import ListingContent, RemoteOrderStatus, SkuContent
 from integrations.simulation import Behaviour, Event, MarketStore, Simulator, StoredListing, StoreRefusal, TokenBucket
 
 LOCATION_ID = "gid://shopify/Location/1"
 CALL_COST = 10  # points per call; a shop with a limit of N calls a second restores 10 * N points a second
+
+
+def load_admin_schema(path) -> GraphQLSchema:
+    """Shopify's Admin schema from its introspection file (``admin_<version>.json.gz``, as npm's
+    ``@shopify/dev-mcp`` ships it)."""
+    with gzip.open(path, "rt") as handle:
+        schema = build_client_schema(json.load(handle)["data"])
+    # The schema breaks graphql-core's rule on deprecating interface fields; it is taken as it is.
+    schema._validation_errors = []
+    return schema
 
 
 def product_gid(listing_id: str) -> str:
@@ -45,9 +66,19 @@ def shop_store() -> MarketStore:
 class ShopifySimulator(Simulator):
     platform = "shopify"
 
-    def __init__(self, *, access_token: str = "shpat_test", webhook_secret: str = "whsec_test", **options: Any):
+    def __init__(
+        self,
+        *,
+        access_token: str = "shpat_test",
+        webhook_secret: str = "whsec_test",
+        schema: GraphQLSchema | None = None,
+        **options: Any,
+    ):
         self.access_token = access_token
         self.webhook_secret = webhook_secret
+        # Shopify's official Admin schema of the version it serves: with it, a document or variables
+        # it does not take are answered with the errors Shopify gives, before anything is done.
+        self.schema = schema
         # Answers of mutations made under an @idempotent key: the same key answers the same again.
         self.idempotent: dict[str, dict] = {}
         # Webhook subscriptions the shop holds: (topic, uri).
@@ -98,6 +129,9 @@ class ShopifySimulator(Simulator):
                 return jsonify({"errors": [{"message": error.message, "extensions": {"code": "PARSE_ERROR"}}]})
             operation = next(node for node in document.definitions if isinstance(node, OperationDefinitionNode))
             variables = body.get("variables") or {}
+            refused = self._schema_errors(document, operation, variables)
+            if refused:
+                return jsonify({"errors": [{"message": message} for message in refused]})
             data: dict[str, Any] = {}
             for selection in operation.selection_set.selections:
                 name = selection.name.value
@@ -124,6 +158,15 @@ class ShopifySimulator(Simulator):
             return jsonify({"data": data, "extensions": {"cost": self._cost(CALL_COST, CALL_COST)}})
 
         return app
+
+    def _schema_errors(self, document, operation, variables: dict) -> list[str]:
+        if self.schema is None:
+            return []
+        found = [error.message for error in validate(self.schema, document)]
+        if found:
+            return found
+        coerced = get_variable_values(self.schema, operation.variable_definitions or [], variables)
+        return [error.message for error in coerced] if isinstance(coerced, list) else []
 
     def _cost(self, requested: int, actual: int) -> dict[str, Any]:
         bucket = self.bucket

@@ -25,6 +25,7 @@ from integrations.marketplace import (
 from integrations.marketplaces import MARKETPLACES, simulator_credentials
 from integrations.simulation import Faults, MarketStore, Simulator
 from tests.clock import ManualClock
+from tests.marketplaces import shop_schema
 
 PLATFORMS = sorted(MARKETPLACES)
 
@@ -44,7 +45,7 @@ def market(request) -> Market:
     if kind == "fake":
         fake = entry.fake()
         return Market(platform, fake, fake.store, None)
-    simulator = entry.simulator()
+    simulator = entry.simulator(**shop_schema(platform))
     client = entry.client(
         simulator_credentials(platform),
         {"base_url": "http://marketplace.test"},
@@ -199,7 +200,7 @@ def test_order_pages_follow_the_cursor(market: Market):
 def test_webhooks_are_signed_and_name_their_subject():
     for platform in PLATFORMS:
         entry = MARKETPLACES[platform]
-        simulator = entry.simulator()
+        simulator = entry.simulator(**shop_schema(platform))
         store = simulator.store
         listing = store.create(ListingContent("p-1", "Scarf", "", "CNY", (SkuContent("sku-1", Decimal("10.00"), 5),)))
         store.finish_reviews()

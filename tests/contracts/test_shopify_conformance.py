@@ -199,3 +199,31 @@ def test_the_client_waits_for_the_cost_bucket_instead_of_being_throttled():
     assert simulator.traffic.snapshot()["throttled"] == 0
     # The shop said 10 of its 20 points were left after each call and that 10 come back a second.
     assert waits == [1.0, 1.0, 1.0]
+
+
+def test_the_shop_refuses_a_document_or_variables_its_schema_does_not_take():
+    simulator = ShopifySimulator(schema=admin_schema("2026-10"))
+    client = shopify.ShopifyClient(simulator_credentials("shopify"), {"base_url": "http://shop.test"})
+    transport = httpx.WSGITransport(app=simulator.app)
+    headers = {"X-Shopify-Access-Token": client.access_token}
+
+    def ask(query: str, variables: dict) -> dict:
+        with httpx.Client(transport=transport, base_url="http://shop.test") as http:
+            return http.post(client.path, json={"query": query, "variables": variables}, headers=headers).json()
+
+    old_stock = shopify.INVENTORY_SET.replace("changeFromQuantity", "compareQuantity")
+    stale_variables = {
+        "input": {
+            "name": "available",
+            "reason": "correction",
+            "ignoreCompareQuantity": True,
+            "quantities": [{"inventoryItemId": "gid://shopify/InventoryItem/1", "locationId": "x", "quantity": 1}],
+        },
+        "key": "k-1",
+    }
+    refused = ask(old_stock, stale_variables)
+    unknown = ask("query { shop { nonsenseField } }", {})
+
+    assert "ignoreCompareQuantity" in refused["errors"][0]["message"]
+    assert unknown["errors"][0]["message"] == "Cannot query field 'nonsenseField' on type 'Shop'."
+    assert simulator.store.listings == {}
