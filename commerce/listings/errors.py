@@ -10,6 +10,11 @@ class CredentialsIncomplete(ValidationFailed):
     message = N_("The {platform} credentials need: {missing}.")
 
 
+class AccountSettingsInvalid(ValidationFailed):
+    code = "invalid_account_settings"
+    message = N_("The {platform} account's settings cannot be used: {reason}")
+
+
 class UnsupportedApiVersion(ValidationFailed):
     code = "unsupported_api_version"
     message = N_("{platform} no longer serves or does not yet have API version {version}; use one of: {supported}.")

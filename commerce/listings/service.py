@@ -22,6 +22,7 @@ from commerce.jobs.models import Job, JobStatus
 from commerce.jobs.pacing import open_allowance
 from commerce.listings.errors import (
     AccountNameTaken,
+    AccountSettingsInvalid,
     CredentialsIncomplete,
     InvalidSignature,
     ProductNotApproved,
@@ -40,6 +41,7 @@ from commerce.listings.models import (
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import is_firm_scoped, require_own_enterprise, require_role
 from commerce.secrets import seal
+from integrations.base import TerminalError
 from integrations.marketplace import BadSignature, EventKind
 from integrations.marketplaces import marketplace
 
@@ -114,6 +116,11 @@ def create_account(
             field="credentials.api_version", platform=data.platform, version=version, supported=", ".join(supported)
         )
     settings = data.settings.model_dump(mode="json", exclude_none=True)
+    try:
+        # Building the client reads the settings it needs (it makes no call).
+        marketplace(data.platform).client(dict(data.credentials), settings).close()
+    except TerminalError as error:
+        raise AccountSettingsInvalid(field="settings", platform=data.platform, reason=str(error)) from None
     account = ChannelAccount(
         platform=data.platform,
         name=data.name,

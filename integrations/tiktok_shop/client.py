@@ -88,14 +88,19 @@ def webhook_signature(app_key: str, app_secret: str, body: bytes) -> str:
 
 
 def product_body(
-    content: ListingContent, warehouse_id: str, brand_id: str | None = None, image_uris: tuple[str, ...] = ()
+    content: ListingContent,
+    warehouse_id: str,
+    brand_id: str | None = None,
+    image_uris: tuple[str, ...] = (),
+    attributes: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Our listing in the shape of Create/Edit Product.
 
     The brand goes by its id in TikTok Shop's brand list (the account's ``brand_id``: the collective
     mark as registered there), and only for a product that shows the mark. Category attributes
-    are named by ids from the category's attribute list, which the platform keeps per category;
-    none are sent.
+    are named by ids from the category's attribute list (Get Attributes), which the platform keeps
+    per category: the operator gives the ones the account's category requires
+    (``settings.product_attributes``: ``[{"id", "values": [{"id"} or {"name"}]}]``).
     """
     heaviest = max((sku.weight_kg for sku in content.skus), default=Decimal("0"))
     return {
@@ -105,6 +110,7 @@ def product_body(
         "main_images": [{"uri": uri} for uri in image_uris],
         "package_weight": {"value": str(heaviest or Decimal("0.1")), "unit": "KILOGRAM"},
         **({"brand_id": brand_id} if content.brand and brand_id else {}),
+        **({"product_attributes": attributes} if attributes else {}),
         "skus": [
             {
                 "seller_sku": sku.seller_sku,
@@ -118,6 +124,30 @@ def product_body(
             for sku in content.skus
         ],
     }
+
+
+def _attributes(given: Any) -> list[dict[str, Any]]:
+    """The category attributes an operator set for the account, in the API's shape: each with its
+    ``id`` and values by ``id`` or ``name``; anything else is refused before a call is made."""
+    if not given:
+        return []
+    attributes = []
+    for item in given if isinstance(given, list) else []:
+        values = item.get("values") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not str(item.get("id", "")).isdigit() or not isinstance(values, list):
+            raise TerminalError("tiktok_shop: settings.product_attributes need an id and values each")
+        shaped = []
+        for value in values:
+            if isinstance(value, dict) and str(value.get("id", "")).isdigit():
+                shaped.append({"id": str(value["id"])})
+            elif isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
+                shaped.append({"name": value["name"].strip()})
+            else:
+                raise TerminalError("tiktok_shop: an attribute value needs an id or a name")
+        attributes.append({"id": str(item["id"]), "values": shaped})
+    if not attributes:
+        raise TerminalError("tiktok_shop: settings.product_attributes must be a list")
+    return attributes
 
 
 class TikTokShopClient(CounterpartClient):
@@ -145,6 +175,7 @@ class TikTokShopClient(CounterpartClient):
         self.shop_cipher = credentials["shop_cipher"]
         self.warehouse_id: str | None = settings.get("warehouse_id")
         self.brand_id: str | None = settings.get("brand_id")
+        self.product_attributes = _attributes(settings.get("product_attributes"))
         # Photos uploaded through this client: their name (content hash) -> the URI TikTok gave.
         self.image_uris: dict[str, str] = {}
 
@@ -238,7 +269,9 @@ class TikTokShopClient(CounterpartClient):
         return tuple(uris)
 
     def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
-        body = product_body(content, self._warehouse(), self.brand_id, self._image_uris(content))
+        body = product_body(
+            content, self._warehouse(), self.brand_id, self._image_uris(content), self.product_attributes
+        )
         if external_id is None and may_exist:
             external_id = self._find(content)
         if external_id is None:

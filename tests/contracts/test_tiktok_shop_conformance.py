@@ -90,6 +90,15 @@ def test_product_bodies_are_what_the_sdks_models_take():
     assert created.additional_properties == {} and edited.additional_properties == {}
     assert created.brand_id == "7082427311584347905"
     assert body["main_images"] == [{"uri": "tos-maliva-i-o3syd03w52-us/abc"}]
+    # The category attributes an operator gives, by id, are what the model takes too.
+    with_attributes = product_body(
+        CONTENT,
+        "w",
+        None,
+        (),
+        [{"id": "100392", "values": [{"id": "1000059"}]}, {"id": "100107", "values": [{"name": "Cashmere"}]}],
+    )
+    assert CreateProductRequest.from_dict(with_attributes).additional_properties == {}
     # A product without the mark names no brand.
     unmarked = product_body(ListingContent("p-2", "Scarf", "", "USD", CONTENT.skus), "w", "7082427311584347905")
     assert "brand_id" not in unmarked
@@ -115,3 +124,36 @@ def test_webhooks_are_signed_and_shaped_as_the_sdk_expects():
         )
         # The SDK's strict parsing: every required field of the event's model is there.
         assert type(Webhooks.parse(body)).__name__ == model
+
+
+def test_category_attributes_without_ids_are_refused_before_any_call():
+    import pytest
+
+    from integrations.base import TerminalError
+
+    for given in ([{"name": "Material", "values": [{"name": "Cashmere"}]}], [{"id": "1", "values": [{}]}], {"id": 1}):
+        with pytest.raises(TerminalError):
+            TikTokShopClient(CREDENTIALS, {"product_attributes": given})
+    client = TikTokShopClient(CREDENTIALS, {"product_attributes": [{"id": 100107, "values": [{"name": " Cashmere "}]}]})
+    assert client.product_attributes == [{"id": "100107", "values": [{"name": "Cashmere"}]}]
+
+
+def test_an_account_whose_attributes_have_no_ids_is_refused_and_nothing_is_stored(client, factory, database):
+    from sqlalchemy import func, select
+
+    from commerce.listings.models import ChannelAccount
+
+    world = factory.world()
+    answer = client.post(
+        "/api/v1/channel-accounts",
+        headers=world.headers["admin"],
+        json={
+            "platform": "tiktok_shop",
+            "name": "Shop",
+            "credentials": CREDENTIALS,
+            "settings": {"product_attributes": [{"name": "Material", "values": [{"name": "Cashmere"}]}]},
+        },
+    )
+    assert (answer.status_code, answer.json["code"]) == (422, "invalid_account_settings")
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(ChannelAccount)) == 0
