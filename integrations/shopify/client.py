@@ -333,7 +333,21 @@ class ShopifyClient(CounterpartClient):
             ],
         }
         if content.images:
-            product_input["files"] = [{"originalSource": url, "contentType": "IMAGE"} for url in content.images]
+            # Named by their content's hash: published again, a photo replaces the shop's file of
+            # that name instead of adding a copy.
+            names = [image.name for image in content.image_files]
+            product_input["files"] = [
+                {
+                    "originalSource": url,
+                    "contentType": "IMAGE",
+                    **(
+                        {"filename": names[index], "duplicateResolutionMode": "REPLACE"}
+                        if len(names) == len(content.images)
+                        else {}
+                    ),
+                }
+                for index, url in enumerate(content.images)
+            ]
         identifier = {"id": external_id} if external_id else {"handle": content.identity}
         payload = self.graphql(
             PRODUCT_SET, {"input": product_input, "identifier": identifier}, cost=REQUESTED_COST["productSet"]

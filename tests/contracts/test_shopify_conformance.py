@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from commerce.listings.models import ChannelAccount
-from integrations.marketplace import ListingContent, SkuContent, StockLine
+from integrations.marketplace import ImageFile, ListingContent, SkuContent, StockLine
 from integrations.marketplaces import simulator_credentials
 from integrations.shopify import client as shopify
 from integrations.shopify.simulator import ShopifySimulator
@@ -75,7 +75,8 @@ def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_
         ),
         brand="Qinghe Cashmere",
         category="Sweaters",
-        images=("https://cdn.example.com/sweater.jpg",),
+        images=("https://commerce.example.com/media/images/1/ab12.jpg",),
+        image_files=(ImageFile("ab12.jpg", lambda: b""),),
     )
     published = client.publish(content, external_id=None, may_exist=False)
     client.publish(content, external_id=published.external_id, may_exist=True)
@@ -101,6 +102,15 @@ def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_
     again = client.subscribe_webhooks(address)
 
     assert len(one.lines) == 25
+    files = transport.sent[1]["variables"]["input"]["files"]
+    assert files == [
+        {
+            "originalSource": "https://commerce.example.com/media/images/1/ab12.jpg",
+            "contentType": "IMAGE",
+            "filename": "ab12.jpg",
+            "duplicateResolutionMode": "REPLACE",
+        }
+    ]
     assert (first, again) == (list(shopify.WEBHOOK_TOPICS), [])
     assert simulator.subscriptions == [(topic, address) for topic in shopify.WEBHOOK_TOPICS]
     schema = admin_schema(client.api_version)
