@@ -56,3 +56,6 @@ class CustomsGateway(Protocol):
 
     def confirm(self, page: ReceiptPage) -> None:
         """The page's results are recorded: the gateway need not give them again."""
+
+    def forget_handed(self) -> int:
+        """Drop what the gateway keeps of messages handed over long ago; returns how many."""

@@ -474,19 +474,12 @@ def api_result_key(declaration_id: int, status: str, entry_id: str | None, at: d
     return f"api:{declaration_id}:{status}:{entry_id or ''}:{moment}"[:80]
 
 
-def declarations_by_cop_no(session: Session, cop_numbers: Sequence[str]) -> dict[str, int]:
-    rows = session.execute(
-        select(_declaration.c.cop_no, _declaration.c.id).where(_declaration.c.cop_no.in_(list(cop_numbers)))
-    )
-    return dict(rows.all())
-
-
-def declarations_by_summary_no(session: Session, summary_numbers: Sequence[str]) -> dict[str, int]:
-    if not summary_numbers:
+def declarations_by(session: Session, number: str, values: Sequence[str]) -> dict[str, int]:
+    """Declarations' ids by one of the numbers that name them (``cop_no``, ours; ``sum_no``, customs')."""
+    if not values:
         return {}
-    rows = session.execute(
-        select(_declaration.c.sum_no, _declaration.c.id).where(_declaration.c.sum_no.in_(list(summary_numbers)))
-    )
+    column = _declaration.c[number]
+    rows = session.execute(select(column, _declaration.c.id).where(column.in_(list(values))))
     return dict(rows.all())
 
 

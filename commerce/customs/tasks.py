@@ -123,6 +123,7 @@ def poll_receipts(deployment: Deployment, job: Job) -> None:
         gateway.confirm(page)
         if not page.more:
             break
+    gateway.forget_handed()
 
 
 def apply_gateway_receipts(session: Session, receipts: Sequence[GatewayReceipt]) -> tuple[int, int]:
@@ -133,9 +134,9 @@ def apply_gateway_receipts(session: Session, receipts: Sequence[GatewayReceipt])
     for receipt in receipts:
         if receipt.message_type in PARCEL_DOCUMENTS and receipt.status == "rejected":
             log.info("customs sent back %s of %s: %s", receipt.message_type, receipt.cop_no, receipt.info)
-    by_cop_no = lifecycle.declarations_by_cop_no(session, [receipt.cop_no for receipt in deciding if receipt.cop_no])
-    by_summary_no = lifecycle.declarations_by_summary_no(
-        session, [receipt.summary_no for receipt in deciding if not receipt.cop_no and receipt.summary_no]
+    by_cop_no = lifecycle.declarations_by(session, "cop_no", [receipt.cop_no for receipt in deciding if receipt.cop_no])
+    by_summary_no = lifecycle.declarations_by(
+        session, "sum_no", [receipt.summary_no for receipt in deciding if not receipt.cop_no and receipt.summary_no]
     )
     # A summary's receipt and its result may come in one read: the receipt names the number first.
     for receipt in deciding:

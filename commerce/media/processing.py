@@ -28,6 +28,7 @@ from commerce.media.errors import (
 
 # Pillow's format name -> content type and file extension.
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+CONTENT_TYPES = {extension: content_type for content_type, extension in FORMATS.values()}
 THUMBNAIL_SIDE = 320
 MINIMUM_SIDE = 100
 JPEG_QUALITY = 90

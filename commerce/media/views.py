@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from commerce.media import service
 from commerce.media.errors import ImageMissing, ImageTooLarge
 from commerce.media.models import ImageForm, ImagePublic, ImageUpdate, image_public
-from commerce.media.processing import process
+from commerce.media.processing import CONTENT_TYPES, process
 from commerce.media.storage import KEY
 from commerce.validation import Identifier
 from commerce.web.auth import current_actor
@@ -98,9 +98,7 @@ def media_file(key: str):
     data = _store().get(key)
     if data is None:
         abort(404)
-    kind = key.rsplit(".", 1)[1]
-    mimetype = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[kind]
-    response = Response(data, mimetype=mimetype)
+    response = Response(data, mimetype=CONTENT_TYPES[key.rsplit(".", 1)[1]])
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

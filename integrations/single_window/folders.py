@@ -26,6 +26,7 @@ import ctypes.util
 import logging
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -44,9 +45,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 MAX_RECEIPT_BYTES = 4 * 1024 * 1024
 # Journal markers older than this are forgotten: every send job has long been recorded by then.
 JOURNAL_DAYS = 30
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if hasattr(os, "sync") else None
-if _LIBC is not None and not hasattr(_LIBC, "syncfs"):
-    _LIBC = None
+# syncfs(2) from the C library where it has one (Linux); elsewhere os.sync serves.
+_SYNCFS = getattr(ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True), "syncfs", None)
 
 
 def _now() -> datetime:
@@ -59,7 +59,7 @@ def sync_file_system(folder: Path) -> None:
     where an fsync of each would cost about half a millisecond a file; os.sync where there is none."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
-        if _LIBC is not None and _LIBC.syncfs(descriptor) == 0:
+        if _SYNCFS is not None and _SYNCFS(descriptor) == 0:
             return
         os.sync()
     finally:
@@ -158,8 +158,16 @@ class ExchangeFolders:
             sync_file_system(folder)
 
     def forget_handed(self, *, older_than_days: int = JOURNAL_DAYS) -> int:
-        """Drop journal markers of messages handed over long ago; returns how many."""
-        limit = time.time() - older_than_days * 86400
+        """Drop journal markers of messages handed over long ago; returns how many. The journal is
+        read through at most once a day (a stamp beside it says when it last was)."""
+        stamp = self.root / ".handed-forgotten"
+        now = time.time()
+        try:
+            if stamp.stat().st_mtime > now - 86400:
+                return 0
+        except FileNotFoundError:
+            pass
+        limit = now - older_than_days * 86400
         dropped = 0
         for marker in self.journal.iterdir():
             try:
@@ -168,6 +176,7 @@ class ExchangeFolders:
                     dropped += 1
             except FileNotFoundError:
                 continue
+        stamp.touch()
         return dropped
 
     # Receiving -----------------------------------------------------------------------------------
@@ -183,7 +192,7 @@ class ExchangeFolders:
                 status = path.stat()
             except FileNotFoundError:
                 continue
-            if path.is_file() and status.st_mtime <= ready:
+            if stat.S_ISREG(status.st_mode) and status.st_mtime <= ready:
                 files.append((status.st_mtime_ns, path.name, path))
         return [path for _, _, path in sorted(files)]
 
