@@ -184,8 +184,17 @@ def deployment(kind: str, **settings: str):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def write_catalogue_csv(path: Path, *, products: int, skus_per_product: int, prefix: str = "B") -> int:
-    """A product import file of ``products`` x ``skus_per_product`` rows; returns the row count."""
+def photo_name(code: str, number: int) -> str:
+    """The file name of a benchmark product's photo."""
+    return f"{code}-{number}.jpg"
+
+
+def write_catalogue_csv(
+    path: Path, *, products: int, skus_per_product: int, prefix: str = "B", images_per_product: int = 0
+) -> int:
+    """A product import file of ``products`` x ``skus_per_product`` rows; returns the row count.
+
+    With ``images_per_product``, each product names that many photos (``photo_name``)."""
     sys.path.insert(0, str(ROOT))
     from commerce.catalog.import_files import COLUMNS
 
@@ -219,6 +228,7 @@ def write_catalogue_csv(path: Path, *, products: int, skus_per_product: int, pre
                         "0.350",
                         "",
                         str(10 + number % 90),
+                        "|".join(photo_name(code, image) for image in range(images_per_product)),
                     ]
                 )
                 rows += 1

@@ -92,7 +92,9 @@ def catalog_group():
     pass
 
 
-@catalog_group.command("import", help="Import products from a CSV or XLSX file, with a progress bar.")
+@catalog_group.command(
+    "import", help="Import products from a CSV or XLSX file (or a ZIP of one and its photos), with a progress bar."
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--enterprise-id", type=int, required=True)
 @click.option(
@@ -101,6 +103,7 @@ def catalog_group():
 def catalog_import(file: Path, enterprise_id: int, error_policy: str):
     from commerce.catalog import imports
     from commerce.catalog.import_files import file_format, iter_records
+    from commerce.catalog.import_photos import opened_sheet
     from commerce.catalog.models import ErrorPolicy
     from commerce.errors import DomainError
     from commerce.web.i18n import translate
@@ -117,11 +120,13 @@ def catalog_import(file: Path, enterprise_id: int, error_policy: str):
                     stream=stream,
                     error_policy=ErrorPolicy(error_policy),
                     in_background=False,
+                    settings=settings,
                     keep_file=False,
                 )
+            with opened_sheet(stream, file_format(file.name), settings) as (sheet, fmt, _archive):
+                total = sum(1 for _ in iter_records(sheet, fmt))
         except DomainError as error:
             raise click.ClickException(translate(error.text, "en", **error.params)) from None
-        total = sum(1 for _ in iter_records(stream, file_format(file.name)))
         stream.seek(0)
         with click.progressbar(length=total * 2, label=f"importing {total} rows") as bar:
             position = {"check": 0, "write": 0}
@@ -131,7 +136,13 @@ def catalog_import(file: Path, enterprise_id: int, error_policy: str):
                 position[phase] = rows
 
             record = imports.run_import(
-                db, settings, import_id=record.id, source=stream, progress=progress, actor=Actor.system()
+                db,
+                settings,
+                import_id=record.id,
+                media=current_deployment().media_store,
+                source=stream,
+                progress=progress,
+                actor=Actor.system(),
             )
     click.echo(
         f"import {record.id}: {record.status}; {record.ok_rows} rows imported, {record.failed_rows} failed; "

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from integrations.base import IntegrationError, RetryableError
+from integrations.base import IntegrationError, RetryableError, TerminalError
 
 
 class ReviewState(StrEnum):
@@ -53,6 +53,32 @@ class ImageFile:
 
     name: str
     read: Callable[[], bytes | None] = field(compare=False, hash=False, repr=False)
+    content_type: str = "image/jpeg"
+    url: str | None = None  # where the marketplace may fetch it, where the platform has a public address
+
+    def bytes(self, counterpart: str) -> bytes:
+        data = self.read()
+        if data is None:
+            raise TerminalError(f"{counterpart}: photo {self.name} is missing from the media store")
+        return data
+
+
+class UploadedMedia(Protocol):
+    """What a client has put in its marketplace's media store, by photo name, so a photo is
+    uploaded to an account once: kept across workers and restarts by the platform."""
+
+    def get(self, name: str) -> str | None:
+        """The marketplace's reference for the photo (a URI, a file id, an address), if kept."""
+
+    def put(self, name: str, reference: str) -> None:
+        """Keep the marketplace's reference for the photo, replacing an older one."""
+
+
+class MemoryMedia(dict):
+    """Uploaded media kept in memory: for one client's life (fakes, tests, a single run)."""
+
+    def put(self, name: str, reference: str) -> None:
+        self[name] = reference
 
 
 @dataclass(frozen=True)

@@ -380,11 +380,18 @@ class Traffic:
         self.accepted: list[float] = []
         self.throttled = 0
         self.failed = 0
+        # Points spent, for marketplaces whose limit is a cost bucket (Shopify): (when, points).
+        self.spent: list[tuple[float, float]] = []
+
+    def spend(self, points: float) -> None:
+        with self.lock:
+            self.spent.append((time.monotonic(), points))
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             accepted = list(self.accepted)
             throttled, failed = self.throttled, self.failed
+            spent = list(self.spent)
         rate = 0.0
         if len(accepted) > 1:
             rate = (len(accepted) - 1) / max(accepted[-1] - accepted[0], 1e-9)
@@ -393,6 +400,7 @@ class Traffic:
             "throttled": throttled,
             "failed": failed,
             "accepted_per_second": round(rate, 2),
+            "points_spent": sum(points for _at, points in spent),
             "first_at": accepted[0] if accepted else None,
             "last_at": accepted[-1] if accepted else None,
         }

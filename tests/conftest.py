@@ -168,6 +168,18 @@ def factory(deployment, client) -> Factory:
 
 
 @pytest.fixture
+def media(deployment, tmp_path):
+    """The photos of this test kept in a folder of its own; the folder is returned."""
+    from commerce.media.storage import FolderStore
+
+    folder = tmp_path / "media"
+    kept = deployment.media_store
+    deployment.media_store = FolderStore(folder)
+    yield folder
+    deployment.media_store = kept
+
+
+@pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The test application served over HTTP on a free loopback port."""
     with served(app) as url:

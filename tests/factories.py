@@ -264,3 +264,15 @@ def photo_bytes(kind: str = "JPEG", size: tuple[int, int] = (640, 480), color=(2
     output = io.BytesIO()
     Image.new("RGB", size, color).save(output, kind, **options)
     return output.getvalue()
+
+
+def upload_photo(client, headers, product_id, data, *, name="photo.jpg", **fields):
+    """A photo uploaded for a product through the API, as a firm's browser sends it."""
+    import io
+
+    return client.post(
+        f"/api/v1/products/{product_id}/images",
+        headers=headers,
+        data={"file": (io.BytesIO(data), name), **{key: str(value) for key, value in fields.items()}},
+        content_type="multipart/form-data",
+    )

@@ -57,3 +57,15 @@ def xlsx_bytes(rows: list[dict[str, str]], *, columns=COLUMNS, formula_cell: str
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def zip_bytes(sheet: tuple[str, bytes], files: dict[str, bytes] | None = None) -> bytes:
+    """A ZIP of a sheet (its name and bytes) and the photos beside it, as a firm packs them."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(*sheet)
+        for name, data in (files or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

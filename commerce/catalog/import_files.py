@@ -48,6 +48,7 @@ COLUMNS = (
     "weight_kg",
     "barcode",
     "stock",
+    "images",
 )
 REQUIRED_COLUMNS = ("product_code", "sku_code", "hs_code", "legal_unit", "origin_region_code", "price", "currency")
 PRODUCT_FIELDS = (
@@ -83,6 +84,7 @@ TEMPLATE_EXAMPLE = (
     "0.350",
     "6901234567892",
     "120",
+    "",
 )
 
 IMPORT_MESSAGES = {
@@ -101,6 +103,14 @@ IMPORT_MESSAGES = {
     "sku_of_other_product": N_("SKU code {sku_code} already belongs to product {product_code}."),
     "stock_below_reserved": N_("Stock cannot be set below what is reserved and allocated ({committed})."),
     "concurrent_change": N_("Another import changed this firm's products meanwhile; import the file again."),
+    "image_not_found": N_("No photo named {name} is in the ZIP or among the firm's uploaded photos."),
+    "image_too_large": N_("Photo {name} is larger than {limit_mb} MB."),
+    "image_too_many_pixels": N_("Photo {name} has more than {limit} million pixels."),
+    "image_type_not_allowed": N_("Photo {name} is not a JPEG, PNG or WebP image."),
+    "image_unreadable": N_("Photo {name} is damaged or incomplete."),
+    "image_too_small": N_("Photo {name} must be at least {minimum} pixels wide and high."),
+    "image_animated": N_("Photo {name} is animated; give a still photo."),
+    "too_many_images": N_("A product has at most {limit} photos; this row names more."),
 }
 
 _LENGTHS = {
@@ -114,6 +124,7 @@ _LENGTHS = {
     "legal_unit": 20,
     "second_legal_unit": 20,
     "trademark_registration_no": 40,
+    "images": 4000,
 }
 _NO_SPACES = re.compile(r"^\S+$")
 _FORMULA_PREFIXES = ("=",)
@@ -136,7 +147,7 @@ class FormulaNotAllowed(ValidationFailed):
 
 class UnsupportedFormat(ValidationFailed):
     code = "unsupported_format"
-    message = N_("Upload a .csv or .xlsx file.")
+    message = N_("Upload a .csv or .xlsx file, or a .zip holding one with its photos.")
 
 
 @dataclass(slots=True)
@@ -164,9 +175,16 @@ class ImportRow:
     weight_kg: Decimal
     barcode: str | None
     stock: int | None
+    images: tuple[str, ...] = ()  # the product's photos this row names, in order
 
     def product_value(self, name: str) -> Any:
         return self.product[PRODUCT_FIELDS.index(name)]
+
+
+def photo_names(text: str) -> tuple[str, ...]:
+    """The photo names of an ``images`` cell (separated by ``|``), in order, each once."""
+    names = (name.strip() for name in text.split("|"))
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 def file_format(filename: str) -> str:
@@ -175,6 +193,8 @@ def file_format(filename: str) -> str:
         return "csv"
     if lowered.endswith(".xlsx"):
         return "xlsx"
+    if lowered.endswith(".zip"):
+        return "zip"
     raise UnsupportedFormat(field="file")
 
 
@@ -393,6 +413,7 @@ def parse_record(number: int, record: dict[str, str]) -> tuple[ImportRow | None,
         weight_kg=weight,
         barcode=barcode,
         stock=stock,
+        images=photo_names(get("images", "")),
     ), []
 
 
@@ -412,6 +433,7 @@ def checked_record(number: int, record: dict[str, str]) -> ImportRow:
         weight_kg=Decimal(weight) if weight else Decimal("0"),
         barcode=get("barcode") or None,
         stock=int(stock) if stock else None,
+        images=photo_names(get("images", "")),
     )
 
 

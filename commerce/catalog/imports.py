@@ -25,12 +25,14 @@ from commerce.catalog.import_files import (
     PRODUCT_FIELDS,
     ImportRow,
     RowError,
+    UnreadableFile,
     check_file,
     checked_record,
     file_format,
     iter_records,
     parse_record,
 )
+from commerce.catalog.import_photos import ImportPhotos, opened_sheet
 from commerce.catalog.models import (
     ErrorPolicy,
     ImportFilePart,
@@ -52,6 +54,9 @@ from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind, StockLevel
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
+from commerce.media.models import ProductImage
+from commerce.media.service import MAX_IMAGES_PER_PRODUCT, store_photo
+from commerce.media.storage import MediaStore
 from commerce.permissions import require_own_enterprise, require_role
 from commerce.validation import money_text
 
@@ -79,6 +84,7 @@ def start_import(
     stream: IO[bytes],
     error_policy: ErrorPolicy,
     in_background: bool,
+    settings: Settings,
     keep_file: bool = True,
 ) -> ProductImport:
     """Accept an upload: check it can be read and has the right header, then record (and queue) it.
@@ -93,7 +99,8 @@ def start_import(
         raise UnknownReference(field="enterprise_id", entity="Enterprise", id=enterprise_id)
     if enterprise.kind not in PRODUCT_MAKER_KINDS:
         raise WrongEnterpriseKind(field="enterprise_id", kinds=", ".join(sorted(PRODUCT_MAKER_KINDS)))
-    check_file(stream, fmt)
+    with opened_sheet(stream, fmt, settings) as (sheet, sheet_format, _archive):
+        check_file(sheet, sheet_format)
     size = stream.seek(0, 2)
     stream.seek(0)
     with write_transaction(session):
@@ -155,7 +162,9 @@ def get_import(session: Session, *, actor: Actor, import_id: int) -> ProductImpo
 
 def run_import_job(deployment: Deployment, job: Job) -> None:
     """Job handler: process a queued import (a finished one is left alone)."""
-    run_import(deployment.database, deployment.settings, import_id=int(job.payload["import_id"]))
+    run_import(
+        deployment.database, deployment.settings, import_id=int(job.payload["import_id"]), media=deployment.media_store
+    )
 
 
 @dataclass
@@ -179,11 +188,13 @@ def run_import(
     settings: Settings,
     *,
     import_id: int,
+    media: MediaStore,
     source: IO[bytes] | None = None,
     progress: Progress | None = None,
     actor: Actor | None = None,
 ) -> ProductImport:
-    """Check and write one import; ``source`` reads the file from elsewhere than the database."""
+    """Check and write one import; ``source`` reads the file from elsewhere than the database, and
+    the photos it names go to ``media``."""
     progress = progress or (lambda _phase, _rows: None)
     with database.session() as session, ExitStack() as files:
         record = session.get(ProductImport, import_id)
@@ -196,11 +207,27 @@ def run_import(
             record.started_at = utcnow()
             session.add(record)
         stream = source or files.enter_context(_stored_file(session, record.id))
-        return _process(session, record, stream, actor or _import_actor(session, record), settings, progress)
+        try:
+            sheet, fmt, archive = files.enter_context(opened_sheet(stream, record.file_format, settings))
+        except UnreadableFile as error:
+            outcome = _Outcome()
+            outcome.errors.append(RowError(0, "file", error.code, error.params).as_dict())
+            return _finish(session, record, outcome, ImportStatus.FAILED)
+        photos = ImportPhotos(session, settings, record.enterprise_id, archive, media)
+        return _process(
+            session, record, sheet, fmt, photos, actor or _import_actor(session, record), settings, progress
+        )
 
 
 def _process(
-    session: Session, record: ProductImport, stream: IO[bytes], actor: Actor, settings: Settings, progress: Progress
+    session: Session,
+    record: ProductImport,
+    stream: IO[bytes],
+    fmt: str,
+    photos: ImportPhotos,
+    actor: Actor,
+    settings: Settings,
+    progress: Progress,
 ) -> ProductImport:
     enterprise = session.get(Enterprise, record.enterprise_id)
     trademarks = dict(
@@ -209,13 +236,13 @@ def _process(
         ).all()
     )
     outcome = _Outcome()
-    bad_rows, known = _check_all(session, stream, record, trademarks, outcome, settings, progress)
+    bad_rows, known = _check_all(session, stream, fmt, record, trademarks, photos, outcome, settings, progress)
     policy = ErrorPolicy(record.error_policy)
     if policy == ErrorPolicy.REJECT_ALL and outcome.failed_rows:
         return _finish(session, record, outcome, ImportStatus.FAILED)
     stream.seek(0)
-    writer = _ChunkWriter(session, actor, record, trademarks, outcome, known)
-    chunks = _good_chunks(stream, record.file_format, bad_rows, settings.import_chunk_rows)
+    writer = _ChunkWriter(session, actor, record, trademarks, outcome, known, photos)
+    chunks = _good_chunks(stream, fmt, bad_rows, settings.import_chunk_rows)
     try:
         _write(session, record, writer, chunks, policy, progress)
     except IntegrityError:
@@ -329,8 +356,10 @@ class _Known:
 def _check_all(
     session: Session,
     stream: IO[bytes],
+    fmt: str,
     record: ProductImport,
     trademarks: dict[str, int],
+    photos: ImportPhotos,
     outcome: _Outcome,
     settings: Settings,
     progress: Progress,
@@ -340,14 +369,16 @@ def _check_all(
     bad_rows: set[int] = set()
     first_of_product: dict[str, tuple[int, tuple]] = {}
     first_of_sku: dict[str, int] = {}
+    photos_of_product: dict[str, set[str]] = {}
     known = _Known()
 
     def rows() -> Iterator[ImportRow]:
-        for number, values in iter_records(stream, record.file_format):
+        for number, values in iter_records(stream, fmt):
             outcome.total_rows += 1
             row, errors = parse_record(number, values)
             if row is not None:
                 errors = _cross_row_errors(row, first_of_product, first_of_sku, trademarks)
+                errors += _photo_errors(row, photos, photos_of_product)
             if errors:
                 bad_rows.add(number)
                 outcome.add_errors(errors, limit)
@@ -391,6 +422,20 @@ def _cross_row_errors(
         errors.append(
             RowError(row.row, "sku_code", "duplicate_sku_in_file", {"sku_code": row.sku_code, "first_row": first_row})
         )
+    return errors
+
+
+def _photo_errors(row: ImportRow, photos: ImportPhotos, photos_of_product: dict[str, set[str]]) -> list[RowError]:
+    """A row's photos that cannot be found or taken, and a product named more than it may hold."""
+    errors = []
+    for name in row.images:
+        refusal = photos.check(name)
+        if refusal is not None:
+            errors.append(RowError(row.row, "images", refusal.code, refusal.params))
+    named = photos_of_product.setdefault(row.product_code, set())
+    named.update(row.images)
+    if len(named) > MAX_IMAGES_PER_PRODUCT:
+        errors.append(RowError(row.row, "images", "too_many_images", {"limit": MAX_IMAGES_PER_PRODUCT}))
     return errors
 
 
@@ -455,8 +500,10 @@ class _ChunkWriter:
         trademarks: dict[str, int],
         outcome: _Outcome,
         known: _Known,
+        photos: ImportPhotos,
     ):
         self.session = session
+        self.photos = photos
         self.actor = actor
         self.enterprise_id = record.enterprise_id
         self.reference = f"product_import:{record.id}"
@@ -519,6 +566,48 @@ class _ChunkWriter:
         self._write_translations({code: first_rows[code] for code in new_codes}, self.product_ids, new=True)
         self._write_translations({code: first_rows[code] for code in touched}, self.product_ids, new=False)
         self._write_skus(chunk, self.product_ids, now)
+        self._attach_photos(chunk, now)
+
+    def _attach_photos(self, chunk: list[ImportRow], now) -> None:
+        """The photos rows name, added after those each product has (a photo it has is left as it is)."""
+        named: dict[int, dict[str, None]] = {}
+        for row in chunk:
+            if row.images:
+                named.setdefault(self.product_ids[row.product_code], {}).update(dict.fromkeys(row.images))
+        if not named:
+            return
+        held: dict[int, set[str]] = {}
+        last: dict[int, int] = {}
+        for product_id, sha256, position in self.session.execute(
+            select(ProductImage.product_id, ProductImage.sha256, ProductImage.position).where(
+                among(self.session, ProductImage.product_id, sorted(named))
+            )
+        ):
+            held.setdefault(product_id, set()).add(sha256)
+            last[product_id] = max(last.get(product_id, -1), position)
+        rows, entries = [], []
+        for product_id, names in named.items():
+            for name in names:
+                photo = self.photos.photo(name)
+                if photo.sha256 in held.setdefault(product_id, set()):
+                    continue
+                held[product_id].add(photo.sha256)
+                last[product_id] = last.get(product_id, -1) + 1
+                values = store_photo(self.photos.store, product_id, photo)
+                rows.append(
+                    {
+                        **values,
+                        "sku_id": None,
+                        "position": last[product_id],
+                        "alt": {},
+                        "original_name": name[:255],
+                        "created_at": now,
+                    }
+                )
+                entries.append((product_id, "image_added", {"name": name[:255]}))
+        if rows:
+            self.session.execute(insert(ProductImage.__table__), rows)
+        self._audit(entries)
 
     def _update_product(self, product: Product, row: ImportRow, now) -> bool:
         values = self._product_values(row)

@@ -29,7 +29,7 @@ from commerce.inventory import service as inventory
 from commerce.inventory.models import StockAdjustment, StockMovementPublic, StockPublic
 from commerce.validation import MESSAGES, HsCode, Identifier
 from commerce.web.auth import current_actor
-from commerce.web.database import current_settings, database, db_session
+from commerce.web.database import current_deployment, current_settings, database, db_session
 from commerce.web.i18n import content_languages, translate
 from commerce.web.openapi import API_PREFIX, api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, QueryModel, encode_cursor
@@ -212,9 +212,10 @@ def create_import(form: ImportForm, query: ImportQuery):
         stream=stream,
         error_policy=form.error_policy or query.error_policy,
         in_background=in_background,
+        settings=settings,
     )
     if not in_background:
-        record = imports.run_import(database(), settings, import_id=record.id)
+        record = imports.run_import(database(), settings, import_id=record.id, media=current_deployment().media_store)
     return respond(_import_public(record), 202, headers={"Location": f"{API_PREFIX}/products/imports/{record.id}"})
 
 

@@ -7,18 +7,53 @@ import json
 import threading
 import time
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from commerce.config import Settings
-from commerce.db import Database
+from commerce.db import Database, upsert, utcnow, write_transaction
 from commerce.jobs.pacing import DatabaseGate
-from commerce.listings.models import ChannelAccount, rate_key
+from commerce.listings.models import ChannelAccount, MarketplaceMedia, rate_key
 from commerce.secrets import unseal
 from integrations.marketplace import MarketplaceClient
 from integrations.marketplaces import marketplace
 
 # An account's last success is written down at most this often (every sync job succeeds).
 SUCCESS_NOTE_SECONDS = 5.0
+
+
+class AccountMedia:
+    """The photos an account's marketplace holds, kept in the database: each one is written down
+    the moment it is uploaded, so no worker (nor a restarted one) uploads it again."""
+
+    def __init__(self, database: Database, account_id: int):
+        self.database = database
+        self.account_id = account_id
+        self.known: dict[str, str] = {}
+
+    def get(self, name: str) -> str | None:
+        if name not in self.known:
+            with self.database.session() as session:
+                reference = session.scalar(
+                    select(MarketplaceMedia.reference).where(
+                        MarketplaceMedia.channel_account_id == self.account_id, MarketplaceMedia.name == name
+                    )
+                )
+            if reference is None:
+                return None
+            self.known[name] = reference
+        return self.known[name]
+
+    def put(self, name: str, reference: str) -> None:
+        row = {"channel_account_id": self.account_id, "name": name, "reference": reference, "created_at": utcnow()}
+        with self.database.session() as session, write_transaction(session):
+            upsert(
+                session,
+                MarketplaceMedia.__table__,
+                [row],
+                conflict_columns=["channel_account_id", "name"],
+                update_columns=["reference", "created_at"],
+            )
+        self.known[name] = reference
 
 
 class Connections:
@@ -65,7 +100,10 @@ class Connections:
                 on_penalty=count_throttle,
             )
             client = marketplace(account.platform).client(
-                unseal(settings.secret_key, account.credentials_sealed), account.settings, gate=gate
+                unseal(settings.secret_key, account.credentials_sealed),
+                account.settings,
+                gate=gate,
+                media=AccountMedia(database, account.id),
             )
             self.clients[account.id] = (version, client)
             return client

@@ -121,16 +121,25 @@ def listing_content(
     text = translations[chosen or next(iter(translations))]
     skus = connection.execute(_SKUS_WITH_STOCK, {"product_id": product.id}).all()
     mark = shows_mark(session, product, today=today)
-    keys = list(
-        session.scalars(
-            select(ProductImage.storage_key)
-            .where(ProductImage.product_id == product.id)
-            .order_by(ProductImage.position, ProductImage.id)
-        )
-    )
-    images = tuple(f"{public_url.rstrip('/')}{media_url(key)}" for key in keys) if public_url else ()
+    photos = session.execute(
+        select(ProductImage.storage_key, ProductImage.content_type)
+        .where(ProductImage.product_id == product.id)
+        .order_by(ProductImage.position, ProductImage.id)
+    ).all()
+    base = public_url.rstrip("/") if public_url else None
+    images = tuple(f"{base}{media_url(key)}" for key, _type in photos) if base else ()
     image_files = (
-        tuple(ImageFile(key.rsplit("/", 1)[1], functools.partial(media.get, key)) for key in keys) if media else ()
+        tuple(
+            ImageFile(
+                key.rsplit("/", 1)[1],
+                functools.partial(media.get, key),
+                content_type=content_type,
+                url=f"{base}{media_url(key)}" if base else None,
+            )
+            for key, content_type in photos
+        )
+        if media
+        else ()
     )
     content = ListingContent(
         identity=product_identity(product.id),

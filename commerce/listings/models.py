@@ -105,6 +105,20 @@ class WebhookReceipt(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+class MarketplaceMedia(SQLModel, table=True):
+    """A photo an account's marketplace holds: what the marketplace calls it (a URI, a file id,
+    an address), so each photo is uploaded to an account once, whichever worker publishes."""
+
+    __tablename__ = "marketplace_media"
+    __table_args__ = (UniqueConstraint("channel_account_id", "name", name="marketplace_media_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_account_id: int = Field(foreign_key="channel_account.id")
+    name: str = Field(max_length=100)
+    reference: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 # API shapes
 
 

@@ -42,6 +42,24 @@ def _check_sku(session: Session, product_id: int, sku_id: int | None) -> None:
         raise NotThisProductsSku(field="sku_id")
 
 
+def store_photo(store: MediaStore, product_id: int, photo: Photo) -> dict:
+    """Keep a photo and its thumbnail for a product; returns the columns of its row that say so."""
+    key = f"images/{product_id}/{photo.sha256}.{photo.extension}"
+    thumbnail_key = f"images/{product_id}/{photo.sha256}.thumb.webp"
+    store.put(key, photo.data)
+    store.put(thumbnail_key, photo.thumbnail)
+    return {
+        "product_id": product_id,
+        "content_type": photo.content_type,
+        "width": photo.width,
+        "height": photo.height,
+        "byte_size": len(photo.data),
+        "sha256": photo.sha256,
+        "storage_key": key,
+        "thumbnail_key": thumbnail_key,
+    }
+
+
 def add_image(
     session: Session,
     store: MediaStore,
@@ -68,21 +86,10 @@ def add_image(
         ).one()
         if count >= MAX_IMAGES_PER_PRODUCT:
             raise TooManyImages(limit=MAX_IMAGES_PER_PRODUCT)
-        key = f"images/{product.id}/{photo.sha256}.{photo.extension}"
-        thumbnail_key = f"images/{product.id}/{photo.sha256}.thumb.webp"
-        store.put(key, photo.data)
-        store.put(thumbnail_key, photo.thumbnail)
         image = ProductImage(
-            product_id=product.id,
+            **store_photo(store, product.id, photo),
             sku_id=sku_id,
             position=position if position is not None else (0 if last is None else last + 1),
-            content_type=photo.content_type,
-            width=photo.width,
-            height=photo.height,
-            byte_size=len(photo.data),
-            sha256=photo.sha256,
-            storage_key=key,
-            thumbnail_key=thumbnail_key,
             alt={tag: text for tag, text in (alt or {}).items() if text},
             original_name=original_name[:255],
         )

@@ -12,6 +12,8 @@
   a publish whose answer was lost is found again with ``product.detail`` instead of created twice.
 * Stock goes through ``sku.syncStockBatch`` with the whole quantities in ``sku_sync_list``
   (``incremental`` false): the same push twice leaves the same stock.
+* Photos go to the shop's material centre (``material.uploadImageSync``, by the platform's public
+  address, ``need_distinct``) and a product names them by the ``byte_url`` they get once approved.
 * Message push: ``event-sign`` over app key + raw body + app secret, MD5 or HMAC-SHA256 (keyed
   with the app secret) as the ``sign-method`` header says; the body is a list of
   ``{"tag", "msg_id", "data"}``.
@@ -34,9 +36,11 @@ from integrations.base import CounterpartClient, RateGate, RetryableError, Termi
 from integrations.marketplace import (
     BadSignature,
     EventKind,
+    ImageFile,
     ListingContent,
     ListingNotFound,
     MarketplaceEvent,
+    MemoryMedia,
     OrdersPage,
     PublishedListing,
     RemoteListing,
@@ -45,9 +49,15 @@ from integrations.marketplace import (
     RemoteOrderStatus,
     ReviewState,
     StockLine,
+    UploadedMedia,
 )
 
 PLATFORM = "douyin"
+# Material centre audit states (1 waiting, 2 in review, 3 approved, 4 refused), and how a photo
+# still in review is kept.
+MATERIAL_APPROVED = 3
+MATERIAL_REFUSED = 4
+PENDING_MATERIAL = "material:"
 SUCCESS = 10000
 BEIJING = timezone(timedelta(hours=8))
 PRODUCT_NOT_FOUND_SUB_CODE = "isv.product-not-exist"
@@ -135,6 +145,7 @@ class DouyinClient(CounterpartClient):
         transport: httpx.BaseTransport | None = None,
         gate: RateGate | None = None,
         clock: Callable[[], float] = time.time,
+        media: UploadedMedia | None = None,
     ):
         settings = settings or {}
         super().__init__(
@@ -151,6 +162,10 @@ class DouyinClient(CounterpartClient):
         # "no brand" (both per shop and category, set by the operator).
         self.standard_brand_id: str | None = settings.get("standard_brand_id")
         self.no_brand_id: str | None = settings.get("no_brand_id")
+        # The material centre's folder the shop's photos go to ("0": its root), and the photos
+        # already there: name -> their byte_url once approved, or "material:<id>" while reviewed.
+        self.material_folder_id = str(settings.get("material_folder_id") or "0")
+        self.media: UploadedMedia = MemoryMedia() if media is None else media
 
     def call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """One signed method call; returns ``data`` or raises by the answer's code."""
@@ -185,6 +200,42 @@ class DouyinClient(CounterpartClient):
             raise ListingNotFound(message)
         raise TerminalError(message.strip())
 
+    def _picture(self, image: ImageFile) -> str:
+        """A photo's address in the shop's material centre: uploaded once (by its public address,
+        the same content answered by the same material), and named only once approved."""
+        held = self.media.get(image.name)
+        if held is not None and not held.startswith(PENDING_MATERIAL):
+            return held
+        if held is None:
+            if image.url is None:
+                raise TerminalError(
+                    "douyin: the material centre fetches photos from the platform's public address "
+                    "(COMMERCE_PUBLIC_URL), which is not set"
+                )
+            stem, _dot, extension = image.name.rpartition(".")
+            state = self.call(
+                "material.uploadImageSync",
+                {
+                    "folder_id": self.material_folder_id,
+                    "url": image.url,
+                    "material_name": f"{stem[:40]}.{extension}",
+                    "need_distinct": True,
+                },
+            )
+        else:
+            state = self.call("material.queryMaterialDetail", {"material_id": held.removeprefix(PENDING_MATERIAL)})
+            state = state.get("material_info") or {}
+        audit = int(state.get("audit_status") or 0)
+        if audit == MATERIAL_APPROVED and state.get("byte_url"):
+            self.media.put(image.name, state["byte_url"])
+            return state["byte_url"]
+        if audit == MATERIAL_REFUSED:
+            raise TerminalError(
+                f"douyin: the material centre refused photo {image.name}: {state.get('audit_reject_desc') or ''}"
+            )
+        self.media.put(image.name, f"{PENDING_MATERIAL}{state['material_id']}")
+        raise RetryableError(f"douyin: photo {image.name} is in the material centre's review", retry_after=5.0)
+
     def _product_params(self, content: ListingContent) -> dict[str, Any]:
         if content.currency != "CNY":
             raise TerminalError(f"douyin: prices must be in CNY, not {content.currency}")
@@ -194,7 +245,7 @@ class DouyinClient(CounterpartClient):
             "description": "".join(f"<p>{line}</p>" for line in content.description.splitlines()),
             "category_leaf_id": int(content.category) if (content.category or "").isdigit() else self.category_leaf_id,
             "product_type": 0,
-            "pic": "|".join(content.images),
+            "pic": "|".join(self._picture(image) for image in content.image_files),
             "mobile": "",
             "reduce_type": 1,  # stock is taken when the buyer pays
             "freight_id": 0,

@@ -76,6 +76,7 @@ class DouyinSimulator(Simulator):
         access_token: str = "dy-token",
         clock: Callable[[], float] = time.time,
         push_sign_method: str = "md5",
+        material_review_seconds: float = 0.0,
         **options: Any,
     ):
         self.app_key, self.app_secret, self.access_token = app_key, app_secret, access_token
@@ -84,6 +85,12 @@ class DouyinSimulator(Simulator):
         self.push_sign_method = push_sign_method
         # The brand library: id -> name (an id not in it, such as the no-brand id, names no brand).
         self.brands: dict[str, str] = {}
+        # The material centre: id -> {"name", "folder_id", "origin_url", "byte_url", "audit_status"};
+        # a photo is approved this long after it is uploaded (audit_status 1, then 3).
+        self.materials: dict[str, dict[str, Any]] = {}
+        self.material_by_source: dict[str, str] = {}
+        self.material_by_byte_url: dict[str, str] = {}
+        self.material_review_seconds = material_review_seconds
         super().__init__(**options)
 
     @staticmethod
@@ -151,6 +158,8 @@ class DouyinSimulator(Simulator):
             "sku/syncStockBatch": self._sync_stock,
             "order/searchList": self._search_orders,
             "order/orderDetail": self._order_detail,
+            "material/uploadImageSync": self._upload_material,
+            "material/queryMaterialDetail": self._material_detail,
         }
 
         @app.post("/<group>/<name>")
@@ -178,6 +187,53 @@ class DouyinSimulator(Simulator):
 
         return app
 
+    # The material centre: photos are uploaded by a public address, reviewed, then named by their
+    # byte_url (only once approved, audit_status 3) in a product's pic.
+
+    def _upload_material(self, params: dict) -> dict:
+        name, url = params["material_name"], params.get("url") or ""
+        if not params.get("folder_id") or not name or len(name) > 50:
+            raise ValueError("folder_id and a material_name of at most 50 characters are required")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("url must be an address the material centre can fetch")
+        with self.store.lock:
+            same = self.material_by_source.get(url)
+            if params.get("need_distinct") and same is not None:
+                return {**self._material_state(same), "is_new": False}
+            material_id = str(7_000_000_000_000_000_000 + len(self.materials) + 1)
+            byte_url = f"https://p3-aio.ecombdimg.com/obj/ecom-shop-material/{material_id}"
+            self.material_by_source[url] = material_id
+            self.material_by_byte_url[byte_url] = material_id
+            self.materials[material_id] = {
+                "name": name,
+                "folder_id": str(params["folder_id"]),
+                "origin_url": url,
+                "byte_url": byte_url,
+                "uploaded": self.clock(),
+            }
+        return {**self._material_state(material_id), "is_new": True}
+
+    def _material_state(self, material_id: str) -> dict:
+        held = self.materials[material_id]
+        approved = self.clock() - held["uploaded"] >= self.material_review_seconds
+        state = {"material_id": material_id, "folder_id": held["folder_id"], "audit_status": 3 if approved else 1}
+        return {**state, "byte_url": held["byte_url"]} if approved else state
+
+    def _material_detail(self, params: dict) -> dict:
+        material_id = str(params["material_id"])
+        if material_id not in self.materials:
+            raise StoreRefusal("invalid", "素材不存在或已被删除")
+        held = self.materials[material_id]
+        return {
+            "material_info": {
+                **self._material_state(material_id),
+                "origin_url": held["origin_url"],
+                "materil_name": held["name"],
+                "material_type": "photo",
+                "operate_status": 1,
+            }
+        }
+
     def _content(self, params: dict) -> ListingContent:
         names = [part.split("|", 1)[0] for part in params["specs"].split("^")]
         rows = json.loads(params["spec_prices"])
@@ -202,7 +258,14 @@ class DouyinSimulator(Simulator):
             ),
         )
 
+    def _check_pictures(self, params: dict) -> None:
+        for url in (params.get("pic") or "").split("|"):
+            material_id = self.material_by_byte_url.get(url)
+            if url and (material_id is None or "byte_url" not in self._material_state(material_id)):
+                raise StoreRefusal("invalid", f"pic {url} is not an approved image of the shop's material centre")
+
     def _add(self, params: dict) -> dict:
+        self._check_pictures(params)
         listing = self.store.create(self._content(params))
         return {
             "product_id": int(listing.id),
@@ -215,6 +278,7 @@ class DouyinSimulator(Simulator):
         }
 
     def _edit(self, params: dict) -> dict:
+        self._check_pictures(params)
         self.store.replace(str(params["product_id"]), self._content(params))
         return {}
 

@@ -27,13 +27,15 @@ from typing import Any
 
 import httpx
 
-from integrations.base import CounterpartClient, RateGate, RetryableError, TerminalError, json_of, send
+from integrations.base import CounterpartClient, OpenGate, RateGate, RetryableError, TerminalError, json_of, send
 from integrations.marketplace import (
     BadSignature,
     EventKind,
+    ImageFile,
     ListingContent,
     ListingNotFound,
     MarketplaceEvent,
+    MemoryMedia,
     OrdersPage,
     PublishedListing,
     RemoteListing,
@@ -43,6 +45,7 @@ from integrations.marketplace import (
     ReviewState,
     StaleStock,
     StockLine,
+    UploadedMedia,
 )
 
 PLATFORM = "shopify"
@@ -63,6 +66,7 @@ ORDERS_FIRST = 10
 PRODUCT_FIELDS = """
   id handle status title descriptionHtml vendor
   variants(first: 250) { nodes { id sku price inventoryQuantity inventoryItem { id } } }
+  media(first: 20) { nodes { id } }
 """
 LINE_FIELDS = (
     "nodes { sku quantity originalUnitPriceSet { shopMoney { amount currencyCode } } }"
@@ -77,6 +81,10 @@ PRODUCT_SET = (
     "mutation productSet($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {"
     " productSet(synchronous: true, input: $input, identifier: $identifier) {"
     f" product {{ {PRODUCT_FIELDS} }} userErrors {{ field message code }} }} }}"
+)
+STAGED_UPLOADS = (
+    "mutation stagedUploadsCreate($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) {"
+    " stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }"
 )
 PRODUCT_QUERY = f"query product($id: ID!) {{ product(id: $id) {{ {PRODUCT_FIELDS} }} }}"
 PRODUCT_UPDATE = (
@@ -119,8 +127,9 @@ WEBHOOK_CREATE = (
 # nothing, a connection 2 points plus its page size times what each of its nodes costs, a mutation
 # 10 points plus what its answer selects); the suite computes them again from the official schema.
 REQUESTED_COST = {
-    "productSet": 514,
-    "product": 503,
+    "productSet": 536,
+    "product": 525,
+    "stagedUploadsCreate": 13,
     "productUpdate": 12,
     "inventorySetQuantities": 12,
     "locations": 3,
@@ -190,11 +199,14 @@ class ShopifyClient(CounterpartClient):
         *,
         transport: httpx.BaseTransport | None = None,
         gate: RateGate | None = None,
+        media: UploadedMedia | None = None,
     ):
         settings = settings or {}
         super().__init__(
             settings.get("base_url") or f"https://{credentials['shop_domain']}", transport=transport, gate=gate
         )
+        # Photos the shop holds as files: their name (content hash) -> the file's id.
+        self.media: UploadedMedia = MemoryMedia() if media is None else media
         self.access_token = credentials["access_token"]
         version = (credentials.get("api_version") or "").strip() or LATEST_API_VERSION
         if version not in supported_versions(datetime.now(UTC).date()):
@@ -332,22 +344,9 @@ class ShopifyClient(CounterpartClient):
                 for sku, option_values in zip(content.skus, values, strict=True)
             ],
         }
-        if content.images:
-            # Named by their content's hash: published again, a photo replaces the shop's file of
-            # that name instead of adding a copy.
-            names = [image.name for image in content.image_files]
-            product_input["files"] = [
-                {
-                    "originalSource": url,
-                    "contentType": "IMAGE",
-                    **(
-                        {"filename": names[index], "duplicateResolutionMode": "REPLACE"}
-                        if len(names) == len(content.images)
-                        else {}
-                    ),
-                }
-                for index, url in enumerate(content.images)
-            ]
+        files, new = self._files(content.image_files)
+        if files:
+            product_input["files"] = files
         identifier = {"id": external_id} if external_id else {"handle": content.identity}
         payload = self.graphql(
             PRODUCT_SET, {"input": product_input, "identifier": identifier}, cost=REQUESTED_COST["productSet"]
@@ -356,10 +355,77 @@ class ShopifyClient(CounterpartClient):
         product = payload.get("product")
         if not product:
             raise TerminalError("shopify productSet: no product in the answer")
+        # The product's media are its files in the order given: each new photo's file id is kept,
+        # so it is named by id from now on and never sent again.
+        media = [node["id"] for node in ((product.get("media") or {}).get("nodes") or [])]
+        if len(media) == len(files):
+            for index, name in new.items():
+                self.media.put(name, media[index])
         remote = self._remote(product)
         return PublishedListing(
             remote.external_id, remote.review, remote.platform_status, remote.sku_ids, applied=remote
         )
+
+    def _files(self, images: tuple[ImageFile, ...]) -> tuple[list[dict[str, Any]], dict[int, str]]:
+        """The product's ``files``: a photo the shop holds by its file id, a new one by its public
+        address or a staged upload; and the new ones' places, by name."""
+        files: list[dict[str, Any]] = []
+        new: dict[int, str] = {}
+        unaddressed: dict[int, ImageFile] = {}
+        for index, image in enumerate(images):
+            held = self.media.get(image.name)
+            if held is not None:
+                files.append({"id": held})
+                continue
+            new[index] = image.name
+            # Named by their content's hash: should the shop hold a file of that name (a publish
+            # whose answer was lost), it is replaced instead of a copy being added.
+            files.append(
+                {
+                    "originalSource": image.url,
+                    "contentType": "IMAGE",
+                    "filename": image.name,
+                    "duplicateResolutionMode": "REPLACE",
+                }
+            )
+            if image.url is None:
+                unaddressed[index] = image
+        if unaddressed:
+            staged = self._stage(list(unaddressed.values()))
+            for index, source in zip(unaddressed, staged, strict=True):
+                files[index]["originalSource"] = source
+        return files, new
+
+    def _stage(self, images: list[ImageFile]) -> list[str]:
+        """Upload photos through Shopify's staged uploads; returns each one's resource URL."""
+        payload = self.graphql(
+            STAGED_UPLOADS,
+            {
+                "input": [
+                    {"resource": "IMAGE", "filename": image.name, "mimeType": image.content_type, "httpMethod": "POST"}
+                    for image in images
+                ]
+            },
+            cost=REQUESTED_COST["stagedUploadsCreate"],
+        )["stagedUploadsCreate"]
+        self._user_errors(payload, "stagedUploadsCreate")
+        targets = payload.get("stagedTargets") or []
+        if len(targets) != len(images):
+            raise TerminalError("shopify stagedUploadsCreate: not one target per photo")
+        sources = []
+        for image, target in zip(images, targets, strict=True):
+            # The target's parameters are form fields sent before the file, as they come.
+            request = self.http.build_request(
+                "POST",
+                target["url"],
+                data={parameter["name"]: parameter["value"] for parameter in target["parameters"]},
+                files={"file": (image.name, image.bytes(PLATFORM), image.content_type)},
+            )
+            response = send(self.http, request, gate=OpenGate(), counterpart=f"{PLATFORM} staged upload")
+            if response.status_code >= 300:
+                raise TerminalError(f"shopify staged upload: {response.status_code} {response.text[:200]}")
+            sources.append(target["resourceUrl"])
+        return sources
 
     def _remote(self, product: Mapping[str, Any]) -> RemoteListing:
         variants = product["variants"]["nodes"]

@@ -1,8 +1,12 @@
 """A Shopify shop speaking the Admin GraphQL dialect, for client tests and local demos.
 
 It parses each document with graphql-core and answers the root fields the platform uses for
-product sync, inventory and orders; every answer carries ``extensions.cost`` with the
-throttle status, and a call that finds the bucket short answers ``THROTTLED``.
+product sync, files, inventory and orders. Given Shopify's official schema, it refuses what the
+schema does not take and charges each call its requested cost by Shopify's published rules,
+giving back the difference to the actual cost once it has run; without one, every call costs 10.
+Every answer carries ``extensions.cost`` with the throttle status; a call that finds the bucket
+short answers ``THROTTLED``, one that may cost more than 1,000 points ``MAX_COST_EXCEEDED``.
+Staged uploads land on a signed form target it serves itself, as Google Cloud Storage would.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import gzip
 import hashlib
 import hmac
 import json
+import secrets
+import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -31,10 +37,14 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from integrations.marketplace import ListingContent, RemoteOrderStatus, SkuContent
+from integrations.shopify.query_cost import actual_cost, requested_cost
 from integrations.simulation import Behaviour, Event, MarketStore, Simulator, StoredListing, StoreRefusal, TokenBucket
 
 LOCATION_ID = "gid://shopify/Location/1"
 CALL_COST = 10  # points per call; a shop with a limit of N calls a second restores 10 * N points a second
+MAX_QUERY_COST = 1000  # what one query may cost
+BUCKET_SECONDS = 20  # the bucket holds 20 seconds of restored points (2,000 at 100 a second)
+STAGED_UPLOAD_PATH = "/shopify-staged-uploads"
 
 
 def load_admin_schema(path) -> GraphQLSchema:
@@ -83,15 +93,24 @@ class ShopifySimulator(Simulator):
         self.idempotent: dict[str, dict] = {}
         # Webhook subscriptions the shop holds: (topic, uri).
         self.subscriptions: list[tuple[str, str]] = []
+        # The shop's files: id -> {"filename", "source"}; and each product's media, in order.
+        self.files: dict[str, dict[str, str]] = {}
+        self.media: dict[str, list[str]] = {}
+        # Objects posted to the staged upload targets it handed out, by key.
+        self.staged: dict[str, bytes] = {}
+        self.staging_secret = secrets.token_bytes(16)
         rate = options.pop("rate_limit", None)
         options.setdefault("store", shop_store())
         super().__init__(**options)
         if rate:
-            # The cost bucket: points come back at 10 x the call limit and hold two seconds' worth.
-            self.bucket = TokenBucket(rate * CALL_COST, burst=rate * CALL_COST * 2)
+            # The cost bucket: points come back at 10 x the call limit and hold 20 seconds' worth.
+            self.bucket = TokenBucket(rate * CALL_COST, burst=rate * CALL_COST * BUCKET_SECONDS)
 
     def admit(self, cost: float = CALL_COST) -> float | None:
         return super().admit(cost)
+
+    def _costs(self, query: str, variables: dict) -> int:
+        return requested_cost(self.schema, query, variables) if self.schema is not None else CALL_COST
 
     def build_app(self) -> Flask:
         app = Flask("shopify_simulator")
@@ -103,7 +122,29 @@ class ShopifySimulator(Simulator):
                     {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
                 ), 401
             body = request.get_json(silent=True) or {}
-            wait = self.admit()
+            try:
+                document = parse(body.get("query") or "")
+            except GraphQLError as error:
+                return jsonify({"errors": [{"message": error.message, "extensions": {"code": "PARSE_ERROR"}}]})
+            operation = next(node for node in document.definitions if isinstance(node, OperationDefinitionNode))
+            variables = body.get("variables") or {}
+            refused = self._schema_errors(document, operation, variables)
+            if refused:
+                return jsonify({"errors": [{"message": message} for message in refused]})
+            requested = self._costs(body["query"], variables)
+            if requested > MAX_QUERY_COST:
+                return jsonify(
+                    {
+                        "errors": [
+                            {
+                                "message": f"Query cost is {requested}, which exceeds the single query max cost "
+                                f"limit ({MAX_QUERY_COST}).",
+                                "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested},
+                            }
+                        ]
+                    }
+                )
+            wait = self.admit(requested)
             if wait is not None:
                 return jsonify(
                     {
@@ -116,22 +157,14 @@ class ShopifySimulator(Simulator):
                                 },
                             }
                         ],
-                        "extensions": {"cost": self._cost(CALL_COST, 0)},
+                        "extensions": {"cost": self._cost(requested, 0)},
                     }
                 )
             if self.should_fail():
+                self._give_back(requested, 0)
                 return jsonify(
                     {"errors": [{"message": "Internal error. Looks like something went wrong on our end."}]}
                 ), 503
-            try:
-                document = parse(body.get("query") or "")
-            except GraphQLError as error:
-                return jsonify({"errors": [{"message": error.message, "extensions": {"code": "PARSE_ERROR"}}]})
-            operation = next(node for node in document.definitions if isinstance(node, OperationDefinitionNode))
-            variables = body.get("variables") or {}
-            refused = self._schema_errors(document, operation, variables)
-            if refused:
-                return jsonify({"errors": [{"message": message} for message in refused]})
             data: dict[str, Any] = {}
             for selection in operation.selection_set.selections:
                 name = selection.name.value
@@ -154,10 +187,24 @@ class ShopifySimulator(Simulator):
                     if refusal.reason == "not_found" and name in ("product", "order"):
                         data[name] = None
                     else:
+                        self._give_back(requested, requested)
                         return jsonify({"errors": [{"message": str(refusal)}]})
-            return jsonify({"data": data, "extensions": {"cost": self._cost(CALL_COST, CALL_COST)}})
+            actual = actual_cost(self.schema, body["query"], variables, data) if self.schema is not None else requested
+            self._give_back(requested, actual)
+            return jsonify({"data": data, "extensions": {"cost": self._cost(requested, actual)}})
+
+        @app.post(STAGED_UPLOAD_PATH)
+        def staged_upload():
+            return self._staged_upload()
 
         return app
+
+    def _give_back(self, requested: int, actual: int) -> None:
+        """Return what a call was charged beyond its actual cost; count what it spent."""
+        if self.bucket is not None and requested > actual:
+            with self.bucket.lock:
+                self.bucket.tokens = min(self.bucket.burst, self.bucket.tokens + requested - actual)
+        self.traffic.spend(actual)
 
     def _schema_errors(self, document, operation, variables: dict) -> list[str]:
         if self.schema is None:
@@ -199,6 +246,7 @@ class ShopifySimulator(Simulator):
                     for sku in listing.skus.values()
                 ]
             },
+            "media": {"nodes": [{"id": file_id} for file_id in self.media.get(listing.id, [])]},
         }
 
     def _field_webhookSubscriptions(self, variables: dict) -> dict:
@@ -251,6 +299,57 @@ class ShopifySimulator(Simulator):
             errors.append({"field": ["input", "variants"], "message": "Variants can't be blank", "code": "BLANK"})
         if errors:
             return {"product": None, "userErrors": errors}
+        with self.store.lock:
+            planned = self._plan_files(product.get("files") or [])
+            if isinstance(planned, dict):
+                return {"product": None, "userErrors": [planned]}
+            return self._set_product(product, identifier, variants, planned)
+
+    def _plan_files(self, files: list[dict]) -> list[tuple[str | None, str, str]] | dict:
+        """Each file of a productSet as (existing id or None, filename, source), or the first userError."""
+        planned = []
+        for index, entry in enumerate(files):
+            field = ["input", "files", str(index)]
+            if entry.get("id"):
+                if entry["id"] not in self.files:
+                    return {"field": [*field, "id"], "message": "File does not exist.", "code": "FILE_NOT_FOUND"}
+                held = self.files[entry["id"]]
+                planned.append((entry["id"], held["filename"], held["source"]))
+                continue
+            source = entry.get("originalSource") or ""
+            if not source.startswith(("https://", "http://")):
+                return {
+                    "field": [*field, "originalSource"],
+                    "message": "Original source is invalid.",
+                    "code": "INVALID",
+                }
+            if STAGED_UPLOAD_PATH + "/" in source and source.split(STAGED_UPLOAD_PATH + "/", 1)[1] not in self.staged:
+                return {
+                    "field": [*field, "originalSource"],
+                    "message": "The staged upload was not found; upload the file to its target first.",
+                    "code": "INVALID",
+                }
+            filename = entry.get("filename") or source.rsplit("/", 1)[-1]
+            existing = next((fid for fid, held in self.files.items() if held["filename"] == filename), None)
+            mode = entry.get("duplicateResolutionMode") or "APPEND_UUID"
+            if existing is not None and mode == "RAISE_ERROR":
+                return {
+                    "field": [*field, "filename"],
+                    "message": f"A file named {filename} already exists.",
+                    "code": "FILENAME_ALREADY_EXISTS",
+                }
+            if existing is not None and mode == "APPEND_UUID":
+                stem, dot, extension = filename.rpartition(".")
+                filename, existing = f"{stem}_{uuid.uuid4()}{dot}{extension}", None
+            planned.append((existing, filename, source))
+        return planned
+
+    def _set_product(self, product: dict, identifier: dict, variants: list[dict], planned) -> dict:
+        ids = []
+        for existing, filename, source in planned:
+            file_id = existing or f"gid://shopify/MediaImage/{len(self.files) + 1}"
+            self.files[file_id] = {"filename": filename, "source": source}
+            ids.append(file_id)
         content = ListingContent(
             identity=product.get("handle") or identifier.get("handle") or "",
             title=product["title"],
@@ -258,7 +357,7 @@ class ShopifySimulator(Simulator):
             currency="",
             brand=product.get("vendor") or None,
             category=product.get("productType") or None,
-            images=tuple(file["originalSource"] for file in product.get("files") or []),
+            images=tuple(source for _existing, _filename, source in planned),
             skus=tuple(
                 SkuContent(
                     seller_sku=variant.get("sku") or "",
@@ -273,15 +372,80 @@ class ShopifySimulator(Simulator):
                 for variant in variants
             ),
         )
-        with self.store.lock:
-            if identifier.get("id"):
-                listing = self.store.replace(local_id(identifier["id"], "Product"), content)
-            else:
-                existing = self.store.find(content.identity)
-                listing = self.store.replace(existing.id, content) if existing else self.store.create(content)
-            if product.get("status") and product["status"] != "ACTIVE":
-                self.store.deactivate(listing.id)
-            return {"product": self._product(listing), "userErrors": []}
+        if identifier.get("id"):
+            listing = self.store.replace(local_id(identifier["id"], "Product"), content)
+        else:
+            existing = self.store.find(content.identity)
+            listing = self.store.replace(existing.id, content) if existing else self.store.create(content)
+        if "files" in product:
+            self.media[listing.id] = ids
+        if product.get("status") and product["status"] != "ACTIVE":
+            self.store.deactivate(listing.id)
+        return {"product": self._product(listing), "userErrors": []}
+
+    def _field_stagedUploadsCreate(self, variables: dict) -> dict:
+        targets, errors = [], []
+        url = request.host_url.rstrip("/") + STAGED_UPLOAD_PATH
+        for index, entry in enumerate(variables.get("input") or []):
+            if entry.get("httpMethod") != "POST" or not str(entry.get("mimeType", "")).startswith("image/"):
+                errors.append(
+                    {"field": ["input", str(index)], "message": "This shop stages images by POST form uploads."}
+                )
+                continue
+            key = f"tmp/{uuid.uuid4().hex}/{entry['filename']}"
+            expires = time.time() + 3600
+            terms = {"key": key, "Content-Type": entry["mimeType"], "expires": expires}
+            policy = base64.b64encode(json.dumps(terms).encode()).decode()
+            parameters = {
+                "Content-Type": entry["mimeType"],
+                "success_action_status": "201",
+                "acl": "private",
+                "key": key,
+                "x-goog-algorithm": "GOOG4-HMAC-SHA256",
+                "x-goog-credential": "shopify-staged-uploads/auto/storage/goog4_request",
+                "x-goog-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+                "x-goog-signature": hmac.new(self.staging_secret, policy.encode(), hashlib.sha256).hexdigest(),
+                "policy": policy,
+            }
+            targets.append(
+                {
+                    "url": url,
+                    "resourceUrl": f"{url}/{key}",
+                    "parameters": [{"name": name, "value": value} for name, value in parameters.items()],
+                }
+            )
+        if errors:
+            return {"stagedTargets": None, "userErrors": errors}
+        return {"stagedTargets": targets, "userErrors": []}
+
+    def _staged_upload(self):
+        """A form upload to a staged target: accepted only as signed, before it expires, with the file last."""
+        form, upload = request.form, request.files.get("file")
+
+        def refused(code: str, message: str, status: int = 403):
+            body = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{message}</Message>"
+            body += "</Error>"
+            return body, status, {"Content-Type": "application/xml"}
+
+        policy = form.get("policy", "")
+        expected = hmac.new(self.staging_secret, policy.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(form.get("x-goog-signature", ""), expected):
+            return refused("SignatureDoesNotMatch", "The request signature we calculated does not match.")
+        terms = json.loads(base64.b64decode(policy))
+        if form.get("key") != terms["key"] or form.get("Content-Type") != terms["Content-Type"]:
+            return refused("AccessDenied", "Invalid according to Policy: Policy Condition failed.")
+        if time.time() > terms["expires"]:
+            return refused("AccessDenied", "Invalid according to Policy: Policy expired.")
+        if upload is None:
+            return refused("InvalidArgument", "The file field must be the last field of the form.", 400)
+        data = upload.read()
+        self.staged[terms["key"]] = data
+        body = (
+            "<?xml version='1.0' encoding='UTF-8'?><PostResponse>"
+            f"<Bucket>shopify-staged-uploads</Bucket><Key>{terms['key']}</Key>"
+            f'<ETag>"{hashlib.md5(data).hexdigest()}"</ETag></PostResponse>'
+        )
+        return body, 201, {"Content-Type": "application/xml"}
 
     def _field_product(self, variables: dict) -> dict | None:
         return self._product(self.store.get(local_id(variables["id"], "Product")))

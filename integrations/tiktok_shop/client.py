@@ -36,6 +36,7 @@ from integrations.marketplace import (
     ListingContent,
     ListingNotFound,
     MarketplaceEvent,
+    MemoryMedia,
     OrdersPage,
     PublishedListing,
     RemoteListing,
@@ -44,6 +45,7 @@ from integrations.marketplace import (
     RemoteOrderStatus,
     ReviewState,
     StockLine,
+    UploadedMedia,
 )
 
 PLATFORM = "tiktok_shop"
@@ -161,6 +163,7 @@ class TikTokShopClient(CounterpartClient):
         transport: httpx.BaseTransport | None = None,
         gate: RateGate | None = None,
         clock: Callable[[], float] = time.time,
+        media: UploadedMedia | None = None,
     ):
         settings = settings or {}
         super().__init__(
@@ -176,8 +179,8 @@ class TikTokShopClient(CounterpartClient):
         self.warehouse_id: str | None = settings.get("warehouse_id")
         self.brand_id: str | None = settings.get("brand_id")
         self.product_attributes = _attributes(settings.get("product_attributes"))
-        # Photos uploaded through this client: their name (content hash) -> the URI TikTok gave.
-        self.image_uris: dict[str, str] = {}
+        # Photos uploaded to the shop: their name (content hash) -> the URI TikTok gave.
+        self.media: UploadedMedia = MemoryMedia() if media is None else media
 
     def call(
         self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None
@@ -257,15 +260,14 @@ class TikTokShopClient(CounterpartClient):
         return answer["data"]["uri"]
 
     def _image_uris(self, content: ListingContent) -> tuple[str, ...]:
-        """The URIs of the product's photos, each uploaded once by this client."""
+        """The URIs of the product's photos, each uploaded to the shop once."""
         uris = []
         for image in content.image_files:
-            if image.name not in self.image_uris:
-                data = image.read()
-                if data is None:
-                    raise TerminalError(f"tiktok_shop: photo {image.name} is missing from the media store")
-                self.image_uris[image.name] = self.upload_image(image.name, data)
-            uris.append(self.image_uris[image.name])
+            uri = self.media.get(image.name)
+            if uri is None:
+                uri = self.upload_image(image.name, image.bytes(PLATFORM))
+                self.media.put(image.name, uri)
+            uris.append(uri)
         return tuple(uris)
 
     def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:

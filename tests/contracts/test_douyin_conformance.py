@@ -8,16 +8,21 @@ and it signs method calls with HMAC-SHA256 over its own pattern.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
+from decimal import Decimal
 
+import httpx
 import pytest
 from doudian.core import AppType, DouDian
 
+from integrations.base import RetryableError, TerminalError
 from integrations.douyin import client as douyin
 from integrations.douyin.simulator import DouyinSimulator
-from integrations.marketplace import BadSignature, ListingContent
+from integrations.marketplace import BadSignature, ImageFile, ListingContent, SkuContent
 from integrations.marketplaces import simulator_credentials
 from integrations.simulation import Event
+from tests.clock import ManualClock
 
 CREDENTIALS = simulator_credentials("douyin")
 
@@ -81,8 +86,6 @@ def test_a_method_call_is_signed_as_the_sdk_signs_it():
     [(2, 1, "in_review"), (3, 0, "approved"), (7, 0, "approved"), (4, 1, "rejected"), (3, 1, "offline")],
 )
 def test_review_states_are_read_as_the_platform_documents_them(check_status, status, review):
-    import httpx
-
     def answer(request: httpx.Request) -> httpx.Response:
         data = {"product_id": 1, "check_status": check_status, "status": status, "name": "Scarf", "spec_prices": []}
         return httpx.Response(200, json={"code": 10000, "msg": "success", "data": data})
@@ -90,3 +93,65 @@ def test_review_states_are_read_as_the_platform_documents_them(check_status, sta
     client = douyin.DouyinClient(CREDENTIALS, {"base_url": "http://douyin.test"}, transport=httpx.MockTransport(answer))
 
     assert client.read("1").review.value == review
+
+
+def test_photos_go_through_the_material_centre_once_and_a_product_names_them_when_approved():
+    clock = ManualClock(start=time.time())
+    simulator = DouyinSimulator(clock=clock, material_review_seconds=4.0)
+    sent: list[httpx.Request] = []
+    inner = httpx.WSGITransport(app=simulator.app)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        request.read()
+        sent.append(request)
+        return inner.handle_request(request)
+
+    client = douyin.DouyinClient(
+        CREDENTIALS,
+        {"base_url": "http://douyin.test", "material_folder_id": "70031975314169695161250"},
+        transport=httpx.MockTransport(handle),
+        clock=clock,
+    )
+    address = "https://commerce.example.com/media/images/1/" + "ab" * 32 + ".jpg"
+    photo = ImageFile("ab" * 32 + ".jpg", lambda: b"", url=address)
+    content = ListingContent(
+        "p-1", "羊绒围巾", "", "CNY", (SkuContent("sku-1", Decimal("99.00"), 3),), image_files=(photo,)
+    )
+
+    with pytest.raises(RetryableError, match="in the material centre's review"):
+        client.publish(content, external_id=None, may_exist=True)
+    clock.advance(5)
+    published = client.publish(content, external_id=None, may_exist=True)
+    again = douyin.DouyinClient(
+        CREDENTIALS, {"base_url": "http://douyin.test"}, transport=httpx.MockTransport(handle), clock=clock
+    )
+    again.media = client.media
+    again.publish(content, external_id=published.external_id, may_exist=True)
+
+    methods = [request.url.params["method"] for request in sent]
+    upload = json.loads(sent[0].content)
+    (material_id,) = simulator.materials
+    byte_url = simulator.materials[material_id]["byte_url"]
+    assert methods == [
+        "material.uploadImageSync",
+        "material.queryMaterialDetail",
+        "product.detail",
+        "product.addV2",
+        "product.editV2",
+        "product.detail",
+    ]
+    assert upload == {
+        "folder_id": "70031975314169695161250",
+        "material_name": "ab" * 20 + ".jpg",
+        "need_distinct": True,
+        "url": address,
+    }
+    assert simulator.store.get(published.external_id).images == [byte_url]
+    assert dict(client.media) == {photo.name: byte_url}
+
+    unaddressed = ListingContent(
+        "p-2", "围巾", "", "CNY", (SkuContent("sku-2", Decimal("9.00"), 1),), image_files=(ImageFile("cd.jpg", bytes),)
+    )
+    with pytest.raises(TerminalError, match="COMMERCE_PUBLIC_URL"):
+        client.publish(unaddressed, external_id=None, may_exist=False)
+    assert simulator.store.find("p-2") is None and len(simulator.materials) == 1

@@ -235,12 +235,12 @@ def test_rate_limits_answer_retry_later(platform: str):
         transport=httpx.WSGITransport(app=simulator.app),
     )
     if platform == "shopify":
-        # A client that does not wait for the cost bucket, so that the shop throttles it.
-        client.sleep = lambda seconds: None
+        # A client that does not pace itself on the cost bucket, so that the shop throttles it.
+        client._pace = lambda cost: None
     currency = "CNY" if platform == "douyin" else "USD"
     item = ListingContent("p-2", "Scarf", "", currency, (SkuContent("sku-2", Decimal("10.00"), 5),))
     with pytest.raises(RetryableError) as raised:
-        for _ in range(5):
+        for _ in range(30):
             client.publish(item, external_id=None, may_exist=True)
 
     assert raised.value.throttled is True

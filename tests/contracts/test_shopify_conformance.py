@@ -35,18 +35,24 @@ DOCUMENTS = {
     "orderLines": shopify.ORDER_LINES,
     "webhookSubscriptions": shopify.WEBHOOKS,
     "webhookSubscriptionCreate": shopify.WEBHOOK_CREATE,
+    "stagedUploadsCreate": shopify.STAGED_UPLOADS,
 }
 
 
 class Recording(httpx.BaseTransport):
-    """The shop behind it, and every GraphQL request the client sent."""
+    """The shop behind it, every GraphQL request the client sent, and every staged upload."""
 
     def __init__(self, simulator: ShopifySimulator):
         self.inner = httpx.WSGITransport(app=simulator.app)
         self.sent: list[dict] = []
+        self.uploads: list[httpx.Request] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append({"path": request.url.path, **json.loads(request.read())})
+        if request.url.path.endswith("/graphql.json"):
+            self.sent.append({"path": request.url.path, **json.loads(request.read())})
+        else:
+            request.read()
+            self.uploads.append(request)
         return self.inner.handle_request(request)
 
 
@@ -75,8 +81,16 @@ def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_
         ),
         brand="Qinghe Cashmere",
         category="Sweaters",
-        images=("https://commerce.example.com/media/images/1/ab12.jpg",),
-        image_files=(ImageFile("ab12.jpg", lambda: b""),),
+        image_files=(
+            # One photo the shop fetches from the platform's public address, one staged by upload.
+            ImageFile(
+                "ab12.jpg",
+                lambda: b"jpeg bytes",
+                content_type="image/jpeg",
+                url="https://commerce.example.com/media/images/1/ab12.jpg",
+            ),
+            ImageFile("cd34.png", lambda: b"png bytes", content_type="image/png"),
+        ),
     )
     published = client.publish(content, external_id=None, may_exist=False)
     client.publish(content, external_id=published.external_id, may_exist=True)
@@ -102,15 +116,36 @@ def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_
     again = client.subscribe_webhooks(address)
 
     assert len(one.lines) == 25
-    files = transport.sent[1]["variables"]["input"]["files"]
-    assert files == [
+    sets = [request["variables"]["input"]["files"] for request in transport.sent if "productSet" in request["query"]]
+    (upload,) = transport.uploads
+    (key,) = simulator.staged
+    resource = f"{upload.url}/{key}"
+    assert sets[0] == [
         {
             "originalSource": "https://commerce.example.com/media/images/1/ab12.jpg",
             "contentType": "IMAGE",
             "filename": "ab12.jpg",
             "duplicateResolutionMode": "REPLACE",
-        }
+        },
+        {
+            "originalSource": resource,
+            "contentType": "IMAGE",
+            "filename": "cd34.png",
+            "duplicateResolutionMode": "REPLACE",
+        },
     ]
+    # Published again, the photos are named by the ids of the files the shop made of them.
+    assert sets[1] == [{"id": "gid://shopify/MediaImage/1"}, {"id": "gid://shopify/MediaImage/2"}]
+    assert dict(client.media) == {"ab12.jpg": "gid://shopify/MediaImage/1", "cd34.png": "gid://shopify/MediaImage/2"}
+    assert simulator.files == {
+        "gid://shopify/MediaImage/1": {"filename": "ab12.jpg", "source": sets[0][0]["originalSource"]},
+        "gid://shopify/MediaImage/2": {"filename": "cd34.png", "source": resource},
+    }
+    # The staged upload is a form post: the target's parameters, then the file, last.
+    form = upload.content.decode("latin-1")
+    assert upload.headers["content-type"].startswith("multipart/form-data")
+    assert form.index('name="policy"') < form.index('name="file"; filename="cd34.png"')
+    assert list(simulator.staged.values()) == [b"png bytes"]
     assert (first, again) == (list(shopify.WEBHOOK_TOPICS), [])
     assert simulator.subscriptions == [(topic, address) for topic in shopify.WEBHOOK_TOPICS]
     schema = admin_schema(client.api_version)
@@ -237,3 +272,80 @@ def test_the_shop_refuses_a_document_or_variables_its_schema_does_not_take():
     assert "ignoreCompareQuantity" in refused["errors"][0]["message"]
     assert unknown["errors"][0]["message"] == "Cannot query field 'nonsenseField' on type 'Shop'."
     assert simulator.store.listings == {}
+
+
+def test_the_shop_charges_the_requested_cost_and_gives_back_what_an_answer_did_not_use():
+    clock = ManualClock()
+    simulator = ShopifySimulator(schema=admin_schema("2026-10"))
+    simulator.bucket = TokenBucket(100.0, burst=2000.0, clock=clock)
+    client = shopify.ShopifyClient(
+        simulator_credentials("shopify"),
+        {"base_url": "http://shop.test", "location_id": "gid://shopify/Location/1"},
+        transport=httpx.WSGITransport(app=simulator.app),
+    )
+    content = ListingContent("p-1", "Scarf", "", "USD", (SkuContent("sku-1", Decimal("10.00"), 5),))
+    published = client.publish(content, external_id=None, may_exist=True)
+    after_publish = simulator.bucket.tokens
+    with httpx.Client(transport=httpx.WSGITransport(app=simulator.app), base_url="http://shop.test") as http:
+        headers = {"X-Shopify-Access-Token": client.access_token}
+        read = http.post(
+            client.path,
+            json={"query": shopify.PRODUCT_QUERY, "variables": {"id": published.external_id}},
+            headers=headers,
+        ).json()
+        after_read = simulator.bucket.tokens
+        old = shopify.ORDERS.replace(f"first: {shopify.ORDER_LINES_FIRST}", "first: 100")
+        too_dear = http.post(client.path, json={"query": old, "variables": {"first": 50}}, headers=headers).json()
+
+    # productSet: 536 asked; its answer held one variant and no media: 10 + 1 + (2 + 2) + 2 + 0 = 17.
+    assert after_publish == 2000 - 17
+    # The product read: 525 asked, 7 used: the product 1, its variants 2 + (1 + 1), its media 2 + 0.
+    assert read["extensions"]["cost"]["requestedQueryCost"] == 525
+    assert read["extensions"]["cost"]["actualQueryCost"] == 7
+    assert after_read == after_publish - 7
+    assert too_dear["errors"][0]["extensions"] == {"code": "MAX_COST_EXCEEDED", "cost": 15_252}
+    assert "data" not in too_dear
+    assert simulator.bucket.tokens == after_read
+
+
+def test_a_staged_upload_is_taken_only_as_signed_and_a_photo_never_uploaded_is_refused():
+    simulator = ShopifySimulator(schema=admin_schema("2026-10"))
+    client = shopify.ShopifyClient(
+        simulator_credentials("shopify"),
+        {"base_url": "http://shop.test", "location_id": "gid://shopify/Location/1"},
+        transport=httpx.WSGITransport(app=simulator.app),
+    )
+    target = client.graphql(
+        shopify.STAGED_UPLOADS,
+        {"input": [{"resource": "IMAGE", "filename": "ef56.jpg", "mimeType": "image/jpeg", "httpMethod": "POST"}]},
+        cost=shopify.REQUESTED_COST["stagedUploadsCreate"],
+    )["stagedUploadsCreate"]["stagedTargets"][0]
+    fields = {parameter["name"]: parameter["value"] for parameter in target["parameters"]}
+    forged = client.http.post(
+        target["url"],
+        data={**fields, "x-goog-signature": "0" * 64},
+        files={"file": ("ef56.jpg", b"jpeg", "image/jpeg")},
+    )
+    content = ListingContent(
+        "p-1",
+        "Scarf",
+        "",
+        "USD",
+        (SkuContent("sku-1", Decimal("10.00"), 5),),
+    )
+    product = {
+        "handle": "p-1",
+        "title": "Scarf",
+        "variants": [{"sku": "sku-1", "price": "10.00", "optionValues": [{"optionName": "Title", "name": "Default"}]}],
+        "productOptions": [{"name": "Title", "values": [{"name": "Default"}]}],
+        "files": [{"originalSource": target["resourceUrl"], "contentType": "IMAGE", "filename": "ef56.jpg"}],
+    }
+    never_uploaded = client.graphql(shopify.PRODUCT_SET, {"input": product, "identifier": {"handle": "p-1"}}, cost=536)[
+        "productSet"
+    ]
+
+    assert forged.status_code == 403 and b"SignatureDoesNotMatch" in forged.content
+    assert simulator.staged == {}
+    assert never_uploaded["product"] is None
+    assert never_uploaded["userErrors"][0]["field"] == ["input", "files", "0", "originalSource"]
+    assert simulator.store.find(content.identity) is None and simulator.files == {}

@@ -66,8 +66,8 @@ def test_every_request_of_a_session_is_signed_as_the_sdk_signs_it():
     uploads = [request for request in transport.sent if request.url.path.endswith("/images/upload")]
     # The photo was uploaded once (the edit named the URI it was given) and the product names it.
     assert len(uploads) == 1 and uploads[0].headers["content-type"].startswith("multipart/form-data")
-    assert list(simulator.images) == list(client.image_uris.values())
-    assert tuple(simulator.store.get(published.external_id).images) == tuple(client.image_uris.values())
+    assert list(simulator.images) == list(client.media.values())
+    assert tuple(simulator.store.get(published.external_id).images) == tuple(client.media.values())
     assert len(transport.sent) >= 7
     for request in transport.sent:
         query = list(request.url.params.multi_items())

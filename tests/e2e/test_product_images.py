@@ -10,19 +10,7 @@ from sqlalchemy import func, select
 
 from commerce.audit.models import AuditEvent
 from commerce.media.models import ProductImage
-from commerce.media.storage import FolderStore
-from tests.factories import photo_bytes
-
-
-@pytest.fixture
-def media(deployment, tmp_path):
-    """The photos of this test kept in a folder of its own; the folder is returned."""
-    folder = tmp_path / "media"
-    kept = deployment.media_store
-    deployment.media_store = FolderStore(folder)
-    yield folder
-    deployment.media_store = kept
-
+from tests.factories import photo_bytes, upload_photo
 
 photo = photo_bytes
 
@@ -37,13 +25,7 @@ def camera_photo() -> bytes:
     return photo(size=(400, 300), exif=exif)
 
 
-def upload(client, headers, product_id, data, *, name="photo.jpg", **fields):
-    return client.post(
-        f"/api/v1/products/{product_id}/images",
-        headers=headers,
-        data={"file": (io.BytesIO(data), name), **{key: str(value) for key, value in fields.items()}},
-        content_type="multipart/form-data",
-    )
+upload = upload_photo
 
 
 def stored(folder) -> list[str]:

@@ -439,3 +439,55 @@ def test_a_shopify_sale_we_have_not_heard_of_makes_the_push_wait_instead_of_over
             )
             listing = session.scalars(select(Listing)).one()
             assert listing.pushed_stock == {seller_sku(sku_id): 8}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_photos_reach_each_marketplace_once_whichever_worker_publishes(
+    platform, factory, client, deployment, database, media, monkeypatch
+):
+    from commerce.listings.connections import Connections
+    from commerce.listings.models import MarketplaceMedia
+    from tests.factories import photo_bytes, upload_photo
+
+    world = factory.world()
+    product = _approved_product(factory, world)
+    for color in ((10, 20, 30), (200, 100, 50)):
+        answer = upload_photo(client, world.headers["sme_a"], product.id, photo_bytes(color=color))
+        assert answer.status_code == 201, answer.json
+    with running_simulator(platform) as (simulator, url):
+        if platform == "douyin":
+            # The material centre fetches photos from the platform's public address.
+            monkeypatch.setattr(deployment, "settings", deployment.settings.model_copy(update={"public_url": url}))
+        account = connect_account(client, world.headers["admin"], platform, url)
+        listing = _publish(client, world, product.id, account["id"])
+        drain(deployment)
+        # Another worker (or this one restarted) publishes the product again after an edit.
+        deployment.marketplace_clients = Connections()
+        sku_id = _sku_id(client, world, product.id)
+        edit = client.patch(
+            f"/api/v1/products/{product.id}",
+            headers=world.headers["sme_a"],
+            json={"skus": [{"id": sku_id, "price": {"amount": "420.00", "currency": "CNY"}}]},
+        )
+        assert edit.status_code == 200, edit.json
+        drain(deployment)
+
+        held = simulator.store.listings[_listing(client, world, listing["id"])["external_id"].rsplit("/", 1)[-1]]
+        if platform == "shopify":
+            # Staged (the platform has no public address here) once each, then named by file id.
+            assert len(simulator.staged) == 2
+            uploaded = list(simulator.files)
+        elif platform == "tiktok_shop":
+            uploaded = list(simulator.images)
+        else:
+            uploaded = [material["byte_url"] for material in simulator.materials.values()]
+        with database.session() as session:
+            kept = session.scalars(
+                select(MarketplaceMedia.reference).where(MarketplaceMedia.channel_account_id == account["id"])
+            ).all()
+
+    assert held.skus[seller_sku(sku_id)].price == Decimal("420.00")
+    assert len(uploaded) == 2
+    assert sorted(kept) == sorted(uploaded)
+    if platform != "shopify":
+        assert held.images == uploaded
