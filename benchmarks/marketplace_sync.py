@@ -77,8 +77,9 @@ def start_simulators(limits: dict[str, float], latency: float, review_seconds: f
 
 
 def write_catalogue_zip(path: Path, *, products: int, images_per_product: int, prefix: str) -> None:
-    """The catalogue sheet and its photos (160 x 160 JPEGs, each product's its own colours), zipped."""
-    from PIL import Image
+    """The catalogue sheet and its photos, zipped: 160 x 160 JPEGs, each a different row of bars (the
+    bits of its number), so that no two are the same photo once re-encoded."""
+    from PIL import Image, ImageDraw
 
     sheet = path.with_suffix(".csv")
     write_catalogue_csv(
@@ -89,9 +90,14 @@ def write_catalogue_zip(path: Path, *, products: int, images_per_product: int, p
         for number in range(products):
             code = f"{prefix}{number:06d}"
             for image in range(images_per_product):
+                key = number * images_per_product + image
+                picture = Image.new("RGB", (160, 160), (230, 220, 200))
+                draw = ImageDraw.Draw(picture)
+                for bit in range(16):
+                    if key >> bit & 1:
+                        draw.rectangle((bit * 10, 20, bit * 10 + 9, 140), fill=(40, 30, 20))
                 buffer = io.BytesIO()
-                colour = (number % 256, (number // 256) % 256, 60 + 90 * image)
-                Image.new("RGB", (160, 160), colour).save(buffer, "JPEG", quality=85)
+                picture.save(buffer, "JPEG", quality=85)
                 archive.writestr(f"photos/{photo_name(code, image)}", buffer.getvalue())
 
 

@@ -73,12 +73,18 @@ class UploadedMedia(Protocol):
     def put(self, name: str, reference: str) -> None:
         """Keep the marketplace's reference for the photo, replacing an older one."""
 
+    def forget(self, name: str) -> None:
+        """The marketplace no longer holds the photo (a seller deleted it there): upload it again."""
+
 
 class MemoryMedia(dict):
     """Uploaded media kept in memory: for one client's life (fakes, tests, a single run)."""
 
     def put(self, name: str, reference: str) -> None:
         self[name] = reference
+
+    def forget(self, name: str) -> None:
+        self.pop(name, None)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from commerce.media.models import ProductImage
 from commerce.media.processing import Photo, process
 from commerce.media.storage import MediaStore
 
-MAX_MEMBERS = 5000
+MAX_MEMBERS = 50_000
 
 
 class ImportArchive:
@@ -111,7 +111,13 @@ class Refusal:
 
 
 class ImportPhotos:
-    """The photos one import names, found and checked once each."""
+    """The photos one import names, found and checked once each.
+
+    Checked photos are kept for the write pass up to ``KEEP_BYTES`` in all; past that only the
+    verdict is kept and a photo is read again when it is written, so memory stays bounded
+    whatever the archive holds."""
+
+    KEEP_BYTES = 256 * 1024 * 1024
 
     def __init__(
         self,
@@ -126,21 +132,30 @@ class ImportPhotos:
         self.enterprise_id = enterprise_id
         self.archive = archive
         self.store = store
-        self.found: dict[str, Photo | Refusal] = {}
+        self.found: dict[str, Photo | Refusal | None] = {}
+        self.kept = 0
 
     def check(self, name: str) -> Refusal | None:
-        found = self._find(name)
+        if name not in self.found:
+            found = self._look_up(name)
+            if isinstance(found, Photo):
+                size = len(found.data) + len(found.thumbnail)
+                if self.kept + size > self.KEEP_BYTES:
+                    found = None  # taken, to be read again when written
+                else:
+                    self.kept += size
+            self.found[name] = found
+        found = self.found[name]
         return found if isinstance(found, Refusal) else None
 
     def photo(self, name: str) -> Photo:
-        found = self._find(name)
-        assert isinstance(found, Photo), name
+        """A photo the check took."""
+        found = self.found.get(name)
+        if found is None:
+            found = self._look_up(name)
+        if not isinstance(found, Photo):
+            raise AssertionError(f"photo {name} was not taken when checked")
         return found
-
-    def _find(self, name: str) -> Photo | Refusal:
-        if name not in self.found:
-            self.found[name] = self._look_up(name)
-        return self.found[name]
 
     def _look_up(self, name: str) -> Photo | Refusal:
         info = self.archive.find(name) if self.archive is not None else None

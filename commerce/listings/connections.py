@@ -7,7 +7,7 @@ import json
 import threading
 import time
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from commerce.config import Settings
 from commerce.db import Database, upsert, utcnow, write_transaction
@@ -54,6 +54,15 @@ class AccountMedia:
                 update_columns=["reference", "created_at"],
             )
         self.known[name] = reference
+
+    def forget(self, name: str) -> None:
+        with self.database.session() as session, write_transaction(session):
+            session.execute(
+                delete(MarketplaceMedia).where(
+                    MarketplaceMedia.channel_account_id == self.account_id, MarketplaceMedia.name == name
+                )
+            )
+        self.known.pop(name, None)
 
 
 class Connections:

@@ -200,31 +200,52 @@ class DouyinClient(CounterpartClient):
             raise ListingNotFound(message)
         raise TerminalError(message.strip())
 
-    def _picture(self, image: ImageFile) -> str:
-        """A photo's address in the shop's material centre: uploaded once (by its public address,
-        the same content answered by the same material), and named only once approved."""
-        held = self.media.get(image.name)
-        if held is not None and not held.startswith(PENDING_MATERIAL):
-            return held
-        if held is None:
-            if image.url is None:
-                raise TerminalError(
-                    "douyin: the material centre fetches photos from the platform's public address "
-                    "(COMMERCE_PUBLIC_URL), which is not set"
-                )
-            stem, _dot, extension = image.name.rpartition(".")
-            state = self.call(
-                "material.uploadImageSync",
-                {
-                    "folder_id": self.material_folder_id,
-                    "url": image.url,
-                    "material_name": f"{stem[:40]}.{extension}",
-                    "need_distinct": True,
-                },
+    def _pictures(self, images: tuple[ImageFile, ...]) -> str:
+        """The product's ``pic``: each photo's address in the shop's material centre. A photo is
+        uploaded once (by its public address; the same content answers the same material) and
+        named only once approved; while any is still reviewed, the publish comes back later."""
+        reviewed: set[str] = set()
+        for image in images:
+            if self.media.get(image.name) is None:
+                state = self._upload(image)
+                if self._note(image, state) is None:
+                    reviewed.add(image.name)
+        addresses, waiting = [], []
+        for image in images:
+            held = self.media.get(image.name)
+            if held.startswith(PENDING_MATERIAL) and image.name not in reviewed:
+                state = self.call("material.queryMaterialDetail", {"material_id": held.removeprefix(PENDING_MATERIAL)})
+                held = self._note(image, state.get("material_info") or {})
+            if held is None or held.startswith(PENDING_MATERIAL):
+                waiting.append(image.name)
+            else:
+                addresses.append(held)
+        if waiting:
+            raise RetryableError(
+                f"douyin: photos {', '.join(waiting)} are in the material centre's review", retry_after=5.0
             )
-        else:
-            state = self.call("material.queryMaterialDetail", {"material_id": held.removeprefix(PENDING_MATERIAL)})
-            state = state.get("material_info") or {}
+        return "|".join(addresses)
+
+    def _upload(self, image: ImageFile) -> dict[str, Any]:
+        if image.url is None:
+            raise TerminalError(
+                "douyin: the material centre fetches photos from the platform's public address "
+                "(COMMERCE_PUBLIC_URL), which is not set"
+            )
+        stem, _dot, extension = image.name.rpartition(".")
+        return self.call(
+            "material.uploadImageSync",
+            {
+                "folder_id": self.material_folder_id,
+                "url": image.url,
+                "material_name": f"{stem[:40]}.{extension}",
+                "need_distinct": True,
+            },
+        )
+
+    def _note(self, image: ImageFile, state: Mapping[str, Any]) -> str | None:
+        """Keep what the material centre said of a photo: its byte_url once approved (returned),
+        or its material id while reviewed (None); a refused photo fails the listing."""
         audit = int(state.get("audit_status") or 0)
         if audit == MATERIAL_APPROVED and state.get("byte_url"):
             self.media.put(image.name, state["byte_url"])
@@ -234,7 +255,7 @@ class DouyinClient(CounterpartClient):
                 f"douyin: the material centre refused photo {image.name}: {state.get('audit_reject_desc') or ''}"
             )
         self.media.put(image.name, f"{PENDING_MATERIAL}{state['material_id']}")
-        raise RetryableError(f"douyin: photo {image.name} is in the material centre's review", retry_after=5.0)
+        return None
 
     def _product_params(self, content: ListingContent) -> dict[str, Any]:
         if content.currency != "CNY":
@@ -245,7 +266,7 @@ class DouyinClient(CounterpartClient):
             "description": "".join(f"<p>{line}</p>" for line in content.description.splitlines()),
             "category_leaf_id": int(content.category) if (content.category or "").isdigit() else self.category_leaf_id,
             "product_type": 0,
-            "pic": "|".join(self._picture(image) for image in content.image_files),
+            "pic": self._pictures(content.image_files),
             "mobile": "",
             "reduce_type": 1,  # stock is taken when the buyer pays
             "freight_id": 0,

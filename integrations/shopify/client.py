@@ -351,6 +351,7 @@ class ShopifyClient(CounterpartClient):
         payload = self.graphql(
             PRODUCT_SET, {"input": product_input, "identifier": identifier}, cost=REQUESTED_COST["productSet"]
         )["productSet"]
+        self._forget_lost_files(payload, content.image_files, files)
         self._user_errors(payload, "productSet")
         product = payload.get("product")
         if not product:
@@ -365,6 +366,22 @@ class ShopifyClient(CounterpartClient):
         return PublishedListing(
             remote.external_id, remote.review, remote.platform_status, remote.sku_ids, applied=remote
         )
+
+    def _forget_lost_files(
+        self, payload: Mapping[str, Any], images: tuple[ImageFile, ...], files: list[dict[str, Any]]
+    ) -> None:
+        """Files the shop no longer holds (deleted in its admin) are forgotten, and the publish
+        comes back to send those photos again."""
+        lost = []
+        for error in payload.get("userErrors") or []:
+            field = [str(part) for part in error.get("field") or []]
+            if len(field) == 4 and field[:2] == ["input", "files"] and field[3] == "id" and field[2].isdigit():
+                index = int(field[2])
+                if index < len(images) and "id" in files[index]:
+                    self.media.forget(images[index].name)
+                    lost.append(images[index].name)
+        if lost:
+            raise RetryableError(f"shopify: the shop no longer holds photos {', '.join(lost)}; sending them again")
 
     def _files(self, images: tuple[ImageFile, ...]) -> tuple[list[dict[str, Any]], dict[int, str]]:
         """The product's ``files``: a photo the shop holds by its file id, a new one by its public

@@ -15,6 +15,7 @@ import base64
 import gzip
 import hashlib
 import hmac
+import itertools
 import json
 import secrets
 import time
@@ -95,6 +96,7 @@ class ShopifySimulator(Simulator):
         self.subscriptions: list[tuple[str, str]] = []
         # The shop's files: id -> {"filename", "source"}; and each product's media, in order.
         self.files: dict[str, dict[str, str]] = {}
+        self.file_numbers = itertools.count(1)
         self.media: dict[str, list[str]] = {}
         # Objects posted to the staged upload targets it handed out, by key.
         self.staged: dict[str, bytes] = {}
@@ -347,7 +349,7 @@ class ShopifySimulator(Simulator):
     def _set_product(self, product: dict, identifier: dict, variants: list[dict], planned) -> dict:
         ids = []
         for existing, filename, source in planned:
-            file_id = existing or f"gid://shopify/MediaImage/{len(self.files) + 1}"
+            file_id = existing or f"gid://shopify/MediaImage/{next(self.file_numbers)}"
             self.files[file_id] = {"filename": filename, "source": source}
             ids.append(file_id)
         content = ListingContent(

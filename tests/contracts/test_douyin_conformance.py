@@ -114,8 +114,9 @@ def test_photos_go_through_the_material_centre_once_and_a_product_names_them_whe
     )
     address = "https://commerce.example.com/media/images/1/" + "ab" * 32 + ".jpg"
     photo = ImageFile("ab" * 32 + ".jpg", lambda: b"", url=address)
+    back = ImageFile("cd" * 32 + ".png", lambda: b"", url=address.replace("ab" * 32 + ".jpg", "cd" * 32 + ".png"))
     content = ListingContent(
-        "p-1", "羊绒围巾", "", "CNY", (SkuContent("sku-1", Decimal("99.00"), 3),), image_files=(photo,)
+        "p-1", "羊绒围巾", "", "CNY", (SkuContent("sku-1", Decimal("99.00"), 3),), image_files=(photo, back)
     )
 
     with pytest.raises(RetryableError, match="in the material centre's review"):
@@ -130,10 +131,12 @@ def test_photos_go_through_the_material_centre_once_and_a_product_names_them_whe
 
     methods = [request.url.params["method"] for request in sent]
     upload = json.loads(sent[0].content)
-    (material_id,) = simulator.materials
-    byte_url = simulator.materials[material_id]["byte_url"]
+    first, second = (material["byte_url"] for material in simulator.materials.values())
+    # Both photos went up in the first attempt; the second asked how their review went.
     assert methods == [
         "material.uploadImageSync",
+        "material.uploadImageSync",
+        "material.queryMaterialDetail",
         "material.queryMaterialDetail",
         "product.detail",
         "product.addV2",
@@ -146,12 +149,12 @@ def test_photos_go_through_the_material_centre_once_and_a_product_names_them_whe
         "need_distinct": True,
         "url": address,
     }
-    assert simulator.store.get(published.external_id).images == [byte_url]
-    assert dict(client.media) == {photo.name: byte_url}
+    assert simulator.store.get(published.external_id).images == [first, second]
+    assert dict(client.media) == {photo.name: first, back.name: second}
 
     unaddressed = ListingContent(
         "p-2", "围巾", "", "CNY", (SkuContent("sku-2", Decimal("9.00"), 1),), image_files=(ImageFile("cd.jpg", bytes),)
     )
     with pytest.raises(TerminalError, match="COMMERCE_PUBLIC_URL"):
         client.publish(unaddressed, external_id=None, may_exist=False)
-    assert simulator.store.find("p-2") is None and len(simulator.materials) == 1
+    assert simulator.store.find("p-2") is None and len(simulator.materials) == 2

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from commerce.listings.models import ChannelAccount
+from integrations.base import RetryableError
 from integrations.marketplace import ImageFile, ListingContent, SkuContent, StockLine
 from integrations.marketplaces import simulator_credentials
 from integrations.shopify import client as shopify
@@ -349,3 +350,30 @@ def test_a_staged_upload_is_taken_only_as_signed_and_a_photo_never_uploaded_is_r
     assert never_uploaded["product"] is None
     assert never_uploaded["userErrors"][0]["field"] == ["input", "files", "0", "originalSource"]
     assert simulator.store.find(content.identity) is None and simulator.files == {}
+
+
+def test_a_file_deleted_in_the_shops_admin_is_sent_again():
+    simulator = ShopifySimulator(schema=admin_schema("2026-10"))
+    client = shopify.ShopifyClient(
+        simulator_credentials("shopify"),
+        {"base_url": "http://shop.test", "location_id": "gid://shopify/Location/1"},
+        transport=httpx.WSGITransport(app=simulator.app),
+    )
+    photo = ImageFile("ab12.jpg", lambda: b"", url="https://commerce.example.com/media/images/1/ab12.jpg")
+    content = ListingContent(
+        "p-1", "Scarf", "", "USD", (SkuContent("sku-1", Decimal("10.00"), 5),), image_files=(photo,)
+    )
+    published = client.publish(content, external_id=None, may_exist=True)
+    # The seller deletes the file in the shop's admin.
+    del simulator.files[client.media["ab12.jpg"]]
+
+    with pytest.raises(RetryableError, match="no longer holds photos ab12.jpg"):
+        client.publish(content, external_id=published.external_id, may_exist=True)
+    forgotten = dict(client.media)
+    client.publish(content, external_id=published.external_id, may_exist=True)
+
+    assert forgotten == {}
+    assert client.media == {"ab12.jpg": "gid://shopify/MediaImage/2"}
+    assert simulator.files == {
+        "gid://shopify/MediaImage/2": {"filename": "ab12.jpg", "source": photo.url},
+    }

@@ -138,3 +138,17 @@ def test_a_hostile_zip_is_refused_before_anything_is_recorded(client, factory, s
     session.rollback()
     assert session.scalar(select(func.count()).select_from(ProductImport)) == 0
     assert session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_photos_past_the_memory_budget_are_read_again_when_written(client, factory, session, media, monkeypatch):
+    from commerce.catalog.import_photos import ImportPhotos
+
+    monkeypatch.setattr(ImportPhotos, "KEEP_BYTES", 0)
+    world = factory.world()
+    rows = [sku_row("QH-1", "QH-1-M", images="a.jpg|b.jpg")]
+    archive = zip_bytes(("p.csv", csv_bytes(rows)), {"a.jpg": photo_bytes(), "b.jpg": photo_bytes(color=(1, 2, 3))})
+
+    answer = _upload(client, world.headers["sme_a"], archive, world.maker_a_id)
+
+    assert answer.json["status"] == "succeeded"
+    assert len(_photos(client, world.headers["sme_a"], _product_id(session, "QH-1"))) == 2

@@ -491,3 +491,30 @@ def test_photos_reach_each_marketplace_once_whichever_worker_publishes(
     assert sorted(kept) == sorted(uploaded)
     if platform != "shopify":
         assert held.images == uploaded
+
+
+def test_what_a_marketplace_holds_is_kept_per_account_and_forgotten_when_lost(database):
+    from commerce.db import write_transaction
+    from commerce.listings.connections import AccountMedia
+
+    with database.session() as session, write_transaction(session):
+        accounts = [
+            ChannelAccount(platform="tiktok_shop", name=name, credentials_sealed="-", rate_limit_per_second=1)
+            for name in ("First", "Second")
+        ]
+        session.add_all(accounts)
+        session.flush()
+        first_id, second_id = (account.id for account in accounts)
+    first, again, second = (
+        AccountMedia(database, first_id),
+        AccountMedia(database, first_id),
+        AccountMedia(database, second_id),
+    )
+
+    first.put("ab.jpg", "tos-1")
+    first.put("ab.jpg", "tos-2")  # uploaded again: the newer reference wins
+    seen = (again.get("ab.jpg"), second.get("ab.jpg"))
+    again.forget("ab.jpg")
+
+    assert seen == ("tos-2", None)
+    assert AccountMedia(database, first_id).get("ab.jpg") is None

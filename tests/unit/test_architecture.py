@@ -134,7 +134,7 @@ def test_the_module_state_check_finds_what_it_looks_for():
 
 # Simulators are independent witnesses: written from the counterpart's published rules, they use
 # nothing of the project's (message builders, field lists, code tables, signing) or of the client
-# they judge. The marketplace simulators are held to it as their turn comes.
+# they judge.
 SINGLE_WINDOW_CLIENT = {
     "integrations.customs",
     "integrations.single_window.dxp",
@@ -148,6 +148,9 @@ INDEPENDENT_SIMULATORS = {
     ROOT / "integrations" / "signing_agent.py": set(),
     ROOT / "integrations" / "douyin" / "simulator.py": {"integrations.douyin.client"},
     ROOT / "integrations" / "tiktok_shop" / "simulator.py": {"integrations.tiktok_shop.client"},
+    ROOT / "integrations" / "shopify" / "simulator.py": {"integrations.shopify.client"},
+    ROOT / "integrations" / "shopify" / "query_cost.py": {"integrations.shopify.client"},
+    ROOT / "integrations" / "simulation.py": set(),
 }
 
 
