@@ -10,6 +10,7 @@ and the difference is given back. Written from those rules, apart from the clien
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -39,8 +40,13 @@ def actual_cost(schema: GraphQLSchema, document: str, variables: dict[str, Any],
     return _cost(schema, document, variables, data)
 
 
+@lru_cache(maxsize=256)
+def _parsed(document: str):
+    return parse(document)
+
+
 def _cost(schema: GraphQLSchema, document: str, variables: dict[str, Any], data: Any) -> int:
-    parsed = parse(document)
+    parsed = _parsed(document)
     fragments = {node.name.value: node for node in parsed.definitions if isinstance(node, FragmentDefinitionNode)}
     operation = next(node for node in parsed.definitions if isinstance(node, OperationDefinitionNode))
     mutation = operation.operation == OperationType.MUTATION

@@ -90,6 +90,7 @@ class ShopifySimulator(Simulator):
         # Shopify's official Admin schema of the version it serves: with it, a document or variables
         # it does not take are answered with the errors Shopify gives, before anything is done.
         self.schema = schema
+        self.documents: dict[str, tuple] = {}
         # Answers of mutations made under an @idempotent key: the same key answers the same again.
         self.idempotent: dict[str, dict] = {}
         # Webhook subscriptions the shop holds: (topic, uri).
@@ -125,12 +126,11 @@ class ShopifySimulator(Simulator):
                 ), 401
             body = request.get_json(silent=True) or {}
             try:
-                document = parse(body.get("query") or "")
+                document, operation, invalid = self._document(body.get("query") or "")
             except GraphQLError as error:
                 return jsonify({"errors": [{"message": error.message, "extensions": {"code": "PARSE_ERROR"}}]})
-            operation = next(node for node in document.definitions if isinstance(node, OperationDefinitionNode))
             variables = body.get("variables") or {}
-            refused = self._schema_errors(document, operation, variables)
+            refused = invalid or self._variable_errors(operation, variables)
             if refused:
                 return jsonify({"errors": [{"message": message} for message in refused]})
             requested = self._costs(body["query"], variables)
@@ -208,12 +208,22 @@ class ShopifySimulator(Simulator):
                 self.bucket.tokens = min(self.bucket.burst, self.bucket.tokens + requested - actual)
         self.traffic.spend(actual)
 
-    def _schema_errors(self, document, operation, variables: dict) -> list[str]:
+    def _document(self, query: str):
+        """The parsed document, its operation, and what the schema says is wrong with it (a
+        document is judged once: clients send the same few again and again)."""
+        known = self.documents.get(query)
+        if known is None:
+            document = parse(query)
+            operation = next(node for node in document.definitions if isinstance(node, OperationDefinitionNode))
+            invalid = [error.message for error in validate(self.schema, document)] if self.schema is not None else []
+            if len(self.documents) >= 256:
+                self.documents.clear()
+            known = self.documents[query] = (document, operation, invalid)
+        return known
+
+    def _variable_errors(self, operation, variables: dict) -> list[str]:
         if self.schema is None:
             return []
-        found = [error.message for error in validate(self.schema, document)]
-        if found:
-            return found
         coerced = get_variable_values(self.schema, operation.variable_definitions or [], variables)
         return [error.message for error in coerced] if isinstance(coerced, list) else []
 
