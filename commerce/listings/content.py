@@ -103,6 +103,16 @@ def shows_mark(session: Session, product, *, today: date) -> str | None:
     )
 
 
+def category_for(account: ChannelAccount, hs_code: str | None) -> str | None:
+    """The account's category for a product: by the longest HS heading its mapping names, or its default."""
+    categories = account.settings.get("categories") or {}
+    code = hs_code or ""
+    for length in range(min(len(code), 10), 1, -1):
+        if code[:length] in categories:
+            return categories[code[:length]]
+    return account.settings.get("category")
+
+
 def mark_lapse_policy(account: ChannelAccount) -> MarkLapsePolicy:
     return MarkLapsePolicy(account.settings.get("on_mark_lapse") or MarkLapsePolicy.WITHDRAW)
 
@@ -147,7 +157,7 @@ def listing_content(
         description=text.description,
         currency=storefront_currency(account),
         brand=mark,
-        category=account.settings.get("category"),
+        category=category_for(account, product.hs_code),
         attributes={"hs_code": product.hs_code, "origin": product.origin_region_code},
         images=images,
         image_files=image_files,

@@ -134,6 +134,19 @@ class AccountSettings(BaseModel):
     exchange_rates: dict[str, str] = PydanticField(default_factory=dict, max_length=20)
     on_mark_lapse: MarkLapsePolicy = MarkLapsePolicy.WITHDRAW
     category: str | None = PydanticField(default=None, max_length=60)
+    # The marketplace's category by HS code: the longest heading a product's code starts with
+    # ({"6110": "601226", "611710": "601301"}); products it does not name go to ``category``.
+    categories: dict[str, str] = PydanticField(default_factory=dict, max_length=500)
+
+    @field_validator("categories")
+    @classmethod
+    def _categories_by_hs_code(cls, categories: dict[str, str]) -> dict[str, str]:
+        for heading, category in categories.items():
+            if not (heading.isdigit() and 2 <= len(heading) <= 10):
+                raise ValueError(f"{heading!r} is not an HS code or heading (2 to 10 digits)")
+            if not isinstance(category, str) or not 0 < len(category) <= 60:
+                raise ValueError(f"the category for {heading} must be 1 to 60 characters")
+        return categories
 
     @field_validator("exchange_rates")
     @classmethod

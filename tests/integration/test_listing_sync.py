@@ -518,3 +518,33 @@ def test_what_a_marketplace_holds_is_kept_per_account_and_forgotten_when_lost(da
 
     assert seen == ("tos-2", None)
     assert AccountMedia(database, first_id).get("ab.jpg") is None
+
+
+def test_an_account_maps_hs_headings_to_its_marketplace_categories(factory, client, database):
+    from commerce.listings.content import category_for
+
+    world = factory.world()
+    settings = {"category": "600001", "categories": {"6110": "601226", "611012": "601230", "6117": "601301"}}
+    with running_simulator("tiktok_shop") as (_simulator, url):
+        account = connect_account(client, world.headers["admin"], "tiktok_shop", url, **settings)
+        refused = client.post(
+            "/api/v1/channel-accounts",
+            headers=world.headers["admin"],
+            json={
+                "platform": "tiktok_shop",
+                "name": "Bad mapping",
+                "credentials": {"app_key": "a", "app_secret": "s", "access_token": "t", "shop_cipher": "c"},
+                "settings": {"base_url": url, "categories": {"knitwear": "601226"}},
+            },
+        )
+    with database.session() as session:
+        row = session.get(ChannelAccount, account["id"])
+        found = [category_for(row, code) for code in ("6110120000", "6110200000", "6117101000", "6203420000", None)]
+
+    assert found == ["601230", "601226", "601301", "600001", "600001"]
+    assert (refused.status_code, refused.json["code"]) == (422, "validation_error")
+    with database.session() as session:
+        assert (
+            session.scalar(select(func.count()).select_from(ChannelAccount).where(ChannelAccount.name == "Bad mapping"))
+            == 0
+        )
