@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC
@@ -42,6 +43,44 @@ class RateGate(Protocol):
 
     def penalize(self, seconds: float) -> None:
         """The counterpart said to slow down: hold every request of the account back this long."""
+
+
+class CostBucket(Protocol):
+    """A counterpart's cost bucket (Shopify's: points that come back at a steady rate) as its
+    answers describe it, shared by every worker of the account."""
+
+    def take(self, cost: float, *, reserve: float) -> float:
+        """Take ``cost`` points if the bucket holds them and ``reserve`` more, as last described:
+        0.0 when taken, otherwise the seconds until it would hold them (nothing is taken)."""
+
+    def observe(self, available: float, *, rate: float, most: float) -> None:
+        """What the counterpart's latest answer said the bucket holds."""
+
+
+class LocalBucket:
+    """A cost bucket known to one client (fakes, tests, a single process)."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time):
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.state: tuple[float, float, float, float] | None = None  # available, rate, most, when
+
+    def take(self, cost: float, *, reserve: float) -> float:
+        with self.lock:
+            if self.state is None:
+                return 0.0
+            available, rate, most, seen = self.state
+            now = self.clock()
+            estimate = min(most, available + max(now - seen, 0.0) * rate)
+            need = min(cost + reserve, most)
+            if estimate >= need or rate <= 0:
+                self.state = (estimate - cost, rate, most, now)
+                return 0.0
+            return (need - estimate) / rate
+
+    def observe(self, available: float, *, rate: float, most: float) -> None:
+        with self.lock:
+            self.state = (available, rate, most, self.clock())
 
 
 class OpenGate:
@@ -103,9 +142,20 @@ class CounterpartClient:
         self.http.close()
 
 
-def send(client: httpx.Client, request: httpx.Request, *, gate: RateGate, counterpart: str) -> httpx.Response:
-    """Send one request through the account's rate gate; network trouble, 429 and 5xx become RetryableError."""
+def send(
+    client: httpx.Client,
+    request: httpx.Request,
+    *,
+    gate: RateGate,
+    counterpart: str,
+    ready: Callable[[], None] | None = None,
+) -> httpx.Response:
+    """Send one request through the account's rate gate; network trouble, 429 and 5xx become
+    RetryableError. ``ready`` runs once the gate lets the request go, just before it is sent (a
+    client pacing itself on the counterpart's own allowance decides there, not while queued)."""
     gate.acquire()
+    if ready is not None:
+        ready()
     try:
         response = client.send(request)
     except httpx.TimeoutException as error:

@@ -35,6 +35,9 @@ class Marketplace:
     # Whether webhooks are subscribed through the API (the client's subscribe_webhooks) rather than
     # set in the marketplace's partner console.
     subscribes_webhooks: bool = False
+    # Whether the marketplace limits calls by a cost bucket its answers describe (the client's
+    # cost_bucket), which the account's workers then share.
+    has_cost_bucket: bool = False
 
 
 MARKETPLACES: dict[str, Marketplace] = {
@@ -48,6 +51,7 @@ MARKETPLACES: dict[str, Marketplace] = {
         default_currency="USD",
         api_versions=shopify.supported_versions,
         subscribes_webhooks=True,
+        has_cost_bucket=True,
     ),
     "tiktok_shop": Marketplace(
         name="tiktok_shop",

@@ -87,6 +87,19 @@ class RateAllowance(SQLModel, table=True):
     slot_seconds: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
 
+class CostBucketState(SQLModel, table=True):
+    """A counterpart's cost bucket as its latest answer described it, less what was taken since
+    (Shopify's points: ``available`` at ``seen``, Unix seconds, coming back at ``restore_rate``)."""
+
+    __tablename__ = "cost_bucket"
+
+    key: str = Field(primary_key=True, max_length=60)
+    available: float = Field(sa_column=Column(Float, nullable=False))
+    restore_rate: float = Field(sa_column=Column(Float, nullable=False))
+    maximum: float = Field(sa_column=Column(Float, nullable=False))
+    seen: float = Field(sa_column=Column(Float, nullable=False))
+
+
 class JobPublic(BaseModel):
     id: int
     kind: str

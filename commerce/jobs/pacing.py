@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from commerce.db import Database, single_statement, write_transaction
-from commerce.jobs.models import RateAllowance
+from commerce.jobs.models import CostBucketState, RateAllowance
 from integrations.base import RetryableError
 
 _allowance = RateAllowance.__table__
@@ -184,3 +184,55 @@ class DatabaseGate:
             )
             if self.on_penalty is not None:
                 self.on_penalty(session)
+
+
+_bucket = CostBucketState.__table__
+# The points the bucket holds now: what it held when last described, plus what came back since, at most full.
+_HOLDS = _bucket.c.available + (bindparam("now") - _bucket.c.seen) * _bucket.c.restore_rate
+_NOW_HOLDS = case((_bucket.c.maximum < _HOLDS, _bucket.c.maximum), else_=_HOLDS)
+_TAKE_POINTS = (
+    update(_bucket)
+    .where(
+        _bucket.c.key == bindparam("bucket_key"),
+        case((bindparam("need") > _bucket.c.maximum, _bucket.c.maximum), else_=bindparam("need")) <= _NOW_HOLDS,
+    )
+    .values(available=_NOW_HOLDS - bindparam("cost"), seen=bindparam("now"))
+    .returning(_bucket.c.key)
+)
+_BUCKET = select(_NOW_HOLDS, _bucket.c.restore_rate, _bucket.c.maximum).where(_bucket.c.key == bindparam("bucket_key"))
+
+
+class DatabaseBucket:
+    """A CostBucket shared through the database by every worker of an account: each answer writes
+    what the counterpart said, and each call takes its points with one conditional UPDATE, so two
+    processes never count on the same points."""
+
+    def __init__(self, database: Database, *, key: str, clock: Callable[[], float] = time.time):
+        self.database = database
+        self.key = key
+        self.clock = clock
+
+    def take(self, cost: float, *, reserve: float) -> float:
+        now = self.clock()
+        parameters = {"bucket_key": self.key, "now": now, "cost": cost, "need": cost + reserve}
+        with self.database.session() as session, single_statement(session) as connection:
+            if connection.execute(_TAKE_POINTS, parameters).first() is not None:
+                return 0.0
+        with self.database.session() as session:
+            known = session.connection().execute(_BUCKET, parameters).first()
+        if known is None:
+            return 0.0  # not described yet: the first answer will say
+        holds, rate, most = known
+        if rate <= 0:
+            return 0.0
+        # Another worker took the points between the two statements when nothing is missing.
+        return max((min(cost + reserve, most) - holds) / rate, 0.01)
+
+    def observe(self, available: float, *, rate: float, most: float) -> None:
+        values = {"available": available, "restore_rate": rate, "maximum": most, "seen": self.clock()}
+        with self.database.session() as session, write_transaction(session, durable=False):
+            dialect = session.get_bind().dialect.name
+            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_bucket)
+            session.execute(
+                insert.values(key=self.key, **values).on_conflict_do_update(index_elements=["key"], set_=values)
+            )

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 
 from commerce.config import Settings
 from commerce.db import Database, upsert, utcnow, write_transaction
-from commerce.jobs.pacing import DatabaseGate
+from commerce.jobs.pacing import DatabaseBucket, DatabaseGate
 from commerce.listings.models import ChannelAccount, MarketplaceMedia, rate_key
 from commerce.secrets import unseal
 from integrations.marketplace import MarketplaceClient
@@ -108,11 +108,16 @@ class Connections:
                 max_wait=settings.marketplace_max_wait_seconds,
                 on_penalty=count_throttle,
             )
-            client = marketplace(account.platform).client(
+            entry = marketplace(account.platform)
+            shared = (
+                {"cost_bucket": DatabaseBucket(database, key=rate_key(account.id))} if entry.has_cost_bucket else {}
+            )
+            client = entry.client(
                 unseal(settings.secret_key, account.credentials_sealed),
                 account.settings,
                 gate=gate,
                 media=AccountMedia(database, account.id),
+                **shared,
             )
             self.clients[account.id] = (version, client)
             return client

@@ -157,7 +157,12 @@ def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_
         cost = requested_cost(schema, request["query"], request["variables"])
         root = next(name for name, document in DOCUMENTS.items() if document == request["query"])
         assert cost <= shopify.MAX_QUERY_COST
-        assert cost == shopify.REQUESTED_COST[root], root
+        if root == "productSet":
+            sizes = request["variables"]
+            assert (sizes["variants"], sizes["media"]) == (2, 2)
+            assert cost == shopify.product_set_cost(2, 2) == 22
+        else:
+            assert cost == shopify.REQUESTED_COST[root], root
         roots.append(root)
     assert set(roots) == set(DOCUMENTS)
 
@@ -298,7 +303,8 @@ def test_the_shop_charges_the_requested_cost_and_gives_back_what_an_answer_did_n
         old = shopify.ORDERS.replace(f"first: {shopify.ORDER_LINES_FIRST}", "first: 100")
         too_dear = http.post(client.path, json={"query": old, "variables": {"first": 50}}, headers=headers).json()
 
-    # productSet: 536 asked; its answer held one variant and no media: 10 + 1 + (2 + 2) + 2 + 0 = 17.
+    # productSet: 19 asked (one variant, one medium); its answer held no media and no user error:
+    # 10 + 1 + (2 + 2) + (2 + 0) + 0.
     assert after_publish == 2000 - 17
     # The product read: 525 asked, 7 used: the product 1, its variants 2 + (1 + 1), its media 2 + 0.
     assert read["extensions"]["cost"]["requestedQueryCost"] == 525
@@ -341,9 +347,11 @@ def test_a_staged_upload_is_taken_only_as_signed_and_a_photo_never_uploaded_is_r
         "productOptions": [{"name": "Title", "values": [{"name": "Default"}]}],
         "files": [{"originalSource": target["resourceUrl"], "contentType": "IMAGE", "filename": "ef56.jpg"}],
     }
-    never_uploaded = client.graphql(shopify.PRODUCT_SET, {"input": product, "identifier": {"handle": "p-1"}}, cost=536)[
-        "productSet"
-    ]
+    never_uploaded = client.graphql(
+        shopify.PRODUCT_SET,
+        {"input": product, "identifier": {"handle": "p-1"}, "variants": 1, "media": 1},
+        cost=shopify.product_set_cost(1, 1),
+    )["productSet"]
 
     assert forged.status_code == 403 and b"SignatureDoesNotMatch" in forged.content
     assert simulator.staged == {}
@@ -377,3 +385,26 @@ def test_a_file_deleted_in_the_shops_admin_is_sent_again():
     assert simulator.files == {
         "gid://shopify/MediaImage/2": {"filename": "ab12.jpg", "source": photo.url},
     }
+
+
+def test_calls_sent_together_count_on_what_the_others_left_and_leave_a_reserve():
+    clock = ManualClock()
+    client = shopify.ShopifyClient(simulator_credentials("shopify"), {"base_url": "http://shop.test"})
+    client.clock = clock
+    client.sleep = lambda seconds: (clock.sleep(seconds), clock.advance(seconds))
+    # The shop said 100 of its 100 points were there, coming back at 20 a second.
+    client._note_bucket(
+        {
+            "extensions": {
+                "cost": {"throttleStatus": {"currentlyAvailable": 100, "restoreRate": 20.0, "maximumAvailable": 100.0}}
+            }
+        }
+    )
+
+    for _ in range(3):
+        client._pace(40)
+
+    # Two calls of 40 fit with the tenth of the bucket kept back; the third waits for 50 - 20 points,
+    # then takes its 40.
+    assert clock.slept == [1.5]
+    assert client.cost_bucket.state == (10.0, 20.0, 100.0, clock())

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 from commerce.db import utcnow, write_transaction
 from commerce.jobs import service, worker
-from commerce.jobs.models import Job, JobStatus, RateAllowance
-from commerce.jobs.pacing import AllowanceExhausted, DatabaseGate, open_allowance, prepaid_slot
+from commerce.jobs.models import CostBucketState, Job, JobStatus, RateAllowance
+from commerce.jobs.pacing import AllowanceExhausted, DatabaseBucket, DatabaseGate, open_allowance, prepaid_slot
 from commerce.jobs.worker import Worker
 from commerce.listings.models import ChannelAccount
 from tests.clock import ManualClock
@@ -210,3 +210,29 @@ def test_a_worker_hands_each_job_its_slot_and_gets_back_the_unused_ones(database
 
 
 HANDLER = None
+
+
+def test_a_cost_bucket_shared_by_two_workers_never_promises_the_same_points_twice(database):
+    clock = ManualClock(start=1_700_000_000.0)
+    first, second = (DatabaseBucket(database, key="channel_account:77", clock=clock) for _ in range(2))
+    unknown = first.take(500, reserve=0)
+    # The shop's answer to the first worker: 80 of 2,000 points, 100 coming back a second.
+    first.observe(80.0, rate=100.0, most=2000.0)
+    taken = [first.take(40, reserve=20), second.take(40, reserve=20)]
+    clock.advance(0.5)
+    later = second.take(40, reserve=20)
+
+    # Nothing known yet: the first call goes and its answer tells. Then 80 points cover one call of
+    # 40 with its reserve of 20, and the second worker, finding 40 left, waits for 20 more (0.2 s);
+    # half a second later 40 + 50 are there, and it takes its 40.
+    assert unknown == 0.0
+    assert taken == [0.0, pytest.approx(0.2)]
+    assert later == 0.0
+    with database.session() as session:
+        state = session.get(CostBucketState, "channel_account:77")
+        assert (state.available, state.restore_rate, state.maximum, state.seen) == (
+            pytest.approx(50.0),
+            100.0,
+            2000.0,
+            clock(),
+        )
