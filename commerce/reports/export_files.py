@@ -1,4 +1,10 @@
-"""A report as a CSV or XLSX file: one row per group, the group keys first, amounts as plain numbers."""
+"""A report as a CSV or XLSX file: one row per group, the group keys first, amounts as plain numbers.
+
+Text from data (a firm's name, an agent's) is written so that no spreadsheet program takes it for
+a formula: in CSV, text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
+a leading apostrophe (OWASP's rule for CSV injection); in XLSX every text cell is a string cell,
+never a formula, whatever it starts with.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import io
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from commerce.reports.models import Dimension
 from commerce.reports.service import COLUMNS, MEASURES, Report
@@ -24,9 +31,19 @@ def plain_number(value: Decimal) -> str:
     return format(value.normalize() if value == value.to_integral() else value, "f")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(text: str) -> str:
+    """Text a spreadsheet program shows as it is instead of evaluating it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value):
     if isinstance(value, Decimal):
         return plain_number(value)
+    if isinstance(value, str):
+        return inert_text(value)
     return "" if value is None else value
 
 
@@ -41,13 +58,21 @@ def report_csv(report: Report) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def _xlsx_cell(sheet, value):
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"  # openpyxl would take text starting with "=" for a formula
+    return cell
+
+
 def report_xlsx(report: Report) -> bytes:
     columns = _columns(report)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("exports")
     sheet.append(columns)
     for row in report.rows:
-        sheet.append([row.get(name) for name in columns])
+        sheet.append([_xlsx_cell(sheet, row.get(name)) for name in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -289,3 +289,25 @@ def test_exports_sold_in_a_stream_are_counted_under_that_stream(client, factory,
     assert [
         (row["stream_id"], row["customs_mode"], row["fob_cny"]["amount"], row["fob_usd"]["amount"]) for row in rows
     ] == [(stream_id, "9610", "179.00", "25.21")]
+
+
+def test_a_name_written_as_a_formula_is_exported_as_text(client, factory, database):
+    shop, *_ = september_exports(client, factory)
+    formula = '=HYPERLINK("http://evil.example/x","Click me")'
+    renamed = client.patch(
+        f"/api/v1/enterprises/{shop.world.maker_a_id}", headers=shop.world.headers["sme_a"], json={"name": formula}
+    )
+    assert renamed.status_code == 200, renamed.json
+    refresh(client, shop)
+    operator = shop.world.headers["trade_operator"]
+
+    as_csv = report(client, operator, "enterprise", format="csv")
+    as_xlsx = report(client, operator, "enterprise", format="xlsx")
+
+    rows = list(csv.reader(io.StringIO(as_csv.data.decode("utf-8-sig"))))
+    names = [row[rows[0].index("enterprise_name")] for row in rows[1:]]
+    assert "'" + formula in names and formula not in names
+    sheet = load_workbook(io.BytesIO(as_xlsx.data)).active
+    cells = [row[1] for row in sheet.iter_rows(min_row=2)]
+    (cell,) = [cell for cell in cells if cell.value == formula]
+    assert cell.data_type == "s"
