@@ -36,6 +36,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+# Query parameters and fields that carry credentials in some counterpart's requests (Douyin puts
+# its access token and signature in the query string).
+_SECRETS = re.compile(
+    r"(?i)\b(access_token|app_secret|client_secret|secret|sign|password|token|x-tts-access-token)"
+    r"(=|\"?\s*:\s*\"?)([^&\s\"',}]+)"
+)
+
+
+class RedactingFilter(logging.Filter):
+    """Takes credentials out of a record's message before it is written anywhere."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRETS.sub(lambda match: f"{match.group(1)}{match.group(2)}[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
 class RequestIdFilter(logging.Filter):
     """Stamps every record made while serving a request with that request's id."""
 
@@ -51,6 +70,7 @@ def configure_logging(level: str, as_json: bool) -> None:
     """Log to standard error, as JSON lines in production or as plain text for development."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactingFilter())
     if as_json:
         handler.setFormatter(JsonFormatter())
     else:
@@ -64,6 +84,9 @@ def configure_logging(level: str, as_json: bool) -> None:
     root.setLevel(level.upper())
     if root.level > logging.DEBUG:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        # httpx logs every request's whole address at INFO, query string and all.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def init_app(app: Flask) -> None:

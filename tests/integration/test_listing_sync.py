@@ -548,3 +548,41 @@ def test_an_account_maps_hs_headings_to_its_marketplace_categories(factory, clie
             session.scalar(select(func.count()).select_from(ChannelAccount).where(ChannelAccount.name == "Bad mapping"))
             == 0
         )
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+def test_no_credential_reaches_the_logs_of_a_sync(level, factory, client, deployment, capsys):
+    import logging
+
+    from commerce.web.observability import configure_logging
+    from integrations.marketplaces import simulator_credentials
+
+    root = logging.getLogger()
+    kept = (root.level, list(root.handlers), {name: logging.getLogger(name).level for name in ("httpx", "httpcore")})
+    configure_logging(level, as_json=True)
+    try:
+        world = factory.world()
+        product = _approved_product(factory, world)
+        for platform in PLATFORMS:
+            with running_simulator(platform) as (simulator, url):
+                account = connect_account(client, world.headers["admin"], platform, url)
+                _publish(client, world, product.id, account["id"])
+                drain(deployment)
+                simulator.store.finish_reviews()
+                deliver_webhooks(simulator, client, account["id"])
+                drain(deployment)
+    finally:
+        root.setLevel(kept[0])
+        root.handlers[:] = kept[1]
+        for name, value in kept[2].items():
+            logging.getLogger(name).setLevel(value)
+    written = capsys.readouterr().err
+
+    secrets = {
+        value
+        for platform in PLATFORMS
+        for name, value in simulator_credentials(platform).items()
+        if name in ("access_token", "app_secret", "webhook_secret")
+    }
+    assert written.count("\n") > 10  # the sync did log
+    assert [secret for secret in sorted(secrets) if secret in written] == []
