@@ -37,8 +37,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = make_app("commerce", instance_path=str(settings.instance_path))
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
 
     db = Database(
         settings.resolved_database_url,

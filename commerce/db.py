@@ -13,11 +13,12 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from psycopg import RawCursor, RawServerCursor
 from psycopg import errors as driver_errors
-from sqlalchemy import BigInteger, DateTime, Numeric, any_, bindparam, event, literal, literal_column, text
+from sqlalchemy import BigInteger, DateTime, Numeric, any_, bindparam, event, literal, literal_column, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, IntegrityError
@@ -26,6 +27,8 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
 from commerce.config import PROJECT_ROOT
+
+T = TypeVar("T")
 
 MIGRATIONS_PATH = PROJECT_ROOT / "migrations"
 # Below this many rows a multi-row INSERT is one round trip, where COPY takes several.
@@ -315,6 +318,16 @@ def _note_flush(session, _context) -> None:
 def _forget_flush(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop("flushed", None)
+
+
+def row_for_update(session: Session, model: type[T], key: Any) -> T | None:
+    """A row read afresh for a change that depends on what it holds (a status transition): on
+    PostgreSQL it stays locked until the transaction ends, so two requests changing it at once
+    take turns and the second sees the first's change (SQLite's writers take turns already)."""
+    statement = select(model).where(sa_inspect(model).primary_key[0] == key)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return session.scalars(statement.execution_options(populate_existing=True)).first()
 
 
 @contextmanager

@@ -36,7 +36,7 @@ from commerce.clusters.models import (
     Trademark,
     TrademarkCreate,
 )
-from commerce.db import utcnow, write_transaction
+from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import is_firm_scoped, require_own_enterprise, require_role
@@ -163,7 +163,7 @@ def update_enterprise(session: Session, *, actor: Actor, enterprise_id: int, dat
     if "uscc" in changes and actor.role != Role.ADMIN:
         raise Forbidden()
     with write_transaction(session):
-        enterprise = session.get(Enterprise, enterprise_id)
+        enterprise = row_for_update(session, Enterprise, enterprise_id)
         if enterprise is None:
             raise NotFound()
         before = enterprise.model_dump(mode="json")
@@ -331,7 +331,7 @@ def change_membership(
     today = today or utcnow().date()
     with write_transaction(session):
         _require_mark_owner(session, actor, trademark_id)
-        membership = session.get(Membership, membership_id)
+        membership = row_for_update(session, Membership, membership_id)
         if membership is None or membership.trademark_id != trademark_id:
             raise NotFound()
         current = MembershipStatus(membership.status)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
-from commerce.db import among, utcnow, write_transaction
+from commerce.db import among, row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.permissions import require_own_enterprise, require_role
 from commerce.rebates.errors import NotAnExporter
@@ -84,7 +84,11 @@ def put_profile(session: Session, *, actor: Actor, enterprise_id: int, data: Pro
     require_role(actor, Role.SME, Role.TRADE_OPERATOR)
     with write_transaction(session):
         enterprise = exporting_firm(session, actor, enterprise_id)
-        profile = session.get(RebateProfile, enterprise.id) or RebateProfile(enterprise_id=enterprise.id, method="")
+        # The firm's row is held while its profile is read and written: two saves at once take turns.
+        row_for_update(session, Enterprise, enterprise.id)
+        profile = row_for_update(session, RebateProfile, enterprise.id) or RebateProfile(
+            enterprise_id=enterprise.id, method=""
+        )
         before = {"method": profile.method, "fx_basis": profile.fx_basis, "account_no": profile.account_no}
         profile.method = data.method.value
         profile.fx_basis = data.fx_basis.value

@@ -15,6 +15,8 @@ from commerce.pagination import MAX_PAGE_SIZE, Page
 from commerce.validation import MESSAGES
 
 T = TypeVar("T")
+# Ids are 32-bit integers on PostgreSQL: a cursor past the largest is none we gave.
+MAX_ID = 2**31 - 1
 
 
 def encode_cursor(after: int | None) -> str | None:
@@ -30,7 +32,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
         after = value["after"]
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= MAX_ID:
             raise ValueError
         return after
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):

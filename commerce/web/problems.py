@@ -7,12 +7,13 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g
+from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from commerce.db import gave_way
-from commerce.errors import N_, DomainError
+from commerce.errors import N_, DomainError, ValidationFailed
 from commerce.validation import MESSAGES
 from commerce.web.database import current_settings
 from commerce.web.i18n import translate
@@ -159,7 +160,27 @@ def domain_problem(error: DomainError) -> Response:
     return problem_response(status, error.code, detail, errors=fields, headers=headers)
 
 
+class JsonTooDeep(ValidationFailed):
+    code = "json_too_deep"
+    message = N_("The JSON body is nested too deeply.")
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with a body nested deeper than the parser can follow refused (422), not a 500."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise JsonTooDeep() from None
+
+
 def init_app(app: Flask) -> None:
+    app.json = BoundedJSONProvider(app)
+
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         return domain_problem(error)
@@ -184,6 +205,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def _database_error(error: DBAPIError):
+        if not gave_way(error) and (isinstance(error, OperationalError) or error.connection_invalidated):
+            # The database is out of reach (down, restarting, the connection cut): nothing was done.
+            log.error("database unavailable: %s", error.orig)
+            detail = translate(N_("The database is not reachable."))
+            return problem_response(503, "database_unavailable", detail, headers={"Retry-After": "5"})
         if not gave_way(error):
             return _unexpected(error)
         # Nothing of the request's work was kept; sending it again is safe (orders are idempotent by key).

@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from commerce.audit.models import AuditEvent
@@ -258,3 +259,49 @@ def test_authorization_letter_in_both_languages_and_as_pdf(client, factory):
     assert pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF-") and b"STSong-Light" in pdf.data
     assert client.get(url, headers=world.headers["sme_b"]).status_code == 404
+
+
+@pytest.mark.shared_database
+def test_membership_changes_sent_at_once_take_turns(app, factory, database):
+    import threading
+
+    from commerce.audit.models import AuditEvent
+
+    world = factory.world()
+    url = f"/api/v1/trademarks/{world.trademark_id}/memberships/{world.membership_a_id}"
+    brand = world.headers["brand_admin"]
+    start = threading.Barrier(6)
+    answers: dict[str, list[int]] = {"suspended": [], "revoked": []}
+
+    def change(status: str) -> None:
+        client = app.test_client()
+        start.wait()
+        answers[status].append(client.patch(url, headers=brand, json={"status": status}).status_code)
+
+    threads = [threading.Thread(target=change, args=("suspended",)) for _ in range(5)]
+    threads.append(threading.Thread(target=change, args=("revoked",)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with database.session() as session:
+        changes = session.scalars(
+            select(AuditEvent.changes)
+            .where(
+                AuditEvent.entity == "membership",
+                AuditEvent.entity_id == world.membership_a_id,
+                AuditEvent.action == "changed",
+            )
+            .order_by(AuditEvent.id)
+        ).all()
+    final = app.test_client().get(url, headers=brand).json["status"]
+    # Whatever the order, the revocation stands, and each change that was made is one audit row:
+    # the first suspension (if it came before the revocation), and the revocation.
+    assert answers["revoked"] == [200] and final == "revoked"
+    statuses = [change["status"]["to"] for change in changes]
+    assert statuses in (["revoked"], ["suspended", "revoked"])
+    if statuses == ["revoked"]:
+        assert answers["suspended"] == [409] * 5  # each came after the revocation
+    else:
+        assert 200 in answers["suspended"] and set(answers["suspended"]) <= {200, 409}
