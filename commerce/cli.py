@@ -53,14 +53,17 @@ def users_group():
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_admin(email: str, password: str):
     from commerce.accounts import service
+    from commerce.accounts.errors import WeakPassword
+    from commerce.web.i18n import translate
 
-    if len(password) < 10:
-        raise click.BadParameter("use at least 10 characters", param_hint="--password")
     with database().session() as session:
-        user, created = service.ensure_admin(
-            session, email=email, password=password, passwords=current_deployment().passwords
-        )
-    click.echo(f"admin {user.email} {'created' if created else 'updated'} (id {user.id})")
+        try:
+            user, created = service.ensure_admin(
+                session, email=email, password=password, passwords=current_deployment().passwords
+            )
+        except WeakPassword as error:
+            raise click.BadParameter(translate(error.text, "en"), param_hint="--password") from None
+    click.echo(f"admin {user.email} {'created' if created else 'updated'} (id {user.id}); its other sessions ended")
 
 
 @click.group("demo", cls=AppGroup, help="Demo data.")

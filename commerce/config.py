@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_memory_kib: int = Field(default=65_536, ge=64)
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 90)
+    # Failed sign-ins taken at once, per account and per client address, before each further one
+    # waits sign_in_pause_seconds (429 with Retry-After meanwhile).
+    sign_in_account_failures: int = Field(default=5, ge=1)
+    sign_in_address_failures: int = Field(default=20, ge=1)
+    sign_in_pause_seconds: float = Field(default=60.0, gt=0)
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
 
     log_level: str = "INFO"

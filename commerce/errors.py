@@ -70,6 +70,18 @@ class Conflict(DomainError):
     message = N_("The request conflicts with the current state.")
 
 
+class TooManyRequests(DomainError):
+    """Slow down (429); ``retry_after`` seconds say for how long."""
+
+    kind = "too_many_requests"
+    code = "too_many_requests"
+    message = N_("Too many requests; try again later.")
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, int(self.params.get("seconds", 1)))
+
+
 class InvalidStatusTransition(Conflict):
     code = "invalid_status_transition"
     message = N_("Cannot go from status {current} to {target}.")

@@ -1,6 +1,6 @@
 """Errors of the accounts area."""
 
-from commerce.errors import N_, Unauthenticated, ValidationFailed
+from commerce.errors import N_, TooManyRequests, Unauthenticated, ValidationFailed
 
 
 class InvalidCredentials(Unauthenticated):
@@ -16,3 +16,13 @@ class InvalidToken(Unauthenticated):
 class EnterpriseRequired(ValidationFailed):
     code = "enterprise_required"
     message = N_("Users with role {role} must belong to an enterprise.")
+
+
+class WeakPassword(ValidationFailed):
+    code = "weak_password"
+    message = N_("Choose a stronger password: at least 10 characters, not a common or easily guessed one.")
+
+
+class SignInPaused(TooManyRequests):
+    code = "sign_in_paused"
+    message = N_("Too many failed sign-ins; try again in {seconds} seconds.")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, String
 from sqlmodel import Field, SQLModel
@@ -72,9 +73,13 @@ class Actor:
         return self.role in roles
 
 
+# A password is kept as it was typed, spaces and all.
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=10, max_length=200)]
+
+
 class UserCreate(Input):
     email: EmailStr
-    password: str = PydanticField(min_length=10, max_length=200)
+    password: Password
     role: Role
     enterprise_id: Identifier | None = None
     display_name: str | None = PydanticField(default=None, max_length=120)

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+
+from commerce.accounts.errors import WeakPassword
+
+# zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" against an online attack with
+# throttling, by its common-password lists, dictionaries, keyboard patterns and repeats.
+MINIMUM_STRENGTH = 3
+
+
+def check_strength(password: str, *, email: str, field: str = "password") -> None:
+    """Refuse a password that is short, common or guessable (its owner's e-mail counts as known)."""
+    known = [part for part in email.lower().replace("@", ".").split(".") if part]
+    if len(password) < 10 or zxcvbn(password[:100], user_inputs=known)["score"] < MINIMUM_STRENGTH:
+        raise WeakPassword(field=field)
 
 
 class Passwords:

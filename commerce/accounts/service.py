@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.accounts.errors import EnterpriseRequired, InvalidCredentials, InvalidToken
+from commerce.accounts.errors import EnterpriseRequired, InvalidCredentials, InvalidToken, SignInPaused
 from commerce.accounts.models import Actor, ApiToken, Role, User, UserCreate
-from commerce.accounts.passwords import Passwords
+from commerce.accounts.passwords import Passwords, check_strength
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
 from commerce.db import utcnow, write_transaction
 from commerce.errors import N_, AlreadyExists, ValidationFailed
+from commerce.jobs.models import RateAllowance
 from commerce.permissions import require_role
 
 ENTERPRISE_KINDS_BY_ROLE = {
@@ -49,6 +54,7 @@ def create_user(session: Session, *, actor: Actor, data: UserCreate, passwords: 
     require_role(actor, Role.ADMIN)
     if data.role == Role.SME and data.enterprise_id is None:
         raise EnterpriseRequired(field="enterprise_id", role=data.role.value)
+    check_strength(data.password, email=data.email)
     with write_transaction(session):
         if data.enterprise_id is not None:
             enterprise = session.get(Enterprise, data.enterprise_id)
@@ -85,6 +91,7 @@ def create_user(session: Session, *, actor: Actor, data: UserCreate, passwords: 
 def ensure_admin(session: Session, *, email: str, password: str, passwords: Passwords) -> tuple[User, bool]:
     """Create the admin with this e-mail, or reset its password; returns (user, created)."""
     email = _normalise_email(email)
+    check_strength(password, email=email)
     with write_transaction(session):
         user = session.scalars(select(User).where(User.email == email)).first()
         created = user is None
@@ -97,6 +104,12 @@ def ensure_admin(session: Session, *, email: str, password: str, passwords: Pass
             user.is_active = True
         session.add(user)
         session.flush()
+        # A reset password ends every session signed in with the old one.
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
         audit.record(
             session,
             actor=Actor.system(),
@@ -108,20 +121,87 @@ def ensure_admin(session: Session, *, email: str, password: str, passwords: Pass
     return user, created
 
 
+@dataclass(frozen=True)
+class SignInLimits:
+    """Failed sign-ins taken at once per account and per client address, then one a pause."""
+
+    account_failures: int
+    address_failures: int
+    pause_seconds: float
+
+
+def _failure_keys(email: str, address: str, limits: SignInLimits) -> list[tuple[str, int]]:
+    account = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return [
+        (f"sign_in:account:{account}", limits.account_failures),
+        (f"sign_in:address:{address[:40]}", limits.address_failures),
+    ]
+
+
+def _paused_for(session: Session, keys: list[tuple[str, int]], limits: SignInLimits, now: float) -> float:
+    """How long sign-ins under these keys must wait (0: they may go): each failure moves a key's
+    moment on by the pause, and a key may be that many failures ahead of now."""
+    moments = dict(
+        session.execute(
+            select(RateAllowance.key, RateAllowance.next_slot).where(RateAllowance.key.in_([key for key, _ in keys]))
+        ).all()
+    )
+    waits = [moments.get(key, 0.0) - now - (burst - 1) * limits.pause_seconds for key, burst in keys]
+    return max([0.0, *waits])
+
+
+def _note_failure(session: Session, keys: list[tuple[str, int]], limits: SignInLimits, now: float) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = RateAllowance.__table__
+    with write_transaction(session):
+        for key, _burst in keys:
+            statement = insert(table).values(key=key, next_slot=now + limits.pause_seconds)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["key"],
+                    set_={
+                        "next_slot": case((table.c.next_slot < now, now), else_=table.c.next_slot)
+                        + limits.pause_seconds
+                    },
+                )
+            )
+
+
 def issue_token(
-    session: Session, *, email: str, password: str, ttl: timedelta, passwords: Passwords
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ttl: timedelta,
+    passwords: Passwords,
+    address: str = "unknown",
+    limits: SignInLimits | None = None,
 ) -> tuple[str, ApiToken, User]:
-    """Check the credentials and issue a bearer token; only its hash is stored."""
-    user = session.scalars(select(User).where(User.email == _normalise_email(email))).first()
+    """Check the credentials and issue a bearer token; only its hash is stored. Failed attempts
+    are counted per account and per address, and past their limit a sign-in waits (429) without
+    its password being tried."""
+    email = _normalise_email(email)
+    keys = _failure_keys(email, address, limits) if limits else []
+    now = time.time()
+    if keys:
+        wait = _paused_for(session, keys, limits, now)
+        if wait > 0:
+            raise SignInPaused(seconds=math.ceil(wait))
+    user = session.scalars(select(User).where(User.email == email)).first()
     if user is None:
         passwords.burn_verification_time(password)
-        raise InvalidCredentials()
-    if not passwords.verify(user.password_hash, password) or not user.is_active:
+    if user is None or not passwords.verify(user.password_hash, password) or not user.is_active:
+        if keys:
+            _note_failure(session, keys, limits, now)
         raise InvalidCredentials()
     token = secrets.token_urlsafe(32)
     with write_transaction(session):
         record = ApiToken(user_id=user.id, token_hash=_token_digest(token), expires_at=utcnow() + ttl)
         session.add(record)
+        if keys:
+            # The account's own count starts again; the address's stays.
+            session.execute(update(RateAllowance).where(RateAllowance.key == keys[0][0]).values(next_slot=0.0))
     return token, record, user
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response
+from flask import Response, request
 
 from commerce.accounts import service
 from commerce.accounts.models import TokenCreate, TokenPublic, UserCreate, UserPublic
@@ -26,12 +26,17 @@ def _user(user) -> UserPublic:
 def create_token(body: TokenCreate):
     """Sign in: exchange an e-mail and password for a bearer token."""
     deployment = current_deployment()
+    settings = deployment.settings
     token, record, user = service.issue_token(
         db_session(),
         email=body.email,
         password=body.password,
-        ttl=timedelta(hours=deployment.settings.token_ttl_hours),
+        ttl=timedelta(hours=settings.token_ttl_hours),
         passwords=deployment.passwords,
+        address=request.remote_addr or "unknown",
+        limits=service.SignInLimits(
+            settings.sign_in_account_failures, settings.sign_in_address_failures, settings.sign_in_pause_seconds
+        ),
     )
     return respond(TokenPublic(token=token, expires_at=record.expires_at, user=_user(user)), 201)
 

@@ -21,7 +21,14 @@ from commerce.web.i18n import translate
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE_BASE = "https://cluster-commerce.example/problems/"
-STATUS_BY_KIND = {"invalid": 422, "unauthenticated": 401, "forbidden": 403, "not_found": 404, "conflict": 409}
+STATUS_BY_KIND = {
+    "invalid": 422,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "too_many_requests": 429,
+}
 
 TITLES = {
     400: N_("Bad request"),
@@ -157,6 +164,8 @@ def domain_problem(error: DomainError) -> Response:
     detail = translate(error.text, **params)
     fields = [{"field": error.field, "message": detail, "code": error.code}] if error.field else []
     headers = {"WWW-Authenticate": 'Bearer realm="api"'} if status == 401 else None
+    if status == 429:
+        headers = {"Retry-After": str(error.retry_after)}
     return problem_response(status, error.code, detail, errors=fields, headers=headers)
 
 

@@ -110,3 +110,86 @@ def test_user_rules_give_stable_codes_and_create_nothing(client, factory, sessio
     assert (not_admin.status_code, not_admin.json["code"]) == (403, "forbidden")
     session.expire_all()
     assert session.scalar(select(User.id).order_by(User.id.desc())) == before
+
+
+def test_a_short_common_or_guessable_password_is_refused_and_one_with_spaces_kept_as_typed(client, factory, session):
+    admin = factory.headers_for("admin")
+
+    def create(email: str, password: str):
+        return client.post(
+            "/api/v1/users",
+            headers={**admin, "Accept-Language": "zh-CN"},
+            json={"email": email, "password": password, "role": "host"},
+        )
+
+    refused = [
+        create(f"weak{n}@example.com", password)
+        for n, password in enumerate(["aaaaaaaaaa", "password12", "1234567890", "weak0example"])
+    ]
+    spaced = create("spaced@example.com", "  cashmere and wire mesh  ")
+
+    assert [(answer.status_code, answer.json["code"]) for answer in refused] == [(422, "weak_password")] * 4
+    assert refused[0].json["detail"] == "请设置更强的密码：至少 10 个字符，且不是常见或容易猜到的密码。"
+    assert session.scalars(select(User.email).where(User.email.like("weak%"))).all() == []
+    assert spaced.status_code == 201
+    typed = client.post(
+        "/api/v1/auth/tokens", json={"email": "spaced@example.com", "password": "  cashmere and wire mesh  "}
+    )
+    trimmed = client.post(
+        "/api/v1/auth/tokens", json={"email": "spaced@example.com", "password": "cashmere and wire mesh"}
+    )
+    assert (typed.status_code, trimmed.status_code) == (201, 401)
+
+
+def test_failed_sign_ins_pause_the_account_and_the_address(app, client, factory, monkeypatch):
+    from commerce.accounts import service
+
+    deployment = app.extensions["commerce.deployment"]
+    limits = {"sign_in_account_failures": 3, "sign_in_address_failures": 5}
+    monkeypatch.setattr(deployment, "settings", deployment.settings.model_copy(update=limits))
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(service.time, "time", lambda: clock[0])
+    factory.user("host", email="target@example.com")
+    factory.user("host", email="other@example.com")
+    factory.user("host", email="third@example.com")
+
+    def sign_in(email: str, password: str, address: str = "203.0.113.7"):
+        return client.post(
+            "/api/v1/auth/tokens",
+            json={"email": email, "password": password},
+            environ_base={"REMOTE_ADDR": address},
+        )
+
+    wrong = [sign_in("target@example.com", "wrong password").status_code for _ in range(3)]
+    paused = sign_in("target@example.com", PASSWORD)  # the right password, tried too soon
+    elsewhere = sign_in("target@example.com", PASSWORD, address="198.51.100.9")
+    clock[0] += 61
+    after_the_pause = sign_in("target@example.com", PASSWORD)
+    # The address keeps its count (one failure's worth came back with the minute): three more, on
+    # two other accounts, put it past its five.
+    more = [
+        sign_in(email, "wrong password").status_code for email in ("other@example.com",) * 2 + ("third@example.com",)
+    ]
+    from_the_address = sign_in("third@example.com", PASSWORD)
+
+    assert wrong == [401, 401, 401]
+    assert (paused.status_code, paused.json["code"], paused.headers["Retry-After"]) == (429, "sign_in_paused", "60")
+    assert elsewhere.status_code == 429  # the account is paused wherever it is tried from
+    assert after_the_pause.status_code == 201
+    assert more == [401, 401, 401]
+    assert (from_the_address.status_code, from_the_address.json["code"]) == (429, "sign_in_paused")
+    assert from_the_address.headers["Retry-After"] == "59"
+
+
+def test_the_cli_refuses_a_weak_admin_password_and_a_reset_ends_the_old_sessions(app, client, session):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["users", "create-admin", "root@example.com", "--password", "password12"])
+    created = runner.invoke(args=["users", "create-admin", "root@example.com", "--password", "cashmere-root-2026"])
+    token = client.post(
+        "/api/v1/auth/tokens", json={"email": "root@example.com", "password": "cashmere-root-2026"}
+    ).json["token"]
+    reset = runner.invoke(args=["users", "create-admin", "root@example.com", "--password", "wire-mesh-root-2026"])
+
+    assert weak.exit_code == 2 and "Choose a stronger password" in weak.output
+    assert created.exit_code == 0 and reset.exit_code == 0, reset.output
+    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
