@@ -22,7 +22,7 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.customs import calendar, formation, messages
+from commerce.customs import calendar, formation, messages, scope
 from commerce.customs.codes import UnmappedCode
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
 from commerce.customs.errors import (
@@ -146,11 +146,10 @@ def _inventory_numbers(
     return {key: sorted(value) for key, value in numbers.items()}
 
 
-def draft_for_change(session: Session, batch_id: int) -> CustomsBatch:
-    """A batch locked for a change only a draft may take (404 if unknown, 409 batch_not_draft once submitted)."""
-    batch = session.get(CustomsBatch, batch_id, with_for_update=True)
-    if batch is None:
-        raise NotFound()
+def draft_for_change(session: Session, batch_id: int, *, actor: Actor) -> CustomsBatch:
+    """A batch locked for a change only a draft may take (404 if unknown or another cluster's, 409
+    batch_not_draft once submitted)."""
+    batch = scope.check_batch(session, actor, session.get(CustomsBatch, batch_id, with_for_update=True))
     if batch.status != CustomsStatus.DRAFT:
         raise BatchNotDraft(status=batch.status)
     return batch
@@ -161,7 +160,7 @@ def submit_batch(session: Session, *, actor: Actor, batch_id: int, now: datetime
     require_role(actor, Role.TRADE_OPERATOR)
     now = now or utcnow()
     with write_transaction(session):
-        batch = draft_for_change(session, batch_id)
+        batch = draft_for_change(session, batch_id, actor=actor)
         declarations = list(
             session.execute(
                 select(_declaration).where(_declaration.c.batch_id == batch_id).order_by(_declaration.c.seq_no)
@@ -267,6 +266,8 @@ def record_results(
     """
     applied = repeated = 0
     with write_transaction(session):
+        if batch_id is not None:
+            scope.check_batch(session, actor, session.get(CustomsBatch, batch_id))
         touched_batches: set[int] = set()
         for result in results:
             declaration = session.get(CustomsDeclaration, result.declaration_id, with_for_update=True)

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Cluster, Enterprise, EnterpriseKind
-from commerce.customs import calendar, formation, lifecycle
+from commerce.customs import calendar, formation, lifecycle, scope
 from commerce.customs.codes import TRANSPORT_MODES
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
 from commerce.customs.errors import (
@@ -128,28 +128,35 @@ def configure_platform(session: Session, *, actor: Actor, cluster_id: int, data:
 
 def list_platforms(session: Session, *, actor: Actor) -> list[CustomsPlatform]:
     require_role(actor, Role.TRADE_OPERATOR)
-    return list(session.scalars(select(CustomsPlatform).order_by(CustomsPlatform.id)))
+    statement = select(CustomsPlatform).order_by(CustomsPlatform.id)
+    platforms = scope.operator_platforms(actor)
+    if platforms is not None:
+        statement = statement.where(CustomsPlatform.id.in_(platforms))
+    return list(session.scalars(statement))
 
 
 def platform_for(session: Session, actor: Actor, platform_id: int | None) -> CustomsPlatform:
-    """The platform a trade operator works for: theirs, the one named, or the only one configured."""
+    """The platform a trade operator works for: theirs, the one named (of their cluster), or the
+    only one they may use."""
+    statement = select(CustomsPlatform).order_by(CustomsPlatform.id)
+    platforms = scope.operator_platforms(actor)
+    if platforms is not None:
+        statement = statement.where(CustomsPlatform.id.in_(platforms))
     if platform_id is not None:
-        platform = session.get(CustomsPlatform, platform_id)
+        platform = session.scalars(statement.where(CustomsPlatform.id == platform_id)).first()
         if platform is None:
             raise NotFound()
         return platform
     if actor.enterprise_id is not None:
-        own = session.scalars(
-            select(CustomsPlatform).where(CustomsPlatform.enterprise_id == actor.enterprise_id)
-        ).first()
+        own = session.scalars(statement.where(CustomsPlatform.enterprise_id == actor.enterprise_id)).first()
         if own is not None:
             return own
-    platforms = list(session.scalars(select(CustomsPlatform).limit(2)))
-    if not platforms:
+    candidates = list(session.scalars(statement.limit(2)))
+    if not candidates:
         raise PlatformNotConfigured()
-    if len(platforms) > 1:
+    if len(candidates) > 1:
         raise PlatformAmbiguous(field="platform_id")
-    return platforms[0]
+    return candidates[0]
 
 
 def put_exchange_rates(session: Session, *, actor: Actor, rates: list[ExchangeRateInput]) -> list[CustomsExchangeRate]:
@@ -301,7 +308,7 @@ def discard_batch(session: Session, *, actor: Actor, batch_id: int) -> None:
     """Drop a draft batch: its orders become eligible again; nothing was sent."""
     require_role(actor, Role.TRADE_OPERATOR)
     with write_transaction(session):
-        batch = lifecycle.draft_for_change(session, batch_id)
+        batch = lifecycle.draft_for_change(session, batch_id, actor=actor)
         declaration_ids = select(_declaration.c.id).where(_declaration.c.batch_id == batch_id)
         line_ids = select(_line.c.id).where(_line.c.declaration_id.in_(declaration_ids))
         session.execute(delete(_source).where(_source.c.declaration_line_id.in_(line_ids)))
@@ -325,9 +332,7 @@ def revise_batch(session: Session, *, actor: Actor, batch_id: int, now: datetime
     require_role(actor, Role.TRADE_OPERATOR)
     now = now or utcnow()
     with write_transaction(session):
-        old = session.get(CustomsBatch, batch_id, with_for_update=True)
-        if old is None:
-            raise NotFound()
+        old = scope.check_batch(session, actor, session.get(CustomsBatch, batch_id, with_for_update=True))
         rejected = session.scalars(
             select(CustomsDeclaration.id).where(
                 CustomsDeclaration.batch_id == batch_id, CustomsDeclaration.status == CustomsStatus.REJECTED.value
@@ -412,9 +417,7 @@ def _require_reader(actor: Actor) -> None:
 def get_batch(session: Session, *, actor: Actor, batch_id: int, now: datetime | None = None) -> BatchView:
     """A batch and the declarations the reader may see (a firm: those holding its goods; 404 if none)."""
     _require_reader(actor)
-    batch = session.get(CustomsBatch, batch_id)
-    if batch is None:
-        raise NotFound()
+    batch = scope.check_batch(session, actor, session.get(CustomsBatch, batch_id))
     line_count = (
         select(func.count()).select_from(_line).where(_line.c.declaration_id == _declaration.c.id).scalar_subquery()
     )
@@ -473,6 +476,9 @@ def list_batches(
 ) -> Page:
     _require_reader(actor)
     statement = select(CustomsBatch)
+    platforms = scope.operator_platforms(actor)
+    if platforms is not None:
+        statement = statement.where(CustomsBatch.platform_id.in_(platforms))
     if customs_mode is not None:
         statement = statement.where(CustomsBatch.customs_mode == customs_mode)
     if status is not None:
@@ -520,7 +526,7 @@ def get_declaration(session: Session, *, actor: Actor, declaration_id: int) -> D
             .order_by(CustomsDeclarationLine.line_no)
         )
     )
-    batch = session.get(CustomsBatch, declaration.batch_id)
+    batch = scope.check_batch(session, actor, session.get(CustomsBatch, declaration.batch_id))
     if batch.kind == BatchKind.SUMMARY:
         merged = _merged_lists(session, batch, declaration, lines)
         firms = _firms_of_summary_lines(declaration, lines, merged)

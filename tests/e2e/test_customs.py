@@ -759,3 +759,49 @@ def test_a_value_longer_than_customs_takes_stops_the_submission_and_names_the_fi
         from commerce.customs.models import CustomsMessage
 
         assert session.scalar(select(func.count()).select_from(CustomsMessage)) == 0
+
+
+def test_a_trade_operator_of_another_cluster_reaches_nothing_of_this_ones_customs(client, factory, database):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    two_parcels(client, shop, "X")
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    declaration = batch["declarations"][0]["id"]
+    platform = client.get("/api/v1/customs/platforms", headers=operator).json["items"][0]["id"]
+    # Another county's cluster with its own service platform and trade operator.
+    elsewhere = factory.cluster(name="安平丝网产业集群", industry="wire mesh", region_code="13112")
+    their_platform = factory.enterprise(elsewhere.id, "service_platform", region_code="13112")
+    stranger = factory.headers_for("trade_operator", their_platform.id)
+    batch_url = f"/api/v1/customs/batches/{batch['id']}"
+
+    answers = {
+        "platforms": client.get("/api/v1/customs/platforms", headers=stranger),
+        "batches": client.get("/api/v1/customs/batches", headers=stranger),
+        "form": client.post(
+            "/api/v1/customs/batches", headers=stranger, json={"customs_mode": "9610", "platform_id": platform}
+        ),
+        "batch": client.get(batch_url, headers=stranger),
+        "declaration": client.get(f"/api/v1/customs/declarations/{declaration}", headers=stranger),
+        "message": client.get(f"/api/v1/customs/declarations/{declaration}/message", headers=stranger),
+        "submit": client.post(f"{batch_url}/submit", headers=stranger),
+        "revise": client.post(f"{batch_url}/revise", headers=stranger),
+        "receipts": client.post(
+            f"{batch_url}/receipts",
+            headers=stranger,
+            json={"declaration_id": declaration, "status": "rejected", "message": "no"},
+        ),
+        "discard": client.delete(batch_url, headers=stranger),
+    }
+
+    assert answers["platforms"].json["items"] == []
+    assert answers["batches"].json["items"] == []
+    refused = {name: answer.status_code for name, answer in answers.items() if name not in ("platforms", "batches")}
+    assert refused == dict.fromkeys(refused, 404)
+    kept = client.get(batch_url, headers=operator).json
+    assert (kept["status"], [item["status"] for item in kept["declarations"]]) == (
+        "draft",
+        [item["status"] for item in batch["declarations"]],
+    )
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(CustomsBatch)) == 1
