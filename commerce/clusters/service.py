@@ -401,6 +401,26 @@ def expire_memberships(session: Session, *, today: date | None = None) -> int:
     return len(lapsed)
 
 
+# Roles that work for a whole cluster through their own firm (the platform, the association).
+CLUSTER_STAFF = (Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
+
+
+def cluster_firms(actor: Actor):
+    """The ids of the firms a cluster's own staff may reach: those of their firm's cluster (none
+    without a firm). None for the other roles: admins reach every firm, firms their own."""
+    if actor.role not in CLUSTER_STAFF:
+        return None
+    cluster = select(Enterprise.cluster_id).where(Enterprise.id == actor.enterprise_id).scalar_subquery()
+    return select(Enterprise.id).where(Enterprise.cluster_id == cluster)
+
+
+def require_cluster_firm(session: Session, actor: Actor, enterprise_id: int) -> None:
+    """Hide (404) a firm of another cluster from a cluster's staff."""
+    firms = cluster_firms(actor)
+    if firms is not None and session.scalar(firms.where(Enterprise.id == enterprise_id)) is None:
+        raise NotFound()
+
+
 def usable_membership(day) -> ColumnElement[bool]:
     """The rule for a membership whose mark may be used on ``day`` (a date or a bound parameter)."""
     return and_(

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
+from commerce.clusters.service import cluster_firms, require_cluster_firm
 from commerce.customs import calendar
 from commerce.customs.models import CustomsPlatform
 from commerce.db import ExactDecimal, among, bulk_insert, utcnow, write_transaction
@@ -125,6 +126,7 @@ def compute_claims(
     calendar.parse_period(period)
     with write_transaction(session):
         if enterprise_id is not None:
+            require_cluster_firm(session, actor, enterprise_id)
             enterprise = session.get(Enterprise, enterprise_id)
             if enterprise is None:
                 raise NotFound()
@@ -136,11 +138,11 @@ def compute_claims(
         lines = exports.declared_lines(session, period=period, enterprise_ids=sorted(firms) if firms else None)
         if enterprise_id is None:
             owners = sorted({line.enterprise_id for line in lines})
-            firms = {
-                firm.id: firm
-                for firm in session.scalars(select(Enterprise).where(among(session, Enterprise.id, owners)))
-                if firm.kind in EXPORTING_KINDS
-            }
+            statement = select(Enterprise).where(among(session, Enterprise.id, owners))
+            staff_firms = cluster_firms(actor)
+            if staff_firms is not None:
+                statement = statement.where(Enterprise.id.in_(staff_firms))
+            firms = {firm.id: firm for firm in session.scalars(statement) if firm.kind in EXPORTING_KINDS}
         _lock_firms(session, sorted(firms))
         drafts = (
             RebateClaim.period == period,
@@ -422,6 +424,7 @@ def _visible_claim(session: Session, actor: Actor, claim_id: int) -> RebateClaim
     claim = session.get(RebateClaim, claim_id)
     if claim is None or (is_firm_scoped(actor) and claim.enterprise_id != actor.enterprise_id):
         raise NotFound()
+    require_cluster_firm(session, actor, claim.enterprise_id)
     return claim
 
 
@@ -447,6 +450,9 @@ def list_claims(
     statement = select(RebateClaim)
     if is_firm_scoped(actor):
         statement = statement.where(RebateClaim.enterprise_id == actor.enterprise_id)
+    staff_firms = cluster_firms(actor)
+    if staff_firms is not None:
+        statement = statement.where(RebateClaim.enterprise_id.in_(staff_firms))
     if enterprise_id is not None:
         statement = statement.where(RebateClaim.enterprise_id == enterprise_id)
     if period is not None:

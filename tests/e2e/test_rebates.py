@@ -524,3 +524,57 @@ def test_amounts_the_columns_cannot_hold_are_refused_and_nothing_is_stored(clien
     with database.session() as session:
         for model in (VatReturn, CentralParityRate, ExportProceeds, VatInvoice):
             assert session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_a_trade_operator_of_another_cluster_reaches_none_of_this_ones_rebates(client, factory, database):
+    shop, sku = setup_trader(client, factory)
+    order, _ = cleared_export(client, shop, "T-X", sku, 100, "700.00")
+    proceeds(client, shop, order, "70000.00", "BANK-X")
+    filed_invoice = invoice(client, shop, shop.world.trader_id, "26132000000000000091", "500000.00", 100).json
+    (claim,) = compute(client, shop, "2026-09")
+    trader = shop.world.trader_id
+    elsewhere = factory.cluster(name="安平丝网产业集群", industry="wire mesh", region_code="13112")
+    their_platform = factory.enterprise(elsewhere.id, "service_platform", region_code="13112")
+    stranger = factory.headers_for("trade_operator", their_platform.id)
+    profile = {
+        "method": "purchase",
+        "fx_basis": "sale_date",
+        "account_bank": "Evil Bank",
+        "account_no": "6222000011112222",
+    }
+
+    answers = {
+        "profile": client.get(f"/api/v1/rebates/profiles/{trader}", headers=stranger),
+        "profile_put": client.put(f"/api/v1/rebates/profiles/{trader}", headers=stranger, json=profile),
+        "invoice": client.get(f"/api/v1/invoices/{filed_invoice['id']}", headers=stranger),
+        "invoice_new": client.post(
+            "/api/v1/invoices",
+            headers=stranger,
+            json={
+                "enterprise_id": trader,
+                "number": "26132000000000000092",
+                "issued_on": "2026-09-01",
+                "amount_excl_vat": {"amount": "1.00", "currency": "CNY"},
+                "vat_amount": {"amount": "0.00", "currency": "CNY"},
+                "lines": [{"hs_code": HS, "quantity": 1, "amount": {"amount": "1.00", "currency": "CNY"}}],
+            },
+        ),
+        "claim": client.get(f"/api/v1/rebates/claims/{claim['id']}", headers=stranger),
+        "file": client.post(f"/api/v1/rebates/claims/{claim['id']}/file", headers=stranger),
+        "compute_firm": client.post(
+            "/api/v1/rebates/claims", headers=stranger, json={"period": "2026-09", "enterprise_id": trader}
+        ),
+        "ledger": client.get(f"/api/v1/rebates/ledger/{trader}", headers=stranger),
+    }
+    lists = {
+        "invoices": client.get("/api/v1/invoices", headers=stranger).json["items"],
+        "claims": client.get("/api/v1/rebates/claims", headers=stranger).json["items"],
+        "computed": client.post("/api/v1/rebates/claims", headers=stranger, json={"period": "2026-09"}).json["items"],
+    }
+
+    assert {name: answer.status_code for name, answer in answers.items()} == dict.fromkeys(answers, 404)
+    assert lists == {"invoices": [], "claims": [], "computed": []}
+    mine = client.get(f"/api/v1/rebates/claims/{claim['id']}", headers=shop.world.headers["trade_operator"]).json
+    assert (mine["status"], mine["amount"]) == ("draft", claim["amount"])
+    kept = client.get(f"/api/v1/rebates/profiles/{trader}", headers=shop.world.headers["trade_operator"]).json
+    assert kept.get("account_no") != "6222000011112222"
