@@ -51,3 +51,8 @@ class TimeInFuture(ValidationFailed):
 class OrderTooLarge(ValidationFailed):
     code = "order_too_large"
     message = N_("An order's total must be less than {maximum}.")
+
+
+class StreamRequired(ValidationFailed):
+    code = "stream_required"
+    message = N_("A host's orders are taken in one of their live streams: name it (stream_id).")

@@ -55,6 +55,7 @@ from commerce.orders.errors import (
     PriceChanged,
     ProductNotOnSale,
     SkuNotInLineup,
+    StreamRequired,
     TimeInFuture,
     UnitPriceRequired,
     UnknownSku,
@@ -139,6 +140,7 @@ def _build_skus_in_stream(dialect: str):
             *_SKU_COLUMNS,
             Stream.status.label("stream_status"),
             Stream.currency.label("stream_currency"),
+            Stream.host_user_id.label("stream_host"),
             LineupItem.id.label("item_id"),
             LineupItem.live_price_amount,
             FlashSale.id.label("sale_id"),
@@ -223,6 +225,8 @@ def find_order(session: Session, *, channel: str, external_id: str) -> tuple[int
 
 
 def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime) -> list[PlannedLine]:
+    if actor.role == Role.HOST and data.stream_id is None:
+        raise StreamRequired(field="stream_id")
     seen: set[int] = set()
     for index, line in enumerate(data.lines):
         if line.sku_id in seen:
@@ -266,14 +270,15 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
             )
         )
     if data.stream_id is not None:
-        _price_stream_lines(data, planned, skus)
+        _price_stream_lines(actor, data, planned, skus)
     return planned
 
 
-def _price_stream_lines(data: OrderCreate, planned: list[PlannedLine], skus: dict[int, Any]) -> None:
-    """Stream orders: the lineup's live price or a running flash sale's deal price applies."""
+def _price_stream_lines(actor: Actor, data: OrderCreate, planned: list[PlannedLine], skus: dict[int, Any]) -> None:
+    """Stream orders: the lineup's live price or a running flash sale's deal price applies. A host
+    orders only in their own streams."""
     stream = next(iter(skus.values()))
-    if stream.stream_status is None:
+    if stream.stream_status is None or (actor.role == Role.HOST and stream.stream_host != actor.user_id):
         raise UnknownReference(field="stream_id", entity="Stream", id=data.stream_id)
     if stream.stream_status != StreamStatus.LIVE.value:
         raise StreamNotLive(field="stream_id", status=stream.stream_status)

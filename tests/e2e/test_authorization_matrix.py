@@ -316,7 +316,8 @@ CASES = [
         "POST",
         "/api/v1/orders",
         "/api/v1/orders",
-        only(201, "admin", "host", "trade_operator", "sme_own", sme_other=422),
+        # A host orders only in one of their streams (stream_id), at the stream's price.
+        only(201, "admin", "trade_operator", "sme_own", sme_other=422, host=422),
         body=lambda w: {
             "channel": "direct",
             "external_id": "M-2",

@@ -450,3 +450,25 @@ def test_hosts_run_only_their_own_streams(client, factory):
     with factory.database.session() as session:
         assert session.scalar(select(func.count()).select_from(SalesOrder)) == 0
         assert session.scalar(select(func.count()).select_from(LineupItem)) == 0
+
+
+def test_a_host_orders_only_in_their_own_live_stream_at_its_price(client, factory, database):
+    shop = open_shop(factory)
+    stream = live_stream(client, shop)
+    other_host = factory.headers_for("host")
+    scarf = shop.scarf_skus[0]
+    before = stock_of(database, scarf)
+
+    def order(headers, external_id, **extra):
+        body = order_body(external_id, [{"sku_id": scarf, "quantity": 50, **extra.pop("line", {})}], channel="douyin")
+        return client.post("/api/v1/orders", headers=headers, json={**body, **extra})
+
+    anywhere = order(other_host, "H-1", line={"unit_price": "0.01"})
+    theirs = order(other_host, "H-2", stream_id=stream["id"])
+    cheap = order(shop.world.headers["host"], "H-3", stream_id=stream["id"], line={"unit_price": "0.01"})
+
+    assert (anywhere.status_code, anywhere.json["code"]) == (422, "stream_required")
+    assert (theirs.status_code, theirs.json["code"]) == (422, "unknown_reference")
+    assert (cheap.status_code, cheap.json["code"]) == (409, "price_changed")
+    assert stock_of(database, scarf) == before
+    assert _count(database, SalesOrder) == 0
