@@ -174,6 +174,9 @@ class MarketplaceEvent:
     kind: EventKind
     subject_id: str | None  # the order's or the listing's external id
     occurred_at: datetime | None = None
+    # The signed body, where the signature does not cover the event id (so a replay under a new id
+    # is recognised by its body).
+    signed_body: bytes | None = field(default=None, repr=False)
 
 
 class BadSignature(IntegrationError):

@@ -94,11 +94,18 @@ class WebhookReceipt(SQLModel, table=True):
     """A marketplace event we accepted; the unique event id makes a second delivery a no-op."""
 
     __tablename__ = "webhook_receipt"
-    __table_args__ = (UniqueConstraint("channel_account_id", "event_id", name="webhook_event_once"),)
+    __table_args__ = (
+        UniqueConstraint("channel_account_id", "event_digest", name="webhook_event_once"),
+        UniqueConstraint("channel_account_id", "body_digest", name="webhook_body_once"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel_account_id: int = Field(foreign_key="channel_account.id")
-    event_id: str = Field(max_length=100)
+    event_id: str = Field(sa_column=Column(Text, nullable=False))  # whole, however long
+    event_digest: str = Field(max_length=64)  # SHA-256 of the event id: what makes it once
+    # SHA-256 of a body whose signature does not cover its event id (Shopify's headers): the same
+    # body sent again under a new id is the same event.
+    body_digest: str | None = Field(default=None, max_length=64)
     topic: str = Field(max_length=60)
     kind: str = Field(max_length=10)
     subject_id: str | None = Field(default=None, max_length=100)

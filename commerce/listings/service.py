@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
@@ -300,16 +301,19 @@ def receive_webhook(
         for event in events:
             dialect = session.get_bind().dialect.name
             insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(WebhookReceipt.__table__)
+            body_digest = hashlib.sha256(event.signed_body).hexdigest() if event.signed_body is not None else None
             stored = session.execute(
                 insert.values(
                     channel_account_id=account.id,
-                    event_id=event.event_id[:100],
+                    event_id=event.event_id,
+                    event_digest=hashlib.sha256(event.event_id.encode()).hexdigest(),
+                    body_digest=body_digest,
                     topic=event.topic[:60],
                     kind=event.kind.value,
                     subject_id=event.subject_id,
                     received_at=utcnow(),
                 )
-                .on_conflict_do_nothing(index_elements=["channel_account_id", "event_id"])
+                .on_conflict_do_nothing()
                 .returning(WebhookReceipt.__table__.c.id)
             ).scalar()
             if stored is None:

@@ -609,4 +609,9 @@ def parse_webhook(credentials: Mapping[str, str], headers: Mapping[str, str], bo
         kind, subject = EventKind.OTHER, None
     triggered = headers.get("X-Shopify-Triggered-At")
     occurred = datetime.fromisoformat(triggered.replace("Z", "+00:00")) if triggered else None
-    return [MarketplaceEvent(event_id=event_id, topic=topic, kind=kind, subject_id=subject, occurred_at=occurred)]
+    # X-Shopify-Event-Id is not signed: the body is, and names the event's state.
+    return [
+        MarketplaceEvent(
+            event_id=event_id, topic=topic, kind=kind, subject_id=subject, occurred_at=occurred, signed_body=body
+        )
+    ]

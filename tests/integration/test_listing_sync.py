@@ -586,3 +586,24 @@ def test_no_credential_reaches_the_logs_of_a_sync(level, factory, client, deploy
     }
     assert written.count("\n") > 10  # the sync did log
     assert [secret for secret in sorted(secrets) if secret in written] == []
+
+
+def test_a_shopify_webhook_replayed_under_a_new_event_id_is_a_duplicate_and_ids_are_kept_whole(
+    factory, client, database, deployment
+):
+    with listed_product(factory, client, deployment, "shopify") as (world, product, sku_id, simulator, account):
+        simulator.take_webhooks()
+        simulator.store.buy(seller_sku=seller_sku(sku_id), quantity=1, buyer_name="Ada", country="GB")
+        [(headers, body)] = simulator.take_webhooks()
+        path = f"/api/v1/webhooks/shopify/{account['id']}"
+        long_id = "e" * 300
+        first = client.post(path, data=body, headers={**headers, "X-Shopify-Event-Id": long_id})
+        # The event id and the topic are headers Shopify does not sign: changed, the body is still the same.
+        replayed = client.post(
+            path, data=body, headers={**headers, "X-Shopify-Event-Id": "another-id", "X-Shopify-Topic": "orders/paid"}
+        )
+        with database.session() as session:
+            kept = session.scalars(select(WebhookReceipt.event_id)).all()
+
+    assert (first.json, replayed.json) == ({"received": 1, "duplicates": 0}, {"received": 0, "duplicates": 1})
+    assert kept == [long_id]
