@@ -26,3 +26,8 @@ class WeakPassword(ValidationFailed):
 class SignInPaused(TooManyRequests):
     code = "sign_in_paused"
     message = N_("Too many failed sign-ins; try again in {seconds} seconds.")
+
+
+class WrongPassword(ValidationFailed):
+    code = "wrong_password"
+    message = N_("The current password is wrong.")

@@ -85,6 +85,19 @@ class UserCreate(Input):
     display_name: str | None = PydanticField(default=None, max_length=120)
 
 
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = PydanticField(min_length=1, max_length=200)
+    new_password: Password
+
+
+class UserUpdate(Input):
+    """What an admin changes of a user: whether it may sign in (disabling ends its sessions)."""
+
+    is_active: bool
+
+
 class UserPublic(BaseModel):
     id: int
     email: str

@@ -14,13 +14,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.accounts.errors import EnterpriseRequired, InvalidCredentials, InvalidToken, SignInPaused
-from commerce.accounts.models import Actor, ApiToken, Role, User, UserCreate
+from commerce.accounts.errors import EnterpriseRequired, InvalidCredentials, InvalidToken, SignInPaused, WrongPassword
+from commerce.accounts.models import Actor, ApiToken, PasswordChange, Role, User, UserCreate, UserUpdate
 from commerce.accounts.passwords import Passwords, check_strength
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
-from commerce.db import utcnow, write_transaction
-from commerce.errors import N_, AlreadyExists, ValidationFailed
+from commerce.db import row_for_update, utcnow, write_transaction
+from commerce.errors import N_, AlreadyExists, NotFound, ValidationFailed
 from commerce.jobs.models import RateAllowance
 from commerce.permissions import require_role
 
@@ -236,4 +236,51 @@ def get_user(session: Session, *, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise InvalidToken()
+    return user
+
+
+def _revoke_tokens(session: Session, user_id: int, *, keeping: str | None = None) -> None:
+    condition = [ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)]
+    if keeping is not None:
+        condition.append(ApiToken.token_hash != _token_digest(keeping))
+    session.execute(update(ApiToken).where(*condition).values(revoked_at=utcnow()))
+
+
+def change_password(
+    session: Session, *, actor: Actor, data: PasswordChange, passwords: Passwords, current_token: str
+) -> None:
+    """A user changes their own password; every other session of theirs ends."""
+    with write_transaction(session):
+        user = row_for_update(session, User, actor.user_id)
+        if user is None:
+            raise InvalidToken()
+        if not passwords.verify(user.password_hash, data.current_password):
+            raise WrongPassword(field="current_password")
+        check_strength(data.new_password, email=user.email, field="new_password")
+        user.password_hash = passwords.hash(data.new_password)
+        session.add(user)
+        _revoke_tokens(session, user.id, keeping=current_token)
+        audit.record(session, actor=actor, entity="user", entity_id=user.id, action="password_changed", changes={})
+
+
+def update_user(session: Session, *, actor: Actor, user_id: int, data: UserUpdate) -> User:
+    """An admin disables or re-enables a user; disabling ends its sessions at once."""
+    require_role(actor, Role.ADMIN)
+    with write_transaction(session):
+        user = row_for_update(session, User, user_id)
+        if user is None:
+            raise NotFound()
+        if user.is_active != data.is_active:
+            user.is_active = data.is_active
+            session.add(user)
+            if not data.is_active:
+                _revoke_tokens(session, user.id)
+            audit.record(
+                session,
+                actor=actor,
+                entity="user",
+                entity_id=user.id,
+                action="enabled" if data.is_active else "disabled",
+                changes={"is_active": data.is_active},
+            )
     return user

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, request
+from pydantic import BaseModel
 
 from commerce.accounts import service
-from commerce.accounts.models import TokenCreate, TokenPublic, UserCreate, UserPublic
+from commerce.accounts.models import PasswordChange, TokenCreate, TokenPublic, UserCreate, UserPublic, UserUpdate
+from commerce.validation import Identifier
 from commerce.web.auth import bearer_token, current_actor
 from commerce.web.database import current_deployment, db_session
 from commerce.web.openapi import api_blueprint
@@ -16,6 +18,10 @@ from commerce.web.responses import respond
 DESCRIPTION = "Users, roles and bearer tokens"
 public_bp = api_blueprint("auth", __name__, tag="Accounts", description=DESCRIPTION, public=True)
 bp = api_blueprint("accounts", __name__, tag="Accounts", description=DESCRIPTION)
+
+
+class UserPath(BaseModel):
+    user_id: Identifier
 
 
 def _user(user) -> UserPublic:
@@ -60,3 +66,19 @@ def create_user(body: UserCreate):
 def me():
     """The calling user."""
     return respond(_user(service.get_user(db_session(), user_id=current_actor().user_id)))
+
+
+@bp.put("/users/me/password", responses={204: None})
+def change_password(body: PasswordChange):
+    """Change your own password (the current one is asked); your other sessions end."""
+    deployment = current_deployment()
+    service.change_password(
+        db_session(), actor=current_actor(), data=body, passwords=deployment.passwords, current_token=bearer_token()
+    )
+    return Response(status=204)
+
+
+@bp.patch("/users/<int:user_id>", responses={200: UserPublic})
+def update_user(path: UserPath, body: UserUpdate):
+    """Disable or re-enable a user (admin); a disabled user's sessions end at once."""
+    return respond(_user(service.update_user(db_session(), actor=current_actor(), user_id=path.user_id, data=body)))

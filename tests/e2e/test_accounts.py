@@ -193,3 +193,49 @@ def test_the_cli_refuses_a_weak_admin_password_and_a_reset_ends_the_old_sessions
     assert weak.exit_code == 2 and "Choose a stronger password" in weak.output
     assert created.exit_code == 0 and reset.exit_code == 0, reset.output
     assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_user_changes_their_password_and_their_other_sessions_end(client, factory):
+    factory.user("host", email="changer@example.com")
+    here = factory.login("changer@example.com")
+    elsewhere = factory.login("changer@example.com")
+    url = "/api/v1/users/me/password"
+
+    wrong = client.put(url, headers=here, json={"current_password": "not it", "new_password": "wire mesh and cashmere"})
+    weak = client.put(url, headers=here, json={"current_password": PASSWORD, "new_password": "password12"})
+    changed = client.put(
+        url, headers=here, json={"current_password": PASSWORD, "new_password": "wire mesh and cashmere"}
+    )
+
+    assert (wrong.status_code, wrong.json["code"]) == (422, "wrong_password")
+    assert (weak.status_code, weak.json["code"]) == (422, "weak_password")
+    assert changed.status_code == 204
+    assert client.get("/api/v1/users/me", headers=here).status_code == 200
+    assert client.get("/api/v1/users/me", headers=elsewhere).status_code == 401
+    old = client.post("/api/v1/auth/tokens", json={"email": "changer@example.com", "password": PASSWORD})
+    new = client.post(
+        "/api/v1/auth/tokens", json={"email": "changer@example.com", "password": "wire mesh and cashmere"}
+    )
+    assert (old.status_code, new.status_code) == (401, 201)
+
+
+def test_an_admin_disables_a_user_at_once_and_enables_them_again(client, factory):
+    admin = factory.headers_for("admin")
+    user = factory.user("host", email="leaver@example.com")
+    session_of_theirs = factory.login("leaver@example.com")
+    url = f"/api/v1/users/{user.id}"
+
+    disabled = client.patch(url, headers=admin, json={"is_active": False})
+    refused = client.post("/api/v1/auth/tokens", json={"email": "leaver@example.com", "password": PASSWORD})
+    by_themselves = client.patch(url, headers=session_of_theirs, json={"is_active": True})
+    enabled = client.patch(url, headers=admin, json={"is_active": True})
+    back = client.post("/api/v1/auth/tokens", json={"email": "leaver@example.com", "password": PASSWORD})
+
+    assert (disabled.status_code, disabled.json["is_active"]) == (200, False)
+    assert client.get("/api/v1/users/me", headers=session_of_theirs).status_code == 401
+    assert refused.status_code == 401
+    assert by_themselves.status_code == 401
+    assert (enabled.json["is_active"], back.status_code) == (True, 201)
+    # The session that ended stays ended.
+    assert client.get("/api/v1/users/me", headers=session_of_theirs).status_code == 401
+    assert client.patch("/api/v1/users/999999", headers=admin, json={"is_active": False}).status_code == 404

@@ -64,6 +64,20 @@ CASES = [
     ),
     Case("GET", "/api/v1/users/me", "/api/v1/users/me", everyone(200)),
     Case(
+        "PUT",
+        "/api/v1/users/me/password",
+        "/api/v1/users/me/password",
+        everyone(204),
+        body=lambda w: {"current_password": PASSWORD, "new_password": "wire mesh and cashmere"},
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/users/<int:user_id>",
+        "/api/v1/users/{host_user_id}",
+        only(200, "admin"),
+        body=lambda w: {"is_active": False},
+    ),
+    Case(
         "POST",
         "/api/v1/clusters",
         "/api/v1/clusters",
@@ -830,6 +844,7 @@ def _build_scene(factory, client, session):
     session.execute(update(Job).where(Job.id == job_id).values(status="dead"))
     session.commit()
     ids = {
+        "host_user_id": world.user_ids["host"],
         "cluster_id": world.cluster_id,
         "maker_a_id": world.maker_a_id,
         "trademark_id": world.trademark_id,
