@@ -1,6 +1,6 @@
 """Errors of the accounts area."""
 
-from commerce.errors import N_, TooManyRequests, Unauthenticated, ValidationFailed
+from commerce.errors import N_, Conflict, TooManyRequests, Unauthenticated, ValidationFailed
 
 
 class InvalidCredentials(Unauthenticated):
@@ -31,3 +31,8 @@ class SignInPaused(TooManyRequests):
 class WrongPassword(ValidationFailed):
     code = "wrong_password"
     message = N_("The current password is wrong.")
+
+
+class CannotDisableSelf(Conflict):
+    code = "cannot_disable_self"
+    message = N_("You cannot disable your own account; another admin can.")

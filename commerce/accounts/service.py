@@ -14,7 +14,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.accounts.errors import EnterpriseRequired, InvalidCredentials, InvalidToken, SignInPaused, WrongPassword
+from commerce.accounts.errors import (
+    CannotDisableSelf,
+    EnterpriseRequired,
+    InvalidCredentials,
+    InvalidToken,
+    SignInPaused,
+    WrongPassword,
+)
 from commerce.accounts.models import Actor, ApiToken, PasswordChange, Role, User, UserCreate, UserUpdate
 from commerce.accounts.passwords import Passwords, check_strength
 from commerce.audit import service as audit
@@ -266,6 +273,8 @@ def change_password(
 def update_user(session: Session, *, actor: Actor, user_id: int, data: UserUpdate) -> User:
     """An admin disables or re-enables a user; disabling ends its sessions at once."""
     require_role(actor, Role.ADMIN)
+    if user_id == actor.user_id and not data.is_active:
+        raise CannotDisableSelf(field="is_active")
     with write_transaction(session):
         user = row_for_update(session, User, user_id)
         if user is None:

@@ -239,3 +239,7 @@ def test_an_admin_disables_a_user_at_once_and_enables_them_again(client, factory
     # The session that ended stays ended.
     assert client.get("/api/v1/users/me", headers=session_of_theirs).status_code == 401
     assert client.patch("/api/v1/users/999999", headers=admin, json={"is_active": False}).status_code == 404
+    me = client.get("/api/v1/users/me", headers=admin).json["id"]
+    itself = client.patch(f"/api/v1/users/{me}", headers=admin, json={"is_active": False})
+    assert (itself.status_code, itself.json["code"]) == (409, "cannot_disable_self")
+    assert client.get("/api/v1/users/me", headers=admin).status_code == 200
