@@ -82,7 +82,9 @@ def _scope_condition(dialect: str, scope: str) -> ColumnElement[bool] | None:
         # order for any cluster size instead of guessing the subquery's size (measured 150x faster).
         # PostgreSQL builds the array once inside the statement; elsewhere the ids are read first.
         if dialect == "postgresql":
-            firms = _cluster_firms(bindparam("viewer_enterprise_id")).with_only_columns(func.array_agg(Enterprise.id))
+            firms = clusters.firms_in_cluster_of(bindparam("viewer_enterprise_id")).with_only_columns(
+                func.array_agg(Enterprise.id)
+            )
             return Product.enterprise_id == any_(cast(firms.scalar_subquery(), postgresql.ARRAY(Integer)))
         return Product.enterprise_id.in_(bindparam("viewer_firms", expanding=True))
     if scope == "approved":
@@ -93,16 +95,10 @@ def _scope_condition(dialect: str, scope: str) -> ColumnElement[bool] | None:
 def _scope_parameters(session: Session, actor: Actor, scope: str) -> dict[str, Any]:
     """The values of a scope's condition for one actor."""
     if scope == "cluster" and session.get_bind().dialect.name != "postgresql":
-        return {"viewer_firms": list(session.scalars(_cluster_firms(actor.enterprise_id)))}
+        return {"viewer_firms": list(session.scalars(clusters.firms_in_cluster_of(actor.enterprise_id)))}
     if scope in ("firm", "cluster"):
         return {"viewer_enterprise_id": actor.enterprise_id}
     return {}
-
-
-def _cluster_firms(association_id: Any) -> Select:
-    """The ids of the firms in the cluster of an association (its id a value or a parameter)."""
-    cluster = select(Enterprise.cluster_id).where(Enterprise.id == association_id)
-    return select(Enterprise.id).where(Enterprise.cluster_id.in_(cluster))
 
 
 def _visible_product(session: Session, actor: Actor, product_id: int, *, for_update: bool = False) -> Product:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -405,13 +406,28 @@ def expire_memberships(session: Session, *, today: date | None = None) -> int:
 CLUSTER_STAFF = (Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
 
 
-def cluster_firms(actor: Actor):
+def cluster_of(enterprise_id: Any) -> Select:
+    """The id of a firm's cluster (its id a value or a parameter), to select by."""
+    return select(Enterprise.cluster_id).where(Enterprise.id == enterprise_id)
+
+
+def firms_in_cluster_of(enterprise_id: Any) -> Select:
+    """The ids of the firms in the cluster of a firm (its id a value or a parameter)."""
+    return select(Enterprise.id).where(Enterprise.cluster_id.in_(cluster_of(enterprise_id)))
+
+
+def cluster_firms(actor: Actor) -> Select | None:
     """The ids of the firms a cluster's own staff may reach: those of their firm's cluster (none
     without a firm). None for the other roles: admins reach every firm, firms their own."""
     if actor.role not in CLUSTER_STAFF:
         return None
-    cluster = select(Enterprise.cluster_id).where(Enterprise.id == actor.enterprise_id).scalar_subquery()
-    return select(Enterprise.id).where(Enterprise.cluster_id == cluster)
+    return firms_in_cluster_of(actor.enterprise_id)
+
+
+def within_cluster(statement: Select, actor: Actor, enterprise_column: Any) -> Select:
+    """A select kept to the firms the actor's cluster staff may reach (unchanged for other roles)."""
+    firms = cluster_firms(actor)
+    return statement if firms is None else statement.where(enterprise_column.in_(firms))
 
 
 def require_cluster_firm(session: Session, actor: Actor, enterprise_id: int) -> None:

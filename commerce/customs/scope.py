@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
-from commerce.clusters.models import Enterprise
+from commerce.clusters.service import cluster_of
 from commerce.customs.models import CustomsBatch, CustomsPlatform
 from commerce.errors import NotFound
 
@@ -16,8 +18,13 @@ def operator_platforms(actor: Actor) -> Select | None:
     has no firm). None for other roles: admins see every platform, firms by their own goods."""
     if actor.role != Role.TRADE_OPERATOR:
         return None
-    cluster = select(Enterprise.cluster_id).where(Enterprise.id == actor.enterprise_id).scalar_subquery()
-    return select(CustomsPlatform.id).where(CustomsPlatform.cluster_id == cluster)
+    return select(CustomsPlatform.id).where(CustomsPlatform.cluster_id.in_(cluster_of(actor.enterprise_id)))
+
+
+def within_platforms(statement: Select, actor: Actor, platform_column: Any) -> Select:
+    """A select kept to the platforms the actor works for (unchanged for roles not bound to any)."""
+    platforms = operator_platforms(actor)
+    return statement if platforms is None else statement.where(platform_column.in_(platforms))
 
 
 def check_batch(session: Session, actor: Actor, batch: CustomsBatch | None) -> CustomsBatch:
@@ -25,6 +32,6 @@ def check_batch(session: Session, actor: Actor, batch: CustomsBatch | None) -> C
     if batch is None:
         raise NotFound()
     platforms = operator_platforms(actor)
-    if platforms is not None and batch.platform_id not in session.scalars(platforms).all():
+    if platforms is not None and session.scalar(platforms.where(CustomsPlatform.id == batch.platform_id)) is None:
         raise NotFound()
     return batch

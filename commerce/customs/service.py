@@ -128,20 +128,14 @@ def configure_platform(session: Session, *, actor: Actor, cluster_id: int, data:
 
 def list_platforms(session: Session, *, actor: Actor) -> list[CustomsPlatform]:
     require_role(actor, Role.TRADE_OPERATOR)
-    statement = select(CustomsPlatform).order_by(CustomsPlatform.id)
-    platforms = scope.operator_platforms(actor)
-    if platforms is not None:
-        statement = statement.where(CustomsPlatform.id.in_(platforms))
-    return list(session.scalars(statement))
+    statement = scope.within_platforms(select(CustomsPlatform), actor, CustomsPlatform.id)
+    return list(session.scalars(statement.order_by(CustomsPlatform.id)))
 
 
 def platform_for(session: Session, actor: Actor, platform_id: int | None) -> CustomsPlatform:
     """The platform a trade operator works for: theirs, the one named (of their cluster), or the
     only one they may use."""
-    statement = select(CustomsPlatform).order_by(CustomsPlatform.id)
-    platforms = scope.operator_platforms(actor)
-    if platforms is not None:
-        statement = statement.where(CustomsPlatform.id.in_(platforms))
+    statement = scope.within_platforms(select(CustomsPlatform), actor, CustomsPlatform.id).order_by(CustomsPlatform.id)
     if platform_id is not None:
         platform = session.scalars(statement.where(CustomsPlatform.id == platform_id)).first()
         if platform is None:
@@ -475,10 +469,7 @@ def list_batches(
     period: str | None = None,
 ) -> Page:
     _require_reader(actor)
-    statement = select(CustomsBatch)
-    platforms = scope.operator_platforms(actor)
-    if platforms is not None:
-        statement = statement.where(CustomsBatch.platform_id.in_(platforms))
+    statement = scope.within_platforms(select(CustomsBatch), actor, CustomsBatch.platform_id)
     if customs_mode is not None:
         statement = statement.where(CustomsBatch.customs_mode == customs_mode)
     if status is not None:

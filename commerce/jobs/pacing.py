@@ -24,7 +24,7 @@ from sqlalchemy import Connection, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from commerce.db import Database, single_statement, write_transaction
+from commerce.db import Database, single_statement, upsert, write_transaction
 from commerce.jobs.models import CostBucketState, RateAllowance
 from integrations.base import RetryableError
 
@@ -231,8 +231,6 @@ class DatabaseBucket:
     def observe(self, available: float, *, rate: float, most: float) -> None:
         values = {"available": available, "restore_rate": rate, "maximum": most, "seen": self.clock()}
         with self.database.session() as session, write_transaction(session, durable=False):
-            dialect = session.get_bind().dialect.name
-            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_bucket)
-            session.execute(
-                insert.values(key=self.key, **values).on_conflict_do_update(index_elements=["key"], set_=values)
+            upsert(
+                session, _bucket, [{"key": self.key, **values}], conflict_columns=["key"], update_columns=list(values)
             )

@@ -137,16 +137,12 @@ def listing_content(
         .order_by(ProductImage.position, ProductImage.id)
     ).all()
     base = public_url.rstrip("/") if public_url else None
-    images = tuple(f"{base}{media_url(key)}" for key, _type in photos) if base else ()
+    addresses = [f"{base}{media_url(key)}" if base else None for key, _type in photos]
+    images = tuple(addresses) if base else ()
     image_files = (
         tuple(
-            ImageFile(
-                key.rsplit("/", 1)[1],
-                functools.partial(media.get, key),
-                content_type=content_type,
-                url=f"{base}{media_url(key)}" if base else None,
-            )
-            for key, content_type in photos
+            ImageFile(key.rsplit("/", 1)[1], functools.partial(media.get, key), content_type=content_type, url=address)
+            for (key, content_type), address in zip(photos, addresses, strict=True)
         )
         if media
         else ()

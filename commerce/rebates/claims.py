@@ -18,7 +18,7 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.clusters.service import cluster_firms, require_cluster_firm
+from commerce.clusters.service import require_cluster_firm, within_cluster
 from commerce.customs import calendar
 from commerce.customs.models import CustomsPlatform
 from commerce.db import ExactDecimal, among, bulk_insert, utcnow, write_transaction
@@ -138,10 +138,9 @@ def compute_claims(
         lines = exports.declared_lines(session, period=period, enterprise_ids=sorted(firms) if firms else None)
         if enterprise_id is None:
             owners = sorted({line.enterprise_id for line in lines})
-            statement = select(Enterprise).where(among(session, Enterprise.id, owners))
-            staff_firms = cluster_firms(actor)
-            if staff_firms is not None:
-                statement = statement.where(Enterprise.id.in_(staff_firms))
+            statement = within_cluster(
+                select(Enterprise).where(among(session, Enterprise.id, owners)), actor, Enterprise.id
+            )
             firms = {firm.id: firm for firm in session.scalars(statement) if firm.kind in EXPORTING_KINDS}
         _lock_firms(session, sorted(firms))
         drafts = (
@@ -450,9 +449,7 @@ def list_claims(
     statement = select(RebateClaim)
     if is_firm_scoped(actor):
         statement = statement.where(RebateClaim.enterprise_id == actor.enterprise_id)
-    staff_firms = cluster_firms(actor)
-    if staff_firms is not None:
-        statement = statement.where(RebateClaim.enterprise_id.in_(staff_firms))
+    statement = within_cluster(statement, actor, RebateClaim.enterprise_id)
     if enterprise_id is not None:
         statement = statement.where(RebateClaim.enterprise_id == enterprise_id)
     if period is not None:

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
-from commerce.clusters.service import cluster_firms, require_cluster_firm
+from commerce.clusters.service import require_cluster_firm, within_cluster
 from commerce.db import among, bulk_insert, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.pagination import Page, fetch_page
@@ -149,9 +149,7 @@ def list_invoices(
     statement = select(VatInvoice)
     if is_firm_scoped(actor):
         statement = statement.where(VatInvoice.enterprise_id == actor.enterprise_id)
-    staff_firms = cluster_firms(actor)
-    if staff_firms is not None:
-        statement = statement.where(VatInvoice.enterprise_id.in_(staff_firms))
+    statement = within_cluster(statement, actor, VatInvoice.enterprise_id)
     if enterprise_id is not None:
         statement = statement.where(VatInvoice.enterprise_id == enterprise_id)
     page = fetch_page(session, statement, id_column=VatInvoice.id, limit=limit, after=after)

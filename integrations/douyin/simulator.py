@@ -85,8 +85,9 @@ class DouyinSimulator(Simulator):
         self.push_sign_method = push_sign_method
         # The brand library: id -> name (an id not in it, such as the no-brand id, names no brand).
         self.brands: dict[str, str] = {}
-        # The material centre: id -> {"name", "folder_id", "origin_url", "byte_url", "audit_status"};
-        # a photo is approved this long after it is uploaded (audit_status 1, then 3).
+        # The material centre: id -> {"name", "folder_id", "origin_url", "byte_url", "uploaded"}, found
+        # by the address it came from and by its byte_url; a photo is approved this long after it is
+        # uploaded (audit_status 1, then 3).
         self.materials: dict[str, dict[str, Any]] = {}
         self.material_by_source: dict[str, str] = {}
         self.material_by_byte_url: dict[str, str] = {}

@@ -392,10 +392,10 @@ class ShopifyClient(CounterpartClient):
             raise TerminalError("shopify productSet: no product in the answer")
         # The product's media are its files in the order given: each new photo's file id is kept,
         # so it is named by id from now on and never sent again.
-        media = [node["id"] for node in ((product.get("media") or {}).get("nodes") or [])]
-        if len(media) == len(files):
+        file_ids = [node["id"] for node in ((product.get("media") or {}).get("nodes") or [])]
+        if len(file_ids) == len(files):
             for index, name in new.items():
-                self.media.put(name, media[index])
+                self.media.put(name, file_ids[index])
         remote = self._remote(product)
         return PublishedListing(
             remote.external_id, remote.review, remote.platform_status, remote.sku_ids, applied=remote
