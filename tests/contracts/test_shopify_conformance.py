@@ -57,6 +57,15 @@ class Recording(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
+def shop_client(simulator: ShopifySimulator) -> shopify.ShopifyClient:
+    """The client on the shop's simulator, its location known."""
+    return shopify.ShopifyClient(
+        simulator_credentials("shopify"),
+        {"base_url": "http://shop.test", "location_id": "gid://shopify/Location/1"},
+        transport=httpx.WSGITransport(app=simulator.app),
+    )
+
+
 @pytest.mark.parametrize("version", shopify.supported_versions(date(2026, 12, 3)))
 def test_every_document_is_valid_on_each_supported_version(version):
     schema = admin_schema(version)
@@ -230,11 +239,7 @@ def test_the_client_waits_for_the_cost_bucket_instead_of_being_throttled():
     clock = ManualClock()
     simulator = ShopifySimulator(rate_limit=1)
     simulator.bucket = TokenBucket(10.0, burst=20.0, clock=clock)
-    client = shopify.ShopifyClient(
-        simulator_credentials("shopify"),
-        {"base_url": "http://shop.test", "location_id": "gid://shopify/Location/1"},
-        transport=httpx.WSGITransport(app=simulator.app),
-    )
+    client = shop_client(simulator)
     client.clock = clock
     waits: list[float] = []
 
@@ -284,11 +289,7 @@ def test_the_shop_charges_the_requested_cost_and_gives_back_what_an_answer_did_n
     clock = ManualClock()
     simulator = ShopifySimulator(schema=admin_schema("2026-10"))
     simulator.bucket = TokenBucket(100.0, burst=2000.0, clock=clock)
-    client = shopify.ShopifyClient(
-        simulator_credentials("shopify"),
-        {"base_url": "http://shop.test", "location_id": "gid://shopify/Location/1"},
-        transport=httpx.WSGITransport(app=simulator.app),
-    )
+    client = shop_client(simulator)
     content = ListingContent("p-1", "Scarf", "", "USD", (SkuContent("sku-1", Decimal("10.00"), 5),))
     published = client.publish(content, external_id=None, may_exist=True)
     after_publish = simulator.bucket.tokens
@@ -317,11 +318,7 @@ def test_the_shop_charges_the_requested_cost_and_gives_back_what_an_answer_did_n
 
 def test_a_staged_upload_is_taken_only_as_signed_and_a_photo_never_uploaded_is_refused():
     simulator = ShopifySimulator(schema=admin_schema("2026-10"))
-    client = shopify.ShopifyClient(
-        simulator_credentials("shopify"),
-        {"base_url": "http://shop.test", "location_id": "gid://shopify/Location/1"},
-        transport=httpx.WSGITransport(app=simulator.app),
-    )
+    client = shop_client(simulator)
     target = client.graphql(
         shopify.STAGED_UPLOADS,
         {"input": [{"resource": "IMAGE", "filename": "ef56.jpg", "mimeType": "image/jpeg", "httpMethod": "POST"}]},
@@ -362,11 +359,7 @@ def test_a_staged_upload_is_taken_only_as_signed_and_a_photo_never_uploaded_is_r
 
 def test_a_file_deleted_in_the_shops_admin_is_sent_again():
     simulator = ShopifySimulator(schema=admin_schema("2026-10"))
-    client = shopify.ShopifyClient(
-        simulator_credentials("shopify"),
-        {"base_url": "http://shop.test", "location_id": "gid://shopify/Location/1"},
-        transport=httpx.WSGITransport(app=simulator.app),
-    )
+    client = shop_client(simulator)
     photo = ImageFile("ab12.jpg", lambda: b"", url="https://commerce.example.com/media/images/1/ab12.jpg")
     content = ListingContent(
         "p-1", "Scarf", "", "USD", (SkuContent("sku-1", Decimal("10.00"), 5),), image_files=(photo,)
