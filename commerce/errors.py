@@ -22,6 +22,8 @@ class DomainError(Exception):
     message: ClassVar[str] = N_("The request could not be processed.")
     # Parameters whose values are words of the domain (a status), translated along with the message.
     terms: ClassVar[tuple[str, ...]] = ()
+    # Parameters the answer also carries as members of its own, for a client to act on (an id).
+    members: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, message: str | None = None, *, field: str | None = None, **params: Any):
         self.text = message or self.message

@@ -1,9 +1,24 @@
-"""Who may see and do what: the rules every area's use cases apply to the actor."""
+"""Who may see and do what: the rules every area's use cases apply to the actor.
+
+The scope rule: admins (and the platform itself) reach everything; a firm's staff reach their own
+firm; a cluster's staff (the association's brand admins, the service platform's trade operators)
+the firms of their firm's cluster; hosts their own streams and those streams' orders. What lies
+outside is answered as if it did not exist (404).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlmodel import Session
+
 from commerce.accounts.models import Actor, Role
+from commerce.clusters.models import Enterprise
 from commerce.errors import Forbidden, NotFound
+
+# Roles that work for a whole cluster through their own firm (the platform, the association).
+CLUSTER_STAFF = (Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
@@ -21,3 +36,60 @@ def require_own_enterprise(actor: Actor, enterprise_id: int) -> None:
 def is_firm_scoped(actor: Actor) -> bool:
     """Whether the actor sees only their own firm's data."""
     return actor.role == Role.SME
+
+
+def cluster_of(enterprise_id: Any) -> Select:
+    """The id of a firm's cluster (its id a value or a parameter), to select by."""
+    return select(Enterprise.cluster_id).where(Enterprise.id == enterprise_id)
+
+
+def firms_in_cluster_of(enterprise_id: Any) -> Select:
+    """The ids of the firms in the cluster of a firm (its id a value or a parameter)."""
+    return select(Enterprise.id).where(Enterprise.cluster_id.in_(cluster_of(enterprise_id)))
+
+
+def actor_clusters(actor: Actor) -> Select | None:
+    """The ids of the clusters the actor works in: that of their firm for a firm's or a cluster's
+    staff (none without a firm). None for admins and hosts, who work across clusters."""
+    if actor.role != Role.SME and actor.role not in CLUSTER_STAFF:
+        return None
+    return cluster_of(actor.enterprise_id)
+
+
+def cluster_firms(actor: Actor) -> Select | None:
+    """The ids of the firms a cluster's own staff may reach: those of their firm's cluster (none
+    without a firm). None for the other roles."""
+    if actor.role not in CLUSTER_STAFF:
+        return None
+    return firms_in_cluster_of(actor.enterprise_id)
+
+
+def reach(actor: Actor, enterprise_column: Any) -> ColumnElement[bool] | None:
+    """The condition keeping ``enterprise_column`` to the firms the actor reaches: their own for a
+    firm's staff, their cluster's for a cluster's staff; None for the roles that reach every firm."""
+    if is_firm_scoped(actor):
+        return enterprise_column == actor.enterprise_id
+    firms = cluster_firms(actor)
+    return None if firms is None else enterprise_column.in_(firms)
+
+
+def within_reach(statement: Select, actor: Actor, enterprise_column: Any) -> Select:
+    """A select kept to the firms the actor reaches (unchanged for the roles that reach every firm)."""
+    condition = reach(actor, enterprise_column)
+    return statement if condition is None else statement.where(condition)
+
+
+def require_reachable_firm(session: Session, actor: Actor, enterprise_id: int) -> None:
+    """Hide (404) a firm the actor does not reach: another firm from a firm's staff, a firm of
+    another cluster from a cluster's staff."""
+    require_own_enterprise(actor, enterprise_id)
+    firms = cluster_firms(actor)
+    if firms is not None and session.scalar(firms.where(Enterprise.id == enterprise_id)) is None:
+        raise NotFound()
+
+
+def require_reachable_cluster(session: Session, actor: Actor, cluster_id: int) -> None:
+    """Hide (404) a cluster the actor does not work in."""
+    clusters = actor_clusters(actor)
+    if clusters is not None and session.scalar(clusters) != cluster_id:
+        raise NotFound()

@@ -261,3 +261,17 @@ def gateway(deployment, ceb_schema, known_certificates, tmp_path):
     )
     yield simulator
     deployment.customs_gateway = None
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How many cases of the authorization matrix ran (every operation x every caller), and with what result."""
+    outcomes = {
+        outcome: sum(
+            "test_endpoint_answers_each_role[" in report.nodeid for report in terminalreporter.stats.get(outcome, [])
+        )
+        for outcome in ("passed", "failed")
+    }
+    if any(outcomes.values()):
+        terminalreporter.write_line(
+            f"authorization matrix: {outcomes['passed']} cases passed, {outcomes['failed']} failed"
+        )

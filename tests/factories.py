@@ -67,6 +67,8 @@ class World:
     trader_id: int
     trademark_id: int
     membership_a_id: int
+    far_cluster_id: int | None = None
+    far_maker_id: int | None = None
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
 
@@ -193,6 +195,24 @@ class Factory:
             world.user_ids[name] = user.id
             world.headers[name] = self.login(user.email)
         return world
+
+    def far_cluster(self, world: World) -> None:
+        """A second cluster beside ``world``, with a maker and its own association, platform and staff
+        (``*_far`` in ``world.headers``), and a second host: the callers who must not reach ``world``."""
+        cluster = self.cluster(name="平乡自行车产业集群", industry="bicycles", region_code="13053")
+        association = self.enterprise(cluster.id, "association", name="平乡县自行车行业协会")
+        platform = self.enterprise(cluster.id, "service_platform", name="平乡外贸综合服务平台")
+        maker = self.enterprise(cluster.id, "manufacturer", name="Far Maker")
+        world.far_cluster_id, world.far_maker_id = cluster.id, maker.id
+        for name, role, enterprise_id in (
+            ("brand_admin_far", Role.BRAND_ADMIN, association.id),
+            ("trade_operator_far", Role.TRADE_OPERATOR, platform.id),
+            ("host_far", Role.HOST, None),
+            ("sme_far", Role.SME, maker.id),
+        ):
+            user = self.user(role.value, enterprise_id, email=f"{name}@example.com")
+            world.user_ids[name] = user.id
+            world.headers[name] = self.login(user.email)
 
 
 def sku_payload(code: str, on_hand: int, price: str = "399.00", currency: str = "CNY") -> dict[str, Any]:

@@ -37,7 +37,7 @@ from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind
 from commerce.pagination import Page
-from commerce.permissions import require_own_enterprise, require_role
+from commerce.permissions import CLUSTER_STAFF, firms_in_cluster_of, require_own_enterprise, require_role
 from commerce.validation import money_text
 
 PRODUCT_MAKER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}
@@ -64,11 +64,11 @@ TRANSITIONS = {
 
 def _scope(actor: Actor) -> str:
     """Which products an actor may see: ``all``, its ``firm``'s, its ``cluster``'s, or the ``approved`` ones."""
-    if actor.role in (Role.ADMIN, Role.TRADE_OPERATOR):
+    if actor.role == Role.ADMIN:
         return "all"
     if actor.role == Role.SME:
         return "firm"
-    if actor.role == Role.BRAND_ADMIN:
+    if actor.role in CLUSTER_STAFF:
         return "cluster"
     return "approved"
 
@@ -82,7 +82,7 @@ def _scope_condition(dialect: str, scope: str) -> ColumnElement[bool] | None:
         # order for any cluster size instead of guessing the subquery's size (measured 150x faster).
         # PostgreSQL builds the array once inside the statement; elsewhere the ids are read first.
         if dialect == "postgresql":
-            firms = clusters.firms_in_cluster_of(bindparam("viewer_enterprise_id")).with_only_columns(
+            firms = firms_in_cluster_of(bindparam("viewer_enterprise_id")).with_only_columns(
                 func.array_agg(Enterprise.id)
             )
             return Product.enterprise_id == any_(cast(firms.scalar_subquery(), postgresql.ARRAY(Integer)))
@@ -95,7 +95,7 @@ def _scope_condition(dialect: str, scope: str) -> ColumnElement[bool] | None:
 def _scope_parameters(session: Session, actor: Actor, scope: str) -> dict[str, Any]:
     """The values of a scope's condition for one actor."""
     if scope == "cluster" and session.get_bind().dialect.name != "postgresql":
-        return {"viewer_firms": list(session.scalars(clusters.firms_in_cluster_of(actor.enterprise_id)))}
+        return {"viewer_firms": list(session.scalars(firms_in_cluster_of(actor.enterprise_id)))}
     if scope in ("firm", "cluster"):
         return {"viewer_enterprise_id": actor.enterprise_id}
     return {}

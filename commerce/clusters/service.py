@@ -40,7 +40,14 @@ from commerce.clusters.models import (
 from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.pagination import Page, fetch_page
-from commerce.permissions import is_firm_scoped, require_own_enterprise, require_role
+from commerce.permissions import (
+    actor_clusters,
+    require_own_enterprise,
+    require_reachable_cluster,
+    require_reachable_firm,
+    require_role,
+    within_reach,
+)
 
 MEMBER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}
 MEMBERSHIP_TRANSITIONS = {
@@ -94,14 +101,23 @@ def create_cluster(session: Session, *, actor: Actor, data: ClusterCreate) -> Cl
     return cluster
 
 
+def _within_clusters(statement: Select, actor: Actor, cluster_column: Any) -> Select:
+    """A select kept to the clusters the actor works in (unchanged for those working across clusters)."""
+    clusters = actor_clusters(actor)
+    return statement if clusters is None else statement.where(cluster_column.in_(clusters))
+
+
 def list_clusters(session: Session, *, actor: Actor, limit: int, after: int | None) -> Page[Cluster]:
-    return fetch_page(session, select(Cluster), id_column=Cluster.id, limit=limit, after=after)
+    """The clusters the actor works in (every cluster for admins and hosts)."""
+    statement = _within_clusters(select(Cluster), actor, Cluster.id)
+    return fetch_page(session, statement, id_column=Cluster.id, limit=limit, after=after)
 
 
 def get_cluster(session: Session, *, actor: Actor, cluster_id: int) -> Cluster:
     cluster = session.get(Cluster, cluster_id)
     if cluster is None:
         raise NotFound()
+    require_reachable_cluster(session, actor, cluster.id)
     return cluster
 
 
@@ -136,9 +152,7 @@ def list_enterprises(
     kind: EnterpriseKind | None = None,
     uscc: str | None = None,
 ) -> Page[Enterprise]:
-    statement = select(Enterprise)
-    if is_firm_scoped(actor):
-        statement = statement.where(Enterprise.id == actor.enterprise_id)
+    statement = within_reach(select(Enterprise), actor, Enterprise.id)
     if cluster_id is not None:
         statement = statement.where(Enterprise.cluster_id == cluster_id)
     if kind is not None:
@@ -149,7 +163,7 @@ def list_enterprises(
 
 
 def get_enterprise(session: Session, *, actor: Actor, enterprise_id: int) -> Enterprise:
-    require_own_enterprise(actor, enterprise_id)
+    require_reachable_firm(session, actor, enterprise_id)
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None:
         raise NotFound()
@@ -212,7 +226,7 @@ def create_trademark(session: Session, *, actor: Actor, data: TrademarkCreate) -
 def list_trademarks(
     session: Session, *, actor: Actor, limit: int, after: int | None, cluster_id: int | None = None
 ) -> Page[Trademark]:
-    statement = select(Trademark)
+    statement = _within_clusters(select(Trademark), actor, Trademark.cluster_id)
     if cluster_id is not None:
         statement = statement.where(Trademark.cluster_id == cluster_id)
     return fetch_page(session, statement, id_column=Trademark.id, limit=limit, after=after)
@@ -222,14 +236,15 @@ def get_trademark(session: Session, *, actor: Actor, trademark_id: int) -> Trade
     trademark = session.get(Trademark, trademark_id)
     if trademark is None:
         raise NotFound()
+    require_reachable_cluster(session, actor, trademark.cluster_id)
     return trademark
 
 
 def _require_mark_owner(session: Session, actor: Actor, trademark_id: int) -> Trademark:
-    """The trademark, if the actor administers it (its association's brand admin, or an admin)."""
-    trademark = session.get(Trademark, trademark_id)
-    if trademark is None:
-        raise NotFound()
+    """The trademark, if the actor administers it (its association's brand admin, or an admin);
+    another cluster's mark is not found."""
+    require_role(actor, Role.BRAND_ADMIN)
+    trademark = get_trademark(session, actor=actor, trademark_id=trademark_id)
     if actor.role == Role.ADMIN:
         return trademark
     if actor.role == Role.BRAND_ADMIN and actor.enterprise_id == trademark.owner_enterprise_id:
@@ -400,41 +415,6 @@ def expire_memberships(session: Session, *, today: date | None = None) -> int:
                 actor=actor,
             )
     return len(lapsed)
-
-
-# Roles that work for a whole cluster through their own firm (the platform, the association).
-CLUSTER_STAFF = (Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
-
-
-def cluster_of(enterprise_id: Any) -> Select:
-    """The id of a firm's cluster (its id a value or a parameter), to select by."""
-    return select(Enterprise.cluster_id).where(Enterprise.id == enterprise_id)
-
-
-def firms_in_cluster_of(enterprise_id: Any) -> Select:
-    """The ids of the firms in the cluster of a firm (its id a value or a parameter)."""
-    return select(Enterprise.id).where(Enterprise.cluster_id.in_(cluster_of(enterprise_id)))
-
-
-def cluster_firms(actor: Actor) -> Select | None:
-    """The ids of the firms a cluster's own staff may reach: those of their firm's cluster (none
-    without a firm). None for the other roles: admins reach every firm, firms their own."""
-    if actor.role not in CLUSTER_STAFF:
-        return None
-    return firms_in_cluster_of(actor.enterprise_id)
-
-
-def within_cluster(statement: Select, actor: Actor, enterprise_column: Any) -> Select:
-    """A select kept to the firms the actor's cluster staff may reach (unchanged for other roles)."""
-    firms = cluster_firms(actor)
-    return statement if firms is None else statement.where(enterprise_column.in_(firms))
-
-
-def require_cluster_firm(session: Session, actor: Actor, enterprise_id: int) -> None:
-    """Hide (404) a firm of another cluster from a cluster's staff."""
-    firms = cluster_firms(actor)
-    if firms is not None and session.scalar(firms.where(Enterprise.id == enterprise_id)) is None:
-        raise NotFound()
 
 
 def usable_membership(day) -> ColumnElement[bool]:

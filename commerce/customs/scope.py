@@ -8,9 +8,9 @@ from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
-from commerce.clusters.service import cluster_of
 from commerce.customs.models import CustomsBatch, CustomsPlatform
 from commerce.errors import NotFound
+from commerce.permissions import cluster_of
 
 
 def operator_platforms(actor: Actor) -> Select | None:

@@ -13,7 +13,7 @@ from commerce.catalog.models import Sku
 from commerce.db import bulk_insert, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.inventory.models import MovementKind, StockLevel, StockMovement
-from commerce.permissions import require_own_enterprise, require_role
+from commerce.permissions import require_own_enterprise, require_reachable_firm, require_role
 
 
 class StockBelowCommitted(Conflict):
@@ -123,7 +123,7 @@ def movements_of(session: Session, *, actor: Actor, sku_id: int, limit: int = 20
     sku = session.get(Sku, sku_id)
     if sku is None:
         raise NotFound()
-    require_own_enterprise(actor, sku.enterprise_id)
+    require_reachable_firm(session, actor, sku.enterprise_id)
     return list(
         session.scalars(
             select(StockMovement).where(StockMovement.sku_id == sku_id).order_by(StockMovement.id.desc()).limit(limit)

@@ -56,3 +56,9 @@ class OrderTooLarge(ValidationFailed):
 class StreamRequired(ValidationFailed):
     code = "stream_required"
     message = N_("A host's orders are taken in one of their live streams: name it (stream_id).")
+
+
+class IdempotencyMismatch(Conflict):
+    code = "idempotency_mismatch"
+    message = N_("Order {external_id} was already taken with other contents; give a new external id for a new order.")
+    members = ("order_id",)

@@ -61,6 +61,8 @@ class SalesOrder(SQLModel, table=True):
     exit_port: str | None = Field(default=None, max_length=4)
     traf_mode: str | None = Field(default=None, max_length=2)
     placed_by: int | None = Field(default=None, foreign_key="user_account.id")
+    # What the order was taken from (SHA-256 of its request), to tell a repeat from a different order under the same id.
+    request_digest: str | None = Field(default=None, max_length=64)
     placed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     shipped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

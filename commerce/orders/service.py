@@ -8,6 +8,8 @@ commit that follows.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -51,6 +53,7 @@ from commerce.orders.errors import (
     BuyerLimitReached,
     DuplicateSkuLine,
     FlashSaleSoldOut,
+    IdempotencyMismatch,
     OrderTooLarge,
     PriceChanged,
     ProductNotOnSale,
@@ -62,7 +65,7 @@ from commerce.orders.errors import (
 )
 from commerce.orders.models import OrderCreate, OrderLine, OrderStatus, SalesOrder
 from commerce.pagination import Page, fetch_page
-from commerce.permissions import is_firm_scoped, require_role
+from commerce.permissions import cluster_firms, is_firm_scoped, reach, require_role
 from commerce.validation import MESSAGES, RuleViolation, check_price, money_text
 
 ORDER_PLACERS = (Role.HOST, Role.TRADE_OPERATOR, Role.SME)
@@ -214,6 +217,27 @@ def _order_with_lines_and_ledger(only_if: ColumnElement[bool]) -> tuple[CTE, lis
     return lines, [ledger, *(reaction.cte(f"reaction_{number}") for number, reaction in enumerate(reactions))]
 
 
+def request_digest(data: OrderCreate) -> str:
+    """SHA-256 of an order's request as read (whatever the order of its keys or its spacing)."""
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _line_scope(actor: Actor) -> ColumnElement[bool] | None:
+    """Which order lines the actor sees: a firm its own, a cluster's staff their cluster's firms'
+    (None: every line)."""
+    return reach(actor, _line_table.c.enterprise_id)
+
+
+def _order_scope(actor: Actor) -> ColumnElement[bool] | None:
+    """Which orders the actor sees: a host those of their own streams, the others the orders holding
+    a line they see (None: every order)."""
+    if actor.role == Role.HOST:
+        return _order_table.c.stream_id.in_(select(Stream.id).where(Stream.host_user_id == actor.user_id))
+    lines = _line_scope(actor)
+    return None if lines is None else exists().where(_line_table.c.order_id == _order_table.c.id, lines)
+
+
 def _existing(session: Session, channel: str, external_id: str):
     return session.connection().execute(_EXISTING, {"channel": channel, "external_id": external_id}).first()
 
@@ -238,10 +262,16 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
         statement = prebuilt(session, _build_skus_in_stream)
         parameters = {"sku_ids": list(seen), "stream_id": data.stream_id, "now": now}
     skus = {row.id: row for row in session.connection().execute(statement, parameters)}
+    firms = cluster_firms(actor)
+    reachable = set(session.scalars(firms)) if firms is not None else None
     planned = []
     for index, line in enumerate(data.lines):
         sku = skus.get(line.sku_id)
-        if sku is None or (is_firm_scoped(actor) and sku.enterprise_id != actor.enterprise_id):
+        if (
+            sku is None
+            or (is_firm_scoped(actor) and sku.enterprise_id != actor.enterprise_id)
+            or (reachable is not None and sku.enterprise_id not in reachable)
+        ):
             raise UnknownSku(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         if sku.status != ProductStatus.APPROVED.value:
             raise ProductNotOnSale(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
@@ -330,9 +360,18 @@ def place_order(
 
 
 def _stored_earlier(session: Session, actor: Actor, data: OrderCreate) -> OrderView | None:
-    """The order already stored under the channel and external id of ``data``, if there is one."""
+    """The order already stored under the channel and external id of ``data``, if there is one; a
+    different request under the same id is refused (409), naming the stored order to whoever sees it."""
     existing = _existing(session, data.channel, data.external_id)
-    return _view_of(session, actor, existing) if existing is not None else None
+    if existing is None:
+        return None
+    if existing.request_digest is not None and existing.request_digest != request_digest(data):
+        try:
+            _view_of(session, actor, existing)
+        except NotFound:
+            raise IdempotencyMismatch(external_id=data.external_id) from None
+        raise IdempotencyMismatch(external_id=data.external_id, order_id=existing.id)
+    return _view_of(session, actor, existing)
 
 
 def _take_order(session: Session, actor: Actor, data: OrderCreate, now: datetime) -> tuple[OrderView, bool]:
@@ -362,6 +401,7 @@ def _take_order(session: Session, actor: Actor, data: OrderCreate, now: datetime
         "exit_port": export.exit_port if export else None,
         "traf_mode": export.transport_mode if export else None,
         "placed_by": actor.user_id,
+        "request_digest": request_digest(data),
         "placed_at": now,
     }
     # A stream line is expected to draw on the stream's allocation; if the allocation turns out
@@ -615,16 +655,26 @@ def _check_taken(position: int, line: PlannedLine, buyer_counted: bool, sale_tak
 
 def _lines_of(session: Session, order_id: int, actor: Actor) -> list[Any]:
     statement = select(_line_table).where(_line_table.c.order_id == order_id).order_by(_line_table.c.id)
-    if is_firm_scoped(actor):
-        statement = statement.where(_line_table.c.enterprise_id == actor.enterprise_id)
+    scope = _line_scope(actor)
+    if scope is not None:
+        statement = statement.where(scope)
     return list(session.execute(statement))
 
 
 def _view_of(session: Session, actor: Actor, order_row: Any) -> OrderView:
+    """The order with the lines the actor sees; 404 for an order outside the actor's scope."""
+    if actor.role == Role.HOST and not _hosts_stream(session, actor, order_row.stream_id):
+        raise NotFound()
     lines = _lines_of(session, order_row.id, actor)
-    if is_firm_scoped(actor) and not lines:
+    if _line_scope(actor) is not None and not lines:
         raise NotFound()
     return OrderView(order=order_row, lines=lines)
+
+
+def _hosts_stream(session: Session, actor: Actor, stream_id: int | None) -> bool:
+    return stream_id is not None and session.scalar(select(Stream.host_user_id).where(Stream.id == stream_id)) == (
+        actor.user_id
+    )
 
 
 def _order_row(session: Session, order_id: int):
@@ -659,37 +709,33 @@ def list_orders(
         statement = statement.where(_order_table.c.stream_id == stream_id)
     if channel is not None:
         statement = statement.where(_order_table.c.channel == channel)
-    if is_firm_scoped(actor):
-        statement = statement.where(
-            exists().where(
-                _line_table.c.order_id == _order_table.c.id, _line_table.c.enterprise_id == actor.enterprise_id
-            )
-        )
+    scope = _order_scope(actor)
+    if scope is not None:
+        statement = statement.where(scope)
     page = fetch_page(session, statement, id_column=_order_table.c.id, limit=limit, after=after, as_rows=True)
     ids = [row.id for row in page.items]
     lines: dict[int, list[Any]] = {order_id: [] for order_id in ids}
     if ids:
         line_statement = select(_line_table).where(among(session, _line_table.c.order_id, ids))
-        if is_firm_scoped(actor):
-            line_statement = line_statement.where(_line_table.c.enterprise_id == actor.enterprise_id)
+        line_scope = _line_scope(actor)
+        if line_scope is not None:
+            line_statement = line_statement.where(line_scope)
         for line in session.execute(line_statement.order_by(_line_table.c.id)):
             lines[line.order_id].append(line)
     return Page(items=[OrderView(order=row, lines=lines[row.id]) for row in page.items], next_after=page.next_after)
 
 
 def _order_for_change(session: Session, actor: Actor, order_id: int):
-    """The order to change; a firm may change only orders made up wholly of its own lines."""
+    """The order to change, if the actor sees it; a firm (or a cluster's staff) may change only
+    orders made up wholly of lines it sees."""
     require_role(actor, *ORDER_PLACERS)
     row = _order_row(session, order_id)
+    seen = _view_of(session, actor, row).lines
     lines = list(
         session.execute(select(_line_table).where(_line_table.c.order_id == order_id).order_by(_line_table.c.sku_id))
     )
-    if is_firm_scoped(actor):
-        own = [line for line in lines if line.enterprise_id == actor.enterprise_id]
-        if not own:
-            raise NotFound()
-        if len(own) != len(lines):
-            raise Forbidden()
+    if len(seen) != len(lines):
+        raise Forbidden()
     return row, lines
 
 

@@ -18,13 +18,12 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.clusters.service import require_cluster_firm, within_cluster
 from commerce.customs import calendar
 from commerce.customs.models import CustomsPlatform
 from commerce.db import ExactDecimal, among, bulk_insert, utcnow, write_transaction
 from commerce.errors import N_, NotFound
 from commerce.pagination import Page, fetch_page
-from commerce.permissions import is_firm_scoped, require_role
+from commerce.permissions import require_reachable_firm, require_role, within_reach
 from commerce.rebates import arithmetic, exports, fx
 from commerce.rebates.errors import (
     ClaimIncomplete,
@@ -126,7 +125,7 @@ def compute_claims(
     calendar.parse_period(period)
     with write_transaction(session):
         if enterprise_id is not None:
-            require_cluster_firm(session, actor, enterprise_id)
+            require_reachable_firm(session, actor, enterprise_id)
             enterprise = session.get(Enterprise, enterprise_id)
             if enterprise is None:
                 raise NotFound()
@@ -138,7 +137,7 @@ def compute_claims(
         lines = exports.declared_lines(session, period=period, enterprise_ids=sorted(firms) if firms else None)
         if enterprise_id is None:
             owners = sorted({line.enterprise_id for line in lines})
-            statement = within_cluster(
+            statement = within_reach(
                 select(Enterprise).where(among(session, Enterprise.id, owners)), actor, Enterprise.id
             )
             firms = {firm.id: firm for firm in session.scalars(statement) if firm.kind in EXPORTING_KINDS}
@@ -421,9 +420,9 @@ class _ClaimBuilder:
 def _visible_claim(session: Session, actor: Actor, claim_id: int) -> RebateClaim:
     require_role(actor, Role.SME, Role.TRADE_OPERATOR)
     claim = session.get(RebateClaim, claim_id)
-    if claim is None or (is_firm_scoped(actor) and claim.enterprise_id != actor.enterprise_id):
+    if claim is None:
         raise NotFound()
-    require_cluster_firm(session, actor, claim.enterprise_id)
+    require_reachable_firm(session, actor, claim.enterprise_id)
     return claim
 
 
@@ -447,9 +446,7 @@ def list_claims(
 ) -> Page:
     require_role(actor, Role.SME, Role.TRADE_OPERATOR)
     statement = select(RebateClaim)
-    if is_firm_scoped(actor):
-        statement = statement.where(RebateClaim.enterprise_id == actor.enterprise_id)
-    statement = within_cluster(statement, actor, RebateClaim.enterprise_id)
+    statement = within_reach(statement, actor, RebateClaim.enterprise_id)
     if enterprise_id is not None:
         statement = statement.where(RebateClaim.enterprise_id == enterprise_id)
     if period is not None:

@@ -18,11 +18,10 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
-from commerce.clusters.service import require_cluster_firm, within_cluster
 from commerce.db import among, bulk_insert, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.pagination import Page, fetch_page
-from commerce.permissions import is_firm_scoped, require_role
+from commerce.permissions import require_reachable_firm, require_role, within_reach
 from commerce.rebates.arithmetic import require_amount, share_of
 from commerce.rebates.errors import (
     InvoiceDoesNotAddUp,
@@ -135,9 +134,9 @@ def _view(session: Session, invoice: VatInvoice) -> InvoiceView:
 def get_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
     require_role(actor, Role.SME, Role.TRADE_OPERATOR)
     invoice = session.get(VatInvoice, invoice_id)
-    if invoice is None or (is_firm_scoped(actor) and invoice.enterprise_id != actor.enterprise_id):
+    if invoice is None:
         raise NotFound()
-    require_cluster_firm(session, actor, invoice.enterprise_id)
+    require_reachable_firm(session, actor, invoice.enterprise_id)
     return _view(session, invoice)
 
 
@@ -147,9 +146,7 @@ def list_invoices(
     """Invoices, oldest first (a firm's staff see their firm's), with their lines."""
     require_role(actor, Role.SME, Role.TRADE_OPERATOR)
     statement = select(VatInvoice)
-    if is_firm_scoped(actor):
-        statement = statement.where(VatInvoice.enterprise_id == actor.enterprise_id)
-    statement = within_cluster(statement, actor, VatInvoice.enterprise_id)
+    statement = within_reach(statement, actor, VatInvoice.enterprise_id)
     if enterprise_id is not None:
         statement = statement.where(VatInvoice.enterprise_id == enterprise_id)
     page = fetch_page(session, statement, id_column=VatInvoice.id, limit=limit, after=after)

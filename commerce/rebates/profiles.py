@@ -14,10 +14,9 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
-from commerce.clusters.service import require_cluster_firm
 from commerce.db import among, row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
-from commerce.permissions import require_own_enterprise, require_role
+from commerce.permissions import require_reachable_firm, require_role
 from commerce.rebates.errors import NotAnExporter
 from commerce.rebates.models import FxBasis, ProfileInput, RebateMethod, RebateProfile
 
@@ -32,8 +31,7 @@ EXPORTING_KINDS = (EnterpriseKind.MANUFACTURER.value, EnterpriseKind.TRADER.valu
 
 def exporting_firm(session: Session, actor: Actor, enterprise_id: int) -> Enterprise:
     """A manufacturer or trading firm the actor may act for (another firm's: 404)."""
-    require_own_enterprise(actor, enterprise_id)
-    require_cluster_firm(session, actor, enterprise_id)
+    require_reachable_firm(session, actor, enterprise_id)
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None:
         raise NotFound()

@@ -8,26 +8,17 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.db import write_transaction
-from commerce.errors import NotFound
-from commerce.orders.models import OrderLine, SalesOrder
-from commerce.permissions import is_firm_scoped, require_role
+from commerce.orders import service as orders
+from commerce.permissions import require_role
 from commerce.rebates.arithmetic import require_amount
 from commerce.rebates.errors import NotCny, ProceedsCurrencyWrong, ProceedsDiffer, ProceedsNotExport
 from commerce.rebates.models import ExportProceeds, ProceedsInput, VatReturn, VatReturnInput
 from commerce.rebates.profiles import exporting_firm
 
 
-def _visible_order(session: Session, actor: Actor, order_id: int) -> SalesOrder:
-    order = session.get(SalesOrder, order_id)
-    if order is None:
-        raise NotFound()
-    if is_firm_scoped(actor):
-        own = session.scalar(
-            select(OrderLine.id).where(OrderLine.order_id == order_id, OrderLine.enterprise_id == actor.enterprise_id)
-        )
-        if own is None:
-            raise NotFound()
-    return order
+def _visible_order(session: Session, actor: Actor, order_id: int):
+    """The order, if the actor sees it (a firm: one holding its lines; the platform: its cluster's)."""
+    return orders.get_order(session, actor=actor, order_id=order_id).order
 
 
 def record_proceeds(session: Session, *, actor: Actor, data: ProceedsInput) -> tuple[ExportProceeds, bool]:

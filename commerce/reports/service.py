@@ -36,7 +36,13 @@ from commerce.customs.models import (
 from commerce.db import ExactDecimal, among, bulk_insert, upsert, utcnow, write_transaction
 from commerce.errors import N_, NotFound, ValidationFailed
 from commerce.orders.models import OrderLine, SalesOrder
-from commerce.permissions import is_firm_scoped, require_own_enterprise, require_role
+from commerce.permissions import (
+    actor_clusters,
+    is_firm_scoped,
+    require_reachable_firm,
+    require_role,
+    within_reach,
+)
 from commerce.rebates.arithmetic import fen, require_amount, share_of
 from commerce.rebates.models import ClaimStatus, RebateClaim, RebateClaimLine
 from commerce.reports.models import (
@@ -339,7 +345,7 @@ def report_outside_export(session: Session, *, actor: Actor, data: OutsideExport
     require_role(actor, Role.SME, Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
     require_amount(data.fob.amount, field="fob")
     with write_transaction(session):
-        require_own_enterprise(actor, data.enterprise_id)
+        require_reachable_firm(session, actor, data.enterprise_id)
         enterprise = session.get(Enterprise, data.enterprise_id)
         if enterprise is None:
             raise NotFound()
@@ -378,8 +384,9 @@ def withdraw_outside_export(session: Session, *, actor: Actor, outside_export_id
     require_role(actor, Role.SME, Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
     with write_transaction(session):
         record = session.get(OutsideExport, outside_export_id)
-        if record is None or (is_firm_scoped(actor) and record.enterprise_id != actor.enterprise_id):
+        if record is None:
             raise NotFound()
+        require_reachable_firm(session, actor, record.enterprise_id)
         period = record.period
         audit.record(
             session,
@@ -396,9 +403,7 @@ def withdraw_outside_export(session: Session, *, actor: Actor, outside_export_id
 
 def list_outside_exports(session: Session, *, actor: Actor, period: str | None) -> list[OutsideExport]:
     require_role(actor, Role.SME, Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
-    statement = select(OutsideExport).order_by(OutsideExport.id)
-    if is_firm_scoped(actor):
-        statement = statement.where(OutsideExport.enterprise_id == actor.enterprise_id)
+    statement = within_reach(select(OutsideExport), actor, OutsideExport.enterprise_id).order_by(OutsideExport.id)
     if period is not None:
         statement = statement.where(OutsideExport.period == period)
     return list(session.scalars(statement.limit(5000)))
@@ -422,10 +427,8 @@ def _scope(session: Session, actor: Actor) -> list:
     require_role(actor, Role.SME, Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
     if is_firm_scoped(actor):
         return [ExportStatistic.enterprise_id == actor.enterprise_id]
-    if actor.role != Role.ADMIN and actor.enterprise_id is not None:
-        cluster_id = session.scalar(select(Enterprise.cluster_id).where(Enterprise.id == actor.enterprise_id))
-        return [ExportStatistic.cluster_id == cluster_id]
-    return []
+    clusters = actor_clusters(actor)
+    return [] if clusters is None else [ExportStatistic.cluster_id == session.scalar(clusters)]
 
 
 def export_report(

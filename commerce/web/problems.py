@@ -112,9 +112,11 @@ def problem_response(
     *,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    members: dict[str, object] | None = None,
 ) -> Response:
-    """A problem+json response in the caller's language."""
+    """A problem+json response in the caller's language; ``members`` extend it (RFC 9457)."""
     body = {
+        **(members or {}),
         "type": PROBLEM_TYPE_BASE + code,
         "title": translate(TITLES.get(status, TITLES[400])),
         "status": status,
@@ -166,7 +168,8 @@ def domain_problem(error: DomainError) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="api"'} if status == 401 else None
     if status == 429:
         headers = {"Retry-After": str(error.retry_after)}
-    return problem_response(status, error.code, detail, errors=fields, headers=headers)
+    members = {name: error.params[name] for name in error.members if name in error.params}
+    return problem_response(status, error.code, detail, errors=fields, headers=headers, members=members)
 
 
 class JsonTooDeep(ValidationFailed):

@@ -1,18 +1,22 @@
 """Every endpoint of the API, called by every kind of caller, answers the expected status.
 
 ``sme_own`` works for the firm that owns the resources in play; ``sme_other`` for another
-firm of the same cluster, who must not even learn that they exist (404).
+firm of the same cluster, who must not even learn that they exist (404). The ``*_far`` callers
+work in another cluster (and ``host_far`` is another host): where their counterpart of the
+resources' cluster succeeds on one resource, they get 404; their lists and downloads carry
+nothing of the resources' cluster. A refused call changes nothing in the database.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
@@ -21,7 +25,15 @@ from tests.factories import PASSWORD, REAL_USCCS, Factory, photo_bytes, product_
 from tests.import_files import csv_bytes, sku_row
 from tests.isolation import rolled_back
 
-ROLES = ("anonymous", "admin", "brand_admin", "trade_operator", "host", "sme_own", "sme_other")
+NEAR_ROLES = ("anonymous", "admin", "brand_admin", "trade_operator", "host", "sme_own", "sme_other")
+# Each caller of the other cluster, and the caller of the resources' cluster it is held against.
+FAR_ROLES = {
+    "brand_admin_far": "brand_admin",
+    "trade_operator_far": "trade_operator",
+    "host_far": "host",
+    "sme_far": "sme_other",
+}
+ROLES = (*NEAR_ROLES, *FAR_ROLES)
 
 
 @dataclass
@@ -32,15 +44,29 @@ class Case:
     expected: dict[str, int]
     body: Any = None
     form: bool = False
+    # Callers of the other cluster whose answer may name the scene cluster's firms (hosts work across clusters).
+    open_to: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        # One resource of the scene's cluster (its id in the path): hidden from the other cluster.
+        # A collection or a cluster-free call: answered to the other cluster as to this one.
+        one_resource = "{" in self.path
+        for far, near in FAR_ROLES.items():
+            if far not in self.expected:
+                status = self.expected[near]
+                self.expected[far] = 404 if one_resource and status not in (401, 403) else status
 
 
 def everyone(status: int, **overrides: int) -> dict[str, int]:
-    return {"anonymous": 401, **dict.fromkeys(ROLES[1:], status), **overrides}
+    return {"anonymous": 401, **dict.fromkeys(NEAR_ROLES[1:], status), **overrides}
 
 
 def only(status: int, *roles: str, **overrides: int) -> dict[str, int]:
-    return {"anonymous": 401, **dict.fromkeys(ROLES[1:], 403), **dict.fromkeys(roles, status), **overrides}
+    return {"anonymous": 401, **dict.fromkeys(NEAR_ROLES[1:], 403), **dict.fromkeys(roles, status), **overrides}
 
+
+# Rows any authenticated call may write: its token's last use, the sign-in and request allowances.
+UNTRACKED_TABLES = {"api_token", "rate_allowance"}
 
 T = "/api/v1/trademarks/<int:trademark_id>"
 M = f"{T}/memberships/<int:membership_id>"
@@ -85,7 +111,8 @@ CASES = [
         body=lambda w: {"name": "宁晋电线电缆产业集群", "industry": "cables", "region_code": "13055"},
     ),
     Case("GET", "/api/v1/clusters", "/api/v1/clusters", everyone(200)),
-    Case("GET", "/api/v1/clusters/<int:cluster_id>", "/api/v1/clusters/{cluster_id}", everyone(200)),
+    # Hosts work across clusters: they see every cluster, firm and mark (not their records).
+    Case("GET", "/api/v1/clusters/<int:cluster_id>", "/api/v1/clusters/{cluster_id}", everyone(200, host_far=200)),
     Case(
         "POST",
         "/api/v1/enterprises",
@@ -99,12 +126,13 @@ CASES = [
             "region_code": "13059",
         },
     ),
-    Case("GET", "/api/v1/enterprises", "/api/v1/enterprises", everyone(200)),
+    Case("GET", "/api/v1/enterprises", "/api/v1/enterprises", everyone(200), open_to=("host_far",)),
     Case(
         "GET",
         "/api/v1/enterprises/<int:enterprise_id>",
         "/api/v1/enterprises/{maker_a_id}",
-        everyone(200, sme_other=404),
+        everyone(200, sme_other=404, host_far=200),
+        open_to=("host_far",),
     ),
     Case(
         "PATCH",
@@ -127,7 +155,7 @@ CASES = [
         },
     ),
     Case("GET", "/api/v1/trademarks", "/api/v1/trademarks", everyone(200)),
-    Case("GET", T, "/api/v1/trademarks/{trademark_id}", everyone(200)),
+    Case("GET", T, "/api/v1/trademarks/{trademark_id}", everyone(200, host_far=200)),
     Case(
         "POST",
         f"{T}/memberships",
@@ -174,7 +202,8 @@ CASES = [
             enterprise_id=w.maker_a_id, skus=[{"sku_code": "MATRIX-1", "price": {"amount": "10.00", "currency": "CNY"}}]
         ),
     ),
-    Case("GET", "/api/v1/products", "/api/v1/products", everyone(200)),
+    # Hosts choose from every cluster's approved products.
+    Case("GET", "/api/v1/products", "/api/v1/products", everyone(200), open_to=("host_far",)),
     Case(
         "GET",
         "/api/v1/products/<int:product_id>",
@@ -331,7 +360,8 @@ CASES = [
         "/api/v1/orders",
         "/api/v1/orders",
         # A host orders only in one of their streams (stream_id), at the stream's price.
-        only(201, "admin", "trade_operator", "sme_own", sme_other=422, host=422),
+        # The other cluster's platform knows no such SKU.
+        only(201, "admin", "trade_operator", "sme_own", sme_other=422, host=422, trade_operator_far=422),
         body=lambda w: {
             "channel": "direct",
             "external_id": "M-2",
@@ -424,7 +454,8 @@ CASES = [
         "POST",
         "/api/v1/customs/batches",
         "/api/v1/customs/batches",
-        only(201, "admin", "trade_operator"),
+        # The other cluster's platform forms from its own orders, and has not been configured.
+        only(201, "admin", "trade_operator", trade_operator_far=409),
         body=lambda w: {"customs_mode": "9610"},
     ),
     Case(
@@ -548,7 +579,7 @@ CASES = [
         "POST",
         "/api/v1/invoices",
         "/api/v1/invoices",
-        only(201, "admin", "trade_operator", "sme_own", sme_other=404),
+        only(201, "admin", "trade_operator", "sme_own", sme_other=404, trade_operator_far=404),
         body=lambda w: invoice_body(w.maker_a_id, "26132000000000000099"),
     ),
     Case("GET", "/api/v1/invoices", "/api/v1/invoices", only(200, "admin", "trade_operator", "sme_own", "sme_other")),
@@ -562,7 +593,7 @@ CASES = [
         "POST",
         "/api/v1/rebates/proceeds",
         "/api/v1/rebates/proceeds",
-        only(201, "admin", "trade_operator", "sme_own", sme_other=404),
+        only(201, "admin", "trade_operator", "sme_own", sme_other=404, trade_operator_far=404),
         body=lambda w: {
             "order_id": w.export_order_id,
             "amount": {"amount": "50.00", "currency": "USD"},
@@ -580,7 +611,7 @@ CASES = [
         "PUT",
         "/api/v1/rebates/vat-returns",
         "/api/v1/rebates/vat-returns",
-        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404, trade_operator_far=404),
         body=lambda w: {
             "enterprise_id": w.maker_a_id,
             "period": "2026-10",
@@ -649,7 +680,16 @@ CASES = [
         "POST",
         "/api/v1/reports/outside-exports",
         "/api/v1/reports/outside-exports",
-        only(201, "admin", "trade_operator", "brand_admin", "sme_own", sme_other=404),
+        only(
+            201,
+            "admin",
+            "trade_operator",
+            "brand_admin",
+            "sme_own",
+            sme_other=404,
+            trade_operator_far=404,
+            brand_admin_far=404,
+        ),
         body=lambda w: {
             "enterprise_id": w.maker_a_id,
             "period": "2026-09",
@@ -735,7 +775,7 @@ def _shipped_export_order(client, world, external_id: str) -> int:
         json={
             "channel": "direct",
             "external_id": external_id,
-            "buyer": {"name": "Bob", "country": "US"},
+            "buyer": {"name": "清河买家乙", "country": "US"},
             "currency": "USD",
             "lines": [{"sku_id": world.approved_sku_id, "quantity": 1, "unit_price": "50.00"}],
             "export": {"customs_mode": "9610", "destination_country": "US", "waybill_no": f"W{external_id}"},
@@ -783,8 +823,33 @@ def scene(app, database, deployment):
         yield built
 
 
+def _markers(client, world) -> set[str]:
+    """What identifies the scene cluster's firms and their records: none of it may reach the other cluster."""
+    admin = world.headers["admin"]
+    firms = client.get(f"/api/v1/enterprises?cluster_id={world.cluster_id}", headers=admin).json["items"]
+    markers = {firm["uscc"] for firm in firms} | {firm["name"] for firm in firms}
+    markers |= {"26132000000000000001", "Ningbo agent", "WX-1", "WX-2", "WX-3", "清河买家甲", "清河买家乙"}
+    products = client.get("/api/v1/products", headers=world.headers["sme_a"]).json["items"]
+    markers |= {f'"{sku["sku_code"]}"' for product in products for sku in product["skus"]}
+    return markers
+
+
+def fingerprint(session) -> dict[str, str]:
+    """A digest of every table's rows, but those any authenticated call touches (tokens, allowances)."""
+    from commerce.models import metadata
+
+    digests = {}
+    for table in metadata.sorted_tables:
+        if table.name in UNTRACKED_TABLES:
+            continue
+        rows = session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        digests[table.name] = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
+    return digests
+
+
 def _build_scene(factory, client, session):
     world = factory.world()
+    factory.far_cluster(world)
     draft = factory.product(world.maker_a_id)
     pending = factory.product(world.maker_a_id, status="pending_review")
     sku_id = client.get(f"/api/v1/products/{draft.id}", headers=world.headers["sme_a"]).json["skus"][0]["id"]
@@ -819,11 +884,12 @@ def _build_scene(factory, client, session):
     client.post(f"/api/v1/streams/{live['id']}/start", headers=host)
     order = client.post(
         "/api/v1/orders",
-        headers=world.headers["trade_operator"],
+        headers=host,
         json={
             "channel": "direct",
             "external_id": "M-1",
-            "buyer": {"name": "Alice"},
+            "stream_id": live["id"],
+            "buyer": {"name": "清河买家甲"},
             "currency": "CNY",
             "lines": [{"sku_id": world.approved_sku_id, "quantity": 1}],
         },
@@ -869,9 +935,9 @@ def _build_scene(factory, client, session):
         "anonymous": {},
         "sme_own": world.headers["sme_a"],
         "sme_other": world.headers["sme_b"],
-        **{role: world.headers[role] for role in ("admin", "brand_admin", "trade_operator", "host")},
+        **{role: world.headers[role] for role in ("admin", "brand_admin", "trade_operator", "host", *FAR_ROLES)},
     }
-    return world, ids, headers
+    return world, ids, headers, _markers(client, world), fingerprint(session)
 
 
 @pytest.mark.parametrize(
@@ -879,8 +945,8 @@ def _build_scene(factory, client, session):
     [(case, role) for case in CASES for role in ROLES],
     ids=[f"{case.method} {case.path} as {role}" for case in CASES for role in ROLES],
 )
-def test_endpoint_answers_each_role(client, scene, case, role):
-    world, ids, headers = scene
+def test_endpoint_answers_each_role(client, session, scene, case, role):
+    world, ids, headers, markers, before = scene
     options: dict[str, Any] = {"headers": headers[role]}
     if case.body is not None:
         body = case.body(world)
@@ -892,6 +958,11 @@ def test_endpoint_answers_each_role(client, scene, case, role):
     assert response.status_code == case.expected[role], response.get_data(as_text=True)[:500]
     if response.status_code >= 400:
         assert response.mimetype == "application/problem+json"
+        session.expire_all()
+        assert fingerprint(session) == before
+    if role in FAR_ROLES and role not in case.open_to and response.status_code < 300:
+        text = response.get_data(as_text=True)
+        assert sorted(marker for marker in markers if marker in text) == []
 
 
 def test_the_matrix_covers_every_endpoint(app):

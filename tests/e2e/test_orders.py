@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -289,3 +291,36 @@ def test_an_order_that_gives_way_to_a_lock_held_elsewhere_gets_503_and_its_retry
     retried = client.post("/api/v1/orders", headers=headers, json=body)
     assert retried.status_code == 201, retried.json
     assert stock_of(database, sku) == (100, 1, 0, 99)
+
+
+def test_a_different_order_under_a_key_already_taken_is_refused_with_the_stored_order(client, factory, database):
+    shop = open_shop(factory)
+    headers = shop.world.headers["trade_operator"]
+    body = order_body("D-7", [{"sku_id": shop.sweater_skus[0], "quantity": 1}])
+    first = client.post("/api/v1/orders", headers=headers, json=body)
+    assert first.status_code == 201
+    # The same request with its keys in another order and other spacing is the same request.
+    same = client.post(
+        "/api/v1/orders",
+        headers={**headers, "Content-Type": "application/json"},
+        data=json.dumps(dict(reversed(list(body.items()))), indent=2),
+    )
+    assert (same.status_code, same.json) == (200, first.json)
+    changed = client.post(
+        "/api/v1/orders", headers=headers, json={**body, "lines": [{"sku_id": shop.sweater_skus[0], "quantity": 5}]}
+    )
+    assert changed.status_code == 409
+    assert (changed.json["code"], changed.json["order_id"]) == ("idempotency_mismatch", first.json["id"])
+    assert changed.json["detail"] == "订单 D-7 已按另一份内容受理；新订单请使用新的外部编号。"
+    assert stock_of(database, shop.sweater_skus[0]) == (30, 1, 0, 29)
+    assert _count(database, SalesOrder) == 1
+    # Whoever does not see the stored order learns nothing of it.
+    elsewhere = client.post(
+        "/api/v1/orders",
+        headers=shop.world.headers["sme_b"],
+        json={**body, "lines": [{"sku_id": shop.gloves_skus[0], "quantity": 1}]},
+    )
+    assert elsewhere.status_code == 409
+    assert elsewhere.json["code"] == "idempotency_mismatch"
+    assert "order_id" not in elsewhere.json
+    assert stock_of(database, shop.gloves_skus[0]) == (20, 0, 0, 20)

@@ -132,7 +132,9 @@ def test_a_request_that_dies_mid_order_leaves_no_order_and_no_reservation(factor
     # Two lines: on PostgreSQL a one-line order outside a flash sale is a single statement that
     # commits on its own, with no moment between its writes and its commit to die in.
     body = OrderCreate(**order_body("DIE-1", [{"sku_id": sku, "quantity": 5}, {"sku_id": other, "quantity": 1}]))
-    actor = Actor(user_id=shop.world.user_ids["trade_operator"], role=Role.TRADE_OPERATOR)
+    actor = Actor(
+        user_id=shop.world.user_ids["trade_operator"], role=Role.TRADE_OPERATOR, enterprise_id=shop.world.platform_id
+    )
     with database.session() as session:
         ledger_before = session.scalar(select(func.count()).select_from(StockMovement))
     with database.session() as session:
