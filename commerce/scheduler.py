@@ -1,23 +1,29 @@
 """The one table of scheduled jobs, run by `flask scheduler run` in exactly one process.
 
-Scheduled jobs only sweep or enqueue; the work itself runs in the workers. On PostgreSQL
-the scheduler holds an advisory lock on a dedicated connection, so a second copy started
-for failover waits until the first one goes away.
+Scheduled jobs only sweep or enqueue; the work itself runs in the workers. One scheduler
+leads: on PostgreSQL it holds an advisory lock on a dedicated connection, on SQLite a lock on a
+file beside the database, so a second copy started for failover waits until the first one goes
+away. The leader verifies its lock before each run and steps down when it is lost.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from commerce.clusters import service as clusters
 from commerce.db import Database
@@ -145,47 +151,205 @@ def scheduled_jobs() -> list[ScheduledJob]:
     ]
 
 
-def build_scheduler(database: Database, scheduler_class: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:
-    """A scheduler with every job registered under its explicit id."""
+def build_scheduler(
+    database: Database,
+    scheduler_class: type[BaseScheduler] = BlockingScheduler,
+    *,
+    leadership: Leadership | None = None,
+    lost: threading.Event | None = None,
+) -> BaseScheduler:
+    """A scheduler with every job registered under its explicit id; with ``leadership``, each run
+    first checks that it is still held, and sets ``lost`` instead of running when it is not."""
     scheduler = scheduler_class(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
     )
     for job in scheduled_jobs():
+        run = job.run if leadership is None else guarded(job, leadership, lost or threading.Event())
         scheduler.add_job(
-            job.run, trigger=job.trigger, args=[database], id=job.id, name=job.description, replace_existing=True
+            run, trigger=job.trigger, args=[database], id=job.id, name=job.description, replace_existing=True
         )
     return scheduler
 
 
-def wait_for_leadership(database: Database, *, stop: threading.Event, poll_seconds: float = 5.0):
-    """On PostgreSQL, block until this process holds the scheduler's advisory lock; returns the connection."""
-    if database.is_sqlite:
-        return None
-    connection = database.engine.connect()
-    while not stop.is_set():
-        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}).scalar():
-            connection.commit()
-            log.info("scheduler leadership acquired")
-            return connection
-        connection.rollback()
-        log.info("another scheduler is active; waiting")
-        stop.wait(poll_seconds)
-    connection.close()
-    return None
+def guarded(job: ScheduledJob, leadership: Leadership, lost: threading.Event) -> Callable[[Database], object]:
+    """``job``'s run, made only while ``leadership`` is verifiably held."""
+
+    def run(database: Database) -> object:
+        if not leadership.held():
+            lost.set()
+            log.warning("scheduler leadership lost; job not run", extra={"job_id": job.id})
+            return None
+        return job.run(database)
+
+    return run
 
 
-def run(database: Database) -> None:
-    """Run the scheduler until interrupted."""
-    stop = threading.Event()
-    leader = wait_for_leadership(database, stop=stop)
-    scheduler = build_scheduler(database)
-    try:
-        for job in scheduled_jobs():
-            log.info("scheduled", extra={"job_id": job.id, "trigger": str(job.trigger)})
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
+class Leadership:
+    """The right to run the scheduled jobs of one database: one process holds it at a time."""
+
+    def try_acquire(self) -> bool:
+        """Take the leadership if nobody holds it; whether this process now holds it."""
+        raise NotImplementedError
+
+    def held(self) -> bool:
+        """Whether this process still holds the leadership, verified now."""
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def acquire(self, stop: threading.Event, poll_seconds: float = 5.0) -> bool:
+        """Wait until this process holds the leadership (False if ``stop`` is set first)."""
+        while not stop.is_set():
+            if self.try_acquire():
+                log.info("scheduler leadership acquired")
+                return True
+            log.info("another scheduler is active; waiting")
+            stop.wait(poll_seconds)
+        return False
+
+
+class AdvisoryLock(Leadership):
+    """PostgreSQL: a session advisory lock on a connection of its own. The server lets it go when
+    that connection ends (the process died, the network or an administrator cut it), and another
+    scheduler can then take it: so the holder checks, before each run, that its connection is
+    alive and still holds the lock."""
+
+    def __init__(self, database: Database):
+        self.database = database
+        self.connection: Connection | None = None
+        self.turns = threading.Lock()
+
+    def try_acquire(self) -> bool:
+        with self.turns:
+            try:
+                if self.connection is None:
+                    self.connection = self.database.engine.connect()
+                taken = self.connection.execute(_TRY_LOCK, {"key": LEADER_LOCK_KEY}).scalar()
+                self.connection.commit()
+                return bool(taken)
+            except DBAPIError:
+                self._forget()
+                return False
+
+    def held(self) -> bool:
+        with self.turns:
+            if self.connection is None:
+                return False
+            try:
+                holds = self.connection.execute(_HOLDS_LOCK, {"key": LEADER_LOCK_KEY}).scalar()
+                self.connection.commit()
+            except DBAPIError:
+                self._forget()
+                return False
+            return bool(holds)
+
+    def release(self) -> None:
+        with self.turns:
+            self._forget()
+
+    def _forget(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.invalidate()
+                self.connection.close()
+            except DBAPIError:
+                pass
+            self.connection = None
+
+
+# Held by this very connection (an advisory lock on one bigint key has classid 0 and objid the key below 2^32).
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
+_HOLDS_LOCK = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND classid = 0 AND objid = :key AND objsubid = 1)"
+)
+
+
+class LockFile(Leadership):
+    """SQLite: an operating-system lock on a file beside the database, let go when the process ends.
+    A lock on a file since deleted or replaced guards nothing (another process may lock the new
+    one), so the holder checks, before each run, that the file it locked is still the one there."""
+
+    def __init__(self, database_path: str):
+        self.path = f"{database_path}.scheduler-lock"
+        self.descriptor: int | None = None
+
+    def try_acquire(self) -> bool:
+        self.release()
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            return False
+        self.descriptor = descriptor
+        return self.held()
+
+    def held(self) -> bool:
+        if self.descriptor is None:
+            return False
+        try:
+            return os.fstat(self.descriptor).st_ino == os.stat(self.path).st_ino
+        except FileNotFoundError:
+            return False
+
+    def release(self) -> None:
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+            self.descriptor = None
+
+
+class OnlyProcess(Leadership):
+    """An in-memory SQLite database: no other process can share it, so the leadership is this one's."""
+
+    def try_acquire(self) -> bool:
+        return True
+
+    def held(self) -> bool:
+        return True
+
+    def release(self) -> None:
         pass
+
+
+def leadership_for(database: Database) -> Leadership:
+    if not database.is_sqlite:
+        return AdvisoryLock(database)
+    path = database.url.removeprefix("sqlite:///")
+    return OnlyProcess() if not path or path == ":memory:" else LockFile(path)
+
+
+def lead(database: Database, leadership: Leadership, *, stop: threading.Event, check_seconds: float = 5.0) -> None:
+    """Run the scheduled jobs while ``leadership`` holds: it is checked before each run and every
+    ``check_seconds``; once it is lost the scheduler stops starting jobs and steps down."""
+    lost = threading.Event()
+    scheduler = build_scheduler(database, BackgroundScheduler, leadership=leadership, lost=lost)
+    scheduler.start()
+    try:
+        while not stop.is_set() and not lost.is_set() and leadership.held():
+            stop.wait(check_seconds)
     finally:
-        if leader is not None:
-            leader.close()
+        scheduler.shutdown(wait=False)
+        leadership.release()
+    if not stop.is_set():
+        log.warning("scheduler leadership lost; stepping down")
+
+
+def run(database: Database, *, stop: threading.Event | None = None, poll_seconds: float = 5.0) -> None:
+    """Run the scheduler until interrupted (or ``stop`` is set): wait for the leadership, lead while
+    it holds, and wait again after losing it."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for job in scheduled_jobs():
+        log.info("scheduled", extra={"job_id": job.id, "trigger": str(job.trigger)})
+    try:
+        while not stop.is_set():
+            leadership = leadership_for(database)
+            if not leadership.acquire(stop, poll_seconds):
+                break
+            lead(database, leadership, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()

@@ -9,7 +9,16 @@ from commerce.catalog.presenter import product_documents
 from commerce.clusters import service as clusters
 from commerce.clusters.models import Membership
 from commerce.db import utcnow
-from commerce.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler, scheduled_jobs
+from commerce.scheduler import (
+    LEADER_LOCK_KEY,
+    MISFIRE_GRACE_SECONDS,
+    ScheduledJob,
+    build_scheduler,
+    guarded,
+    lead,
+    leadership_for,
+    scheduled_jobs,
+)
 
 
 def test_every_scheduled_job_has_an_id_and_safe_defaults(database):
@@ -87,3 +96,78 @@ def test_receipt_polls_are_queued_only_for_platforms_waiting_on_customs(client, 
     with database.session() as session:
         polls = session.scalars(select(Job.key).where(Job.kind == "customs.poll_receipts")).all()
     assert polls == [f"customs-platform:{platform['id']}:receipts"]
+
+
+def _cut(database, leadership) -> None:
+    """What takes a leader's lock from under it: on PostgreSQL its connection ended by the server
+    (as after a restart or a network cut), on SQLite its lock file deleted."""
+    import os
+
+    from sqlalchemy import text
+
+    if database.is_sqlite:
+        os.remove(leadership.path)
+        return
+    with database.engine.connect() as connection:
+        pid = connection.execute(
+            text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = :key AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
+            {"key": LEADER_LOCK_KEY},
+        ).scalar_one()
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+
+
+def test_a_leader_whose_lock_is_cut_runs_nothing_more_and_another_takes_over(database):
+    import threading
+
+    first, second = leadership_for(database), leadership_for(database)
+    runs = []
+    job = ScheduledJob(id="test.job", trigger=None, run=lambda db: runs.append(db), description="")
+    first_lost, second_lost = threading.Event(), threading.Event()
+    first_run, second_run = guarded(job, first, first_lost), guarded(job, second, second_lost)
+    try:
+        assert (first.try_acquire(), second.try_acquire()) == (True, False)
+        first_run(database)
+        second_run(database)
+        assert (runs, first_lost.is_set(), second_lost.is_set()) == ([database], False, True)
+
+        _cut(database, first)
+        assert first.held() is False
+        first_run(database)
+        assert (runs, first_lost.is_set()) == ([database], True)
+        # The cut leader's place is free: the other takes it, and the cut one cannot take it back.
+        assert (second.try_acquire(), first.try_acquire()) == (True, False)
+        second_run(database)
+        assert runs == [database, database]
+        assert (first.held(), second.held()) == (False, True)
+    finally:
+        first.release()
+        second.release()
+
+
+def test_the_leader_steps_down_when_its_lock_is_lost(database):
+    import threading
+
+    leadership = leadership_for(database)
+    assert leadership.try_acquire() is True
+    stop = threading.Event()
+    checks = []
+    held = leadership.held
+
+    def held_then_cut() -> bool:
+        checks.append(True)
+        if len(checks) == 2:
+            _cut(database, leadership)
+        return held()
+
+    leadership.held = held_then_cut
+    # Returns (without ``stop``) once a check finds the lock gone, having let it go.
+    lead(database, leadership, stop=stop, check_seconds=0)
+    assert (len(checks), stop.is_set()) == (2, False)
+    other = leadership_for(database)
+    try:
+        assert other.try_acquire() is True
+    finally:
+        other.release()
