@@ -105,7 +105,7 @@ def catalog_group():
 )
 def catalog_import(file: Path, enterprise_id: int, error_policy: str):
     from commerce.catalog import imports
-    from commerce.catalog.import_files import file_format, iter_records
+    from commerce.catalog.import_files import SheetLimits, file_format, iter_records
     from commerce.catalog.import_photos import opened_sheet
     from commerce.catalog.models import ErrorPolicy
     from commerce.errors import DomainError
@@ -127,7 +127,7 @@ def catalog_import(file: Path, enterprise_id: int, error_policy: str):
                     keep_file=False,
                 )
             with opened_sheet(stream, file_format(file.name), settings) as (sheet, fmt, _archive):
-                total = sum(1 for _ in iter_records(sheet, fmt))
+                total = sum(1 for _ in iter_records(sheet, fmt, SheetLimits.of(settings)))
         except DomainError as error:
             raise click.ClickException(translate(error.text, "en", **error.params)) from None
         stream.seek(0)

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     import_inline_max_bytes: int = Field(default=512 * 1024, ge=0)
     import_chunk_rows: int = Field(default=1000, ge=1)
     import_max_reported_errors: int = Field(default=1000, ge=1)
+    # How large an uploaded sheet may be, checked while it is read (a workbook unpacked, its rows,
+    # columns, filled cells and distinct texts).
+    import_max_unpacked_bytes: int = Field(default=100_000_000, ge=1024)
+    import_max_rows: int = Field(default=100_000, ge=1)
+    import_max_columns: int = Field(default=64, ge=20)
+    import_max_cells: int = Field(default=2_000_000, ge=1)
+    import_max_shared_strings: int = Field(default=500_000, ge=1)
 
     embedded_worker: bool | None = None
     worker_poll_seconds: float = Field(default=1.0, gt=0)

@@ -69,3 +69,63 @@ def zip_bytes(sheet: tuple[str, bytes], files: dict[str, bytes] | None = None) -
         for name, data in (files or {}).items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def crafted_xlsx(*, sheet_rows: bytes = b"", shared_strings: list[bytes] | None = None, dimension: str = "A1") -> bytes:
+    """A workbook as a hostile sender would write it: a real openpyxl workbook whose sheet holds
+    ``sheet_rows`` (raw ``<row>`` XML after the header row) and whose shared texts are
+    ``shared_strings``. Whatever the parts unpack to, the file stays small."""
+    import zipfile
+
+    header = b"".join(
+        b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (_column_letter(index).encode(), name.encode())
+        for index, name in enumerate(COLUMNS, start=1)
+    )
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<dimension ref="'
+        + dimension.encode()
+        + b'"/><sheetData><row r="1">'
+        + header
+        + b"</row>"
+        + sheet_rows
+        + b"</sheetData></worksheet>"
+    )
+    original = zipfile.ZipFile(io.BytesIO(xlsx_bytes([])))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet
+            if shared_strings is not None and info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", _SHARED_STRINGS_RELATION + b"</Relationships>")
+            if shared_strings is not None and info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", _SHARED_STRINGS_TYPE + b"</Types>")
+            archive.writestr(info.filename, data)
+        if shared_strings is not None:
+            archive.writestr(
+                "xl/sharedStrings.xml",
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                + b"".join(b"<si><t>" + text + b"</t></si>" for text in shared_strings)
+                + b"</sst>",
+            )
+    return output.getvalue()
+
+
+_SHARED_STRINGS_RELATION = (
+    b'<Relationship Id="rIdTexts" Target="sharedStrings.xml"'
+    b' Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+)
+_SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml"'
+    b' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)

@@ -1,7 +1,11 @@
 """Reading product import files (CSV or XLSX) as a stream of rows, and checking each row.
 
 Files are never loaded whole into Python objects: CSV is decoded incrementally and XLSX
-is read with openpyxl's read-only mode, so memory stays flat however long the file is.
+is read with openpyxl's read-only mode, so memory stays flat however long the file is. A
+workbook is a ZIP of XML parts, and a small one can unpack to a huge sheet or hold millions of
+texts: its parts' unpacked sizes are checked from the ZIP's directory, its texts counted while
+streaming before openpyxl reads them, and rows, columns and filled cells counted while the
+sheet is read (``SheetLimits``), each limit refusing the file with a code of its own.
 """
 
 from __future__ import annotations
@@ -145,6 +149,71 @@ class FormulaNotAllowed(ValidationFailed):
     message = N_("The file contains formulas; save it with values only.")
 
 
+class FileTooLargeUnpacked(ValidationFailed):
+    code = "file_too_large_unpacked"
+    message = N_("The file unpacks to more than {limit_mb} MB; split it into several files.")
+
+
+class TooManyRows(ValidationFailed):
+    code = "too_many_rows"
+    message = N_("The sheet has more than {limit} rows; split it into several files.")
+
+
+class TooManyColumns(ValidationFailed):
+    code = "too_many_columns"
+    message = N_("The sheet has a row with more than {limit} columns.")
+
+
+class TooManyCells(ValidationFailed):
+    code = "too_many_cells"
+    message = N_("The sheet has more than {limit} filled cells; split it into several files.")
+
+
+class TooManySharedStrings(ValidationFailed):
+    code = "too_many_shared_strings"
+    message = N_("The workbook holds more than {limit} distinct texts; split it into several files.")
+
+
+# What refuses a whole file (rather than some of its rows).
+FILE_REFUSALS = (
+    UnreadableFile,
+    InvalidHeader,
+    FormulaNotAllowed,
+    FileTooLargeUnpacked,
+    TooManyRows,
+    TooManyColumns,
+    TooManyCells,
+    TooManySharedStrings,
+)
+# An import refused as a whole keeps the refusal as its row 0 error, told with the refusal's message.
+IMPORT_MESSAGES.update({refusal.code: refusal.message for refusal in FILE_REFUSALS})
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLimits:
+    """How large an uploaded sheet may be (see the module's docstring)."""
+
+    unpacked_bytes: int = 100_000_000  # all of a workbook's parts, unpacked
+    part_bytes: int = 5_000_000  # one part other than the worksheets and their texts (styles, themes...)
+    rows: int = 100_000
+    columns: int = 64
+    cells: int = 2_000_000
+    shared_strings: int = 500_000
+
+    @classmethod
+    def of(cls, settings: Any) -> SheetLimits:
+        return cls(
+            unpacked_bytes=settings.import_max_unpacked_bytes,
+            rows=settings.import_max_rows,
+            columns=settings.import_max_columns,
+            cells=settings.import_max_cells,
+            shared_strings=settings.import_max_shared_strings,
+        )
+
+
+DEFAULT_LIMITS = SheetLimits()
+
+
 class UnsupportedFormat(ValidationFailed):
     code = "unsupported_format"
     message = N_("Upload a .csv or .xlsx file, or a .zip holding one with its photos.")
@@ -232,20 +301,83 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
         text.detach()
 
 
-def _xlsx_has_formulas(stream: IO[bytes]) -> bool:
-    """Whether any worksheet holds a formula cell (an <f> element), without parsing the sheets."""
-    with zipfile.ZipFile(stream) as archive:
-        for name in archive.namelist():
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            tail = b""
-            with archive.open(name) as sheet:
-                while chunk := sheet.read(1 << 20):
-                    window = tail + chunk
-                    if b"<f>" in window or b"<f " in window or b"<x:f" in window:
-                        return True
-                    tail = chunk[-8:]
-    return False
+def unpacked_size(stream: IO[bytes], fmt: str) -> int:
+    """What a file holds unpacked, by the sizes a ZIP's directory declares (a member is never read
+    past its declared size), without unpacking anything; a CSV's own size."""
+    try:
+        if fmt == "csv":
+            return stream.seek(0, 2)
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                return sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+            raise UnreadableFile(field="file", format=fmt.upper(), reason=f"not a {fmt.upper()} file") from None
+    finally:
+        stream.seek(0)
+
+
+def _tags(name: bytes) -> re.Pattern[bytes]:
+    """The opening tags of an element of a workbook's XML, with or without a namespace prefix."""
+    return re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + name + rb"[\s/>]")
+
+
+_FORMULA = _tags(b"f")
+_SHARED_STRING = _tags(b"si")
+
+
+# The longest text or tag a part may hold between two of its < and > marks: four times Excel's
+# 32,767 characters of a cell (UTF-8), and room for its markup.
+LONGEST_RUN = 4 * 32_767 + 1024
+_LONG_RUN = re.compile(rb"[^<>]{%d}" % (LONGEST_RUN + 1))
+
+
+def _count_tags(member: IO[bytes], pattern: re.Pattern[bytes], stop_after: int) -> int:
+    """How many elements ``pattern`` opens in a part, read in pieces (up to ``stop_after`` + 1);
+    a part with a text or tag longer than ``LONGEST_RUN`` is refused on the way."""
+    count, tail, run = 0, b"", 0
+    while chunk := member.read(1 << 20):
+        window = tail + chunk
+        # A tag wholly inside the tail was counted with the previous piece.
+        count += sum(1 for match in pattern.finditer(window) if match.end() > len(tail))
+        if count > stop_after:
+            break
+        first = min((at for at in (chunk.find(b"<"), chunk.find(b">")) if at >= 0), default=len(chunk))
+        if run + first > LONGEST_RUN or _LONG_RUN.search(chunk):
+            raise UnreadableFile(field="file", format="XLSX", reason="a cell holds more text than a workbook can")
+        last = max(chunk.rfind(b"<"), chunk.rfind(b">"))
+        run = run + len(chunk) if last < 0 else len(chunk) - last - 1
+        tail = window[-64:]
+    return count
+
+
+def inspect_workbook(stream: IO[bytes], fmt: str, limits: SheetLimits = DEFAULT_LIMITS) -> None:
+    """Refuse a workbook that is not one, that unpacks past the limits, holds formulas (their values
+    are not in the file) or more texts than the limit, before openpyxl reads any of it."""
+    if fmt != "xlsx":
+        return
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            parts = archive.infolist()
+            if sum(part.file_size for part in parts) > limits.unpacked_bytes:
+                raise FileTooLargeUnpacked(field="file", limit_mb=limits.unpacked_bytes // 1_000_000)
+            for part in parts:
+                is_sheet = part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml")
+                is_texts = part.filename.lower() == "xl/sharedstrings.xml"
+                if not (is_sheet or is_texts) and part.file_size > limits.part_bytes:
+                    reason = f"its part {part.filename[:100]} unpacks to more than {limits.part_bytes // 1_000_000} MB"
+                    raise UnreadableFile(field="file", format="XLSX", reason=reason)
+                if is_sheet:
+                    with archive.open(part) as member:
+                        if _count_tags(member, _FORMULA, 0):
+                            raise FormulaNotAllowed(field="file")
+                if is_texts:
+                    with archive.open(part) as member:
+                        if _count_tags(member, _SHARED_STRING, limits.shared_strings) > limits.shared_strings:
+                            raise TooManySharedStrings(field="file", limit=limits.shared_strings)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise UnreadableFile(field="file", format="XLSX", reason="not an XLSX workbook") from None
+    finally:
+        stream.seek(0)
 
 
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
@@ -257,7 +389,16 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
         raise UnreadableFile(field="file", format="XLSX", reason=type(error).__name__) from None
     try:
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        # Rows as long as their cells, not as wide as the sheet's claimed dimension.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # a part damaged past its directory entry (bad CRC, bad XML)
+                raise UnreadableFile(field="file", format="XLSX", reason=type(error).__name__) from None
             yield ["" if value is None else _cell_text(value) for value in values]
     finally:
         workbook.close()
@@ -269,23 +410,11 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def refuse_formulas(stream: IO[bytes], fmt: str) -> None:
-    """Refuse a workbook that is not one, or that holds formulas (their values are not in the file)."""
-    if fmt != "xlsx":
-        return
-    try:
-        if _xlsx_has_formulas(stream):
-            raise FormulaNotAllowed(field="file")
-    except zipfile.BadZipFile:
-        raise UnreadableFile(field="file", format="XLSX", reason="not an XLSX workbook") from None
-    finally:
-        stream.seek(0)
-
-
-def check_file(stream: IO[bytes], fmt: str) -> list[str]:
-    """Check what can be checked at once (readable, no formulas, right header); returns the header."""
-    refuse_formulas(stream, fmt)
-    rows = iter_raw_rows(stream, fmt)
+def check_file(stream: IO[bytes], fmt: str, limits: SheetLimits = DEFAULT_LIMITS) -> list[str]:
+    """Check what can be checked at once (readable, within the limits, no formulas, right header);
+    returns the header."""
+    inspect_workbook(stream, fmt, limits)
+    rows = iter_raw_rows(stream, fmt, limits)
     try:
         header = next(rows, None)
     finally:
@@ -296,8 +425,25 @@ def check_file(stream: IO[bytes], fmt: str) -> list[str]:
     return check_header(header)
 
 
-def iter_raw_rows(stream: IO[bytes], fmt: str) -> Iterator[list[str]]:
-    return _xlsx_rows(stream) if fmt == "xlsx" else _csv_rows(stream)
+def iter_raw_rows(stream: IO[bytes], fmt: str, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[list[str]]:
+    """The rows of a sheet as texts, the header first, refused once past a limit."""
+    rows = _xlsx_rows(stream) if fmt == "xlsx" else _csv_rows(stream)
+    cells = 0
+    try:
+        for number, values in enumerate(rows):
+            if number > limits.rows:  # the header is row 0
+                raise TooManyRows(field="file", limit=limits.rows)
+            width = len(values)
+            while width and values[width - 1] == "":
+                width -= 1
+            if width > limits.columns:
+                raise TooManyColumns(field="file", limit=limits.columns)
+            cells += sum(1 for value in values[:width] if value != "")
+            if cells > limits.cells:
+                raise TooManyCells(field="file", limit=limits.cells)
+            yield values
+    finally:
+        rows.close()
 
 
 def check_header(header: list[str]) -> list[str]:
@@ -315,9 +461,11 @@ def check_header(header: list[str]) -> list[str]:
     return names
 
 
-def iter_records(stream: IO[bytes], fmt: str) -> Iterator[tuple[int, dict[str, str]]]:
+def iter_records(
+    stream: IO[bytes], fmt: str, limits: SheetLimits = DEFAULT_LIMITS
+) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number, {column: text}) for every non-empty data row; row 1 is the header."""
-    rows = iter_raw_rows(stream, fmt)
+    rows = iter_raw_rows(stream, fmt, limits)
     header = check_header(next(rows, []))
     width = len(header)
     for number, values in enumerate(rows, start=2):

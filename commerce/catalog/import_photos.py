@@ -68,18 +68,25 @@ class ImportArchive:
         with self.zip.open(info) as member:
             return member.read(limit + 1)
 
+    def check_sheet_size(self, limit: int) -> None:
+        """Refuse a sheet that unpacks to more than ``limit`` bytes, as the directory declares it (a
+        member is never read past its declared size)."""
+        if self.sheet_info.file_size > limit:
+            raise UnreadableFile(
+                field="file", format="ZIP", reason=f"the sheet unpacks to more than {limit // 1_000_000} MB"
+            )
+
     @contextmanager
     def sheet(self, limit: int) -> Iterator[IO[bytes]]:
         """The sheet, unpacked into a temporary file, no larger than a sheet uploaded on its own."""
-        with tempfile.TemporaryFile() as unpacked, self.zip.open(self.sheet_info) as member:
-            copied = 0
-            while chunk := member.read(1 << 20):
-                copied += len(chunk)
-                if copied > limit:
-                    raise UnreadableFile(
-                        field="file", format="ZIP", reason=f"the sheet unpacks to more than {limit // 1_000_000} MB"
-                    )
-                unpacked.write(chunk)
+        self.check_sheet_size(limit)
+        with tempfile.TemporaryFile() as unpacked:
+            try:
+                with self.zip.open(self.sheet_info) as member:
+                    while chunk := member.read(1 << 20):
+                        unpacked.write(chunk)
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError):  # e.g. it unpacks to other bytes than its CRC
+                raise UnreadableFile(field="file", format="ZIP", reason="the sheet in it is damaged") from None
             unpacked.seek(0)
             yield unpacked
 

@@ -22,17 +22,21 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit.models import AuditEvent
 from commerce.catalog.import_files import (
+    FILE_REFUSALS,
     PRODUCT_FIELDS,
+    FileTooLargeUnpacked,
     ImportRow,
     RowError,
-    UnreadableFile,
+    SheetLimits,
     check_file,
     checked_record,
     file_format,
+    inspect_workbook,
     iter_records,
     parse_record,
+    unpacked_size,
 )
-from commerce.catalog.import_photos import ImportPhotos, opened_sheet
+from commerce.catalog.import_photos import ImportArchive, ImportPhotos, opened_sheet
 from commerce.catalog.models import (
     ErrorPolicy,
     ImportFilePart,
@@ -87,7 +91,10 @@ def start_import(
     settings: Settings,
     keep_file: bool = True,
 ) -> ProductImport:
-    """Accept an upload: check it can be read and has the right header, then record (and queue) it.
+    """Accept an upload: record it (and queue it, ``in_background``), having checked what costs
+    nothing to check (a ZIP's directory); a file read at once (not ``in_background``, a small one)
+    is also checked to be readable, within the limits and rightly headed. The rest of a queued
+    file is checked by the worker: the web never reads a large file.
 
     The file is kept in the database (``keep_file``) so that a worker on any machine can process it.
     """
@@ -99,8 +106,17 @@ def start_import(
         raise UnknownReference(field="enterprise_id", entity="Enterprise", id=enterprise_id)
     if enterprise.kind not in PRODUCT_MAKER_KINDS:
         raise WrongEnterpriseKind(field="enterprise_id", kinds=", ".join(sorted(PRODUCT_MAKER_KINDS)))
-    with opened_sheet(stream, fmt, settings) as (sheet, sheet_format, _archive):
-        check_file(sheet, sheet_format)
+    limits = SheetLimits.of(settings)
+    if fmt == "xlsx" and unpacked_size(stream, fmt) > limits.unpacked_bytes:
+        raise FileTooLargeUnpacked(field="file", limit_mb=limits.unpacked_bytes // 1_000_000)
+    if in_background:
+        if fmt == "zip":
+            # Its directory: a ZIP, not too many members, none encrypted, one sheet of an upload's size.
+            ImportArchive(stream).check_sheet_size(settings.max_upload_bytes)
+            stream.seek(0)
+    else:
+        with opened_sheet(stream, fmt, settings) as (sheet, sheet_format, _archive):
+            check_file(sheet, sheet_format, limits)
     size = stream.seek(0, 2)
     stream.seek(0)
     with write_transaction(session):
@@ -121,6 +137,11 @@ def start_import(
                 session, kind="catalog.import", key=f"product_import:{record.id}", payload={"import_id": record.id}
             )
     return record
+
+
+def runs_in_background(filename: str, stream: IO[bytes], settings: Settings) -> bool:
+    """Whether an upload is left to the workers: one that unpacks past the inline limit."""
+    return unpacked_size(stream, file_format(filename)) > settings.import_inline_max_bytes
 
 
 def _store_file(session: Session, import_id: int, stream: IO[bytes]) -> None:
@@ -209,14 +230,19 @@ def run_import(
         stream = source or files.enter_context(_stored_file(session, record.id))
         try:
             sheet, fmt, archive = files.enter_context(opened_sheet(stream, record.file_format, settings))
-        except UnreadableFile as error:
-            outcome = _Outcome()
-            outcome.errors.append(RowError(0, "file", error.code, error.params).as_dict())
-            return _finish(session, record, outcome, ImportStatus.FAILED)
+            inspect_workbook(sheet, fmt, SheetLimits.of(settings))
+        except FILE_REFUSALS as error:
+            return _refuse_file(session, record, _Outcome(), error)
         photos = ImportPhotos(session, settings, record.enterprise_id, archive, media)
         return _process(
             session, record, sheet, fmt, photos, actor or _import_actor(session, record), settings, progress
         )
+
+
+def _refuse_file(session: Session, record: ProductImport, outcome: _Outcome, error) -> ProductImport:
+    """End an import whose file as a whole is refused (unreadable, past a limit, wrongly headed)."""
+    outcome.errors[:0] = [RowError(0, "file", error.code, error.params).as_dict()]
+    return _finish(session, record, outcome, ImportStatus.FAILED)
 
 
 def _process(
@@ -236,13 +262,17 @@ def _process(
         ).all()
     )
     outcome = _Outcome()
-    bad_rows, known = _check_all(session, stream, fmt, record, trademarks, photos, outcome, settings, progress)
+    try:
+        bad_rows, known = _check_all(session, stream, fmt, record, trademarks, photos, outcome, settings, progress)
+    except FILE_REFUSALS as error:
+        session.rollback()
+        return _refuse_file(session, record, outcome, error)
     policy = ErrorPolicy(record.error_policy)
     if policy == ErrorPolicy.REJECT_ALL and outcome.failed_rows:
         return _finish(session, record, outcome, ImportStatus.FAILED)
     stream.seek(0)
     writer = _ChunkWriter(session, actor, record, trademarks, outcome, known, photos)
-    chunks = _good_chunks(stream, fmt, bad_rows, settings.import_chunk_rows)
+    chunks = _good_chunks(stream, fmt, bad_rows, settings)
     try:
         _write(session, record, writer, chunks, policy, progress)
     except IntegrityError:
@@ -335,14 +365,14 @@ def _chunks(rows: Iterator[ImportRow], size: int) -> Iterator[list[ImportRow]]:
         yield chunk
 
 
-def _good_chunks(stream: IO[bytes], fmt: str, bad_rows: set[int], size: int) -> Iterator[list[ImportRow]]:
+def _good_chunks(stream: IO[bytes], fmt: str, bad_rows: set[int], settings: Settings) -> Iterator[list[ImportRow]]:
     def good_rows() -> Iterator[ImportRow]:
-        for number, record in iter_records(stream, fmt):
+        for number, record in iter_records(stream, fmt, SheetLimits.of(settings)):
             if number in bad_rows:
                 continue
             yield checked_record(number, record)
 
-    return _chunks(good_rows(), size)
+    return _chunks(good_rows(), settings.import_chunk_rows)
 
 
 @dataclass
@@ -373,7 +403,7 @@ def _check_all(
     known = _Known()
 
     def rows() -> Iterator[ImportRow]:
-        for number, values in iter_records(stream, fmt):
+        for number, values in iter_records(stream, fmt, SheetLimits.of(settings)):
             outcome.total_rows += 1
             row, errors = parse_record(number, values)
             if row is not None:

@@ -200,9 +200,7 @@ def create_import(form: ImportForm, query: ImportQuery):
     if upload is None or not upload.filename:
         raise MissingFile(field="file")
     stream = upload.stream
-    size = stream.seek(0, 2)
-    stream.seek(0)
-    in_background = size > settings.import_inline_max_bytes
+    in_background = imports.runs_in_background(upload.filename, stream, settings)
     session = db_session()
     record = imports.start_import(
         session,

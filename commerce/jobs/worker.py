@@ -43,9 +43,10 @@ HANDLERS: dict[str, str] = {
 }
 
 
-# Kinds whose work holds the processor (signing customs' messages): a process runs one at a time,
-# so that a batch's lanes spread over worker processes, one a core, instead of its threads.
-CPU_BOUND_KINDS = frozenset({"customs.submit"})
+# Kinds whose work holds the processor (signing customs' messages, reading an imported sheet): a
+# process runs one at a time, so that a batch's lanes spread over worker processes, one a core,
+# instead of its threads, and a process's memory holds one sheet being read, not one a thread.
+CPU_BOUND_KINDS = frozenset({"customs.submit", "catalog.import"})
 
 
 def _handler(kind: str) -> Callable[..., Any]:

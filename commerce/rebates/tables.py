@@ -10,7 +10,7 @@ from typing import IO, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from commerce.catalog.import_files import file_format, iter_raw_rows, refuse_formulas
+from commerce.catalog.import_files import file_format, inspect_workbook, iter_raw_rows
 from commerce.rebates.errors import UnreadableRateFile
 
 MAXIMUM_FILE_ROWS = 50_000
@@ -32,7 +32,7 @@ def read_table_file(
     A date cell of a workbook reads as a timestamp; its day is kept.
     """
     fmt = file_format(filename)
-    refuse_formulas(stream, fmt)
+    inspect_workbook(stream, fmt)
     rows = iter_raw_rows(stream, fmt)
     header = [str(name).strip().lower() for name in next(rows, [])]
     while header and header[-1] == "":

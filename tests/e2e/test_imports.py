@@ -7,7 +7,7 @@ from commerce.catalog.models import Product, ProductTranslation, Sku
 from commerce.inventory.models import StockLevel
 from commerce.jobs.models import Job
 from commerce.jobs.worker import Worker
-from tests.import_files import csv_bytes, sku_row, xlsx_bytes
+from tests.import_files import crafted_xlsx, csv_bytes, sku_row, xlsx_bytes
 
 
 def _upload(client, headers, data: bytes, enterprise_id: int, *, filename="products.csv", policy=None, language="en"):
@@ -307,3 +307,51 @@ def test_a_bulk_import_leaves_the_catalogue_vacuumed_and_analysed(client, factor
     # On PostgreSQL the bulk import, and not the small one before it, vacuums and analyses the catalogue.
     assert maintained() == ((before[0] + 1, before[1] + 1) if not database.is_sqlite else (0, 0))
     assert _counts(session) == (4, 8, 4, 4)
+
+
+def test_a_hostile_workbook_is_left_to_the_worker_and_refused_there(client, factory, session, deployment):
+    from commerce.catalog.models import ProductImport
+
+    world = factory.world()
+    headers = world.headers["sme_a"]
+    # 129 KB that unpack to 36 MB of three million texts: the request reads none of them.
+    texts = crafted_xlsx(shared_strings=[b"x"] * 3_000_000)
+    accepted = _upload(client, headers, texts, world.maker_a_id, filename="p.xlsx")
+    assert (accepted.status_code, accepted.json["status"]) == (202, "queued")
+    assert Worker(deployment).run_once() == 1
+    done = client.get(
+        f"/api/v1/products/imports/{accepted.json['id']}", headers={**headers, "Accept-Language": "en"}
+    ).json
+    assert (done["status"], done["ok_rows"], done["errors"]) == (
+        "failed",
+        0,
+        [
+            {
+                "row": 0,
+                "field": "file",
+                "code": "too_many_shared_strings",
+                "message": "The workbook holds more than 500000 distinct texts; split it into several files.",
+            }
+        ],
+    )
+    assert _counts(session) == (0, 0, 0, 0)
+    # Its file is let go with the import.
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(ProductImport)) == 1
+
+
+def test_a_workbook_unpacking_past_the_limit_is_refused_at_once(client, factory, session, deployment, monkeypatch):
+    from commerce.catalog.models import ProductImport
+
+    monkeypatch.setattr(
+        deployment, "settings", deployment.settings.model_copy(update={"import_max_unpacked_bytes": 2_000_000})
+    )
+    world = factory.world()
+    padded = crafted_xlsx(sheet_rows=b" " * 2_100_000)
+    assert len(padded) < 20_000
+    refused = _upload(client, world.headers["sme_a"], padded, world.maker_a_id, filename="p.xlsx", language="zh-CN")
+    assert (refused.status_code, refused.json["code"]) == (422, "file_too_large_unpacked")
+    assert refused.json["detail"] == "文件解压后超过 2 MB，请拆分为多个文件。"
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(ProductImport)) == 0
+    assert session.scalar(select(func.count()).select_from(Job)) == 0
