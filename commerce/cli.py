@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -181,6 +182,8 @@ def worker_run(once: bool, threads: int | None):
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
     threads = threads or current_settings().worker_threads
+    # Background work yields the processor to the web service's requests on a shared machine.
+    os.nice(current_settings().worker_nice)
     click.echo(f"worker {worker.worker_id} started with {threads} threads")
     worker.run_threads(stop, threads=threads)
 

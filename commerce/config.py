@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(default=30, ge=3)
     job_vacuum_seconds: float = Field(default=60.0, ge=0)
     worker_threads: int = Field(default=8, ge=1, le=64)
+    # How much lower than the web service's a worker process's scheduling priority is (nice).
+    worker_nice: int = Field(default=10, ge=0, le=19)
 
     marketplace_max_wait_seconds: float = Field(default=1.0, gt=0, le=30)
     review_check_seconds: float = Field(default=60.0, gt=0)
