@@ -116,7 +116,7 @@ def catalog_import(file: Path, enterprise_id: int, error_policy: str):
     with file.open("rb") as stream:
         try:
             with db.session() as session:
-                record = imports.start_import(
+                record, _queued = imports.start_import(
                     session,
                     actor=Actor.system(),
                     enterprise_id=enterprise_id,

@@ -56,6 +56,12 @@ def actor_clusters(actor: Actor) -> Select | None:
     return cluster_of(actor.enterprise_id)
 
 
+def within_clusters(statement: Select, actor: Actor, cluster_column: Any) -> Select:
+    """A select kept to the clusters the actor works in (unchanged for those working across clusters)."""
+    clusters = actor_clusters(actor)
+    return statement if clusters is None else statement.where(cluster_column.in_(clusters))
+
+
 def cluster_firms(actor: Actor) -> Select | None:
     """The ids of the firms a cluster's own staff may reach: those of their firm's cluster (none
     without a firm). None for the other roles."""
@@ -77,6 +83,14 @@ def within_reach(statement: Select, actor: Actor, enterprise_column: Any) -> Sel
     """A select kept to the firms the actor reaches (unchanged for the roles that reach every firm)."""
     condition = reach(actor, enterprise_column)
     return statement if condition is None else statement.where(condition)
+
+
+def reachable_firms(session: Session, actor: Actor) -> set[int] | None:
+    """The ids of the firms the actor reaches (None: every firm)."""
+    if is_firm_scoped(actor):
+        return {actor.enterprise_id}
+    firms = cluster_firms(actor)
+    return None if firms is None else set(session.scalars(firms))
 
 
 def require_reachable_firm(session: Session, actor: Actor, enterprise_id: int) -> None:

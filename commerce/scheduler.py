@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -152,20 +150,17 @@ def scheduled_jobs() -> list[ScheduledJob]:
 
 
 def build_scheduler(
-    database: Database,
-    scheduler_class: type[BaseScheduler] = BlockingScheduler,
-    *,
-    leadership: Leadership | None = None,
-    lost: threading.Event | None = None,
-) -> BaseScheduler:
+    database: Database, *, leadership: Leadership | None = None, lost: threading.Event | None = None
+) -> BackgroundScheduler:
     """A scheduler with every job registered under its explicit id; with ``leadership``, each run
     first checks that it is still held, and sets ``lost`` instead of running when it is not."""
-    scheduler = scheduler_class(
+    scheduler = BackgroundScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
     )
+    lost = lost or threading.Event()
     for job in scheduled_jobs():
-        run = job.run if leadership is None else guarded(job, leadership, lost or threading.Event())
+        run = job.run if leadership is None else guarded(job, leadership, lost)
         scheduler.add_job(
             run, trigger=job.trigger, args=[database], id=job.id, name=job.description, replace_existing=True
         )
@@ -325,7 +320,7 @@ def lead(database: Database, leadership: Leadership, *, stop: threading.Event, c
     """Run the scheduled jobs while ``leadership`` holds: it is checked before each run and every
     ``check_seconds``; once it is lost the scheduler stops starting jobs and steps down."""
     lost = threading.Event()
-    scheduler = build_scheduler(database, BackgroundScheduler, leadership=leadership, lost=lost)
+    scheduler = build_scheduler(database, leadership=leadership, lost=lost)
     scheduler.start()
     try:
         while not stop.is_set() and not lost.is_set() and leadership.held():

@@ -301,19 +301,29 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
         text.detach()
 
 
-def unpacked_size(stream: IO[bytes], fmt: str) -> int:
+def unpacked_size(stream: IO[bytes], fmt: str, limits: SheetLimits = DEFAULT_LIMITS) -> int:
     """What a file holds unpacked, by the sizes a ZIP's directory declares (a member is never read
-    past its declared size), without unpacking anything; a CSV's own size."""
+    past its declared size), without unpacking anything; a CSV's own size. A workbook that
+    unpacks past the limit is refused."""
     try:
         if fmt == "csv":
             return stream.seek(0, 2)
         try:
             with zipfile.ZipFile(stream) as archive:
-                return sum(info.file_size for info in archive.infolist())
+                parts = archive.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
             raise UnreadableFile(field="file", format=fmt.upper(), reason=f"not a {fmt.upper()} file") from None
+        return _within_unpacked_limit(parts, limits) if fmt == "xlsx" else sum(part.file_size for part in parts)
     finally:
         stream.seek(0)
+
+
+def _within_unpacked_limit(parts: list[zipfile.ZipInfo], limits: SheetLimits) -> int:
+    """What a workbook's parts unpack to, refused past the limit."""
+    total = sum(part.file_size for part in parts)
+    if total > limits.unpacked_bytes:
+        raise FileTooLargeUnpacked(field="file", limit_mb=limits.unpacked_bytes // 1_000_000)
+    return total
 
 
 def _tags(name: bytes) -> re.Pattern[bytes]:
@@ -358,8 +368,7 @@ def inspect_workbook(stream: IO[bytes], fmt: str, limits: SheetLimits = DEFAULT_
     try:
         with zipfile.ZipFile(stream) as archive:
             parts = archive.infolist()
-            if sum(part.file_size for part in parts) > limits.unpacked_bytes:
-                raise FileTooLargeUnpacked(field="file", limit_mb=limits.unpacked_bytes // 1_000_000)
+            _within_unpacked_limit(parts, limits)
             for part in parts:
                 is_sheet = part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml")
                 is_texts = part.filename.lower() == "xl/sharedstrings.xml"

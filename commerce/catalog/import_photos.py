@@ -68,6 +68,10 @@ class ImportArchive:
         with self.zip.open(info) as member:
             return member.read(limit + 1)
 
+    def unpacked_size(self) -> int:
+        """What the archive unpacks to, as its directory declares it."""
+        return sum(info.file_size for info in self.zip.infolist())
+
     def check_sheet_size(self, limit: int) -> None:
         """Refuse a sheet that unpacks to more than ``limit`` bytes, as the directory declares it (a
         member is never read past its declared size)."""

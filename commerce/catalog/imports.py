@@ -24,7 +24,6 @@ from commerce.audit.models import AuditEvent
 from commerce.catalog.import_files import (
     FILE_REFUSALS,
     PRODUCT_FIELDS,
-    FileTooLargeUnpacked,
     ImportRow,
     RowError,
     SheetLimits,
@@ -87,14 +86,15 @@ def start_import(
     filename: str,
     stream: IO[bytes],
     error_policy: ErrorPolicy,
-    in_background: bool,
     settings: Settings,
+    in_background: bool | None = None,
     keep_file: bool = True,
-) -> ProductImport:
-    """Accept an upload: record it (and queue it, ``in_background``), having checked what costs
-    nothing to check (a ZIP's directory); a file read at once (not ``in_background``, a small one)
-    is also checked to be readable, within the limits and rightly headed. The rest of a queued
-    file is checked by the worker: the web never reads a large file.
+) -> tuple[ProductImport, bool]:
+    """Accept an upload: record it (and queue it, if ``in_background``; by default when it unpacks
+    past the inline limit), having checked what costs nothing to check (a ZIP's directory); a file
+    read at once is also checked to be readable, within the limits and rightly headed. The rest of
+    a queued file is checked by the worker: the web never reads a large file. Returns the import
+    and whether it was queued.
 
     The file is kept in the database (``keep_file``) so that a worker on any machine can process it.
     """
@@ -107,14 +107,10 @@ def start_import(
     if enterprise.kind not in PRODUCT_MAKER_KINDS:
         raise WrongEnterpriseKind(field="enterprise_id", kinds=", ".join(sorted(PRODUCT_MAKER_KINDS)))
     limits = SheetLimits.of(settings)
-    if fmt == "xlsx" and unpacked_size(stream, fmt) > limits.unpacked_bytes:
-        raise FileTooLargeUnpacked(field="file", limit_mb=limits.unpacked_bytes // 1_000_000)
-    if in_background:
-        if fmt == "zip":
-            # Its directory: a ZIP, not too many members, none encrypted, one sheet of an upload's size.
-            ImportArchive(stream).check_sheet_size(settings.max_upload_bytes)
-            stream.seek(0)
-    else:
+    unpacked = _unpacked_size(stream, fmt, settings, limits)
+    if in_background is None:
+        in_background = unpacked > settings.import_inline_max_bytes
+    if not in_background:
         with opened_sheet(stream, fmt, settings) as (sheet, sheet_format, _archive):
             check_file(sheet, sheet_format, limits)
     size = stream.seek(0, 2)
@@ -136,12 +132,19 @@ def start_import(
             jobs.enqueue(
                 session, kind="catalog.import", key=f"product_import:{record.id}", payload={"import_id": record.id}
             )
-    return record
+    return record, in_background
 
 
-def runs_in_background(filename: str, stream: IO[bytes], settings: Settings) -> bool:
-    """Whether an upload is left to the workers: one that unpacks past the inline limit."""
-    return unpacked_size(stream, file_format(filename)) > settings.import_inline_max_bytes
+def _unpacked_size(stream: IO[bytes], fmt: str, settings: Settings, limits: SheetLimits) -> int:
+    """What an upload unpacks to, by its ZIP directory (a CSV its own size), the directory's rules
+    checked: a workbook within the unpacked limit; an archive a ZIP of not too many members, none
+    encrypted, with one sheet of an upload's size."""
+    if fmt != "zip":
+        return unpacked_size(stream, fmt, limits)
+    archive = ImportArchive(stream)
+    archive.check_sheet_size(settings.max_upload_bytes)
+    stream.seek(0)
+    return archive.unpacked_size()
 
 
 def _store_file(session: Session, import_id: int, stream: IO[bytes]) -> None:

@@ -199,17 +199,14 @@ def create_import(form: ImportForm, query: ImportQuery):
     upload = form.file
     if upload is None or not upload.filename:
         raise MissingFile(field="file")
-    stream = upload.stream
-    in_background = imports.runs_in_background(upload.filename, stream, settings)
     session = db_session()
-    record = imports.start_import(
+    record, in_background = imports.start_import(
         session,
         actor=current_actor(),
         enterprise_id=form.enterprise_id,
         filename=upload.filename,
-        stream=stream,
+        stream=upload.stream,
         error_policy=form.error_policy or query.error_policy,
-        in_background=in_background,
         settings=settings,
     )
     if not in_background:

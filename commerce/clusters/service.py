@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -41,11 +40,11 @@ from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import (
-    actor_clusters,
     require_own_enterprise,
     require_reachable_cluster,
     require_reachable_firm,
     require_role,
+    within_clusters,
     within_reach,
 )
 
@@ -101,15 +100,9 @@ def create_cluster(session: Session, *, actor: Actor, data: ClusterCreate) -> Cl
     return cluster
 
 
-def _within_clusters(statement: Select, actor: Actor, cluster_column: Any) -> Select:
-    """A select kept to the clusters the actor works in (unchanged for those working across clusters)."""
-    clusters = actor_clusters(actor)
-    return statement if clusters is None else statement.where(cluster_column.in_(clusters))
-
-
 def list_clusters(session: Session, *, actor: Actor, limit: int, after: int | None) -> Page[Cluster]:
     """The clusters the actor works in (every cluster for admins and hosts)."""
-    statement = _within_clusters(select(Cluster), actor, Cluster.id)
+    statement = within_clusters(select(Cluster), actor, Cluster.id)
     return fetch_page(session, statement, id_column=Cluster.id, limit=limit, after=after)
 
 
@@ -226,7 +219,7 @@ def create_trademark(session: Session, *, actor: Actor, data: TrademarkCreate) -
 def list_trademarks(
     session: Session, *, actor: Actor, limit: int, after: int | None, cluster_id: int | None = None
 ) -> Page[Trademark]:
-    statement = _within_clusters(select(Trademark), actor, Trademark.cluster_id)
+    statement = within_clusters(select(Trademark), actor, Trademark.cluster_id)
     if cluster_id is not None:
         statement = statement.where(Trademark.cluster_id == cluster_id)
     return fetch_page(session, statement, id_column=Trademark.id, limit=limit, after=after)

@@ -65,7 +65,7 @@ from commerce.orders.errors import (
 )
 from commerce.orders.models import OrderCreate, OrderLine, OrderStatus, SalesOrder
 from commerce.pagination import Page, fetch_page
-from commerce.permissions import cluster_firms, is_firm_scoped, reach, require_role
+from commerce.permissions import is_firm_scoped, reach, reachable_firms, require_role
 from commerce.validation import MESSAGES, RuleViolation, check_price, money_text
 
 ORDER_PLACERS = (Role.HOST, Role.TRADE_OPERATOR, Role.SME)
@@ -262,16 +262,11 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
         statement = prebuilt(session, _build_skus_in_stream)
         parameters = {"sku_ids": list(seen), "stream_id": data.stream_id, "now": now}
     skus = {row.id: row for row in session.connection().execute(statement, parameters)}
-    firms = cluster_firms(actor)
-    reachable = set(session.scalars(firms)) if firms is not None else None
+    reachable = reachable_firms(session, actor)
     planned = []
     for index, line in enumerate(data.lines):
         sku = skus.get(line.sku_id)
-        if (
-            sku is None
-            or (is_firm_scoped(actor) and sku.enterprise_id != actor.enterprise_id)
-            or (reachable is not None and sku.enterprise_id not in reachable)
-        ):
+        if sku is None or (reachable is not None and sku.enterprise_id not in reachable):
             raise UnknownSku(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         if sku.status != ProductStatus.APPROVED.value:
             raise ProductNotOnSale(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
@@ -663,18 +658,21 @@ def _lines_of(session: Session, order_id: int, actor: Actor) -> list[Any]:
 
 def _view_of(session: Session, actor: Actor, order_row: Any) -> OrderView:
     """The order with the lines the actor sees; 404 for an order outside the actor's scope."""
-    if actor.role == Role.HOST and not _hosts_stream(session, actor, order_row.stream_id):
-        raise NotFound()
+    _require_own_stream(session, actor, order_row)
     lines = _lines_of(session, order_row.id, actor)
     if _line_scope(actor) is not None and not lines:
         raise NotFound()
     return OrderView(order=order_row, lines=lines)
 
 
-def _hosts_stream(session: Session, actor: Actor, stream_id: int | None) -> bool:
-    return stream_id is not None and session.scalar(select(Stream.host_user_id).where(Stream.id == stream_id)) == (
-        actor.user_id
-    )
+def _require_own_stream(session: Session, actor: Actor, order_row: Any) -> None:
+    """Hide (404) from a host an order not taken in one of their streams."""
+    if actor.role != Role.HOST:
+        return
+    stream_id = order_row.stream_id
+    host = session.scalar(select(Stream.host_user_id).where(Stream.id == stream_id)) if stream_id else None
+    if host != actor.user_id:
+        raise NotFound()
 
 
 def _order_row(session: Session, order_id: int):
@@ -730,12 +728,18 @@ def _order_for_change(session: Session, actor: Actor, order_id: int):
     orders made up wholly of lines it sees."""
     require_role(actor, *ORDER_PLACERS)
     row = _order_row(session, order_id)
-    seen = _view_of(session, actor, row).lines
-    lines = list(
-        session.execute(select(_line_table).where(_line_table.c.order_id == order_id).order_by(_line_table.c.sku_id))
-    )
-    if len(seen) != len(lines):
-        raise Forbidden()
+    _require_own_stream(session, actor, row)
+    statement = select(_line_table).where(_line_table.c.order_id == order_id).order_by(_line_table.c.sku_id)
+    scope = _line_scope(actor)
+    if scope is not None:
+        statement = statement.add_columns(scope.label("seen"))
+    lines = list(session.execute(statement))
+    if scope is not None:
+        seen = sum(1 for line in lines if line.seen)
+        if not seen:
+            raise NotFound()
+        if seen != len(lines):
+            raise Forbidden()
     return row, lines
 
 

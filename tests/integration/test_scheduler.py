@@ -1,7 +1,6 @@
 import json
 from datetime import timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from commerce.audit.models import AuditEvent
@@ -22,7 +21,7 @@ from commerce.scheduler import (
 
 
 def test_every_scheduled_job_has_an_id_and_safe_defaults(database):
-    scheduler = build_scheduler(database, BackgroundScheduler)
+    scheduler = build_scheduler(database)
     scheduler.start(paused=True)
     try:
         jobs = scheduler.get_jobs()
