@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from flask import Flask
 
@@ -11,7 +12,7 @@ from commerce.config import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application for one deployment; nothing is created at import time."""
-    from commerce import cli
+    from commerce import cli, pages
     from commerce.accounts.views import bp as accounts_bp
     from commerce.accounts.views import public_bp as auth_bp
     from commerce.catalog.views import bp as catalog_bp
@@ -26,7 +27,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce.media.views import bp as media_bp
     from commerce.media.views import files_bp as media_files_bp
     from commerce.orders.views import bp as orders_bp
-    from commerce.pages import bp as pages_bp
     from commerce.rebates.views import bp as rebates_bp
     from commerce.reports.views import bp as reports_bp
     from commerce.web import database, health, observability, problems
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     for blueprint in blueprints:
         app.register_api(blueprint)
-    app.register_blueprint(pages_bp)
+    pages.init_app(app, secure_cookies=settings.env == "production", lifetime=timedelta(hours=settings.token_ttl_hours))
     app.register_blueprint(media_files_bp)
     cli.init_app(app)
 

@@ -1,6 +1,6 @@
 """Errors of the accounts area."""
 
-from commerce.errors import N_, Conflict, TooManyRequests, Unauthenticated, ValidationFailed
+from commerce.errors import N_, Conflict, Forbidden, TooManyRequests, Unauthenticated, ValidationFailed
 
 
 class InvalidCredentials(Unauthenticated):
@@ -36,3 +36,8 @@ class WrongPassword(ValidationFailed):
 class CannotDisableSelf(Conflict):
     code = "cannot_disable_self"
     message = N_("You cannot disable your own account; another admin can.")
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+    message = N_("This page has expired; reload it and try again.")

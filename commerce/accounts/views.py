@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from commerce.accounts import service
 from commerce.accounts.models import PasswordChange, TokenCreate, TokenPublic, UserCreate, UserPublic, UserUpdate
 from commerce.validation import Identifier
-from commerce.web.auth import bearer_token, current_actor
+from commerce.web.auth import current_actor, request_token
 from commerce.web.database import current_deployment, db_session
 from commerce.web.openapi import api_blueprint
 from commerce.web.responses import respond
@@ -51,7 +51,7 @@ def create_token(body: TokenCreate):
 def revoke_current_token():
     """Sign out: revoke the token this request carries."""
     current_actor()
-    service.revoke_token(db_session(), token=bearer_token())
+    service.revoke_token(db_session(), token=request_token())
     return Response(status=204)
 
 
@@ -73,7 +73,7 @@ def change_password(body: PasswordChange):
     """Change your own password (the current one is asked); your other sessions end."""
     deployment = current_deployment()
     service.change_password(
-        db_session(), actor=current_actor(), data=body, passwords=deployment.passwords, current_token=bearer_token()
+        db_session(), actor=current_actor(), data=body, passwords=deployment.passwords, current_token=request_token()
     )
     return Response(status=204)
 

@@ -1,13 +1,14 @@
-// What every console page shares: the page's text, calls to the API with the signed-in token, sign-in, formats.
+// What every page shares: the page's text, calls to the API as the signed-in person, downloads, formats.
 window.Commerce = (function () {
   "use strict";
 
-  const tokenKey = "commerce.console.token";
+  const csrfToken = document.querySelector("meta[name=csrf-token]").content;
   const language = document.body.dataset.language;
   const text = JSON.parse(document.getElementById("page-text").textContent);
   const money = new Intl.NumberFormat(language, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const count = new Intl.NumberFormat(language);
   let signedOut = () => {};
+  const changes = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
   const $ = (selector, scope) => (scope || document).querySelector(selector);
 
@@ -15,27 +16,29 @@ window.Commerce = (function () {
     $("#message").textContent = message || "";
   }
 
+  // A refusal's message: the problem's detail, and what is wrong with each field it names.
   function problemOf(response, answer) {
-    const error = new Error((answer && (answer.detail || answer.title)) || response.statusText);
+    let message = (answer && (answer.detail || answer.title)) || response.statusText;
+    const fields = ((answer && answer.errors) || []).filter((item) => item.message !== message);
+    if (fields.length) message += " " + fields.map((item) => `${item.field}: ${item.message}`).join("; ");
+    const error = new Error(message);
     error.problem = answer;
     error.status = response.status;
     return error;
   }
 
+  // The session cookie goes with every call; a change also carries the page's CSRF token.
   async function request(method, path, payload) {
-    const headers = { "Accept-Language": language };
-    const token = sessionStorage.getItem(tokenKey);
-    if (token) headers.Authorization = "Bearer " + token;
-    if (payload !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch("/api/v1" + path, {
-      method,
-      headers,
-      body: payload === undefined ? undefined : JSON.stringify(payload),
-    });
-    if (response.status === 401) {
-      sessionStorage.removeItem(tokenKey);
-      showLogin();
+    const headers = { "Accept-Language": language, Accept: "application/json" };
+    if (changes.has(method)) headers["X-CSRFToken"] = csrfToken;
+    let body;
+    if (payload instanceof FormData) body = payload;
+    else if (payload !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(payload);
     }
+    const response = await fetch("/api/v1" + path, { method, headers, body, credentials: "same-origin" });
+    if (response.status === 401) signIn();
     return response;
   }
 
@@ -59,10 +62,10 @@ window.Commerce = (function () {
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   }
 
-  function showLogin() {
+  // The session ended (expired, revoked, signed out elsewhere): sign in again and come back here.
+  function signIn() {
     signedOut();
-    $("#login").hidden = false;
-    $("main").hidden = true;
+    window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname + window.location.search));
   }
 
   function formatMoney(value) {
@@ -82,6 +85,42 @@ window.Commerce = (function () {
     return node;
   }
 
+  function cell(content, className) {
+    return element("td", { className: className || "" }, content);
+  }
+
+  const dateTimeFormat = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
+  function formatDateTime(value) {
+    return value ? dateTimeFormat.format(new Date(value)) : "";
+  }
+
+  // A status as a coloured label in the page's language (text.status_<value>).
+  function badge(status) {
+    return element("span", { className: "badge " + status, textContent: text["status_" + status] || status });
+  }
+
+  function picture(url, alt, size) {
+    if (!url) return element("span", { className: "no-picture", ariaHidden: "true" });
+    return element("img", { src: url, alt: alt || "", width: size || 48, height: size || 48, loading: "lazy" });
+  }
+
+  // Fills a table body page by page: the first page now, the next ones with the "more" button.
+  function pager(path, tbody, rowsOf, moreButton) {
+    let next = null;
+    async function load(first) {
+      const separator = path.includes("?") ? "&" : "?";
+      const answer = await api("GET", first ? path : `${path}${separator}cursor=${encodeURIComponent(next)}`);
+      const rows = answer.items.flatMap((item) => rowsOf(item));
+      if (first) tbody.replaceChildren(...rows);
+      else tbody.append(...rows);
+      next = answer.next_cursor;
+      if (moreButton) moreButton.hidden = !next;
+      return answer;
+    }
+    if (moreButton) moreButton.onclick = () => load(false).catch((error) => say(error.message));
+    return () => load(true);
+  }
+
   // An action's runner: clears the message, does the work, shows the page afresh; a refusal is shown instead.
   function actionsThen(refresh) {
     return async (work) => {
@@ -95,29 +134,14 @@ window.Commerce = (function () {
     };
   }
 
-  // Shows the page once signed in (now, or after the sign-in form); onSignedOut stops what the page runs.
+  // Starts the page's work; onSignedOut stops what the page runs when the session ends.
   function session({ onStart, onSignedOut }) {
     signedOut = onSignedOut || (() => {});
-    const begin = () => {
-      say("");
-      $("#login").hidden = true;
-      $("main").hidden = false;
-      onStart();
-    };
-    $("#login").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const form = new FormData(event.target);
-      try {
-        const answer = await api("POST", "/auth/tokens", { email: form.get("email"), password: form.get("password") });
-        sessionStorage.setItem(tokenKey, answer.token);
-        begin();
-      } catch (error) {
-        say(error.message);
-      }
-    });
-    if (sessionStorage.getItem(tokenKey)) begin();
-    else showLogin();
+    onStart();
   }
 
-  return { $, actionsThen, api, button, count, download, element, formatMoney, language, money, say, session, text };
+  return {
+    $, actionsThen, api, badge, button, cell, count, download, element, formatDateTime, formatMoney, language,
+    money, pager, picture, say, session, text,
+  };
 })();

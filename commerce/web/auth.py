@@ -1,13 +1,20 @@
-"""Bearer-token authentication at the edge: who is calling."""
+"""Authentication at the edge: who is calling, by bearer token (the API) or by the pages' session cookie."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, request, session
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 from commerce.accounts import service as accounts
-from commerce.accounts.errors import InvalidToken
+from commerce.accounts.errors import CsrfFailed, InvalidToken
 from commerce.accounts.models import Actor
 from commerce.web.database import db_session
+
+# The session cookie of the pages carries a token of its own, issued at sign-in.
+SESSION_TOKEN = "token"
+CSRF_HEADER = "X-CSRFToken"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def bearer_token() -> str | None:
@@ -18,12 +25,35 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+def session_token() -> str | None:
+    """The token of a person signed in through the pages, if any."""
+    token = session.get(SESSION_TOKEN)
+    return token if isinstance(token, str) and token else None
+
+
+def request_token() -> str | None:
+    """The token this request acts with: a bearer token, or the session's."""
+    return bearer_token() or session_token()
+
+
+def require_csrf(value: str | None) -> None:
+    """A change made with the session cookie must carry the page's CSRF token (header or form field)."""
+    try:
+        validate_csrf(value)
+    except ValidationError:
+        raise CsrfFailed() from None
+
+
 def current_actor() -> Actor:
     """The authenticated caller; 401 if the token is missing, unknown, expired or revoked."""
     if "actor" in g:
         return g.actor
     token = bearer_token()
     if token is None:
-        raise InvalidToken()
+        token = session_token()
+        if token is None:
+            raise InvalidToken()
+        if request.method not in SAFE_METHODS:
+            require_csrf(request.headers.get(CSRF_HEADER))
     g.actor = accounts.authenticate(db_session(), token=token)
     return g.actor

@@ -16,6 +16,8 @@ from commerce.web.database import current_settings
 
 TRANSLATIONS_PATH = Path(__file__).resolve().parent.parent / "translations"
 SUPPORTED_LOCALES = ("zh_CN", "en")
+# The language a person chose on a page, remembered by their browser.
+LANGUAGE_COOKIE = "lang"
 
 
 def locale_for_tag(tag: str) -> str | None:
@@ -39,15 +41,15 @@ def content_tag(tag: str) -> str:
 
 
 def negotiate_locale() -> str:
-    """The caller's locale from Accept-Language, or the configured default."""
+    """The caller's locale: the language chosen on a page, else Accept-Language, else the configured default."""
     if not has_request_context():
         return current_settings().default_locale
     if "locale" not in g:
-        chosen = None
+        chosen = locale_for_tag(request.cookies.get(LANGUAGE_COOKIE, ""))
         for tag, _quality in request.accept_languages:
-            chosen = locale_for_tag(tag)
             if chosen:
                 break
+            chosen = locale_for_tag(tag)
         g.locale = chosen or current_settings().default_locale
     return g.locale
 

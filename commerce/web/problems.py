@@ -6,8 +6,9 @@ import json
 import logging
 from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, has_request_context, render_template, request
 from flask.json.provider import DefaultJSONProvider
+from markupsafe import escape
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -20,6 +21,8 @@ from commerce.web.i18n import translate
 
 log = logging.getLogger(__name__)
 
+# Addresses only programs call: their problems are always JSON.
+MACHINE_PATHS = ("/api/", "/media/", "/healthz", "/readyz", "/static/")
 PROBLEM_TYPE_BASE = "https://cluster-commerce.example/problems/"
 STATUS_BY_KIND = {
     "invalid": 422,
@@ -114,7 +117,10 @@ def problem_response(
     headers: dict[str, str] | None = None,
     members: dict[str, object] | None = None,
 ) -> Response:
-    """A problem+json response in the caller's language; ``members`` extend it (RFC 9457)."""
+    """A problem+json response in the caller's language; ``members`` extend it (RFC 9457). A person
+    reading a page is shown the same problem as a page of its own."""
+    if wants_page():
+        return error_page(status, code, detail, headers=headers)
     body = {
         **(members or {}),
         "type": PROBLEM_TYPE_BASE + code,
@@ -128,6 +134,31 @@ def problem_response(
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    return response
+
+
+def wants_page() -> bool:
+    """Whether the one asking is a person in a browser: a page's address (not the API's), HTML accepted."""
+    if not has_request_context() or request.path.startswith(MACHINE_PATHS):
+        return False
+    return request.accept_mimetypes.accept_html and (
+        request.accept_mimetypes["text/html"] >= request.accept_mimetypes["application/json"]
+    )
+
+
+def error_page(status: int, code: str, detail: str, *, headers: dict[str, str] | None = None) -> Response:
+    """A problem as a page in the person's language, with the way home."""
+    from commerce.pages.rendering import error_context
+
+    try:
+        body = render_template("error.html", status=status, code=code, detail=detail, **error_context(status))
+    except Exception:
+        log.exception("the error page could not be drawn")
+        body = f"<!doctype html><title>{status}</title><p>{escape(detail)}</p>"
+    response = Response(body, status=status, mimetype="text/html")
+    for name, value in (headers or {}).items():
+        if name != "WWW-Authenticate":
+            response.headers[name] = value
     return response
 
 
@@ -160,10 +191,14 @@ def validation_problem(error: ValidationError, *, status: int = 422) -> Response
     return problem_response(status, code, detail, errors=fields)
 
 
-def domain_problem(error: DomainError) -> Response:
-    status = STATUS_BY_KIND.get(error.kind, 422)
+def explain(error: DomainError) -> tuple[int, str]:
+    """A domain error's HTTP status and its message in the caller's language."""
     params = {name: translate(value) if name in error.terms else value for name, value in error.params.items()}
-    detail = translate(error.text, **params)
+    return STATUS_BY_KIND.get(error.kind, 422), translate(error.text, **params)
+
+
+def domain_problem(error: DomainError) -> Response:
+    status, detail = explain(error)
     fields = [{"field": error.field, "message": detail, "code": error.code}] if error.field else []
     headers = {"WWW-Authenticate": 'Bearer realm="api"'} if status == 401 else None
     if status == 429:

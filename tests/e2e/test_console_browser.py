@@ -1,29 +1,15 @@
 """The host console in a real headless Chromium: sign in, pin an item, watch another item's counter move."""
 
 import io
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browsing import local_only, sign_in
 from tests.e2e.test_streams import live_stream, stream_order
-from tests.factories import PASSWORD, open_shop, photo_bytes
+from tests.factories import open_shop, photo_bytes
 
 pytestmark = pytest.mark.browser
-
-
-def _local_only(page) -> list[str]:
-    outside: list[str] = []
-
-    def guard(route):
-        if urlparse(route.request.url).hostname not in ("127.0.0.1", "localhost"):
-            outside.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    page.route("**/*", guard)
-    return outside
 
 
 def test_a_host_pins_an_item_and_sees_orders_arrive(live_server, browser_page, client, factory):
@@ -39,12 +25,10 @@ def test_a_host_pins_an_item_and_sees_orders_arrive(live_server, browser_page, c
     )
     assert photo.status_code == 201, photo.json
     page = browser_page
-    outside = _local_only(page)
+    outside = local_only(page)
     page.goto(f"{live_server}/console/streams/{stream['id']}?lang=en")
+    sign_in(page, "host@example.com")
     expect(page.locator("h1")).to_contain_text("Host console")
-    page.fill("input[name=email]", "host@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login button[type=submit]")
 
     scarf_row = page.locator(f"tr[data-item-id='{scarf_item}']")
     gloves_row = page.locator(f"tr[data-item-id='{gloves_item}']")
@@ -82,13 +66,11 @@ def test_the_console_speaks_chinese_and_shows_problems_in_it(live_server, browse
     shop = open_shop(factory)
     stream = live_stream(client, shop)
     page = browser_page
-    _local_only(page)
+    local_only(page)
     page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9"})
     page.goto(f"{live_server}/console/streams/{stream['id']}")
+    sign_in(page, "host@example.com")
     expect(page.locator("h1")).to_contain_text("直播中控台")
-    page.fill("input[name=email]", "host@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login button[type=submit]")
     expect(page.locator("#stream-status")).to_have_text("直播中")
     expect(page.locator("#lineup thead")).to_contain_text("剩余库存")
     page.fill("#flash-sale input[name=price]", "99.00")

@@ -10,18 +10,12 @@ from lxml import etree
 from playwright.sync_api import expect
 
 from commerce.customs.calendar import DUE_SOON_DAYS, china_today
-from tests.e2e.test_console_browser import _local_only
+from tests.browsing import local_only, sign_in
 from tests.e2e.test_customs import _cleared_last_month, configure, shipped_export_order, two_parcels
-from tests.factories import PASSWORD, REAL_USCCS, open_shop
+from tests.factories import REAL_USCCS, open_shop
 from tests.marketplaces import drain
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, email: str) -> None:
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login button[type=submit]")
 
 
 def test_an_operator_forms_a_batch_reads_its_lists_downloads_a_message_and_sees_customs_clear_it(
@@ -31,11 +25,11 @@ def test_an_operator_forms_a_batch_reads_its_lists_downloads_a_message_and_sees_
     configure(client, shop)
     first, second = two_parcels(client, shop, "P")
     page = browser_page
-    outside = _local_only(page)
+    outside = local_only(page)
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{live_server}/console/customs?lang=en")
-    expect(page.locator("h1")).to_contain_text("Customs declarations")
     sign_in(page, "trade_operator@example.com")
+    expect(page.locator("h1")).to_contain_text("Customs declarations")
 
     page.select_option("#form-batch select[name=customs_mode]", "9610")
     page.click("#form-batch button[type=submit]")
@@ -117,7 +111,7 @@ def test_the_monthly_summary_page_shows_its_due_date_in_chinese_and_records_a_re
     else:
         warning = ""
     page = browser_page
-    _local_only(page)
+    local_only(page)
     page.on("dialog", lambda dialog: dialog.accept())
     page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9"})
     page.goto(f"{live_server}/console/customs")

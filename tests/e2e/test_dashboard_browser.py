@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy import delete
 
 from commerce.reports.models import ExportStatistic, ExportStatisticPeriod
-from tests.e2e.test_console_browser import _local_only
-from tests.e2e.test_customs_browser import sign_in
+from tests.browsing import local_only, sign_in
 from tests.e2e.test_reports import refresh, september_exports
 
 pytestmark = pytest.mark.browser
@@ -18,11 +17,11 @@ def test_the_association_sees_the_clusters_exports_as_charts_in_english(live_ser
     shop, *_ = september_exports(client, factory)
     refresh(client, shop)
     page = browser_page
-    outside = _local_only(page)
+    outside = local_only(page)
 
     page.goto(f"{live_server}/dashboard?lang=en")
-    expect(page.locator("h1")).to_have_text("Cluster exports")
     sign_in(page, "brand_admin@example.com")
+    expect(page.locator("h1")).to_have_text("Cluster exports")
     page.fill("#range-form input[name=from]", "2026-09")
     page.fill("#range-form input[name=to]", "2026-10")
     page.click("#range-form button[type=submit]")
@@ -51,11 +50,11 @@ def test_the_operator_rebuilds_and_reads_the_dashboard_in_chinese(live_server, b
         session.execute(delete(ExportStatisticPeriod))
         session.commit()
     page = browser_page
-    outside = _local_only(page)
+    outside = local_only(page)
 
     page.goto(f"{live_server}/dashboard?lang=zh-CN")
-    expect(page.locator("h1")).to_have_text("集群出口")
     sign_in(page, "trade_operator@example.com")
+    expect(page.locator("h1")).to_have_text("集群出口")
     page.fill("#range-form input[name=from]", "2026-09")
     page.fill("#range-form input[name=to]", "2026-09")
     page.click("#range-form button[type=submit]")

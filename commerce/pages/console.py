@@ -1,22 +1,15 @@
-"""Pages for people: the front page, the host console, the trade operator's customs pages, the export dashboard."""
+"""The host console, the trade operator's customs pages and the cluster's export dashboard."""
 
 from __future__ import annotations
 
-import json
+from flask import Blueprint
 
-from flask import Blueprint, g, render_template, request
-
+from commerce.accounts.models import Role
 from commerce.errors import N_
 from commerce.orders.models import CustomsMode
-from commerce.web.i18n import locale_for_tag, negotiate_locale, translate
+from commerce.pages.rendering import CLUSTER_FIGURES, TRADE, for_people, render_page
 
-bp = Blueprint("pages", __name__)
-
-PAGE_TEXT = {
-    "sign_in": N_("Sign in"),
-    "email": N_("Email"),
-    "password": N_("Password"),
-}
+bp = Blueprint("console", __name__)
 
 CONSOLE_TEXT = {
     "console": N_("Host console"),
@@ -150,48 +143,29 @@ DASHBOARD_TEXT = {
 }
 
 
-def _page(template: str, texts: dict[str, str], **context):
-    """Render a console page in the caller's language (``?lang=`` overrides Accept-Language)."""
-    chosen = locale_for_tag(request.args.get("lang", ""))
-    if chosen:
-        g.locale = chosen
-    locale = negotiate_locale()
-    text = {key: translate(message, locale) for key, message in {**PAGE_TEXT, **texts}.items()}
-    text["other_language"] = "English" if locale == "zh_CN" else "中文"
-    return render_template(
-        template,
-        text=text,
-        text_json=json.dumps(text, ensure_ascii=False).replace("</", "<\\/"),
-        html_lang="zh-CN" if locale == "zh_CN" else "en",
-        other_language="en" if locale == "zh_CN" else "zh-CN",
-        **context,
-    )
-
-
-@bp.get("/")
-def index():
-    return render_template("index.html")
-
-
 @bp.get("/console/streams/<int:stream_id>")
+@for_people(Role.HOST, Role.ADMIN)
 def stream_console(stream_id: int):
-    """The host console: a static page whose script signs in and drives the API."""
-    return _page("console.html", CONSOLE_TEXT, stream_id=stream_id)
+    """The host console: one stream's lineup, live figures, pinning and flash sales, over the API."""
+    return render_page("console.html", CONSOLE_TEXT, stream_id=stream_id)
 
 
 @bp.get("/console/customs")
+@for_people(*TRADE)
 def customs_batches():
     """The trade operator's batches: forming, filtering, due dates and warnings."""
-    return _page("customs.html", CUSTOMS_TEXT, batch_id=None, modes=[mode.value for mode in CustomsMode])
+    return render_page("customs.html", CUSTOMS_TEXT, batch_id=None, modes=[mode.value for mode in CustomsMode])
 
 
 @bp.get("/console/customs/batches/<int:batch_id>")
+@for_people(*TRADE)
 def customs_batch(batch_id: int):
     """One batch: its declarations with header, lines, orders and firms, messages and receipts."""
-    return _page("customs.html", CUSTOMS_TEXT, batch_id=batch_id, modes=[mode.value for mode in CustomsMode])
+    return render_page("customs.html", CUSTOMS_TEXT, batch_id=batch_id, modes=[mode.value for mode in CustomsMode])
 
 
 @bp.get("/dashboard")
+@for_people(*CLUSTER_FIGURES)
 def dashboard():
     """The cluster's export dashboard: months, countries, HS chapters and firms as charts, the local share."""
-    return _page("dashboard.html", DASHBOARD_TEXT)
+    return render_page("dashboard.html", DASHBOARD_TEXT)

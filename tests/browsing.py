@@ -1,0 +1,33 @@
+"""Helpers of the browser tests: a page kept to this machine, signing in through the sign-in page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
+
+
+def local_only(page) -> list[str]:
+    """Refuses every request that leaves this machine; the list of those refused is returned."""
+    outside: list[str] = []
+
+    def guard(route):
+        if urlparse(route.request.url).hostname not in ("127.0.0.1", "localhost"):
+            outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", guard)
+    return outside
+
+
+def sign_in(page, email: str, password: str = PASSWORD) -> None:
+    """Signs in on the sign-in page the browser was sent to, and waits to be sent on."""
+    expect(page.locator("#sign-in")).to_be_visible()
+    page.fill("#sign-in input[name=email]", email)
+    page.fill("#sign-in input[name=password]", password)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
