@@ -31,3 +31,32 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.fill("#sign-in input[name=password]", password)
     page.click("#sign-in button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def serious_accessibility_problems(page) -> list[str]:
+    """The serious and critical axe-core violations of the page as it is now (rule, then the elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def no_text_squeezed(page, selector: str) -> list[str]:
+    """Texts laid out narrower than two characters a line (a name wrapped one character per line)."""
+    return page.eval_on_selector_all(
+        selector,
+        """(nodes) => nodes.filter((node) => {
+            const style = getComputedStyle(node);
+            const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+            const box = node.getBoundingClientRect();
+            return node.textContent.trim().length > 3 && box.width < parseFloat(style.fontSize) * 2
+                && box.height > lineHeight * 2.5;
+        }).map((node) => node.textContent.trim())""",
+    )

@@ -144,7 +144,7 @@ class Factory:
         with self._session() as session:
             return clusters.admit_member(session, actor=SYSTEM, trademark_id=trademark_id, data=data)
 
-    def product(self, enterprise_id: int, *, status: str = "draft", **overrides: Any):
+    def product(self, enterprise_id: int, *, status: str = "draft", rejection_reason: str = "no", **overrides: Any):
         number = next(self._numbers)
         payload = product_payload(enterprise_id=enterprise_id, **overrides)
         if "skus" not in overrides:
@@ -158,7 +158,9 @@ class Factory:
             if status == "rejected":
                 from commerce.catalog.models import RejectInput
 
-                catalog.reject_product(session, actor=SYSTEM, product_id=product.id, data=RejectInput(reason="no"))
+                catalog.reject_product(
+                    session, actor=SYSTEM, product_id=product.id, data=RejectInput(reason=rejection_reason)
+                )
             if status == "retired":
                 catalog.retire_product(session, actor=SYSTEM, product_id=product.id)
             return product

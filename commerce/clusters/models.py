@@ -182,6 +182,15 @@ class MembershipCreate(Input):
         return self
 
 
+class LapseEffects(BaseModel):
+    """What a membership's lapse takes off the firm's products under the mark."""
+
+    products: int = PydanticField(description="The firm's products shown under the mark")
+    listings: int = PydanticField(description="Their listings, withdrawn or re-published unmarked per account")
+    lineup_items: int = PydanticField(description="Their places in lineups of streams not yet live")
+    streams: list[int] = PydanticField(description="The streams those lineups belong to")
+
+
 class MembershipUpdate(Input):
     """A new status (with its reason) and/or a new end of validity."""
 

@@ -7,7 +7,7 @@ from typing import Literal
 from flask import Response, render_template, request
 from pydantic import BaseModel
 
-from commerce.clusters import service
+from commerce.clusters import lapse, service
 from commerce.clusters.models import (
     ClusterCreate,
     ClusterPublic,
@@ -15,6 +15,7 @@ from commerce.clusters.models import (
     EnterpriseKind,
     EnterprisePublic,
     EnterpriseUpdate,
+    LapseEffects,
     MembershipCreate,
     MembershipPublic,
     MembershipStatus,
@@ -189,6 +190,15 @@ def get_membership(path: MembershipPath):
         db_session(), actor=current_actor(), trademark_id=path.trademark_id, membership_id=path.membership_id
     )
     return respond(_membership(membership))
+
+
+@bp.get("/trademarks/<int:trademark_id>/memberships/<int:membership_id>/lapse-effects", responses={200: LapseEffects})
+def membership_lapse_effects(path: MembershipPath):
+    """What suspending or revoking the membership would take off: products, listings, lineup places."""
+    effects = lapse.lapse_effects(
+        db_session(), actor=current_actor(), trademark_id=path.trademark_id, membership_id=path.membership_id
+    )
+    return respond(effects)
 
 
 @bp.patch("/trademarks/<int:trademark_id>/memberships/<int:membership_id>", responses={200: MembershipPublic})

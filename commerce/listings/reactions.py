@@ -119,7 +119,8 @@ def follow_product_change(session: Session, event: ProductChanged, *, actor: Act
             _queue(session, listing, "listings.withdraw")
 
 
-def _marked_listings(session: Session, enterprise_id: int, trademark_id: int) -> list[tuple[Listing, ChannelAccount]]:
+def marked_listings(session: Session, enterprise_id: int, trademark_id: int) -> list[tuple[Listing, ChannelAccount]]:
+    """A firm's listings of products under a mark, pending or on a marketplace, with their accounts."""
     return list(
         session.execute(
             select(Listing, ChannelAccount)
@@ -139,7 +140,7 @@ def _marked_listings(session: Session, enterprise_id: int, trademark_id: int) ->
 
 def follow_mark_lapse(session: Session, event: MembershipLapsed, *, actor: Actor) -> None:
     """The firm may no longer sell under the mark: each account's policy withdraws or re-publishes unmarked."""
-    for listing, account in _marked_listings(session, event.enterprise_id, event.trademark_id):
+    for listing, account in marked_listings(session, event.enterprise_id, event.trademark_id):
         if mark_lapse_policy(account) == MarkLapsePolicy.WITHDRAW:
             _queue(session, listing, "listings.withdraw")
         else:
@@ -148,5 +149,5 @@ def follow_mark_lapse(session: Session, event: MembershipLapsed, *, actor: Actor
 
 def follow_mark_reinstatement(session: Session, event: MembershipReinstated, *, actor: Actor) -> None:
     """The firm may use the mark again: live listings are re-published with it."""
-    for listing, _account in _marked_listings(session, event.enterprise_id, event.trademark_id):
+    for listing, _account in marked_listings(session, event.enterprise_id, event.trademark_id):
         _queue(session, listing, "listings.publish")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor
@@ -14,20 +14,27 @@ from commerce.live.models import LineupItem, Stream, StreamStatus
 from commerce.live.service import take_off_lineup
 
 
+def upcoming_marked_lineup(session: Session, *, enterprise_id: int, trademark_id: int) -> list[Row]:
+    """A firm's products under a mark in the lineups of streams not yet live (item, stream and product ids)."""
+    return list(
+        session.execute(
+            select(LineupItem.id, LineupItem.stream_id, LineupItem.product_id)
+            .join(Product, Product.id == LineupItem.product_id)
+            .join(Stream, Stream.id == LineupItem.stream_id)
+            .where(
+                Product.enterprise_id == enterprise_id,
+                Product.trademark_id == trademark_id,
+                Stream.status == StreamStatus.SCHEDULED.value,
+                LineupItem.removed_at.is_(None),
+            )
+            .order_by(LineupItem.stream_id, LineupItem.id)
+        )
+    )
+
+
 def leave_upcoming_lineups(session: Session, event: MembershipLapsed, *, actor: Actor) -> None:
     """Products shown under a mark the maker may no longer use leave the lineups of streams not yet live."""
-    rows = session.execute(
-        select(LineupItem.id, LineupItem.stream_id, LineupItem.product_id)
-        .join(Product, Product.id == LineupItem.product_id)
-        .join(Stream, Stream.id == LineupItem.stream_id)
-        .where(
-            Product.enterprise_id == event.enterprise_id,
-            Product.trademark_id == event.trademark_id,
-            Stream.status == StreamStatus.SCHEDULED.value,
-            LineupItem.removed_at.is_(None),
-        )
-        .order_by(LineupItem.stream_id, LineupItem.id)
-    ).all()
+    rows = upcoming_marked_lineup(session, enterprise_id=event.enterprise_id, trademark_id=event.trademark_id)
     now = utcnow()
     by_stream: dict[int, list[int]] = {}
     for row in rows:

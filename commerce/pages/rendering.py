@@ -52,6 +52,13 @@ TRADE = frozenset({Role.TRADE_OPERATOR, Role.ADMIN})
 CLUSTER_FIGURES = frozenset({Role.BRAND_ADMIN, Role.TRADE_OPERATOR, Role.ADMIN})
 
 NAVIGATION = (
+    Destination("firm.products", N_("Products"), FIRM, N_("Your products, their review and stock")),
+    Destination("firm.imports", N_("Bulk import"), FIRM, N_("Add many products from a CSV or XLSX file")),
+    Destination("firm.orders", N_("Sales orders"), FIRM, N_("The orders for your products")),
+    Destination("firm.exports", N_("Exports and rebates"), FIRM, N_("Rebate claims and what they still need")),
+    Destination("firm.letter", N_("Letter of authorisation"), FIRM, N_("The document marketplaces ask for")),
+    Destination("association.reviews", N_("Review queue"), ASSOCIATION, N_("Products waiting for approval")),
+    Destination("association.members", N_("Members"), ASSOCIATION, N_("Firms licensed to use the mark")),
     Destination("console.customs_batches", N_("Customs"), TRADE, N_("Batches and declarations")),
     Destination("console.dashboard", N_("Export statistics"), CLUSTER_FIGURES, N_("The cluster's exports")),
 )

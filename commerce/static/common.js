@@ -19,8 +19,9 @@ window.Commerce = (function () {
   // A refusal's message: the problem's detail, and what is wrong with each field it names.
   function problemOf(response, answer) {
     let message = (answer && (answer.detail || answer.title)) || response.statusText;
-    const fields = ((answer && answer.errors) || []).filter((item) => item.message !== message);
-    if (fields.length) message += " " + fields.map((item) => `${item.field}: ${item.message}`).join("; ");
+    // A form's fields each said with its name; a rule of the domain is said in its own words.
+    const fields = (answer && answer.code === "validation_error" && answer.errors) || [];
+    if (fields.length) message = fields.map((item) => `${item.field}: ${item.message}`).join("; ");
     const error = new Error(message);
     error.problem = answer;
     error.status = response.status;
@@ -74,7 +75,9 @@ window.Commerce = (function () {
 
   function element(tag, properties, ...children) {
     const node = document.createElement(tag);
-    Object.assign(node, properties || {});
+    const { dataset, ...rest } = properties || {};
+    Object.assign(node, rest);
+    Object.assign(node.dataset, dataset || {});
     node.append(...children.filter((child) => child !== null && child !== undefined));
     return node;
   }
@@ -121,6 +124,24 @@ window.Commerce = (function () {
     return () => load(true);
   }
 
+  // Every item of a list, page after page (for the short lists a page names things from: firms, marks).
+  async function everything(path, most) {
+    const items = [];
+    let cursor = null;
+    const separator = path.includes("?") ? "&" : "?";
+    do {
+      const answer = await api("GET", `${path}${separator}limit=100` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""));
+      items.push(...answer.items);
+      cursor = answer.next_cursor;
+    } while (cursor && items.length < (most || 2000));
+    return items;
+  }
+
+  // The names of the firms the person may see, by id.
+  async function firmNames() {
+    return new Map((await everything("/enterprises")).map((firm) => [firm.id, firm.name]));
+  }
+
   // An action's runner: clears the message, does the work, shows the page afresh; a refusal is shown instead.
   function actionsThen(refresh) {
     return async (work) => {
@@ -141,7 +162,7 @@ window.Commerce = (function () {
   }
 
   return {
-    $, actionsThen, api, badge, button, cell, count, download, element, formatDateTime, formatMoney, language,
-    money, pager, picture, say, session, text,
+    $, actionsThen, api, badge, button, cell, count, download, element, everything, firmNames, formatDateTime,
+    formatMoney, language, money, pager, picture, say, session, text,
   };
 })();

@@ -189,6 +189,12 @@ CASES = [
     ),
     Case(
         "GET",
+        f"{M}/lapse-effects",
+        "/api/v1/trademarks/{trademark_id}/memberships/{membership_a_id}/lapse-effects",
+        only(200, "admin", "brand_admin", "sme_own", sme_other=404),
+    ),
+    Case(
+        "GET",
         f"{M}/authorization-letter",
         "/api/v1/trademarks/{trademark_id}/memberships/{membership_a_id}/authorization-letter",
         only(200, "admin", "brand_admin", "sme_own", sme_other=404),

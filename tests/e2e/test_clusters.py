@@ -305,3 +305,24 @@ def test_membership_changes_sent_at_once_take_turns(app, factory, database):
         assert answers["suspended"] == [409] * 5  # each came after the revocation
     else:
         assert 200 in answers["suspended"] and set(answers["suspended"]) <= {200, 409}
+
+
+def test_the_association_is_told_what_a_suspension_would_take_off_before_it_suspends(client, factory):
+    from tests.e2e.test_streams import put_lineup, schedule
+    from tests.factories import open_shop
+
+    shop = open_shop(factory)
+    world = shop.world
+    host = world.headers["host"]
+    upcoming = schedule(client, host)
+    assert put_lineup(client, host, upcoming["id"], [{"product_id": shop.scarf_id}, {"product_id": shop.gloves_id}])
+    url = f"/api/v1/trademarks/{world.trademark_id}/memberships/{world.membership_a_id}"
+    effects = client.get(f"{url}/lapse-effects", headers=world.headers["brand_admin"])
+    assert effects.status_code == 200
+    # The scarf is maker A's one product under the mark; the sweater is not under it, the gloves are maker B's.
+    assert effects.json == {"products": 1, "listings": 0, "lineup_items": 1, "streams": [upcoming["id"]]}
+    assert client.get(f"{url}/lapse-effects", headers=world.headers["sme_a"]).json == effects.json
+
+    assert client.patch(url, headers=world.headers["brand_admin"], json={"status": "suspended"}).status_code == 200
+    after = client.get(f"{url}/lapse-effects", headers=world.headers["brand_admin"]).json
+    assert after == {"products": 1, "listings": 0, "lineup_items": 0, "streams": []}

@@ -1,0 +1,47 @@
+// A firm's orders: each order with the lines of the firm's own products, named by product and SKU.
+(function () {
+  "use strict";
+
+  const { $, api, badge, cell, count, element, formatDateTime, formatMoney, pager, say, session } = window.Commerce;
+  const products = new Map(); // product id -> the product, read once
+
+  async function productsOf(orders) {
+    const wanted = [...new Set(orders.flatMap((order) => order.lines.map((line) => line.product_id)))].filter((id) => !products.has(id));
+    const read = await Promise.all(wanted.map((id) => api("GET", `/products/${id}`).catch(() => null)));
+    wanted.forEach((id, index) => products.set(id, read[index]));
+  }
+
+  function lineText(line) {
+    const product = products.get(line.product_id);
+    const sku = product && product.skus.find((item) => item.id === line.sku_id);
+    const name = product ? product.title : `#${line.product_id}`;
+    return `${name} · ${sku ? sku.sku_code : "SKU " + line.sku_id} × ${count.format(line.quantity)} @ ${formatMoney(line.unit_price)}`;
+  }
+
+  function rowOf(order) {
+    return [
+      element("tr", { dataset: { orderId: order.id } },
+        cell(`${order.channel} · ${order.external_id}`),
+        cell(formatDateTime(order.placed_at)),
+        cell(badge(order.status)),
+        cell(order.buyer.name + (order.buyer.country ? ` (${order.buyer.country})` : "")),
+        cell(element("ul", { className: "lines" }, ...order.lines.map((line) => element("li", { textContent: lineText(line) })))),
+        cell(formatMoney(order.total), "number")),
+    ];
+  }
+
+  async function show() {
+    try {
+      const tbody = $("#orders tbody");
+      const load = pager("/orders?limit=50", tbody, rowOf, $("#more"));
+      const answer = await load();
+      await productsOf(answer.items);
+      tbody.replaceChildren(...answer.items.flatMap(rowOf));
+      $("#nothing").hidden = answer.items.length > 0;
+    } catch (error) {
+      say(error.message);
+    }
+  }
+
+  session({ onStart: show });
+})();
