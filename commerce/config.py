@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -98,6 +99,8 @@ class Settings(BaseSettings):
     flash_sale_countdown_max_seconds: int = Field(default=300, ge=0)
     flash_sale_duration_min_seconds: int = Field(default=60, ge=1)
     flash_sale_duration_max_seconds: int = Field(default=1200, ge=1)
+    # A deal price may be at most this share of the item's live price (its list price without one).
+    flash_sale_max_price_ratio: Decimal = Field(default=Decimal("1"), gt=0, le=10)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

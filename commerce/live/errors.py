@@ -53,6 +53,11 @@ class FlashSaleOutOfBounds(ValidationFailed):
     message = N_("Must be between {minimum} and {maximum} seconds.")
 
 
+class DealPriceTooHigh(ValidationFailed):
+    code = "deal_price_too_high"
+    message = N_("A flash sale's deal price may be at most {highest} (the item's live price is {live_price}).")
+
+
 class LimitAboveQuantity(ValidationFailed):
     code = "limit_above_quantity"
     message = N_("The per-buyer limit cannot exceed the sale's quantity.")

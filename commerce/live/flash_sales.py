@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from sqlalchemy import CTE, ColumnElement, Connection, bindparam, select
@@ -17,6 +18,7 @@ from commerce.inventory.errors import InsufficientStock
 from commerce.inventory.models import StockLevel, StreamAllocation
 from commerce.live.errors import (
     CurrencyMismatch,
+    DealPriceTooHigh,
     FlashSaleOutOfBounds,
     FlashSaleOverlaps,
     ItemNotInLineup,
@@ -26,6 +28,7 @@ from commerce.live.errors import (
 )
 from commerce.live.models import FlashSale, FlashSaleBuyer, FlashSaleCreate, LineupItem, StreamStatus
 from commerce.live.service import stream_for
+from commerce.validation import money_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class FlashSaleBounds:
     countdown_max: int = 300
     duration_min: int = 60
     duration_max: int = 1200
+    # The highest deal price, as a share of the item's live price (of the SKU's list price without one).
+    max_price_ratio: Decimal = Decimal("1")
 
 
 def state_of(sale: Any, now: datetime) -> str:
@@ -68,6 +73,14 @@ def create_flash_sale(
             raise SkuNotOfProduct(field="sku_id", sku_id=data.sku_id, product_id=item.product_id)
         if data.price.currency != stream.currency:
             raise CurrencyMismatch(field="price.currency", currency=stream.currency)
+        reference = item.live_price_amount if item.live_price_amount is not None else sku.price_amount
+        highest = (reference * bounds.max_price_ratio).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        if data.price.amount > highest:
+            raise DealPriceTooHigh(
+                field="price.amount",
+                highest=money_text(highest, stream.currency),
+                live_price=money_text(reference, stream.currency),
+            )
         now = utcnow()
         starts_at = now + timedelta(seconds=data.countdown_seconds)
         ends_at = starts_at + timedelta(seconds=data.duration_seconds)

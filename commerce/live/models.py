@@ -206,6 +206,15 @@ class SalesFigures(BaseModel):
     gmv: Money
 
 
+class SkuStockLeft(BaseModel):
+    sku_id: int
+    sku_code: str
+    attributes: dict[str, str]
+    allocated: int = PydanticField(description="Units still set aside for the stream")
+    available: int = PydanticField(description="General available stock")
+    stock_left: int
+
+
 class ItemStats(SalesFigures):
     item_id: int
     position: int | None
@@ -213,6 +222,7 @@ class ItemStats(SalesFigures):
     enterprise_id: int
     title: str
     stock_left: int = PydanticField(description="Units still allocated to the stream plus general available stock")
+    skus: list[SkuStockLeft] = PydanticField(description="The same per SKU")
 
 
 class FirmStats(SalesFigures):

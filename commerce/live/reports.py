@@ -26,6 +26,7 @@ from commerce.live.models import (
     LineupItemPublic,
     PinPublic,
     SalesFigures,
+    SkuStockLeft,
     Stream,
     StreamPublic,
     StreamReport,
@@ -138,23 +139,39 @@ def _figures(row, currency: str) -> dict:
     }
 
 
-def _stock_left(session: Session, stream_id: int) -> dict[int, int]:
-    left: dict[int, int] = {}
-    for item_id, remaining in session.execute(
-        select(StreamAllocation.lineup_item_id, func.sum(StreamAllocation.remaining))
-        .where(StreamAllocation.stream_id == stream_id)
-        .group_by(StreamAllocation.lineup_item_id)
-    ):
-        left[item_id] = int(remaining or 0)
-    for item_id, available in session.execute(
-        select(LineupItem.id, func.sum(StockLevel.available))
+def _stock_by_sku(session: Session, stream_id: int) -> dict[int, list[SkuStockLeft]]:
+    """Per lineup item, each SKU's units set aside for the stream and its general available stock."""
+    rows = session.execute(
+        select(
+            LineupItem.id,
+            Sku.id,
+            Sku.sku_code,
+            Sku.attributes,
+            func.coalesce(StreamAllocation.remaining, 0),
+            func.coalesce(StockLevel.available, 0),
+        )
         .join(Sku, Sku.product_id == LineupItem.product_id)
-        .join(StockLevel, StockLevel.sku_id == Sku.id)
+        .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
+        .outerjoin(
+            StreamAllocation,
+            (StreamAllocation.lineup_item_id == LineupItem.id) & (StreamAllocation.sku_id == Sku.id),
+        )
         .where(LineupItem.stream_id == stream_id, LineupItem.removed_at.is_(None))
-        .group_by(LineupItem.id)
-    ):
-        left[item_id] = left.get(item_id, 0) + int(available or 0)
-    return left
+        .order_by(LineupItem.id, Sku.id)
+    )
+    skus: dict[int, list[SkuStockLeft]] = {}
+    for item_id, sku_id, sku_code, attributes, allocated, available in rows:
+        skus.setdefault(item_id, []).append(
+            SkuStockLeft(
+                sku_id=sku_id,
+                sku_code=sku_code,
+                attributes=attributes,
+                allocated=int(allocated),
+                available=int(available),
+                stock_left=int(allocated) + int(available),
+            )
+        )
+    return skus
 
 
 def stream_stats(session: Session, *, actor: Actor, stream_id: int, languages: Sequence[str]) -> StreamStats:
@@ -170,7 +187,7 @@ def _stats_fields(session: Session, stream: Stream, languages: Sequence[str]) ->
     items = _items(session, stream.id, include_removed=True)
     items = [item for item in items if item.position is not None or item.id in by_item]
     titles = product_titles(session, [item.product_id for item in items], languages)
-    left = _stock_left(session, stream.id)
+    stock = _stock_by_sku(session, stream.id)
     firm_ids = {item.enterprise_id for item in items} | set(by_firm)
     names = dict(session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(firm_ids))).all())
     return {
@@ -184,7 +201,8 @@ def _stats_fields(session: Session, stream: Stream, languages: Sequence[str]) ->
                 product_id=item.product_id,
                 enterprise_id=item.enterprise_id,
                 title=titles[item.product_id],
-                stock_left=left.get(item.id, 0) if item.position is not None else 0,
+                stock_left=sum(sku.stock_left for sku in stock.get(item.id, [])) if item.position is not None else 0,
+                skus=stock.get(item.id, []) if item.position is not None else [],
                 **_figures(by_item.get(item.id), stream.currency),
             )
             for item in items

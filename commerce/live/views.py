@@ -121,6 +121,7 @@ def create_flash_sale(path: StreamPath, body: FlashSaleCreate):
         countdown_max=settings.flash_sale_countdown_max_seconds,
         duration_min=settings.flash_sale_duration_min_seconds,
         duration_max=settings.flash_sale_duration_max_seconds,
+        max_price_ratio=settings.flash_sale_max_price_ratio,
     )
     sale = flash_sales.create_flash_sale(
         db_session(), actor=current_actor(), stream_id=path.stream_id, data=body, bounds=bounds

@@ -59,6 +59,7 @@ NAVIGATION = (
     Destination("firm.letter", N_("Letter of authorisation"), FIRM, N_("The document marketplaces ask for")),
     Destination("association.reviews", N_("Review queue"), ASSOCIATION, N_("Products waiting for approval")),
     Destination("association.members", N_("Members"), ASSOCIATION, N_("Firms licensed to use the mark")),
+    Destination("host.streams", N_("Streams"), HOSTS, N_("Schedule streams, build lineups, go live")),
     Destination("console.customs_batches", N_("Customs"), TRADE, N_("Batches and declarations")),
     Destination("console.dashboard", N_("Export statistics"), CLUSTER_FIGURES, N_("The cluster's exports")),
 )

@@ -2,11 +2,12 @@
 (function () {
   "use strict";
 
-  const { $, api, button, count, formatMoney, say, text } = window.Commerce;
+  const { $, api, button, count, element, formatMoney, say, text } = window.Commerce;
   const streamId = document.body.dataset.streamId;
   const refreshMilliseconds = 1500;
   let stream = null;
   let timer = null;
+  const skuCodes = new Map(); // SKU id -> code, from the stats
 
   function renderHeader() {
     $("#stream-title").textContent = "#" + stream.id + " " + stream.title;
@@ -15,6 +16,21 @@
     badge.className = "badge " + stream.status;
     $("#start").hidden = stream.status !== "scheduled";
     $("#end").hidden = stream.status !== "live";
+    // Pinning and flash sales only make sense while the stream is live; once it ended they are closed.
+    const live = stream.status === "live";
+    for (const control of $("#flash-sale").elements) control.disabled = !live;
+    $("#closed").hidden = stream.status !== "ended" && stream.status !== "cancelled";
+  }
+
+  // Stock left per SKU (set aside for the stream plus general stock), the item's total first.
+  function skuStock(figures) {
+    const list = element("ul", { className: "sku-stock" });
+    for (const sku of figures.skus || []) {
+      const what = Object.values(sku.attributes).join("/");
+      list.append(element("li", { dataset: { skuId: sku.sku_id } }, `${sku.sku_code}${what ? " " + what : ""}: `,
+        element("strong", { textContent: count.format(sku.stock_left) })));
+    }
+    return element("div", {}, element("strong", { className: "stock-total", textContent: count.format(figures.stock_left) }), list);
   }
 
   function renderLineup(stats) {
@@ -38,7 +54,8 @@
       const cells = [
         ["position", item.position],
         ["title", item.title],
-        ["number stock", count.format(figures.stock_left)],
+        ["number live-price", item.live_price ? formatMoney(item.live_price) : "—"],
+        ["stock", skuStock(figures)],
         ["number orders", count.format(figures.orders)],
         ["number units", count.format(figures.units)],
         ["number gmv", formatMoney(figures.gmv)],
@@ -46,17 +63,19 @@
       for (const [className, value] of cells) {
         const cell = document.createElement("td");
         cell.className = className;
-        cell.textContent = value;
+        cell.append(value);
         row.appendChild(cell);
       }
       const actions = document.createElement("td");
       const pinned = item.id === stats.pinned_item_id;
+      const live = stream.status === "live";
+      const open = live || stream.status === "scheduled";
       actions.append(
-        button(pinned ? text.unpin : text.pin, "pin" + (pinned ? " secondary" : ""), () => (pinned ? unpin() : pin(item.id))),
+        button(pinned ? text.unpin : text.pin, "pin" + (pinned ? " secondary" : ""), () => (pinned ? unpin() : pin(item.id)), !live),
         " ",
-        button("↑", "up secondary", () => move(index, -1), index === 0),
+        button("↑", "up secondary", () => move(index, -1), index === 0 || !open),
         " ",
-        button("↓", "down secondary", () => move(index, 1), index === stream.lineup.length - 1),
+        button("↓", "down secondary", () => move(index, 1), index === stream.lineup.length - 1 || !open),
       );
       row.appendChild(actions);
       return row;
@@ -76,7 +95,10 @@
       const seconds = Math.max(0, Math.round(((now < starts ? starts : ends) - now) / 1000));
       const when = now < starts ? text.starts_in : text.ends_in;
       const entry = document.createElement("li");
-      entry.textContent = `${titles.get(sale.item_id) || sale.item_id} · SKU ${sale.sku_id} · ${formatMoney(sale.price)} · ${sale.sold}/${sale.quantity} · ${when} ${seconds}s`;
+      const sold = text.sold_of.replace("{sold}", count.format(sale.sold)).replace("{quantity}", count.format(sale.quantity));
+      const timing = now < ends ? ` · ${when} ${seconds}s` : ` · ${text.sale_ended}`;
+      entry.dataset.saleId = sale.id;
+      entry.textContent = `${titles.get(sale.item_id) || sale.item_id} · ${skuCodes.get(sale.sku_id) || "SKU " + sale.sku_id} · ${text.deal_price} ${formatMoney(sale.price)} · ${sold}${timing}`;
       return entry;
     });
     $("#flash-sales").replaceChildren(...entries);
@@ -92,6 +114,7 @@
       const [current, stats] = await Promise.all([api("GET", `/streams/${streamId}`), api("GET", `/streams/${streamId}/stats`)]);
       stream = current;
       renderHeader();
+      for (const item of stats.items) for (const sku of item.skus || []) skuCodes.set(sku.sku_id, sku.sku_code);
       renderLineup(stats);
       renderFlashSales();
       if ($("#flash-sale select[name=sku_id]").options.length === 0) loadSkus();

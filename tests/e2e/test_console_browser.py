@@ -52,7 +52,9 @@ def test_a_host_pins_an_item_and_sees_orders_arrive(live_server, browser_page, c
     assert stream_order(client, shop, stream["id"], "C-1", shop.gloves_skus[0], 3).status_code == 201
     expect(gloves_row.locator(".orders")).to_have_text("1", timeout=10_000)
     expect(gloves_row.locator(".units")).to_have_text("3")
-    expect(gloves_row.locator(".stock")).to_have_text("17")
+    expect(gloves_row.locator(".stock-total")).to_have_text("17")
+    expect(gloves_row.locator(f".sku-stock li[data-sku-id='{shop.gloves_skus[0]}']")).to_have_text("GL-M M: 17")
+    expect(scarf_row.locator(".live-price")).to_have_text("CNY 159.00")
     expect(scarf_row.locator(".orders")).to_have_text("0")
     expect(page.locator("#total-gmv")).to_have_text("CNY 268.50")
 

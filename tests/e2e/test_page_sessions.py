@@ -31,7 +31,7 @@ def tokens(database) -> int:
         return session.exec(select(func.count()).select_from(ApiToken)).one()
 
 
-def page_csrf(client, path: str = "/home") -> str:
+def page_csrf(client, path: str = "/") -> str:
     page = client.get(path, headers=HTML).data
     return re.search(rb'<meta name="csrf-token" content="([^"]+)"', page).group(1).decode()
 

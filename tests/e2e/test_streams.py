@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
@@ -404,6 +405,17 @@ def test_stats_count_orders_units_and_gmv_per_item_and_firm(client, factory):
         (item["item_id"], item["orders"], item["units"], item["gmv"]["amount"], item["stock_left"])
         for item in stats["items"]
     ] == [(scarf_item, 1, 2, "318.00", 8 + 90 + 40), (gloves_item, 1, 3, "268.50", 17)]
+    # Per SKU: the small scarf's 8 units left of its allocation and 90 in general stock, the large one's 40.
+    assert [
+        [
+            (sku["sku_id"], sku["sku_code"], sku["allocated"], sku["available"], sku["stock_left"])
+            for sku in item["skus"]
+        ]
+        for item in stats["items"]
+    ] == [
+        [(shop.scarf_skus[0], "SC-S", 8, 90, 98), (shop.scarf_skus[1], "SC-L", 0, 40, 40)],
+        [(shop.gloves_skus[0], "GL-M", 0, 17, 17)],
+    ]
     assert [(firm["enterprise_id"], firm["orders"], firm["gmv"]["amount"]) for firm in stats["firms"]] == [
         (shop.world.maker_a_id, 1, "318.00"),
         (shop.world.maker_b_id, 1, "268.50"),
@@ -472,3 +484,53 @@ def test_a_host_orders_only_in_their_own_live_stream_at_its_price(client, factor
     assert (cheap.status_code, cheap.json["code"]) == (409, "price_changed")
     assert stock_of(database, scarf) == before
     assert _count(database, SalesOrder) == 0
+
+
+def test_a_deal_price_above_the_live_price_is_refused_and_the_bound_is_configurable(
+    client, factory, database, deployment, monkeypatch
+):
+    shop = open_shop(factory)
+    host = {**shop.world.headers["host"], "Accept-Language": "en"}
+    stream = live_stream(client, shop, scarf_allocation=10)
+    scarf_item, gloves_item = (item["id"] for item in stream["lineup"])
+    url = f"/api/v1/streams/{stream['id']}/flash-sales"
+
+    def sale(item_id, sku_id, amount):
+        body = {
+            "item_id": item_id,
+            "sku_id": sku_id,
+            "price": {"amount": amount, "currency": "CNY"},
+            "quantity": 2,
+            "per_buyer_limit": 1,
+            "countdown_seconds": 10,
+            "duration_seconds": 120,
+        }
+        return client.post(url, headers=host, json=body)
+
+    def sales() -> int:
+        with database.session() as session:
+            return len(session.exec(select(FlashSale)).all())
+
+    # The scarf's live price is 159.00; the gloves have none, so their list price, 89.50, bounds them.
+    refused = sale(scarf_item, shop.scarf_skus[0], "9999.00")
+    assert (refused.status_code, refused.json["code"], refused.json["errors"][0]["field"]) == (
+        422,
+        "deal_price_too_high",
+        "price.amount",
+    )
+    assert refused.json["detail"] == (
+        "A flash sale's deal price may be at most 159.00 CNY (the item's live price is 159.00 CNY)."
+    )
+    assert sale(gloves_item, shop.gloves_skus[0], "89.51").json["code"] == "deal_price_too_high"
+    assert sales() == 0
+    assert sale(scarf_item, shop.scarf_skus[0], "159.00").status_code == 201
+    assert sale(gloves_item, shop.gloves_skus[0], "89.50").status_code == 201
+
+    looser = deployment.settings.model_copy(update={"flash_sale_max_price_ratio": Decimal("1.2")})
+    monkeypatch.setattr(deployment, "settings", looser)
+    assert sale(scarf_item, shop.scarf_skus[1], "190.80").status_code == 201
+    too_high = sale(scarf_item, shop.scarf_skus[1], "190.81")
+    assert too_high.json["detail"] == (
+        "A flash sale's deal price may be at most 190.80 CNY (the item's live price is 159.00 CNY)."
+    )
+    assert sales() == 3
