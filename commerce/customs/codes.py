@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from commerce.errors import N_
+
 # Customs currency codes (GB/T 12406 numbering as customs uses it).
 CURRENCIES = {
     "CNY": "142",
@@ -122,23 +124,34 @@ def trade_unit(legal_unit: str) -> str:
     return PIECE if legal_unit in MEASURE_UNITS else legal_unit
 
 
-# Customs transport modes (运输方式).
+# Customs transport modes (运输方式), named in English; the Chinese names are the catalogue's.
 TRANSPORT_MODES = {
-    "0": "非保税区",
-    "1": "监管仓库",
-    "2": "水路运输",
-    "3": "铁路运输",
-    "4": "公路运输",
-    "5": "航空运输",
-    "6": "邮件运输",
-    "7": "保税区",
-    "8": "保税仓库",
-    "9": "其它运输",
-    "H": "边境特殊海关作业区",
-    "W": "物流中心",
-    "X": "物流园区",
-    "Y": "保税港区",
-    "Z": "出口加工区",
+    "0": N_("Non-bonded area"),
+    "1": N_("Supervised warehouse"),
+    "2": N_("Waterway"),
+    "3": N_("Railway"),
+    "4": N_("Road"),
+    "5": N_("Air"),
+    "6": N_("Post"),
+    "7": N_("Bonded area"),
+    "8": N_("Bonded warehouse"),
+    "9": N_("Other transport"),
+    "H": N_("Border special customs zone"),
+    "W": N_("Logistics centre"),
+    "X": N_("Logistics park"),
+    "Y": N_("Bonded port area"),
+    "Z": N_("Export processing zone"),
+}
+
+# Customs offices (关区代码) the cluster's exports are declared at or leave through, named for people.
+CUSTOMS_OFFICES = {
+    "0201": N_("Tianjin Customs"),
+    "0202": N_("Xingang Customs"),
+    "0400": N_("Shijiazhuang Customs District"),
+    "0401": N_("Shijiazhuang Customs"),
+    "2200": N_("Shanghai Customs"),
+    "2201": N_("Shanghai Pujiang Customs"),
+    "2300": N_("Nanjing Customs"),
 }
 
 # Supervision modes as the messages' tradeMode carries them.

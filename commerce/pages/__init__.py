@@ -9,7 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask, *, secure_cookies: bool, lifetime: timedelta) -> None:
     """Registers the pages, their session cookie and CSRF tokens, and the remembered language."""
-    from commerce.pages import association, console, firm, host, sessions
+    from commerce.pages import association, console, firm, host, sessions, trade
     from commerce.pages.rendering import remember_locale
 
     app.config.update(
@@ -22,6 +22,6 @@ def init_app(app: Flask, *, secure_cookies: bool, lifetime: timedelta) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,
     )
-    for module in (sessions, console, firm, association, host):
+    for module in (sessions, console, firm, association, host, trade):
         app.register_blueprint(module.bp)
     app.after_request(remember_locale)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint
 
 from commerce.accounts.models import Role
+from commerce.customs.codes import CUSTOMS_OFFICES, TRANSPORT_MODES
 from commerce.errors import N_
 from commerce.orders.models import CustomsMode
 from commerce.pages.rendering import CLUSTER_FIGURES, TRADE, for_people, render_page
+from commerce.web.i18n import translate
 
 bp = Blueprint("console", __name__)
 
@@ -155,18 +159,33 @@ def stream_console(stream_id: int):
     return render_page("console.html", CONSOLE_TEXT, stream_id=stream_id)
 
 
+def _customs_page(batch_id: int | None):
+    """The customs page, with the names of the codes its declarations carry in the person's language."""
+    names = {
+        "transport_mode": {code: translate(name) for code, name in TRANSPORT_MODES.items()},
+        "customs_office": {code: translate(name) for code, name in CUSTOMS_OFFICES.items()},
+    }
+    return render_page(
+        "customs.html",
+        CUSTOMS_TEXT,
+        batch_id=batch_id,
+        modes=[mode.value for mode in CustomsMode],
+        code_names_json=json.dumps(names, ensure_ascii=False).replace("</", "<\\/"),
+    )
+
+
 @bp.get("/console/customs")
 @for_people(*TRADE)
 def customs_batches():
     """The trade operator's batches: forming, filtering, due dates and warnings."""
-    return render_page("customs.html", CUSTOMS_TEXT, batch_id=None, modes=[mode.value for mode in CustomsMode])
+    return _customs_page(None)
 
 
 @bp.get("/console/customs/batches/<int:batch_id>")
 @for_people(*TRADE)
 def customs_batch(batch_id: int):
     """One batch: its declarations with header, lines, orders and firms, messages and receipts."""
-    return render_page("customs.html", CUSTOMS_TEXT, batch_id=batch_id, modes=[mode.value for mode in CustomsMode])
+    return _customs_page(batch_id)
 
 
 @bp.get("/dashboard")

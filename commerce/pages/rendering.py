@@ -61,6 +61,9 @@ NAVIGATION = (
     Destination("association.members", N_("Members"), ASSOCIATION, N_("Firms licensed to use the mark")),
     Destination("host.streams", N_("Streams"), HOSTS, N_("Schedule streams, build lineups, go live")),
     Destination("console.customs_batches", N_("Customs"), TRADE, N_("Batches and declarations")),
+    Destination("trade.claims", N_("Rebate claims"), TRADE, N_("Compute, complete and file claims")),
+    Destination("trade.invoices", N_("Invoices"), TRADE, N_("Purchase invoices of the firms")),
+    Destination("trade.proceeds", N_("Proceeds"), TRADE, N_("Foreign currency received")),
     Destination("console.dashboard", N_("Export statistics"), CLUSTER_FIGURES, N_("The cluster's exports")),
 )
 

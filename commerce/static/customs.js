@@ -2,7 +2,30 @@
 (function () {
   "use strict";
 
-  const { $, api, button, count, download, element, formatMoney, language, say, session, text } = window.Commerce;
+  const { $, api, button, count, download, element, everything, formatMoney, language, say, session, text } = window.Commerce;
+  const codeNames = JSON.parse(document.getElementById("code-names").textContent);
+  const countryNames = new Intl.DisplayNames([language], { type: "region" });
+  let firmByCode = new Map(); // USCC -> firm name
+
+  // A code with its name in the page's language: "5 航空运输", "0401 Shijiazhuang Customs", "US 美国".
+  function named(table, code) {
+    if (!code) return "";
+    const name = table === "country" ? safeCountry(code) : (codeNames[table] || {})[code];
+    return name ? `${code} ${name}` : code;
+  }
+
+  function safeCountry(code) {
+    try {
+      return countryNames.of(code);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function firmNamed(uscc) {
+    const name = firmByCode.get(uscc);
+    return name ? `${name} (${uscc})` : uscc;
+  }
   const batchId = document.body.dataset.batchId;
   const refreshMilliseconds = 5000;
   const dateTime = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" });
@@ -143,8 +166,8 @@
         ["kind", kindText(item.kind)],
         ["status", badge(item.status)],
         ["entry", item.entry_id || ""],
-        ["owner", item.owner_code],
-        ["arrival", item.arrival_country],
+        ["owner", firmNamed(item.owner_code)],
+        ["arrival", named("country", item.arrival_country)],
         ["number lines", count.format(item.lines)],
         ["open", button(text.open, "open secondary", () => showDeclaration(item.id))],
       ]);
@@ -189,10 +212,10 @@
       [text.consignor, `${header.consignor_name} (${header.consignor_code})`, "consignor"],
       [text.producing_firm, `${header.owner_name} (${header.owner_code})`, "owner"],
       [text.customs_mode, header.customs_mode],
-      [text.transport_mode, header.traf_mode],
-      [text.arrival_country, header.arrival_country, "arrival"],
-      [text.exit_port, header.exit_port],
-      [text.declaring_customs, header.declaring_customs],
+      [text.transport_mode, named("transport_mode", header.traf_mode), "transport-mode"],
+      [text.arrival_country, named("country", header.arrival_country), "arrival"],
+      [text.exit_port, named("customs_office", header.exit_port), "exit-port"],
+      [text.declaring_customs, named("customs_office", header.declaring_customs), "declaring-customs"],
       [text.source_region, header.source_region, "source-region"],
       [text.trade_terms, header.trade_terms],
       [text.gross_weight, header.gross_weight_kg],
@@ -261,7 +284,8 @@
 
   const act = window.Commerce.actionsThen(refreshBatch);
 
-  function startBatch() {
+  async function startBatch() {
+    firmByCode = new Map((await everything("/enterprises").catch(() => [])).map((firm) => [firm.uscc, firm.name]));
     refreshBatch();
     clearInterval(timer);
     // Customs answers a submitted batch over minutes: keep its status current while waiting.

@@ -39,7 +39,9 @@ def test_an_operator_forms_a_batch_reads_its_lists_downloads_a_message_and_sees_
     batch_id = int(page.url.rsplit("/", 1)[1])
     rows = page.locator("#declarations tbody tr")
     expect(rows).to_have_count(3)
-    expect(rows.locator("td.owner")).to_have_text([REAL_USCCS[0], REAL_USCCS[1], REAL_USCCS[0]])
+    expect(rows.locator("td.owner")).to_have_text(
+        [f"Maker A ({REAL_USCCS[0]})", f"Maker B ({REAL_USCCS[1]})", f"Maker A ({REAL_USCCS[0]})"]
+    )
     expect(page.locator("#batch .kind")).to_have_text("Inventory lists")
     expect(page.locator("#batch .orders")).to_have_text("2")
 
@@ -48,6 +50,10 @@ def test_an_operator_forms_a_batch_reads_its_lists_downloads_a_message_and_sees_
     expect(panel.locator(".header .consignor")).to_contain_text("(1305960001)")
     expect(panel.locator(".header .owner")).to_have_text(f"Maker A ({REAL_USCCS[0]})")
     expect(panel.locator(".header .source-region")).to_have_text("13059")
+    # Codes are named in the page's language: the transport mode, the offices, the country.
+    expect(panel.locator(".header .transport-mode")).to_have_text("5 Air")
+    expect(panel.locator(".header .declaring-customs")).to_have_text("0401 Shijiazhuang Customs")
+    expect(panel.locator(".header .exit-port")).to_have_text("0401 Shijiazhuang Customs")
     line = panel.locator(".lines tbody tr")
     expect(line).to_have_count(1)
     expect(line.locator(".hs")).to_have_text("6110120000")
@@ -134,6 +140,7 @@ def test_the_monthly_summary_page_shows_its_due_date_in_chinese_and_records_a_re
     panel = page.locator("#declaration")
     expect(panel.locator(".lines tbody tr .firms")).to_contain_text("Maker A")
     expect(panel.locator(".lines tbody tr .quantity")).to_have_text("5 件")
+    expect(panel.locator(".header .transport-mode")).to_have_text("5 航空运输")
     expect(panel.locator(".inventory-lists span")).to_have_text(
         ", ".join(f"#{entry['id']}" for entry in lists["declarations"])
     )

@@ -1,0 +1,92 @@
+"""The trade service's rebate pages in a real headless Chromium: invoices, proceeds, claims, refunds, the ledger."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browsing import local_only, serious_accessibility_problems, sign_in
+from tests.e2e.test_rebates import cleared_export, setup_trader
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_operator_records_an_invoice_and_proceeds_then_computes_files_and_is_refunded_a_claim(
+    live_server, browser_page, client, factory
+):
+    shop, sku = setup_trader(client, factory)
+    order_id, _declaration = cleared_export(client, shop, "T-9", sku, 100, "700.00")
+    page = browser_page
+    outside = local_only(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server}/trade/invoices?lang=en")
+    sign_in(page, "trade_operator@example.com")
+    expect(page.locator("#nothing")).to_be_visible()
+    form = page.locator("#record")
+    form.locator("select[name=enterprise_id]").select_option(label="Trader C")
+    form.locator("input[name=number]").fill("26132000000000000001")
+    form.locator("input[name=issued_on]").fill("2026-09-01")
+    form.locator("input[name=amount_excl_vat]").fill("500000.00")
+    form.locator("input[name=vat_amount]").fill("65000.00")
+    line = page.locator("#invoice-lines tbody tr").first
+    line.locator("[name=hs_code]").fill("6110120000")
+    line.locator("[name=quantity]").fill("100")
+    line.locator("[name=amount]").fill("500000.00")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#message")).to_have_text("Invoice 26132000000000000001 recorded.")
+    expect(page.locator("#invoices tbody tr .firm")).to_have_text("Trader C")
+    assert serious_accessibility_problems(page) == []
+
+    page.click("nav >> text=Proceeds")
+    row = page.locator(f"#orders tr[data-order-id='{order_id}']")
+    expect(row).to_contain_text("Trader C")
+    row.locator("input[name=amount]").fill("70000.00")
+    row.locator("input[name=received_on]").fill("2026-09-20")
+    row.locator("input[name=reference]").fill("BANK-1")
+    row.locator("button[type=submit]").click()
+    expect(row.locator(".received")).to_have_text("2026-09-20 · USD 70,000.00 · BANK-1")
+    assert serious_accessibility_problems(page) == []
+
+    page.click("nav >> text=Rebate claims")
+    page.fill("#compute input[name=period]", "2026-09")
+    page.click("#compute button[type=submit]")
+    expect(page.locator("#message")).to_have_text("1 claim(s) computed.")
+    claim = page.locator(f"#claims tr[data-enterprise-id='{shop.world.trader_id}']")
+    expect(claim.locator(".amount")).to_have_text("CNY 65,000.00")
+    expect(claim.locator(".missing")).to_have_text("Nothing missing")
+    claim.locator("button.file").click()
+    expect(claim.locator(".status")).to_have_text("Filed")
+    claim.locator("summary").click()
+    claim.locator("input[name=amount]").fill("65000.00")
+    claim.locator("input[name=received_on]").fill("2026-11-02")
+    claim.locator("input[name=reference]").fill("TAX-1")
+    claim.locator("form.refund button").click()
+    expect(claim.locator(".status")).to_have_text("Refunded")
+    expect(claim.locator(".refunded-amount")).to_have_text("CNY 65,000.00")
+
+    page.select_option("#ledger-firm select", label="Trader C")
+    expect(page.locator("#receivable")).to_have_text("CNY 0.00")
+    expect(page.locator("#claimed")).to_have_text("CNY 65,000.00")
+    assert serious_accessibility_problems(page) == []
+    assert outside == []
+
+
+def test_a_claim_says_what_is_missing_in_chinese(live_server, browser_page, client, factory):
+    shop, sku = setup_trader(client, factory)
+    order_id, _ = cleared_export(client, shop, "M-1", sku, 10, "100.00")
+    page = browser_page
+    local_only(page)
+    page.goto(f"{live_server}/trade/claims?lang=zh-CN")
+    sign_in(page, "trade_operator@example.com")
+    page.fill("#compute input[name=period]", "2026-09")
+    page.click("#compute button[type=submit]")
+    expect(page.locator("#message")).to_have_text("已计算 1 份退税申报。")
+    missing = page.locator(f"#claims tr[data-enterprise-id='{shop.world.trader_id}'] .missing li")
+    expect(missing.first).to_contain_text(str(order_id))
+    assert (
+        client.get("/api/v1/rebates/claims?period=2026-09", headers=shop.world.headers["trade_operator"]).json["items"][
+            0
+        ]["status"]
+        == "draft"
+    )
+    assert serious_accessibility_problems(page) == []
