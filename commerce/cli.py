@@ -91,6 +91,40 @@ def demo_load():
         click.echo(f"customs messages are signed with a self-signed demo key: {key}")
 
 
+@demo_group.command(
+    "serve",
+    help="Serve the demo: the API and pages, a worker, the scheduler and customs' single-window simulator, in one "
+    "process (Ctrl-C stops them all).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--review-seconds", type=float, default=20.0, show_default=True, help="How long customs takes to accept.")
+def demo_serve(host: str, port: int, review_seconds: float):
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    from commerce import scheduler
+    from commerce.jobs.worker import Worker
+
+    app = current_app._get_current_object()
+    deployment = current_deployment()
+    stop = threading.Event()
+    helpers = [
+        threading.Thread(target=scheduler.run, args=(database(),), kwargs={"stop": stop}, name="scheduler"),
+        threading.Thread(target=_single_window(review_seconds).run, args=(stop,), name="single-window"),
+    ]
+    if not deployment.settings.runs_embedded_worker:
+        helpers.append(threading.Thread(target=Worker(deployment).run_until, args=(stop,), name="worker"))
+    for helper in helpers:
+        helper.daemon = True
+        helper.start()
+    click.echo(f"the demo on http://{host}:{port}/ (a worker, the scheduler and the single-window simulator run)")
+    try:
+        run_simple(host, port, app, threaded=True)
+    finally:
+        stop.set()
+
+
 @click.group("catalog", cls=AppGroup, help="Product catalogue.")
 def catalog_group():
     pass
@@ -248,7 +282,7 @@ def simulator_run(platform: str, port: int, rate_limit: float | None, review_sec
         stop.set()
 
 
-def _serve_single_window(review_seconds: float) -> None:
+def _single_window(review_seconds: float):
     """Customs behind the platforms' data-exchange folders: it takes each message, accepts after
     review_seconds and releases after twice that."""
     from cryptography.hazmat.primitives import serialization
@@ -277,9 +311,13 @@ def _serve_single_window(review_seconds: float) -> None:
         else "no schema (COMMERCE_CEB_SCHEMA_DIR)"
     )
     click.echo(f"single window simulator on the folders under {settings.exchange_folder}; {checked}")
+    return simulator
+
+
+def _serve_single_window(review_seconds: float) -> None:
     stop = threading.Event()
     with contextlib.suppress(KeyboardInterrupt):
-        simulator.run(stop)
+        _single_window(review_seconds).run(stop)
 
 
 def init_app(app: Flask) -> None:

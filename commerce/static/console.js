@@ -54,15 +54,16 @@
       const cells = [
         ["position", item.position],
         ["title", item.title],
-        ["number live-price", item.live_price ? formatMoney(item.live_price) : "—"],
+        ["number live-price", item.live_price ? formatMoney(item.live_price) : "—", text.live_price],
         ["stock", skuStock(figures)],
-        ["number orders", count.format(figures.orders)],
-        ["number units", count.format(figures.units)],
-        ["number gmv", formatMoney(figures.gmv)],
+        ["number orders", count.format(figures.orders), text.orders],
+        ["number units", count.format(figures.units), text.units],
+        ["number gmv", formatMoney(figures.gmv), text.gmv],
       ];
-      for (const [className, value] of cells) {
+      for (const [className, value, label] of cells) {
         const cell = document.createElement("td");
         cell.className = className;
+        if (label) cell.dataset.label = label;
         cell.append(value);
         row.appendChild(cell);
       }

@@ -1,62 +1,49 @@
-// The cluster's export dashboard: headline figures and bar charts drawn as SVG from the dashboard API.
+// The cluster's export dashboard: headline figures and bar charts, drawn in HTML from the dashboard API.
 (function () {
   "use strict";
 
   const { $, api, download, element, language, say, session, text } = window.Commerce;
-  const svgNamespace = "http://www.w3.org/2000/svg";
   let me = null;
   let latest = 0; // only the answer to the latest request is shown
 
-  function svg(tag, attributes, content) {
-    const node = document.createElementNS(svgNamespace, tag);
-    for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
-    if (content !== undefined) node.textContent = content;
-    return node;
+  const compact = new Intl.NumberFormat(language, { notation: "compact", maximumFractionDigits: 1 });
+
+  function share(value, most) {
+    return most > 0 ? Math.max((Number(value) / most) * 100, Number(value) > 0 ? 1 : 0) : 0;
   }
 
-  // Vertical bars, one per month, labels under them and amounts on hover.
+  // Columns, one per month, each with its value above (compact; the full amount on hover) and its month below.
+  // Drawn in HTML so their text keeps its size at every width.
   function columns(bars) {
-    const width = 1100, height = 240, bottom = 40, top = 16;
     const most = Math.max(...bars.map((bar) => Number(bar.value)), 0);
-    const step = width / Math.max(bars.length, 1);
-    const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
-    bars.forEach((bar, index) => {
-      const size = most > 0 ? (Number(bar.value) / most) * (height - bottom - top) : 0;
-      const x = index * step + step * 0.15;
-      const rect = svg("rect", {
-        class: "bar", x, y: height - bottom - size, width: step * 0.7, height: Math.max(size, 0),
-        "data-key": bar.key, "data-value": bar.value,
-      });
-      rect.appendChild(svg("title", {}, `${bar.label}: ${bar.text}`));
-      chart.appendChild(rect);
-      chart.appendChild(svg("text", { class: "label", x: x + step * 0.35, y: height - bottom + 16, "text-anchor": "middle" }, bar.label));
-    });
+    const chart = element("div", { className: "columns" });
+    for (const bar of bars) {
+      const column = element("div", { className: "column", title: `${bar.label}: ${bar.text}` },
+        element("span", { className: "amount", textContent: Number(bar.value) > 0 ? compact.format(Number(bar.value)) : "0" }),
+        element("span", { className: "track" }, element("span", { className: "bar", dataset: { key: bar.key, value: bar.value } })),
+        element("span", { className: "label", textContent: bar.label }));
+      column.querySelector(".bar").style.height = share(bar.value, most) + "%";
+      chart.append(column);
+    }
     return chart;
   }
 
-  // Horizontal bars, largest first, the label on the left and the amount on the right.
+  // Rows, largest first: the name (cut short with the whole name on hover), the bar, the amount.
   function rows(bars) {
-    const width = 460, line = 26, labelWidth = 150, amountWidth = 120;
     const most = Math.max(...bars.map((bar) => Number(bar.value)), 0);
-    const chart = svg("svg", { viewBox: `0 0 ${width} ${Math.max(bars.length, 1) * line + 4}`, role: "img" });
-    bars.forEach((bar, index) => {
-      const y = index * line + 4;
-      const size = most > 0 ? (Number(bar.value) / most) * (width - labelWidth - amountWidth) : 0;
-      chart.appendChild(svg("text", { class: "label", x: 0, y: y + 15 }, bar.label));
-      const rect = svg("rect", {
-        class: "bar", x: labelWidth, y, width: Math.max(size, 1), height: line - 8,
-        "data-key": bar.key === null ? "" : bar.key, "data-value": bar.value,
-      });
-      rect.appendChild(svg("title", {}, `${bar.label}: ${bar.text}`));
-      chart.appendChild(rect);
-      chart.appendChild(svg("text", { class: "amount", x: width, y: y + 15, "text-anchor": "end" }, bar.text));
-    });
-    return chart;
+    return element("ol", { className: "rows" }, ...bars.map((bar) => {
+      const row = element("li", { title: `${bar.label}: ${bar.text}` },
+        element("span", { className: "label", textContent: bar.label }),
+        element("span", { className: "track" }, element("span", { className: "bar", dataset: { key: bar.key === null ? "" : bar.key, value: bar.value } })),
+        element("span", { className: "amount", textContent: bar.text }));
+      row.querySelector(".bar").style.width = share(bar.value, most) + "%";
+      return row;
+    }));
   }
 
   function draw(name, bars, shape) {
     const figure = $("#chart-" + name);
-    figure.querySelectorAll("svg, p").forEach((node) => node.remove());
+    figure.querySelectorAll(".columns, .rows, p").forEach((node) => node.remove());
     if (!bars.some((bar) => Number(bar.value) > 0)) {
       figure.appendChild(element("p", { className: "note", textContent: text.nothing }));
       return;

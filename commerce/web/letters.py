@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
@@ -76,14 +77,27 @@ def letter_text(facts: dict[str, Any], locale: str) -> dict[str, Any]:
     }
 
 
+# Han characters, CJK punctuation and full-width forms: drawn with the CJK font in any language.
+CJK_RUN = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
+def _markup(text: str, font: str) -> str:
+    """A paragraph's markup: its text escaped, every run of Chinese in the CJK font (names stay readable in English)."""
+    if font == CJK_FONT:
+        return escape(text)
+    parts, last = [], 0
+    for run in CJK_RUN.finditer(text):
+        parts += [escape(text[last : run.start()]), f'<font name="{CJK_FONT}">{escape(run.group())}</font>']
+        last = run.end()
+    return "".join(parts) + escape(text[last:])
+
+
 def render_pdf(facts: dict[str, Any], locale: str) -> bytes:
-    """The letter as an A4 PDF; Chinese text uses a CID font every PDF reader has."""
+    """The letter as an A4 PDF; Chinese text, in every language, uses a CID font every PDF reader has."""
     text = letter_text(facts, locale)
-    font = "Helvetica"
-    if locale.startswith("zh"):
-        if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-        font = CJK_FONT
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    font = CJK_FONT if locale.startswith("zh") else "Helvetica"
     title_style = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=8 * mm)
     body_style = ParagraphStyle(
         "body", fontName=font, fontSize=11, leading=17, spaceAfter=4 * mm, wordWrap="CJK" if font == CJK_FONT else None
@@ -99,12 +113,12 @@ def render_pdf(facts: dict[str, Any], locale: str) -> bytes:
         topMargin=25 * mm,
         bottomMargin=25 * mm,
     )
-    story = [Paragraph(escape(text["title"]), title_style)]
-    story += [Paragraph(escape(paragraph), body_style) for paragraph in text["paragraphs"]]
+    story = [Paragraph(_markup(text["title"], font), title_style)]
+    story += [Paragraph(_markup(paragraph, font), body_style) for paragraph in text["paragraphs"]]
     story += [
         Spacer(1, 12 * mm),
-        Paragraph(escape(text["signature"]), body_style),
-        Paragraph(escape(text["issued_on"]), body_style),
+        Paragraph(_markup(text["signature"], font), body_style),
+        Paragraph(_markup(text["issued_on"], font), body_style),
     ]
     document.build(story)
     return buffer.getvalue()

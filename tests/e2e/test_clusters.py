@@ -326,3 +326,27 @@ def test_the_association_is_told_what_a_suspension_would_take_off_before_it_susp
     assert client.patch(url, headers=world.headers["brand_admin"], json={"status": "suspended"}).status_code == 200
     after = client.get(f"{url}/lapse-effects", headers=world.headers["brand_admin"]).json
     assert after == {"products": 1, "listings": 0, "lineup_items": 0, "streams": []}
+
+
+def test_the_letters_pdf_reads_its_chinese_names_in_both_languages(client, factory):
+    import io
+
+    from pypdf import PdfReader
+
+    world = factory.world()
+    url = f"/api/v1/trademarks/{world.trademark_id}/memberships/{world.membership_a_id}/authorization-letter"
+
+    def text_of(language: str) -> str:
+        pdf = client.get(f"{url}?format=pdf&lang={language}", headers=world.headers["sme_a"])
+        assert pdf.mimetype == "application/pdf"
+        return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.data)).pages)
+
+    english = text_of("en")
+    assert english.startswith("Letter of authorisation to use a collective trademark")
+    assert "清河县羊绒制品协会 (unified social credit code" in english
+    assert "“清河羊绒”" in english
+    assert english.count("清河县羊绒制品协会") == 2  # the owner, and the signature
+    assert "■" not in english
+    chinese = text_of("zh-CN")
+    assert chinese.startswith("集体商标使用授权书")
+    assert "兹授权其会员MakerA" in chinese.replace(" ", "")

@@ -6,8 +6,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import delete
 
+from commerce.clusters.models import Enterprise
 from commerce.reports.models import ExportStatistic, ExportStatisticPeriod
-from tests.browsing import local_only, sign_in
+from tests.browsing import PHONE, local_only, serious_accessibility_problems, sign_in
 from tests.e2e.test_reports import refresh, september_exports
 
 pytestmark = pytest.mark.browser
@@ -32,14 +33,18 @@ def test_the_association_sees_the_clusters_exports_as_charts_in_english(live_ser
     expect(page.locator("#declarations")).to_have_text("2")
     expect(page.locator("#local_share")).to_have_text("98.6%")
     expect(page.locator("#rebuild")).to_be_hidden()
-    months = page.locator("#chart-month rect.bar")
+    months = page.locator("#chart-month .bar")
     expect(months).to_have_count(2)
     assert [months.nth(i).get_attribute("data-value") for i in range(2)] == ["70113.00", "0"]
-    expect(page.locator("#chart-month text.label")).to_have_text(["Sep 2026", "Oct 2026"])
-    expect(page.locator("#chart-country text.label")).to_have_text(["Germany", "United States"])
-    expect(page.locator("#chart-country text.amount")).to_have_text(["$70,000.00", "$113.00"])
-    expect(page.locator("#chart-enterprise text.label")).to_have_text(["Trader C", "Maker A"])
-    expect(page.locator("#chart-hs_chapter text.label")).to_have_text(["61"])
+    expect(page.locator("#chart-month .label")).to_have_text(["Sep 2026", "Oct 2026"])
+    # Each month carries its value; the whole amount is on hover.
+    expect(page.locator("#chart-month .amount")).to_have_text(["70.1K", "0"])
+    expect(page.locator("#chart-month .column").first).to_have_attribute("title", "Sep 2026: $70,113.00")
+    expect(page.locator("#chart-country .label")).to_have_text(["Germany", "United States"])
+    expect(page.locator("#chart-country .amount")).to_have_text(["$70,000.00", "$113.00"])
+    expect(page.locator("#chart-enterprise .label")).to_have_text(["Trader C", "Maker A"])
+    expect(page.locator("#chart-hs_chapter .label")).to_have_text(["61"])
+    assert serious_accessibility_problems(page) == []
     assert outside == []
 
 
@@ -65,8 +70,9 @@ def test_the_operator_rebuilds_and_reads_the_dashboard_in_chinese(live_server, b
 
     expect(page.locator("#fob_cny")).to_have_text("¥497,802.30")
     expect(page.locator("#local_share")).to_have_text("98.6%")
-    expect(page.locator("#chart-country text.label")).to_have_text(["德国", "美国"])
-    expect(page.locator("#chart-month text.label")).to_have_text(["2026年9月"])
+    expect(page.locator("#chart-country .label")).to_have_text(["德国", "美国"])
+    expect(page.locator("#chart-month .label")).to_have_text(["2026年9月"])
+    expect(page.locator("#chart-month .amount")).to_have_text(["7万"])
     expect(page.locator("#freshness")).to_contain_text("统计截至")
     with page.expect_download() as waiting:
         page.click("#download-csv")
@@ -74,3 +80,44 @@ def test_the_operator_rebuilds_and_reads_the_dashboard_in_chinese(live_server, b
         header = report.readline().strip()
     assert header.startswith("month,country,hs_chapter,enterprise_id,enterprise_name,declarations")
     assert outside == []
+
+
+def test_the_dashboard_fits_a_phone_its_figures_in_their_cards_its_names_readable(
+    live_server, browser_page, client, factory, database
+):
+    shop, *_ = september_exports(client, factory)
+    refresh(client, shop)
+    with database.session() as session:
+        firm = session.get(Enterprise, shop.world.trader_id)
+        firm.name = "清河县东高庄羊绒制品有限责任公司进出口贸易分公司"
+        session.add(firm)
+        session.commit()
+    refresh(client, shop)
+    page = browser_page
+    local_only(page)
+    for width in (PHONE["width"], 768, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server}/dashboard?lang=zh-CN&from=2026-09&to=2026-10")
+        if "/login" in page.url:
+            sign_in(page, "brand_admin@example.com")
+        page.fill("#range-form input[name=from]", "2026-09")
+        page.fill("#range-form input[name=to]", "2026-10")
+        page.click("#range-form button[type=submit]")
+        expect(page.locator("#fob_cny")).to_have_text("¥497,802.30")
+        overflowing = page.eval_on_selector_all(
+            ".figure",
+            "(cards) => cards.filter((card) => card.scrollWidth > card.clientWidth).map((card) => card.textContent)",
+        )
+        assert overflowing == [], width
+        smallest = page.eval_on_selector_all(
+            "figure.chart .label, figure.chart .amount, .figure span",
+            "(nodes) => Math.min(...nodes.map((node) => parseFloat(getComputedStyle(node).fontSize)))",
+        )
+        assert smallest >= 12, width
+        long_name = page.locator("#chart-enterprise li", has_text="清河县东高庄")
+        expect(long_name).to_have_attribute("title", "清河县东高庄羊绒制品有限责任公司进出口贸易分公司: US$70,000.00")
+        label = long_name.locator(".label")
+        assert label.evaluate("(node) => node.getBoundingClientRect().right") <= long_name.evaluate(
+            "(node) => node.getBoundingClientRect().right"
+        )
+    assert serious_accessibility_problems(page) == []
