@@ -60,6 +60,25 @@ class LineupItem(SQLModel, table=True):
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class StreamRefusal(SQLModel, table=True):
+    """An order of a stream refused for want of stock or of its deal: what the host did not sell.
+    Each marketplace order counts once, however often it is sent again."""
+
+    __tablename__ = "stream_refusal"
+    __table_args__ = (UniqueConstraint("stream_id", "channel", "external_id", name="stream_refusal_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    stream_id: int = Field(foreign_key="stream.id")
+    lineup_item_id: int | None = Field(default=None, foreign_key="lineup_item.id")
+    enterprise_id: int = Field(foreign_key="enterprise.id")
+    sku_id: int = Field(foreign_key="sku.id")
+    channel: str = Field(max_length=32)
+    external_id: str = Field(max_length=128)
+    code: str = Field(max_length=40)
+    quantity: int
+    refused_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class StreamPin(SQLModel, table=True):
     """One stretch of time a lineup item was presented; the open one is the pinned item."""
 
@@ -204,6 +223,7 @@ class SalesFigures(BaseModel):
     orders: int
     units: int
     gmv: Money
+    refused_orders: int = PydanticField(description="Orders refused for want of stock or of the deal (each once)")
 
 
 class SkuStockLeft(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select, type_coerce
 from sqlmodel import Session
@@ -29,6 +30,7 @@ from commerce.live.models import (
     SkuStockLeft,
     Stream,
     StreamPublic,
+    StreamRefusal,
     StreamReport,
     StreamStats,
 )
@@ -129,14 +131,22 @@ def _sales(session: Session, stream_id: int, group_by):
     return list(session.execute(statement))
 
 
-def _figures(row, currency: str) -> dict:
+def _figures(row, currency: str, refused: int = 0) -> dict:
     if row is None:
-        return {"orders": 0, "units": 0, "gmv": Money.of(Decimal("0"), currency)}
+        return {"orders": 0, "units": 0, "gmv": Money.of(Decimal("0"), currency), "refused_orders": refused}
     return {
         "orders": int(row.orders or 0),
         "units": int(row.units or 0),
         "gmv": Money.of(row.gmv if row.gmv is not None else Decimal("0"), currency),
+        "refused_orders": refused,
     }
+
+
+def _refused(session: Session, stream_id: int, column: Any) -> dict[Any, int]:
+    """Orders of the stream refused for want of stock or of the deal, counted by ``column``."""
+    return dict(
+        session.execute(select(column, func.count()).where(StreamRefusal.stream_id == stream_id).group_by(column)).all()
+    )
 
 
 def _stock_by_sku(session: Session, stream_id: int) -> dict[int, list[SkuStockLeft]]:
@@ -184,11 +194,13 @@ def _stats_fields(session: Session, stream: Stream, languages: Sequence[str]) ->
     by_item = {row.lineup_item_id: row for row in _sales(session, stream.id, [OrderLine.lineup_item_id])}
     by_firm = {row.enterprise_id: row for row in _sales(session, stream.id, [OrderLine.enterprise_id])}
     totals = _sales(session, stream.id, [])
+    refused_items = _refused(session, stream.id, StreamRefusal.lineup_item_id)
+    refused_firms = _refused(session, stream.id, StreamRefusal.enterprise_id)
     items = _items(session, stream.id, include_removed=True)
     items = [item for item in items if item.position is not None or item.id in by_item]
     titles = product_titles(session, [item.product_id for item in items], languages)
     stock = _stock_by_sku(session, stream.id)
-    firm_ids = {item.enterprise_id for item in items} | set(by_firm)
+    firm_ids = {item.enterprise_id for item in items} | set(by_firm) | set(refused_firms)
     names = dict(session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(firm_ids))).all())
     return {
         "stream_id": stream.id,
@@ -203,17 +215,19 @@ def _stats_fields(session: Session, stream: Stream, languages: Sequence[str]) ->
                 title=titles[item.product_id],
                 stock_left=sum(sku.stock_left for sku in stock.get(item.id, [])) if item.position is not None else 0,
                 skus=stock.get(item.id, []) if item.position is not None else [],
-                **_figures(by_item.get(item.id), stream.currency),
+                **_figures(by_item.get(item.id), stream.currency, refused_items.get(item.id, 0)),
             )
             for item in items
         ],
         "firms": [
             FirmStats(
-                enterprise_id=firm_id, name=names.get(firm_id, ""), **_figures(by_firm.get(firm_id), stream.currency)
+                enterprise_id=firm_id,
+                name=names.get(firm_id, ""),
+                **_figures(by_firm.get(firm_id), stream.currency, refused_firms.get(firm_id, 0)),
             )
             for firm_id in sorted(firm_ids)
         ],
-        "totals": SalesFigures(**_figures(totals[0] if totals else None, stream.currency)),
+        "totals": SalesFigures(**_figures(totals[0] if totals else None, stream.currency, sum(refused_items.values()))),
     }
 
 

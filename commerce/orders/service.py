@@ -46,7 +46,7 @@ from commerce.events import StockChanged
 from commerce.inventory import reservations
 from commerce.inventory.errors import InsufficientStock
 from commerce.inventory.models import MovementKind
-from commerce.live import flash_sales
+from commerce.live import flash_sales, refusals
 from commerce.live.errors import CurrencyMismatch, StreamNotLive
 from commerce.live.models import FlashSale, LineupItem, Stream, StreamStatus
 from commerce.orders.errors import (
@@ -341,17 +341,36 @@ def place_order(
     Returns the order and whether it was created by this call.
     """
     require_role(actor, *ORDER_PLACERS)
+    now = now or utcnow()
     try:
-        return _take_order(session, actor, data, now or utcnow())
-    except DomainError:
+        return _take_order(session, actor, data, now)
+    except DomainError as error:
         # An order taken earlier stays the answer to its repeats, whatever has changed since (the
         # stream ended, the product was retired, the stock or the flash sale it took ran out, its
         # buyer reached the limit with it): on PostgreSQL the write takes the units before it
         # writes the order, so a repeat may be refused before the unique key would answer it.
         earlier = _stored_earlier(session, actor, data)
         if earlier is None:
+            _note_stream_refusal(session, data, error, now)
             raise
         return earlier, False
+
+
+def _note_stream_refusal(session: Session, data: OrderCreate, error: DomainError, now: datetime) -> None:
+    """A stream's order refused for want of stock or of its deal is counted for the host's report."""
+    sku_id = error.params.get("sku_id")
+    if data.stream_id is None or sku_id is None:
+        return
+    refusals.note_refusal(
+        session,
+        stream_id=data.stream_id,
+        channel=data.channel,
+        external_id=data.external_id,
+        sku_id=sku_id,
+        quantity=sum(line.quantity for line in data.lines if line.sku_id == sku_id),
+        code=error.code,
+        now=now,
+    )
 
 
 def _stored_earlier(session: Session, actor: Actor, data: OrderCreate) -> OrderView | None:

@@ -80,6 +80,10 @@ REPORT_TEXT = {
     "orders": N_("Orders"),
     "units": N_("Units"),
     "gmv": N_("GMV"),
+    "refused": N_("Refused orders"),
+    "refused_hint": N_(
+        "Orders the stream could not take: out of stock, the deal sold out or over its limit, an old price."
+    ),
     "flash_sales": N_("Flash sales"),
     "sold_of": N_("{sold} of {quantity} sold"),
 }

@@ -6,7 +6,10 @@
   const streamId = document.body.dataset.streamId;
 
   function figures(row) {
-    return [cell(count.format(row.orders), "number orders"), cell(count.format(row.units), "number units"), cell(formatMoney(row.gmv), "number gmv")];
+    return [
+      cell(count.format(row.orders), "number orders"), cell(count.format(row.units), "number units"),
+      cell(formatMoney(row.gmv), "number gmv"), cell(count.format(row.refused_orders), "number refused"),
+    ];
   }
 
   async function show() {
@@ -18,6 +21,7 @@
       $("#total-orders").textContent = count.format(report.totals.orders);
       $("#total-units").textContent = count.format(report.totals.units);
       $("#total-gmv").textContent = formatMoney(report.totals.gmv);
+      $("#total-refused").textContent = count.format(report.totals.refused_orders);
       const names = new Map(report.firms.map((firm) => [firm.enterprise_id, firm.name]));
       $("#items tbody").replaceChildren(...report.items.map((item) =>
         element("tr", { dataset: { itemId: item.item_id } }, cell(item.position || "—"), cell(item.title, "title"), cell(names.get(item.enterprise_id) || ""), ...figures(item))));

@@ -87,6 +87,7 @@ def test_a_host_runs_the_show_on_a_phone_in_chinese_and_reads_the_report(live_se
     expect(page.locator("#flash-sales li")).to_contain_text("秒杀价 CNY 99.00 · 已售 0 / 共 5")
 
     assert stream_order(client, shop, stream["id"], "C-1", shop.gloves_skus[0], 3).status_code == 201
+    assert stream_order(client, shop, stream["id"], "C-2", shop.gloves_skus[0], 50).status_code == 409
     page.click("#end")
     expect(page.locator("#stream-status")).to_have_text("已下播")
     expect(page.locator("#closed")).to_be_visible()
@@ -98,6 +99,8 @@ def test_a_host_runs_the_show_on_a_phone_in_chinese_and_reads_the_report(live_se
     expect(page.locator("#total-gmv")).to_have_text("CNY 268.50")
     gloves_firm = page.locator(f"#firms tr[data-enterprise-id='{shop.world.maker_b_id}']")
     expect(gloves_firm.locator(".units")).to_have_text("3")
+    expect(gloves_firm.locator(".refused")).to_have_text("1")
+    expect(page.locator("#total-refused")).to_have_text("1")
     # The flash sale was still counting down when the stream ended: it never ran, so it is not reported.
     expect(page.locator("#flash-sales li")).to_have_count(0)
     assert serious_accessibility_problems(page) == []

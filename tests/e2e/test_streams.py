@@ -420,7 +420,12 @@ def test_stats_count_orders_units_and_gmv_per_item_and_firm(client, factory):
         (shop.world.maker_a_id, 1, "318.00"),
         (shop.world.maker_b_id, 1, "268.50"),
     ]
-    assert stats["totals"] == {"orders": 2, "units": 5, "gmv": {"amount": "586.50", "currency": "CNY"}}
+    assert stats["totals"] == {
+        "orders": 2,
+        "units": 5,
+        "gmv": {"amount": "586.50", "currency": "CNY"},
+        "refused_orders": 0,
+    }
 
 
 def test_losing_the_mark_takes_products_off_upcoming_lineups(client, factory, database):
@@ -534,3 +539,35 @@ def test_a_deal_price_above_the_live_price_is_refused_and_the_bound_is_configura
         "A flash sale's deal price may be at most 190.80 CNY (the item's live price is 159.00 CNY)."
     )
     assert sales() == 3
+
+
+def test_orders_a_stream_refuses_are_counted_once_per_item_and_firm(client, factory, database):
+    shop = open_shop(factory)
+    host = shop.world.headers["host"]
+    stream = live_stream(client, shop, scarf_allocation=10)
+    scarf_item, gloves_item = (item["id"] for item in stream["lineup"])
+    assert stream_order(client, shop, stream["id"], "OK-1", shop.gloves_skus[0], 2).status_code == 201
+    # The gloves have 18 left: 30 cannot be had; the same marketplace order sent again counts once.
+    for _ in range(2):
+        refused = stream_order(client, shop, stream["id"], "NO-1", shop.gloves_skus[0], 30)
+        assert (refused.status_code, refused.json["code"]) == (409, "insufficient_stock")
+    stale = stream_order(client, shop, stream["id"], "NO-2", shop.scarf_skus[0], 1, unit_price="1.00")
+    assert (stale.status_code, stale.json["code"]) == (409, "price_changed")
+    # A refusal that is not about stock or the deal is not a sale the stream missed.
+    unknown = stream_order(client, shop, stream["id"], "NO-3", 999_999, 1)
+    assert unknown.status_code == 422
+    with database.session() as session:
+        assert session.execute(select(func.count()).select_from(SalesOrder)).scalar_one() == 1
+
+    stats = client.get(f"/api/v1/streams/{stream['id']}/stats", headers=host).json
+    assert [(item["item_id"], item["orders"], item["refused_orders"]) for item in stats["items"]] == [
+        (scarf_item, 0, 1),
+        (gloves_item, 1, 1),
+    ]
+    assert [(firm["enterprise_id"], firm["refused_orders"]) for firm in stats["firms"]] == [
+        (shop.world.maker_a_id, 1),
+        (shop.world.maker_b_id, 1),
+    ]
+    assert (stats["totals"]["orders"], stats["totals"]["refused_orders"]) == (1, 2)
+    report = client.get(f"/api/v1/streams/{stream['id']}/report", headers=host).json
+    assert report["totals"]["refused_orders"] == 2
