@@ -24,17 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from service import DEMO_PASSWORD, deployment, machine
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browsing import CHROMIUM, CHROMIUM_FLAGS
+
 PHONE_SHOTS = {"firm-products", "host-console", "association-reviews", "trade-claims"}
 
 MEASURE = """() => {
@@ -120,7 +111,7 @@ def main() -> None:
         service.flask("demo", "load")
         service.start_gunicorn(2)
         service.start_worker()
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         figures: dict[tuple[str, str], list[dict]] = {}
         if arguments.screenshots:
             arguments.screenshots.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,20 @@ from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 
+# Debian's Chromium, headless and quiet: without the background-networking flags it tries the
+# internet (refused here) at every start.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def local_only(page) -> list[str]:
     """Refuses every request that leaves this machine; the list of those refused is returned."""

@@ -186,23 +186,12 @@ def live_server(app) -> Iterator[str]:
         yield url
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture
 def browser_page():
     """A page in Debian's headless Chromium, driven by Playwright (install it with `bash .ci/browser.sh`)."""
     from playwright.sync_api import sync_playwright
+
+    from tests.browsing import CHROMIUM, CHROMIUM_FLAGS
 
     assert os.path.exists(CHROMIUM), "Debian's chromium is needed for browser tests: run `bash .ci/browser.sh`"
     with sync_playwright() as playwright:

@@ -156,6 +156,18 @@ ORDERS_TEXT = {
 
 EXPORTS_TEXT = {
     "exports": N_("Exports and rebates"),
+    "declarations": N_("Declarations"),
+    "declarations_hint": N_("The customs declarations holding your goods, declared by the trade service."),
+    "customs_mode": N_("Customs mode"),
+    "cop_no": N_("Enterprise number"),
+    "entry_id": N_("Customs number"),
+    "arrival_country": N_("Arrival country"),
+    "submitted_at": N_("Submitted"),
+    "no_declarations": N_("No declarations yet."),
+    "status_submitted": N_("Submitted"),
+    "status_accepted": N_("Accepted"),
+    "status_rejected": N_("Rejected"),
+    "status_cleared": N_("Cleared"),
     "claims": N_("Rebate claims"),
     "claim": N_("Claim"),
     "period": N_("Period"),

@@ -142,6 +142,13 @@ window.Commerce = (function () {
     return new Map((await everything("/enterprises")).map((firm) => [firm.id, firm.name]));
   }
 
+  // Every select.firms of the page offers the firms, by name.
+  function firmChoices(names) {
+    const sorted = [...names].sort((a, b) => a[1].localeCompare(b[1]));
+    document.querySelectorAll("select.firms").forEach((select) =>
+      select.append(...sorted.map(([id, name]) => element("option", { value: id, textContent: name }))));
+  }
+
   // An action's runner: clears the message, does the work, shows the page afresh; a refusal is shown instead.
   function actionsThen(refresh) {
     return async (work) => {
@@ -162,7 +169,7 @@ window.Commerce = (function () {
   }
 
   return {
-    $, actionsThen, api, badge, button, cell, count, download, element, everything, firmNames, formatDateTime,
+    $, actionsThen, api, badge, button, cell, count, download, element, everything, firmChoices, firmNames, formatDateTime,
     formatMoney, language, money, pager, picture, say, session, text,
   };
 })();

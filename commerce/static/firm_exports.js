@@ -2,8 +2,21 @@
 (function () {
   "use strict";
 
-  const { $, api, badge, cell, element, formatMoney, say, session, text } = window.Commerce;
+  const { $, api, badge, cell, element, everything, formatDateTime, formatMoney, language, say, session, text } = window.Commerce;
   const enterpriseId = document.body.dataset.enterpriseId;
+  const countries = new Intl.DisplayNames([language], { type: "region" });
+
+  // The declarations holding the firm's goods, newest batch first.
+  async function showDeclarations() {
+    const batches = await everything("/customs/batches", 500);
+    const rows = batches.reverse().flatMap((batch) => batch.declarations.map((declaration) =>
+      element("tr", { dataset: { declarationId: declaration.id } },
+        cell(batch.customs_mode), cell(declaration.cop_no), cell(badge(declaration.status)), cell(declaration.entry_id || ""),
+        cell(declaration.arrival_country ? `${declaration.arrival_country} ${countries.of(declaration.arrival_country)}` : ""),
+        cell(formatDateTime(batch.submitted_at)))));
+    $("#declarations tbody").replaceChildren(...rows);
+    $("#no-declarations").hidden = rows.length > 0;
+  }
 
   function claimRow(claim) {
     const missing = claim.missing.length
@@ -15,6 +28,7 @@
 
   async function show() {
     try {
+      await showDeclarations();
       const claims = await api("GET", `/rebates/claims?enterprise_id=${enterpriseId}&limit=100`);
       $("#claims tbody").replaceChildren(...claims.items.map(claimRow));
       $("#no-claims").hidden = claims.items.length > 0;

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
 
-  const { $, api, badge, button, cell, element, everything, firmNames, formatMoney, say, session, text } = window.Commerce;
+  const { $, api, badge, button, cell, element, everything, firmChoices, firmNames, formatMoney, say, session, text } = window.Commerce;
   let firms = new Map();
 
   function refundForm(claim) {
@@ -96,8 +96,7 @@
     onStart: async () => {
       try {
         firms = await firmNames();
-        const options = [...firms].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => element("option", { value: id, textContent: name }));
-        document.querySelectorAll("select.firms").forEach((select) => select.append(...options.map((option) => option.cloneNode(true))));
+        firmChoices(firms);
         await showClaims();
       } catch (error) {
         say(error.message);

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
 
-  const { $, api, button, cell, element, firmNames, formatMoney, pager, say, session, text } = window.Commerce;
+  const { $, api, button, cell, element, firmChoices, firmNames, formatMoney, pager, say, session, text } = window.Commerce;
   let firms = new Map();
 
   function rowOf(invoice) {
@@ -66,8 +66,7 @@
     onStart: async () => {
       try {
         firms = await firmNames();
-        const options = [...firms].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => element("option", { value: id, textContent: name }));
-        document.querySelectorAll("select.firms").forEach((select) => select.append(...options.map((option) => option.cloneNode(true))));
+        firmChoices(firms);
         $("#invoice-lines tbody").append(lineRow());
         await show();
       } catch (error) {

@@ -10,7 +10,7 @@ from sqlmodel import select
 from commerce.catalog.models import Product
 from commerce.media.models import ProductImage
 from tests.browsing import PHONE, local_only, no_text_squeezed, serious_accessibility_problems, sign_in
-from tests.factories import PASSWORD, photo_bytes, product_payload
+from tests.factories import PASSWORD, REAL_USCCS, open_shop, photo_bytes, product_payload
 
 pytestmark = pytest.mark.browser
 
@@ -181,3 +181,27 @@ def test_a_firms_orders_rebates_and_letter_pages_in_both_languages(live_server, 
         expect(page.locator("h1")).to_have_text(heading)
         expect(page.locator("#nothing, #no-claims").first).to_be_visible()
         assert serious_accessibility_problems(page) == []
+
+
+def test_a_firm_sees_the_declarations_holding_its_goods_and_no_others(live_server, browser_page, client, factory):
+    from tests.e2e.test_customs import configure, two_parcels
+
+    shop = open_shop(factory)
+    configure(client, shop)
+    two_parcels(client, shop, "P")
+    formed = client.post(
+        "/api/v1/customs/batches", headers=shop.world.headers["trade_operator"], json={"customs_mode": "9610"}
+    )
+    assert formed.status_code == 201, formed.json
+    own = [item for item in formed.json["declarations"] if item["owner_code"] == REAL_USCCS[0]]
+    page = browser_page
+    local_only(page)
+    page.goto(f"{live_server}/firm/exports?lang=en")
+    sign_in(page, "sme_a@example.com")
+    rows = page.locator("#declarations tbody tr")
+    expect(rows).to_have_count(len(own))
+    assert sorted(int(rows.nth(index).get_attribute("data-declaration-id")) for index in range(len(own))) == sorted(
+        item["id"] for item in own
+    )
+    expect(rows.first.locator("td").nth(2)).to_have_text("Draft")
+    assert serious_accessibility_problems(page) == []

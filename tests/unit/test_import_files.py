@@ -248,3 +248,22 @@ def test_a_workbook_declaring_entities_is_refused():
         list(iter_records(io.BytesIO(with_texts(laughs)), "xlsx"))
     # The same texts without a DTD are read (the header is inline: no record, no refusal).
     assert list(iter_records(io.BytesIO(with_texts(texts % b"lol")), "xlsx")) == []
+
+
+def test_the_xlsx_template_explains_every_column_in_both_languages_on_a_second_sheet():
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(template_xlsx()), read_only=True)
+    assert workbook.sheetnames == ["products", "说明 Instructions"]
+    rows = list(workbook["说明 Instructions"].iter_rows(values_only=True))
+    assert rows[0] == ("列 Column", "必填 Required", "说明", "Instructions")
+    assert [row[0] for row in rows[1:]] == list(COLUMNS)
+    explained = {row[0]: row for row in rows[1:]}
+    assert explained["hs_code"] == (
+        "hs_code",
+        "是 Yes",
+        "10 位海关商品编码，决定退税率",
+        "10-digit customs commodity code; it decides the rebate rate",
+    )
+    assert explained["title_en"][1] is None
+    assert all(row[2] and row[3] for row in rows[1:])
