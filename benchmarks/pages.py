@@ -89,6 +89,27 @@ def pages_of(service) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def write_index(folder: Path, names: list[str]) -> None:
+    """docs/screenshots/README.md: every page's screenshots, by language and width."""
+    lines = [
+        "# Screenshots",
+        "",
+        "Every page of the demo in Chinese and English at 1280 x 800, and some at phone width (390 x 844),",
+        "made by `python benchmarks/pages.py --screenshots docs/screenshots` on the demo data (`flask demo load`).",
+        "",
+        "| page | 中文 | English | phone |",
+        "|---|---|---|---|",
+    ]
+    for name in names:
+        phone = " · ".join(
+            f"[{language}]({name}.{language}.phone.jpg)"
+            for language in ("zh-CN", "en")
+            if (folder / f"{name}.{language}.phone.jpg").exists()
+        )
+        lines.append(f"| `{name}` | [中文]({name}.zh-CN.jpg) | [English]({name}.en.jpg) | {phone} |")
+    (folder / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def sign_in(page, base_url: str, email: str) -> None:
     page.goto(f"{base_url}/login")
     page.fill("#sign-in input[name=email]", email)
@@ -115,7 +136,8 @@ def main() -> None:
         figures: dict[tuple[str, str], list[dict]] = {}
         if arguments.screenshots:
             arguments.screenshots.mkdir(parents=True, exist_ok=True)
-        for email, pages in pages_of(service).items():
+        every_page = pages_of(service)
+        for email, pages in every_page.items():
             for language in ("zh-CN", "en"):
                 context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
                 page = context.new_page()
@@ -136,6 +158,8 @@ def main() -> None:
                             page.set_viewport_size({"width": 1280, "height": 800})
                 context.close()
         browser.close()
+        if arguments.screenshots:
+            write_index(arguments.screenshots, [name for pages in every_page.values() for name, _ in pages])
 
     header = f"{'page':<22} {'lang':<6} {'first paint':>12} {'page server':>12} {'slowest API':>12} {'complete':>10}"
     print(f"\n{header} calls")

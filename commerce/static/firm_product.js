@@ -101,21 +101,49 @@
     $("#skus").classList.add("existing");
   }
 
+  // The photos, the main one first: each with its description in both languages (what marketplaces
+  // show to the blind and to search), made the main picture, or deleted.
   function showPhotos() {
     const photos = product ? product.images : [];
     $("#photos").replaceChildren(
-      ...photos.map((image) =>
-        element(
+      ...photos.map((image, index) => {
+        const alt = (tag, name, label) => {
+          const field = element("input", { name, value: image.alt[tag] || "", maxLength: 200 });
+          return element("label", { lang: tag }, label, field);
+        };
+        const description = element("form", { className: "photo-alt" },
+          alt("zh-CN", "alt_zh", `${text.photo_alt_text} (${text.chinese})`),
+          alt("en", "alt_en", `${text.photo_alt_text} (${text.english})`),
+          element("button", { type: "submit", className: "secondary", textContent: text.save }));
+        description.addEventListener("submit", (event) => {
+          event.preventDefault();
+          act(() => api("PATCH", `/products/${productId}/images/${image.id}`, {
+            alt: { "zh-CN": description.elements.alt_zh.value.trim(), en: description.elements.alt_en.value.trim() },
+          }));
+        });
+        return element(
           "li",
           { dataset: { imageId: image.id } },
-          element("img", { src: image.thumbnail_url, alt: image.alt[document.documentElement.lang] || text.photo_alt.replace("{position}", image.position), width: 96, height: 96 }),
+          element("img", { src: image.thumbnail_url, alt: image.alt[document.documentElement.lang] || text.photo_alt.replace("{position}", index + 1), width: 96, height: 96 }),
+          index === 0
+            ? element("span", { className: "badge main-photo", textContent: text.main_photo })
+            : button(text.make_main, "secondary make-main", () => act(() => makeMain(image, photos))),
+          description,
           button(text.delete, "secondary delete", async () => {
             if (!window.confirm(text.confirm_delete)) return;
             await act(() => api("DELETE", `/products/${productId}/images/${image.id}`));
           }),
-        ),
-      ),
+        );
+      }),
     );
+  }
+
+  // The chosen photo first, the others after it in their order.
+  async function makeMain(chosen, photos) {
+    const order = [chosen, ...photos.filter((image) => image.id !== chosen.id)];
+    for (const [position, image] of order.entries()) {
+      if (image.position !== position) await api("PATCH", `/products/${productId}/images/${image.id}`, { position });
+    }
   }
 
   function showStatus() {

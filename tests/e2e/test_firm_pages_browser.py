@@ -37,7 +37,7 @@ class Walk:
 
 
 def test_a_new_firm_user_goes_from_the_front_page_to_a_submitted_product_with_two_photos(
-    live_server, browser_page, factory, database
+    live_server, browser_page, client, factory, database
 ):
     world = factory.world()
     page = browser_page
@@ -92,6 +92,23 @@ def test_a_new_firm_user_goes_from_the_front_page_to_a_submitted_product_with_tw
     expect(page.locator("#stock-levels tbody tr")).to_have_count(1)
     expect(page.locator("#stock-levels .on-hand")).to_have_text("12")
     assert serious_accessibility_problems(page) == []
+
+    # The back photo becomes the main picture, described in both languages.
+    back = page.locator("#photos li").nth(1)
+    back_id = int(back.get_attribute("data-image-id"))
+    back.locator("button.make-main").click()
+    expect(page.locator("#photos li").first).to_have_attribute("data-image-id", str(back_id))
+    main = page.locator("#photos li").first
+    expect(main.locator(".main-photo")).to_have_text("Main picture")
+    main.locator("input[name=alt_zh]").fill("背面")
+    main.locator("input[name=alt_en]").fill("The back")
+    main.locator("form.photo-alt button").click()
+    expect(page.locator("#photos li").first.locator("img")).to_have_attribute("alt", "The back")
+    images = client.get(f"/api/v1/products/{product.id}/images", headers=world.headers["sme_a"]).json["items"]
+    assert [(image["id"] == back_id, image["alt"]) for image in images] == [
+        (True, {"zh-CN": "背面", "en": "The back"}),
+        (False, {}),
+    ]
     assert outside == []
 
 
