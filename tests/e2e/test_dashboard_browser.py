@@ -104,6 +104,7 @@ def test_the_dashboard_fits_a_phone_its_figures_in_their_cards_its_names_readabl
         page.fill("#range-form input[name=to]", "2026-10")
         page.click("#range-form button[type=submit]")
         expect(page.locator("#fob_cny")).to_have_text("¥497,802.30")
+        page.wait_for_load_state("networkidle")
         overflowing = page.eval_on_selector_all(
             ".figure",
             "(cards) => cards.filter((card) => card.scrollWidth > card.clientWidth).map((card) => card.textContent)",
