@@ -10,6 +10,7 @@ chunk, which is safe to repeat because rows are matched by SKU code.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -185,10 +186,33 @@ def get_import(session: Session, *, actor: Actor, import_id: int) -> ProductImpo
 
 
 def run_import_job(deployment: Deployment, job: Job) -> None:
-    """Job handler: process a queued import (a finished one is left alone)."""
+    """Job handler: process a queued import (a finished one is left alone), telling how far it has read."""
+    import_id = int(job.payload["import_id"])
     run_import(
-        deployment.database, deployment.settings, import_id=int(job.payload["import_id"]), media=deployment.media_store
+        deployment.database,
+        deployment.settings,
+        import_id=import_id,
+        media=deployment.media_store,
+        progress=progress_recorder(deployment.database, import_id),
     )
+
+
+def progress_recorder(
+    database: Database, import_id: int, *, every_seconds: float = 1.0, clock: Callable[[], float] = time.monotonic
+) -> Progress:
+    """A progress callback that keeps the rows checked so far on the import, at most once every ``every_seconds``.
+
+    Only the first pass (reading and checking, which holds no write lock) is recorded; a page follows it."""
+    last = [-every_seconds]
+
+    def record(phase: str, rows: int) -> None:
+        if phase != "check" or clock() - last[0] < every_seconds:
+            return
+        last[0] = clock()
+        with database.session() as session, write_transaction(session):
+            session.execute(update(ProductImport).where(ProductImport.id == import_id).values(checked_rows=rows))
+
+    return record
 
 
 @dataclass
@@ -333,6 +357,7 @@ def _finish(
         record = session.get(ProductImport, record.id, populate_existing=True)
         record.status = status.value
         record.total_rows = outcome.total_rows
+        record.checked_rows = outcome.total_rows
         record.failed_rows = outcome.failed_rows
         if ok_rows is not None:
             record.ok_rows = ok_rows

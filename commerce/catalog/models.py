@@ -245,6 +245,8 @@ class ProductImport(SQLModel, table=True):
     error_policy: str = Field(max_length=24)
     status: str = Field(default=ImportStatus.QUEUED, max_length=24)
     total_rows: int = Field(default=0)
+    # Rows read and checked so far, while a worker runs the import (all of them once it has ended).
+    checked_rows: int = Field(default=0)
     ok_rows: int = Field(default=0)
     failed_rows: int = Field(default=0)
     created_products: int = Field(default=0)
@@ -285,6 +287,9 @@ class ProductImportPublic(BaseModel):
     error_policy: ErrorPolicy
     status: ImportStatus
     total_rows: int
+    checked_rows: int = PydanticField(
+        description="Rows read and checked so far while the import runs; all of them once it has ended"
+    )
     ok_rows: int
     failed_rows: int
     created_products: int

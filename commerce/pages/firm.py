@@ -136,6 +136,7 @@ IMPORTS_TEXT = {
     "field": N_("Column"),
     "problem": N_("Problem"),
     "no_errors": N_("No row errors."),
+    "checked_so_far": N_("{rows} rows read and checked so far…"),
 }
 
 ORDERS_TEXT = {

@@ -17,7 +17,10 @@
     status.className = "badge " + record.status;
     const progress = $("#progress");
     if (finished.has(record.status)) progress.value = 100;
-    else progress.removeAttribute("value"); // still going: an indeterminate bar
+    else progress.removeAttribute("value"); // still going, its length unknown: an indeterminate bar
+    $("#so-far").textContent = finished.has(record.status) || !record.checked_rows
+      ? ""
+      : text.checked_so_far.replace("{rows}", count.format(record.checked_rows));
     for (const name of ["total_rows", "ok_rows", "failed_rows", "created_products", "updated_products"]) {
       $("#" + name).textContent = count.format(record[name]);
     }

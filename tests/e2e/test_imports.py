@@ -355,3 +355,33 @@ def test_a_workbook_unpacking_past_the_limit_is_refused_at_once(client, factory,
     session.rollback()
     assert session.scalar(select(func.count()).select_from(ProductImport)) == 0
     assert session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_an_import_run_by_a_worker_tells_how_many_rows_it_has_checked(client, factory, session, database, deployment):
+    from commerce.catalog import imports
+    from tests.clock import ManualClock
+
+    world = factory.world()
+    data = csv_bytes([sku_row(f"QH-{number // 3}", f"QH-{number}") for number in range(600)])
+    accepted = _upload(client, world.headers["sme_a"], data, world.maker_a_id)
+    assert (accepted.status_code, accepted.json["status"], accepted.json["checked_rows"]) == (202, "queued", 0)
+    import_id = accepted.json["id"]
+
+    def checked() -> int:
+        return client.get(f"/api/v1/products/imports/{import_id}", headers=world.headers["sme_a"]).json["checked_rows"]
+
+    clock = ManualClock()
+    record = imports.progress_recorder(database, import_id, every_seconds=1.0, clock=clock)
+    record("check", 500)
+    assert checked() == 500
+    record("check", 1000)  # within the second: not written again
+    assert checked() == 500
+    clock.advance(1.0)
+    record("write", 1200)  # the second pass holds its write transaction: not recorded
+    assert checked() == 500
+    record("check", 1000)
+    assert checked() == 1000
+
+    assert Worker(deployment).run_once() == 1
+    done = client.get(f"/api/v1/products/imports/{import_id}", headers=world.headers["sme_a"]).json
+    assert (done["status"], done["total_rows"], done["checked_rows"], done["ok_rows"]) == ("succeeded", 600, 600, 600)
