@@ -21,8 +21,10 @@ from commerce.web.i18n import translate
 
 log = logging.getLogger(__name__)
 
-# Addresses only programs call: their problems are always JSON.
-MACHINE_PATHS = ("/api/", "/media/", "/healthz", "/readyz", "/static/")
+# Addresses only programs call: their problems are always JSON. The API's are JSON too, but for a
+# browser's navigation (a download link a person followed).
+API_PATH = "/api/"
+MACHINE_PATHS = ("/media/", "/healthz", "/readyz", "/static/")
 PROBLEM_TYPE_BASE = "https://cluster-commerce.example/problems/"
 STATUS_BY_KIND = {
     "invalid": 422,
@@ -138,12 +140,16 @@ def problem_response(
 
 
 def wants_page() -> bool:
-    """Whether the one asking is a person in a browser: a page's address (not the API's), HTML accepted."""
-    if not has_request_context() or request.path.startswith(MACHINE_PATHS):
+    """Whether the one asking is a person in a browser: a page's address with HTML accepted, or an API
+    address the browser navigated to (a download link), which asks for HTML before anything else."""
+    if not has_request_context():
         return False
-    return request.accept_mimetypes.accept_html and (
-        request.accept_mimetypes["text/html"] >= request.accept_mimetypes["application/json"]
-    )
+    accepted = request.accept_mimetypes
+    if request.path.startswith(API_PATH):
+        return request.method == "GET" and accepted.best == "text/html"
+    if request.path.startswith(MACHINE_PATHS):
+        return False
+    return accepted.accept_html and accepted["text/html"] >= accepted["application/json"]
 
 
 def error_page(status: int, code: str, detail: str, *, headers: dict[str, str] | None = None) -> Response:

@@ -134,7 +134,7 @@ def test_the_chosen_language_is_remembered_and_problems_are_pages_for_people(cli
     assert missing.content_type == "text/html; charset=utf-8"
     assert "未找到".encode() in missing.data
     assert b'data-code="not_found"' in missing.data
-    api = client.get("/api/v1/no-such-thing", headers=HTML)
+    api = client.get("/api/v1/no-such-thing", headers={"Accept": "application/json"})
     assert api.status_code == 404
     assert api.content_type == "application/problem+json"
 
@@ -146,3 +146,20 @@ def test_a_page_of_another_role_is_a_forbidden_page(client, factory):
     assert refused.status_code == 403
     assert b"You are not allowed to do this." in refused.data
     assert b'data-code="forbidden"' in refused.data
+
+
+def test_a_download_link_a_person_follows_answers_a_page_and_programs_still_get_json(client, factory):
+    world = factory.world()
+    sign_in(client, "sme_b@example.com")
+    letter = f"/api/v1/trademarks/{world.trademark_id}/memberships/{world.membership_a_id}/authorization-letter"
+    navigation = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "Accept-Language": "en"}
+    followed = client.get(f"{letter}?format=pdf", headers=navigation)
+    assert (followed.status_code, followed.content_type) == (404, "text/html; charset=utf-8")
+    assert b'data-code="not_found"' in followed.data
+    for accept in ("application/json", "*/*", "application/problem+json, text/html;q=0.5"):
+        answer = client.get(f"{letter}?format=pdf", headers={"Accept": accept})
+        assert (answer.status_code, answer.content_type) == (404, "application/problem+json"), accept
+    assert client.get(f"{letter}?format=pdf").content_type == "application/problem+json"
+    # A change is never answered with a page.
+    refused = client.post("/api/v1/products", json={}, headers=navigation)
+    assert refused.content_type == "application/problem+json"
