@@ -99,7 +99,7 @@ class SigningAgentSimulator:
             body = request.get_json(silent=True)
             source = body.get("sourceXml") if isinstance(body, dict) else None
             if not isinstance(source, str) or not (
-                source.startswith("<ceb:CEB") or source.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+                source.startswith(("<ceb:CEB", '<?xml version="1.0" encoding="UTF-8"?>'))
             ):
                 return self._result(500, "加签数据请求入参不合法")
             try:

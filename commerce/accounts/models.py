@@ -24,9 +24,6 @@ class Role(StrEnum):
     TRADE_OPERATOR = "trade_operator"
 
 
-ROLES_WITH_ENTERPRISE = {Role.SME, Role.BRAND_ADMIN, Role.TRADE_OPERATOR}
-
-
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
     __table_args__ = (

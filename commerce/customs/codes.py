@@ -154,9 +154,6 @@ CUSTOMS_OFFICES = {
     "2300": N_("Nanjing Customs"),
 }
 
-# Supervision modes as the messages' tradeMode carries them.
-TRADE_MODES = {"9610": "9610", "9710": "9710", "9810": "9810", "1039": "1039", "0110": "0110"}
-
 _MAXIMUM_N19_5 = Decimal(10) ** 14
 
 

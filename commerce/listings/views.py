@@ -30,10 +30,6 @@ webhooks_bp = api_blueprint(
 )
 
 
-class AccountPath(BaseModel):
-    channel_account_id: Identifier
-
-
 class ProductPath(BaseModel):
     product_id: Identifier
 

@@ -133,10 +133,4 @@ class Refreshed(BaseModel):
     items: list[RefreshedPeriod]
 
 
-class ReportFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
-    XLSX = "xlsx"
-
-
 ReportFormatName = Literal["json", "csv", "xlsx"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_datetime, format_skeleton
-from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from commerce.customs.calendar import CHINA, parse_period
 from commerce.web.i18n import negotiate_locale
@@ -20,12 +20,6 @@ def _locale(locale: str | None) -> str:
 def money(amount: Decimal, currency: str, locale: str | None = None) -> str:
     """``US$70,113.00`` / ``US$70,113.00`` in Chinese, ``¥497,802.30`` for CNY in Chinese."""
     return format_currency(amount, currency, locale=_locale(locale))
-
-
-def compact_money(amount: Decimal, currency: str, locale: str | None = None) -> str:
-    """A short form for chart labels: ``$70K`` in English, ``7万`` in Chinese, with the currency sign."""
-    symbol = Locale.parse(_locale(locale)).currency_symbols.get(currency, currency)
-    return f"{symbol}{format_compact_decimal(amount, locale=_locale(locale), fraction_digits=1)}"
 
 
 def number(value: Decimal | int, locale: str | None = None) -> str:

@@ -15,7 +15,6 @@ from commerce.catalog.models import CONTENT_PREFERENCES
 from commerce.web.database import current_settings
 
 TRANSLATIONS_PATH = Path(__file__).resolve().parent.parent / "translations"
-SUPPORTED_LOCALES = ("zh_CN", "en")
 # The language a person chose on a page, remembered by their browser.
 LANGUAGE_COOKIE = "lang"
 

@@ -304,8 +304,8 @@ def test_the_shop_charges_the_requested_cost_and_gives_back_what_an_answer_did_n
         old = shopify.ORDERS.replace(f"first: {shopify.ORDER_LINES_FIRST}", "first: 100")
         too_dear = http.post(client.path, json={"query": old, "variables": {"first": 50}}, headers=headers).json()
 
-    # productSet: 19 asked (one variant, one medium); its answer held no media and no user error:
-    # 10 + 1 + (2 + 2) + (2 + 0) + 0.
+    # productSet: 19 asked (one variant, one medium); its answer held no media and no user error,
+    # so it cost 17 points: the mutation's 10, then 1, 2, 2, 2 and nothing for what it returned.
     assert after_publish == 2000 - 17
     # The product read: 525 asked, 7 used: the product 1, its variants 2 + (1 + 1), its media 2 + 0.
     assert read["extensions"]["cost"]["requestedQueryCost"] == 525

@@ -39,7 +39,7 @@ def test_a_firm_adds_photos_that_show_in_the_catalogue_without_their_metadata(cl
     product = factory.product(world.maker_a_id)
     headers = world.headers["sme_a"]
 
-    first = upload(client, headers, product.id, camera_photo(), **{"alt_zh": "红色毛衣", "alt_en": "A red sweater"})
+    first = upload(client, headers, product.id, camera_photo(), alt_zh="红色毛衣", alt_en="A red sweater")
     second = upload(client, headers, product.id, photo("PNG", (300, 300)), name="detail.png")
 
     assert (first.status_code, second.status_code) == (201, 201), (first.json, second.json)
