@@ -599,8 +599,10 @@ def parse_webhook(credentials: Mapping[str, str], headers: Mapping[str, str], bo
         raise BadSignature("X-Shopify-Event-Id is missing")
     try:
         payload = httpx.Response(200, content=body).json()
-    except ValueError:
-        payload = {}
+    except ValueError as error:
+        raise BadSignature(f"not a Shopify webhook: the body is not JSON ({error})") from error
+    if not isinstance(payload, dict):
+        raise BadSignature("not a Shopify webhook: the body is not a JSON object")
     if topic in ORDER_TOPICS:
         kind, subject = EventKind.ORDER, str(payload.get("id", "")) or None
     elif topic in PRODUCT_TOPICS:

@@ -299,3 +299,17 @@ def test_reviews_finish_on_their_own_and_are_told_by_webhook():
     [event] = MARKETPLACES["douyin"].parse_webhook(simulator_credentials("douyin"), headers, body)
     assert (event.kind, event.subject_id) == (EventKind.LISTING, listing.id)
     assert simulator.store.settle_due() == 0
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"an order"', b""])
+def test_a_signed_shopify_webhook_whose_body_is_not_a_json_object_is_refused(body: bytes):
+    from integrations.shopify.client import webhook_signature
+
+    credentials = simulator_credentials("shopify")
+    headers = {
+        "X-Shopify-Hmac-Sha256": webhook_signature(credentials["webhook_secret"], body),
+        "X-Shopify-Event-Id": "e-1",
+        "X-Shopify-Topic": "orders/create",
+    }
+    with pytest.raises(BadSignature, match="not a Shopify webhook"):
+        MARKETPLACES["shopify"].parse_webhook(credentials, headers, body)
