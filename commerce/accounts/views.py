@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Response, request
+from flask import Response
 from pydantic import BaseModel
 
 from commerce.accounts import service
 from commerce.accounts.models import PasswordChange, TokenCreate, TokenPublic, UserCreate, UserPublic, UserUpdate
 from commerce.validation import Identifier
-from commerce.web.auth import current_actor, request_token
+from commerce.web.auth import current_actor, request_token, sign_in_with_password
 from commerce.web.database import current_deployment, db_session
 from commerce.web.openapi import api_blueprint
 from commerce.web.responses import respond
@@ -31,19 +29,7 @@ def _user(user) -> UserPublic:
 @public_bp.post("/auth/tokens", responses={201: TokenPublic})
 def create_token(body: TokenCreate):
     """Sign in: exchange an e-mail and password for a bearer token."""
-    deployment = current_deployment()
-    settings = deployment.settings
-    token, record, user = service.issue_token(
-        db_session(),
-        email=body.email,
-        password=body.password,
-        ttl=timedelta(hours=settings.token_ttl_hours),
-        passwords=deployment.passwords,
-        address=request.remote_addr or "unknown",
-        limits=service.SignInLimits(
-            settings.sign_in_account_failures, settings.sign_in_address_failures, settings.sign_in_pause_seconds
-        ),
-    )
+    token, record, user = sign_in_with_password(body.email, body.password)
     return respond(TokenPublic(token=token, expires_at=record.expires_at, user=_user(user)), 201)
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint
 
 from commerce.accounts.models import Role
 from commerce.customs.codes import CUSTOMS_OFFICES, TRANSPORT_MODES
 from commerce.errors import N_
 from commerce.orders.models import CustomsMode
-from commerce.pages.rendering import CLUSTER_FIGURES, TRADE, for_people, render_page
+from commerce.pages.rendering import CLUSTER_FIGURES, TRADE, for_people, render_page, script_json
 from commerce.web.i18n import translate
 
 bp = Blueprint("console", __name__)
@@ -170,7 +168,7 @@ def _customs_page(batch_id: int | None):
         CUSTOMS_TEXT,
         batch_id=batch_id,
         modes=[mode.value for mode in CustomsMode],
-        code_names_json=json.dumps(names, ensure_ascii=False).replace("</", "<\\/"),
+        code_names_json=script_json(names),
     )
 
 

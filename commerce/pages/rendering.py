@@ -125,11 +125,27 @@ def texts(messages: dict[str, str], locale: str) -> dict[str, str]:
     return {key: translate(message, locale) for key, message in messages.items()}
 
 
+def script_json(value) -> str:
+    """JSON to embed in a page's <script> element (a "</" inside cannot close it)."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+
+
+def _language_context(locale: str, messages: dict[str, str]) -> dict:
+    """The layout's language: its texts and the page's in ``locale``, and the way to the other language."""
+    text = texts({**LAYOUT_TEXT, **messages}, locale)
+    text["other_language"] = "English" if locale == "zh_CN" else "中文"
+    return {
+        "text": text,
+        "html_lang": "zh-CN" if locale == "zh_CN" else "en",
+        "other_language": "en" if locale == "zh_CN" else "zh-CN",
+        "current_path": request.path,
+    }
+
+
 def render_page(template: str, messages: dict[str, str] | None = None, **context):
     """A page in the person's language, with the navigation of their role and the page's texts for its script."""
     locale = chosen_locale()
-    text = texts({**LAYOUT_TEXT, **(messages or {})}, locale)
-    text["other_language"] = "English" if locale == "zh_CN" else "中文"
+    language = _language_context(locale, messages or {})
     actor = g.get("actor")
     navigation = [
         {"href": url_for(item.endpoint), "label": translate(item.label, locale), "hint": translate(item.hint, locale)}
@@ -137,13 +153,10 @@ def render_page(template: str, messages: dict[str, str] | None = None, **context
     ]
     return render_template(
         template,
-        text=text,
-        text_json=json.dumps(text, ensure_ascii=False).replace("</", "<\\/"),
-        html_lang="zh-CN" if locale == "zh_CN" else "en",
-        other_language="en" if locale == "zh_CN" else "zh-CN",
+        **language,
+        text_json=script_json(language["text"]),
         actor=actor,
         navigation=navigation,
-        current_path=request.path,
         csrf_token=generate_csrf(),
         **context,
     )
@@ -166,16 +179,11 @@ ERROR_TEXT = {
 def error_context(status: int) -> dict:
     """What the error page shows around the problem: the layout's texts, the language, the way on."""
     locale = negotiate_locale()
-    text = texts({**LAYOUT_TEXT, **ERROR_TEXT}, locale)
-    text["other_language"] = "English" if locale == "zh_CN" else "中文"
     return {
-        "text": text,
+        **_language_context(locale, ERROR_TEXT),
         "text_json": "{}",
-        "html_lang": "zh-CN" if locale == "zh_CN" else "en",
-        "other_language": "en" if locale == "zh_CN" else "zh-CN",
         "actor": None,
         "navigation": [],
-        "current_path": request.path,
         "csrf_token": "",
         "title": translate(TITLES.get(status, TITLES[400]), locale),
     }

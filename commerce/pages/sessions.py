@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, g, redirect, request, session, url_for
 
 from commerce.accounts import service as accounts
 from commerce.accounts.errors import CsrfFailed
 from commerce.errors import N_, DomainError
 from commerce.pages.rendering import destinations_for, for_people, page_actor, render_page, safe_next
-from commerce.web.auth import SESSION_TOKEN, require_csrf, session_token
-from commerce.web.database import current_deployment, db_session
+from commerce.web.auth import SESSION_TOKEN, require_csrf, session_token, sign_in_with_password
+from commerce.web.database import db_session
 from commerce.web.problems import explain
 
 bp = Blueprint("sessions", __name__)
@@ -64,19 +62,7 @@ def sign_in_submit():
     email = request.form.get("email", "")[:320]
     try:
         require_csrf(request.form.get("csrf_token"))
-        deployment = current_deployment()
-        settings = deployment.settings
-        token, _record, _user = accounts.issue_token(
-            db_session(),
-            email=email,
-            password=request.form.get("password", "")[:200],
-            ttl=timedelta(hours=settings.token_ttl_hours),
-            passwords=deployment.passwords,
-            address=request.remote_addr or "unknown",
-            limits=accounts.SignInLimits(
-                settings.sign_in_account_failures, settings.sign_in_address_failures, settings.sign_in_pause_seconds
-            ),
-        )
+        token, _record, _user = sign_in_with_password(email, request.form.get("password", "")[:200])
     except DomainError as error:
         status, problem = explain(error)
         if isinstance(error, CsrfFailed):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import g, request, session
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
@@ -9,7 +11,7 @@ from wtforms import ValidationError
 from commerce.accounts import service as accounts
 from commerce.accounts.errors import CsrfFailed, InvalidToken
 from commerce.accounts.models import Actor
-from commerce.web.database import db_session
+from commerce.web.database import current_deployment, db_session
 
 # The session cookie of the pages carries a token of its own, issued at sign-in.
 SESSION_TOKEN = "token"
@@ -42,6 +44,24 @@ def require_csrf(value: str | None) -> None:
         validate_csrf(value)
     except ValidationError:
         raise CsrfFailed() from None
+
+
+def sign_in_with_password(email: str, password: str):
+    """Exchange an e-mail and password for a new token, with the deployment's lifetime and sign-in limits;
+    the API's token endpoint and the sign-in page both call it. Returns (token, its record, the user)."""
+    deployment = current_deployment()
+    settings = deployment.settings
+    return accounts.issue_token(
+        db_session(),
+        email=email,
+        password=password,
+        ttl=timedelta(hours=settings.token_ttl_hours),
+        passwords=deployment.passwords,
+        address=request.remote_addr or "unknown",
+        limits=accounts.SignInLimits(
+            settings.sign_in_account_failures, settings.sign_in_address_failures, settings.sign_in_pause_seconds
+        ),
+    )
 
 
 def current_actor() -> Actor:
