@@ -2,6 +2,7 @@
 
     python benchmarks/orders.py [--database sqlite|postgresql|both] [--clients 64]
         [--hot-requests 5000] [--hot-units 2000] [--spread-orders 10000] [--gunicorn-workers N] [--gunicorn-threads 0]
+        [--against COMMIT] [--rounds 1]
 
 Loads the demo cluster into a fresh database and starts gunicorn. The hot run puts one SKU with
 exactly --hot-units units available into a live stream, allocates all of them to the stream and
@@ -9,6 +10,12 @@ starts a flash sale of that quantity (one unit per buyer); --clients buyers then
 --hot-requests one-unit orders as fast as they are answered. It checks that exactly --hot-units
 orders were accepted and that no unit was sold twice, from the API's own figures. The spread run
 imports 1,000 SKUs, approves them, and sends --spread-orders direct orders spread evenly over them.
+
+Each round then runs the bare reference (``bare_orders.py``: insert the order row, take the stock
+with one conditional UPDATE) on the same gunicorn, database and bodies, and the order path's
+accepted orders per second are printed as a ratio of the reference's. With --against, the service
+as it was at COMMIT (a git worktree of it, on the same database) runs too, alternately with this
+checkout in every round, so both are measured at the same moments of the machine.
 
 Clients are threads with one keep-alive connection each, on this machine. Accepted-order
 throughput is accepted orders over the time until the last one was accepted; latencies are of
@@ -22,13 +29,19 @@ import http.client
 import itertools
 import json
 import random
+import statistics
+import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
-from service import deployment, machine, percentile, write_catalogue_csv
+from service import DEMO_PASSWORD, ROOT, deployment, machine, percentile, write_catalogue_csv
+
+BENCHMARKS = Path(__file__).resolve().parent
 
 
 class Api:
@@ -59,7 +72,7 @@ def rush(base_url: str, token: str, bodies: list[bytes], clients: int) -> list[t
     next_index = itertools.count()
     results: list[tuple[int, str, float, float]] = []
     lock = threading.Lock()
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
     started = time.perf_counter()
 
     def client():
@@ -106,17 +119,91 @@ def figures(results, accepted_status=(201,)) -> dict:
     }
 
 
-def hot_run(service, clients: int, requests: int, units: int) -> dict:
-    admin = Api(service.base_url, service.token("admin@demo.example.com"))
-    host_token = service.token("host@demo.example.com")
-    host = Api(service.base_url, host_token)
-    product = admin.call("GET", "/products", params={"status": "approved", "limit": 1})["items"][0]
-    sku = product["skus"][0]
-    admin.call(
-        "POST",
-        f"/skus/{sku['id']}/stock-adjustments",
-        json={"delta": units - sku["stock"]["available"], "reason": "benchmark"},
-    )
+class Scene:
+    """What every run of one database shares: the tokens, the hot SKU and the spread SKUs."""
+
+    def __init__(self, service, base_url: str, workdir: Path, spread_skus: bool):
+        self.service = service
+        self.admin_token = service_token(base_url, "admin@demo.example.com")
+        self.host_token = service_token(base_url, "host@demo.example.com")
+        self.trade_token = service_token(base_url, "trade@demo.example.com")
+        admin = Api(base_url, self.admin_token)
+        self.product = admin.call("GET", "/products", params={"status": "approved", "limit": 1})["items"][0]
+        self.sku_id = self.product["skus"][0]["id"]
+        self.spread_sku_ids = self._spread_skus(admin, workdir) if spread_skus else []
+
+    def _spread_skus(self, admin: Api, workdir: Path) -> list[int]:
+        maker = next(
+            firm for firm in admin.call("GET", "/enterprises", params={"kind": "manufacturer", "limit": 200})["items"]
+        )
+        path = workdir / "spread.csv"
+        write_catalogue_csv(path, products=500, skus_per_product=2, prefix="SPREAD", stock=1_000_000)
+        self.service.flask("catalog", "import", str(path), "--enterprise-id", str(maker["id"]))
+        sku_ids = []
+        for product in admin.all_pages("/products", enterprise_id=maker["id"], status="draft"):
+            if not product["product_code"].startswith("SPREAD"):
+                continue
+            admin.call("POST", f"/products/{product['id']}/submit")
+            admin.call("POST", f"/products/{product['id']}/approve")
+            sku_ids.extend(sku["id"] for sku in product["skus"])
+        return sku_ids
+
+    def set_hot_stock(self, base_url: str, units: int) -> None:
+        admin = Api(base_url, self.admin_token)
+        available = admin.call("GET", f"/products/{self.product['id']}")["skus"][0]["stock"]["available"]
+        if available != units:
+            admin.call(
+                "POST",
+                f"/skus/{self.sku_id}/stock-adjustments",
+                json={"delta": units - available, "reason": "benchmark"},
+            )
+
+
+def service_token(base_url: str, email: str) -> str:
+    response = httpx.post(f"{base_url}/api/v1/auth/tokens", json={"email": email, "password": DEMO_PASSWORD})
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+def hot_bodies(label: str, stream_id: int, currency: str, sku_id: int, requests: int) -> list[bytes]:
+    return [
+        json.dumps(
+            {
+                "channel": "douyin",
+                "external_id": f"hot-{label}-{number}",
+                "stream_id": stream_id,
+                "buyer": {"id": f"buyer-{label}-{number}", "name": f"buyer {number}"},
+                "currency": currency,
+                "lines": [{"sku_id": sku_id, "quantity": 1}],
+            }
+        ).encode()
+        for number in range(requests)
+    ]
+
+
+def spread_bodies(label: str, sku_ids: list[int], orders: int) -> list[bytes]:
+    rounds = -(-orders // len(sku_ids))
+    chosen = (sku_ids * rounds)[:orders]
+    random.Random(7).shuffle(chosen)
+    return [
+        json.dumps(
+            {
+                "channel": "direct",
+                "external_id": f"spread-{label}-{number}",
+                "buyer": {"name": f"buyer {number}", "country": "US"},
+                "currency": "CNY",
+                "lines": [{"sku_id": sku_id, "quantity": 1}],
+            }
+        ).encode()
+        for number, sku_id in enumerate(chosen)
+    ]
+
+
+def hot_run(base_url: str, scene: Scene, label: str, clients: int, requests: int, units: int) -> dict:
+    """A live stream selling the hot SKU's ``units`` in a flash sale of one unit per buyer."""
+    admin = Api(base_url, scene.admin_token)
+    host = Api(base_url, scene.host_token)
+    scene.set_hot_stock(base_url, units)
     stream = host.call(
         "POST",
         "/streams",
@@ -125,7 +212,7 @@ def hot_run(service, clients: int, requests: int, units: int) -> dict:
     lineup = host.call(
         "PUT",
         f"/streams/{stream['id']}/lineup",
-        json={"items": [{"product_id": product["id"], "sku_allocations": {str(sku["id"]): units}}]},
+        json={"items": [{"product_id": scene.product["id"], "sku_allocations": {str(scene.sku_id): units}}]},
     )
     host.call("POST", f"/streams/{stream['id']}/start")
     sale = host.call(
@@ -133,7 +220,7 @@ def hot_run(service, clients: int, requests: int, units: int) -> dict:
         f"/streams/{stream['id']}/flash-sales",
         json={
             "item_id": lineup["lineup"][0]["id"],
-            "sku_id": sku["id"],
+            "sku_id": scene.sku_id,
             "price": {"amount": "99.00", "currency": stream["currency"]},
             "quantity": units,
             "per_buyer_limit": 1,
@@ -141,21 +228,8 @@ def hot_run(service, clients: int, requests: int, units: int) -> dict:
             "duration_seconds": 1200,
         },
     )
-    bodies = [
-        json.dumps(
-            {
-                "channel": "douyin",
-                "external_id": f"hot-{number}",
-                "stream_id": stream["id"],
-                "buyer": {"id": f"buyer-{number}", "name": f"buyer {number}"},
-                "currency": stream["currency"],
-                "lines": [{"sku_id": sku["id"], "quantity": 1}],
-            }
-        ).encode()
-        for number in range(requests)
-    ]
-    result = figures(rush(service.base_url, host_token, bodies, clients))
-    stock = admin.call("GET", f"/products/{product['id']}")["skus"][0]["stock"]
+    bodies = hot_bodies(label, stream["id"], stream["currency"], scene.sku_id, requests)
+    result = figures(rush(base_url, scene.host_token, bodies, clients))
     sold = sum(
         line["quantity"]
         for order in admin.all_pages("/orders", stream_id=stream["id"])
@@ -165,50 +239,34 @@ def hot_run(service, clients: int, requests: int, units: int) -> dict:
     sale_now = next(
         item for item in host.call("GET", f"/streams/{stream['id']}")["flash_sales"] if item["id"] == sale["id"]
     )
-    result.update(
-        units=units,
-        units_in_orders=sold,
-        oversold=max(0, sold - units),
-        flash_sale_sold=sale_now["sold"],
-        stock_after=stock,
-    )
+    host.call("POST", f"/streams/{stream['id']}/end")
+    result.update(units=units, units_in_orders=sold, oversold=max(0, sold - units), flash_sale_sold=sale_now["sold"])
     return result
 
 
-def spread_run(service, clients: int, orders: int, workdir: Path) -> dict:
-    admin = Api(service.base_url, service.token("admin@demo.example.com"))
-    maker = next(
-        firm for firm in admin.call("GET", "/enterprises", params={"kind": "manufacturer", "limit": 200})["items"]
-    )
-    path = workdir / "spread.csv"
-    write_catalogue_csv(path, products=500, skus_per_product=2, prefix="SPREAD")
-    service.flask("catalog", "import", str(path), "--enterprise-id", str(maker["id"]))
-    sku_ids = []
-    for product in admin.all_pages("/products", enterprise_id=maker["id"], status="draft"):
-        if not product["product_code"].startswith("SPREAD"):
-            continue
-        admin.call("POST", f"/products/{product['id']}/submit")
-        admin.call("POST", f"/products/{product['id']}/approve")
-        sku_ids.extend(sku["id"] for sku in product["skus"])
-    rounds = -(-orders // len(sku_ids))
-    chosen = (sku_ids * rounds)[:orders]
-    random.Random(7).shuffle(chosen)
-    trade_token = service.token("trade@demo.example.com")
-    bodies = [
-        json.dumps(
-            {
-                "channel": "direct",
-                "external_id": f"spread-{number}",
-                "buyer": {"name": f"buyer {number}", "country": "US"},
-                "currency": "CNY",
-                "lines": [{"sku_id": sku_id, "quantity": 1}],
-            }
-        ).encode()
-        for number, sku_id in enumerate(chosen)
-    ]
-    result = figures(rush(service.base_url, trade_token, bodies, clients))
-    result["skus"] = len(sku_ids)
+def spread_run(base_url: str, scene: Scene, label: str, clients: int, orders: int) -> dict:
+    """Direct orders of one unit spread evenly over the scene's 1,000 SKUs."""
+    result = figures(rush(base_url, scene.trade_token, spread_bodies(label, scene.spread_sku_ids, orders), clients))
+    result["skus"] = len(scene.spread_sku_ids)
     return result
+
+
+def reference_runs(service, scene: Scene, label: str, arguments, workers: int) -> dict[str, dict]:
+    """The bare reference (``bare_orders.py``) on the same gunicorn and database, the same bodies."""
+    reference = service.serve(workers, threads=arguments.gunicorn_threads, app="bare_orders:app", pythonpath=BENCHMARKS)
+    try:
+        bodies = hot_bodies(label, scene.hot_stream_id, "CNY", scene.sku_id, arguments.hot_requests)
+        results = {"hot": figures(rush(reference.base_url, "", bodies, arguments.clients))}
+        if scene.spread_sku_ids:
+            bodies = spread_bodies(label, scene.spread_sku_ids, arguments.spread_orders)
+            results["spread"] = figures(rush(reference.base_url, "", bodies, arguments.clients))
+    finally:
+        service.stop_serving(reference)
+    return results
+
+
+def printed(figures_: dict) -> str:
+    return " ".join(f"{name}={value}" for name, value in figures_.items())
 
 
 def main() -> None:
@@ -228,21 +286,80 @@ def main() -> None:
         "--gunicorn-threads", type=int, default=0, help="threads per gthread worker (keep-alive); 0: sync workers"
     )
     parser.add_argument("--skip-spread", action="store_true")
+    parser.add_argument(
+        "--against",
+        metavar="COMMIT",
+        help="also run the service as it was at COMMIT (a git worktree of it), alternately with this checkout",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each code and of the reference, alternated")
     arguments = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if arguments.database == "both" else [arguments.database]
     print(f"machine: {machine()}")
-    for kind in kinds:
-        with deployment(kind, flash_sale_countdown_min_seconds="0") as service:
-            service.flask("demo", "load")
-            workers = arguments.gunicorn_workers or (2 if kind == "sqlite" else 3)
-            print(f"{kind}: gunicorn with {workers} workers")
-            service.start_gunicorn(workers, threads=arguments.gunicorn_threads)
-            hot = hot_run(service, arguments.clients, arguments.hot_requests, arguments.hot_units)
-            print(f"{kind} hot SKU: " + " ".join(f"{name}={value}" for name, value in hot.items()))
-            if not arguments.skip_spread:
-                with tempfile.TemporaryDirectory() as workdir:
-                    spread = spread_run(service, arguments.clients, arguments.spread_orders, Path(workdir))
-                print(f"{kind} spread: " + " ".join(f"{name}={value}" for name, value in spread.items()))
+    with ExitStack() as stack:
+        codes = {"current": ROOT}
+        if arguments.against:
+            codes[arguments.against] = stack.enter_context(worktree(arguments.against))
+        for kind in kinds:
+            run_database(kind, codes, arguments)
+
+
+def run_database(kind: str, codes: dict[str, Path], arguments) -> None:
+    workers = arguments.gunicorn_workers or (2 if kind == "sqlite" else 3)
+    print(f"{kind}: gunicorn with {workers} workers, {arguments.clients} clients")
+    with deployment(kind, flash_sale_countdown_min_seconds="0") as service, tempfile.TemporaryDirectory() as workdir:
+        service.flask("demo", "load")
+        first = service.serve(workers, threads=arguments.gunicorn_threads)
+        scene = Scene(service, first.base_url, Path(workdir), spread_skus=not arguments.skip_spread)
+        service.stop_serving(first)
+        accepted: dict[str, dict[str, list[int]]] = {}
+        for round_number in range(1, arguments.rounds + 1):
+            for name, root in codes.items():
+                label = f"{name}-{round_number}"
+                process = service.serve(workers, threads=arguments.gunicorn_threads, root=root)
+                try:
+                    runs = {"hot": hot_run(process.base_url, scene, label, *_hot(arguments))}
+                    if not arguments.skip_spread:
+                        runs["spread"] = spread_run(
+                            process.base_url, scene, label, arguments.clients, arguments.spread_orders
+                        )
+                    scene.set_hot_stock(process.base_url, arguments.hot_units)
+                    scene.hot_stream_id = _last_stream(process.base_url, scene)
+                finally:
+                    service.stop_serving(process)
+                for run, result in runs.items():
+                    print(f"{kind} {run} {label}: {printed(result)}")
+                    accepted.setdefault(name, {}).setdefault(run, []).append(result["accepted_per_s"])
+            for run, result in reference_runs(service, scene, f"reference-{round_number}", arguments, workers).items():
+                print(f"{kind} {run} reference-{round_number}: {printed(result)}")
+                accepted.setdefault("reference", {}).setdefault(run, []).append(result["accepted_per_s"])
+        for run, references in accepted["reference"].items():
+            reference = statistics.median(references)
+            for name in codes:
+                mine = statistics.median(accepted[name][run])
+                print(
+                    f"{kind} {run} {name}: {mine:.0f} accepted orders/s (median of {len(accepted[name][run])}), "
+                    f"reference {reference:.0f}/s, ratio {mine / reference:.2f}"
+                )
+
+
+def _hot(arguments) -> tuple[int, int, int]:
+    return arguments.clients, arguments.hot_requests, arguments.hot_units
+
+
+def _last_stream(base_url: str, scene: Scene) -> int:
+    """The stream the reference's hot orders name (any of the host's streams: the reference reads nothing)."""
+    return Api(base_url, scene.host_token).call("GET", "/streams", params={"limit": 1})["items"][0]["id"]
+
+
+@contextmanager
+def worktree(commit: str) -> Iterator[Path]:
+    """A checkout of ``commit`` beside this one, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="commerce-before-"))
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), commit], cwd=ROOT, check=True, capture_output=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

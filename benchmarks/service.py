@@ -115,33 +115,57 @@ class Service:
 
     def start_gunicorn(self, workers: int = 2, *, threads: int = 0) -> subprocess.Popen:
         """gunicorn with ``workers`` sync workers, or with that many gthread workers of ``threads`` threads each."""
+        return self.serve(workers, threads=threads, port=self.port)
+
+    def serve(
+        self,
+        workers: int,
+        *,
+        threads: int = 0,
+        port: int | None = None,
+        root: Path = ROOT,
+        app: str = "wsgi:app",
+        pythonpath: Path | None = None,
+    ) -> subprocess.Popen:
+        """gunicorn serving ``app`` of the code at ``root`` (another checkout, say) on ``port`` (a free
+        one by default, in the process's ``base_url``), on this deployment's database."""
+        port = port or free_port()
         worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
+        path = ["--pythonpath", str(pythonpath)] if pythonpath else []
         process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
                 *worker_class,
+                *path,
                 "-w",
                 str(workers),
                 "-b",
-                f"127.0.0.1:{self.port}",
+                f"127.0.0.1:{port}",
                 "--log-level",
                 "warning",
                 "--timeout",
                 "300",
-                "wsgi:app",
+                app,
             ],
-            cwd=ROOT,
-            env=self.env,
+            cwd=root,
+            env={**self.env, "PYTHONPATH": str(root)},
         )
+        process.base_url = f"http://127.0.0.1:{port}"
         self.processes.append(process)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{process.base_url}/readyz", timeout=1).status_code < 500:
                     return process
             except httpx.HTTPError:
                 time.sleep(0.2)
         raise RuntimeError("the service did not become ready")
+
+    def stop_serving(self, process: subprocess.Popen) -> None:
+        """Stop one gunicorn started by ``serve``, so that it takes no CPU from the next run."""
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+        self.processes.remove(process)
 
     def start_worker(self, threads: int | None = None) -> subprocess.Popen:
         options = ["--threads", str(threads)] if threads else []
@@ -190,11 +214,18 @@ def photo_name(code: str, number: int) -> str:
 
 
 def write_catalogue_csv(
-    path: Path, *, products: int, skus_per_product: int, prefix: str = "B", images_per_product: int = 0
+    path: Path,
+    *,
+    products: int,
+    skus_per_product: int,
+    prefix: str = "B",
+    images_per_product: int = 0,
+    stock: int | None = None,
 ) -> int:
     """A product import file of ``products`` x ``skus_per_product`` rows; returns the row count.
 
-    With ``images_per_product``, each product names that many photos (``photo_name``)."""
+    With ``images_per_product``, each product names that many photos (``photo_name``); each SKU
+    has ``stock`` units (by default 10 to 99)."""
     sys.path.insert(0, str(ROOT))
     from commerce.catalog.import_files import COLUMNS
 
@@ -227,7 +258,7 @@ def write_catalogue_csv(
                         "CNY",
                         "0.350",
                         "",
-                        str(10 + number % 90),
+                        str(stock if stock is not None else 10 + number % 90),
                         "|".join(photo_name(code, image) for image in range(images_per_product)),
                     ]
                 )

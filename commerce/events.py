@@ -2,6 +2,10 @@
 
 Handlers run inside the publishing unit of work, so a reaction commits or rolls back with
 the change that caused it. Handlers that must reach the outside world enqueue a job.
+
+Order intake on PostgreSQL writes the reactions to ``StockChanged`` inside its own statement
+(``orders.postgresql``); it refuses to build that statement while this table names a handler
+of ``StockChanged`` it does not write.
 """
 
 from __future__ import annotations
@@ -69,33 +73,6 @@ def publish(session: Session, event: Any, *, actor: Actor) -> None:
     """Run every handler of the event in the caller's unit of work."""
     for handler in _handlers(type(event)):
         handler(session, event, actor=actor)
-
-
-def within_statement(event_type: type, dialect: str, **sources: Any) -> list[Any]:
-    """The event's reactions as statements to run inside the publisher's own statement.
-
-    A publisher that writes in one statement (an order on PostgreSQL) adds them as data-modifying
-    CTEs instead of calling ``publish``: the reactions commit with the change and cost no round
-    trip. ``sources`` are SQL expressions of the event's fields. Every handler of the event must
-    offer this form (``reacts_within``), so that no reaction is skipped.
-    """
-    statements = []
-    for handler in _handlers(event_type):
-        build = getattr(handler, "within_statement", None)
-        if build is None:
-            raise TypeError(f"{handler.__module__}.{handler.__name__} cannot run inside a statement")
-        statements.append(build(dialect, **sources))
-    return statements
-
-
-def reacts_within(build: Callable[..., Any]) -> Callable[[Callable], Callable]:
-    """Give a handler the form ``within_statement`` asks for: ``build(dialect, **sources)``."""
-
-    def attach(handler: Callable) -> Callable:
-        handler.within_statement = build
-        return handler
-
-    return attach
 
 
 def _handlers(event_type: type) -> list[Callable]:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -26,7 +25,7 @@ from commerce.accounts.models import Actor, ApiToken, PasswordChange, Role, User
 from commerce.accounts.passwords import Passwords, check_strength
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
-from commerce.db import row_for_update, utcnow, write_transaction
+from commerce.db import dialect_insert, dialect_of, row_for_update, utcnow, write_transaction
 from commerce.errors import N_, AlreadyExists, NotFound, ValidationFailed
 from commerce.jobs.models import RateAllowance
 from commerce.permissions import require_role
@@ -158,12 +157,10 @@ def _paused_for(session: Session, keys: list[tuple[str, int]], limits: SignInLim
 
 
 def _note_failure(session: Session, keys: list[tuple[str, int]], limits: SignInLimits, now: float) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = RateAllowance.__table__
     with write_transaction(session):
         for key, _burst in keys:
-            statement = insert(table).values(key=key, next_slot=now + limits.pause_seconds)
+            statement = dialect_insert(dialect_of(session), table).values(key=key, next_slot=now + limits.pause_seconds)
             session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["key"],

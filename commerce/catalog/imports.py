@@ -51,7 +51,7 @@ from commerce.catalog.service import PRODUCT_MAKER_KINDS, REVIEWED_FIELDS
 from commerce.clusters.errors import UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, Trademark
 from commerce.config import Settings
-from commerce.db import Database, among, bulk_insert, upsert, utcnow, write_transaction
+from commerce.db import Database, among, bulk_insert, refresh_statistics, upsert, utcnow, write_transaction
 from commerce.deployment import Deployment
 from commerce.errors import NotFound
 from commerce.inventory import service as inventory
@@ -371,14 +371,11 @@ def _finish(
         record.finished_at = utcnow()
         session.execute(delete(ImportFilePart).where(ImportFilePart.import_id == record.id))
         session.add(record)
-    if record.created_skus >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
+    if record.created_skus >= ANALYZE_AFTER_ROWS:
         # A bulk load leaves the planner's statistics behind until autovacuum catches up (reads of the
         # catalogue were measured 6x slower until then), and its rows unmarked as visible to all, so
         # the first reads of each page mark them and the list's index walks visit the table.
-        with session.get_bind().engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM (ANALYZE, SKIP_LOCKED) product, product_translation, sku, stock_level"
-            )
+        refresh_statistics(session, ["product", "product_translation", "sku", "stock_level"])
     return record
 
 

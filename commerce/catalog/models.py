@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -31,6 +32,14 @@ class ProductStatus(StrEnum):
 CONTENT_LOCALES = ("zh-CN", "en")
 # How many of a reader's content languages count (an Accept-Language header may list any number).
 CONTENT_PREFERENCES = 10
+
+
+def preference_order(languages: Sequence[str]) -> list[str]:
+    """The tags a reader's content language is chosen by, best first: the reader's (as many as
+    count, and the interface's language after them), then the catalogue's own."""
+    return [*languages[: CONTENT_PREFERENCES + 1], *CONTENT_LOCALES]
+
+
 _LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 
 

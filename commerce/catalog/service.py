@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, any_, bindparam, cast, func, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
@@ -28,11 +27,11 @@ from commerce.catalog.models import (
     Sku,
     SkuUpdate,
 )
-from commerce.catalog.presenter import document_statement, documents_page
+from commerce.catalog.presenter import documents_page
 from commerce.clusters import service as clusters
 from commerce.clusters.errors import NotAMember, UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, EnterpriseKind, Trademark
-from commerce.db import prebuilt, upsert, utcnow, write_transaction
+from commerce.db import among_selected, dialect_of, prebuilt, upsert, utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind
@@ -79,14 +78,8 @@ def _scope_condition(dialect: str, scope: str) -> ColumnElement[bool] | None:
         return Product.enterprise_id == bindparam("viewer_enterprise_id")
     if scope == "cluster":
         # The cluster's firms as a set of ids, not a join: the planner then walks products in id
-        # order for any cluster size instead of guessing the subquery's size (measured 150x faster).
-        # PostgreSQL builds the array once inside the statement; elsewhere the ids are read first.
-        if dialect == "postgresql":
-            firms = firms_in_cluster_of(bindparam("viewer_enterprise_id")).with_only_columns(
-                func.array_agg(Enterprise.id)
-            )
-            return Product.enterprise_id == any_(cast(firms.scalar_subquery(), postgresql.ARRAY(Integer)))
-        return Product.enterprise_id.in_(bindparam("viewer_firms", expanding=True))
+        # order for any cluster size instead of guessing the subquery's size.
+        return among_selected(dialect, Product.enterprise_id, firms_in_cluster_of(bindparam("viewer_enterprise_id")))
     if scope == "approved":
         return Product.status == ProductStatus.APPROVED.value
     return None
@@ -94,8 +87,6 @@ def _scope_condition(dialect: str, scope: str) -> ColumnElement[bool] | None:
 
 def _scope_parameters(session: Session, actor: Actor, scope: str) -> dict[str, Any]:
     """The values of a scope's condition for one actor."""
-    if scope == "cluster" and session.get_bind().dialect.name != "postgresql":
-        return {"viewer_firms": list(session.scalars(firms_in_cluster_of(actor.enterprise_id)))}
     if scope in ("firm", "cluster"):
         return {"viewer_enterprise_id": actor.enterprise_id}
     return {}
@@ -103,12 +94,11 @@ def _scope_parameters(session: Session, actor: Actor, scope: str) -> dict[str, A
 
 def _visible_product(session: Session, actor: Actor, product_id: int, *, for_update: bool = False) -> Product:
     scope = _scope(actor)
-    dialect = session.get_bind().dialect.name
     statement = select(Product).where(Product.id == product_id)
-    condition = _scope_condition(dialect, scope)
+    condition = _scope_condition(dialect_of(session), scope)
     if condition is not None:
         statement = statement.where(condition)
-    if for_update and dialect == "postgresql":
+    if for_update:
         statement = statement.with_for_update()
     product = session.scalars(statement, _scope_parameters(session, actor, scope)).first()
     if product is None:
@@ -436,14 +426,14 @@ def list_products(
 
 
 def _build_list(dialect: str, scope: str, filters: tuple[str, ...]) -> Select:
-    """The documents of a page of products in a scope, with the given filters (named ``filter_<column>``)."""
+    """The ids of a page of products in a scope, with the given filters (named ``filter_<column>``)."""
     page = select(Product.id).where(Product.id > bindparam("after"))
     condition = _scope_condition(dialect, scope)
     if condition is not None:
         page = page.where(condition)
     for name in filters:
         page = page.where(getattr(Product, name.removeprefix("filter_")) == bindparam(name))
-    return document_statement(dialect, page.order_by(Product.id))
+    return page.order_by(Product.id)
 
 
 def product_history(session: Session, *, actor: Actor, product_id: int) -> list:

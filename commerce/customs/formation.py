@@ -16,7 +16,7 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, literal, not_, select, update
+from sqlalchemy import and_, exists, func, literal, not_, select, update
 from sqlmodel import Session
 
 from commerce.catalog.models import Product, ProductTranslation, Sku
@@ -37,7 +37,7 @@ from commerce.customs.models import (
     CustomsStatus,
     DeclarationKind,
 )
-from commerce.db import bulk_insert
+from commerce.db import bulk_insert, dialect_insert, dialect_of, in_byte_order
 from commerce.orders.models import CustomsMode, OrderLine, OrderStatus, SalesOrder
 
 _batch_order = CustomsBatchOrder.__table__
@@ -136,13 +136,8 @@ def claim_orders(
         start, end = calendar.period_bounds(period)
         conditions += [order.c.shipped_at >= start, order.c.shipped_at < end]
     chosen = select(order.c.id, literal(batch_id)).where(*conditions)
-    dialect = session.get_bind().dialect.name
-    statement = insert(_batch_order).from_select(["order_id", "batch_id"], chosen)
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement = pg_insert(_batch_order).from_select(["order_id", "batch_id"], chosen).on_conflict_do_nothing()
-    session.execute(statement)
+    statement = dialect_insert(dialect_of(session), _batch_order).from_select(["order_id", "batch_id"], chosen)
+    session.execute(statement.on_conflict_do_nothing())
 
 
 def order_goods(
@@ -584,8 +579,8 @@ def summary_goods(session: Session, batch: CustomsBatch) -> Iterable[tuple]:
     """
     header = [_declaration.c[name] for name in consolidation.HEADER_KEY]
     line_key = [_line.c[name] for name in consolidation.LINE_KEY]
-    byte_order = session.connection().dialect.name == "postgresql"
-    order = [column.collate("C") if byte_order else column for column in (*header, *line_key)]
+    dialect = dialect_of(session)
+    order = [in_byte_order(dialect, column) for column in (*header, *line_key)]
     statement = (
         select(
             *header,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Connection, Insert, bindparam, exists, literal_column, select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from commerce import events
 from commerce.accounts.models import Actor
-from commerce.db import bulk_insert, fixed_text, utcnow
+from commerce.db import bulk_insert, utcnow
 from commerce.inventory.models import MovementKind, StockLevel, StockMovement, StreamAllocation
 
 _level = StockLevel.__table__
@@ -39,14 +39,14 @@ def _level_change(*, guard: str | None = None, **signs: int):
     return statement.values(**moves, updated_at=bindparam("now"))
 
 
-_TAKE_AVAILABLE = _level_change(available=-1, reserved=+1, guard="available")
-_ALLOCATED_TO_RESERVED = _level_change(allocated=-1, reserved=+1)
+TAKE_AVAILABLE = _level_change(available=-1, reserved=+1, guard="available")
+ALLOCATED_TO_RESERVED = _level_change(allocated=-1, reserved=+1)
 _RESERVED_TO_AVAILABLE = _level_change(reserved=-1, available=+1)
 _RESERVED_TO_ALLOCATED = _level_change(reserved=-1, allocated=+1)
 _SHIP_RESERVED = _level_change(reserved=-1, on_hand=-1)
 _AVAILABLE_TO_ALLOCATED = _level_change(available=-1, allocated=+1, guard="available")
 _ALLOCATED_TO_AVAILABLE = _level_change(allocated=-1, available=+1)
-_TAKE_ALLOCATION = (
+TAKE_ALLOCATION = (
     _allocation.update()
     .where(
         _allocation.c.lineup_item_id == bindparam("item"),
@@ -67,29 +67,6 @@ _UNCOUNT_ALLOCATION_SALE = (
     .where(_allocation.c.lineup_item_id == bindparam("item"), _allocation.c.sku_id == bindparam("sku"))
     .values(sold=_allocation.c.sold - bindparam("units"))
 )
-
-
-def locking_units(*, from_allocation: bool, only_if: ColumnElement[bool]) -> CTE:
-    """PostgreSQL: the SKU's id, as a CTE selecting FOR UPDATE the row the units would come from
-    (the stream's allocation or the SKU's stock level), if it holds ``:units`` and ``only_if``
-    holds; ``taking_units`` after it in the same statement then takes them without fail."""
-    if from_allocation:
-        source = select(_allocation.c.sku_id).where(_TAKE_ALLOCATION.whereclause)
-    else:
-        source = select(_level.c.sku_id).where(_TAKE_AVAILABLE.whereclause)
-    return source.where(only_if).with_for_update().cte("stock_room")
-
-
-def taking_units(*, from_allocation: bool, only_if: ColumnElement[bool]) -> CTE:
-    """What ``reserve_from_allocation`` or ``reserve_available`` does, as data-modifying CTEs for
-    PostgreSQL, to run inside a larger statement and only if ``only_if`` holds there; the last
-    CTE returns the SKU's id when the units were taken."""
-    if from_allocation:
-        allocation = _TAKE_ALLOCATION.where(only_if).returning(_allocation.c.sku_id).cte("allocation")
-        taken = _ALLOCATED_TO_RESERVED.where(exists(select(allocation.c.sku_id)))
-    else:
-        taken = _TAKE_AVAILABLE.where(only_if)
-    return taken.returning(_level.c.sku_id).cte("level")
 
 
 def movement(
@@ -117,35 +94,6 @@ def movement(
     }
 
 
-def recording(
-    *,
-    sku_id: ColumnElement[int],
-    kind: MovementKind,
-    reference: ColumnElement[str],
-    actor_user_id: ColumnElement[Any],
-    now: ColumnElement[Any],
-    reserved: ColumnElement[int],
-    allocated: ColumnElement[int],
-) -> Insert:
-    """``movement`` rows as an INSERT ... SELECT of SQL expressions, for PostgreSQL to write as a
-    CTE of a larger statement (one row per row of the CTE the expressions read). The caller then
-    tells who follows stock: with ``announce``, or inside the same statement with the reactions
-    of ``events.within_statement``."""
-    source = select(
-        sku_id,
-        now,
-        fixed_text(kind),
-        literal_column("0"),
-        reserved,
-        allocated,
-        literal_column("''"),
-        reference,
-        actor_user_id,
-    )
-    columns = ("sku_id", "at", "kind", "on_hand_delta", "reserved_delta", "allocated_delta", "reason")
-    return _movement.insert().from_select([*columns, "reference", "actor_user_id"], source)
-
-
 def record(session: Session, movements: Sequence[dict[str, Any]]) -> None:
     """Write ledger rows in the caller's unit of work, and tell who follows stock that it moved."""
     if movements:
@@ -166,16 +114,16 @@ def announce(session: Session, sku_ids: Sequence[int]) -> None:
 
 def reserve_available(connection: Connection, *, sku_id: int, quantity: int, now) -> bool:
     """Reserve units of general stock for an order; False (and nothing changed) if too few are available."""
-    result = connection.execute(_TAKE_AVAILABLE, {"sku": sku_id, "units": quantity, "now": now})
+    result = connection.execute(TAKE_AVAILABLE, {"sku": sku_id, "units": quantity, "now": now})
     return result.rowcount == 1
 
 
 def reserve_from_allocation(connection: Connection, *, lineup_item_id: int, sku_id: int, quantity: int, now) -> bool:
     """Turn units ring-fenced for a stream item into a reservation; False if the allocation is short."""
-    taken = connection.execute(_TAKE_ALLOCATION, {"item": lineup_item_id, "sku": sku_id, "units": quantity})
+    taken = connection.execute(TAKE_ALLOCATION, {"item": lineup_item_id, "sku": sku_id, "units": quantity})
     if taken.rowcount != 1:
         return False
-    connection.execute(_ALLOCATED_TO_RESERVED, {"sku": sku_id, "units": quantity, "now": now})
+    connection.execute(ALLOCATED_TO_RESERVED, {"sku": sku_id, "units": quantity, "now": now})
     return True
 
 

@@ -21,10 +21,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from commerce.db import Database, single_statement, upsert, write_transaction
+from commerce.db import Database, dialect_insert, dialect_of, single_statement, upsert, write_transaction
 from commerce.jobs.models import CostBucketState, RateAllowance
 from integrations.base import RetryableError
 
@@ -38,8 +37,7 @@ class AllowanceExhausted(RetryableError):
 
 def open_allowance(session: Session, key: str, *, rate_per_second: float) -> None:
     """Create the allowance of a rate key, or set its rate (in the caller's transaction)."""
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_allowance)
+    insert = dialect_insert(dialect_of(session), _allowance)
     slot_seconds = 1.0 / rate_per_second
     session.execute(
         insert.values(key=key, next_slot=0.0, slot_seconds=slot_seconds).on_conflict_do_update(

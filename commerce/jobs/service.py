@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, exists, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from commerce.db import Database, among_parameter, prebuilt, single_statement, utcnow, write_transaction
+from commerce.db import Database, among_parameter, dialect_insert, prebuilt, single_statement, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.jobs.models import Job, JobStatus, RateAllowance
 from commerce.jobs.pacing import take_slots
@@ -29,6 +28,10 @@ _job = Job.__table__
 _allowance = RateAllowance.__table__
 # The predicate of the partial unique index, written as the index has it (PostgreSQL matches it literally).
 QUEUED_ONLY = text("status = 'queued'")
+
+
+# How many times a job runs before it is dead, unless its kind says otherwise.
+MAX_ATTEMPTS = 8
 
 
 class JobNotRetryable(Conflict):
@@ -49,7 +52,7 @@ def enqueue(
     payload: dict[str, Any] | None = None,
     priority: int = 100,
     run_at: datetime | None = None,
-    max_attempts: int = 8,
+    max_attempts: int = MAX_ATTEMPTS,
     rate_key: str | None = None,
 ) -> int:
     """Queue a unit of work in the caller's transaction; returns its id.
@@ -74,8 +77,7 @@ def enqueue(
 
 
 def _build_enqueue(dialect: str):
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job)
-    insert = insert.values({name: bindparam(name) for name in ENQUEUED_COLUMNS})
+    insert = dialect_insert(dialect, _job).values({name: bindparam(name) for name in ENQUEUED_COLUMNS})
     return insert.on_conflict_do_update(
         index_elements=["key"],
         index_where=QUEUED_ONLY,
@@ -111,9 +113,8 @@ def _build_candidates(dialect: str):
         )
         .order_by(_job.c.priority, _job.c.run_at, _job.c.id)
         .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
     )
-    if dialect == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
     return candidates
 
 

@@ -36,9 +36,13 @@ class MarkLapsePolicy(StrEnum):
     REPUBLISH_WITHOUT_MARK = "republish_without_mark"
 
 
+# The name of an account's shared rate allowance (``rate_key``).
+RATE_KEY = "channel_account:{}"
+
+
 def rate_key(channel_account_id: int) -> str:
     """The name of an account's shared rate allowance."""
-    return f"channel_account:{channel_account_id}"
+    return RATE_KEY.format(channel_account_id)
 
 
 class ChannelAccount(SQLModel, table=True):

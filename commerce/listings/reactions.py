@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, String, and_, bindparam, case, cast, exists, func, literal_column, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, and_, bindparam, case, exists, literal_column, select
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor
 from commerce.catalog.models import Product, ProductStatus, Sku
-from commerce.db import among_parameter, fixed_text, prebuilt, utcnow
-from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged, reacts_within
+from commerce.db import among_parameter, dialect_insert, fixed_text, formatted, json_object, prebuilt, utcnow
+from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged
 from commerce.jobs.models import Job, JobStatus
-from commerce.jobs.service import ENQUEUED_COLUMNS, QUEUED_ONLY, lower_of
+from commerce.jobs.service import ENQUEUED_COLUMNS, MAX_ATTEMPTS, QUEUED_ONLY, lower_of
 from commerce.listings.content import mark_lapse_policy
-from commerce.listings.models import SYNCED_STATUSES, ChannelAccount, Listing, ListingStatus, MarkLapsePolicy
-from commerce.listings.service import PRIORITY_LIVE_STOCK, PRIORITY_PUBLISH, PRIORITY_STOCK, queue_listing_job
+from commerce.listings.models import RATE_KEY, SYNCED_STATUSES, ChannelAccount, Listing, ListingStatus, MarkLapsePolicy
+from commerce.listings.service import (
+    PRIORITY_LIVE_STOCK,
+    PRIORITY_PUBLISH,
+    PRIORITY_STOCK,
+    PUSH_STOCK,
+    STOCK_KEY,
+    queue_listing_job,
+)
 from commerce.live.models import LineupItem, Stream, StreamStatus
 
 _job = Job.__table__
 
 
-def _build_stock_pushes(dialect: str, sku_ids: Select | None = None):
+def stock_pushes(dialect: str, sku_ids: Select | None = None):
     """INSERT ... SELECT: a push job per synced listing of the products of the SKUs ``sku_ids``
-    selects (by default those of the parameter ``sku_ids``)."""
-    _listing = Listing.__table__
+    selects (by default those of the parameter ``sku_ids``), as ``queue_listing_job`` would queue
+    each; a push already queued absorbs the new one, keeping the more urgent priority and time.
+
+    Order intake on PostgreSQL writes it inside its own statement (``orders.postgresql``)."""
+    _listing, _sku = Listing.__table__, Sku.__table__
     now = bindparam("now", type_=_job.c.run_at.type)
     lineup, stream = LineupItem.__table__, Stream.__table__
     in_live_stream = exists().where(
@@ -32,19 +41,16 @@ def _build_stock_pushes(dialect: str, sku_ids: Select | None = None):
         stream.c.id == lineup.c.stream_id,
         stream.c.status == fixed_text(StreamStatus.LIVE),
     )
-    payload = (func.json_build_object if dialect == "postgresql" else func.json_object)(
-        literal_column("'listing_id'"), _listing.c.id
-    )
     source = (
         select(
-            literal_column("'listings.push_stock'").label("kind"),
-            (literal_column("'listing:'") + cast(_listing.c.id, String) + literal_column("':stock'")).label("key"),
-            payload.label("payload"),
+            fixed_text(PUSH_STOCK).label("kind"),
+            formatted(STOCK_KEY, _listing.c.id).label("key"),
+            json_object(dialect, listing_id=_listing.c.id).label("payload"),
             fixed_text(JobStatus.QUEUED).label("status"),
             case((in_live_stream, PRIORITY_LIVE_STOCK), else_=PRIORITY_STOCK).label("priority"),
             literal_column("0").label("attempts"),
-            literal_column("8").label("max_attempts"),
-            (literal_column("'channel_account:'") + cast(_listing.c.channel_account_id, String)).label("rate_key"),
+            literal_column(str(MAX_ATTEMPTS)).label("max_attempts"),
+            formatted(RATE_KEY, _listing.c.channel_account_id).label("rate_key"),
             now.label("run_at"),
             now.label("created_at"),
         )
@@ -53,16 +59,13 @@ def _build_stock_pushes(dialect: str, sku_ids: Select | None = None):
             _listing.c.status.in_([fixed_text(status) for status in SYNCED_STATUSES]),
             _listing.c.external_id.is_not(None),
             _listing.c.product_id.in_(
-                select(Sku.__table__.c.product_id).where(
-                    among_parameter(dialect, Sku.__table__.c.id, "sku_ids")
-                    if sku_ids is None
-                    else Sku.__table__.c.id.in_(sku_ids)
+                select(_sku.c.product_id).where(
+                    among_parameter(dialect, _sku.c.id, "sku_ids") if sku_ids is None else _sku.c.id.in_(sku_ids)
                 )
             ),
         )
     )
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_job)
-    statement = insert.from_select(list(ENQUEUED_COLUMNS), source)
+    statement = dialect_insert(dialect, _job).from_select(list(ENQUEUED_COLUMNS), source)
     return statement.on_conflict_do_update(
         index_elements=["key"],
         index_where=QUEUED_ONLY,
@@ -73,16 +76,13 @@ def _build_stock_pushes(dialect: str, sku_ids: Select | None = None):
     )
 
 
-@reacts_within(_build_stock_pushes)
 def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -> None:
     """One pending stock push per listing of the SKUs' products, in a single prebuilt statement.
 
     A push already waiting absorbs the change (it reads stock when it runs); SKUs selling in a
     live stream go to the front of the queue. This runs with every stock movement, orders too.
     """
-    session.connection().execute(
-        prebuilt(session, _build_stock_pushes), {"now": utcnow(), "sku_ids": list(event.sku_ids)}
-    )
+    session.connection().execute(prebuilt(session, stock_pushes), {"now": utcnow(), "sku_ids": list(event.sku_ids)})
 
 
 def _listings_of(session: Session, *conditions) -> list[Listing]:

@@ -9,14 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.catalog.models import Product, ProductStatus
-from commerce.db import utcnow, write_transaction
+from commerce.db import dialect_insert, dialect_of, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job, JobStatus
@@ -60,9 +59,15 @@ def content_key(listing_id: int) -> str:
     return f"listing:{listing_id}:content"
 
 
+# The job that sends a listing's stock to its marketplace, and its key: one pending push per
+# listing, into which changes while it waits fold.
+PUSH_STOCK = "listings.push_stock"
+STOCK_KEY = "listing:{}:stock"
+
+
 def stock_key(listing_id: int) -> str:
     """One pending stock push per listing: changes while it waits fold into it."""
-    return f"listing:{listing_id}:stock"
+    return STOCK_KEY.format(listing_id)
 
 
 def check_key(listing_id: int) -> str:
@@ -73,7 +78,7 @@ _KEYS = {
     "listings.publish": content_key,
     "listings.withdraw": content_key,
     "listings.check": check_key,
-    "listings.push_stock": stock_key,
+    PUSH_STOCK: stock_key,
 }
 
 
@@ -299,8 +304,7 @@ def receive_webhook(
     fresh = repeated = 0
     with write_transaction(session):
         for event in events:
-            dialect = session.get_bind().dialect.name
-            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(WebhookReceipt.__table__)
+            insert = dialect_insert(dialect_of(session), WebhookReceipt.__table__)
             body_digest = hashlib.sha256(event.signed_body).hexdigest() if event.signed_body is not None else None
             stored = session.execute(
                 insert.values(

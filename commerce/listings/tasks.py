@@ -22,7 +22,14 @@ from commerce.jobs.models import Job
 from commerce.listings import orders_in
 from commerce.listings.content import available_stock, digest, listing_content, sku_id_of
 from commerce.listings.models import SYNCED_STATUSES, ChannelAccount, Listing, ListingStatus, rate_key
-from commerce.listings.service import ACCOUNT_ROW, PRIORITY_CHECK, PRIORITY_RECONCILE, PRIORITY_STOCK, queue_listing_job
+from commerce.listings.service import (
+    ACCOUNT_ROW,
+    PRIORITY_CHECK,
+    PRIORITY_RECONCILE,
+    PRIORITY_STOCK,
+    PUSH_STOCK,
+    queue_listing_job,
+)
 from integrations.base import IntegrationError, RetryableError, TerminalError
 from integrations.marketplace import (
     EventKind,
@@ -199,7 +206,7 @@ def publish_listing(deployment: Deployment, job: Job) -> None:
         if any(current.get(sku_id_of(sku.seller_sku), 0) != sku.quantity for sku in content.skus):
             queue_listing_job(
                 session,
-                "listings.push_stock",
+                PUSH_STOCK,
                 listing_id=listing.id,
                 channel_account_id=account.id,
                 priority=PRIORITY_STOCK,
@@ -422,7 +429,7 @@ def reconcile_stock(deployment: Deployment, job: Job) -> None:
         for listing_id in listing_ids:
             queue_listing_job(
                 session,
-                "listings.push_stock",
+                PUSH_STOCK,
                 listing_id=listing_id,
                 channel_account_id=account_id,
                 priority=PRIORITY_RECONCILE,

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Connection, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor
 from commerce.catalog.models import Sku
-from commerce.db import utcnow, write_transaction
+from commerce.db import dialect_insert, prebuilt, utcnow, write_transaction
 from commerce.inventory.errors import InsufficientStock
 from commerce.inventory.models import StockLevel, StreamAllocation
 from commerce.live.errors import (
@@ -119,24 +118,24 @@ def create_flash_sale(
         return sale
 
 
-_sale = FlashSale.__table__
-_buyer = FlashSaleBuyer.__table__
+SALE = FlashSale.__table__
+BUYER = FlashSaleBuyer.__table__
+_sale, _buyer = SALE, BUYER
 
 # The sale runs and has room for ``:units``.
-_HAS_ROOM = (
+HAS_ROOM = (
     _sale.c.id == bindparam("sale"),
     _sale.c.sold + bindparam("units") <= _sale.c.quantity,
     _sale.c.starts_at <= bindparam("now"),
     _sale.c.ends_at > bindparam("now"),
 )
-_TAKE_UNITS = _sale.update().where(*_HAS_ROOM).values(sold=_sale.c.sold + bindparam("units"))
+TAKE_UNITS = _sale.update().where(*HAS_ROOM).values(sold=_sale.c.sold + bindparam("units"))
 _GIVE_BACK_UNITS = _sale.update().where(_sale.c.id == bindparam("sale")).values(sold=_sale.c.sold - bindparam("units"))
 _UNCOUNT_BUYER = (
     _buyer.update()
     .where(_buyer.c.flash_sale_id == bindparam("sale"), _buyer.c.buyer_key == bindparam("buyer"))
     .values(units=_buyer.c.units - bindparam("units"))
 )
-_count_buyer_statements: dict[str, Any] = {}
 
 
 def _count_buyer(dialect: str):
@@ -145,16 +144,13 @@ def _count_buyer(dialect: str):
     A row comes back when the units were counted; the row count of an upsert is not reported
     reliably by every driver, RETURNING is.
     """
-    if dialect not in _count_buyer_statements:
-        insert = (postgresql if dialect == "postgresql" else sqlite).insert
-        statement = insert(_buyer).values(
-            flash_sale_id=bindparam("sale"), buyer_key=bindparam("buyer"), units=bindparam("units")
-        )
-        _count_buyer_statements[dialect] = _within_limit(statement)
-    return _count_buyer_statements[dialect]
+    statement = dialect_insert(dialect, _buyer).values(
+        flash_sale_id=bindparam("sale"), buyer_key=bindparam("buyer"), units=bindparam("units")
+    )
+    return within_limit(statement)
 
 
-def _within_limit(statement):
+def within_limit(statement):
     """The buyer's row inserted by ``statement``, or its units added to those already counted only
     while the total stays within ``:limit``; returns the units when they were counted."""
     return statement.on_conflict_do_update(
@@ -168,45 +164,14 @@ def count_buyer(connection: Connection, *, sale_id: int, buyer_key: str, quantit
     """Add units to a buyer's count in a sale; False (nothing changed) if that would pass the limit."""
     if quantity > limit:
         return False
-    statement = _count_buyer(connection.dialect.name)
+    statement = prebuilt(connection, _count_buyer)
     parameters = {"sale": sale_id, "buyer": buyer_key, "units": quantity, "limit": limit}
     return connection.execute(statement, parameters).first() is not None
 
 
-def locking_room() -> CTE:
-    """PostgreSQL: the sale's id, as a CTE selecting its row FOR UPDATE, if it runs and has room
-    for ``:units``.
-
-    Every order of the sale locks its row first, so from then until the statement ends no other
-    order can take the room found: the steps after it (the stock, the buyer's count) can then be
-    decided before anything is written, and a statement that writes nothing unless all of them
-    succeed needs no transaction around it to undo a part.
-    """
-    return select(_sale.c.id).where(*_HAS_ROOM).with_for_update().cte("sale_room")
-
-
-def counting_buyer(*, only_if: ColumnElement[bool]) -> CTE:
-    """What ``count_buyer`` does, as a data-modifying CTE for PostgreSQL returning a row when the
-    units were counted, to run inside a larger statement and only if ``only_if`` holds there (the
-    caller checks the quantity alone against the limit first)."""
-    counted = select(
-        bindparam("sale", type_=_buyer.c.flash_sale_id.type),
-        bindparam("buyer", type_=_buyer.c.buyer_key.type),
-        bindparam("units", type_=_buyer.c.units.type),
-    ).where(only_if)
-    statement = postgresql.insert(_buyer).from_select(["flash_sale_id", "buyer_key", "units"], counted)
-    return _within_limit(statement).cte("buyer")
-
-
-def taking_units(*, only_if: ColumnElement[bool]) -> CTE:
-    """What ``take_units`` does, as a data-modifying CTE for PostgreSQL returning the sale's id when
-    the units were counted, to run inside a larger statement and only if ``only_if`` holds there."""
-    return _TAKE_UNITS.where(only_if).returning(_sale.c.id).cte("sale")
-
-
 def take_units(connection: Connection, *, sale_id: int, quantity: int, now: datetime) -> bool:
     """Count units sold at the deal price while the sale runs; False if it is sold out or over."""
-    return connection.execute(_TAKE_UNITS, {"sale": sale_id, "units": quantity, "now": now}).rowcount == 1
+    return connection.execute(TAKE_UNITS, {"sale": sale_id, "units": quantity, "now": now}).rowcount == 1
 
 
 def give_back(session: Session, *, sale_id: int, buyer_key: str, quantity: int) -> None:

@@ -37,7 +37,7 @@ def stream_for(session: Session, actor: Actor, stream_id: int, *, for_update: bo
     """A stream the actor runs (hosts run their own streams; admins all of them)."""
     require_role(actor, Role.HOST)
     statement = select(Stream).where(Stream.id == stream_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
+    if for_update:
         statement = statement.with_for_update()
     stream = session.scalars(statement.execution_options(populate_existing=True)).first()
     if stream is None or (actor.role == Role.HOST and stream.host_user_id != actor.user_id):

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
 
 from pydantic import BaseModel
 
-from commerce.catalog.presenter import timestamp_text
 from commerce.orders import service
-from commerce.orders.models import Channel, OrderCreate, OrderPublic, OrderStatus, StatusInput
-from commerce.validation import Identifier, money_json
+from commerce.orders.models import (
+    BuyerPublic,
+    Channel,
+    ExportPublic,
+    OrderCreate,
+    OrderLinePublic,
+    OrderPublic,
+    OrderStatus,
+    OrderView,
+    StatusInput,
+)
+from commerce.validation import Identifier, Money
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session
 from commerce.web.openapi import API_PREFIX, api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, encode_cursor
-from commerce.web.responses import respond_json
+from commerce.web.responses import respond
 
 bp = api_blueprint("orders", __name__, tag="Orders", description="Order intake, cancellation and progress")
 
@@ -29,56 +38,50 @@ class OrderQuery(ListQuery):
     channel: Channel | None = None
 
 
-def _time(moment) -> str | None:
-    return timestamp_text(moment) if moment is not None else None
-
-
-def order_json(view: service.OrderView) -> dict[str, Any]:
-    """The public shape of an order (``OrderPublic``), built directly: this answers every order placed."""
+def order_public(view: OrderView) -> OrderPublic:
+    """The public shape of an order, with the lines the caller may see and their total."""
     order = view.order
     currency = order.currency
-    lines = [
-        {
-            "id": line.id,
-            "sku_id": line.sku_id,
-            "product_id": line.product_id,
-            "enterprise_id": line.enterprise_id,
-            "quantity": line.quantity,
-            "unit_price": money_json(line.unit_price, currency),
-            "lineup_item_id": line.lineup_item_id,
-            "flash_sale_id": line.flash_sale_id,
-        }
-        for line in view.lines
-    ]
-    total = sum((line.unit_price * line.quantity for line in view.lines), 0)
-    return {
-        "id": order.id,
-        "channel": order.channel,
-        "external_id": order.external_id,
-        "stream_id": order.stream_id,
-        "status": order.status,
-        "buyer": {"id": order.buyer_id, "name": order.buyer_name, "country": order.buyer_country},
-        "currency": currency,
-        "total": money_json(total, currency),
-        "lines": lines,
-        "export": {
-            "customs_mode": order.customs_mode,
-            "destination_country": order.destination_country,
-            "trade_terms": order.trade_terms,
-            "waybill_no": order.waybill_no,
-            "logistics_code": order.logistics_code,
-            "arrival_country": order.arrival_country,
-            "exit_port": order.exit_port,
-            "transport_mode": order.traf_mode,
-        }
+    return OrderPublic(
+        id=order.id,
+        channel=order.channel,
+        external_id=order.external_id,
+        stream_id=order.stream_id,
+        status=order.status,
+        buyer=BuyerPublic(id=order.buyer_id, name=order.buyer_name, country=order.buyer_country),
+        currency=currency,
+        total=Money.of(sum((line.unit_price * line.quantity for line in view.lines), Decimal(0)), currency),
+        lines=[
+            OrderLinePublic(
+                id=line.id,
+                sku_id=line.sku_id,
+                product_id=line.product_id,
+                enterprise_id=line.enterprise_id,
+                quantity=line.quantity,
+                unit_price=Money.of(line.unit_price, currency),
+                lineup_item_id=line.lineup_item_id,
+                flash_sale_id=line.flash_sale_id,
+            )
+            for line in view.lines
+        ],
+        export=ExportPublic(
+            customs_mode=order.customs_mode,
+            destination_country=order.destination_country,
+            trade_terms=order.trade_terms,
+            waybill_no=order.waybill_no,
+            logistics_code=order.logistics_code,
+            arrival_country=order.arrival_country,
+            exit_port=order.exit_port,
+            transport_mode=order.traf_mode,
+        )
         if order.customs_mode
         else None,
-        "placed_at": _time(order.placed_at),
-        "paid_at": _time(order.paid_at),
-        "shipped_at": _time(order.shipped_at),
-        "cleared_at": _time(order.cleared_at),
-        "cancelled_at": _time(order.cancelled_at),
-    }
+        placed_at=order.placed_at,
+        paid_at=order.paid_at,
+        shipped_at=order.shipped_at,
+        cleared_at=order.cleared_at,
+        cancelled_at=order.cancelled_at,
+    )
 
 
 @bp.post("/orders", responses={201: OrderPublic, 200: OrderPublic})
@@ -89,7 +92,7 @@ def place_order(body: OrderCreate):
     """
     view, created = service.place_order(db_session(), actor=current_actor(), data=body)
     headers = {"Location": f"{API_PREFIX}/orders/{view.order.id}"}
-    return respond_json(order_json(view), 201 if created else 200, headers)
+    return respond(order_public(view), 201 if created else 200, headers)
 
 
 @bp.get("/orders", responses={200: ItemList[OrderPublic]})
@@ -104,21 +107,23 @@ def list_orders(query: OrderQuery):
         stream_id=query.stream_id,
         channel=query.channel,
     )
-    return respond_json(
-        {"items": [order_json(view) for view in page.items], "next_cursor": encode_cursor(page.next_after)}
+    return respond(
+        ItemList[OrderPublic](
+            items=[order_public(view) for view in page.items], next_cursor=encode_cursor(page.next_after)
+        )
     )
 
 
 @bp.get("/orders/<int:order_id>", responses={200: OrderPublic})
 def get_order(path: OrderPath):
     """One order."""
-    return respond_json(order_json(service.get_order(db_session(), actor=current_actor(), order_id=path.order_id)))
+    return respond(order_public(service.get_order(db_session(), actor=current_actor(), order_id=path.order_id)))
 
 
 @bp.post("/orders/<int:order_id>/cancel", responses={200: OrderPublic})
 def cancel_order(path: OrderPath):
     """Cancel an order not yet shipped; its units return to stock exactly once."""
-    return respond_json(order_json(service.cancel_order(db_session(), actor=current_actor(), order_id=path.order_id)))
+    return respond(order_public(service.cancel_order(db_session(), actor=current_actor(), order_id=path.order_id)))
 
 
 @bp.post("/orders/<int:order_id>/status", responses={200: OrderPublic})
@@ -127,4 +132,4 @@ def record_progress(path: OrderPath, body: StatusInput):
     view = service.record_progress(
         db_session(), actor=current_actor(), order_id=path.order_id, status=OrderStatus(body.status), at=body.at
     )
-    return respond_json(order_json(view))
+    return respond(order_public(view))

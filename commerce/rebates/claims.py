@@ -20,7 +20,7 @@ from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
 from commerce.customs import calendar
 from commerce.customs.models import CustomsPlatform
-from commerce.db import ExactDecimal, among, bulk_insert, utcnow, write_transaction
+from commerce.db import ExactDecimal, among, bulk_insert, row_for_update, utcnow, write_transaction
 from commerce.errors import N_, NotFound
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import require_reachable_firm, require_role, within_reach
@@ -108,7 +108,7 @@ def _platforms(session: Session) -> dict[int, CustomsPlatform]:
 
 def _lock_firms(session: Session, firm_ids: list[int]) -> None:
     """Hold the firms' rows, in key order, so two computations of one firm's claims take turns."""
-    if session.get_bind().dialect.name == "postgresql" and firm_ids:
+    if firm_ids:
         session.execute(
             select(Enterprise.id)
             .where(among(session, Enterprise.id, firm_ids))
@@ -511,9 +511,7 @@ def record_refund(
     arithmetic.require_amount(data.amount.amount, field="amount")
     with write_transaction(session):
         claim = _visible_claim(session, actor, claim_id)
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(select(RebateClaim.id).where(RebateClaim.id == claim.id).with_for_update())
-            session.refresh(claim)
+        claim = row_for_update(session, RebateClaim, claim.id)
         existing = session.scalar(
             select(RebateRefund).where(RebateRefund.claim_id == claim.id, RebateRefund.reference == data.reference)
         )

@@ -1,4 +1,5 @@
-"""Product documents rendered by the database write every field as the API's Python helpers do."""
+"""Product documents: every field as the API's Python helpers write it, and on PostgreSQL the
+documents the database renders equal to those built in Python (``presenter.products_public``)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,27 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, select, update
 
 from commerce.catalog.models import Product as ProductRow
 from commerce.catalog.models import ProductTranslation, Sku
-from commerce.catalog.presenter import pick_language, product_documents, timestamp_text
+from commerce.catalog.presenter import (
+    documents_page,
+    pick_language,
+    product_documents,
+    products_public,
+    timestamp_text,
+)
 from commerce.db import utcnow
 from commerce.validation import decimal_text, money_json
 
 
 def _document(database, product_id: int, languages=("en",)) -> dict:
+    """The product's document as the API gives it; on PostgreSQL also the same as the plain path's."""
     with database.session() as session:
         [document] = product_documents(session, [product_id], languages=list(languages))
+        [plain] = products_public(session, [product_id], list(languages), utcnow().date())
+    assert json.loads(document) == json.loads(plain.model_dump_json())
     return json.loads(document)
 
 
@@ -87,28 +97,34 @@ TRANSLATED = {
 }
 
 
+MANY = ["ja", "ko", "de", "it", "es", "pt", "ru", "ar", "he", "nl"]
+
+
 @pytest.mark.parametrize(
-    "languages",
+    ("languages", "expected"),
     [
-        [],
-        ["en"],
-        ["fr"],
-        ["fr-BE"],
-        ["fr-CA"],
-        ["de", "fr-FR"],
-        ["zh-TW"],
-        ["de"],
-        ["en-GB", "zh-CN"],
-        ["ja", "ko", "de", "it", "es", "pt", "ru", "ar", "he", "fr-CA"],
+        ([], "zh-CN"),
+        (["en"], "en"),
+        (["fr"], "fr-CA"),
+        (["fr-BE"], "fr-CA"),
+        (["fr-FR"], "fr-FR"),
+        (["de", "fr-FR"], "fr-FR"),
+        (["zh-TW"], "zh-CN"),
+        (["de"], "zh-CN"),
+        (["en-GB", "zh-CN"], "en"),
+        ([*MANY, "fr-FR"], "fr-FR"),
+        ([*MANY, "sv", "fr-FR"], "zh-CN"),
     ],
 )
-def test_the_language_is_chosen_as_pick_language_chooses_it(factory, database, languages):
+def test_the_language_is_the_readers_best(factory, database, languages, expected):
+    """Exact tags first, then a tag of the same language (the first in code point order), the
+    reader's first eleven counting; then zh-CN and en."""
     world = factory.world()
     product = factory.product(world.maker_a_id, translations=TRANSLATED)
 
     document = _document(database, product.id, languages)
 
-    expected = pick_language(sorted(TRANSLATED), languages)
+    assert pick_language(list(TRANSLATED), languages) == expected
     assert document["language"] == expected
     assert (document["title"], document["description"]) == (
         TRANSLATED[expected]["title"],
@@ -189,3 +205,19 @@ def test_documents_come_in_id_order_each_with_its_own_skus(factory, database):
         (first.id, ["A-1", "A-2"]),
         (second.id, ["B-1", "B-2", "B-3"]),
     ]
+
+
+def test_a_page_of_a_list_is_the_documents_of_its_first_ids(factory, database):
+    world = factory.world()
+    products = [factory.product(world.maker_a_id) for _ in range(3)]
+    page = select(ProductRow.id).where(ProductRow.enterprise_id == bindparam("firm")).order_by(ProductRow.id)
+
+    with database.session() as session:
+        shown = documents_page(session, page, {"firm": world.maker_a_id}, limit=2, languages=["en"])
+        expected = [
+            json.loads(product.model_dump_json())
+            for product in products_public(session, [products[0].id, products[1].id], ["en"], utcnow().date())
+        ]
+
+    assert [json.loads(document) for document in shown.items] == expected
+    assert shown.next_after == products[1].id

@@ -1,47 +1,24 @@
-"""Reactions that run inside a publisher's statement: every handler of the event, or none."""
-
-import sys
+"""Reactions to stock changes written inside an order's statement: exactly those the table names."""
 
 import pytest
+from sqlalchemy import select
 
 from commerce import events
-
-HERE = sys.modules[__name__]
-
-
-def test_a_reaction_inside_a_statement_comes_from_every_handler(monkeypatch):
-    built = []
-
-    @events.reacts_within(lambda dialect, **sources: ("push", dialect, sources["sku_ids"]))
-    def follows_stock(session, event, *, actor):
-        built.append(event)
-
-    monkeypatch.setitem(events.HANDLERS, events.StockChanged, ("tests.unit.test_events:FOLLOWERS",))
-    monkeypatch.setattr(HERE, "FOLLOWERS", follows_stock, raising=False)
-    assert events.within_statement(events.StockChanged, "postgresql", sku_ids="lines") == [
-        ("push", "postgresql", "lines")
-    ]
-    assert built == []
+from commerce.catalog.models import Sku
+from commerce.orders import postgresql
 
 
-def test_a_handler_without_a_statement_form_is_refused(monkeypatch):
-    def only_in_python(session, event, *, actor):
-        raise AssertionError("not called")
+def test_an_orders_statement_writes_the_stock_pushes_of_the_listings():
+    pushes = postgresql._stock_pushes(select(Sku.id))
+    assert pushes.table.name == "job"
+    assert events.HANDLERS[events.StockChanged] == ("commerce.listings.reactions:queue_stock_pushes",)
 
-    monkeypatch.setattr(HERE, "ONLY_IN_PYTHON", only_in_python, raising=False)
+
+def test_a_handler_the_statement_does_not_write_stops_the_fast_path(monkeypatch):
     monkeypatch.setitem(
         events.HANDLERS,
         events.StockChanged,
-        ("commerce.listings.reactions:queue_stock_pushes", "tests.unit.test_events:ONLY_IN_PYTHON"),
+        ("commerce.listings.reactions:queue_stock_pushes", "tests.unit.test_events:ANOTHER"),
     )
-    with pytest.raises(TypeError, match="only_in_python cannot run inside a statement"):
-        events.within_statement(events.StockChanged, "postgresql", sku_ids=None)
-
-
-def test_stock_changes_have_a_statement_form_for_every_handler():
-    from sqlalchemy import select
-
-    from commerce.catalog.models import Sku
-
-    reactions = events.within_statement(events.StockChanged, "postgresql", sku_ids=select(Sku.id))
-    assert [reaction.table.name for reaction in reactions] == ["job"]
+    with pytest.raises(RuntimeError, match="tests.unit.test_events:ANOTHER"):
+        postgresql._stock_pushes(select(Sku.id))
