@@ -39,8 +39,8 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.service import deployment, machine, percentile, photo_name, write_catalogue_csv
-from integrations.marketplaces import MARKETPLACES, simulator_credentials
 from integrations.simulation import Faults
+from integrations.stand_ins import SIMULATORS, simulator_credentials
 from tests.marketplaces import served, shop_schema
 
 PLATFORMS = ("shopify", "tiktok_shop", "douyin")
@@ -62,7 +62,7 @@ class Api:
 def start_simulators(limits: dict[str, float], latency: float, review_seconds: float, stack):
     simulators = {}
     for platform in PLATFORMS:
-        simulator = MARKETPLACES[platform].simulator(
+        simulator = SIMULATORS[platform](
             **shop_schema(platform),
             rate_limit=limits[platform],
             faults=Faults(latency_seconds=latency),

@@ -96,6 +96,8 @@ class Service:
             "COMMERCE_SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
             "COMMERCE_LOG_LEVEL": "WARNING",
             "COMMERCE_EMBEDDED_WORKER": "false",
+            # The code of this checkout, whatever the environment has installed.
+            "PYTHONPATH": str(ROOT),
             **{f"COMMERCE_{name.upper()}": value for name, value in settings.items()},
         }
         self.processes: list[subprocess.Popen] = []

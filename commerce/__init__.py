@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce.media.views import bp as media_bp
     from commerce.media.views import files_bp as media_files_bp
     from commerce.orders.views import bp as orders_bp
-    from commerce.rebates.views import bp as rebates_bp
+    from commerce.rebates.views.claims import bp as rebate_claims_bp
+    from commerce.rebates.views.rates import bp as rebate_rates_bp
+    from commerce.rebates.views.records import bp as rebate_records_bp
     from commerce.reports.views import bp as reports_bp
     from commerce.web import database, health, observability, problems
     from commerce.web.openapi import init_docs, make_app
@@ -63,7 +65,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         listings_bp,
         webhooks_bp,
         customs_bp,
-        rebates_bp,
+        rebate_rates_bp,
+        rebate_records_bp,
+        rebate_claims_bp,
         reports_bp,
         jobs_bp,
     )

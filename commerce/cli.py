@@ -264,9 +264,9 @@ def simulator_run(platform: str, port: int, rate_limit: float | None, review_sec
             server.serve_forever()
         return
 
-    from integrations.marketplaces import marketplace, simulator_credentials
+    from integrations.stand_ins import SIMULATORS, simulator_credentials
 
-    simulator = marketplace(platform).simulator(rate_limit=rate_limit, webhook_url=webhook_url)
+    simulator = SIMULATORS[platform](rate_limit=rate_limit, webhook_url=webhook_url)
     if platform != "shopify":
         simulator.store.behaviour.review_seconds = review_seconds
     stop = threading.Event()

@@ -30,8 +30,7 @@ from commerce.clusters.models import (
     TrademarkCreate,
 )
 from commerce.clusters.uscc import check_character
-from commerce.customs import lifecycle
-from commerce.customs import service as customs
+from commerce.customs import batches, lifecycle, platforms
 from commerce.customs.calendar import first_day, period_bounds, period_of, shift_period
 from commerce.customs.models import (
     CustomsDeclaration,
@@ -50,7 +49,8 @@ from commerce.orders.models import BuyerInput, ExportInput, OrderCreate, OrderLi
 from commerce.rebates import rates as rebate_rates
 from commerce.rebates import service as rebate_facts
 from commerce.rebates.models import ProceedsInput, RebateRateInput
-from commerce.reports import service as reports
+from commerce.reports import outside as outside_exports
+from commerce.reports import statistics as report_statistics
 from commerce.reports.models import OutsideExportInput
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -333,7 +333,7 @@ def _customs_platform(session: Session, cluster: Cluster, platform: Enterprise) 
     """The county's foreign-trade service platform as consignor, declaring through its data-exchange folders."""
     if session.scalars(select(CustomsPlatform).where(CustomsPlatform.cluster_id == cluster.id)).first() is not None:
         return
-    customs.configure_platform(
+    platforms.configure_platform(
         session,
         actor=SYSTEM,
         cluster_id=cluster.id,
@@ -447,7 +447,7 @@ def _export_history(session: Session, operator: User, reporting_firm: Enterprise
     now = utcnow()
     this_month = period_of(now)
     first_month = shift_period(this_month, -HISTORY_MONTHS)
-    customs.put_exchange_rates(
+    platforms.put_exchange_rates(
         session,
         actor=actor,
         rates=[
@@ -495,14 +495,14 @@ def _export_history(session: Session, operator: User, reporting_firm: Enterprise
                         reference=f"BOC-{number:06d}",
                     ),
                 )
-        lists = customs.form_batch(session, actor=actor, customs_mode="9610", now=shipped + timedelta(hours=2))
+        lists = batches.form_batch(session, actor=actor, customs_mode="9610", now=shipped + timedelta(hours=2))
         _cleared(session, actor, lists, shipped + timedelta(hours=4))
         summary_day = period_bounds(shift_period(period, 1))[0] + timedelta(days=9)
-        summary = customs.form_batch(
+        summary = batches.form_batch(
             session, actor=actor, customs_mode="9610", period=period, now=min(summary_day, now)
         )
         _cleared(session, actor, summary, min(summary_day, now) + timedelta(hours=1))
-    reports.report_outside_export(
+    outside_exports.report_outside_export(
         session,
         actor=SYSTEM,
         data=OutsideExportInput(
@@ -516,7 +516,7 @@ def _export_history(session: Session, operator: User, reporting_firm: Enterprise
     )
     # The dashboard opens on the last twelve months: build them all, this month included.
     for back in range(11, -1, -1):
-        reports.refresh_period(session, shift_period(this_month, -back))
+        report_statistics.refresh_period(session, shift_period(this_month, -back))
 
 
 def _product(

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 from commerce.jobs.worker import Worker
-from integrations.marketplaces import MARKETPLACES, simulator_credentials
 from integrations.simulation import Simulator
+from integrations.stand_ins import SIMULATORS, simulator_credentials
 
 
 @contextmanager
@@ -42,7 +42,7 @@ def shop_schema(platform: str) -> dict[str, Any]:
 
 @contextmanager
 def running_simulator(platform: str, **options: Any) -> Iterator[tuple[Simulator, str]]:
-    simulator = MARKETPLACES[platform].simulator(**{**shop_schema(platform), **options})
+    simulator = SIMULATORS[platform](**{**shop_schema(platform), **options})
     with served(simulator.app) as url:
         yield simulator, url
 

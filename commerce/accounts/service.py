@@ -25,10 +25,11 @@ from commerce.accounts.models import Actor, ApiToken, PasswordChange, Role, User
 from commerce.accounts.passwords import Passwords, check_strength
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
-from commerce.db import dialect_insert, dialect_of, row_for_update, utcnow, write_transaction
+from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import N_, AlreadyExists, NotFound, ValidationFailed
 from commerce.jobs.models import RateAllowance
 from commerce.permissions import require_role
+from commerce.sql import dialect_insert, dialect_of
 
 ENTERPRISE_KINDS_BY_ROLE = {
     Role.SME: {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER},

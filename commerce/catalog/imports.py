@@ -51,7 +51,7 @@ from commerce.catalog.service import PRODUCT_MAKER_KINDS, REVIEWED_FIELDS
 from commerce.clusters.errors import UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, Trademark
 from commerce.config import Settings
-from commerce.db import Database, among, bulk_insert, refresh_statistics, upsert, utcnow, write_transaction
+from commerce.db import Database, utcnow, write_transaction
 from commerce.deployment import Deployment
 from commerce.errors import NotFound
 from commerce.inventory import service as inventory
@@ -62,6 +62,7 @@ from commerce.media.models import ProductImage
 from commerce.media.service import MAX_IMAGES_PER_PRODUCT, store_photo
 from commerce.media.storage import MediaStore
 from commerce.permissions import require_own_enterprise, require_role
+from commerce.sql import among, bulk_insert, refresh_statistics, upsert
 from commerce.validation import money_text
 
 Progress = Callable[[str, int], None]

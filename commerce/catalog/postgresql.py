@@ -48,10 +48,10 @@ from commerce.catalog.models import (
 )
 from commerce.clusters.models import Membership
 from commerce.clusters.service import usable_membership
-from commerce.db import among_parameter, prebuilt
 from commerce.inventory.models import StockLevel
 from commerce.media.models import ProductImage, media_url
 from commerce.pagination import MAX_PAGE_SIZE, Page, page_of
+from commerce.sql import among_parameter, prebuilt
 from commerce.validation import currency_places
 
 

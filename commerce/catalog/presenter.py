@@ -19,10 +19,11 @@ from sqlmodel import Session
 from commerce.catalog import postgresql
 from commerce.catalog.models import Product, ProductPublic, ProductTranslation, Sku, preference_order
 from commerce.clusters.service import usable_trademarks
-from commerce.db import among, on_postgresql, utcnow
+from commerce.db import utcnow
 from commerce.inventory.models import StockLevel
 from commerce.media.models import ProductImage, media_url
 from commerce.pagination import Page, page_of
+from commerce.sql import among, on_postgresql
 from commerce.validation import Money, decimal_text
 
 

@@ -31,12 +31,13 @@ from commerce.catalog.presenter import documents_page
 from commerce.clusters import service as clusters
 from commerce.clusters.errors import NotAMember, UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, EnterpriseKind, Trademark
-from commerce.db import among_selected, dialect_of, prebuilt, upsert, utcnow, write_transaction
+from commerce.db import utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind
 from commerce.pagination import Page
 from commerce.permissions import CLUSTER_STAFF, firms_in_cluster_of, require_own_enterprise, require_role
+from commerce.sql import among_selected, dialect_of, prebuilt, upsert
 from commerce.validation import money_text
 
 PRODUCT_MAKER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.customs import calendar, formation, messages, scope
+from commerce.customs import calendar, claiming, messages, scope
 from commerce.customs.codes import UnmappedCode
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
 from commerce.customs.errors import (
@@ -45,11 +45,12 @@ from commerce.customs.models import (
     CustomsStatus,
     DeclarationKind,
 )
-from commerce.db import bulk_insert, utcnow, write_transaction
+from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.jobs import service as jobs
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
 from commerce.permissions import require_role
+from commerce.sql import bulk_insert
 
 log = logging.getLogger(__name__)
 _declaration = CustomsDeclaration.__table__
@@ -135,7 +136,7 @@ def _inventory_numbers(
             _declaration.c.entry_id,
         )
         .join(_declaration, _declaration.c.id == _line.c.declaration_id)
-        .where(*formation.summary_stretch(_declaration, batch))
+        .where(*claiming.summary_stretch(_declaration, batch))
         .distinct()
     )
     numbers: dict[int, set[str]] = defaultdict(set)
@@ -395,7 +396,7 @@ def _next_clearance_no(session: Session, platform_id: int) -> int:
 
 def _clear_orders(session: Session, actor: Actor, declaration: CustomsDeclaration, at: datetime) -> None:
     """Orders whose every declaration in their current batch has cleared become ``cleared``."""
-    for order_id in formation.orders_of_declarations(session, [declaration.id]):
+    for order_id in claiming.orders_of_declarations(session, [declaration.id]):
         holder = session.get(CustomsBatchOrder, order_id)
         if holder is None or holder.batch_id != declaration.batch_id:
             continue

@@ -7,7 +7,7 @@ from typing import Literal
 from flask import Response
 from pydantic import BaseModel
 
-from commerce.customs import lifecycle, service
+from commerce.customs import batches, lifecycle, platforms, reading
 from commerce.customs.codes import unit_price
 from commerce.customs.models import (
     BatchCreate,
@@ -76,7 +76,7 @@ def platform_public(platform) -> PlatformPublic:
     )
 
 
-def batch_public(view: service.BatchView) -> BatchPublic:
+def batch_public(view: reading.BatchView) -> BatchPublic:
     batch = view.batch
     return BatchPublic(
         id=batch.id,
@@ -89,7 +89,7 @@ def batch_public(view: service.BatchView) -> BatchPublic:
         superseded_by_id=batch.superseded_by_id,
         due_date=batch.due_date,
         warnings=[
-            {"code": code, "message": translate(service.BATCH_WARNINGS[code], **values)}
+            {"code": code, "message": translate(reading.BATCH_WARNINGS[code], **values)}
             for code, values in view.warnings
         ],
         orders=view.orders,
@@ -99,7 +99,7 @@ def batch_public(view: service.BatchView) -> BatchPublic:
     )
 
 
-def declaration_public(view: service.DeclarationView) -> DeclarationPublic:
+def declaration_public(view: reading.DeclarationView) -> DeclarationPublic:
     declaration = view.declaration
     header = {
         name: getattr(declaration, name) for name in DeclarationPublic.model_fields["header"].annotation.model_fields
@@ -151,7 +151,7 @@ def declaration_public(view: service.DeclarationView) -> DeclarationPublic:
 @bp.put("/customs/platforms/<int:cluster_id>", responses={200: PlatformPublic})
 def configure_platform(path: ClusterPath, body: PlatformConfig):
     """Configure the cluster's service platform as consignor (admin); it must be in the cluster's region."""
-    platform = service.configure_platform(
+    platform = platforms.configure_platform(
         db_session(),
         actor=current_actor(),
         cluster_id=path.cluster_id,
@@ -163,21 +163,21 @@ def configure_platform(path: ClusterPath, body: PlatformConfig):
 @bp.get("/customs/platforms", responses={200: PlatformList})
 def list_platforms():
     """The configured service platforms (trade operators, admin)."""
-    platforms = service.list_platforms(db_session(), actor=current_actor())
-    return respond(PlatformList(items=[platform_public(platform) for platform in platforms]))
+    configured = platforms.list_platforms(db_session(), actor=current_actor())
+    return respond(PlatformList(items=[platform_public(platform) for platform in configured]))
 
 
 @bp.put("/customs/exchange-rates", responses={200: RateList})
 def put_exchange_rates(body: ExchangeRates):
     """Record customs' monthly exchange rates (CNY per unit, from a day)."""
-    rates = service.put_exchange_rates(db_session(), actor=current_actor(), rates=body.rates)
+    rates = platforms.put_exchange_rates(db_session(), actor=current_actor(), rates=body.rates)
     return respond(RateList(items=[ExchangeRatePublic.model_validate(rate, from_attributes=True) for rate in rates]))
 
 
 @bp.get("/customs/exchange-rates", responses={200: RateList})
 def list_exchange_rates():
     """Customs' exchange rates on record."""
-    rates = service.list_exchange_rates(db_session(), actor=current_actor())
+    rates = platforms.list_exchange_rates(db_session(), actor=current_actor())
     return respond(RateList(items=[ExchangeRatePublic.model_validate(rate, from_attributes=True) for rate in rates]))
 
 
@@ -186,10 +186,10 @@ def form_batch(body: BatchCreate):
     """Form a batch from the eligible export orders (or, 9610 with a period, that month's cleared lists)."""
     session = db_session()
     actor = current_actor()
-    batch_id = service.form_batch(
+    batch_id = batches.form_batch(
         session, actor=actor, customs_mode=body.customs_mode, period=body.period, platform_id=body.platform_id
     )
-    view = service.get_batch(session, actor=actor, batch_id=batch_id)
+    view = reading.get_batch(session, actor=actor, batch_id=batch_id)
     return respond(batch_public(view), 201, {"Location": f"{API_PREFIX}/customs/batches/{batch_id}"})
 
 
@@ -198,7 +198,7 @@ def list_batches(query: BatchQuery):
     """Batches, oldest first; a firm sees those holding its goods."""
     session = db_session()
     actor = current_actor()
-    page = service.list_batches(
+    page = reading.list_batches(
         session,
         actor=actor,
         limit=query.limit,
@@ -207,20 +207,20 @@ def list_batches(query: BatchQuery):
         status=query.status,
         period=query.period,
     )
-    views = [service.get_batch(session, actor=actor, batch_id=batch.id) for batch in page.items]
+    views = [reading.get_batch(session, actor=actor, batch_id=batch.id) for batch in page.items]
     return respond(page_of(BatchPublic, page, [batch_public(view) for view in views]))
 
 
 @bp.get("/customs/batches/<int:batch_id>", responses={200: BatchPublic})
 def get_batch(path: BatchPath):
     """A batch with its declarations (a firm: only those holding its goods), due date and warnings."""
-    return respond(batch_public(service.get_batch(db_session(), actor=current_actor(), batch_id=path.batch_id)))
+    return respond(batch_public(reading.get_batch(db_session(), actor=current_actor(), batch_id=path.batch_id)))
 
 
 @bp.delete("/customs/batches/<int:batch_id>", responses={204: None})
 def discard_batch(path: BatchPath):
     """Discard a draft batch; its orders become eligible again."""
-    service.discard_batch(db_session(), actor=current_actor(), batch_id=path.batch_id)
+    batches.discard_batch(db_session(), actor=current_actor(), batch_id=path.batch_id)
     return Response(status=204)
 
 
@@ -230,7 +230,7 @@ def submit_batch(path: BatchPath):
     session = db_session()
     actor = current_actor()
     lifecycle.submit_batch(session, actor=actor, batch_id=path.batch_id)
-    return respond(batch_public(service.get_batch(session, actor=actor, batch_id=path.batch_id)))
+    return respond(batch_public(reading.get_batch(session, actor=actor, batch_id=path.batch_id)))
 
 
 @bp.post("/customs/batches/<int:batch_id>/revise", responses={201: BatchPublic})
@@ -238,8 +238,8 @@ def revise_batch(path: BatchPath):
     """A new draft version of a rejected batch, made afresh from what was rejected; the old one is kept."""
     session = db_session()
     actor = current_actor()
-    batch_id = service.revise_batch(session, actor=actor, batch_id=path.batch_id)
-    view = service.get_batch(session, actor=actor, batch_id=batch_id)
+    batch_id = batches.revise_batch(session, actor=actor, batch_id=path.batch_id)
+    view = reading.get_batch(session, actor=actor, batch_id=batch_id)
     return respond(batch_public(view), 201, {"Location": f"{API_PREFIX}/customs/batches/{batch_id}"})
 
 
@@ -261,18 +261,18 @@ def record_receipts(path: BatchPath, body: ReceiptsInput):
         )
         for item in body.items()
     ]
-    service.require_operator(actor)
+    platforms.require_operator(actor)
     recorded, repeated = lifecycle.record_results(
         session, actor=actor, results=results, strict=True, batch_id=path.batch_id
     )
-    view = service.get_batch(session, actor=actor, batch_id=path.batch_id)
+    view = reading.get_batch(session, actor=actor, batch_id=path.batch_id)
     return respond(ReceiptsRecorded(recorded=recorded, repeated=repeated, batch=batch_public(view)))
 
 
 @bp.get("/customs/declarations/<int:declaration_id>", responses={200: DeclarationPublic})
 def get_declaration(path: DeclarationPath):
     """A declaration: header, lines with the firms and orders in each, and customs' results."""
-    view = service.get_declaration(db_session(), actor=current_actor(), declaration_id=path.declaration_id)
+    view = reading.get_declaration(db_session(), actor=current_actor(), declaration_id=path.declaration_id)
     return respond(declaration_public(view))
 
 
@@ -284,8 +284,8 @@ def declaration_message(path: DeclarationPath, query: MessageQuery):
     """The XML customs receives for a declaration (as sent once submitted); ``kind`` picks a list's other messages."""
     session = db_session()
     actor = current_actor()
-    service.require_operator(actor)
-    view = service.get_declaration(session, actor=actor, declaration_id=path.declaration_id)
+    platforms.require_operator(actor)
+    view = reading.get_declaration(session, actor=actor, declaration_id=path.declaration_id)
     body = lifecycle.message_of(session, declaration=view.declaration, kind=query.kind)
     return Response(
         body,

@@ -16,8 +16,9 @@ from sqlmodel import Session
 
 from commerce import events
 from commerce.accounts.models import Actor
-from commerce.db import bulk_insert, utcnow
+from commerce.db import utcnow
 from commerce.inventory.models import MovementKind, StockLevel, StockMovement, StreamAllocation
+from commerce.sql import bulk_insert
 
 _level = StockLevel.__table__
 _allocation = StreamAllocation.__table__

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, bindparam, case, select, update
 from sqlmodel import Session
 
-from commerce.db import Database, dialect_insert, dialect_of, single_statement, upsert, write_transaction
+from commerce.db import Database, single_statement, write_transaction
 from commerce.jobs.models import CostBucketState, RateAllowance
+from commerce.sql import dialect_insert, dialect_of, upsert
 from integrations.base import RetryableError
 
 _allowance = RateAllowance.__table__

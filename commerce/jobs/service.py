@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import bindparam, case, exists, func, or_, select, text, update
 from sqlmodel import Session
 
-from commerce.db import Database, among_parameter, dialect_insert, prebuilt, single_statement, utcnow, write_transaction
+from commerce.db import Database, single_statement, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.jobs.models import Job, JobStatus, RateAllowance
 from commerce.jobs.pacing import take_slots
 from commerce.pagination import Page, fetch_page
+from commerce.sql import among_parameter, dialect_insert, prebuilt
 
 _job = Job.__table__
 _allowance = RateAllowance.__table__

@@ -10,10 +10,11 @@ import time
 from sqlalchemy import delete, select, update
 
 from commerce.config import Settings
-from commerce.db import Database, upsert, utcnow, write_transaction
+from commerce.db import Database, utcnow, write_transaction
 from commerce.jobs.pacing import DatabaseBucket, DatabaseGate
 from commerce.listings.models import ChannelAccount, MarketplaceMedia, rate_key
 from commerce.secrets import unseal
+from commerce.sql import upsert
 from integrations.marketplace import MarketplaceClient
 from integrations.marketplaces import marketplace
 

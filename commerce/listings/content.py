@@ -14,10 +14,10 @@ from commerce.catalog.models import ProductTranslation, Sku
 from commerce.catalog.presenter import pick_language
 from commerce.clusters.models import Membership, Trademark
 from commerce.clusters.service import usable_membership
-from commerce.db import among_parameter, prebuilt
 from commerce.inventory.models import StockLevel
 from commerce.listings.models import ChannelAccount, MarkLapsePolicy
 from commerce.media.models import ProductImage, media_url
+from commerce.sql import among_parameter, prebuilt
 from integrations.base import TerminalError
 from integrations.marketplace import ImageFile, ListingContent, SkuContent
 from integrations.marketplaces import marketplace

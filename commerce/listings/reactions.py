@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor
 from commerce.catalog.models import Product, ProductStatus, Sku
-from commerce.db import among_parameter, dialect_insert, fixed_text, formatted, json_object, prebuilt, utcnow
+from commerce.db import utcnow
 from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged
 from commerce.jobs.models import Job, JobStatus
 from commerce.jobs.service import ENQUEUED_COLUMNS, MAX_ATTEMPTS, QUEUED_ONLY, lower_of
@@ -22,6 +22,7 @@ from commerce.listings.service import (
     queue_listing_job,
 )
 from commerce.live.models import LineupItem, Stream, StreamStatus
+from commerce.sql import among_parameter, dialect_insert, fixed_text, formatted, json_object, prebuilt
 
 _job = Job.__table__
 

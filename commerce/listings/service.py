@@ -15,7 +15,7 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.catalog.models import Product, ProductStatus
-from commerce.db import dialect_insert, dialect_of, utcnow, write_transaction
+from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job, JobStatus
@@ -41,6 +41,7 @@ from commerce.listings.models import (
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import is_firm_scoped, require_own_enterprise, require_role
 from commerce.secrets import seal
+from commerce.sql import dialect_insert, dialect_of
 from integrations.base import TerminalError
 from integrations.marketplace import BadSignature, EventKind
 from integrations.marketplaces import marketplace

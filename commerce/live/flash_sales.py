@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor
 from commerce.catalog.models import Sku
-from commerce.db import dialect_insert, prebuilt, utcnow, write_transaction
+from commerce.db import utcnow, write_transaction
 from commerce.inventory.errors import InsufficientStock
 from commerce.inventory.models import StockLevel, StreamAllocation
 from commerce.live.errors import (
@@ -27,6 +27,7 @@ from commerce.live.errors import (
 )
 from commerce.live.models import FlashSale, FlashSaleBuyer, FlashSaleCreate, LineupItem, StreamStatus
 from commerce.live.service import stream_for
+from commerce.sql import dialect_insert, prebuilt
 from commerce.validation import money_text
 
 

@@ -15,13 +15,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, true
 from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import UnknownReference
-from commerce.db import among_parameter, prebuilt
 from commerce.errors import ValidationFailed
 from commerce.live.errors import CurrencyMismatch, StreamNotLive
 from commerce.live.models import FlashSale, LineupItem, Stream, StreamStatus
@@ -37,7 +36,8 @@ from commerce.orders.errors import (
     UnknownSku,
 )
 from commerce.orders.models import OrderCreate, OrderStatus
-from commerce.permissions import reachable_firms
+from commerce.permissions import CLUSTER_STAFF, firms_in_cluster_of, is_firm_scoped
+from commerce.sql import among_parameter, prebuilt
 from commerce.validation import MESSAGES, RuleViolation, check_price, money_text
 
 # Totals stay within what the exact money columns hold on both databases (SQLite: 10**-4 units in 63 bits).
@@ -154,20 +154,39 @@ def plan_order(session: Session, actor: Actor, data: OrderCreate, now: datetime)
 _SKU_COLUMNS = (Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
 
 
-def _build_skus(dialect: str):
+def _reach(actor: Actor) -> str:
+    """Which SKUs the actor may order: every firm's, their ``firm``'s, or their ``cluster``'s."""
+    if is_firm_scoped(actor):
+        return "firm"
+    return "cluster" if actor.role in CLUSTER_STAFF else "every"
+
+
+def _within_reach(reach: str):
+    """Whether a SKU is the reach's, as a column (``permissions.reach`` for a firm parameter)."""
+    viewer = bindparam("viewer_enterprise_id")
+    if reach == "firm":
+        return (Sku.enterprise_id == viewer).label("within_reach")
+    if reach == "cluster":
+        return Sku.enterprise_id.in_(firms_in_cluster_of(viewer)).label("within_reach")
+    return true().label("within_reach")
+
+
+def _build_skus(dialect: str, reach: str):
+    """The SKUs of an order with their products' status and whether the actor reaches their firm."""
     return (
-        select(*_SKU_COLUMNS)
+        select(*_SKU_COLUMNS, _within_reach(reach))
         .join(Product, Product.id == Sku.product_id)
         .where(among_parameter(dialect, Sku.id, "sku_ids"))
     )
 
 
-def _build_skus_in_stream(dialect: str):
+def _build_skus_in_stream(dialect: str, reach: str):
     """The SKUs of a stream order, each with the stream, its product's lineup item and a flash
     sale running on it, in one read (a product is in a stream's lineup once)."""
     return (
         select(
             *_SKU_COLUMNS,
+            _within_reach(reach),
             Stream.status.label("stream_status"),
             Stream.currency.label("stream_currency"),
             Stream.host_user_id.label("stream_host"),
@@ -204,17 +223,18 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
         if line.sku_id in seen:
             raise DuplicateSkuLine(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         seen.add(line.sku_id)
+    reach = _reach(actor)
+    parameters = {"sku_ids": list(seen), "viewer_enterprise_id": actor.enterprise_id}
     if data.stream_id is None:
-        statement, parameters = prebuilt(session, _build_skus), {"sku_ids": list(seen)}
+        statement = prebuilt(session, _build_skus, reach)
     else:
-        statement = prebuilt(session, _build_skus_in_stream)
-        parameters = {"sku_ids": list(seen), "stream_id": data.stream_id, "now": now}
+        statement = prebuilt(session, _build_skus_in_stream, reach)
+        parameters.update(stream_id=data.stream_id, now=now)
     skus = {row.id: row for row in session.connection().execute(statement, parameters)}
-    reachable = reachable_firms(session, actor)
     planned = []
     for index, line in enumerate(data.lines):
         sku = skus.get(line.sku_id)
-        if sku is None or (reachable is not None and sku.enterprise_id not in reachable):
+        if sku is None or not sku.within_reach:
             raise UnknownSku(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         if sku.status != ProductStatus.APPROVED.value:
             raise ProductNotOnSale(field=f"lines.{index}.sku_id", sku_id=line.sku_id)

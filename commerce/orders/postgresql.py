@@ -43,7 +43,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from commerce import events
-from commerce.db import fixed_text, prebuilt, single_statement, write_transaction
+from commerce.db import single_statement, write_transaction
 from commerce.inventory import reservations
 from commerce.inventory.models import MovementKind, StockMovement
 from commerce.listings.reactions import stock_pushes
@@ -52,6 +52,7 @@ from commerce.orders import writing
 from commerce.orders.models import OrderLine, SalesOrder
 from commerce.orders.planning import OrderPlan, PlannedLine
 from commerce.orders.writing import WrittenOrder
+from commerce.sql import fixed_text, prebuilt
 
 _order_table = SalesOrder.__table__
 _line_table = OrderLine.__table__

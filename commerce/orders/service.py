@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
-from commerce.db import among, on_postgresql, utcnow, write_transaction
+from commerce.db import utcnow, write_transaction
 from commerce.errors import DomainError, Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import reservations
 from commerce.inventory.models import MovementKind
@@ -36,6 +36,7 @@ from commerce.orders.models import (
 from commerce.orders.planning import OrderPlan, buyer_key, plan_order, request_digest
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import is_firm_scoped, reach, require_role
+from commerce.sql import among, on_postgresql
 
 ORDER_PLACERS = (Role.HOST, Role.TRADE_OPERATOR, Role.SME)
 PROGRESS = {

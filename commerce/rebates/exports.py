@@ -18,8 +18,8 @@ from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlmodel import Session
 
 from commerce.customs import calendar
+from commerce.customs.claiming import summary_stretch
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
-from commerce.customs.formation import summary_stretch
 from commerce.customs.models import (
     BatchKind,
     CustomsBatch,
@@ -29,9 +29,10 @@ from commerce.customs.models import (
     CustomsStatus,
     DeclarationKind,
 )
-from commerce.db import ExactDecimal, among
+from commerce.db import ExactDecimal
 from commerce.orders.models import OrderLine, SalesOrder
 from commerce.rebates.models import ExportProceeds
+from commerce.sql import among
 
 _declaration = CustomsDeclaration.__table__
 _line = CustomsDeclarationLine.__table__

@@ -21,13 +21,14 @@ from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.customs.calendar import first_day, shift_period
 from commerce.customs.models import CustomsExchangeRate
-from commerce.customs.service import store_exchange_rates
-from commerce.db import among, upsert, write_transaction
+from commerce.customs.platforms import store_exchange_rates
+from commerce.db import write_transaction
 from commerce.permissions import require_role
 from commerce.rebates.arithmetic import require_amount
 from commerce.rebates.errors import ParityMissing
 from commerce.rebates.models import CentralParityRate, FxBasis, ParityRateInput, RateSource
 from commerce.rebates.tables import DatedValues, read_table_file
+from commerce.sql import among, upsert
 from integrations.fx.interface import ParityQuote, ParitySource
 
 WEDNESDAY = 2

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
-from commerce.db import among, bulk_insert, utcnow, write_transaction
+from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.pagination import Page, fetch_page
 from commerce.permissions import require_reachable_firm, require_role, within_reach
@@ -39,6 +39,7 @@ from commerce.rebates.models import (
     VatInvoiceLine,
 )
 from commerce.rebates.profiles import exporting_firm, method_of
+from commerce.sql import among, bulk_insert
 
 KIND_OF_METHOD = {RebateMethod.PURCHASE: InvoiceKind.PURCHASE, RebateMethod.AGENCY: InvoiceKind.REBATE_AGENCY}
 

@@ -14,11 +14,12 @@ from sqlmodel import Session
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
-from commerce.db import among, row_for_update, utcnow, write_transaction
+from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.permissions import require_reachable_firm, require_role
 from commerce.rebates.errors import NotAnExporter
 from commerce.rebates.models import FxBasis, ProfileInput, RebateMethod, RebateProfile
+from commerce.sql import among
 
 DEFAULT_METHOD = {
     EnterpriseKind.TRADER.value: RebateMethod.PURCHASE,

@@ -17,10 +17,11 @@ from sqlmodel import Session
 
 from commerce.accounts.models import Actor, Role
 from commerce.audit import service as audit
-from commerce.db import among, upsert, write_transaction
+from commerce.db import write_transaction
 from commerce.permissions import require_role
 from commerce.rebates.models import RebateRate, RebateRateInput
 from commerce.rebates.tables import DatedValues, read_table_file
+from commerce.sql import among, upsert
 
 FILE_COLUMNS = ("hs_code", "rate", "valid_from", "vat_rate", "announcement")
 REQUIRED_FILE_COLUMNS = ("hs_code", "rate", "valid_from")

@@ -8,7 +8,7 @@ from commerce.db import Database, write_transaction
 from commerce.deployment import Deployment
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
-from commerce.reports import service
+from commerce.reports import service, statistics
 
 log = logging.getLogger(__name__)
 REFRESH_KIND = "reports.refresh"
@@ -33,5 +33,5 @@ def refresh_summary(deployment: Deployment, job: Job) -> None:
     database = deployment.database
     for period in job.payload["periods"]:
         with database.session() as session:
-            done = service.refresh_period(session, period)
+            done = statistics.refresh_period(session, period)
         log.info("export summary rebuilt", extra={"period": period, "cells": done.cells})

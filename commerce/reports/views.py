@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from commerce.customs.calendar import shift_period
 from commerce.errors import N_, ValidationFailed
 from commerce.orders.models import CustomsMode
-from commerce.reports import export_files, service
+from commerce.reports import export_files, outside, service, statistics
 from commerce.reports.models import (
     Dimension,
     OutsideExportInput,
@@ -164,7 +164,7 @@ def export_report(query: ReportQuery):
 @bp.post("/reports/exports/refresh", responses={200: Refreshed})
 def refresh_report(body: RefreshRequest):
     """Rebuild the summary of a range of months now (it is also rebuilt on schedule)."""
-    done = service.refresh(db_session(), actor=current_actor(), start=body.start, end=body.end)
+    done = statistics.refresh(db_session(), actor=current_actor(), start=body.start, end=body.end)
     return respond(
         Refreshed(
             items=[
@@ -191,21 +191,21 @@ def _outside_public(record) -> OutsideExportPublic:
 @bp.post("/reports/outside-exports", responses={201: OutsideExportPublic})
 def report_outside_export(body: OutsideExportInput):
     """Report exports a firm made through an outside agent: they count in the local share's denominator."""
-    record = service.report_outside_export(db_session(), actor=current_actor(), data=body)
+    record = outside.report_outside_export(db_session(), actor=current_actor(), data=body)
     return respond(_outside_public(record), 201)
 
 
 @bp.delete("/reports/outside-exports/<int:outside_export_id>", responses={204: None})
 def withdraw_outside_export(path: OutsidePath):
     """Take back an outside export reported by mistake (the firm's staff, the association, trade operators)."""
-    service.withdraw_outside_export(db_session(), actor=current_actor(), outside_export_id=path.outside_export_id)
+    outside.withdraw_outside_export(db_session(), actor=current_actor(), outside_export_id=path.outside_export_id)
     return Response(status=204)
 
 
 @bp.get("/reports/outside-exports", responses={200: OutsideList})
 def list_outside_exports(query: OutsideQuery):
     """Exports reported as made through outside agents (a firm sees its own)."""
-    found = service.list_outside_exports(db_session(), actor=current_actor(), period=query.period)
+    found = outside.list_outside_exports(db_session(), actor=current_actor(), period=query.period)
     return respond(OutsideList(items=[_outside_public(record) for record in found]))
 
 
@@ -266,7 +266,7 @@ def dashboard(query: DashboardQuery):
     """The cluster's exports for the dashboard: headline figures and chart series, formatted in the caller's
     language (months, countries, money, percentages)."""
     end = query.end or service.recent_periods(months=1)[0]
-    start = query.start or max(shift_period(end, -11), service.FIRST_PERIOD)
+    start = query.start or max(shift_period(end, -11), statistics.FIRST_PERIOD)
     session = db_session()
     actor = current_actor()
 
@@ -277,7 +277,7 @@ def dashboard(query: DashboardQuery):
     by_month = totals = run(Dimension.MONTH)
     amounts = {row["month"]: row for row in by_month.rows}
     months = []
-    for period in service.periods_between(start, end):
+    for period in statistics.periods_between(start, end):
         fob = amounts[period]["fob_usd"] if period in amounts else Decimal("0")
         months.append(
             {

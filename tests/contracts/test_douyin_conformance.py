@@ -20,8 +20,8 @@ from integrations.base import RetryableError, TerminalError
 from integrations.douyin import client as douyin
 from integrations.douyin.simulator import DouyinSimulator
 from integrations.marketplace import BadSignature, ImageFile, ListingContent, SkuContent
-from integrations.marketplaces import simulator_credentials
 from integrations.simulation import Event
+from integrations.stand_ins import simulator_credentials
 from tests.clock import ManualClock
 
 CREDENTIALS = simulator_credentials("douyin")

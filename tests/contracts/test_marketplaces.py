@@ -22,8 +22,9 @@ from integrations.marketplace import (
     StaleStock,
     StockLine,
 )
-from integrations.marketplaces import MARKETPLACES, simulator_credentials
+from integrations.marketplaces import MARKETPLACES
 from integrations.simulation import Faults, MarketStore, Simulator
+from integrations.stand_ins import FAKES, SIMULATORS, simulator_credentials
 from tests.clock import ManualClock
 from tests.marketplaces import shop_schema
 
@@ -43,9 +44,9 @@ def market(request) -> Market:
     platform, kind = request.param
     entry = MARKETPLACES[platform]
     if kind == "fake":
-        fake = entry.fake()
+        fake = FAKES[platform]()
         return Market(platform, fake, fake.store, None)
-    simulator = entry.simulator(**shop_schema(platform))
+    simulator = SIMULATORS[platform](**shop_schema(platform))
     client = entry.client(
         simulator_credentials(platform),
         {"base_url": "http://marketplace.test"},
@@ -200,7 +201,7 @@ def test_order_pages_follow_the_cursor(market: Market):
 def test_webhooks_are_signed_and_name_their_subject():
     for platform in PLATFORMS:
         entry = MARKETPLACES[platform]
-        simulator = entry.simulator(**shop_schema(platform))
+        simulator = SIMULATORS[platform](**shop_schema(platform))
         store = simulator.store
         listing = store.create(ListingContent("p-1", "Scarf", "", "CNY", (SkuContent("sku-1", Decimal("10.00"), 5),)))
         store.finish_reviews()
@@ -224,7 +225,7 @@ def test_webhooks_are_signed_and_name_their_subject():
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_rate_limits_answer_retry_later(platform: str):
     entry = MARKETPLACES[platform]
-    simulator = entry.simulator(rate_limit=1)
+    simulator = SIMULATORS[platform](rate_limit=1)
     client = entry.client(
         simulator_credentials(platform),
         {
@@ -251,7 +252,7 @@ def test_rate_limits_answer_retry_later(platform: str):
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_server_errors_are_retryable_and_bad_credentials_terminal(platform: str):
     entry = MARKETPLACES[platform]
-    simulator = entry.simulator(faults=Faults(error_rate=1.0))
+    simulator = SIMULATORS[platform](faults=Faults(error_rate=1.0))
     transport = httpx.WSGITransport(app=simulator.app)
     settings = {"base_url": "http://marketplace.test", "location_id": "gid://shopify/Location/1", "warehouse_id": "w"}
     client = entry.client(simulator_credentials(platform), settings, transport=transport)
@@ -283,7 +284,7 @@ def test_slow_answers_time_out_as_retryable():
 
 def test_reviews_finish_on_their_own_and_are_told_by_webhook():
     clock = ManualClock()
-    simulator = MARKETPLACES["douyin"].simulator()
+    simulator = SIMULATORS["douyin"]()
     simulator.store.clock = clock
     simulator.store.behaviour.review_seconds = 0.05
     listing = simulator.store.create(

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from commerce.listings.models import ChannelAccount
 from integrations.base import RetryableError
 from integrations.marketplace import ImageFile, ListingContent, SkuContent, StockLine
-from integrations.marketplaces import simulator_credentials
 from integrations.shopify import client as shopify
 from integrations.shopify.simulator import ShopifySimulator
 from integrations.simulation import TokenBucket
+from integrations.stand_ins import simulator_credentials
 from tests.clock import ManualClock
 from tests.contracts.shopify_schema import admin_schema, problems, requested_cost
 

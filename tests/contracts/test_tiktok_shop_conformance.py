@@ -16,8 +16,8 @@ from tiktok_shop_api.signing import Signer
 from tiktok_shop_api.webhooks import Webhooks
 
 from integrations.marketplace import ImageFile, ListingContent, SkuContent, StockLine
-from integrations.marketplaces import simulator_credentials
 from integrations.simulation import Event
+from integrations.stand_ins import simulator_credentials
 from integrations.tiktok_shop.client import TikTokShopClient, product_body
 from integrations.tiktok_shop.simulator import TikTokShopSimulator
 from tests.factories import photo_bytes

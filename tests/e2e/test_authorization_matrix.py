@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
-from integrations.marketplaces import simulator_credentials
+from integrations.stand_ins import simulator_credentials
 from tests.factories import PASSWORD, REAL_USCCS, Factory, photo_bytes, product_payload
 from tests.import_files import csv_bytes, sku_row
 from tests.isolation import rolled_back

@@ -9,7 +9,7 @@ from lxml import etree
 from sqlalchemy import func, select, update
 
 from commerce.audit.models import AuditEvent
-from commerce.customs import formation
+from commerce.customs import monthly_summary
 from commerce.customs.calendar import period_of, shift_period
 from commerce.customs.models import (
     CustomsBatch,
@@ -288,8 +288,8 @@ def test_the_monthly_summary_merges_last_months_cleared_lists_by_the_rules(
 ):
     if at_once is not None:
         # Read one merged line and write one declaration at a time: the result must not change.
-        monkeypatch.setattr(formation, "SUMMARY_ROWS_AT_ONCE", at_once)
-        monkeypatch.setattr(formation, "SUMMARY_DECLARATIONS_AT_ONCE", at_once)
+        monkeypatch.setattr(monthly_summary, "SUMMARY_ROWS_AT_ONCE", at_once)
+        monkeypatch.setattr(monthly_summary, "SUMMARY_DECLARATIONS_AT_ONCE", at_once)
     shop = open_shop(factory)
     configure(client, shop, line_limit=2)
     operator = shop.world.headers["trade_operator"]

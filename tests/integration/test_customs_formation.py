@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from commerce.accounts.models import Actor, Role
-from commerce.customs import service
+from commerce.customs import batches
 from commerce.customs.errors import FormationCollided, NothingToDeclare
 from commerce.customs.models import CustomsBatchOrder
 from commerce.orders.models import CustomsMode
@@ -35,7 +35,7 @@ def test_concurrent_formations_never_take_an_order_twice(client, factory, databa
         start.wait()
         with database.session() as session:
             try:
-                service.form_batch(session, actor=actor, customs_mode=CustomsMode.CROSS_BORDER_B2C)
+                batches.form_batch(session, actor=actor, customs_mode=CustomsMode.CROSS_BORDER_B2C)
                 outcomes.append("formed")
             except (NothingToDeclare, FormationCollided) as error:
                 outcomes.append(error.code)

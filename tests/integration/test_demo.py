@@ -57,7 +57,7 @@ def test_demo_has_a_stream_ready_for_the_host_console(database, loaded):
 
 def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database, loaded, ceb_schema):
     from commerce.accounts.models import Actor, Role, User
-    from commerce.customs import lifecycle, service
+    from commerce.customs import batches, lifecycle, reading
     from commerce.customs.models import CustomsDeclaration, CustomsMessage, CustomsPlatform
 
     with database.session() as session:
@@ -66,13 +66,13 @@ def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs
         operator = session.scalars(select(User).where(User.email == "trade@demo.example.com")).one()
         actor = Actor(user_id=operator.id, role=Role.TRADE_OPERATOR, enterprise_id=operator.enterprise_id)
 
-        batch_id = service.form_batch(session, actor=actor, customs_mode="9610", period=None, platform_id=None)
+        batch_id = batches.form_batch(session, actor=actor, customs_mode="9610", period=None, platform_id=None)
         lifecycle.submit_batch(session, actor=actor, batch_id=batch_id)
 
         # Six shipped parcels wait for their batch; thirty more were declared and released over six months.
         assert summary["export orders"] == 36
         assert (platform.customs_registration, platform.dxp_id) == ("1305996001", "DXPENT0000000001")
-        view = service.get_batch(session, actor=actor, batch_id=batch_id)
+        view = reading.get_batch(session, actor=actor, batch_id=batch_id)
         assert (view.orders, len(view.declarations), view.batch.status) == (6, 6, "submitted")
         kinds = session.scalars(
             select(CustomsMessage.kind)

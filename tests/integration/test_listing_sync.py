@@ -555,7 +555,7 @@ def test_no_credential_reaches_the_logs_of_a_sync(level, factory, client, deploy
     import logging
 
     from commerce.web.observability import configure_logging
-    from integrations.marketplaces import simulator_credentials
+    from integrations.stand_ins import simulator_credentials
 
     root = logging.getLogger()
     kept = (root.level, list(root.handlers), {name: logging.getLogger(name).level for name in ("httpx", "httpcore")})

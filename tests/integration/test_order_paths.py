@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select, update
 
 from commerce.accounts.models import Actor, Role, User
-from commerce.db import on_postgresql, utcnow
+from commerce.db import utcnow
 from commerce.errors import DomainError
 from commerce.inventory.models import StockLevel, StockMovement, StreamAllocation
 from commerce.jobs.models import Job
@@ -26,6 +26,7 @@ from commerce.listings.models import ChannelAccount, Listing
 from commerce.live.models import FlashSale, FlashSaleBuyer, StreamRefusal
 from commerce.orders import postgresql, service, writing
 from commerce.orders.models import OrderCreate, OrderLine, SalesOrder
+from commerce.sql import on_postgresql
 from tests.e2e.test_streams import schedule
 from tests.factories import open_shop
 

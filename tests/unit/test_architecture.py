@@ -13,7 +13,12 @@ EDGE = {"__init__.py", "cli.py"}
 
 def _is_edge(path: Path) -> bool:
     relative = path.relative_to(COMMERCE)
-    return relative.parts[0] in ("web", "pages") or relative.name == "views.py" or str(relative) in EDGE
+    return (
+        relative.parts[0] in ("web", "pages")
+        or relative.name == "views.py"
+        or "views" in relative.parts[:-1]
+        or str(relative) in EDGE
+    )
 
 
 DOMAIN_MODULES = sorted(path for path in COMMERCE.rglob("*.py") if not _is_edge(path))
@@ -21,9 +26,8 @@ SOURCE_MODULES = sorted([*COMMERCE.rglob("*.py"), *(ROOT / "integrations").rglob
 # Module-level containers that hold no settings: statements built from code alone, keyed by the
 # database kind (or by engine, weakly), the same for every application in the process.
 STATEMENT_CACHES = {
-    ("commerce/db.py", "_PREBUILT"),
+    ("commerce/sql.py", "_PREBUILT"),
     ("commerce/db.py", "_WRITER_TURNS"),
-    ("commerce/live/flash_sales.py", "_count_buyer_statements"),
 }
 # Building any of these at import time would tie a module to one deployment's settings.
 PER_DEPLOYMENT = {"Settings", "Database", "Deployment", "Passwords", "PasswordHasher", "create_engine", "Client"}
@@ -43,7 +47,7 @@ def _imported_modules(path: Path) -> set[str]:
 
 def test_domain_modules_exist():
     names = {str(path.relative_to(COMMERCE)) for path in DOMAIN_MODULES}
-    assert {"customs/formation.py", "inventory/reservations.py", "rebates/claims.py", "db.py"} <= names
+    assert {"customs/writing.py", "inventory/reservations.py", "rebates/claims.py", "sql.py"} <= names
     assert len(DOMAIN_MODULES) >= 90
     assert not names & {"__init__.py", "cli.py", "pages/sessions.py", "web/auth.py", "catalog/views.py"}
 
@@ -128,7 +132,7 @@ def test_the_module_state_check_finds_what_it_looks_for():
         "_clients (an empty container)",
     ]
     # The statement caches are known by their module and name.
-    assert _module_state("_PREBUILT: dict = {}\n", "commerce/db.py") == []
+    assert _module_state("_PREBUILT: dict = {}\n", "commerce/sql.py") == []
     assert _module_state("_PREBUILT: dict = {}\n", "commerce/orders/service.py") == ["_PREBUILT (an empty container)"]
 
 
@@ -168,3 +172,25 @@ def test_the_independence_check_sees_a_nested_import(tmp_path):
     probe = tmp_path / "simulator.py"
     probe.write_text("def f():\n    from commerce.customs import messages\n    from integrations.fx.client import X\n")
     assert sorted(_imported_modules(probe)) == ["commerce.customs", "integrations.fx.client"]
+
+
+STAND_INS = ("integrations.simulation", "integrations.stand_ins", "integrations.fake")
+
+
+def _is_stand_in(module: str) -> bool:
+    return module in STAND_INS or module.endswith((".simulator", ".fake"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        path
+        for path in SOURCE_MODULES
+        if not _is_stand_in(".".join(path.relative_to(ROOT).with_suffix("").parts)) and path.name != "cli.py"
+    ],
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_production_code_imports_no_fake_or_simulator(path):
+    """Simulators and fakes are for demos and tests (``integrations.stand_ins``); the CLI's demo
+    commands read them only when they run."""
+    assert sorted(name for name in _imported_modules(path) if _is_stand_in(name)) == []

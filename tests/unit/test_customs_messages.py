@@ -13,7 +13,7 @@ from commerce.customs import messages
 from commerce.customs.calendar import period_bounds, period_of, summary_due_date
 from commerce.customs.codes import UnmappedCode, customs_code, legal_quantity, n19_5
 from commerce.customs.models import CustomsBatch
-from commerce.customs.service import BATCH_WARNINGS, batch_warnings
+from commerce.customs.reading import BATCH_WARNINGS, batch_warnings
 from commerce.web.i18n import translate
 
 # The CEB603 order of fields as the cross-border specification (domain.md) gives it.
@@ -379,7 +379,7 @@ def test_a_pkcs12_bundle_signs_like_the_pem_files_and_a_wrong_password_is_named(
 
 
 def test_a_sku_code_longer_than_customs_takes_becomes_the_skus_number():
-    from commerce.customs.formation import item_number
+    from commerce.customs.batch_goods import item_number
 
     assert item_number(7, "SW-RED-M") == "SW-RED-M"
     assert item_number(7, "A" * 20) == "A" * 20
