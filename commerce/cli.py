@@ -13,7 +13,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.web.database import current_deployment, current_settings, database
 
 

@@ -13,8 +13,9 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from commerce.accounts import service as accounts
-from commerce.accounts.models import Actor, Role, User, UserCreate
+from commerce.accounts.models import User, UserCreate
 from commerce.accounts.passwords import Passwords
+from commerce.actors import Actor, Role
 from commerce.catalog import service as catalog
 from commerce.catalog.models import Product, ProductCreate, RejectInput, Sku
 from commerce.clusters import service as clusters
@@ -29,7 +30,6 @@ from commerce.clusters.models import (
     Trademark,
     TrademarkCreate,
 )
-from commerce.clusters.uscc import check_character
 from commerce.customs import batches, lifecycle, platforms
 from commerce.customs.calendar import first_day, period_bounds, period_of, shift_period
 from commerce.customs.models import (
@@ -52,6 +52,7 @@ from commerce.rebates.models import ProceedsInput, RebateRateInput
 from commerce.reports import outside as outside_exports
 from commerce.reports import statistics as report_statistics
 from commerce.reports.models import OutsideExportInput
+from commerce.uscc import check_character
 
 DEMO_PASSWORD = "demo-password-2026"
 REGION = "13059"

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from commerce.clusters.uscc import is_valid_uscc
 from commerce.errors import N_
+from commerce.uscc import is_valid_uscc
 
 # Decimal places are checked by each field's rule (``too_many_decimals`` names how many it keeps).
 _DECIMAL_TEXT = re.compile(r"^-?\d{1,15}(\.\d{1,12})?$")

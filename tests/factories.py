@@ -8,13 +8,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from commerce.accounts import service as accounts
-from commerce.accounts.models import Actor, Role, UserCreate
+from commerce.accounts.models import UserCreate
+from commerce.actors import Actor, Role
 from commerce.catalog import service as catalog
 from commerce.catalog.models import ProductCreate
 from commerce.clusters import service as clusters
 from commerce.clusters.models import ClusterCreate, EnterpriseCreate, MembershipCreate, TrademarkCreate
-from commerce.clusters.uscc import check_character
 from commerce.db import utcnow
+from commerce.uscc import check_character
 
 # The real codes of domain.md; more are made with the GB 32100 check character.
 REAL_USCCS = ("91350200776049653A", "91440101MA5CJQ4N59", "913502115628130384", "9135021359498494XQ")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
@@ -12,16 +10,9 @@ from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, String
 from sqlmodel import Field, SQLModel
 
+from commerce.actors import Role
 from commerce.db import UTCDateTime, utcnow
 from commerce.validation import Identifier, Input
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    BRAND_ADMIN = "brand_admin"
-    SME = "sme"
-    HOST = "host"
-    TRADE_OPERATOR = "trade_operator"
 
 
 class User(SQLModel, table=True):
@@ -50,24 +41,6 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is acting: the authenticated user as the domain sees it (or the system itself)."""
-
-    user_id: int | None
-    role: Role
-    enterprise_id: int | None = None
-    email: str = "system"
-
-    @classmethod
-    def system(cls) -> Actor:
-        """The platform acting on its own (CLI commands, scheduled jobs)."""
-        return cls(user_id=None, role=Role.ADMIN, email="system")
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
 
 
 # A password is kept as it was typed, spaces and all.

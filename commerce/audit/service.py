@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.audit.models import AuditEvent
 
 

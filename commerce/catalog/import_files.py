@@ -32,29 +32,7 @@ from commerce.validation import (
     has_control_characters,
 )
 
-COLUMNS = (
-    "product_code",
-    "sku_code",
-    "title_zh",
-    "title_en",
-    "description_zh",
-    "description_en",
-    "hs_code",
-    "hs_suffix",
-    "declaration_elements",
-    "legal_unit",
-    "second_legal_unit",
-    "origin_region_code",
-    "trademark_registration_no",
-    "attributes",
-    "price",
-    "currency",
-    "weight_kg",
-    "barcode",
-    "stock",
-    "images",
-)
-REQUIRED_COLUMNS = ("product_code", "sku_code", "hs_code", "legal_unit", "origin_region_code", "price", "currency")
+# The columns a product's rows must agree on, and those of each SKU.
 PRODUCT_FIELDS = (
     "title_zh",
     "title_en",
@@ -68,6 +46,19 @@ PRODUCT_FIELDS = (
     "origin_region_code",
     "trademark_registration_no",
 )
+COLUMNS = (
+    "product_code",
+    "sku_code",
+    *PRODUCT_FIELDS,
+    "attributes",
+    "price",
+    "currency",
+    "weight_kg",
+    "barcode",
+    "stock",
+    "images",
+)
+REQUIRED_COLUMNS = ("product_code", "sku_code", "hs_code", "legal_unit", "origin_region_code", "price", "currency")
 TEMPLATE_EXAMPLE = (
     "QH-SW-001",
     "QH-SW-001-RED-M",

@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit.models import AuditEvent
 from commerce.catalog.import_files import (
     FILE_REFUSALS,
@@ -50,6 +50,7 @@ from commerce.catalog.models import (
 from commerce.catalog.service import PRODUCT_MAKER_KINDS, REVIEWED_FIELDS
 from commerce.clusters.errors import UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, Trademark
+from commerce.clusters.permissions import require_own_enterprise, require_role
 from commerce.config import Settings
 from commerce.db import Database, utcnow, write_transaction
 from commerce.deployment import Deployment
@@ -61,7 +62,6 @@ from commerce.jobs.models import Job
 from commerce.media.models import ProductImage
 from commerce.media.service import MAX_IMAGES_PER_PRODUCT, store_photo
 from commerce.media.storage import MediaStore
-from commerce.permissions import require_own_enterprise, require_role
 from commerce.sql import among, bulk_insert, refresh_statistics, upsert
 from commerce.validation import money_text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.audit import service as audit
 from commerce.catalog.models import Product, ProductStatus
 from commerce.events import MembershipLapsed

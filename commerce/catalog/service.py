@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from commerce import events
 from commerce.accounts.errors import EnterpriseRequired
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.catalog.errors import DuplicateProductCode, DuplicateSkuCode, NewSkuIncomplete, ProductRetired
 from commerce.catalog.models import (
@@ -31,17 +31,18 @@ from commerce.catalog.presenter import documents_page
 from commerce.clusters import service as clusters
 from commerce.clusters.errors import NotAMember, UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, EnterpriseKind, Trademark
+from commerce.clusters.permissions import CLUSTER_STAFF, firms_in_cluster_of, require_own_enterprise, require_role
 from commerce.db import utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind
 from commerce.pagination import Page
-from commerce.permissions import CLUSTER_STAFF, firms_in_cluster_of, require_own_enterprise, require_role
 from commerce.sql import among_selected, dialect_of, prebuilt, upsert
 from commerce.validation import money_text
 
 PRODUCT_MAKER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}
-REVIEWED_FIELDS = {
+# A product's own facts (its row's columns a firm sets), and what the mark's owner reviews again when they change.
+PRODUCT_FACTS = {
     "trademark_id",
     "hs_code",
     "hs_suffix",
@@ -49,8 +50,8 @@ REVIEWED_FIELDS = {
     "legal_unit",
     "second_legal_unit",
     "origin_region_code",
-    "translations",
 }
+REVIEWED_FIELDS = PRODUCT_FACTS | {"translations"}
 TRANSITIONS = {
     "submit": ({ProductStatus.DRAFT, ProductStatus.REJECTED}, ProductStatus.PENDING_REVIEW),
     "approve": ({ProductStatus.PENDING_REVIEW}, ProductStatus.APPROVED),
@@ -138,17 +139,7 @@ def create_product(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
         product = Product(
             enterprise_id=enterprise_id,
             product_code=data.product_code or new_product_code(),
-            **data.model_dump(
-                include={
-                    "trademark_id",
-                    "hs_code",
-                    "hs_suffix",
-                    "declaration_elements",
-                    "legal_unit",
-                    "second_legal_unit",
-                    "origin_region_code",
-                }
-            ),
+            **data.model_dump(include=PRODUCT_FACTS),
         )
         try:
             with session.begin_nested():

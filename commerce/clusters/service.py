@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from commerce import events
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.errors import (
     DuplicateClusterName,
@@ -36,10 +36,7 @@ from commerce.clusters.models import (
     Trademark,
     TrademarkCreate,
 )
-from commerce.db import row_for_update, utcnow, write_transaction
-from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
-from commerce.pagination import Page, fetch_page
-from commerce.permissions import (
+from commerce.clusters.permissions import (
     require_own_enterprise,
     require_reachable_cluster,
     require_reachable_firm,
@@ -47,6 +44,9 @@ from commerce.permissions import (
     within_clusters,
     within_reach,
 )
+from commerce.db import row_for_update, utcnow, write_transaction
+from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
+from commerce.pagination import Page, fetch_page
 
 MEMBER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}
 MEMBERSHIP_TRANSITIONS = {

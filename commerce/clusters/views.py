@@ -7,7 +7,7 @@ from typing import Literal
 from flask import Response, render_template, request
 from pydantic import BaseModel
 
-from commerce.clusters import lapse, service
+from commerce.clusters import service
 from commerce.clusters.models import (
     ClusterCreate,
     ClusterPublic,
@@ -24,6 +24,7 @@ from commerce.clusters.models import (
     TrademarkPublic,
 )
 from commerce.db import utcnow
+from commerce.listings import lapse
 from commerce.validation import Identifier
 from commerce.web import letters
 from commerce.web.auth import current_actor

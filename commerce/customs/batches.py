@@ -13,8 +13,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
+from commerce.clusters.permissions import require_role
 from commerce.customs import batch_goods, calendar, claiming, lifecycle, monthly_summary, scope, writing
 from commerce.customs.errors import (
     BatchNotRevisable,
@@ -36,7 +37,6 @@ from commerce.customs.models import (
 from commerce.customs.platforms import platform_for
 from commerce.db import utcnow, write_transaction
 from commerce.orders.models import CustomsMode
-from commerce.permissions import require_role
 
 _declaration = CustomsDeclaration.__table__
 _line = CustomsDeclarationLine.__table__

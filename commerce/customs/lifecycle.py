@@ -19,9 +19,10 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
+from commerce.clusters.permissions import require_role
 from commerce.customs import calendar, claiming, messages, scope
 from commerce.customs.codes import UnmappedCode
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
@@ -49,7 +50,6 @@ from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.jobs import service as jobs
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
-from commerce.permissions import require_role
 from commerce.sql import bulk_insert
 
 log = logging.getLogger(__name__)

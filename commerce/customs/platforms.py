@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Cluster, Enterprise, EnterpriseKind
+from commerce.clusters.permissions import require_role
 from commerce.customs import scope
 from commerce.customs.codes import TRANSPORT_MODES
 from commerce.customs.errors import (
@@ -30,7 +31,6 @@ from commerce.customs.models import (
 )
 from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
-from commerce.permissions import require_role
 from commerce.sql import upsert
 
 

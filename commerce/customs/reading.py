@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import exists, func, literal, or_, select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.clusters.models import Enterprise
+from commerce.clusters.permissions import is_firm_scoped, require_role
 from commerce.customs import calendar, claiming, scope
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
 from commerce.customs.models import (
@@ -30,7 +31,6 @@ from commerce.db import utcnow
 from commerce.errors import N_, NotFound
 from commerce.orders.models import OrderLine
 from commerce.pagination import Page, fetch_page
-from commerce.permissions import is_firm_scoped, require_role
 
 _declaration = CustomsDeclaration.__table__
 _line = CustomsDeclarationLine.__table__

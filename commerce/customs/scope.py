@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
+from commerce.clusters.permissions import cluster_of
 from commerce.customs.models import CustomsBatch, CustomsPlatform
 from commerce.errors import NotFound
-from commerce.permissions import cluster_of
 
 
 def operator_platforms(actor: Actor) -> Select | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.config import Settings
 from commerce.customs import lifecycle
 from commerce.customs.models import CustomsBatch, CustomsPlatform, CustomsStatus

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from commerce import events
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.db import utcnow
 from commerce.inventory.models import MovementKind, StockLevel, StockMovement, StreamAllocation
 from commerce.sql import bulk_insert

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from commerce.accounts.models import Role
+from commerce.actors import Role
+from commerce.clusters.permissions import require_role
 from commerce.jobs import service
 from commerce.jobs.models import JobPublic, JobStatus
-from commerce.permissions import require_role
 from commerce.validation import Identifier
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session

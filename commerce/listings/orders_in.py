@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.inventory.errors import InsufficientStock
 from commerce.listings.content import sku_id_of
 from commerce.listings.models import ChannelAccount

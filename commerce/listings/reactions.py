@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, bindparam, case, exists, literal_column, select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.db import utcnow
 from commerce.events import MembershipLapsed, MembershipReinstated, ProductChanged, StockChanged

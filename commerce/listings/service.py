@@ -12,9 +12,10 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.catalog.models import Product, ProductStatus
+from commerce.clusters.permissions import is_firm_scoped, require_own_enterprise, require_role
 from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.jobs import service as jobs
@@ -39,7 +40,6 @@ from commerce.listings.models import (
     rate_key,
 )
 from commerce.pagination import Page, fetch_page
-from commerce.permissions import is_firm_scoped, require_own_enterprise, require_role
 from commerce.secrets import seal
 from commerce.sql import dialect_insert, dialect_of
 from integrations.base import TerminalError

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.catalog.models import Sku
 from commerce.db import utcnow, write_transaction
 from commerce.inventory.errors import InsufficientStock

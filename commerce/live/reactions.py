@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Row, select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.audit import service as audit
 from commerce.catalog.models import Product
 from commerce.db import utcnow

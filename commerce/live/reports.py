@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, type_coerce
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.catalog.models import Product, Sku
 from commerce.catalog.presenter import product_titles
 from commerce.clusters.models import Enterprise

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role, User
+from commerce.accounts.models import User
+from commerce.actors import Actor, Role
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import NotAMember, UnknownReference
+from commerce.clusters.permissions import require_role
 from commerce.clusters.service import usable_trademarks
 from commerce.db import utcnow, write_transaction
 from commerce.errors import InvalidStatusTransition, NotFound
@@ -28,7 +30,6 @@ from commerce.live.errors import (
 )
 from commerce.live.models import FlashSale, LineupInput, LineupItem, Stream, StreamCreate, StreamPin, StreamStatus
 from commerce.pagination import Page, fetch_page
-from commerce.permissions import require_role
 
 OPEN_STATUSES = (StreamStatus.SCHEDULED.value, StreamStatus.LIVE.value)
 

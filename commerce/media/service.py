@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from commerce import events
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.audit import service as audit
 from commerce.catalog.models import Sku
 from commerce.catalog.service import editable_product, get_product

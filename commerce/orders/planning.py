@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import bindparam, select, true
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import UnknownReference
+from commerce.clusters.permissions import CLUSTER_STAFF, firms_in_cluster_of, is_firm_scoped
 from commerce.errors import ValidationFailed
 from commerce.live.errors import CurrencyMismatch, StreamNotLive
 from commerce.live.models import FlashSale, LineupItem, Stream, StreamStatus
@@ -36,7 +37,6 @@ from commerce.orders.errors import (
     UnknownSku,
 )
 from commerce.orders.models import OrderCreate, OrderStatus
-from commerce.permissions import CLUSTER_STAFF, firms_in_cluster_of, is_firm_scoped
 from commerce.sql import among_parameter, prebuilt
 from commerce.validation import MESSAGES, RuleViolation, check_price, money_text
 

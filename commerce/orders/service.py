@@ -14,8 +14,9 @@ from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
+from commerce.clusters.permissions import is_firm_scoped, reach, require_role
 from commerce.db import utcnow, write_transaction
 from commerce.errors import DomainError, Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import reservations
@@ -35,7 +36,6 @@ from commerce.orders.models import (
 )
 from commerce.orders.planning import OrderPlan, buyer_key, plan_order, request_digest
 from commerce.pagination import Page, fetch_page
-from commerce.permissions import is_firm_scoped, reach, require_role
 from commerce.sql import among, on_postgresql
 
 ORDER_PLACERS = (Role.HOST, Role.TRADE_OPERATOR, Role.SME)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from commerce.accounts.models import Role
+from commerce.actors import Role
 from commerce.customs.codes import CUSTOMS_OFFICES, TRANSPORT_MODES
 from commerce.errors import N_
 from commerce.orders.models import CustomsMode

@@ -12,7 +12,7 @@ from flask import g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from commerce.accounts.errors import InvalidToken
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.errors import N_, Forbidden
 from commerce.web.auth import current_actor, session_token
 from commerce.web.i18n import LANGUAGE_COOKIE, locale_for_tag, negotiate_locale, translate

@@ -14,14 +14,14 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
+from commerce.clusters.permissions import require_reachable_firm, require_role, within_reach
 from commerce.customs import calendar
 from commerce.customs.models import CustomsPlatform
 from commerce.db import utcnow, write_transaction
 from commerce.errors import N_, NotFound
-from commerce.permissions import require_reachable_firm, require_role, within_reach
 from commerce.rebates import arithmetic, exports, fx
 from commerce.rebates.errors import (
     NotAnExporter,

@@ -17,13 +17,13 @@ from typing import IO
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
+from commerce.clusters.permissions import require_role
 from commerce.customs.calendar import first_day, shift_period
 from commerce.customs.models import CustomsExchangeRate
 from commerce.customs.platforms import store_exchange_rates
 from commerce.db import write_transaction
-from commerce.permissions import require_role
 from commerce.rebates.arithmetic import require_amount
 from commerce.rebates.errors import ParityMissing
 from commerce.rebates.models import CentralParityRate, FxBasis, ParityRateInput, RateSource

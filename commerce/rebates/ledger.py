@@ -14,12 +14,12 @@ from decimal import Decimal
 from sqlalchemy import func, select, type_coerce
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
+from commerce.clusters.permissions import require_role
 from commerce.customs.calendar import china_today
 from commerce.customs.models import CustomsDeclaration, CustomsDeclarationLine, CustomsStatus, DeclarationKind
 from commerce.db import ExactDecimal
 from commerce.orders.models import OrderLine, SalesOrder
-from commerce.permissions import require_role
 from commerce.rebates.models import (
     ClaimStatus,
     ExportProceeds,

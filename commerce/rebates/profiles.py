@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
+from commerce.clusters.permissions import require_reachable_firm, require_role
 from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
-from commerce.permissions import require_reachable_firm, require_role
 from commerce.rebates.errors import NotAnExporter
 from commerce.rebates.models import FxBasis, ProfileInput, RebateMethod, RebateProfile
 from commerce.sql import among

@@ -15,10 +15,10 @@ from typing import IO
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
+from commerce.clusters.permissions import require_role
 from commerce.db import write_transaction
-from commerce.permissions import require_role
 from commerce.rebates.models import RebateRate, RebateRateInput
 from commerce.rebates.tables import DatedValues, read_table_file
 from commerce.sql import among, upsert

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
+from commerce.clusters.permissions import require_role
 from commerce.db import write_transaction
 from commerce.orders import service as orders
-from commerce.permissions import require_role
 from commerce.rebates.arithmetic import require_amount
 from commerce.rebates.errors import NotCny, ProceedsCurrencyWrong, ProceedsDiffer, ProceedsNotExport
 from commerce.rebates.models import ExportProceeds, ProceedsInput, VatReturn, VatReturnInput

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
+from commerce.clusters.permissions import require_role
 from commerce.config import Settings
 from commerce.customs.calendar import china_today, first_day, shift_period
 from commerce.customs.models import CustomsExchangeRate, CustomsPlatform
@@ -22,7 +23,6 @@ from commerce.db import Database, utcnow, write_transaction
 from commerce.deployment import Deployment
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
-from commerce.permissions import require_role
 from commerce.rebates import fx
 from commerce.rebates.errors import FetchSpanInvalid, ParityMissing
 from commerce.rebates.models import RateSource

@@ -5,18 +5,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.customs import calendar
-from commerce.customs.batch_goods import rates_on
-from commerce.db import write_transaction
-from commerce.errors import N_, NotFound, ValidationFailed
-from commerce.permissions import (
+from commerce.clusters.permissions import (
     require_reachable_firm,
     require_role,
     within_reach,
 )
+from commerce.customs import calendar
+from commerce.customs.batch_goods import rates_on
+from commerce.db import write_transaction
+from commerce.errors import N_, NotFound, ValidationFailed
 from commerce.rebates.arithmetic import require_amount
 from commerce.reports.models import (
     OutsideExport,

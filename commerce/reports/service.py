@@ -16,15 +16,15 @@ from decimal import Decimal
 from sqlalchemy import case, func, literal, select, type_coerce
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.clusters.models import Enterprise
-from commerce.customs import calendar
-from commerce.db import ExactDecimal, utcnow
-from commerce.permissions import (
+from commerce.clusters.permissions import (
     actor_clusters,
     is_firm_scoped,
     require_role,
 )
+from commerce.customs import calendar
+from commerce.db import ExactDecimal, utcnow
 from commerce.reports.models import (
     Dimension,
     ExportStatistic,

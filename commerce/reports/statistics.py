@@ -12,9 +12,12 @@ from decimal import Decimal
 from sqlalchemy import delete, func, literal_column, select, type_coerce
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
+from commerce.clusters.permissions import (
+    require_role,
+)
 from commerce.customs import calendar
 from commerce.customs.batch_goods import rates_on
 from commerce.customs.errors import ExchangeRateMissing
@@ -30,9 +33,6 @@ from commerce.customs.models import (
 from commerce.db import ExactDecimal, utcnow, write_transaction
 from commerce.errors import N_, ValidationFailed
 from commerce.orders.models import OrderLine, SalesOrder
-from commerce.permissions import (
-    require_role,
-)
 from commerce.rebates.arithmetic import fen, share_of
 from commerce.rebates.models import ClaimStatus, RebateClaim, RebateClaimLine
 from commerce.reports.models import (
@@ -88,20 +88,18 @@ def _released_lists(session: Session, period: str, cells: dict) -> None:
     quantity = type_coerce(func.sum(_line.c.quantity), ExactDecimal(5))
     # Constants written into the statement, so that the grouped expression and the selected one are the same.
     chapter = func.substr(_line.c.hs_code, literal_column("1"), literal_column("2"))
+    cell = (
+        Enterprise.cluster_id,
+        Enterprise.region_code,
+        _declaration.c.owner_enterprise_id,
+        _line.c.destination_country,
+        chapter,
+        _declaration.c.customs_mode,
+        SalesOrder.stream_id,
+        _line.c.currency,
+    )
     statement = (
-        select(
-            Enterprise.cluster_id,
-            Enterprise.region_code,
-            _declaration.c.owner_enterprise_id,
-            _line.c.destination_country,
-            chapter,
-            _declaration.c.customs_mode,
-            SalesOrder.stream_id,
-            _line.c.currency,
-            func.count(func.distinct(_declaration.c.id)),
-            quantity,
-            total,
-        )
+        select(*cell, func.count(func.distinct(_declaration.c.id)), quantity, total)
         .select_from(
             _line.join(_declaration, _declaration.c.id == _line.c.declaration_id)
             .join(Enterprise, Enterprise.id == _declaration.c.owner_enterprise_id)
@@ -112,16 +110,7 @@ def _released_lists(session: Session, period: str, cells: dict) -> None:
             _declaration.c.status == CustomsStatus.CLEARED.value,
             _declaration.c.cleared_period == period,
         )
-        .group_by(
-            Enterprise.cluster_id,
-            Enterprise.region_code,
-            _declaration.c.owner_enterprise_id,
-            _line.c.destination_country,
-            chapter,
-            _declaration.c.customs_mode,
-            SalesOrder.stream_id,
-            _line.c.currency,
-        )
+        .group_by(*cell)
     )
     for row in session.execute(statement):
         cell = cells[(row[0], row[1], row[2], row[3], row[4], row[5], row[6], True)]

@@ -10,7 +10,7 @@ from wtforms import ValidationError
 
 from commerce.accounts import service as accounts
 from commerce.accounts.errors import CsrfFailed, InvalidToken
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.web.database import current_deployment, db_session
 
 # The session cookie of the pages carries a token of its own, issued at sign-in.

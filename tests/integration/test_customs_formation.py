@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.customs import batches
 from commerce.customs.errors import FormationCollided, NothingToDeclare
 from commerce.customs.models import CustomsBatchOrder

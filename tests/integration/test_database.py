@@ -80,7 +80,7 @@ def test_stock_constraints_are_a_backstop_in_the_database(factory, session):
 @pytest.mark.shared_database
 def test_concurrent_adjustments_lose_no_update(factory, database):
     """Eight threads adjust one SKU at once; every unit is accounted for."""
-    from commerce.accounts.models import Actor, Role
+    from commerce.actors import Actor, Role
     from commerce.inventory.service import adjust_stock
 
     world = factory.world()

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from commerce import demo
 from commerce.catalog.models import Product, ProductTranslation
 from commerce.clusters.models import Enterprise, Membership
-from commerce.clusters.uscc import is_valid_uscc
+from commerce.uscc import is_valid_uscc
 from tests.isolation import rolled_back
 
 
@@ -56,7 +56,8 @@ def test_demo_has_a_stream_ready_for_the_host_console(database, loaded):
 
 
 def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs_codes(database, loaded, ceb_schema):
-    from commerce.accounts.models import Actor, Role, User
+    from commerce.accounts.models import User
+    from commerce.actors import Actor, Role
     from commerce.customs import batches, lifecycle, reading
     from commerce.customs.models import CustomsDeclaration, CustomsMessage, CustomsPlatform
 
@@ -90,7 +91,7 @@ def test_demo_export_parcels_form_a_9610_batch_whose_messages_all_map_to_customs
 
 
 def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database, loaded):
-    from commerce.accounts.models import Actor
+    from commerce.actors import Actor
     from commerce.customs.calendar import period_of, shift_period
     from commerce.customs.models import CustomsBatch
     from commerce.db import utcnow

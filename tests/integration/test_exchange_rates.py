@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.customs.models import CustomsExchangeRate
 from commerce.jobs.models import Job
 from commerce.rebates import fx, tasks

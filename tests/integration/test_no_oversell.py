@@ -118,7 +118,7 @@ def test_the_same_order_sent_concurrently_is_taken_once(live_server, factory, da
 
 
 def test_a_request_that_dies_mid_order_leaves_no_order_and_no_reservation(factory, database, monkeypatch):
-    from commerce.accounts.models import Actor, Role
+    from commerce.actors import Actor, Role
     from commerce.inventory.models import StockMovement
     from commerce.orders import service as orders
     from commerce.orders.models import OrderCreate

@@ -17,7 +17,8 @@ from unittest import mock
 import pytest
 from sqlalchemy import select, update
 
-from commerce.accounts.models import Actor, Role, User
+from commerce.accounts.models import User
+from commerce.actors import Actor, Role
 from commerce.db import utcnow
 from commerce.errors import DomainError
 from commerce.inventory.models import StockLevel, StockMovement, StreamAllocation

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.rebates import claims
 from commerce.rebates.models import InvoiceMatch, RebateClaim, RebateClaimLine, VatInvoiceLine
 from tests.e2e.test_customs import configure

@@ -194,3 +194,14 @@ def test_production_code_imports_no_fake_or_simulator(path):
     """Simulators and fakes are for demos and tests (``integrations.stand_ins``); the CLI's demo
     commands read them only when they run."""
     assert sorted(name for name in _imported_modules(path) if _is_stand_in(name)) == []
+
+
+def test_the_architecture_page_shows_the_areas_as_the_code_has_them():
+    """docs/architecture.md shows what ``python docs/areas.py`` prints, read from the source now."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("areas", ROOT / "docs" / "areas.py")
+    areas = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(areas)
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert f"```\n{areas.picture()}\n```" in page

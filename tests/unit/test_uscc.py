@@ -1,6 +1,6 @@
 import pytest
 
-from commerce.clusters.uscc import ALPHABET, WEIGHTS, check_character, division_code, is_valid_uscc
+from commerce.uscc import ALPHABET, WEIGHTS, check_character, division_code, is_valid_uscc
 from commerce.validation import RuleViolation, check_uscc
 from tests.factories import REAL_USCCS, TEXTBOOK_USCC
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor
+from commerce.actors import Actor
 from commerce.catalog.reactions import marked_products
 from commerce.clusters.models import LapseEffects
 from commerce.clusters.service import get_membership

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlmodel import Session
 
-from commerce.accounts.models import Actor, Role
+from commerce.actors import Actor, Role
 from commerce.clusters.models import Enterprise
 from commerce.errors import Forbidden, NotFound
 
