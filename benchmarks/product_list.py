@@ -71,7 +71,11 @@ def main() -> None:
         codes = {"current": ROOT}
         if arguments.against:
             codes[arguments.against] = stack.enter_context(worktree(arguments.against))
-        service = stack.enter_context(deployment(arguments.database))
+        # A file of the whole catalogue: more rows and cells than an upload may hold.
+        rows = 2 * arguments.products
+        service = stack.enter_context(
+            deployment(arguments.database, import_max_rows=str(rows), import_max_cells=str(rows * 25))
+        )
         service.flask("demo", "load")
         path = service.workdir / "catalogue.csv"
         write_catalogue_csv(path, products=arguments.products, skus_per_product=2)

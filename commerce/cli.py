@@ -140,8 +140,9 @@ def catalog_group():
 )
 def catalog_import(file: Path, enterprise_id: int, error_policy: str):
     from commerce.catalog import imports
-    from commerce.catalog.import_files import SheetLimits, file_format, iter_records
+    from commerce.catalog.import_files import file_format, iter_records
     from commerce.catalog.import_photos import opened_sheet
+    from commerce.catalog.import_workbooks import SheetLimits
     from commerce.catalog.models import ErrorPolicy
     from commerce.errors import DomainError
     from commerce.web.i18n import translate

@@ -5,8 +5,7 @@ is read with openpyxl's read-only mode, so memory stays flat however long the fi
 workbook is a ZIP of XML parts, and a small one can unpack to a huge sheet or hold millions of
 texts: its parts' unpacked sizes are checked from the ZIP's directory, its texts counted while
 streaming before openpyxl reads them, and rows, columns and filled cells counted while the
-sheet is read (``SheetLimits``), each limit refusing the file with a code of its own.
-"""
+sheet is read (``SheetLimits``), each limit refusing the file with a code of its own."""
 
 from __future__ import annotations
 
@@ -14,12 +13,23 @@ import codecs
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
+from commerce.catalog.import_workbooks import (
+    DEFAULT_LIMITS,
+    FileTooLargeUnpacked,
+    FormulaNotAllowed,
+    SheetLimits,
+    TooManyCells,
+    TooManyColumns,
+    TooManyRows,
+    TooManySharedStrings,
+    UnreadableFile,
+    inspect_workbook,
+)
 from commerce.errors import N_, ValidationFailed
 from commerce.validation import (
     RuleViolation,
@@ -46,6 +56,8 @@ PRODUCT_FIELDS = (
     "origin_region_code",
     "trademark_registration_no",
 )
+
+
 COLUMNS = (
     "product_code",
     "sku_code",
@@ -58,29 +70,10 @@ COLUMNS = (
     "stock",
     "images",
 )
+
+
 REQUIRED_COLUMNS = ("product_code", "sku_code", "hs_code", "legal_unit", "origin_region_code", "price", "currency")
-TEMPLATE_EXAMPLE = (
-    "QH-SW-001",
-    "QH-SW-001-RED-M",
-    "山羊绒圆领套头衫",
-    "Cashmere crew-neck sweater",
-    "100%山羊绒，12针",
-    "100% cashmere, 12 gauge",
-    "6110120000",
-    "",
-    "针织|女式|100%山羊绒|套头衫|无品牌",
-    "件",
-    "千克",
-    "13059",
-    "",
-    "color=red;size=M",
-    "399.00",
-    "CNY",
-    "0.350",
-    "6901234567892",
-    "120",
-    "",
-)
+
 
 IMPORT_MESSAGES = {
     "required": N_("This field is required."),
@@ -108,6 +101,7 @@ IMPORT_MESSAGES = {
     "too_many_images": N_("A product has at most {limit} photos; this row names more."),
 }
 
+
 _LENGTHS = {
     "product_code": 64,
     "sku_code": 64,
@@ -121,48 +115,17 @@ _LENGTHS = {
     "trademark_registration_no": 40,
     "images": 4000,
 }
+
+
 _NO_SPACES = re.compile(r"^\S+$")
+
+
 _FORMULA_PREFIXES = ("=",)
-
-
-class UnreadableFile(ValidationFailed):
-    code = "unreadable_file"
-    message = N_("The file cannot be read as {format}: {reason}")
 
 
 class InvalidHeader(ValidationFailed):
     code = "invalid_header"
     message = N_("The header row is wrong. Missing columns: {missing}. Unknown columns: {unknown}.")
-
-
-class FormulaNotAllowed(ValidationFailed):
-    code = "formula_not_allowed"
-    message = N_("The file contains formulas; save it with values only.")
-
-
-class FileTooLargeUnpacked(ValidationFailed):
-    code = "file_too_large_unpacked"
-    message = N_("The file unpacks to more than {limit_mb} MB; split it into several files.")
-
-
-class TooManyRows(ValidationFailed):
-    code = "too_many_rows"
-    message = N_("The sheet has more than {limit} rows; split it into several files.")
-
-
-class TooManyColumns(ValidationFailed):
-    code = "too_many_columns"
-    message = N_("The sheet has a row with more than {limit} columns.")
-
-
-class TooManyCells(ValidationFailed):
-    code = "too_many_cells"
-    message = N_("The sheet has more than {limit} filled cells; split it into several files.")
-
-
-class TooManySharedStrings(ValidationFailed):
-    code = "too_many_shared_strings"
-    message = N_("The workbook holds more than {limit} distinct texts; split it into several files.")
 
 
 # What refuses a whole file (rather than some of its rows).
@@ -176,33 +139,10 @@ FILE_REFUSALS = (
     TooManyCells,
     TooManySharedStrings,
 )
+
+
 # An import refused as a whole keeps the refusal as its row 0 error, told with the refusal's message.
 IMPORT_MESSAGES.update({refusal.code: refusal.message for refusal in FILE_REFUSALS})
-
-
-@dataclass(frozen=True, slots=True)
-class SheetLimits:
-    """How large an uploaded sheet may be (see the module's docstring)."""
-
-    unpacked_bytes: int = 100_000_000  # all of a workbook's parts, unpacked
-    part_bytes: int = 5_000_000  # one part other than the worksheets and their texts (styles, themes...)
-    rows: int = 100_000
-    columns: int = 64
-    cells: int = 2_000_000
-    shared_strings: int = 500_000
-
-    @classmethod
-    def of(cls, settings: Any) -> SheetLimits:
-        return cls(
-            unpacked_bytes=settings.import_max_unpacked_bytes,
-            rows=settings.import_max_rows,
-            columns=settings.import_max_columns,
-            cells=settings.import_max_cells,
-            shared_strings=settings.import_max_shared_strings,
-        )
-
-
-DEFAULT_LIMITS = SheetLimits()
 
 
 class UnsupportedFormat(ValidationFailed):
@@ -290,94 +230,6 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
         raise UnreadableFile(field="file", format="CSV", reason=str(error)) from None
     finally:
         text.detach()
-
-
-def unpacked_size(stream: IO[bytes], fmt: str, limits: SheetLimits = DEFAULT_LIMITS) -> int:
-    """What a file holds unpacked, by the sizes a ZIP's directory declares (a member is never read
-    past its declared size), without unpacking anything; a CSV's own size. A workbook that
-    unpacks past the limit is refused."""
-    try:
-        if fmt == "csv":
-            return stream.seek(0, 2)
-        try:
-            with zipfile.ZipFile(stream) as archive:
-                parts = archive.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-            raise UnreadableFile(field="file", format=fmt.upper(), reason=f"not a {fmt.upper()} file") from None
-        return _within_unpacked_limit(parts, limits) if fmt == "xlsx" else sum(part.file_size for part in parts)
-    finally:
-        stream.seek(0)
-
-
-def _within_unpacked_limit(parts: list[zipfile.ZipInfo], limits: SheetLimits) -> int:
-    """What a workbook's parts unpack to, refused past the limit."""
-    total = sum(part.file_size for part in parts)
-    if total > limits.unpacked_bytes:
-        raise FileTooLargeUnpacked(field="file", limit_mb=limits.unpacked_bytes // 1_000_000)
-    return total
-
-
-def _tags(name: bytes) -> re.Pattern[bytes]:
-    """The opening tags of an element of a workbook's XML, with or without a namespace prefix."""
-    return re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + name + rb"[\s/>]")
-
-
-_FORMULA = _tags(b"f")
-_SHARED_STRING = _tags(b"si")
-
-
-# The longest text or tag a part may hold between two of its < and > marks: four times Excel's
-# 32,767 characters of a cell (UTF-8), and room for its markup.
-LONGEST_RUN = 4 * 32_767 + 1024
-_LONG_RUN = re.compile(rb"[^<>]{%d}" % (LONGEST_RUN + 1))
-
-
-def _count_tags(member: IO[bytes], pattern: re.Pattern[bytes], stop_after: int) -> int:
-    """How many elements ``pattern`` opens in a part, read in pieces (up to ``stop_after`` + 1);
-    a part with a text or tag longer than ``LONGEST_RUN`` is refused on the way."""
-    count, tail, run = 0, b"", 0
-    while chunk := member.read(1 << 20):
-        window = tail + chunk
-        # A tag wholly inside the tail was counted with the previous piece.
-        count += sum(1 for match in pattern.finditer(window) if match.end() > len(tail))
-        if count > stop_after:
-            break
-        first = min((at for at in (chunk.find(b"<"), chunk.find(b">")) if at >= 0), default=len(chunk))
-        if run + first > LONGEST_RUN or _LONG_RUN.search(chunk):
-            raise UnreadableFile(field="file", format="XLSX", reason="a cell holds more text than a workbook can")
-        last = max(chunk.rfind(b"<"), chunk.rfind(b">"))
-        run = run + len(chunk) if last < 0 else len(chunk) - last - 1
-        tail = window[-64:]
-    return count
-
-
-def inspect_workbook(stream: IO[bytes], fmt: str, limits: SheetLimits = DEFAULT_LIMITS) -> None:
-    """Refuse a workbook that is not one, that unpacks past the limits, holds formulas (their values
-    are not in the file) or more texts than the limit, before openpyxl reads any of it."""
-    if fmt != "xlsx":
-        return
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            parts = archive.infolist()
-            _within_unpacked_limit(parts, limits)
-            for part in parts:
-                is_sheet = part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml")
-                is_texts = part.filename.lower() == "xl/sharedstrings.xml"
-                if not (is_sheet or is_texts) and part.file_size > limits.part_bytes:
-                    reason = f"its part {part.filename[:100]} unpacks to more than {limits.part_bytes // 1_000_000} MB"
-                    raise UnreadableFile(field="file", format="XLSX", reason=reason)
-                if is_sheet:
-                    with archive.open(part) as member:
-                        if _count_tags(member, _FORMULA, 0):
-                            raise FormulaNotAllowed(field="file")
-                if is_texts:
-                    with archive.open(part) as member:
-                        if _count_tags(member, _SHARED_STRING, limits.shared_strings) > limits.shared_strings:
-                            raise TooManySharedStrings(field="file", limit=limits.shared_strings)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise UnreadableFile(field="file", format="XLSX", reason="not an XLSX workbook") from None
-    finally:
-        stream.seek(0)
 
 
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
@@ -583,59 +435,3 @@ def checked_record(number: int, record: dict[str, str]) -> ImportRow:
         stock=int(stock) if stock else None,
         images=photo_names(get("images", "")),
     )
-
-
-def template_csv() -> bytes:
-    """The import template: the header and one example row, UTF-8 with a BOM for spreadsheet programs."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerow(TEMPLATE_EXAMPLE)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-# What each column of the template holds, in both languages: the workbook's second sheet.
-COLUMN_HELP = {
-    "product_code": ("产品编码：同一产品的各规格填相同编码", "Product code: the same on every SKU row of one product"),
-    "sku_code": ("规格编码：本企业内唯一", "SKU code: unique within the firm"),
-    "title_zh": ("中文标题（中英文标题至少填一个）", "Chinese title (a Chinese or an English title is needed)"),
-    "title_en": ("英文标题", "English title"),
-    "description_zh": ("中文描述", "Chinese description"),
-    "description_en": ("英文描述", "English description"),
-    "hs_code": ("10 位海关商品编码，决定退税率", "10-digit customs commodity code; it decides the rebate rate"),
-    "hs_suffix": ("3 位检验检疫附加码，仅在海关要求时填写", "3-digit inspection suffix, only where customs asks"),
-    "declaration_elements": ("申报要素，用 | 分隔", "Declaration elements, separated by |"),
-    "legal_unit": ("法定计量单位，如 件、千克", "Legal unit, e.g. 件 (pieces), 千克 (kg)"),
-    "second_legal_unit": ("第二法定计量单位（如有）", "Second legal unit, where the HS code has one"),
-    "origin_region_code": ("5 位境内货源地代码", "5-digit customs domestic source region"),
-    "trademark_registration_no": (
-        "集体商标注册号（使用集体商标时填写）",
-        "Registration no. of the collective mark, to sell under it",
-    ),
-    "attributes": ("规格属性，如 color=red; size=M", "SKU attributes, e.g. color=red; size=M"),
-    "price": ("价格，最多两位小数", "Price, at most two decimals"),
-    "currency": ("币种，如 CNY", "Currency, e.g. CNY"),
-    "weight_kg": ("毛重（千克）", "Gross weight in kg"),
-    "barcode": ("条码（8 至 32 位数字）", "Barcode (8 to 32 digits)"),
-    "stock": ("期初库存（件）", "Opening stock in units"),
-    "images": ("照片文件名，用 | 分隔，随 ZIP 上传", "Photo file names separated by |, uploaded in the ZIP"),
-}
-
-
-def template_xlsx() -> bytes:
-    """The import template as a workbook: the products sheet (read on import), then its instructions in
-    Chinese and English."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("products")
-    sheet.append(list(COLUMNS))
-    sheet.append(list(TEMPLATE_EXAMPLE))
-    instructions = workbook.create_sheet("说明 Instructions")
-    instructions.append(["列 Column", "必填 Required", "说明", "Instructions"])
-    for column in COLUMNS:
-        chinese, english = COLUMN_HELP[column]
-        instructions.append([column, "是 Yes" if column in REQUIRED_COLUMNS else "", chinese, english])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

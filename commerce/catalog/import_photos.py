@@ -22,7 +22,8 @@ from typing import IO
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.catalog.import_files import UnreadableFile, file_format
+from commerce.catalog.import_files import file_format
+from commerce.catalog.import_workbooks import UnreadableFile
 from commerce.catalog.models import Product
 from commerce.config import Settings
 from commerce.media.errors import ImageRefused, ImageTooLarge

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from commerce.audit.models import AuditEventPublic
 from commerce.catalog import imports, service
 from commerce.catalog.errors import MissingFile
-from commerce.catalog.import_files import IMPORT_MESSAGES, template_csv, template_xlsx
+from commerce.catalog.import_files import IMPORT_MESSAGES
+from commerce.catalog.import_templates import template_csv, template_xlsx
 from commerce.catalog.models import (
     ErrorPolicy,
     ImportErrorPublic,

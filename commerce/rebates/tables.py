@@ -10,7 +10,8 @@ from typing import IO, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from commerce.catalog.import_files import file_format, inspect_workbook, iter_raw_rows
+from commerce.catalog.import_files import file_format, iter_raw_rows
+from commerce.catalog.import_workbooks import inspect_workbook
 from commerce.rebates.errors import UnreadableRateFile
 
 MAXIMUM_FILE_ROWS = 50_000

@@ -263,14 +263,14 @@ def test_a_clash_with_a_concurrent_import_fails_cleanly(client, factory, session
     from commerce.catalog import imports
 
     world = factory.world()
-    checked = imports._check_all
+    checked = imports.check_all
 
     def check_then_clash(*args, **kwargs):
         result = checked(*args, **kwargs)
         factory.product(world.maker_a_id, skus=[{"sku_code": "QH-2-M", "price": {"amount": "1.00", "currency": "CNY"}}])
         return result
 
-    monkeypatch.setattr(imports, "_check_all", check_then_clash)
+    monkeypatch.setattr(imports, "check_all", check_then_clash)
     rows = [sku_row("QH-1", "QH-1-M"), sku_row("QH-2", "QH-2-M")]
     response = _upload(client, world.headers["sme_a"], csv_bytes(rows), world.maker_a_id, language="zh-CN")
     assert response.status_code == 202

@@ -6,19 +6,15 @@ import pytest
 from commerce.catalog.import_files import (
     COLUMNS,
     FILE_REFUSALS,
-    FormulaNotAllowed,
     InvalidHeader,
-    SheetLimits,
-    UnreadableFile,
     UnsupportedFormat,
     check_file,
     file_format,
-    inspect_workbook,
     iter_records,
     parse_record,
-    template_csv,
-    template_xlsx,
 )
+from commerce.catalog.import_templates import template_csv, template_xlsx
+from commerce.catalog.import_workbooks import FormulaNotAllowed, SheetLimits, UnreadableFile, inspect_workbook
 from tests.import_files import crafted_xlsx, csv_bytes, sku_row, xlsx_bytes
 
 
