@@ -30,16 +30,10 @@ from commerce.clusters.models import (
     Trademark,
     TrademarkCreate,
 )
-from commerce.customs import batches, lifecycle, platforms
+from commerce.customs import batches, lifecycle, platforms, result_recording
 from commerce.customs.calendar import first_day, period_bounds, period_of, shift_period
-from commerce.customs.models import (
-    CustomsDeclaration,
-    CustomsMessage,
-    CustomsPlatform,
-    CustomsStatus,
-    ExchangeRateInput,
-    PlatformConfig,
-)
+from commerce.customs.models import CustomsDeclaration, CustomsMessage, CustomsPlatform, CustomsStatus
+from commerce.customs.shapes import ExchangeRateInput, PlatformConfig
 from commerce.db import utcnow, write_transaction
 from commerce.jobs.models import Job, JobStatus
 from commerce.live import service as live
@@ -48,7 +42,7 @@ from commerce.orders import service as orders
 from commerce.orders.models import BuyerInput, ExportInput, OrderCreate, OrderLineInput, OrderStatus, SalesOrder
 from commerce.rebates import rates as rebate_rates
 from commerce.rebates import service as rebate_facts
-from commerce.rebates.models import ProceedsInput, RebateRateInput
+from commerce.rebates.shapes import ProceedsInput, RebateRateInput
 from commerce.reports import outside as outside_exports
 from commerce.reports import statistics as report_statistics
 from commerce.reports.models import OutsideExportInput
@@ -420,12 +414,12 @@ def _cleared(session: Session, actor: Actor, batch_id: int, at: datetime) -> Non
             .values(status=JobStatus.DONE.value, finished_at=at)
         )
     declarations = session.scalars(select(CustomsDeclaration.id).where(CustomsDeclaration.batch_id == batch_id)).all()
-    lifecycle.record_results(
+    result_recording.record_results(
         session,
         actor=actor,
         strict=True,
         results=[
-            lifecycle.Result(
+            result_recording.Result(
                 declaration_id=declaration_id,
                 status=CustomsStatus.CLEARED,
                 entry_id=f"0401{at:%Y}E{declaration_id:09d}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from integrations.base import TerminalError
+from integrations.market_store import MarketStore, StoredListing, StoredOrder, StoreRefusal
 from integrations.marketplace import (
     ListingContent,
     ListingNotFound,
@@ -16,7 +17,6 @@ from integrations.marketplace import (
     StaleStock,
     StockLine,
 )
-from integrations.simulation import MarketStore, StoredListing, StoredOrder, StoreRefusal
 
 PAGE_SIZE = 50
 

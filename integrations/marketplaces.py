@@ -12,6 +12,8 @@ from datetime import date
 from integrations.douyin import client as douyin
 from integrations.marketplace import MarketplaceClient, MarketplaceEvent
 from integrations.shopify import client as shopify
+from integrations.shopify import queries as shopify_queries
+from integrations.shopify import webhooks as shopify_webhooks
 from integrations.tiktok_shop import client as tiktok_shop
 
 
@@ -37,9 +39,9 @@ MARKETPLACES: dict[str, Marketplace] = {
         name="shopify",
         credential_fields=("shop_domain", "access_token", "webhook_secret"),
         client=shopify.ShopifyClient,
-        parse_webhook=shopify.parse_webhook,
+        parse_webhook=shopify_webhooks.parse_webhook,
         default_currency="USD",
-        api_versions=shopify.supported_versions,
+        api_versions=shopify_queries.supported_versions,
         subscribes_webhooks=True,
         has_cost_bucket=True,
     ),

@@ -13,7 +13,7 @@ from typing import Any
 from integrations.douyin.fake import FakeDouyin
 from integrations.douyin.simulator import DouyinSimulator
 from integrations.fake import StoreClient
-from integrations.shopify import client as shopify
+from integrations.shopify import queries as shopify_queries
 from integrations.shopify.fake import FakeShopify
 from integrations.shopify.simulator import ShopifySimulator
 from integrations.simulation import Simulator
@@ -38,7 +38,7 @@ def simulator_credentials(platform: str) -> dict[str, Any]:
         "shopify": {
             "shop_domain": "cluster-test.myshopify.com",
             "access_token": "shpat_test",
-            "api_version": shopify.LATEST_API_VERSION,
+            "api_version": shopify_queries.LATEST_API_VERSION,
             "webhook_secret": "whsec_test",
         },
         "tiktok_shop": {

@@ -34,7 +34,7 @@ def shop_schema(platform: str) -> dict[str, Any]:
     client speaks (the other marketplaces have no schema to give)."""
     if platform != "shopify":
         return {}
-    from integrations.shopify.client import LATEST_API_VERSION
+    from integrations.shopify.queries import LATEST_API_VERSION
     from tests.contracts.shopify_schema import admin_schema
 
     return {"schema": admin_schema(LATEST_API_VERSION)}

@@ -17,11 +17,7 @@ from commerce.clusters.models import Enterprise
 from commerce.customs.codes import UnmappedCode, customs_code, legal_quantity, trade_unit
 from commerce.customs.consolidation import Goods, HeaderKey, LineKey
 from commerce.customs.errors import ExchangeRateMissing, UnmappedCustomsCode
-from commerce.customs.models import (
-    CustomsBatchOrder,
-    CustomsExchangeRate,
-    CustomsPlatform,
-)
+from commerce.customs.models import CustomsBatchOrder, CustomsExchangeRate, CustomsPlatform
 from commerce.orders.models import CustomsMode, OrderLine, SalesOrder
 
 _batch_order = CustomsBatchOrder.__table__

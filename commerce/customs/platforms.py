@@ -23,12 +23,8 @@ from commerce.customs.errors import (
     PlatformNotInRegion,
     UnknownCodeValue,
 )
-from commerce.customs.models import (
-    CustomsExchangeRate,
-    CustomsPlatform,
-    ExchangeRateInput,
-    PlatformConfig,
-)
+from commerce.customs.models import CustomsExchangeRate, CustomsPlatform
+from commerce.customs.shapes import ExchangeRateInput, PlatformConfig
 from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.sql import upsert

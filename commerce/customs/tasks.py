@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from commerce.actors import Actor
 from commerce.config import Settings
-from commerce.customs import lifecycle
+from commerce.customs import lifecycle, result_recording
 from commerce.customs.models import CustomsBatch, CustomsPlatform, CustomsStatus
 from commerce.customs.signing import MessageSigner
 from commerce.db import Database, utcnow, write_transaction
@@ -134,8 +134,10 @@ def apply_gateway_receipts(session: Session, receipts: Sequence[GatewayReceipt])
     for receipt in receipts:
         if receipt.message_type in PARCEL_DOCUMENTS and receipt.status == "rejected":
             log.info("customs sent back %s of %s: %s", receipt.message_type, receipt.cop_no, receipt.info)
-    by_cop_no = lifecycle.declarations_by(session, "cop_no", [receipt.cop_no for receipt in deciding if receipt.cop_no])
-    by_summary_no = lifecycle.declarations_by(
+    by_cop_no = result_recording.declarations_by(
+        session, "cop_no", [receipt.cop_no for receipt in deciding if receipt.cop_no]
+    )
+    by_summary_no = result_recording.declarations_by(
         session, "sum_no", [receipt.summary_no for receipt in deciding if not receipt.cop_no and receipt.summary_no]
     )
     # A summary's receipt and its result may come in one read: the receipt names the number first.
@@ -154,7 +156,7 @@ def apply_gateway_receipts(session: Session, receipts: Sequence[GatewayReceipt])
             log.info("receipt %s: %s %s", receipt.receipt_id, receipt.message_type, receipt.return_status)
             continue
         results.append(
-            lifecycle.Result(
+            result_recording.Result(
                 declaration_id=declaration_id,
                 status=CustomsStatus(receipt.status),
                 entry_id=receipt.entry_id,
@@ -165,7 +167,7 @@ def apply_gateway_receipts(session: Session, receipts: Sequence[GatewayReceipt])
                 summary_no=receipt.summary_no if receipt.cop_no else None,
             )
         )
-    return lifecycle.record_results(session, actor=Actor.system(), results=results, strict=False)
+    return result_recording.record_results(session, actor=Actor.system(), results=results, strict=False)
 
 
 def queue_receipt_polls(database: Database) -> int:

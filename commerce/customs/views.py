@@ -7,16 +7,15 @@ from typing import Literal
 from flask import Response
 from pydantic import BaseModel
 
-from commerce.customs import batches, lifecycle, platforms, reading
+from commerce.customs import batches, lifecycle, platforms, reading, result_recording
 from commerce.customs.codes import unit_price
-from commerce.customs.models import (
+from commerce.customs.models import CustomsStatus, Period
+from commerce.customs.shapes import (
     BatchCreate,
     BatchPublic,
-    CustomsStatus,
     DeclarationPublic,
     ExchangeRatePublic,
     ExchangeRates,
-    Period,
     PlatformConfig,
     PlatformPublic,
     ReceiptsInput,
@@ -250,19 +249,19 @@ def record_receipts(path: BatchPath, body: ReceiptsInput):
     actor = current_actor()
     now = utcnow()
     results = [
-        lifecycle.Result(
+        result_recording.Result(
             declaration_id=item.declaration_id,
             status=CustomsStatus(item.status),
             entry_id=item.entry_id,
             message=item.message,
             at=item.at or now,
-            key=lifecycle.api_result_key(item.declaration_id, item.status, item.entry_id, item.at),
+            key=result_recording.api_result_key(item.declaration_id, item.status, item.entry_id, item.at),
             source="api",
         )
         for item in body.items()
     ]
     platforms.require_operator(actor)
-    recorded, repeated = lifecycle.record_results(
+    recorded, repeated = result_recording.record_results(
         session, actor=actor, results=results, strict=True, batch_id=path.batch_id
     )
     view = reading.get_batch(session, actor=actor, batch_id=path.batch_id)

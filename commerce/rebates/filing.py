@@ -27,13 +27,8 @@ from commerce.rebates.errors import (
     RefundDiffers,
     RefundTooLarge,
 )
-from commerce.rebates.models import (
-    ClaimStatus,
-    RebateClaim,
-    RebateClaimLine,
-    RebateRefund,
-    RefundInput,
-)
+from commerce.rebates.models import ClaimStatus, RebateClaim, RebateClaimLine, RebateRefund
+from commerce.rebates.shapes import RefundInput
 from commerce.sql import among
 
 DEADLINE_SOON_DAYS = 30

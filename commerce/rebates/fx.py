@@ -26,7 +26,8 @@ from commerce.customs.platforms import store_exchange_rates
 from commerce.db import write_transaction
 from commerce.rebates.arithmetic import require_amount
 from commerce.rebates.errors import ParityMissing
-from commerce.rebates.models import CentralParityRate, FxBasis, ParityRateInput, RateSource
+from commerce.rebates.models import CentralParityRate, FxBasis, RateSource
+from commerce.rebates.shapes import ParityRateInput
 from commerce.rebates.tables import DatedValues, read_table_file
 from commerce.sql import among, upsert
 from integrations.fx.interface import ParityQuote, ParitySource

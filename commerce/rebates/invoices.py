@@ -30,15 +30,9 @@ from commerce.rebates.errors import (
     NotCny,
 )
 from commerce.rebates.exports import DeclaredLine, in_chunks
-from commerce.rebates.models import (
-    InvoiceCreate,
-    InvoiceKind,
-    InvoiceMatch,
-    RebateMethod,
-    VatInvoice,
-    VatInvoiceLine,
-)
+from commerce.rebates.models import InvoiceKind, InvoiceMatch, RebateMethod, VatInvoice, VatInvoiceLine
 from commerce.rebates.profiles import exporting_firm, method_of
+from commerce.rebates.shapes import InvoiceCreate
 from commerce.sql import among, bulk_insert
 
 KIND_OF_METHOD = {RebateMethod.PURCHASE: InvoiceKind.PURCHASE, RebateMethod.AGENCY: InvoiceKind.REBATE_AGENCY}

@@ -20,14 +20,7 @@ from commerce.customs.calendar import china_today
 from commerce.customs.models import CustomsDeclaration, CustomsDeclarationLine, CustomsStatus, DeclarationKind
 from commerce.db import ExactDecimal
 from commerce.orders.models import OrderLine, SalesOrder
-from commerce.rebates.models import (
-    ClaimStatus,
-    ExportProceeds,
-    RebateClaim,
-    RebateRefund,
-    VatInvoice,
-    VatInvoiceLine,
-)
+from commerce.rebates.models import ClaimStatus, ExportProceeds, RebateClaim, RebateRefund, VatInvoice, VatInvoiceLine
 from commerce.rebates.profiles import exporting_firm
 
 ZERO = Decimal("0.00")

@@ -18,7 +18,8 @@ from commerce.clusters.permissions import require_reachable_firm, require_role
 from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.rebates.errors import NotAnExporter
-from commerce.rebates.models import FxBasis, ProfileInput, RebateMethod, RebateProfile
+from commerce.rebates.models import FxBasis, RebateMethod, RebateProfile
+from commerce.rebates.shapes import ProfileInput
 from commerce.sql import among
 
 DEFAULT_METHOD = {

@@ -19,7 +19,8 @@ from commerce.actors import Actor, Role
 from commerce.audit import service as audit
 from commerce.clusters.permissions import require_role
 from commerce.db import write_transaction
-from commerce.rebates.models import RebateRate, RebateRateInput
+from commerce.rebates.models import RebateRate
+from commerce.rebates.shapes import RebateRateInput
 from commerce.rebates.tables import DatedValues, read_table_file
 from commerce.sql import among, upsert
 

@@ -12,8 +12,9 @@ from commerce.db import write_transaction
 from commerce.orders import service as orders
 from commerce.rebates.arithmetic import require_amount
 from commerce.rebates.errors import NotCny, ProceedsCurrencyWrong, ProceedsDiffer, ProceedsNotExport
-from commerce.rebates.models import ExportProceeds, ProceedsInput, VatReturn, VatReturnInput
+from commerce.rebates.models import ExportProceeds, VatReturn
 from commerce.rebates.profiles import exporting_firm
+from commerce.rebates.shapes import ProceedsInput, VatReturnInput
 
 
 def _visible_order(session: Session, actor: Actor, order_id: int):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from integrations.base import TerminalError
 from integrations.douyin.simulator import status_text
 from integrations.fake import StoreClient
+from integrations.market_store import StoredListing
 from integrations.marketplace import ListingContent, PublishedListing, ReviewState
-from integrations.simulation import StoredListing
 
 
 class FakeDouyin(StoreClient):

@@ -14,8 +14,9 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from integrations.market_store import Event, StoredListing, StoredOrder, StoreRefusal
 from integrations.marketplace import ListingContent, RemoteOrderStatus, ReviewState, SkuContent
-from integrations.simulation import Event, Simulator, StoredListing, StoredOrder, StoreRefusal
+from integrations.simulation import Simulator
 
 # The open platform's own rules (op.jinritemai.com): a method call is signed with HMAC-SHA256, keyed
 # with the app secret, over app_secret + "app_key" + key + "method" + method + "param_json" + the

@@ -9,19 +9,15 @@
 * Throttling: cost-based leaky bucket. A throttled call answers 200 with an error whose
   ``extensions.code`` is ``THROTTLED`` and ``extensions.cost.throttleStatus`` tells how fast
   points come back; HTTP 429 with ``Retry-After`` is honoured too.
-* Webhooks: ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the raw body.
-"""
+* Webhooks: ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the raw body."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import html
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,12 +35,9 @@ from integrations.base import (
     send,
 )
 from integrations.marketplace import (
-    BadSignature,
-    EventKind,
     ImageFile,
     ListingContent,
     ListingNotFound,
-    MarketplaceEvent,
     MemoryMedia,
     OrdersPage,
     PublishedListing,
@@ -57,133 +50,41 @@ from integrations.marketplace import (
     StockLine,
     UploadedMedia,
 )
+from integrations.shopify.queries import (
+    INVENTORY_SET,
+    LATEST_API_VERSION,
+    LOCATIONS,
+    MAX_MEDIA,
+    MAX_VARIANTS,
+    ORDER_LINES,
+    ORDER_QUERY,
+    ORDERS,
+    ORDERS_FIRST,
+    PRODUCT_QUERY,
+    PRODUCT_SET,
+    PRODUCT_UPDATE,
+    REQUESTED_COST,
+    STAGED_UPLOADS,
+    WEBHOOK_CREATE,
+    WEBHOOK_TOPICS,
+    WEBHOOKS,
+    product_set_cost,
+    supported_versions,
+)
 
 PLATFORM = "shopify"
+
+
 log = logging.getLogger(__name__)
-# Shopify releases an Admin API version each quarter and supports each for twelve months; a
-# request to a retired version is served, silently, by the oldest supported one. These are the
-# versions whose official schemas the suite checks every document of this client against.
-CHECKED_VERSIONS = ("2025-01", "2025-07", "2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
-LATEST_API_VERSION = CHECKED_VERSIONS[-1]
-SUPPORT_MONTHS = 12
-# What one query may cost (requested points) and what the bucket must hold before the next call:
-# the costliest document here, so a paced client is never answered THROTTLED.
-MAX_QUERY_COST = 1000
-# Line items read with an order, and a page of the rest.
-ORDER_LINES_FIRST = 20
-ORDER_LINES_PAGE = 100
-ORDERS_FIRST = 10
-# Product answers ask for as many variants and media as the product has where that is known (a
-# publish), so the requested cost is close to the actual one; a read asks for the most there may be.
-MAX_VARIANTS = 250
-MAX_MEDIA = 20
 
 
-def product_fields(variants: str, media: str) -> str:
-    return f"""
-  id handle status title descriptionHtml vendor
-  variants(first: {variants}) {{ nodes {{ id sku price inventoryQuantity inventoryItem {{ id }} }} }}
-  media(first: {media}) {{ nodes {{ id }} }}
-"""
-
-
-LINE_FIELDS = (
-    "nodes { sku quantity originalUnitPriceSet { shopMoney { amount currencyCode } } }"
-    " pageInfo { hasNextPage endCursor }"
-)
-ORDER_FIELDS = f"""
-  id legacyResourceId name displayFinancialStatus displayFulfillmentStatus cancelledAt updatedAt
-  currencyCode customer {{ displayName }} shippingAddress {{ countryCodeV2 }}
-  lineItems(first: {ORDER_LINES_FIRST}) {{ {LINE_FIELDS} }}
-"""
-PRODUCT_SET = (
-    "mutation productSet($input: ProductSetInput!, $identifier: ProductSetIdentifiers, $variants: Int!, $media: Int!) {"
-    " productSet(synchronous: true, input: $input, identifier: $identifier) {"
-    f" product {{ {product_fields('$variants', '$media')} }} userErrors {{ field message code }} }} }}"
-)
-STAGED_UPLOADS = (
-    "mutation stagedUploadsCreate($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) {"
-    " stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }"
-)
-PRODUCT_QUERY = f"query product($id: ID!) {{ product(id: $id) {{ {product_fields(MAX_VARIANTS, MAX_MEDIA)} }} }}"
-PRODUCT_UPDATE = (
-    "mutation productUpdate($product: ProductUpdateInput!) {"
-    " productUpdate(product: $product) { product { id status } userErrors { field message } } }"
-)
-INVENTORY_SET = (
-    "mutation inventorySetQuantities($input: InventorySetQuantitiesInput!, $key: String!) {"
-    " inventorySetQuantities(input: $input) @idempotent(key: $key) {"
-    " inventoryAdjustmentGroup { id } userErrors { field message code } } }"
-)
-LOCATIONS = "query locations { locations(first: 1) { nodes { id name } } }"
-ORDERS = (
-    "query orders($first: Int!, $after: String, $query: String) {"
-    " orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {"
-    f" nodes {{ {ORDER_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
-)
-ORDER_QUERY = f"query order($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
-ORDER_LINES = (
-    "query orderLines($id: ID!, $after: String) { order(id: $id) {"
-    f" lineItems(first: {ORDER_LINES_PAGE}, after: $after) {{ {LINE_FIELDS} }} }} }}"
-)
-# The topics the platform listens to, and the subscriptions an account's shop holds for an address.
-WEBHOOK_TOPICS = (
-    "ORDERS_CREATE",
-    "ORDERS_UPDATED",
-    "ORDERS_PAID",
-    "ORDERS_CANCELLED",
-    "ORDERS_FULFILLED",
-    "PRODUCTS_UPDATE",
-    "PRODUCTS_DELETE",
-)
-WEBHOOKS = "query webhooks($uri: String!) { webhookSubscriptions(first: 50, uri: $uri) { nodes { id topic uri } } }"
-WEBHOOK_CREATE = (
-    "mutation webhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $subscription: WebhookSubscriptionInput!) {"
-    " webhookSubscriptionCreate(topic: $topic, webhookSubscription: $subscription) {"
-    " webhookSubscription { id topic } userErrors { field message } } }"
-)
-# Each document's requested cost by Shopify's published rules (an object 1 point, a scalar or enum
-# nothing, a connection 2 points plus its page size times what each of its nodes costs, a mutation
-# 10 points plus what its answer selects); the suite computes them again from the official schema.
-REQUESTED_COST = {
-    "product": 525,
-    "stagedUploadsCreate": 13,
-    "productUpdate": 12,
-    "inventorySetQuantities": 12,
-    "locations": 3,
-    "orders": 652,
-    "order": 65,
-    "orderLines": 303,
-    "webhookSubscriptions": 52,
-    "webhookSubscriptionCreate": 12,
-}
 # Waits for the bucket up to this long are slept through; a longer one gives the job back to the queue.
 PACE_SLEEP_LIMIT = 2.0
+
+
 # The share of the bucket a call leaves for the account's other workers, whose calls this one has
 # not heard of yet.
 PACE_RESERVE = 0.1
-
-
-def product_set_cost(variants: int, media: int) -> int:
-    """A productSet's requested cost: 10, the product 1, its variants 2 + 2 each (the variant and
-    its inventory item), its media 2 + 1 each, its user errors 1."""
-    return 10 + 1 + (2 + 2 * variants) + (2 + media) + 1
-
-
-ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
-PRODUCT_TOPICS = {"products/update", "products/delete"}
-
-
-def supported_versions(today: date) -> list[str]:
-    """The checked versions Shopify still supports on a day (released, and less than a year ago)."""
-    supported = []
-    for version in CHECKED_VERSIONS:
-        year, month = (int(part) for part in version.split("-"))
-        released = date(year, month, 1)
-        retired = date(year + (month + SUPPORT_MONTHS - 1) // 12, (month + SUPPORT_MONTHS - 1) % 12 + 1, 1)
-        if released <= today < retired:
-            supported.append(version)
-    return supported
 
 
 def review_of(status: str) -> ReviewState:
@@ -582,38 +483,3 @@ class ShopifyClient(CounterpartClient):
             lines=tuple(lines),
             updated_at=datetime.fromisoformat(node["updatedAt"].replace("Z", "+00:00")),
         )
-
-
-def webhook_signature(secret: str, body: bytes) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def parse_webhook(credentials: Mapping[str, str], headers: Mapping[str, str], body: bytes) -> list[MarketplaceEvent]:
-    """Verify a Shopify webhook and say what it is about."""
-    given = headers.get("X-Shopify-Hmac-Sha256") or ""
-    if not hmac.compare_digest(given.encode(), webhook_signature(credentials["webhook_secret"], body).encode()):
-        raise BadSignature("X-Shopify-Hmac-Sha256 does not match the body")
-    event_id = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id")
-    topic = headers.get("X-Shopify-Topic") or ""
-    if not event_id:
-        raise BadSignature("X-Shopify-Event-Id is missing")
-    try:
-        payload = httpx.Response(200, content=body).json()
-    except ValueError as error:
-        raise BadSignature(f"not a Shopify webhook: the body is not JSON ({error})") from error
-    if not isinstance(payload, dict):
-        raise BadSignature("not a Shopify webhook: the body is not a JSON object")
-    if topic in ORDER_TOPICS:
-        kind, subject = EventKind.ORDER, str(payload.get("id", "")) or None
-    elif topic in PRODUCT_TOPICS:
-        kind, subject = EventKind.LISTING, payload.get("admin_graphql_api_id")
-    else:
-        kind, subject = EventKind.OTHER, None
-    triggered = headers.get("X-Shopify-Triggered-At")
-    occurred = datetime.fromisoformat(triggered.replace("Z", "+00:00")) if triggered else None
-    # X-Shopify-Event-Id is not signed: the body is, and names the event's state.
-    return [
-        MarketplaceEvent(
-            event_id=event_id, topic=topic, kind=kind, subject_id=subject, occurred_at=occurred, signed_body=body
-        )
-    ]

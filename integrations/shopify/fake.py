@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from integrations.fake import StoreClient
+from integrations.market_store import MarketStore, StoredListing
 from integrations.marketplace import ListingContent, PublishedListing
 from integrations.shopify.simulator import local_id, product_gid, shop_store
-from integrations.simulation import MarketStore, StoredListing
 
 
 class FakeShopify(StoreClient):

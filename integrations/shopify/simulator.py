@@ -37,9 +37,10 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from integrations.market_store import Behaviour, Event, MarketStore, StoredListing, StoreRefusal
 from integrations.marketplace import ListingContent, RemoteOrderStatus, SkuContent
 from integrations.shopify.query_cost import actual_cost, requested_cost
-from integrations.simulation import Behaviour, Event, MarketStore, Simulator, StoredListing, StoreRefusal, TokenBucket
+from integrations.simulation import Simulator, TokenBucket
 
 LOCATION_ID = "gid://shopify/Location/1"
 CALL_COST = 10  # points per call; a shop with a limit of N calls a second restores 10 * N points a second

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from integrations.fake import StoreClient
+from integrations.market_store import StoredListing
 from integrations.marketplace import ListingContent, PublishedListing, ReviewState
-from integrations.simulation import StoredListing
 from integrations.tiktok_shop.simulator import identity_of, status_of
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from integrations.market_store import Event, StoredListing, StoredOrder, StoreRefusal
 from integrations.marketplace import ListingContent, RemoteOrderStatus, ReviewState, SkuContent
-from integrations.simulation import Event, Simulator, StoredListing, StoredOrder, StoreRefusal
+from integrations.simulation import Simulator
 
 WAREHOUSE_ID = "7000714532876273410"
 STATUS = {

@@ -19,8 +19,8 @@ from doudian.core import AppType, DouDian
 from integrations.base import RetryableError, TerminalError
 from integrations.douyin import client as douyin
 from integrations.douyin.simulator import DouyinSimulator
+from integrations.market_store import Event
 from integrations.marketplace import BadSignature, ImageFile, ListingContent, SkuContent
-from integrations.simulation import Event
 from integrations.stand_ins import simulator_credentials
 from tests.clock import ManualClock
 

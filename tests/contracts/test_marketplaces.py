@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from integrations.base import RetryableError, TerminalError
+from integrations.market_store import MarketStore
 from integrations.marketplace import (
     BadSignature,
     EventKind,
@@ -23,7 +24,7 @@ from integrations.marketplace import (
     StockLine,
 )
 from integrations.marketplaces import MARKETPLACES
-from integrations.simulation import Faults, MarketStore, Simulator
+from integrations.simulation import Faults, Simulator
 from integrations.stand_ins import FAKES, SIMULATORS, simulator_credentials
 from tests.clock import ManualClock
 from tests.marketplaces import shop_schema
@@ -304,7 +305,7 @@ def test_reviews_finish_on_their_own_and_are_told_by_webhook():
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"an order"', b""])
 def test_a_signed_shopify_webhook_whose_body_is_not_a_json_object_is_refused(body: bytes):
-    from integrations.shopify.client import webhook_signature
+    from integrations.shopify.webhooks import webhook_signature
 
     credentials = simulator_credentials("shopify")
     headers = {

@@ -19,6 +19,7 @@ from commerce.listings.models import ChannelAccount
 from integrations.base import RetryableError
 from integrations.marketplace import ImageFile, ListingContent, SkuContent, StockLine
 from integrations.shopify import client as shopify
+from integrations.shopify import queries as shopify_queries
 from integrations.shopify.simulator import ShopifySimulator
 from integrations.simulation import TokenBucket
 from integrations.stand_ins import simulator_credentials
@@ -26,17 +27,17 @@ from tests.clock import ManualClock
 from tests.contracts.shopify_schema import admin_schema, problems, requested_cost
 
 DOCUMENTS = {
-    "productSet": shopify.PRODUCT_SET,
-    "product": shopify.PRODUCT_QUERY,
-    "productUpdate": shopify.PRODUCT_UPDATE,
-    "inventorySetQuantities": shopify.INVENTORY_SET,
-    "locations": shopify.LOCATIONS,
-    "orders": shopify.ORDERS,
-    "order": shopify.ORDER_QUERY,
-    "orderLines": shopify.ORDER_LINES,
-    "webhookSubscriptions": shopify.WEBHOOKS,
-    "webhookSubscriptionCreate": shopify.WEBHOOK_CREATE,
-    "stagedUploadsCreate": shopify.STAGED_UPLOADS,
+    "productSet": shopify_queries.PRODUCT_SET,
+    "product": shopify_queries.PRODUCT_QUERY,
+    "productUpdate": shopify_queries.PRODUCT_UPDATE,
+    "inventorySetQuantities": shopify_queries.INVENTORY_SET,
+    "locations": shopify_queries.LOCATIONS,
+    "orders": shopify_queries.ORDERS,
+    "order": shopify_queries.ORDER_QUERY,
+    "orderLines": shopify_queries.ORDER_LINES,
+    "webhookSubscriptions": shopify_queries.WEBHOOKS,
+    "webhookSubscriptionCreate": shopify_queries.WEBHOOK_CREATE,
+    "stagedUploadsCreate": shopify_queries.STAGED_UPLOADS,
 }
 
 
@@ -66,7 +67,7 @@ def shop_client(simulator: ShopifySimulator) -> shopify.ShopifyClient:
     )
 
 
-@pytest.mark.parametrize("version", shopify.supported_versions(date(2026, 12, 3)))
+@pytest.mark.parametrize("version", shopify_queries.supported_versions(date(2026, 12, 3)))
 def test_every_document_is_valid_on_each_supported_version(version):
     schema = admin_schema(version)
     for name, document in DOCUMENTS.items():
@@ -156,37 +157,37 @@ def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_
     assert upload.headers["content-type"].startswith("multipart/form-data")
     assert form.index('name="policy"') < form.index('name="file"; filename="cd34.png"')
     assert list(simulator.staged.values()) == [b"png bytes"]
-    assert (first, again) == (list(shopify.WEBHOOK_TOPICS), [])
-    assert simulator.subscriptions == [(topic, address) for topic in shopify.WEBHOOK_TOPICS]
+    assert (first, again) == (list(shopify_queries.WEBHOOK_TOPICS), [])
+    assert simulator.subscriptions == [(topic, address) for topic in shopify_queries.WEBHOOK_TOPICS]
     schema = admin_schema(client.api_version)
     roots = []
     for request in transport.sent:
-        assert request["path"] == f"/admin/api/{shopify.LATEST_API_VERSION}/graphql.json"
+        assert request["path"] == f"/admin/api/{shopify_queries.LATEST_API_VERSION}/graphql.json"
         assert problems(schema, request["query"], request["variables"]) == [], request["query"]
         cost = requested_cost(schema, request["query"], request["variables"])
         root = next(name for name, document in DOCUMENTS.items() if document == request["query"])
-        assert cost <= shopify.MAX_QUERY_COST
+        assert cost <= shopify_queries.MAX_QUERY_COST
         if root == "productSet":
             sizes = request["variables"]
             assert (sizes["variants"], sizes["media"]) == (2, 2)
-            assert cost == shopify.product_set_cost(2, 2) == 22
+            assert cost == shopify_queries.product_set_cost(2, 2) == 22
         else:
-            assert cost == shopify.REQUESTED_COST[root], root
+            assert cost == shopify_queries.REQUESTED_COST[root], root
         roots.append(root)
     assert set(roots) == set(DOCUMENTS)
 
 
 def test_the_old_order_query_would_have_cost_more_than_a_query_may():
     schema = admin_schema("2026-10")
-    old = shopify.ORDERS.replace(f"first: {shopify.ORDER_LINES_FIRST}", "first: 100")
+    old = shopify_queries.ORDERS.replace(f"first: {shopify_queries.ORDER_LINES_FIRST}", "first: 100")
     assert requested_cost(schema, old, {"first": 50}) == 15_252
-    assert requested_cost(schema, shopify.ORDERS, {"first": shopify.ORDERS_FIRST}) == 652
+    assert requested_cost(schema, shopify_queries.ORDERS, {"first": shopify_queries.ORDERS_FIRST}) == 652
 
 
 def test_only_versions_shopify_still_supports_are_used():
-    assert shopify.supported_versions(date(2026, 12, 3)) == ["2026-01", "2026-04", "2026-07", "2026-10"]
-    assert shopify.supported_versions(date(2026, 1, 1)) == ["2025-07", "2025-10", "2026-01"]
-    assert shopify.LATEST_API_VERSION == "2026-10"
+    assert shopify_queries.supported_versions(date(2026, 12, 3)) == ["2026-01", "2026-04", "2026-07", "2026-10"]
+    assert shopify_queries.supported_versions(date(2026, 1, 1)) == ["2025-07", "2025-10", "2026-01"]
+    assert shopify_queries.LATEST_API_VERSION == "2026-10"
     retired = shopify.ShopifyClient({**simulator_credentials("shopify"), "api_version": "2025-01"})
     assert retired.path == "/admin/api/2026-10/graphql.json"
 
@@ -267,7 +268,7 @@ def test_the_shop_refuses_a_document_or_variables_its_schema_does_not_take():
         with httpx.Client(transport=transport, base_url="http://shop.test") as http:
             return http.post(client.path, json={"query": query, "variables": variables}, headers=headers).json()
 
-    old_stock = shopify.INVENTORY_SET.replace("changeFromQuantity", "compareQuantity")
+    old_stock = shopify_queries.INVENTORY_SET.replace("changeFromQuantity", "compareQuantity")
     stale_variables = {
         "input": {
             "name": "available",
@@ -297,11 +298,11 @@ def test_the_shop_charges_the_requested_cost_and_gives_back_what_an_answer_did_n
         headers = {"X-Shopify-Access-Token": client.access_token}
         read = http.post(
             client.path,
-            json={"query": shopify.PRODUCT_QUERY, "variables": {"id": published.external_id}},
+            json={"query": shopify_queries.PRODUCT_QUERY, "variables": {"id": published.external_id}},
             headers=headers,
         ).json()
         after_read = simulator.bucket.tokens
-        old = shopify.ORDERS.replace(f"first: {shopify.ORDER_LINES_FIRST}", "first: 100")
+        old = shopify_queries.ORDERS.replace(f"first: {shopify_queries.ORDER_LINES_FIRST}", "first: 100")
         too_dear = http.post(client.path, json={"query": old, "variables": {"first": 50}}, headers=headers).json()
 
     # productSet: 19 asked (one variant, one medium); its answer held no media and no user error,
@@ -320,9 +321,9 @@ def test_a_staged_upload_is_taken_only_as_signed_and_a_photo_never_uploaded_is_r
     simulator = ShopifySimulator(schema=admin_schema("2026-10"))
     client = shop_client(simulator)
     target = client.graphql(
-        shopify.STAGED_UPLOADS,
+        shopify_queries.STAGED_UPLOADS,
         {"input": [{"resource": "IMAGE", "filename": "ef56.jpg", "mimeType": "image/jpeg", "httpMethod": "POST"}]},
-        cost=shopify.REQUESTED_COST["stagedUploadsCreate"],
+        cost=shopify_queries.REQUESTED_COST["stagedUploadsCreate"],
     )["stagedUploadsCreate"]["stagedTargets"][0]
     fields = {parameter["name"]: parameter["value"] for parameter in target["parameters"]}
     forged = client.http.post(
@@ -345,9 +346,9 @@ def test_a_staged_upload_is_taken_only_as_signed_and_a_photo_never_uploaded_is_r
         "files": [{"originalSource": target["resourceUrl"], "contentType": "IMAGE", "filename": "ef56.jpg"}],
     }
     never_uploaded = client.graphql(
-        shopify.PRODUCT_SET,
+        shopify_queries.PRODUCT_SET,
         {"input": product, "identifier": {"handle": "p-1"}, "variants": 1, "media": 1},
-        cost=shopify.product_set_cost(1, 1),
+        cost=shopify_queries.product_set_cost(1, 1),
     )["productSet"]
 
     assert forged.status_code == 403 and b"SignatureDoesNotMatch" in forged.content

@@ -15,8 +15,8 @@ from tiktok_shop_api.generated.models import CreateProductRequest, EditProductRe
 from tiktok_shop_api.signing import Signer
 from tiktok_shop_api.webhooks import Webhooks
 
+from integrations.market_store import Event
 from integrations.marketplace import ImageFile, ListingContent, SkuContent, StockLine
-from integrations.simulation import Event
 from integrations.stand_ins import simulator_credentials
 from integrations.tiktok_shop.client import TikTokShopClient, product_body
 from integrations.tiktok_shop.simulator import TikTokShopSimulator

@@ -11,13 +11,7 @@ from sqlalchemy import func, select, update
 from commerce.audit.models import AuditEvent
 from commerce.customs import monthly_summary
 from commerce.customs.calendar import period_of, shift_period
-from commerce.customs.models import (
-    CustomsBatch,
-    CustomsBatchOrder,
-    CustomsDeclaration,
-    CustomsMessage,
-    CustomsPlatform,
-)
+from commerce.customs.models import CustomsBatch, CustomsBatchOrder, CustomsDeclaration, CustomsMessage, CustomsPlatform
 from commerce.db import utcnow
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job

@@ -7,12 +7,12 @@ from pydantic import BaseModel
 from commerce.rebates import claims, filing, ledger
 from commerce.rebates.claims import MISSING
 from commerce.rebates.filing import WARNINGS
-from commerce.rebates.models import (
+from commerce.rebates.models import ClaimStatus
+from commerce.rebates.shapes import (
     ClaimLinePublic,
     ClaimPublic,
     ClaimRequest,
     ClaimsComputed,
-    ClaimStatus,
     LedgerBalances,
     LedgerEntry,
     LedgerPublic,

@@ -8,16 +8,10 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from commerce.customs.models import ExchangeRatePublic
+from commerce.customs.shapes import ExchangeRatePublic
 from commerce.rebates import fx, rates, tasks
-from commerce.rebates.models import (
-    ParityRatePublic,
-    ParityRates,
-    Period,
-    RateSource,
-    RebateRatePublic,
-    RebateRates,
-)
+from commerce.rebates.models import RateSource
+from commerce.rebates.shapes import ParityRatePublic, ParityRates, Period, RebateRatePublic, RebateRates
 from commerce.rebates.views.uploads import FileForm, Queued, Recorded, uploaded_file
 from commerce.validation import CurrencyCode, HsCode
 from commerce.web.auth import current_actor

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from commerce.rebates import invoices, profiles, service
-from commerce.rebates.models import (
+from commerce.rebates.shapes import (
     InvoiceCreate,
     InvoiceLinePublic,
     InvoicePublic,
