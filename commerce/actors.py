@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from commerce.errors import Forbidden
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -30,3 +32,9 @@ class Actor:
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """Refuse (403) an actor whose role is not among ``roles``; admins may do everything."""
+    if actor.role != Role.ADMIN and actor.role not in roles:
+        raise Forbidden()

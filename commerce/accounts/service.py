@@ -23,10 +23,9 @@ from commerce.accounts.errors import (
 )
 from commerce.accounts.models import ApiToken, PasswordChange, User, UserCreate, UserUpdate
 from commerce.accounts.passwords import Passwords, check_strength
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
-from commerce.clusters.permissions import require_role
 from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import N_, AlreadyExists, NotFound, ValidationFailed
 from commerce.jobs.models import RateAllowance

@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.catalog.import_checks import ImportOutcome, Progress, check_all, in_chunks
 from commerce.catalog.import_files import (
     FILE_REFUSALS,
@@ -41,7 +41,7 @@ from commerce.catalog.models import (
 from commerce.catalog.service import PRODUCT_MAKER_KINDS
 from commerce.clusters.errors import UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, Trademark
-from commerce.clusters.permissions import require_own_enterprise, require_role
+from commerce.clusters.permissions import require_own_enterprise
 from commerce.config import Settings
 from commerce.db import Database, utcnow, write_transaction
 from commerce.deployment import Deployment

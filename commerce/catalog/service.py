@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from commerce import events
 from commerce.accounts.errors import EnterpriseRequired
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.catalog.errors import DuplicateProductCode, DuplicateSkuCode, NewSkuIncomplete, ProductRetired
 from commerce.catalog.models import (
@@ -31,7 +31,7 @@ from commerce.catalog.presenter import documents_page
 from commerce.clusters import service as clusters
 from commerce.clusters.errors import NotAMember, UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, EnterpriseKind, Trademark
-from commerce.clusters.permissions import CLUSTER_STAFF, firms_in_cluster_of, require_own_enterprise, require_role
+from commerce.clusters.permissions import CLUSTER_STAFF, firms_in_cluster_of, require_own_enterprise
 from commerce.db import utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import service as inventory

@@ -15,16 +15,10 @@ from sqlmodel import Session
 
 from commerce.actors import Actor, Role
 from commerce.clusters.models import Enterprise
-from commerce.errors import Forbidden, NotFound
+from commerce.errors import NotFound
 
 # Roles that work for a whole cluster through their own firm (the platform, the association).
 CLUSTER_STAFF = (Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
-
-
-def require_role(actor: Actor, *roles: Role) -> None:
-    """Refuse (403) an actor whose role is not among ``roles``; admins may do everything."""
-    if actor.role != Role.ADMIN and actor.role not in roles:
-        raise Forbidden()
 
 
 def require_own_enterprise(actor: Actor, enterprise_id: int) -> None:

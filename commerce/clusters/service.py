@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from commerce import events
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.errors import (
     DuplicateClusterName,
@@ -40,7 +40,6 @@ from commerce.clusters.permissions import (
     require_own_enterprise,
     require_reachable_cluster,
     require_reachable_firm,
-    require_role,
     within_clusters,
     within_reach,
 )

@@ -13,9 +13,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.permissions import require_role
 from commerce.customs import batch_goods, calendar, claiming, lifecycle, monthly_summary, scope, writing
 from commerce.customs.errors import (
     BatchNotRevisable,

@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.clusters.permissions import require_role
 from commerce.customs import claiming, messages, scope
 from commerce.customs.codes import UnmappedCode
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY

@@ -10,10 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.models import Cluster, Enterprise, EnterpriseKind
-from commerce.clusters.permissions import require_role
 from commerce.customs import scope
 from commerce.customs.codes import TRANSPORT_MODES
 from commerce.customs.errors import (

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import exists, func, literal, or_, select
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.clusters.models import Enterprise
-from commerce.clusters.permissions import is_firm_scoped, require_role
+from commerce.clusters.permissions import is_firm_scoped
 from commerce.customs import calendar, claiming, scope
 from commerce.customs.consolidation import HEADER_KEY, LINE_KEY
 from commerce.customs.models import (

@@ -8,9 +8,9 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from commerce import events
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.catalog.models import Sku
-from commerce.clusters.permissions import require_own_enterprise, require_reachable_firm, require_role
+from commerce.clusters.permissions import require_own_enterprise, require_reachable_firm
 from commerce.db import utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.inventory.models import MovementKind, StockLevel, StockMovement

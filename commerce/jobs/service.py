@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, exists, func, or_, select, text, update
 from sqlmodel import Session
 
+from commerce.actors import Actor, Role, require_role
 from commerce.db import Database, single_statement, utcnow, write_transaction
 from commerce.errors import N_, Conflict, NotFound
 from commerce.jobs.models import Job, JobStatus, RateAllowance
@@ -398,8 +399,9 @@ def purge_finished(session: Session, *, older_than: timedelta, now: datetime | N
         ).rowcount
 
 
-def retry_dead(session: Session, *, job_id: int) -> Job:
-    """Give a dead job a fresh set of attempts (or point at the twin already queued)."""
+def retry_dead(session: Session, *, actor: Actor, job_id: int) -> Job:
+    """Give a dead job a fresh set of attempts (or point at the twin already queued); admins only."""
+    require_role(actor, Role.ADMIN)
     with write_transaction(session):
         job = session.get(Job, job_id)
         if job is None:
@@ -418,9 +420,16 @@ def retry_dead(session: Session, *, job_id: int) -> Job:
 
 
 def list_jobs(
-    session: Session, *, limit: int, after: int | None, status: JobStatus | None = None, kind: str | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    limit: int,
+    after: int | None,
+    status: JobStatus | None = None,
+    kind: str | None = None,
 ) -> Page[Job]:
-    """Jobs, oldest first, optionally of one status or kind."""
+    """Jobs, oldest first, optionally of one status or kind; admins only."""
+    require_role(actor, Role.ADMIN)
     statement = select(Job)
     if status is not None:
         statement = statement.where(Job.status == status.value)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from commerce.actors import Role
-from commerce.clusters.permissions import require_role
 from commerce.jobs import service
 from commerce.jobs.models import JobPublic, JobStatus
 from commerce.validation import Identifier
@@ -30,13 +28,14 @@ class JobQuery(ListQuery):
 @bp.get("/jobs", responses={200: ItemList[JobPublic]})
 def list_jobs(query: JobQuery):
     """Background jobs, oldest first (admin)."""
-    require_role(current_actor(), Role.ADMIN)
-    page = service.list_jobs(db_session(), limit=query.limit, after=query.cursor, status=query.status, kind=query.kind)
+    page = service.list_jobs(
+        db_session(), actor=current_actor(), limit=query.limit, after=query.cursor, status=query.status, kind=query.kind
+    )
     return respond(page_of(JobPublic, page))
 
 
 @bp.post("/jobs/<int:job_id>/retry", responses={200: JobPublic})
 def retry_job(path: JobPath):
     """Give a dead job a fresh set of attempts (admin)."""
-    require_role(current_actor(), Role.ADMIN)
-    return respond(JobPublic.model_validate(service.retry_dead(db_session(), job_id=path.job_id), from_attributes=True))
+    job = service.retry_dead(db_session(), actor=current_actor(), job_id=path.job_id)
+    return respond(JobPublic.model_validate(job, from_attributes=True))

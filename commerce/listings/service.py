@@ -12,10 +12,10 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.catalog.models import Product, ProductStatus
-from commerce.clusters.permissions import is_firm_scoped, require_own_enterprise, require_role
+from commerce.clusters.permissions import is_firm_scoped, require_own_enterprise
 from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.jobs import service as jobs

@@ -9,10 +9,9 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from commerce.accounts.models import User
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import NotAMember, UnknownReference
-from commerce.clusters.permissions import require_role
 from commerce.clusters.service import usable_trademarks
 from commerce.db import utcnow, write_transaction
 from commerce.errors import InvalidStatusTransition, NotFound

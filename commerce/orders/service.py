@@ -14,9 +14,9 @@ from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.permissions import is_firm_scoped, reach, require_role
+from commerce.clusters.permissions import is_firm_scoped, reach
 from commerce.db import utcnow, write_transaction
 from commerce.errors import DomainError, Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import reservations

@@ -14,10 +14,10 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.clusters.permissions import require_reachable_firm, require_role, within_reach
+from commerce.clusters.permissions import require_reachable_firm, within_reach
 from commerce.customs import calendar
 from commerce.customs.models import CustomsPlatform
 from commerce.db import utcnow, write_transaction

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import func, select, type_coerce, update
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.permissions import require_reachable_firm, require_role, within_reach
+from commerce.clusters.permissions import require_reachable_firm, within_reach
 from commerce.customs import calendar
 from commerce.db import ExactDecimal, row_for_update, utcnow, write_transaction
 from commerce.errors import N_, NotFound

@@ -17,9 +17,8 @@ from typing import IO
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.permissions import require_role
 from commerce.customs.calendar import first_day, shift_period
 from commerce.customs.models import CustomsExchangeRate
 from commerce.customs.platforms import store_exchange_rates

@@ -16,9 +16,9 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.permissions import require_reachable_firm, require_role, within_reach
+from commerce.clusters.permissions import require_reachable_firm, within_reach
 from commerce.db import utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.pagination import Page, fetch_page

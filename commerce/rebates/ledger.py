@@ -14,8 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, type_coerce
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
-from commerce.clusters.permissions import require_role
+from commerce.actors import Actor, Role, require_role
 from commerce.customs.calendar import china_today
 from commerce.customs.models import CustomsDeclaration, CustomsDeclarationLine, CustomsStatus, DeclarationKind
 from commerce.db import ExactDecimal

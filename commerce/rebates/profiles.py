@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
-from commerce.clusters.permissions import require_reachable_firm, require_role
+from commerce.clusters.permissions import require_reachable_firm
 from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.rebates.errors import NotAnExporter

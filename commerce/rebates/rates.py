@@ -15,9 +15,8 @@ from typing import IO
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.permissions import require_role
 from commerce.db import write_transaction
 from commerce.rebates.models import RebateRate
 from commerce.rebates.shapes import RebateRateInput

@@ -5,9 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.permissions import require_role
 from commerce.db import write_transaction
 from commerce.orders import service as orders
 from commerce.rebates.arithmetic import require_amount

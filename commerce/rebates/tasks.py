@@ -14,8 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
-from commerce.clusters.permissions import require_role
+from commerce.actors import Actor, Role, require_role
 from commerce.config import Settings
 from commerce.customs.calendar import china_today, first_day, shift_period
 from commerce.customs.models import CustomsExchangeRate, CustomsPlatform

@@ -5,14 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.clusters.permissions import (
-    require_reachable_firm,
-    require_role,
-    within_reach,
-)
+from commerce.clusters.permissions import require_reachable_firm, within_reach
 from commerce.customs import calendar
 from commerce.customs.batch_goods import rates_on
 from commerce.db import write_transaction

@@ -16,13 +16,9 @@ from decimal import Decimal
 from sqlalchemy import case, func, literal, select, type_coerce
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.clusters.models import Enterprise
-from commerce.clusters.permissions import (
-    actor_clusters,
-    is_firm_scoped,
-    require_role,
-)
+from commerce.clusters.permissions import actor_clusters, is_firm_scoped
 from commerce.customs import calendar
 from commerce.db import ExactDecimal, utcnow
 from commerce.reports.models import (

@@ -12,12 +12,9 @@ from decimal import Decimal
 from sqlalchemy import delete, func, literal_column, select, type_coerce
 from sqlmodel import Session
 
-from commerce.actors import Actor, Role
+from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.clusters.permissions import (
-    require_role,
-)
 from commerce.customs import calendar
 from commerce.customs.batch_goods import rates_on
 from commerce.customs.errors import ExchangeRateMissing

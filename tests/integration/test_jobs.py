@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from commerce.actors import Actor
 from commerce.db import utcnow, write_transaction
 from commerce.jobs import service, worker
 from commerce.jobs.models import Job
@@ -78,7 +79,7 @@ def test_failures_back_off_then_die_and_can_be_retried(database):
     assert status == "dead"
     assert _job(database, job_id).finished_at is not None
     with database.session() as session:
-        retried = service.retry_dead(session, job_id=job_id)
+        retried = service.retry_dead(session, actor=Actor.system(), job_id=job_id)
     assert (retried.status, retried.attempts) == ("queued", 0)
 
 
