@@ -18,7 +18,9 @@ from commerce.accounts.passwords import Passwords
 from commerce.actors import Actor, Role
 from commerce.catalog import service as catalog
 from commerce.catalog.models import Product, ProductCreate, RejectInput, Sku
+from commerce.clusters import enterprises as cluster_enterprises
 from commerce.clusters import service as clusters
+from commerce.clusters import trademarks as cluster_trademarks
 from commerce.clusters.models import (
     Cluster,
     ClusterCreate,
@@ -202,7 +204,7 @@ def _user(session: Session, passwords: Passwords, email: str, role: str, enterpr
 
 def _enterprise(session: Session, cluster_id: int, number: int, name: str, kind: str) -> Enterprise:
     uscc = demo_uscc(number)
-    return _get(session, Enterprise, uscc=uscc) or clusters.create_enterprise(
+    return _get(session, Enterprise, uscc=uscc) or cluster_enterprises.create_enterprise(
         session,
         actor=SYSTEM,
         data=EnterpriseCreate(
@@ -230,7 +232,7 @@ def load(session: Session, *, passwords: Passwords, today: date | None = None) -
     association = _enterprise(session, cluster.id, 1, "清河县羊绒制品行业协会", "association")
     platform = _enterprise(session, cluster.id, 2, "清河县外贸综合服务有限公司", "service_platform")
     firms = [_enterprise(session, cluster.id, 10 + index, name, kind) for index, (name, _en, kind) in enumerate(FIRMS)]
-    trademark = _get(session, Trademark, registration_no="30518866") or clusters.create_trademark(
+    trademark = _get(session, Trademark, registration_no="30518866") or cluster_trademarks.create_trademark(
         session,
         actor=SYSTEM,
         data=TrademarkCreate(
@@ -254,7 +256,7 @@ def load(session: Session, *, passwords: Passwords, today: date | None = None) -
 
     for number, firm in enumerate(firms[:9], start=1):
         if _get(session, Membership, trademark_id=trademark.id, enterprise_id=firm.id) is None:
-            membership = clusters.admit_member(
+            membership = cluster_trademarks.admit_member(
                 session,
                 actor=SYSTEM,
                 trademark_id=trademark.id,
@@ -266,7 +268,7 @@ def load(session: Session, *, passwords: Passwords, today: date | None = None) -
                 ),
             )
             if number == 9:
-                clusters.change_membership(
+                cluster_trademarks.change_membership(
                     session,
                     actor=SYSTEM,
                     trademark_id=trademark.id,

@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from commerce.clusters import service as clusters
+from commerce.clusters import trademarks as cluster_trademarks
 from commerce.db import Database
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class ScheduledJob:
 
 def _expire_memberships(database: Database) -> int:
     with database.session() as session:
-        return clusters.expire_memberships(session)
+        return cluster_trademarks.expire_memberships(session)
 
 
 def _poll_orders(database: Database) -> int:
@@ -99,7 +99,7 @@ def scheduled_jobs() -> list[ScheduledJob]:
     """Every periodic job of the platform."""
     return [
         ScheduledJob(
-            id="clusters.expire_memberships",
+            id="cluster_trademarks.expire_memberships",
             trigger=CronTrigger(hour=0, minute=5, timezone="Asia/Shanghai"),
             run=_expire_memberships,
             description="Expire trademark memberships past their validity; products lose the mark at once.",

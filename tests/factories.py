@@ -12,7 +12,9 @@ from commerce.accounts.models import UserCreate
 from commerce.actors import Actor, Role
 from commerce.catalog import service as catalog
 from commerce.catalog.models import ProductCreate
+from commerce.clusters import enterprises as cluster_enterprises
 from commerce.clusters import service as clusters
+from commerce.clusters import trademarks as cluster_trademarks
 from commerce.clusters.models import ClusterCreate, EnterpriseCreate, MembershipCreate, TrademarkCreate
 from commerce.db import utcnow
 from commerce.uscc import check_character
@@ -100,7 +102,7 @@ class Factory:
             **overrides,
         }
         with self._session() as session:
-            return clusters.create_enterprise(session, actor=SYSTEM, data=EnterpriseCreate(**data))
+            return cluster_enterprises.create_enterprise(session, actor=SYSTEM, data=EnterpriseCreate(**data))
 
     def user(self, role: str, enterprise_id: int | None = None, email: str | None = None):
         email = email or f"{role}{next(self._numbers)}@example.com"
@@ -130,7 +132,7 @@ class Factory:
             **overrides,
         }
         with self._session() as session:
-            return clusters.create_trademark(session, actor=SYSTEM, data=TrademarkCreate(**data))
+            return cluster_trademarks.create_trademark(session, actor=SYSTEM, data=TrademarkCreate(**data))
 
     def membership(
         self, trademark_id: int, enterprise_id: int, *, valid_from: date | None = None, valid_to: date | None = None
@@ -143,7 +145,7 @@ class Factory:
             valid_to=valid_to or today + timedelta(days=335),
         )
         with self._session() as session:
-            return clusters.admit_member(session, actor=SYSTEM, trademark_id=trademark_id, data=data)
+            return cluster_trademarks.admit_member(session, actor=SYSTEM, trademark_id=trademark_id, data=data)
 
     def product(self, enterprise_id: int, *, status: str = "draft", rejection_reason: str = "no", **overrides: Any):
         number = next(self._numbers)

@@ -47,7 +47,7 @@ from commerce.catalog.models import (
     preference_order,
 )
 from commerce.clusters.models import Membership
-from commerce.clusters.service import usable_membership
+from commerce.clusters.trademarks import usable_membership
 from commerce.inventory.models import StockLevel
 from commerce.media.models import ProductImage, media_url
 from commerce.pagination import MAX_PAGE_SIZE, Page, page_of

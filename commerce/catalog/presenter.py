@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from commerce.catalog import postgresql
 from commerce.catalog.models import Product, ProductPublic, ProductTranslation, Sku, preference_order
-from commerce.clusters.service import usable_trademarks
+from commerce.clusters.trademarks import usable_trademarks
 from commerce.db import utcnow
 from commerce.inventory.models import StockLevel
 from commerce.media.models import ProductImage, media_url

@@ -28,7 +28,7 @@ from commerce.catalog.models import (
     SkuUpdate,
 )
 from commerce.catalog.presenter import documents_page
-from commerce.clusters import service as clusters
+from commerce.clusters import trademarks as cluster_trademarks
 from commerce.clusters.errors import NotAMember, UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, EnterpriseKind, Trademark
 from commerce.clusters.permissions import CLUSTER_STAFF, firms_in_cluster_of, require_own_enterprise
@@ -337,7 +337,7 @@ def _transition(
             if trademark.owner_enterprise_id != actor.enterprise_id:
                 raise Forbidden()
         if action == "approve" and product.trademark_id is not None:
-            usable = clusters.usable_trademarks(
+            usable = cluster_trademarks.usable_trademarks(
                 session, enterprise_ids={product.enterprise_id}, day=today or utcnow().date()
             )
             if (product.enterprise_id, product.trademark_id) not in usable:

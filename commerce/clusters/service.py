@@ -1,59 +1,30 @@
-"""Use cases of clusters, enterprises, collective trademarks and memberships."""
+"""Use cases of clusters, and what the area's use cases share: a row inserted once with its
+audit record, a referenced row required. Firms are in ``enterprises``, collective marks and
+their members in ``trademarks``."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commerce import events
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.errors import (
     DuplicateClusterName,
-    DuplicateMembership,
-    DuplicateRegistration,
-    DuplicateUscc,
-    MembershipOutOfPeriod,
-    MembershipRevoked,
-    OutsideCluster,
     UnknownReference,
-    WrongEnterpriseKind,
 )
 from commerce.clusters.models import (
     Cluster,
     ClusterCreate,
-    Enterprise,
-    EnterpriseCreate,
-    EnterpriseKind,
-    EnterpriseUpdate,
-    Membership,
-    MembershipCreate,
-    MembershipStatus,
-    MembershipUpdate,
-    Trademark,
-    TrademarkCreate,
 )
 from commerce.clusters.permissions import (
-    require_own_enterprise,
     require_reachable_cluster,
-    require_reachable_firm,
     within_clusters,
-    within_reach,
 )
-from commerce.db import row_for_update, utcnow, write_transaction
-from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
+from commerce.db import write_transaction
+from commerce.errors import NotFound
 from commerce.pagination import Page, fetch_page
-
-MEMBER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}
-MEMBERSHIP_TRANSITIONS = {
-    MembershipStatus.ACTIVE: {MembershipStatus.SUSPENDED, MembershipStatus.REVOKED, MembershipStatus.EXPIRED},
-    MembershipStatus.SUSPENDED: {MembershipStatus.ACTIVE, MembershipStatus.REVOKED},
-    MembershipStatus.EXPIRED: {MembershipStatus.ACTIVE, MembershipStatus.REVOKED},
-    MembershipStatus.REVOKED: set(),
-}
 
 
 def _insert_unique(session: Session, row, error: Exception) -> None:
@@ -64,7 +35,7 @@ def _insert_unique(session: Session, row, error: Exception) -> None:
         raise error from None
 
 
-def _insert_recorded(
+def insert_recorded(
     session: Session, actor: Actor, row, duplicate: Exception, *, entity: str, action: str, changes: dict
 ) -> None:
     """Insert a row that must be unique, and record it in the audit trail."""
@@ -72,14 +43,12 @@ def _insert_recorded(
     audit.record(session, actor=actor, entity=entity, entity_id=row.id, action=action, changes=changes)
 
 
-def _require(session: Session, model, identifier: int, *, field: str):
+def require_row(session: Session, model, identifier: int, *, field: str):
+    """The row a request names by id, or 422 naming the field."""
     row = session.get(model, identifier)
     if row is None:
         raise UnknownReference(field=field, entity=model.__name__, id=identifier)
     return row
-
-
-# Clusters
 
 
 def create_cluster(session: Session, *, actor: Actor, data: ClusterCreate) -> Cluster:
@@ -87,7 +56,7 @@ def create_cluster(session: Session, *, actor: Actor, data: ClusterCreate) -> Cl
     require_role(actor, Role.ADMIN)
     with write_transaction(session):
         cluster = Cluster(**data.model_dump())
-        _insert_recorded(
+        insert_recorded(
             session,
             actor,
             cluster,
@@ -111,341 +80,3 @@ def get_cluster(session: Session, *, actor: Actor, cluster_id: int) -> Cluster:
         raise NotFound()
     require_reachable_cluster(session, actor, cluster.id)
     return cluster
-
-
-# Enterprises
-
-
-def create_enterprise(session: Session, *, actor: Actor, data: EnterpriseCreate) -> Enterprise:
-    """Register a firm, association or service platform in a cluster (admin)."""
-    require_role(actor, Role.ADMIN)
-    with write_transaction(session):
-        _require(session, Cluster, data.cluster_id, field="cluster_id")
-        enterprise = Enterprise(**data.model_dump(mode="json"))
-        _insert_recorded(
-            session,
-            actor,
-            enterprise,
-            DuplicateUscc(field="uscc"),
-            entity="enterprise",
-            action="created",
-            changes=data.model_dump(mode="json"),
-        )
-    return enterprise
-
-
-def list_enterprises(
-    session: Session,
-    *,
-    actor: Actor,
-    limit: int,
-    after: int | None,
-    cluster_id: int | None = None,
-    kind: EnterpriseKind | None = None,
-    uscc: str | None = None,
-) -> Page[Enterprise]:
-    statement = within_reach(select(Enterprise), actor, Enterprise.id)
-    if cluster_id is not None:
-        statement = statement.where(Enterprise.cluster_id == cluster_id)
-    if kind is not None:
-        statement = statement.where(Enterprise.kind == kind.value)
-    if uscc is not None:
-        statement = statement.where(Enterprise.uscc == uscc.strip().upper())
-    return fetch_page(session, statement, id_column=Enterprise.id, limit=limit, after=after)
-
-
-def get_enterprise(session: Session, *, actor: Actor, enterprise_id: int) -> Enterprise:
-    require_reachable_firm(session, actor, enterprise_id)
-    enterprise = session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise NotFound()
-    return enterprise
-
-
-def update_enterprise(session: Session, *, actor: Actor, enterprise_id: int, data: EnterpriseUpdate) -> Enterprise:
-    """Change a firm's details: its own staff may, except the USCC, which only an admin changes."""
-    require_role(actor, Role.ADMIN, Role.SME)
-    require_own_enterprise(actor, enterprise_id)
-    changes = data.model_dump(exclude_unset=True, mode="json")
-    if "uscc" in changes and actor.role != Role.ADMIN:
-        raise Forbidden()
-    with write_transaction(session):
-        enterprise = row_for_update(session, Enterprise, enterprise_id)
-        if enterprise is None:
-            raise NotFound()
-        before = enterprise.model_dump(mode="json")
-        for name, value in changes.items():
-            setattr(enterprise, name, value)
-        try:
-            with session.begin_nested():
-                session.add(enterprise)
-        except IntegrityError:
-            raise DuplicateUscc(field="uscc") from None
-        diff = audit.changed_fields(before, changes)
-        if diff:
-            audit.record(
-                session, actor=actor, entity="enterprise", entity_id=enterprise.id, action="updated", changes=diff
-            )
-    return enterprise
-
-
-# Collective trademarks
-
-
-def create_trademark(session: Session, *, actor: Actor, data: TrademarkCreate) -> Trademark:
-    """Register a collective trademark owned by a cluster's association (admin)."""
-    require_role(actor, Role.ADMIN)
-    with write_transaction(session):
-        _require(session, Cluster, data.cluster_id, field="cluster_id")
-        owner = _require(session, Enterprise, data.owner_enterprise_id, field="owner_enterprise_id")
-        if owner.kind != EnterpriseKind.ASSOCIATION:
-            raise WrongEnterpriseKind(field="owner_enterprise_id", kinds=EnterpriseKind.ASSOCIATION.value)
-        if owner.cluster_id != data.cluster_id:
-            raise OutsideCluster(field="owner_enterprise_id")
-        trademark = Trademark(**data.model_dump())
-        _insert_recorded(
-            session,
-            actor,
-            trademark,
-            DuplicateRegistration(field="registration_no"),
-            entity="trademark",
-            action="created",
-            changes=data.model_dump(mode="json"),
-        )
-    return trademark
-
-
-def list_trademarks(
-    session: Session, *, actor: Actor, limit: int, after: int | None, cluster_id: int | None = None
-) -> Page[Trademark]:
-    statement = within_clusters(select(Trademark), actor, Trademark.cluster_id)
-    if cluster_id is not None:
-        statement = statement.where(Trademark.cluster_id == cluster_id)
-    return fetch_page(session, statement, id_column=Trademark.id, limit=limit, after=after)
-
-
-def get_trademark(session: Session, *, actor: Actor, trademark_id: int) -> Trademark:
-    trademark = session.get(Trademark, trademark_id)
-    if trademark is None:
-        raise NotFound()
-    require_reachable_cluster(session, actor, trademark.cluster_id)
-    return trademark
-
-
-def _require_mark_owner(session: Session, actor: Actor, trademark_id: int) -> Trademark:
-    """The trademark, if the actor administers it (its association's brand admin, or an admin);
-    another cluster's mark is not found."""
-    require_role(actor, Role.BRAND_ADMIN)
-    trademark = get_trademark(session, actor=actor, trademark_id=trademark_id)
-    if actor.role == Role.ADMIN:
-        return trademark
-    if actor.role == Role.BRAND_ADMIN and actor.enterprise_id == trademark.owner_enterprise_id:
-        return trademark
-    raise Forbidden()
-
-
-def admit_member(session: Session, *, actor: Actor, trademark_id: int, data: MembershipCreate) -> Membership:
-    """Admit a firm of the cluster to use the collective trademark under a licence."""
-    with write_transaction(session):
-        trademark = _require_mark_owner(session, actor, trademark_id)
-        enterprise = _require(session, Enterprise, data.enterprise_id, field="enterprise_id")
-        if enterprise.kind not in MEMBER_KINDS:
-            raise WrongEnterpriseKind(field="enterprise_id", kinds=", ".join(sorted(MEMBER_KINDS)))
-        if enterprise.cluster_id != trademark.cluster_id:
-            raise OutsideCluster(field="enterprise_id")
-        membership = Membership(trademark_id=trademark.id, **data.model_dump())
-        _insert_recorded(
-            session,
-            actor,
-            membership,
-            DuplicateMembership(field="enterprise_id"),
-            entity="membership",
-            action="admitted",
-            changes=data.model_dump(mode="json"),
-        )
-    return membership
-
-
-def list_memberships(
-    session: Session,
-    *,
-    actor: Actor,
-    trademark_id: int,
-    limit: int,
-    after: int | None,
-    status: MembershipStatus | None = None,
-) -> Page[Membership]:
-    """Memberships of a mark: all for its administrators, a firm's own for its staff."""
-    statement = select(Membership).where(Membership.trademark_id == trademark_id)
-    if actor.role == Role.SME:
-        get_trademark(session, actor=actor, trademark_id=trademark_id)
-        statement = statement.where(Membership.enterprise_id == actor.enterprise_id)
-    else:
-        _require_mark_owner(session, actor, trademark_id)
-    if status is not None:
-        statement = statement.where(Membership.status == status.value)
-    return fetch_page(session, statement, id_column=Membership.id, limit=limit, after=after)
-
-
-def get_membership(session: Session, *, actor: Actor, trademark_id: int, membership_id: int) -> Membership:
-    """One membership, for the mark's administrators and the member firm's staff."""
-    membership = session.get(Membership, membership_id)
-    if membership is None or membership.trademark_id != trademark_id:
-        raise NotFound()
-    if actor.role == Role.SME:
-        require_own_enterprise(actor, membership.enterprise_id)
-    else:
-        _require_mark_owner(session, actor, trademark_id)
-    return membership
-
-
-def _publish_usability_change(session: Session, actor: Actor, membership: Membership, was_usable: bool, today: date):
-    usable = membership.is_usable_on(today)
-    if was_usable and not usable:
-        events.publish(
-            session,
-            events.MembershipLapsed(
-                membership_id=membership.id,
-                trademark_id=membership.trademark_id,
-                enterprise_id=membership.enterprise_id,
-                status=membership.status,
-                at=utcnow(),
-            ),
-            actor=actor,
-        )
-    elif usable and not was_usable:
-        events.publish(
-            session,
-            events.MembershipReinstated(
-                membership_id=membership.id,
-                trademark_id=membership.trademark_id,
-                enterprise_id=membership.enterprise_id,
-                at=utcnow(),
-            ),
-            actor=actor,
-        )
-
-
-def change_membership(
-    session: Session,
-    *,
-    actor: Actor,
-    trademark_id: int,
-    membership_id: int,
-    data: MembershipUpdate,
-    today: date | None = None,
-) -> Membership:
-    """Suspend, reinstate, revoke or extend a membership; the mark follows at once."""
-    today = today or utcnow().date()
-    with write_transaction(session):
-        _require_mark_owner(session, actor, trademark_id)
-        membership = row_for_update(session, Membership, membership_id)
-        if membership is None or membership.trademark_id != trademark_id:
-            raise NotFound()
-        current = MembershipStatus(membership.status)
-        if current == MembershipStatus.REVOKED:
-            raise MembershipRevoked()
-        was_usable = membership.is_usable_on(today)
-        before = {"status": membership.status, "valid_to": membership.valid_to.isoformat()}
-        if data.valid_to is not None:
-            if data.valid_to < membership.valid_from:
-                raise MembershipOutOfPeriod(field="valid_to")
-            membership.valid_to = data.valid_to
-        target = data.status or current
-        if target != current:
-            if target not in MEMBERSHIP_TRANSITIONS[current]:
-                raise InvalidStatusTransition(field="status", current=current.value, target=target.value)
-            membership.status = target.value
-            membership.status_reason = data.reason
-            membership.status_changed_at = utcnow()
-        if membership.status == MembershipStatus.ACTIVE and today > membership.valid_to:
-            raise MembershipOutOfPeriod(field="status")
-        session.add(membership)
-        after = {"status": membership.status, "valid_to": membership.valid_to.isoformat()}
-        diff = audit.changed_fields(before, after)
-        if diff:
-            if data.reason:
-                diff["reason"] = data.reason
-            audit.record(
-                session, actor=actor, entity="membership", entity_id=membership.id, action="changed", changes=diff
-            )
-        _publish_usability_change(session, actor, membership, was_usable, today)
-    return membership
-
-
-def expire_memberships(session: Session, *, today: date | None = None) -> int:
-    """Mark active memberships past their validity as expired (scheduled daily); returns how many."""
-    today = today or utcnow().date()
-    actor = Actor.system()
-    with write_transaction(session):
-        lapsed = list(
-            session.scalars(
-                select(Membership).where(Membership.status == MembershipStatus.ACTIVE, Membership.valid_to < today)
-            )
-        )
-        for membership in lapsed:
-            membership.status = MembershipStatus.EXPIRED.value
-            membership.status_changed_at = utcnow()
-            session.add(membership)
-            audit.record(
-                session,
-                actor=actor,
-                entity="membership",
-                entity_id=membership.id,
-                action="expired",
-                changes={"status": {"from": "active", "to": "expired"}},
-            )
-            events.publish(
-                session,
-                events.MembershipLapsed(
-                    membership_id=membership.id,
-                    trademark_id=membership.trademark_id,
-                    enterprise_id=membership.enterprise_id,
-                    status=membership.status,
-                    at=utcnow(),
-                ),
-                actor=actor,
-            )
-    return len(lapsed)
-
-
-def usable_membership(day) -> ColumnElement[bool]:
-    """The rule for a membership whose mark may be used on ``day`` (a date or a bound parameter)."""
-    return and_(
-        Membership.status == MembershipStatus.ACTIVE,
-        Membership.valid_from <= day,
-        Membership.valid_to >= day,
-    )
-
-
-def usable_trademarks(session: Session, *, enterprise_ids: set[int], day: date) -> set[tuple[int, int]]:
-    """The (enterprise, trademark) pairs whose mark the firm may use on a given day."""
-    if not enterprise_ids:
-        return set()
-    rows = session.execute(
-        select(Membership.enterprise_id, Membership.trademark_id).where(
-            Membership.enterprise_id.in_(enterprise_ids), usable_membership(day)
-        )
-    )
-    return {(row.enterprise_id, row.trademark_id) for row in rows}
-
-
-def authorization_letter(
-    session: Session, *, actor: Actor, trademark_id: int, membership_id: int, today: date | None = None
-) -> dict:
-    """The facts a letter of authorisation states: owner, licensee, mark, goods and period."""
-    membership = get_membership(session, actor=actor, trademark_id=trademark_id, membership_id=membership_id)
-    trademark = session.get(Trademark, trademark_id)
-    owner = session.get(Enterprise, trademark.owner_enterprise_id)
-    licensee = session.get(Enterprise, membership.enterprise_id)
-    cluster = session.get(Cluster, trademark.cluster_id)
-    today = today or utcnow().date()
-    return {
-        "trademark": trademark,
-        "owner": owner,
-        "licensee": licensee,
-        "membership": membership,
-        "cluster": cluster,
-        "issued_on": today,
-        "valid": membership.is_usable_on(today),
-    }

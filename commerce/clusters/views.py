@@ -7,7 +7,7 @@ from typing import Literal
 from flask import Response, render_template, request
 from pydantic import BaseModel
 
-from commerce.clusters import service
+from commerce.clusters import enterprises, service, trademarks
 from commerce.clusters.models import (
     ClusterCreate,
     ClusterPublic,
@@ -105,14 +105,14 @@ def get_cluster(path: ClusterPath):
 @bp.post("/enterprises", responses={201: EnterprisePublic})
 def create_enterprise(body: EnterpriseCreate):
     """Register an enterprise (admin); the USCC is checked and unique."""
-    enterprise = service.create_enterprise(db_session(), actor=current_actor(), data=body)
+    enterprise = enterprises.create_enterprise(db_session(), actor=current_actor(), data=body)
     return respond(EnterprisePublic.model_validate(enterprise, from_attributes=True), 201)
 
 
 @bp.get("/enterprises", responses={200: ItemList[EnterprisePublic]})
 def list_enterprises(query: EnterpriseQuery):
     """Enterprises; a firm's staff see their own firm only."""
-    page = service.list_enterprises(
+    page = enterprises.list_enterprises(
         db_session(),
         actor=current_actor(),
         limit=query.limit,
@@ -127,14 +127,14 @@ def list_enterprises(query: EnterpriseQuery):
 @bp.get("/enterprises/<int:enterprise_id>", responses={200: EnterprisePublic})
 def get_enterprise(path: EnterprisePath):
     """One enterprise."""
-    enterprise = service.get_enterprise(db_session(), actor=current_actor(), enterprise_id=path.enterprise_id)
+    enterprise = enterprises.get_enterprise(db_session(), actor=current_actor(), enterprise_id=path.enterprise_id)
     return respond(EnterprisePublic.model_validate(enterprise, from_attributes=True))
 
 
 @bp.patch("/enterprises/<int:enterprise_id>", responses={200: EnterprisePublic})
 def update_enterprise(path: EnterprisePath, body: EnterpriseUpdate):
     """Change an enterprise's details (its own staff, or an admin)."""
-    enterprise = service.update_enterprise(
+    enterprise = enterprises.update_enterprise(
         db_session(), actor=current_actor(), enterprise_id=path.enterprise_id, data=body
     )
     return respond(EnterprisePublic.model_validate(enterprise, from_attributes=True))
@@ -143,14 +143,14 @@ def update_enterprise(path: EnterprisePath, body: EnterpriseUpdate):
 @bp.post("/trademarks", responses={201: TrademarkPublic})
 def create_trademark(body: TrademarkCreate):
     """Register a collective trademark owned by a cluster's association (admin)."""
-    trademark = service.create_trademark(db_session(), actor=current_actor(), data=body)
+    trademark = trademarks.create_trademark(db_session(), actor=current_actor(), data=body)
     return respond(TrademarkPublic.model_validate(trademark, from_attributes=True), 201)
 
 
 @bp.get("/trademarks", responses={200: ItemList[TrademarkPublic]})
 def list_trademarks(query: TrademarkQuery):
     """Collective trademarks."""
-    page = service.list_trademarks(
+    page = trademarks.list_trademarks(
         db_session(), actor=current_actor(), limit=query.limit, after=query.cursor, cluster_id=query.cluster_id
     )
     return respond(page_of(TrademarkPublic, page))
@@ -159,21 +159,21 @@ def list_trademarks(query: TrademarkQuery):
 @bp.get("/trademarks/<int:trademark_id>", responses={200: TrademarkPublic})
 def get_trademark(path: TrademarkPath):
     """One collective trademark."""
-    trademark = service.get_trademark(db_session(), actor=current_actor(), trademark_id=path.trademark_id)
+    trademark = trademarks.get_trademark(db_session(), actor=current_actor(), trademark_id=path.trademark_id)
     return respond(TrademarkPublic.model_validate(trademark, from_attributes=True))
 
 
 @bp.post("/trademarks/<int:trademark_id>/memberships", responses={201: MembershipPublic})
 def admit_member(path: TrademarkPath, body: MembershipCreate):
     """Admit a firm to use the mark under a licence (the owner's brand admin)."""
-    membership = service.admit_member(db_session(), actor=current_actor(), trademark_id=path.trademark_id, data=body)
+    membership = trademarks.admit_member(db_session(), actor=current_actor(), trademark_id=path.trademark_id, data=body)
     return respond(_membership(membership), 201)
 
 
 @bp.get("/trademarks/<int:trademark_id>/memberships", responses={200: ItemList[MembershipPublic]})
 def list_memberships(path: TrademarkPath, query: MembershipQuery):
     """Memberships of a mark (its brand admin; a firm sees its own)."""
-    page = service.list_memberships(
+    page = trademarks.list_memberships(
         db_session(),
         actor=current_actor(),
         trademark_id=path.trademark_id,
@@ -187,7 +187,7 @@ def list_memberships(path: TrademarkPath, query: MembershipQuery):
 @bp.get("/trademarks/<int:trademark_id>/memberships/<int:membership_id>", responses={200: MembershipPublic})
 def get_membership(path: MembershipPath):
     """One membership."""
-    membership = service.get_membership(
+    membership = trademarks.get_membership(
         db_session(), actor=current_actor(), trademark_id=path.trademark_id, membership_id=path.membership_id
     )
     return respond(_membership(membership))
@@ -205,7 +205,7 @@ def membership_lapse_effects(path: MembershipPath):
 @bp.patch("/trademarks/<int:trademark_id>/memberships/<int:membership_id>", responses={200: MembershipPublic})
 def change_membership(path: MembershipPath, body: MembershipUpdate):
     """Suspend, reinstate, revoke or extend a membership; the mark follows at once."""
-    membership = service.change_membership(
+    membership = trademarks.change_membership(
         db_session(),
         actor=current_actor(),
         trademark_id=path.trademark_id,
@@ -229,7 +229,7 @@ def change_membership(path: MembershipPath, body: MembershipUpdate):
 )
 def authorization_letter(path: MembershipPath, query: LetterQuery):
     """A letter of authorisation for marketplaces, in Chinese or English, as HTML or PDF."""
-    facts = service.authorization_letter(
+    facts = trademarks.authorization_letter(
         db_session(), actor=current_actor(), trademark_id=path.trademark_id, membership_id=path.membership_id
     )
     locale = locale_for_tag(query.lang) if query.lang else negotiate_locale()

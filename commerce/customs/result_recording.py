@@ -85,8 +85,20 @@ def record_results(
         if batch_id is not None:
             scope.check_batch(session, actor, session.get(CustomsBatch, batch_id))
         touched_batches: set[int] = set()
+        # A receipt sent twice in one request is a repeat (its key says so); each declaration is
+        # locked and read once however many of its receipts a request holds.
+        seen: set[str] = set()
+        locked: dict[int, CustomsDeclaration | None] = {}
         for result in results:
-            declaration = session.get(CustomsDeclaration, result.declaration_id, with_for_update=True)
+            if result.key in seen:
+                repeated += 1
+                continue
+            seen.add(result.key)
+            if result.declaration_id not in locked:
+                locked[result.declaration_id] = session.get(
+                    CustomsDeclaration, result.declaration_id, with_for_update=True
+                )
+            declaration = locked[result.declaration_id]
             if declaration is None or (batch_id is not None and declaration.batch_id != batch_id):
                 raise NotFound()
             if (

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from commerce.catalog.models import ProductTranslation, Sku
 from commerce.catalog.presenter import pick_language
 from commerce.clusters.models import Membership, Trademark
-from commerce.clusters.service import usable_membership
+from commerce.clusters.trademarks import usable_membership
 from commerce.inventory.models import StockLevel
 from commerce.listings.models import ChannelAccount, MarkLapsePolicy
 from commerce.media.models import ProductImage, media_url

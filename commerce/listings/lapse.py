@@ -8,7 +8,7 @@ from sqlmodel import Session
 from commerce.actors import Actor
 from commerce.catalog.reactions import marked_products
 from commerce.clusters.models import LapseEffects
-from commerce.clusters.service import get_membership
+from commerce.clusters.trademarks import get_membership
 from commerce.listings.reactions import marked_listings
 from commerce.live.reactions import upcoming_marked_lineup
 

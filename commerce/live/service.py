@@ -12,7 +12,7 @@ from commerce.accounts.models import User
 from commerce.actors import Actor, Role, require_role
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import NotAMember, UnknownReference
-from commerce.clusters.service import usable_trademarks
+from commerce.clusters.trademarks import usable_trademarks
 from commerce.db import utcnow, write_transaction
 from commerce.errors import InvalidStatusTransition, NotFound
 from commerce.inventory import reservations

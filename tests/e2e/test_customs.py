@@ -551,6 +551,36 @@ def test_a_repeated_receipt_changes_nothing_and_a_result_out_of_turn_is_refused(
     assert client.get(f"/api/v1/orders/{order_id}", headers=operator).json["status"] == "cleared"
 
 
+def test_a_request_repeating_one_receipt_thousands_of_times_is_one_receipt(client, factory, database):
+    """A hostile or confused sender's repeats cost one lock and one record, not one each."""
+    from sqlalchemy import event
+
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    shipped_export_order(client, shop, "R-2", [{"sku_id": shop.sweater_skus[0], "quantity": 1}])
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    receipt = {"declaration_id": batch["declarations"][0]["id"], "status": "cleared", "entry_id": "04012026E000000003"}
+    statements = []
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        answer = client.post(
+            f"/api/v1/customs/batches/{batch['id']}/receipts", headers=operator, json={"receipts": [receipt] * 5000}
+        )
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+
+    assert (answer.status_code, answer.json["recorded"], answer.json["repeated"]) == (200, 1, 4999)
+    assert len(statements) < 60
+    declaration = client.get(f"/api/v1/customs/declarations/{receipt['declaration_id']}", headers=operator).json
+    assert [item["status"] for item in declaration["receipts"]] == ["cleared"]
+
+
 def _usd_rate(client, operator) -> None:
     answer = client.put(
         "/api/v1/customs/exchange-rates",

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from commerce.audit.models import AuditEvent
 from commerce.catalog.presenter import product_documents
-from commerce.clusters import service as clusters
+from commerce.clusters import trademarks as cluster_trademarks
 from commerce.clusters.models import Membership
 from commerce.db import utcnow
 from commerce.scheduler import (
@@ -27,7 +27,7 @@ def test_every_scheduled_job_has_an_id_and_safe_defaults(database):
         jobs = scheduler.get_jobs()
         assert sorted(job.id for job in jobs) == sorted(job.id for job in scheduled_jobs())
         assert [job.id for job in scheduled_jobs()] == [
-            "clusters.expire_memberships",
+            "cluster_trademarks.expire_memberships",
             "listings.poll_orders",
             "listings.reconcile_stock",
             "customs.poll_receipts",
@@ -48,9 +48,9 @@ def test_expired_memberships_lose_the_mark(factory, database):
     product = factory.product(world.maker_a_id, status="approved", trademark_id=world.trademark_id)
     with database.session() as session:
         valid_to = session.get(Membership, world.membership_a_id).valid_to
-        assert clusters.expire_memberships(session, today=valid_to) == 0
-        assert clusters.expire_memberships(session, today=valid_to + timedelta(days=1)) == 1
-        assert clusters.expire_memberships(session, today=valid_to + timedelta(days=2)) == 0
+        assert cluster_trademarks.expire_memberships(session, today=valid_to) == 0
+        assert cluster_trademarks.expire_memberships(session, today=valid_to + timedelta(days=1)) == 1
+        assert cluster_trademarks.expire_memberships(session, today=valid_to + timedelta(days=2)) == 0
     with database.session() as session:
         assert session.get(Membership, world.membership_a_id).status == "expired"
         actions = session.scalars(
