@@ -31,13 +31,13 @@ from commerce.catalog.presenter import documents_page
 from commerce.clusters import trademarks as cluster_trademarks
 from commerce.clusters.errors import NotAMember, UnknownReference, WrongEnterpriseKind
 from commerce.clusters.models import Enterprise, EnterpriseKind, Trademark
-from commerce.clusters.permissions import CLUSTER_STAFF, firms_in_cluster_of, require_own_enterprise
+from commerce.clusters.permissions import VIEWER, reach_condition, reach_kind, require_own_enterprise
 from commerce.db import utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import service as inventory
 from commerce.inventory.models import MovementKind
 from commerce.pagination import Page
-from commerce.sql import among_selected, dialect_of, prebuilt, upsert
+from commerce.sql import dialect_of, prebuilt, upsert
 from commerce.validation import money_text
 
 PRODUCT_MAKER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}
@@ -67,30 +67,22 @@ def _scope(actor: Actor) -> str:
     """Which products an actor may see: ``all``, its ``firm``'s, its ``cluster``'s, or the ``approved`` ones."""
     if actor.role == Role.ADMIN:
         return "all"
-    if actor.role == Role.SME:
-        return "firm"
-    if actor.role in CLUSTER_STAFF:
-        return "cluster"
-    return "approved"
+    return reach_kind(actor) or "approved"
 
 
 def _scope_condition(dialect: str, scope: str) -> ColumnElement[bool] | None:
     """The condition on products of a scope (None: all of them); ``_scope_parameters`` gives its values."""
-    if scope == "firm":
-        return Product.enterprise_id == bindparam("viewer_enterprise_id")
-    if scope == "cluster":
-        # The cluster's firms as a set of ids, not a join: the planner then walks products in id
-        # order for any cluster size instead of guessing the subquery's size.
-        return among_selected(dialect, Product.enterprise_id, firms_in_cluster_of(bindparam("viewer_enterprise_id")))
     if scope == "approved":
         return Product.status == ProductStatus.APPROVED.value
-    return None
+    if scope == "all":
+        return None
+    return reach_condition(scope, dialect, Product.enterprise_id)
 
 
 def _scope_parameters(session: Session, actor: Actor, scope: str) -> dict[str, Any]:
     """The values of a scope's condition for one actor."""
     if scope in ("firm", "cluster"):
-        return {"viewer_enterprise_id": actor.enterprise_id}
+        return {VIEWER: actor.enterprise_id}
     return {}
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role
 from commerce.clusters.models import Enterprise
 from commerce.errors import NotFound
+from commerce.sql import among_selected
 
 # Roles that work for a whole cluster through their own firm (the platform, the association).
 CLUSTER_STAFF = (Role.TRADE_OPERATOR, Role.BRAND_ADMIN)
@@ -101,3 +102,27 @@ def require_reachable_cluster(session: Session, actor: Actor, cluster_id: int) -
     clusters = actor_clusters(actor)
     if clusters is not None and session.scalar(clusters) != cluster_id:
         raise NotFound()
+
+
+# The parameter a statement built once for any actor (``prebuilt``) names the actor's firm by.
+VIEWER = "viewer_enterprise_id"
+
+
+def reach_kind(actor: Actor) -> str | None:
+    """How far among firms the actor reaches, as a statement's shape: ``firm`` (a firm's staff),
+    ``cluster`` (a cluster's staff), None (every firm)."""
+    if is_firm_scoped(actor):
+        return "firm"
+    return "cluster" if actor.role in CLUSTER_STAFF else None
+
+
+def reach_condition(kind: str | None, dialect: str, enterprise_column: Any) -> ColumnElement[bool] | None:
+    """``reach`` for a statement built once: the actor's firm is the parameter ``VIEWER``. The
+    cluster's firms are a set of ids, not a join: the planner then walks in the column's order for
+    any cluster size instead of guessing the subquery's size."""
+    viewer = bindparam(VIEWER)
+    if kind == "firm":
+        return enterprise_column == viewer
+    if kind == "cluster":
+        return among_selected(dialect, enterprise_column, firms_in_cluster_of(viewer))
+    return None

@@ -121,21 +121,20 @@ def create_flash_sale(
 
 SALE = FlashSale.__table__
 BUYER = FlashSaleBuyer.__table__
-_sale, _buyer = SALE, BUYER
 
 # The sale runs and has room for ``:units``.
 HAS_ROOM = (
-    _sale.c.id == bindparam("sale"),
-    _sale.c.sold + bindparam("units") <= _sale.c.quantity,
-    _sale.c.starts_at <= bindparam("now"),
-    _sale.c.ends_at > bindparam("now"),
+    SALE.c.id == bindparam("sale"),
+    SALE.c.sold + bindparam("units") <= SALE.c.quantity,
+    SALE.c.starts_at <= bindparam("now"),
+    SALE.c.ends_at > bindparam("now"),
 )
-TAKE_UNITS = _sale.update().where(*HAS_ROOM).values(sold=_sale.c.sold + bindparam("units"))
-_GIVE_BACK_UNITS = _sale.update().where(_sale.c.id == bindparam("sale")).values(sold=_sale.c.sold - bindparam("units"))
+TAKE_UNITS = SALE.update().where(*HAS_ROOM).values(sold=SALE.c.sold + bindparam("units"))
+_GIVE_BACK_UNITS = SALE.update().where(SALE.c.id == bindparam("sale")).values(sold=SALE.c.sold - bindparam("units"))
 _UNCOUNT_BUYER = (
-    _buyer.update()
-    .where(_buyer.c.flash_sale_id == bindparam("sale"), _buyer.c.buyer_key == bindparam("buyer"))
-    .values(units=_buyer.c.units - bindparam("units"))
+    BUYER.update()
+    .where(BUYER.c.flash_sale_id == bindparam("sale"), BUYER.c.buyer_key == bindparam("buyer"))
+    .values(units=BUYER.c.units - bindparam("units"))
 )
 
 
@@ -145,7 +144,7 @@ def _count_buyer(dialect: str):
     A row comes back when the units were counted; the row count of an upsert is not reported
     reliably by every driver, RETURNING is.
     """
-    statement = dialect_insert(dialect, _buyer).values(
+    statement = dialect_insert(dialect, BUYER).values(
         flash_sale_id=bindparam("sale"), buyer_key=bindparam("buyer"), units=bindparam("units")
     )
     return within_limit(statement)
@@ -156,9 +155,9 @@ def within_limit(statement):
     while the total stays within ``:limit``; returns the units when they were counted."""
     return statement.on_conflict_do_update(
         index_elements=["flash_sale_id", "buyer_key"],
-        set_={"units": _buyer.c.units + statement.excluded.units},
-        where=_buyer.c.units + statement.excluded.units <= bindparam("limit"),
-    ).returning(_buyer.c.units)
+        set_={"units": BUYER.c.units + statement.excluded.units},
+        where=BUYER.c.units + statement.excluded.units <= bindparam("limit"),
+    ).returning(BUYER.c.units)
 
 
 def count_buyer(connection: Connection, *, sale_id: int, buyer_key: str, quantity: int, limit: int) -> bool:

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from commerce.actors import Actor, Role
 from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import UnknownReference
-from commerce.clusters.permissions import CLUSTER_STAFF, firms_in_cluster_of, is_firm_scoped
+from commerce.clusters.permissions import VIEWER, reach_condition, reach_kind
 from commerce.errors import ValidationFailed
 from commerce.live.errors import CurrencyMismatch, StreamNotLive
 from commerce.live.models import FlashSale, LineupItem, Stream, StreamStatus
@@ -154,39 +154,28 @@ def plan_order(session: Session, actor: Actor, data: OrderCreate, now: datetime)
 _SKU_COLUMNS = (Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
 
 
-def _reach(actor: Actor) -> str:
-    """Which SKUs the actor may order: every firm's, their ``firm``'s, or their ``cluster``'s."""
-    if is_firm_scoped(actor):
-        return "firm"
-    return "cluster" if actor.role in CLUSTER_STAFF else "every"
+def _within_reach(dialect: str, reach: str | None):
+    """Whether the actor reaches a SKU's firm (``permissions.reach_condition``), as a column."""
+    condition = reach_condition(reach, dialect, Sku.enterprise_id)
+    return (true() if condition is None else condition).label("within_reach")
 
 
-def _within_reach(reach: str):
-    """Whether a SKU is the reach's, as a column (``permissions.reach`` for a firm parameter)."""
-    viewer = bindparam("viewer_enterprise_id")
-    if reach == "firm":
-        return (Sku.enterprise_id == viewer).label("within_reach")
-    if reach == "cluster":
-        return Sku.enterprise_id.in_(firms_in_cluster_of(viewer)).label("within_reach")
-    return true().label("within_reach")
-
-
-def _build_skus(dialect: str, reach: str):
+def _build_skus(dialect: str, reach: str | None):
     """The SKUs of an order with their products' status and whether the actor reaches their firm."""
     return (
-        select(*_SKU_COLUMNS, _within_reach(reach))
+        select(*_SKU_COLUMNS, _within_reach(dialect, reach))
         .join(Product, Product.id == Sku.product_id)
         .where(among_parameter(dialect, Sku.id, "sku_ids"))
     )
 
 
-def _build_skus_in_stream(dialect: str, reach: str):
+def _build_skus_in_stream(dialect: str, reach: str | None):
     """The SKUs of a stream order, each with the stream, its product's lineup item and a flash
     sale running on it, in one read (a product is in a stream's lineup once)."""
     return (
         select(
             *_SKU_COLUMNS,
-            _within_reach(reach),
+            _within_reach(dialect, reach),
             Stream.status.label("stream_status"),
             Stream.currency.label("stream_currency"),
             Stream.host_user_id.label("stream_host"),
@@ -223,8 +212,8 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
         if line.sku_id in seen:
             raise DuplicateSkuLine(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         seen.add(line.sku_id)
-    reach = _reach(actor)
-    parameters = {"sku_ids": list(seen), "viewer_enterprise_id": actor.enterprise_id}
+    reach = reach_kind(actor)
+    parameters = {"sku_ids": list(seen), VIEWER: actor.enterprise_id}
     if data.stream_id is None:
         statement = prebuilt(session, _build_skus, reach)
     else:
