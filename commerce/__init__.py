@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce.rebates.views.records import bp as rebate_records_bp
     from commerce.reports.views import bp as reports_bp
     from commerce.web import database, health, observability, problems
+    from commerce.web.auth import SignedCookieSessions
     from commerce.web.openapi import init_docs, make_app
 
     settings = settings or Settings()
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = make_app("commerce", instance_path=str(settings.instance_path))
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    app.session_interface = SignedCookieSessions()
 
     db = Database(
         settings.resolved_database_url,

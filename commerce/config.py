@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_memory_kib: int = Field(default=65_536, ge=64)
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 90)
+    # How long a worker trusts what it read of a token (accounts/recent_tokens.py); 0: read it every time.
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # Failed sign-ins taken at once, per account and per client address, before each further one
     # waits sign_in_pause_seconds (429 with Retry-After meanwhile).
     sign_in_account_failures: int = Field(default=5, ge=1)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from commerce.accounts.passwords import Passwords
+from commerce.accounts.recent_tokens import RecentTokens
 from commerce.config import Settings
 from commerce.customs.signing import AgentSigner, KeyFileSigner, MessageSigner
 from commerce.db import Database
@@ -37,6 +38,8 @@ class Deployment:
     customs_signer: MessageSigner | None = None
     # Where product photos are kept.
     media_store: MediaStore | None = None
+    # Tokens its workers verified a moment ago (``accounts.recent_tokens``); none kept by default.
+    recent_tokens: RecentTokens = field(default_factory=lambda: RecentTokens(0))
 
     @classmethod
     def build(cls, settings: Settings, database: Database) -> Deployment:
@@ -47,6 +50,7 @@ class Deployment:
             passwords=passwords,
             customs_signer=_signer(settings),
             media_store=FolderStore(settings.media_folder),
+            recent_tokens=RecentTokens(settings.token_cache_seconds),
         )
 
 

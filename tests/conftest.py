@@ -133,6 +133,8 @@ def _isolated_database(request) -> Iterator[None]:
         yield
         return
     database = request.getfixturevalue("database")
+    # What a worker keeps of tokens mirrors the database: each test starts with neither changed.
+    request.getfixturevalue("deployment").recent_tokens.clear()
     if shares_database(request):
         assert database.within is None, "a test that shares the database cannot run inside a module's scene"
         try:

@@ -23,6 +23,7 @@ from commerce.accounts.errors import (
 )
 from commerce.accounts.models import ApiToken, PasswordChange, User, UserCreate, UserUpdate
 from commerce.accounts.passwords import Passwords, check_strength
+from commerce.accounts.recent_tokens import RecentTokens, TokenHolder
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise, EnterpriseKind
@@ -48,7 +49,8 @@ class UnknownEnterprise(ValidationFailed):
     message = N_("Enterprise {id} does not exist.")
 
 
-def _token_digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """How a token is stored and looked up: its SHA-256, never the token itself."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -202,7 +204,7 @@ def issue_token(
         raise InvalidCredentials()
     token = secrets.token_urlsafe(32)
     with write_transaction(session):
-        record = ApiToken(user_id=user.id, token_hash=_token_digest(token), expires_at=utcnow() + ttl)
+        record = ApiToken(user_id=user.id, token_hash=token_digest(token), expires_at=utcnow() + ttl)
         session.add(record)
         if keys:
             # The account's own count starts again; the address's stays.
@@ -218,13 +220,25 @@ _TOKEN_HOLDER = (
 )
 
 
-def authenticate(session: Session, *, token: str, now: datetime | None = None) -> Actor:
-    """The actor a bearer token stands for, if the token is known, unexpired and not revoked."""
+def authenticate(
+    session: Session, *, token: str, now: datetime | None = None, recent: RecentTokens | None = None
+) -> Actor:
+    """The actor a bearer token stands for, if the token is known, unexpired and not revoked (as
+    read now, or as ``recent`` read it within its few seconds)."""
     now = now or utcnow()
-    row = session.connection().execute(_TOKEN_HOLDER, {"digest": _token_digest(token)}).first()
-    if row is None or not row.is_active or row.expires_at <= now:
+    digest = token_digest(token)
+    holder = recent.get(digest) if recent is not None else None
+    if holder is None:
+        row = session.connection().execute(_TOKEN_HOLDER, {"digest": digest}).first()
+        if row is None or not row.is_active:
+            raise InvalidToken()
+        actor = Actor(user_id=row.id, role=Role(row.role), enterprise_id=row.enterprise_id, email=row.email)
+        holder = TokenHolder(actor, row.expires_at)
+        if recent is not None:
+            recent.keep(digest, holder)
+    if holder.expires_at <= now:
         raise InvalidToken()
-    return Actor(user_id=row.id, role=Role(row.role), enterprise_id=row.enterprise_id, email=row.email)
+    return holder.actor
 
 
 def revoke_token(session: Session, *, token: str) -> None:
@@ -232,7 +246,7 @@ def revoke_token(session: Session, *, token: str) -> None:
     with write_transaction(session):
         session.execute(
             update(ApiToken)
-            .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+            .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
 
@@ -247,7 +261,7 @@ def get_user(session: Session, *, user_id: int) -> User:
 def _revoke_tokens(session: Session, user_id: int, *, keeping: str | None = None) -> None:
     condition = [ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)]
     if keeping is not None:
-        condition.append(ApiToken.token_hash != _token_digest(keeping))
+        condition.append(ApiToken.token_hash != token_digest(keeping))
     session.execute(update(ApiToken).where(*condition).values(revoked_at=utcnow()))
 
 

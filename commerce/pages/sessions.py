@@ -8,7 +8,7 @@ from commerce.accounts import service as accounts
 from commerce.accounts.errors import CsrfFailed
 from commerce.errors import N_, DomainError
 from commerce.pages.rendering import destinations_for, for_people, page_actor, render_page, safe_next
-from commerce.web.auth import SESSION_TOKEN, require_csrf, session_token, sign_in_with_password
+from commerce.web.auth import SESSION_TOKEN, forget_token, require_csrf, session_token, sign_in_with_password
 from commerce.web.database import db_session
 from commerce.web.problems import explain
 
@@ -82,6 +82,7 @@ def sign_out():
     token = session_token()
     if token is not None:
         accounts.revoke_token(db_session(), token=token)
+        forget_token(token)
     session.clear()
     return redirect(url_for("sessions.sign_in"))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import g, request, session
+from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
@@ -17,6 +18,17 @@ from commerce.web.database import current_deployment, db_session
 SESSION_TOKEN = "token"
 CSRF_HEADER = "X-CSRFToken"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signer made once per application instead of on every
+    request (the API's requests, most of them, carry no cookie at all)."""
+
+    def get_signing_serializer(self, app: Flask):
+        signer = app.extensions.get("commerce.cookie_signer")
+        if signer is None:
+            signer = app.extensions["commerce.cookie_signer"] = super().get_signing_serializer(app)
+        return signer
 
 
 def bearer_token() -> str | None:
@@ -75,5 +87,15 @@ def current_actor() -> Actor:
             raise InvalidToken()
         if request.method not in SAFE_METHODS:
             require_csrf(request.headers.get(CSRF_HEADER))
-    g.actor = accounts.authenticate(db_session(), token=token)
+    g.actor = accounts.authenticate(db_session(), token=token, recent=current_deployment().recent_tokens)
     return g.actor
+
+
+def forget_token(token: str) -> None:
+    """This worker forgets what it read of a token just revoked (the others within their few seconds)."""
+    current_deployment().recent_tokens.forget(accounts.token_digest(token))
+
+
+def forget_sessions_of(user_id: int) -> None:
+    """This worker forgets every token of a user whose sessions just ended."""
+    current_deployment().recent_tokens.forget_user(user_id)

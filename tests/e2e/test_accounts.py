@@ -3,7 +3,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from commerce.accounts.models import ApiToken, User
+from commerce.accounts.recent_tokens import RecentTokens
 from commerce.db import utcnow
+from tests.clock import ManualClock
 from tests.factories import PASSWORD
 
 
@@ -46,6 +48,21 @@ def test_missing_malformed_expired_and_revoked_tokens_are_refused(client, factor
     session.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
     session.commit()
     assert client.get("/api/v1/users/me", headers=headers).status_code == 401
+
+
+def test_a_worker_trusts_a_token_it_read_for_its_few_seconds_only(client, factory, deployment, session, monkeypatch):
+    clock = ManualClock()
+    monkeypatch.setattr(deployment, "recent_tokens", RecentTokens(5, clock=clock))
+    headers = factory.headers_for("host")
+    assert client.get("/api/v1/users/me", headers=headers).status_code == 200
+    # Another worker signs the token out: this one learns of it when its entry lapses.
+    session.execute(update(ApiToken).values(revoked_at=utcnow()))
+    session.commit()
+    clock.advance(4.9)
+    assert client.get("/api/v1/users/me", headers=headers).status_code == 200
+    clock.advance(0.1)
+    lapsed = client.get("/api/v1/users/me", headers=headers)
+    assert (lapsed.status_code, lapsed.json["code"]) == (401, "invalid_token")
 
 
 def test_admin_creates_users_of_every_role(client, factory):
@@ -201,6 +218,7 @@ def test_a_user_changes_their_password_and_their_other_sessions_end(client, fact
     elsewhere = factory.login("changer@example.com")
     url = "/api/v1/users/me/password"
 
+    assert client.get("/api/v1/users/me", headers=elsewhere).status_code == 200
     wrong = client.put(url, headers=here, json={"current_password": "not it", "new_password": "wire mesh and cashmere"})
     weak = client.put(url, headers=here, json={"current_password": PASSWORD, "new_password": "password12"})
     changed = client.put(
@@ -224,6 +242,7 @@ def test_an_admin_disables_a_user_at_once_and_enables_them_again(client, factory
     user = factory.user("host", email="leaver@example.com")
     session_of_theirs = factory.login("leaver@example.com")
     url = f"/api/v1/users/{user.id}"
+    assert client.get("/api/v1/users/me", headers=session_of_theirs).status_code == 200
 
     disabled = client.patch(url, headers=admin, json={"is_active": False})
     refused = client.post("/api/v1/auth/tokens", json={"email": "leaver@example.com", "password": PASSWORD})
