@@ -8,7 +8,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 class CompileCatalogues(BuildHookInterface):
     PLUGIN_NAME = "custom"
 
-    def initialize(self, version, build_data):
+    def initialize(self, version, build_data):  # noqa: ARG002 (hatchling's hook signature)
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
 

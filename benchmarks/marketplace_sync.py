@@ -125,7 +125,7 @@ def listing_counts(engine) -> dict[int, dict[str, int]]:
     return counts
 
 
-def stock_latency(api, engine, simulators, accounts, product, sku_id, samples, results, stop):
+def stock_latency(api, engine, simulators, product, sku_id, samples, results, stop):
     """Change the stock of a SKU selling in a live stream; time until each marketplace shows it."""
     seller = f"cc-sku-{sku_id}"
     deadline = time.monotonic() + 300
@@ -278,7 +278,7 @@ def main() -> None:
         latencies: dict[str, list[float]] = {platform: [] for platform in PLATFORMS}
         sampler = threading.Thread(
             target=stock_latency,
-            args=(api, engine, simulators, accounts, products[0], first_sku, arguments.stock_samples, latencies, stop),
+            args=(api, engine, simulators, products[0], first_sku, arguments.stock_samples, latencies, stop),
             daemon=True,
         )
         sampler.start()

@@ -89,7 +89,7 @@ class OpenGate:
     def acquire(self) -> None:
         return None
 
-    def penalize(self, seconds: float) -> None:
+    def penalize(self, _seconds: float) -> None:
         return None
 
 

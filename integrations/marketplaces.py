@@ -25,7 +25,7 @@ class Marketplace:
     parse_webhook: Callable[[Mapping[str, str], Mapping[str, str], bytes], list[MarketplaceEvent]]
     default_currency: str
     # The API versions an account may name on a day (an empty list: the marketplace has no versions).
-    api_versions: Callable[[date], list[str]] = lambda today: []
+    api_versions: Callable[[date], list[str]] = lambda _today: []
     # Whether webhooks are subscribed through the API (the client's subscribe_webhooks) rather than
     # set in the marketplace's partner console.
     subscribes_webhooks: bool = False

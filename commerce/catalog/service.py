@@ -79,7 +79,7 @@ def _scope_condition(dialect: str, scope: str) -> ColumnElement[bool] | None:
     return reach_condition(scope, dialect, Product.enterprise_id)
 
 
-def _scope_parameters(session: Session, actor: Actor, scope: str) -> dict[str, Any]:
+def _scope_parameters(actor: Actor, scope: str) -> dict[str, Any]:
     """The values of a scope's condition for one actor."""
     if scope in ("firm", "cluster"):
         return {VIEWER: actor.enterprise_id}
@@ -94,7 +94,7 @@ def _visible_product(session: Session, actor: Actor, product_id: int, *, for_upd
         statement = statement.where(condition)
     if for_update:
         statement = statement.with_for_update()
-    product = session.scalars(statement, _scope_parameters(session, actor, scope)).first()
+    product = session.scalars(statement, _scope_parameters(actor, scope)).first()
     if product is None:
         raise NotFound()
     return product
@@ -405,7 +405,7 @@ def list_products(
     }
     given = {f"filter_{name}": value for name, value in filters.items() if value is not None}
     statement = prebuilt(session, _build_list, scope, tuple(given))
-    parameters = {**_scope_parameters(session, actor, scope), **given, "after": after or 0}
+    parameters = {**_scope_parameters(actor, scope), **given, "after": after or 0}
     return documents_page(session, statement, parameters, limit=limit, languages=languages)
 
 

@@ -92,7 +92,7 @@ def _build_enqueue(dialect: str):
     ).returning(_job.c.id)
 
 
-def _build_candidates(dialect: str):
+def _build_candidates(_dialect: str):
     """Due jobs in the order they go, skipping rows other workers hold; locked until the claim ends."""
     now = bindparam("now", type_=_job.c.run_at.type)
     running = _job.alias("running")

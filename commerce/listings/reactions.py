@@ -77,7 +77,7 @@ def stock_pushes(dialect: str, sku_ids: Select | None = None):
     )
 
 
-def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -> None:
+def queue_stock_pushes(session: Session, event: StockChanged, *, actor: Actor) -> None:  # noqa: ARG001 (every handler is given the actor)
     """One pending stock push per listing of the SKUs' products, in a single prebuilt statement.
 
     A push already waiting absorbs the change (it reads stock when it runs); SKUs selling in a
@@ -100,7 +100,7 @@ def _queue(session: Session, listing: Listing, kind: str) -> None:
     )
 
 
-def follow_product_change(session: Session, event: ProductChanged, *, actor: Actor) -> None:
+def follow_product_change(session: Session, event: ProductChanged, *, actor: Actor) -> None:  # noqa: ARG001 (every handler is given the actor)
     """Approved edits reach every listing; a retired product leaves every marketplace.
 
     A product sent back to review keeps its listings as they were until the mark's owner
@@ -139,7 +139,7 @@ def marked_listings(session: Session, enterprise_id: int, trademark_id: int) -> 
     )
 
 
-def follow_mark_lapse(session: Session, event: MembershipLapsed, *, actor: Actor) -> None:
+def follow_mark_lapse(session: Session, event: MembershipLapsed, *, actor: Actor) -> None:  # noqa: ARG001 (every handler is given the actor)
     """The firm may no longer sell under the mark: each account's policy withdraws or re-publishes unmarked."""
     for listing, account in marked_listings(session, event.enterprise_id, event.trademark_id):
         if mark_lapse_policy(account) == MarkLapsePolicy.WITHDRAW:
@@ -148,7 +148,7 @@ def follow_mark_lapse(session: Session, event: MembershipLapsed, *, actor: Actor
             _queue(session, listing, "listings.publish")
 
 
-def follow_mark_reinstatement(session: Session, event: MembershipReinstated, *, actor: Actor) -> None:
+def follow_mark_reinstatement(session: Session, event: MembershipReinstated, *, actor: Actor) -> None:  # noqa: ARG001 (every handler is given the actor)
     """The firm may use the mark again: live listings are re-published with it."""
     for listing, _account in marked_listings(session, event.enterprise_id, event.trademark_id):
         _queue(session, listing, "listings.publish")

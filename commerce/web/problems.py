@@ -271,6 +271,6 @@ def init_app(app: Flask) -> None:
         return problem_response(503, "database_busy", detail, headers={"Retry-After": "1"})
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
+    def _unexpected(_error: Exception):
         log.exception("unhandled error")
         return problem_response(500, "internal_error", translate(N_("Something went wrong on our side.")))

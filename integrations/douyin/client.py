@@ -317,7 +317,8 @@ class DouyinClient(CounterpartClient):
             review_note=data.get("audit_reason") or None,
         )
 
-    def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:
+    # The quantities are absolute: sending them again changes nothing, so no idempotency key is sent.
+    def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:  # noqa: ARG002
         self.call(
             "sku.syncStockBatch",
             {

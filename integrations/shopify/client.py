@@ -253,7 +253,13 @@ class ShopifyClient(CounterpartClient):
             created.append(topic)
         return created
 
-    def publish(self, content: ListingContent, *, external_id: str | None, may_exist: bool) -> PublishedListing:
+    def publish(
+        self,
+        content: ListingContent,
+        *,
+        external_id: str | None,
+        may_exist: bool,  # noqa: ARG002 (productSet finds an existing product by its handle)
+    ) -> PublishedListing:
         location = self._location()
         options, values = option_rows(content)
         product_input: dict[str, Any] = {
@@ -397,7 +403,13 @@ class ShopifyClient(CounterpartClient):
             raise ListingNotFound(f"shopify: no product {external_id}")
         return self._remote(product)
 
-    def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:
+    def push_stock(
+        self,
+        external_id: str,  # noqa: ARG002 (quantities are set by inventory item)
+        lines: list[StockLine],
+        *,
+        idempotency_key: str,
+    ) -> None:
         location = self._location()
         quantities = [
             {

@@ -7,7 +7,7 @@ from dataclasses import replace
 from integrations.fake import StoreClient
 from integrations.market_store import MarketStore, StoredListing
 from integrations.marketplace import ListingContent, PublishedListing
-from integrations.shopify.simulator import local_id, product_gid, shop_store
+from integrations.shopify.simulator_ids import local_id, product_gid, shop_store
 
 
 class FakeShopify(StoreClient):

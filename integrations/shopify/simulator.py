@@ -7,26 +7,22 @@ giving back the difference to the actual cost once it has run; without one, ever
 Every answer carries ``extensions.cost`` with the throttle status; a call that finds the bucket
 short answers ``THROTTLED``, one that may cost more than 1,000 points ``MAX_COST_EXCEEDED``.
 Staged uploads land on a signed form target it serves itself, as Google Cloud Storage would.
+Its parts: ``simulator_uploads`` (staged uploads), ``simulator_orders`` (reading orders),
+``simulator_webhooks`` (subscriptions and deliveries), ``simulator_ids`` (global ids, the store).
 """
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
-import hmac
 import itertools
 import json
 import secrets
-import time
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask, jsonify, request
 from graphql import (
-    FieldNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -37,16 +33,19 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from integrations.market_store import Behaviour, Event, MarketStore, StoredListing, StoreRefusal
-from integrations.marketplace import ListingContent, RemoteOrderStatus, SkuContent
+from integrations.market_store import StoredListing, StoreRefusal
+from integrations.marketplace import ListingContent, SkuContent
 from integrations.shopify.query_cost import actual_cost, requested_cost
+from integrations.shopify.simulator_ids import local_id, product_gid, shop_store
+from integrations.shopify.simulator_orders import OrderFields
+from integrations.shopify.simulator_uploads import STAGED_UPLOAD_PATH, StagedUploads
+from integrations.shopify.simulator_webhooks import WebhookFields
 from integrations.simulation import Simulator, TokenBucket
 
 LOCATION_ID = "gid://shopify/Location/1"
 CALL_COST = 10  # points per call; a shop with a limit of N calls a second restores 10 * N points a second
 MAX_QUERY_COST = 1000  # what one query may cost
 BUCKET_SECONDS = 20  # the bucket holds 20 seconds of restored points (2,000 at 100 a second)
-STAGED_UPLOAD_PATH = "/shopify-staged-uploads"
 
 
 def load_admin_schema(path) -> GraphQLSchema:
@@ -59,23 +58,7 @@ def load_admin_schema(path) -> GraphQLSchema:
     return schema
 
 
-def product_gid(listing_id: str) -> str:
-    return f"gid://shopify/Product/{listing_id}"
-
-
-def local_id(gid: str, kind: str) -> str:
-    prefix = f"gid://shopify/{kind}/"
-    if not gid.startswith(prefix):
-        raise StoreRefusal("not_found", f"invalid id {gid}")
-    return gid.removeprefix(prefix)
-
-
-def shop_store() -> MarketStore:
-    """A shop: Shopify does not review products, so they are on sale as soon as they are set."""
-    return MarketStore(behaviour=Behaviour(review_seconds=0.0, rejected_words=()))
-
-
-class ShopifySimulator(Simulator):
+class ShopifySimulator(StagedUploads, OrderFields, WebhookFields, Simulator):
     platform = "shopify"
 
     def __init__(
@@ -120,7 +103,7 @@ class ShopifySimulator(Simulator):
         app = Flask("shopify_simulator")
 
         @app.post("/admin/api/<version>/graphql.json")
-        def graphql(version: str):
+        def graphql(version: str):  # noqa: ARG001 (every version is served alike)
             if request.headers.get("X-Shopify-Access-Token") != self.access_token:
                 return jsonify(
                     {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
@@ -262,43 +245,7 @@ class ShopifySimulator(Simulator):
             "media": {"nodes": [{"id": file_id} for file_id in self.media.get(listing.id, [])]},
         }
 
-    def _field_webhookSubscriptions(self, variables: dict) -> dict:
-        uri = variables.get("uri")
-        held = [(topic, address) for topic, address in self.subscriptions if uri is None or address == uri]
-        return {
-            "nodes": [
-                {"id": f"gid://shopify/WebhookSubscription/{number}", "topic": topic, "uri": address}
-                for number, (topic, address) in enumerate(held, 1)
-            ]
-        }
-
-    def _field_webhookSubscriptionCreate(self, variables: dict) -> dict:
-        topic = variables.get("topic") or ""
-        subscription = variables.get("subscription") or {}
-        uri = subscription.get("uri") or subscription.get("callbackUrl") or ""
-        if not uri.startswith("https://"):
-            return {
-                "webhookSubscription": None,
-                "userErrors": [{"field": ["webhookSubscription", "uri"], "message": "Address protocol must be https"}],
-            }
-        if (topic, uri) in self.subscriptions:
-            return {
-                "webhookSubscription": None,
-                "userErrors": [
-                    {
-                        "field": ["webhookSubscription", "uri"],
-                        "message": "Address for this topic has already been taken",
-                    }
-                ],
-            }
-        self.subscriptions.append((topic, uri))
-        number = len(self.subscriptions)
-        return {
-            "webhookSubscription": {"id": f"gid://shopify/WebhookSubscription/{number}", "topic": topic},
-            "userErrors": [],
-        }
-
-    def _field_locations(self, variables: dict) -> dict:
+    def _field_locations(self, _variables: dict) -> dict:
         return {"nodes": [{"id": LOCATION_ID, "name": "Cluster warehouse"}]}
 
     def _field_productSet(self, variables: dict) -> dict:
@@ -396,70 +343,6 @@ class ShopifySimulator(Simulator):
             self.store.deactivate(listing.id)
         return {"product": self._product(listing), "userErrors": []}
 
-    def _field_stagedUploadsCreate(self, variables: dict) -> dict:
-        targets, errors = [], []
-        url = request.host_url.rstrip("/") + STAGED_UPLOAD_PATH
-        for index, entry in enumerate(variables.get("input") or []):
-            if entry.get("httpMethod") != "POST" or not str(entry.get("mimeType", "")).startswith("image/"):
-                errors.append(
-                    {"field": ["input", str(index)], "message": "This shop stages images by POST form uploads."}
-                )
-                continue
-            key = f"tmp/{uuid.uuid4().hex}/{entry['filename']}"
-            expires = time.time() + 3600
-            terms = {"key": key, "Content-Type": entry["mimeType"], "expires": expires}
-            policy = base64.b64encode(json.dumps(terms).encode()).decode()
-            parameters = {
-                "Content-Type": entry["mimeType"],
-                "success_action_status": "201",
-                "acl": "private",
-                "key": key,
-                "x-goog-algorithm": "GOOG4-HMAC-SHA256",
-                "x-goog-credential": "shopify-staged-uploads/auto/storage/goog4_request",
-                "x-goog-date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
-                "x-goog-signature": hmac.new(self.staging_secret, policy.encode(), hashlib.sha256).hexdigest(),
-                "policy": policy,
-            }
-            targets.append(
-                {
-                    "url": url,
-                    "resourceUrl": f"{url}/{key}",
-                    "parameters": [{"name": name, "value": value} for name, value in parameters.items()],
-                }
-            )
-        if errors:
-            return {"stagedTargets": None, "userErrors": errors}
-        return {"stagedTargets": targets, "userErrors": []}
-
-    def _staged_upload(self):
-        """A form upload to a staged target: accepted only as signed, before it expires, with the file last."""
-        form, upload = request.form, request.files.get("file")
-
-        def refused(code: str, message: str, status: int = 403):
-            body = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{message}</Message>"
-            body += "</Error>"
-            return body, status, {"Content-Type": "application/xml"}
-
-        policy = form.get("policy", "")
-        expected = hmac.new(self.staging_secret, policy.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(form.get("x-goog-signature", ""), expected):
-            return refused("SignatureDoesNotMatch", "The request signature we calculated does not match.")
-        terms = json.loads(base64.b64decode(policy))
-        if form.get("key") != terms["key"] or form.get("Content-Type") != terms["Content-Type"]:
-            return refused("AccessDenied", "Invalid according to Policy: Policy Condition failed.")
-        if time.time() > terms["expires"]:
-            return refused("AccessDenied", "Invalid according to Policy: Policy expired.")
-        if upload is None:
-            return refused("InvalidArgument", "The file field must be the last field of the form.", 400)
-        data = upload.read()
-        self.staged[terms["key"]] = data
-        body = (
-            "<?xml version='1.0' encoding='UTF-8'?><PostResponse>"
-            f"<Bucket>shopify-staged-uploads</Bucket><Key>{terms['key']}</Key>"
-            f'<ETag>"{hashlib.md5(data).hexdigest()}"</ETag></PostResponse>'
-        )
-        return body, 201, {"Content-Type": "application/xml"}
-
     def _field_product(self, variables: dict) -> dict | None:
         return self._product(self.store.get(local_id(variables["id"], "Product")))
 
@@ -551,103 +434,3 @@ class ShopifySimulator(Simulator):
             "inventoryAdjustmentGroup": {"id": f"gid://shopify/InventoryAdjustmentGroup/{uuid.uuid4().int % 10**12}"},
             "userErrors": [],
         }
-
-    def _line_window(self, variables: dict) -> tuple[int, int]:
-        """The ``first`` and ``after`` of the lineItems the current root field selects (Shopify
-        requires ``first`` or ``last`` on a connection)."""
-        found = None
-        stack = [self._selection]
-        while stack and found is None:
-            node = stack.pop()
-            for child in node.selection_set.selections if node.selection_set else []:
-                if isinstance(child, FieldNode) and child.name.value == "lineItems":
-                    found = child
-                    break
-                if isinstance(child, FieldNode):
-                    stack.append(child)
-        arguments = {
-            argument.name.value: value_from_ast_untyped(argument.value, variables)
-            for argument in (found.arguments if found is not None else [])
-        }
-        if "first" not in arguments:
-            raise StoreRefusal("invalid", "you must provide one of first or last on lineItems")
-        return int(arguments["first"]), int(arguments.get("after") or 0)
-
-    def _lines(self, order, variables: dict) -> dict[str, Any]:
-        first, start = self._line_window(variables)
-        page = order.lines[start : start + first]
-        more = start + first < len(order.lines)
-        return {
-            "nodes": [
-                {
-                    "sku": sku,
-                    "quantity": quantity,
-                    "originalUnitPriceSet": {
-                        "shopMoney": {"amount": str(price), "currencyCode": order.currency or "USD"}
-                    },
-                }
-                for sku, quantity, price in page
-            ],
-            "pageInfo": {"hasNextPage": more, "endCursor": str(start + first) if more else None},
-        }
-
-    def _order(self, order, variables: dict) -> dict[str, Any]:
-        return {
-            "id": f"gid://shopify/Order/{order.id}",
-            "legacyResourceId": order.id,
-            "name": f"#{order.id}",
-            "displayFinancialStatus": "PENDING" if order.status == RemoteOrderStatus.UNPAID else "PAID",
-            "displayFulfillmentStatus": "FULFILLED"
-            if order.status in (RemoteOrderStatus.SHIPPED, RemoteOrderStatus.COMPLETED)
-            else "UNFULFILLED",
-            "cancelledAt": order.updated_at.isoformat() if order.status == RemoteOrderStatus.CANCELLED else None,
-            "updatedAt": order.updated_at.isoformat(),
-            "currencyCode": order.currency or "USD",
-            "customer": {"displayName": order.buyer_name},
-            "shippingAddress": {"countryCodeV2": order.buyer_country},
-            "lineItems": self._lines(order, variables),
-        }
-
-    def _field_orders(self, variables: dict) -> dict:
-        query = variables.get("query") or ""
-        since = datetime.min.replace(tzinfo=UTC)
-        if query.startswith("updated_at:>="):
-            since = datetime.fromisoformat(query.removeprefix("updated_at:>=").strip("'\""))
-        orders = self.store.orders_since(since)
-        start = int(variables.get("after") or 0)
-        first = int(variables.get("first") or 50)
-        page = orders[start : start + first]
-        more = start + first < len(orders)
-        return {
-            "nodes": [self._order(order, variables) for order in page],
-            "pageInfo": {"hasNextPage": more, "endCursor": str(start + first) if more else None},
-        }
-
-    def _field_order(self, variables: dict) -> dict | None:
-        return self._order(self.store.order(local_id(variables["id"], "Order")), variables)
-
-    def webhook_request(self, event: Event) -> tuple[dict[str, str], bytes] | None:
-        if event.kind == "order":
-            order = self.store.order(event.subject_id)
-            topic = "orders/cancelled" if order.status == RemoteOrderStatus.CANCELLED else "orders/updated"
-            payload = {
-                "id": int(order.id),
-                "admin_graphql_api_id": f"gid://shopify/Order/{order.id}",
-                "updated_at": order.updated_at.isoformat(),
-            }
-        else:
-            topic = "products/update"
-            payload = {"id": int(event.subject_id), "admin_graphql_api_id": product_gid(event.subject_id)}
-        body = json.dumps(payload).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Shopify-Topic": topic,
-            "X-Shopify-Hmac-Sha256": base64.b64encode(
-                hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).digest()
-            ).decode(),
-            "X-Shopify-Shop-Domain": "cluster-test.myshopify.com",
-            "X-Shopify-Event-Id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"shopify-event-{event.id}")),
-            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-            "X-Shopify-Triggered-At": event.at.isoformat(),
-        }
-        return headers, body

@@ -9,7 +9,6 @@ number, then cleared (released); or rejected with the reasons.
 
 from __future__ import annotations
 
-import base64
 import heapq
 import itertools
 import random
@@ -20,65 +19,33 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from lxml import etree
-from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
-from signxml.exceptions import SignXMLException
 
-_NUMBER = re.compile(r"^-?\d{1,14}(\.\d{1,5})?$")
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
+from integrations.single_window.office_rules import (
+    check_header,
+    check_line,
+    is_number,
+    signature_problems,
+    valid_party,
+    words,
+)
 
 CEB_NAMESPACE = "http://www.chinaport.gov.cn/ceb"
 CHINA = ZoneInfo("Asia/Shanghai")
 DEC_NAMESPACE = "http://www.chinaport.gov.cn/dec"
-# The office's own copy of customs' parameter tables (country, currency and unit codes) it checks against.
-_KNOWN_COUNTRIES = set(
-    _words(
-        "103 110 111 112 115 116 118 121 122 127 129 130 131 132 133 136 137 138 141 142 143 145 244 301 302 303 "
-        "304 305 306 307 309 310 311 312 315 318 326 327 330 331 344 347 352 410 429 501 502 601 609"
-    )
-)
-_KNOWN_CURRENCIES = set(_words("110 116 122 132 142 300 303 501 502 601"))
-_KNOWN_UNITS = set(
-    _words(
-        "001 002 003 006 007 008 010 011 012 014 015 016 017 018 019 020 021 025 026 030 032 033 035 036 070 095 "
-        "120 140 147"
-    )
-)
 # The full declaration's (DecMessage) head and goods-line elements, in the order the format gives them.
-DEC_HEAD_FIELDS = _words(
+DEC_HEAD_FIELDS = words(
     "SeqNo IEFlag Type AgentCode AgentName BillNo ContrNo CustomMaster DistinatePort FeeCurr FeeMark FeeRate "
     "GrossWet IEDate IEPort InsurCurr InsurMark InsurRate LicenseNo NetWt NoteS OwnerCode OwnerName PackNo "
     "TradeCode TradeCountry TradeMode TradeName TrafMode TransMode WrapType EntryId CopCode CopName"
 )
-DEC_LINE_FIELDS = _words(
+DEC_LINE_FIELDS = words(
     "ClassMark CodeTS ContrItem DeclPrice DutyMode Factor GModel GName GNo OriginCountry TradeCurr DeclTotal "
     "GQty FirstQty SecondQty GUnit FirstUnit SecondUnit DestinationCountry DistrictCode"
 )
-# GB 32100: the unified social credit code's characters and the weights of its check character.
-_USCC_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def is_valid_uscc(code: str) -> bool:
-    """Whether an 18-character code carries the check character GB 32100 gives it."""
-    if len(code) != 18 or any(character not in _USCC_CHARACTERS for character in code):
-        return False
-    total = sum(
-        _USCC_CHARACTERS.index(character) * weight for character, weight in zip(code[:17], _USCC_WEIGHTS, strict=True)
-    )
-    return code[17] == _USCC_CHARACTERS[(31 - total % 31) % 31]
-
-
 # Return statuses of the CEB receipts: 120 entered by customs, 100 sent back, 800 released.
 ACCEPTED, REJECTED, CLEARED = "120", "100", "800"
 
@@ -107,10 +74,6 @@ def _local(element: etree._Element) -> str:
 
 def _values(element: etree._Element) -> list[tuple[str, str]]:
     return [(_local(child), child.text or "") for child in element]
-
-
-def _valid_party(code: str) -> bool:
-    return is_valid_uscc(code) or bool(re.fullmatch(r"[0-9A-Z]{10}", code))
 
 
 @dataclass(slots=True)
@@ -182,7 +145,7 @@ class CustomsOffice:
         problems = []
         if self.schema is not None and not self.schema.validate(root):
             problems += [f"schema: {error.message}" for error in list(self.schema.error_log)[:5]]
-        return problems + _signature_problems(root, self.trusted)
+        return problems + signature_problems(root, self.trusted)
 
     def _head(
         self, root: etree._Element, path: str, names: tuple[str, ...] | None = None
@@ -233,7 +196,7 @@ class CustomsOffice:
     def _receive_ceb603(self, root: etree._Element, sender: str) -> None:
         head, problems = self._head(root, "ceb:Inventory/ceb:InventoryHead")
         problems = self._schema_problems(root) + problems
-        problems += _check_header(head, ebc="ebcCode", owner="ownerCode", country="country", port="portCode")
+        problems += check_header(head, ebc="ebcCode", owner="ownerCode", country="country", port="portCode")
         if head.get("tradeMode") != "9610":
             problems.append("tradeMode must be 9610 on an inventory list")
         if head.get("orderNo") not in self.orders:
@@ -246,7 +209,7 @@ class CustomsOffice:
         if not lines:
             problems.append("an inventory list needs at least one line")
         for line in lines:
-            problems += _check_line(
+            problems += check_line(
                 _values(line),
                 None,
                 hs="gcode",
@@ -263,7 +226,7 @@ class CustomsOffice:
         values = {
             "agentCode": head.get("agentCode", ""),
             "copNo": head.get("copNo", ""),
-            "preNo": _pre_number(office, sequence),
+            "preNo": _preis_number(office, sequence),
             "invtNo": f"{office}{_today():%Y}E{sequence:09d}",
             "ebcCode": head.get("ebcCode", ""),
             "ebpCode": head.get("ebpCode", ""),
@@ -277,7 +240,7 @@ class CustomsOffice:
     def _receive_ceb701(self, root: etree._Element, sender: str) -> None:
         head, problems = self._head(root, "ceb:SummaryApply/ceb:SummaryApplyHead")
         problems = self._schema_problems(root) + problems
-        if not _valid_party(head.get("ebcCode", "")):
+        if not valid_party(head.get("ebcCode", "")):
             problems.append(f"ebcCode {head.get('ebcCode')!r} is not a valid consignor code")
         numbers = [
             item.findtext("ceb:invtNo", namespaces={"ceb": CEB_NAMESPACE})
@@ -290,12 +253,12 @@ class CustomsOffice:
                 problems.append(f"inventory list {number} is unknown or not released")
         office = head.get("customsCode") or "0000"
         sequence = next(self.numbers)
-        summary_no = _pre_number(office, sequence, flag="S")
+        summary_no = _preis_number(office, sequence, flag="S")
         answer = {
             "agentCode": head.get("agentCode", ""),
             "ebcCode": head.get("ebcCode", ""),
             "copNo": head.get("copNo", ""),
-            "preNo": _pre_number(office, sequence),
+            "preNo": _preis_number(office, sequence),
             "sumNo": summary_no,
             "msgSeqNo": "1",
         }
@@ -323,7 +286,7 @@ class CustomsOffice:
 
     def _receive_dec(self, root: etree._Element, sender: str) -> None:
         head, problems = self._head(root, "dec:DecHead", DEC_HEAD_FIELDS)
-        problems += _check_header(head, ebc="TradeCode", owner="OwnerCode", country="TradeCountry", port="IEPort")
+        problems += check_header(head, ebc="TradeCode", owner="OwnerCode", country="TradeCountry", port="IEPort")
         if head.get("TradeMode") not in {"9710", "9810", "1039", "0110"}:
             problems.append(f"TradeMode {head.get('TradeMode')} is not declared with a full declaration")
         lines = root.findall("dec:DecLists/dec:DecList", namespaces={"dec": DEC_NAMESPACE})
@@ -332,7 +295,7 @@ class CustomsOffice:
         for line in lines:
             pairs = _values(line)
             values = dict(pairs)
-            problems += _check_line(
+            problems += check_line(
                 pairs,
                 DEC_LINE_FIELDS,
                 hs="CodeTS",
@@ -388,7 +351,7 @@ _PARCEL_DOCUMENTS = {
         "ceb:Order/ceb:OrderHead",
         "orderNo",
         "orders",
-        lambda head: _valid_party(head.get("ebcCode", "")),
+        lambda head: valid_party(head.get("ebcCode", "")),
         "CEB304",
         ("ebpCode", "ebcCode", "orderNo"),
     ),
@@ -396,7 +359,7 @@ _PARCEL_DOCUMENTS = {
         "ceb:Receipts",
         "orderNo",
         "payments",
-        lambda head: _number(head.get("charge", "")),
+        lambda head: is_number(head.get("charge", "")),
         "CEB404",
         ("ebcCode", "orderNo", "payNo"),
     ),
@@ -404,7 +367,7 @@ _PARCEL_DOCUMENTS = {
         "ceb:Logistics",
         "logisticsNo",
         "waybills",
-        lambda head: True,
+        lambda _head: True,
         "CEB506",
         ("logisticsCode", "logisticsNo"),
     ),
@@ -428,29 +391,29 @@ def _guid() -> str:
     return str(uuid.uuid4()).upper()
 
 
-def _pre_number(office: str, sequence: int, *, flag: str = "") -> str:
+def _preis_number(office: str, sequence: int, *, flag: str = "") -> str:
     """An 18-character number the E-port gives a document it stored."""
     return f"{office}{_today():%Y}{flag}{sequence:0{10 - len(flag)}d}"
 
 
 # What each receipt message holds, in the order of customs' schema (export.xsd).
 _RETURNS = {
-    "CEB304": ("OrderReturn", _words("guid ebpCode ebcCode orderNo returnStatus returnTime returnInfo")),
-    "CEB404": ("ReceiptsReturn", _words("guid ebcCode orderNo payNo returnStatus returnTime returnInfo")),
-    "CEB506": ("LogisticsReturn", _words("guid logisticsCode logisticsNo returnStatus returnTime returnInfo")),
+    "CEB304": ("OrderReturn", words("guid ebpCode ebcCode orderNo returnStatus returnTime returnInfo")),
+    "CEB404": ("ReceiptsReturn", words("guid ebcCode orderNo payNo returnStatus returnTime returnInfo")),
+    "CEB506": ("LogisticsReturn", words("guid logisticsCode logisticsNo returnStatus returnTime returnInfo")),
     "CEB604": (
         "InventoryReturn",
-        _words(
+        words(
             "guid agentCode copNo preNo invtNo ebcCode ebpCode orderNo statisticsFlag returnStatus returnTime "
             "returnInfo"
         ),
     ),
     "CEB702": (
         "SummaryReturn",
-        _words("guid agentCode ebcCode copNo preNo sumNo msgSeqNo returnStatus returnTime returnInfo"),
+        words("guid agentCode ebcCode copNo preNo sumNo msgSeqNo returnStatus returnTime returnInfo"),
     ),
 }
-_SUMMARY_RESULT_HEAD = _words(
+_SUMMARY_RESULT_HEAD = words(
     "guid customsCode sumNo opDate declSeqNo entryId decState agentCode agentName ebcCode ebcName declAgentCode "
     "declAgentName grossWeight netWeight msgCount msgSeqNo note"
 )
@@ -500,91 +463,3 @@ def _put(parent: etree._Element, names: tuple[str, ...], values: dict[str, str])
         if not text and name in _OPTIONAL_RETURN_FIELDS:
             continue
         etree.SubElement(parent, f"{{{CEB_NAMESPACE}}}{name}").text = text
-
-
-_SIGNED = SignatureConfiguration(
-    signature_methods=frozenset({SignatureMethod.RSA_SHA1}),
-    digest_algorithms=frozenset({DigestAlgorithm.SHA1}),
-    expect_references=1,
-)
-_DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
-
-
-def _signature_problems(root: etree._Element, trusted: set[bytes] | None) -> list[str]:
-    """A declared message carries an enveloped RSA-SHA1 signature over the whole document, made with
-    the certificate in its KeyInfo (checked by signxml, not by the sender's code)."""
-    signature = root.find(f"{_DSIG}Signature")
-    if signature is None:
-        return ["signature: the message is not signed"]
-    text = signature.findtext(f"{_DSIG}KeyInfo/{_DSIG}X509Data/{_DSIG}X509Certificate") or ""
-    try:
-        der = base64.b64decode("".join(text.split()), validate=True)
-        certificate = x509.load_der_x509_certificate(der)
-    except ValueError:
-        return ["signature: no readable certificate in KeyInfo"]
-    if trusted is not None and der not in trusted:
-        return ["signature: the certificate is not one the E-port issued to a known enterprise"]
-    pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
-    try:
-        XMLVerifier().verify(etree.tostring(root), x509_cert=pem, expect_config=_SIGNED)
-    except SignXMLException as error:
-        return [f"signature: {error}"]
-    return []
-
-
-def _number(text: str) -> bool:
-    return bool(_NUMBER.match(text))
-
-
-def _check_header(head: dict[str, str], *, ebc: str, owner: str, country: str, port: str) -> list[str]:
-    problems = []
-    if not _valid_party(head.get(ebc, "")):
-        problems.append(f"{ebc} {head.get(ebc)!r} is not a valid consignor code")
-    if not is_valid_uscc(head.get(owner, "")) and not _valid_party(head.get(owner, "")):
-        problems.append(f"{owner} {head.get(owner)!r} is not a valid USCC")
-    if head.get(country) not in _KNOWN_COUNTRIES:
-        problems.append(f"{country} {head.get(country)!r} is not a customs country code")
-    if not re.fullmatch(r"\d{4}", head.get(port, "")):
-        problems.append(f"{port} must be a 4-digit customs code")
-    return problems
-
-
-def _check_line(
-    pairs: list[tuple[str, str]],
-    names: tuple[str, ...] | None,
-    *,
-    hs: str,
-    country: str,
-    currency: str,
-    units: tuple[str, str],
-    quantity: str,
-    price: str,
-    total: str,
-) -> list[str]:
-    problems = []
-    values = dict(pairs)
-    number = values.get("gnum") or values.get("GNo")
-    if names is not None and tuple(name for name, _ in pairs) != names:
-        problems.append(f"line {number}: elements not in the order of the specification")
-    if not re.fullmatch(r"\d{10}", values.get(hs, "")):
-        problems.append(f"line {number}: {hs} must be a 10-digit HS code")
-    if values.get(country) not in _KNOWN_COUNTRIES:
-        problems.append(f"line {number}: {country} {values.get(country)!r} is not a customs country code")
-    if values.get(currency) not in _KNOWN_CURRENCIES:
-        problems.append(f"line {number}: {currency} {values.get(currency)!r} is not a customs currency code")
-    for unit in units:
-        if values.get(unit) not in _KNOWN_UNITS:
-            problems.append(f"line {number}: {unit} {values.get(unit)!r} is not a customs unit code")
-    for name in (quantity, price, total):
-        if not _number(values.get(name, "")):
-            problems.append(f"line {number}: {name} {values.get(name)!r} is not an N19,5 number")
-    if not problems:
-        try:
-            expected = Decimal(values[price]) * Decimal(values[quantity])
-            if abs(expected - Decimal(values[total])) > Decimal("0.01") + Decimal(values[quantity]) * Decimal(
-                "0.00001"
-            ):
-                problems.append(f"line {number}: {total} does not equal {price} x {quantity}")
-        except InvalidOperation:
-            problems.append(f"line {number}: unreadable numbers")
-    return problems

@@ -304,7 +304,8 @@ class TikTokShopClient(CounterpartClient):
             review_note="; ".join(reasons) or None,
         )
 
-    def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:
+    # The quantities are absolute: sending them again changes nothing, so no idempotency key is sent.
+    def push_stock(self, external_id: str, lines: list[StockLine], *, idempotency_key: str) -> None:  # noqa: ARG002
         warehouse = self._warehouse()
         self.call(
             "POST",

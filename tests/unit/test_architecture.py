@@ -148,11 +148,15 @@ SINGLE_WINDOW_CLIENT = {
 INDEPENDENT_SIMULATORS = {
     ROOT / "integrations" / "single_window" / "simulator.py": SINGLE_WINDOW_CLIENT,
     ROOT / "integrations" / "single_window" / "office.py": SINGLE_WINDOW_CLIENT,
+    ROOT / "integrations" / "single_window" / "office_rules.py": SINGLE_WINDOW_CLIENT,
     ROOT / "integrations" / "fx" / "simulator.py": {"integrations.fx.client"},
     ROOT / "integrations" / "signing_agent.py": set(),
     ROOT / "integrations" / "douyin" / "simulator.py": {"integrations.douyin.client"},
     ROOT / "integrations" / "tiktok_shop" / "simulator.py": {"integrations.tiktok_shop.client"},
-    ROOT / "integrations" / "shopify" / "simulator.py": {"integrations.shopify.client"},
+    **{
+        ROOT / "integrations" / "shopify" / f"{name}.py": {"integrations.shopify.client"}
+        for name in ("simulator", "simulator_ids", "simulator_orders", "simulator_uploads", "simulator_webhooks")
+    },
     ROOT / "integrations" / "shopify" / "query_cost.py": {"integrations.shopify.client"},
     ROOT / "integrations" / "simulation.py": set(),
     ROOT / "integrations" / "market_store.py": set(),
@@ -179,7 +183,8 @@ STAND_INS = ("integrations.simulation", "integrations.market_store", "integratio
 
 
 def _is_stand_in(module: str) -> bool:
-    return module in STAND_INS or module.endswith((".simulator", ".fake"))
+    """A simulator (or one of its parts, ``simulator_*``), a fake, or what they share."""
+    return module in STAND_INS or module.endswith(".fake") or module.rpartition(".")[2].startswith("simulator")
 
 
 @pytest.mark.parametrize(
