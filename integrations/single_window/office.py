@@ -226,7 +226,7 @@ class CustomsOffice:
         values = {
             "agentCode": head.get("agentCode", ""),
             "copNo": head.get("copNo", ""),
-            "preNo": _preis_number(office, sequence),
+            "preNo": _pre_number(office, sequence),
             "invtNo": f"{office}{_today():%Y}E{sequence:09d}",
             "ebcCode": head.get("ebcCode", ""),
             "ebpCode": head.get("ebpCode", ""),
@@ -253,12 +253,12 @@ class CustomsOffice:
                 problems.append(f"inventory list {number} is unknown or not released")
         office = head.get("customsCode") or "0000"
         sequence = next(self.numbers)
-        summary_no = _preis_number(office, sequence, flag="S")
+        summary_no = _pre_number(office, sequence, flag="S")
         answer = {
             "agentCode": head.get("agentCode", ""),
             "ebcCode": head.get("ebcCode", ""),
             "copNo": head.get("copNo", ""),
-            "preNo": _preis_number(office, sequence),
+            "preNo": _pre_number(office, sequence),
             "sumNo": summary_no,
             "msgSeqNo": "1",
         }
@@ -391,7 +391,7 @@ def _guid() -> str:
     return str(uuid.uuid4()).upper()
 
 
-def _preis_number(office: str, sequence: int, *, flag: str = "") -> str:
+def _pre_number(office: str, sequence: int, *, flag: str = "") -> str:
     """An 18-character number the E-port gives a document it stored."""
     return f"{office}{_today():%Y}{flag}{sequence:0{10 - len(flag)}d}"
 
