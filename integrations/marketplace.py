@@ -7,14 +7,17 @@ platform's published API, an in-memory fake and a simulator; all three satisfy
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 
-from integrations.base import IntegrationError, RetryableError, TerminalError
+import httpx
+
+from integrations.base import CounterpartClient, IntegrationError, RateGate, RetryableError, TerminalError
 
 
 class ReviewState(StrEnum):
@@ -85,6 +88,42 @@ class MemoryMedia(dict):
 
     def forget(self, name: str) -> None:
         self.pop(name, None)
+
+
+class AccountClient(CounterpartClient):
+    """What each platform's client holds for one marketplace account: the credentials and settings
+    its operator gave (``base_url`` sends it to a sandbox or a simulator instead of the platform's
+    own address) and the photos already uploaded to it. A platform reads what it needs of them in
+    ``configure``."""
+
+    platform: ClassVar[str]
+    api_base_url: ClassVar[str]
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        settings: Mapping[str, Any] | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        gate: RateGate | None = None,
+        clock: Callable[[], float] = time.time,
+        media: UploadedMedia | None = None,
+    ):
+        settings = settings or {}
+        super().__init__(
+            settings.get("base_url") or self.platform_url(credentials), transport=transport, gate=gate, clock=clock
+        )
+        # Photos the account holds: their name (content hash) -> the platform's reference for them.
+        self.media: UploadedMedia = MemoryMedia() if media is None else media
+        self.configure(credentials, settings)
+
+    def platform_url(self, credentials: Mapping[str, str]) -> str:  # noqa: ARG002 (a platform may address each shop apart)
+        """The platform's own address of the account's API."""
+        return self.api_base_url
+
+    def configure(self, credentials: Mapping[str, str], settings: Mapping[str, Any]) -> None:
+        """Take the account's credentials and settings the platform's calls need."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)

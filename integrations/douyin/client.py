@@ -24,23 +24,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
-from integrations.base import CounterpartClient, RateGate, RetryableError, TerminalError, json_of, send
+from integrations.base import RetryableError, TerminalError, json_of, send
 from integrations.marketplace import (
+    AccountClient,
     BadSignature,
     EventKind,
     ImageFile,
     ListingContent,
     ListingNotFound,
     MarketplaceEvent,
-    MemoryMedia,
     OrdersPage,
     PublishedListing,
     RemoteListing,
@@ -49,7 +46,6 @@ from integrations.marketplace import (
     RemoteOrderStatus,
     ReviewState,
     StockLine,
-    UploadedMedia,
 )
 
 PLATFORM = "douyin"
@@ -134,26 +130,11 @@ def spec_fields(content: ListingContent) -> dict[str, Any]:
     return {"specs": specs, "spec_prices": json.dumps(rows, ensure_ascii=False, separators=(",", ":"))}
 
 
-class DouyinClient(CounterpartClient):
+class DouyinClient(AccountClient):
     platform = PLATFORM
+    api_base_url = "https://openapi-fxg.jinritemai.com"
 
-    def __init__(
-        self,
-        credentials: Mapping[str, str],
-        settings: Mapping[str, Any] | None = None,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        gate: RateGate | None = None,
-        clock: Callable[[], float] = time.time,
-        media: UploadedMedia | None = None,
-    ):
-        settings = settings or {}
-        super().__init__(
-            settings.get("base_url") or "https://openapi-fxg.jinritemai.com",
-            transport=transport,
-            gate=gate,
-            clock=clock,
-        )
+    def configure(self, credentials: Mapping[str, str], settings: Mapping[str, Any]) -> None:
         self.app_key = credentials["app_key"]
         self.app_secret = credentials["app_secret"]
         self.access_token = credentials["access_token"]
@@ -162,10 +143,9 @@ class DouyinClient(CounterpartClient):
         # "no brand" (both per shop and category, set by the operator).
         self.standard_brand_id: str | None = settings.get("standard_brand_id")
         self.no_brand_id: str | None = settings.get("no_brand_id")
-        # The material centre's folder the shop's photos go to ("0": its root), and the photos
-        # already there: name -> their byte_url once approved, or "material:<id>" while reviewed.
+        # The material centre's folder the shop's photos go to ("0": its root); ``media`` holds the
+        # photos already there: name -> their byte_url once approved, or "material:<id>" while reviewed.
         self.material_folder_id = str(settings.get("material_folder_id") or "0")
-        self.media: UploadedMedia = MemoryMedia() if media is None else media
 
     def call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """One signed method call; returns ``data`` or raises by the answer's code."""

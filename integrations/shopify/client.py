@@ -21,24 +21,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from integrations.base import (
     CostBucket,
-    CounterpartClient,
     LocalBucket,
     OpenGate,
-    RateGate,
     RetryableError,
     TerminalError,
     json_of,
     send,
 )
 from integrations.marketplace import (
+    AccountClient,
     ImageFile,
     ListingContent,
     ListingNotFound,
-    MemoryMedia,
     OrdersPage,
     PublishedListing,
     RemoteListing,
@@ -48,7 +44,6 @@ from integrations.marketplace import (
     ReviewState,
     StaleStock,
     StockLine,
-    UploadedMedia,
 )
 from integrations.shopify.queries import (
     INVENTORY_SET,
@@ -119,7 +114,7 @@ def option_rows(content: ListingContent) -> tuple[list[dict], list[list[dict]]]:
     return options, per_variant
 
 
-class ShopifyClient(CounterpartClient):
+class ShopifyClient(AccountClient):
     platform = PLATFORM
 
     def __init__(
@@ -127,17 +122,21 @@ class ShopifyClient(CounterpartClient):
         credentials: Mapping[str, str],
         settings: Mapping[str, Any] | None = None,
         *,
-        transport: httpx.BaseTransport | None = None,
-        gate: RateGate | None = None,
-        media: UploadedMedia | None = None,
         cost_bucket: CostBucket | None = None,
+        **options: Any,
     ):
-        settings = settings or {}
-        super().__init__(
-            settings.get("base_url") or f"https://{credentials['shop_domain']}", transport=transport, gate=gate
-        )
-        # Photos the shop holds as files: their name (content hash) -> the file's id.
-        self.media: UploadedMedia = MemoryMedia() if media is None else media
+        super().__init__(credentials, settings, **options)
+        # The shop's cost bucket as its answers describe it (shared by the account's workers), and the
+        # points a call leaves in it for the others.
+        self.cost_bucket: CostBucket = LocalBucket(clock=lambda: self.clock()) if cost_bucket is None else cost_bucket
+        self.reserve = 0.0
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def platform_url(self, credentials: Mapping[str, str]) -> str:
+        """Each shop answers at its own domain."""
+        return f"https://{credentials['shop_domain']}"
+
+    def configure(self, credentials: Mapping[str, str], settings: Mapping[str, Any]) -> None:
         self.access_token = credentials["access_token"]
         version = (credentials.get("api_version") or "").strip() or LATEST_API_VERSION
         if version not in supported_versions(datetime.now(UTC).date()):
@@ -146,11 +145,6 @@ class ShopifyClient(CounterpartClient):
         self.api_version = version
         self.path = f"/admin/api/{version}/graphql.json"
         self.location_id: str | None = settings.get("location_id")
-        # The shop's cost bucket as its answers describe it (shared by the account's workers), and the
-        # points a call leaves in it for the others.
-        self.cost_bucket: CostBucket = LocalBucket(clock=lambda: self.clock()) if cost_bucket is None else cost_bucket
-        self.reserve = 0.0
-        self.sleep: Callable[[float], None] = time.sleep
 
     def _pace(self, cost: int) -> None:
         """Wait until the shop's bucket, as its answers to any of the account's workers described it,

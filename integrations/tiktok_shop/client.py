@@ -20,23 +20,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
-from integrations.base import CounterpartClient, RateGate, RetryableError, TerminalError, json_of, send
+from integrations.base import RetryableError, TerminalError, json_of, send
 from integrations.marketplace import (
+    AccountClient,
     BadSignature,
     EventKind,
     ListingContent,
     ListingNotFound,
     MarketplaceEvent,
-    MemoryMedia,
     OrdersPage,
     PublishedListing,
     RemoteListing,
@@ -45,7 +42,6 @@ from integrations.marketplace import (
     RemoteOrderStatus,
     ReviewState,
     StockLine,
-    UploadedMedia,
 )
 
 PLATFORM = "tiktok_shop"
@@ -152,26 +148,11 @@ def _attributes(given: Any) -> list[dict[str, Any]]:
     return attributes
 
 
-class TikTokShopClient(CounterpartClient):
+class TikTokShopClient(AccountClient):
     platform = PLATFORM
+    api_base_url = "https://open-api.tiktokglobalshop.com"
 
-    def __init__(
-        self,
-        credentials: Mapping[str, str],
-        settings: Mapping[str, Any] | None = None,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        gate: RateGate | None = None,
-        clock: Callable[[], float] = time.time,
-        media: UploadedMedia | None = None,
-    ):
-        settings = settings or {}
-        super().__init__(
-            settings.get("base_url") or "https://open-api.tiktokglobalshop.com",
-            transport=transport,
-            gate=gate,
-            clock=clock,
-        )
+    def configure(self, credentials: Mapping[str, str], settings: Mapping[str, Any]) -> None:
         self.app_key = credentials["app_key"]
         self.app_secret = credentials["app_secret"]
         self.access_token = credentials["access_token"]
@@ -179,8 +160,6 @@ class TikTokShopClient(CounterpartClient):
         self.warehouse_id: str | None = settings.get("warehouse_id")
         self.brand_id: str | None = settings.get("brand_id")
         self.product_attributes = _attributes(settings.get("product_attributes"))
-        # Photos uploaded to the shop: their name (content hash) -> the URI TikTok gave.
-        self.media: UploadedMedia = MemoryMedia() if media is None else media
 
     def call(
         self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None
