@@ -26,14 +26,14 @@ from commerce.accounts.passwords import Passwords, check_strength
 from commerce.accounts.recent_tokens import RecentTokens, TokenHolder
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.models import Enterprise, EnterpriseKind
+from commerce.clusters.models import FIRM_KINDS, Enterprise, EnterpriseKind
 from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import N_, AlreadyExists, NotFound, ValidationFailed
 from commerce.jobs.models import RateAllowance
 from commerce.sql import dialect_insert, dialect_of
 
 ENTERPRISE_KINDS_BY_ROLE = {
-    Role.SME: {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER},
+    Role.SME: FIRM_KINDS,
     Role.BRAND_ADMIN: {EnterpriseKind.ASSOCIATION},
     Role.TRADE_OPERATOR: {EnterpriseKind.SERVICE_PLATFORM},
 }
@@ -241,14 +241,17 @@ def authenticate(
     return holder.actor
 
 
-def revoke_token(session: Session, *, token: str) -> None:
-    """Revoke one bearer token (signing out)."""
+def revoke_token(session: Session, *, token: str, recent: RecentTokens | None = None) -> None:
+    """Revoke one bearer token (signing out); ``recent`` forgets it at once."""
+    digest = token_digest(token)
     with write_transaction(session):
         session.execute(
             update(ApiToken)
-            .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+            .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+    if recent is not None:
+        recent.forget(digest)
 
 
 def get_user(session: Session, *, user_id: int) -> User:
@@ -266,9 +269,16 @@ def _revoke_tokens(session: Session, user_id: int, *, keeping: str | None = None
 
 
 def change_password(
-    session: Session, *, actor: Actor, data: PasswordChange, passwords: Passwords, current_token: str
+    session: Session,
+    *,
+    actor: Actor,
+    data: PasswordChange,
+    passwords: Passwords,
+    current_token: str,
+    recent: RecentTokens | None = None,
 ) -> None:
-    """A user changes their own password; every other session of theirs ends."""
+    """A user changes their own password; every other session of theirs ends (and ``recent``
+    forgets the user's tokens, this one to be read again)."""
     with write_transaction(session):
         user = row_for_update(session, User, actor.user_id)
         if user is None:
@@ -280,10 +290,15 @@ def change_password(
         session.add(user)
         _revoke_tokens(session, user.id, keeping=current_token)
         audit.record(session, actor=actor, entity="user", entity_id=user.id, action="password_changed", changes={})
+    if recent is not None:
+        recent.forget_user(actor.user_id)
 
 
-def update_user(session: Session, *, actor: Actor, user_id: int, data: UserUpdate) -> User:
-    """An admin disables or re-enables a user; disabling ends its sessions at once."""
+def update_user(
+    session: Session, *, actor: Actor, user_id: int, data: UserUpdate, recent: RecentTokens | None = None
+) -> User:
+    """An admin disables or re-enables a user; disabling ends its sessions at once (``recent``
+    forgets them)."""
     require_role(actor, Role.ADMIN)
     if user_id == actor.user_id and not data.is_active:
         raise CannotDisableSelf(field="is_active")
@@ -304,4 +319,6 @@ def update_user(session: Session, *, actor: Actor, user_id: int, data: UserUpdat
                 action="enabled" if data.is_active else "disabled",
                 changes={"is_active": data.is_active},
             )
+    if recent is not None and not data.is_active:
+        recent.forget_user(user_id)
     return user

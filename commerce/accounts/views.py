@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from commerce.accounts import service
 from commerce.accounts.models import PasswordChange, TokenCreate, TokenPublic, UserCreate, UserPublic, UserUpdate
 from commerce.validation import Identifier
-from commerce.web.auth import current_actor, forget_sessions_of, forget_token, request_token, sign_in_with_password
+from commerce.web.auth import current_actor, request_token, sign_in_with_password
 from commerce.web.database import current_deployment, db_session
 from commerce.web.openapi import api_blueprint
 from commerce.web.responses import respond
@@ -38,8 +38,7 @@ def revoke_current_token():
     """Sign out: revoke the token this request carries."""
     current_actor()
     token = request_token()
-    service.revoke_token(db_session(), token=token)
-    forget_token(token)
+    service.revoke_token(db_session(), token=token, recent=current_deployment().recent_tokens)
     return Response(status=204)
 
 
@@ -62,16 +61,25 @@ def change_password(body: PasswordChange):
     deployment = current_deployment()
     actor = current_actor()
     token = request_token()
-    service.change_password(db_session(), actor=actor, data=body, passwords=deployment.passwords, current_token=token)
-    # The other sessions ended; this one goes on, and is read again.
-    forget_sessions_of(actor.user_id)
+    service.change_password(
+        db_session(),
+        actor=actor,
+        data=body,
+        passwords=deployment.passwords,
+        current_token=token,
+        recent=deployment.recent_tokens,
+    )
     return Response(status=204)
 
 
 @bp.patch("/users/<int:user_id>", responses={200: UserPublic})
 def update_user(path: UserPath, body: UserUpdate):
     """Disable or re-enable a user (admin); a disabled user's sessions end at once."""
-    user = service.update_user(db_session(), actor=current_actor(), user_id=path.user_id, data=body)
-    if not user.is_active:
-        forget_sessions_of(user.id)
+    user = service.update_user(
+        db_session(),
+        actor=current_actor(),
+        user_id=path.user_id,
+        data=body,
+        recent=current_deployment().recent_tokens,
+    )
     return respond(_user(user))

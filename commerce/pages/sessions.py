@@ -8,8 +8,8 @@ from commerce.accounts import service as accounts
 from commerce.accounts.errors import CsrfFailed
 from commerce.errors import N_, DomainError
 from commerce.pages.rendering import destinations_for, for_people, page_actor, render_page, safe_next
-from commerce.web.auth import SESSION_TOKEN, forget_token, require_csrf, session_token, sign_in_with_password
-from commerce.web.database import db_session
+from commerce.web.auth import SESSION_TOKEN, require_csrf, session_token, sign_in_with_password
+from commerce.web.database import current_deployment, db_session
 from commerce.web.problems import explain
 
 bp = Blueprint("sessions", __name__)
@@ -81,8 +81,7 @@ def sign_out():
     require_csrf(request.form.get("csrf_token"))
     token = session_token()
     if token is not None:
-        accounts.revoke_token(db_session(), token=token)
-        forget_token(token)
+        accounts.revoke_token(db_session(), token=token, recent=current_deployment().recent_tokens)
     session.clear()
     return redirect(url_for("sessions.sign_in"))
 

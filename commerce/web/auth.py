@@ -89,13 +89,3 @@ def current_actor() -> Actor:
             require_csrf(request.headers.get(CSRF_HEADER))
     g.actor = accounts.authenticate(db_session(), token=token, recent=current_deployment().recent_tokens)
     return g.actor
-
-
-def forget_token(token: str) -> None:
-    """This worker forgets what it read of a token just revoked (the others within their few seconds)."""
-    current_deployment().recent_tokens.forget(accounts.token_digest(token))
-
-
-def forget_sessions_of(user_id: int) -> None:
-    """This worker forgets every token of a user whose sessions just ended."""
-    current_deployment().recent_tokens.forget_user(user_id)
