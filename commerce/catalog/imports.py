@@ -38,10 +38,9 @@ from commerce.catalog.models import (
     ImportStatus,
     ProductImport,
 )
-from commerce.catalog.service import PRODUCT_MAKER_KINDS
-from commerce.clusters.errors import UnknownReference, WrongEnterpriseKind
-from commerce.clusters.models import Enterprise, Trademark
+from commerce.clusters.models import FIRM_KINDS, Enterprise, Trademark
 from commerce.clusters.permissions import require_own_enterprise
+from commerce.clusters.service import require_enterprise
 from commerce.config import Settings
 from commerce.db import Database, utcnow, write_transaction
 from commerce.deployment import Deployment
@@ -83,11 +82,7 @@ def start_import(
     require_role(actor, Role.SME)
     require_own_enterprise(actor, enterprise_id)
     fmt = file_format(filename)
-    enterprise = session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise UnknownReference(field="enterprise_id", entity="Enterprise", id=enterprise_id)
-    if enterprise.kind not in PRODUCT_MAKER_KINDS:
-        raise WrongEnterpriseKind(field="enterprise_id", kinds=", ".join(sorted(PRODUCT_MAKER_KINDS)))
+    require_enterprise(session, enterprise_id, field="enterprise_id", kinds=FIRM_KINDS)
     limits = SheetLimits.of(settings)
     unpacked = _unpacked_size(stream, fmt, settings, limits)
     if in_background is None:

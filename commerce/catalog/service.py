@@ -27,11 +27,12 @@ from commerce.catalog.models import (
     Sku,
     SkuUpdate,
 )
-from commerce.catalog.presenter import documents_page
+from commerce.catalog.presenter import documents_page, product_documents
 from commerce.clusters import trademarks as cluster_trademarks
-from commerce.clusters.errors import NotAMember, UnknownReference, WrongEnterpriseKind
-from commerce.clusters.models import Enterprise, EnterpriseKind, Trademark
+from commerce.clusters.errors import NotAMember, UnknownReference
+from commerce.clusters.models import FIRM_KINDS, Enterprise, Trademark
 from commerce.clusters.permissions import VIEWER, reach_condition, reach_kind, require_own_enterprise
+from commerce.clusters.service import require_enterprise
 from commerce.db import utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import service as inventory
@@ -40,7 +41,6 @@ from commerce.pagination import Page
 from commerce.sql import dialect_of, prebuilt, upsert
 from commerce.validation import money_text
 
-PRODUCT_MAKER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}
 # A product's own facts (its row's columns a firm sets), and what the mark's owner reviews again when they change.
 PRODUCT_FACTS = {
     "trademark_id",
@@ -122,11 +122,7 @@ def create_product(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
         raise EnterpriseRequired(field="enterprise_id", role=actor.role.value)
     require_own_enterprise(actor, enterprise_id)
     with write_transaction(session):
-        enterprise = session.get(Enterprise, enterprise_id)
-        if enterprise is None:
-            raise UnknownReference(field="enterprise_id", entity="Enterprise", id=enterprise_id)
-        if enterprise.kind not in PRODUCT_MAKER_KINDS:
-            raise WrongEnterpriseKind(field="enterprise_id", kinds=", ".join(sorted(PRODUCT_MAKER_KINDS)))
+        enterprise = require_enterprise(session, enterprise_id, field="enterprise_id", kinds=FIRM_KINDS)
         _check_trademark(session, data.trademark_id, enterprise)
         product = Product(
             enterprise_id=enterprise_id,
@@ -407,6 +403,12 @@ def list_products(
     statement = prebuilt(session, _build_list, scope, tuple(given))
     parameters = {**_scope_parameters(actor, scope), **given, "after": after or 0}
     return documents_page(session, statement, parameters, limit=limit, languages=languages)
+
+
+def product_document(session: Session, product: Product, *, languages: Sequence[str]) -> str:
+    """The public document (JSON text) of a product the caller was just given by this service."""
+    [document] = product_documents(session, [product.id], languages=languages)
+    return document
 
 
 def _build_list(dialect: str, scope: str, filters: tuple[str, ...]) -> Select:

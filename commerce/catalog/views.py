@@ -24,7 +24,6 @@ from commerce.catalog.models import (
     ProductUpdate,
     RejectInput,
 )
-from commerce.catalog.presenter import product_documents
 from commerce.errors import N_
 from commerce.inventory import service as inventory
 from commerce.inventory.models import StockAdjustment, StockMovementPublic, StockPublic
@@ -75,8 +74,7 @@ class TemplateQuery(QueryModel):
 
 
 def _product(product, status: int = 200):
-    [document] = product_documents(db_session(), [product.id], languages=content_languages())
-    return respond_json_text(document, status)
+    return respond_json_text(service.product_document(db_session(), product, languages=content_languages()), status)
 
 
 @bp.post("/products", responses={201: ProductPublic})

@@ -22,6 +22,11 @@ class EnterpriseKind(StrEnum):
     ASSOCIATION = "association"
 
 
+# The cluster's firms, those that make or trade goods: they hold products, stock and orders, and
+# may be admitted to the collective mark.
+FIRM_KINDS = frozenset({EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER})
+
+
 class MembershipStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"

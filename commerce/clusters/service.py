@@ -4,20 +4,16 @@ their members in ``trademarks``."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.errors import (
-    DuplicateClusterName,
-    UnknownReference,
-)
-from commerce.clusters.models import (
-    Cluster,
-    ClusterCreate,
-)
+from commerce.clusters.errors import DuplicateClusterName, OutsideCluster, UnknownReference, WrongEnterpriseKind
+from commerce.clusters.models import Cluster, ClusterCreate, Enterprise
 from commerce.clusters.permissions import (
     require_reachable_cluster,
     within_clusters,
@@ -49,6 +45,19 @@ def require_row(session: Session, model, identifier: int, *, field: str):
     if row is None:
         raise UnknownReference(field=field, entity=model.__name__, id=identifier)
     return row
+
+
+def require_enterprise(
+    session: Session, enterprise_id: int, *, field: str, kinds: Collection[str], cluster_id: int | None = None
+) -> Enterprise:
+    """The enterprise a request names by id, of one of ``kinds`` and (given ``cluster_id``) of that
+    cluster; else 422 naming the field."""
+    enterprise = require_row(session, Enterprise, enterprise_id, field=field)
+    if enterprise.kind not in kinds:
+        raise WrongEnterpriseKind(field=field, kinds=", ".join(sorted(kinds)))
+    if cluster_id is not None and enterprise.cluster_id != cluster_id:
+        raise OutsideCluster(field=field)
+    return enterprise
 
 
 def create_cluster(session: Session, *, actor: Actor, data: ClusterCreate) -> Cluster:

@@ -18,10 +18,9 @@ from commerce.clusters.errors import (
     DuplicateRegistration,
     MembershipOutOfPeriod,
     MembershipRevoked,
-    OutsideCluster,
-    WrongEnterpriseKind,
 )
 from commerce.clusters.models import (
+    FIRM_KINDS,
     Cluster,
     Enterprise,
     EnterpriseKind,
@@ -37,13 +36,10 @@ from commerce.clusters.permissions import (
     require_reachable_cluster,
     within_clusters,
 )
-from commerce.clusters.service import insert_recorded, require_row
+from commerce.clusters.service import insert_recorded, require_enterprise, require_row
 from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import Forbidden, InvalidStatusTransition, NotFound
 from commerce.pagination import Page, fetch_page
-
-MEMBER_KINDS = {EnterpriseKind.MANUFACTURER, EnterpriseKind.TRADER}
-
 
 MEMBERSHIP_TRANSITIONS = {
     MembershipStatus.ACTIVE: {MembershipStatus.SUSPENDED, MembershipStatus.REVOKED, MembershipStatus.EXPIRED},
@@ -58,11 +54,13 @@ def create_trademark(session: Session, *, actor: Actor, data: TrademarkCreate) -
     require_role(actor, Role.ADMIN)
     with write_transaction(session):
         require_row(session, Cluster, data.cluster_id, field="cluster_id")
-        owner = require_row(session, Enterprise, data.owner_enterprise_id, field="owner_enterprise_id")
-        if owner.kind != EnterpriseKind.ASSOCIATION:
-            raise WrongEnterpriseKind(field="owner_enterprise_id", kinds=EnterpriseKind.ASSOCIATION.value)
-        if owner.cluster_id != data.cluster_id:
-            raise OutsideCluster(field="owner_enterprise_id")
+        require_enterprise(
+            session,
+            data.owner_enterprise_id,
+            field="owner_enterprise_id",
+            kinds={EnterpriseKind.ASSOCIATION},
+            cluster_id=data.cluster_id,
+        )
         trademark = Trademark(**data.model_dump())
         insert_recorded(
             session,
@@ -109,11 +107,9 @@ def admit_member(session: Session, *, actor: Actor, trademark_id: int, data: Mem
     """Admit a firm of the cluster to use the collective trademark under a licence."""
     with write_transaction(session):
         trademark = _require_mark_owner(session, actor, trademark_id)
-        enterprise = require_row(session, Enterprise, data.enterprise_id, field="enterprise_id")
-        if enterprise.kind not in MEMBER_KINDS:
-            raise WrongEnterpriseKind(field="enterprise_id", kinds=", ".join(sorted(MEMBER_KINDS)))
-        if enterprise.cluster_id != trademark.cluster_id:
-            raise OutsideCluster(field="enterprise_id")
+        require_enterprise(
+            session, data.enterprise_id, field="enterprise_id", kinds=FIRM_KINDS, cluster_id=trademark.cluster_id
+        )
         membership = Membership(trademark_id=trademark.id, **data.model_dump())
         insert_recorded(
             session,
