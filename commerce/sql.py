@@ -8,11 +8,12 @@ chosen with ``on_postgresql``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from psycopg import errors as driver_errors
-from sqlalchemy import Select, String, any_, bindparam, cast, func, literal, literal_column, text
+from sqlalchemy import Select, String, TypeDecorator, any_, bindparam, cast, func, literal, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -89,12 +90,23 @@ def refresh_statistics(session: Session, tables: Sequence[str]) -> None:
 def among_parameter(dialect: str, column: Any, name: str):
     """``column IN :name`` for a statement built once (see ``prebuilt``), the values given when it runs.
 
-    On PostgreSQL ``= ANY(:name)`` with an array: one statement text whatever the count, where an
-    expanding IN is rendered again for every execution.
+    One statement text whatever the count, where an expanding IN is rendered again for every
+    execution: on PostgreSQL ``= ANY(:name)`` with an array, on SQLite ``IN (SELECT value FROM
+    json_each(:name))`` with the values as a JSON array (SQLite still looks each one up by its key).
     """
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
-    return column.in_(bindparam(name, expanding=True))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=JsonList()))))
+
+
+class JsonList(TypeDecorator):
+    """A list of plain values sent as its JSON text (for SQLite's ``json_each``)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ARG002 (SQLAlchemy's signature)
+        return None if value is None else json.dumps(list(value))
 
 
 _PREBUILT: dict[tuple[Any, ...], Any] = {}
