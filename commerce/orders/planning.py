@@ -23,11 +23,14 @@ from commerce.catalog.models import Product, ProductStatus, Sku
 from commerce.clusters.errors import UnknownReference
 from commerce.clusters.permissions import VIEWER, reach_condition, reach_kind
 from commerce.errors import ValidationFailed
+from commerce.inventory.errors import InsufficientStock
+from commerce.inventory.models import StockLevel, StreamAllocation
 from commerce.live.errors import CurrencyMismatch, StreamNotLive
 from commerce.live.models import FlashSale, LineupItem, Stream, StreamStatus
 from commerce.orders.errors import (
     BuyerLimitReached,
     DuplicateSkuLine,
+    FlashSaleSoldOut,
     OrderTooLarge,
     PriceChanged,
     ProductNotOnSale,
@@ -117,13 +120,12 @@ def request_digest(data: OrderCreate) -> str:
 
 
 def plan_order(session: Session, actor: Actor, data: OrderCreate, now: datetime) -> OrderPlan:
-    """Read, price and check an order; a stream line is planned to draw on the stream's allocation."""
-    lines = _plan_lines(session, actor, data, now)
+    """Read, price and check an order, each line planned to draw on what the read found left."""
+    lines, skus = _plan_lines(session, actor, data, now)
     total = sum((line.unit_price * line.quantity for line in lines), Decimal(0))
     if total >= MAXIMUM_ORDER_TOTAL:
         raise OrderTooLarge(field="lines", maximum=MAXIMUM_ORDER_TOTAL)
-    for line in lines:
-        line.from_allocation = line.lineup_item_id is not None
+    draw_on_what_is_left(lines, skus)
     export = data.export
     order = {
         "channel": data.channel,
@@ -151,7 +153,15 @@ def plan_order(session: Session, actor: Actor, data: OrderCreate, now: datetime)
 
 
 # The reads of order intake, built once: constructing a statement costs more than running it here.
-_SKU_COLUMNS = (Sku.id, Sku.product_id, Sku.enterprise_id, Sku.price_amount, Sku.currency, Product.status)
+_SKU_COLUMNS = (
+    Sku.id,
+    Sku.product_id,
+    Sku.enterprise_id,
+    Sku.price_amount,
+    Sku.currency,
+    Product.status,
+    StockLevel.available,
+)
 
 
 def _within_reach(dialect: str, reach: str | None):
@@ -165,6 +175,7 @@ def _build_skus(dialect: str, reach: str | None):
     return (
         select(*_SKU_COLUMNS, _within_reach(dialect, reach))
         .join(Product, Product.id == Sku.product_id)
+        .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
         .where(among_parameter(dialect, Sku.id, "sku_ids"))
     )
 
@@ -184,14 +195,21 @@ def _build_skus_in_stream(dialect: str, reach: str | None):
             FlashSale.id.label("sale_id"),
             FlashSale.price_amount.label("sale_price"),
             FlashSale.per_buyer_limit.label("sale_limit"),
+            (FlashSale.quantity - FlashSale.sold).label("sale_left"),
+            StreamAllocation.remaining.label("allocation_left"),
         )
         .join(Product, Product.id == Sku.product_id)
+        .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
         .outerjoin(Stream, Stream.id == bindparam("stream_id"))
         .outerjoin(
             LineupItem,
             (LineupItem.stream_id == Stream.id)
             & (LineupItem.product_id == Sku.product_id)
             & LineupItem.removed_at.is_(None),
+        )
+        .outerjoin(
+            StreamAllocation,
+            (StreamAllocation.lineup_item_id == LineupItem.id) & (StreamAllocation.sku_id == Sku.id),
         )
         .outerjoin(
             FlashSale,
@@ -204,7 +222,25 @@ def _build_skus_in_stream(dialect: str, reach: str | None):
     )
 
 
-def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime) -> list[PlannedLine]:
+def draw_on_what_is_left(lines: list[PlannedLine], skus: dict[int, Any]) -> None:
+    """Where each line's units come from, as read: a stream line from its allocation while that
+    holds the line, else from general stock. A line the read shows cannot be served is refused
+    here, lines taken in the write's order and each checked as the write checks it (the sale's
+    units, then the stock's), so that a sold-out item is refused without writing and undoing an
+    order. What was read is only a forecast: the write takes the units again under its locks."""
+    for line in sorted(lines, key=lambda line: line.sku_id):
+        sku = skus[line.sku_id]
+        field = f"lines.{line.index}.quantity"
+        if line.flash_sale is not None and line.quantity > sku.sale_left:
+            raise FlashSaleSoldOut(field=field, sku_id=line.sku_id)
+        line.from_allocation = line.lineup_item_id is not None and line.quantity <= (sku.allocation_left or 0)
+        if not line.from_allocation and line.quantity > (sku.available or 0):
+            raise InsufficientStock(field=field, sku_id=line.sku_id)
+
+
+def _plan_lines(
+    session: Session, actor: Actor, data: OrderCreate, now: datetime
+) -> tuple[list[PlannedLine], dict[int, Any]]:
     if actor.role == Role.HOST and data.stream_id is None:
         raise StreamRequired(field="stream_id")
     seen: set[int] = set()
@@ -253,7 +289,7 @@ def _plan_lines(session: Session, actor: Actor, data: OrderCreate, now: datetime
         )
     if data.stream_id is not None:
         _price_stream_lines(actor, data, planned, skus)
-    return planned
+    return planned, skus
 
 
 def _price_stream_lines(actor: Actor, data: OrderCreate, planned: list[PlannedLine], skus: dict[int, Any]) -> None:

@@ -7,6 +7,11 @@ database, and on PostgreSQL the rows both paths leave (orders, lines, the stock 
 levels, allocations, flash sales and their buyers, queued stock pushes, refusals noted for the
 stream) must be equal. Ids drawn from sequences are not compared (PostgreSQL does not roll a
 sequence back); rows name their order by its external id instead.
+
+The plan refuses a line its read shows cannot be served, and draws a stream line on general stock
+when its allocation was read short; each case also runs with a plan blind to what is left, so
+that the write meets every shortage itself (as when another order took the units between the
+read and the write), and must answer the same and leave the same rows.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from commerce.inventory.models import StockLevel, StockMovement, StreamAllocatio
 from commerce.jobs.models import Job
 from commerce.listings.models import ChannelAccount, Listing
 from commerce.live.models import FlashSale, FlashSaleBuyer, StreamRefusal
-from commerce.orders import postgresql, service, writing
+from commerce.orders import planning, postgresql, service, writing
 from commerce.orders.models import OrderCreate, OrderLine, SalesOrder
 from commerce.sql import on_postgresql
 from tests.e2e.test_streams import schedule
@@ -264,12 +269,25 @@ def _state(session, orders: dict[int, str]) -> dict[str, list]:
     }
 
 
-def _run(database, scene: Scene, orders_sent, path) -> tuple[list, dict]:
+def _blind(lines, _skus) -> None:
+    """A plan that reads nothing of what is left: every stream line draws on its allocation."""
+    for line in lines:
+        line.from_allocation = line.lineup_item_id is not None
+
+
+FORECASTS = {"read": planning.draw_on_what_is_left, "blind": _blind}
+
+
+def _run(database, scene: Scene, orders_sent, path, forecast) -> tuple[list, dict]:
     """Send the case's orders along ``path`` in a savepoint; its answers and the rows left, then undone."""
     orders: dict[int, str] = {}
     savepoint = database.within.begin_nested()
     try:
-        with mock.patch.object(postgresql, "write_order", path), database.session() as session:
+        with (
+            mock.patch.object(postgresql, "write_order", path),
+            mock.patch.object(planning, "draw_on_what_is_left", forecast),
+            database.session() as session,
+        ):
             answers = [_answer(session, scene, orders, actor, body) for actor, body in orders_sent]
             return answers, _state(session, orders)
     finally:
@@ -282,14 +300,18 @@ def test_both_ways_of_writing_an_order_agree(case, client, factory, database):
     orders_sent, expected = CASES[case][0](scene), CASES[case][1](scene)
     with database.session() as session:
         paths = ["plain", "postgresql"] if on_postgresql(session) else ["plain"]
-    outcomes = {path: _run(database, scene, orders_sent, PATHS[path]) for path in paths}
-    for path, (answers, _state_left) in outcomes.items():
-        assert answers == expected, path
-    if len(outcomes) == 2:
-        plain, fast = outcomes["plain"][1], outcomes["postgresql"][1]
+    outcomes = {
+        (path, forecast): _run(database, scene, orders_sent, PATHS[path], FORECASTS[forecast])
+        for path in paths
+        for forecast in FORECASTS
+    }
+    for way, (answers, _state_left) in outcomes.items():
+        assert answers == expected, way
+    plain = outcomes["plain", "read"][1]
+    for way, (_answers, state) in outcomes.items():
         for table in plain:
-            assert fast[table] == plain[table], table
+            assert state[table] == plain[table], (way, table)
     placed = {answer[1] for answer in expected if answer[0] == "placed"}
-    assert {dict(row)["external_id"] for row in outcomes["plain"][1]["orders"]} == placed
+    assert {dict(row)["external_id"] for row in plain["orders"]} == placed
     with database.session() as session:
         assert session.scalar(select(SalesOrder.id).limit(1)) is None
