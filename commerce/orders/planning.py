@@ -213,7 +213,8 @@ def _build_skus_in_stream(dialect: str, reach: str | None):
         )
         .outerjoin(
             FlashSale,
-            (FlashSale.item_id == LineupItem.id)
+            (FlashSale.stream_id == Stream.id)
+            & (FlashSale.item_id == LineupItem.id)
             & (FlashSale.sku_id == Sku.id)
             & (FlashSale.starts_at <= bindparam("now"))
             & (FlashSale.ends_at > bindparam("now")),
