@@ -17,15 +17,12 @@ from sqlmodel import Session
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.models import Enterprise
-from commerce.clusters.permissions import require_reachable_firm, within_reach
+from commerce.clusters.permissions import within_reach
 from commerce.customs import calendar
 from commerce.customs.models import CustomsPlatform
 from commerce.db import utcnow, write_transaction
-from commerce.errors import N_, NotFound
+from commerce.errors import N_
 from commerce.rebates import arithmetic, exports, fx
-from commerce.rebates.errors import (
-    NotAnExporter,
-)
 from commerce.rebates.exports import DeclaredLine
 from commerce.rebates.invoices import KIND_OF_METHOD, match_invoices
 from commerce.rebates.models import (
@@ -37,7 +34,7 @@ from commerce.rebates.models import (
     RebateProfile,
     VatReturn,
 )
-from commerce.rebates.profiles import EXPORTING_KINDS, profiles_of, refund_account
+from commerce.rebates.profiles import EXPORTING_KINDS, exporting_firm, profiles_of, refund_account
 from commerce.rebates.rates import RateTable
 from commerce.sql import among, bulk_insert
 
@@ -92,12 +89,7 @@ def compute_claims(
     calendar.parse_period(period)
     with write_transaction(session):
         if enterprise_id is not None:
-            require_reachable_firm(session, actor, enterprise_id)
-            enterprise = session.get(Enterprise, enterprise_id)
-            if enterprise is None:
-                raise NotFound()
-            if enterprise.kind not in EXPORTING_KINDS:
-                raise NotAnExporter(field="enterprise_id")
+            enterprise = exporting_firm(session, actor, enterprise_id)
             firms = {enterprise.id: enterprise}
         else:
             firms = {}

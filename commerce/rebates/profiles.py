@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.clusters.models import Enterprise, EnterpriseKind
+from commerce.clusters.models import FIRM_KINDS, Enterprise, EnterpriseKind
 from commerce.clusters.permissions import require_reachable_firm
 from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
@@ -28,7 +28,8 @@ DEFAULT_METHOD = {
 }
 
 
-EXPORTING_KINDS = (EnterpriseKind.MANUFACTURER.value, EnterpriseKind.TRADER.value)
+# The firms that export, and so claim rebates: the cluster's firms.
+EXPORTING_KINDS = FIRM_KINDS
 
 
 def exporting_firm(session: Session, actor: Actor, enterprise_id: int) -> Enterprise:
