@@ -104,8 +104,13 @@ class OrderPlan:
         return self.order["placed_by"]
 
     def in_lock_order(self) -> list[PlannedLine]:
-        """Lines by SKU id, so that two orders sharing SKUs lock their rows in the same order."""
-        return sorted(self.lines, key=lambda line: line.sku_id)
+        """The lines in lock order (``in_lock_order``)."""
+        return in_lock_order(self.lines)
+
+
+def in_lock_order(lines: list[PlannedLine]) -> list[PlannedLine]:
+    """Lines by SKU id, so that two orders sharing SKUs lock their rows in the same order."""
+    return sorted(lines, key=lambda line: line.sku_id)
 
 
 def buyer_key(channel: str, buyer_id: str | None, buyer_name: str) -> str:
@@ -229,7 +234,7 @@ def draw_on_what_is_left(lines: list[PlannedLine], skus: dict[int, Any]) -> None
     here, lines taken in the write's order and each checked as the write checks it (the sale's
     units, then the stock's), so that a sold-out item is refused without writing and undoing an
     order. What was read is only a forecast: the write takes the units again under its locks."""
-    for line in sorted(lines, key=lambda line: line.sku_id):
+    for line in in_lock_order(lines):
         sku = skus[line.sku_id]
         field = f"lines.{line.index}.quantity"
         if line.flash_sale is not None and line.quantity > sku.sale_left:
