@@ -15,6 +15,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce import cli, pages
     from commerce.accounts.views import bp as accounts_bp
     from commerce.accounts.views import public_bp as auth_bp
+    from commerce.aftersales.views import bp as aftersales_bp
     from commerce.catalog.views import bp as catalog_bp
     from commerce.clusters.views import bp as clusters_bp
     from commerce.customs.views import bp as customs_bp
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         media_bp,
         live_bp,
         orders_bp,
+        aftersales_bp,
         listings_bp,
         webhooks_bp,
         customs_bp,

@@ -59,6 +59,23 @@ def gave_way(error: BaseException) -> bool:
     return isinstance(original, sqlite3.OperationalError) and "database is locked" in str(original)
 
 
+def violated_check(error: BaseException) -> str | None:
+    """The name of the CHECK constraint a database error says a statement broke, if it says one."""
+    original = getattr(error, "orig", None)
+    if original is None:
+        return None
+    diagnostics = getattr(original, "diag", None)
+    if diagnostics is not None:
+        return diagnostics.constraint_name if getattr(original, "sqlstate", None) == "23514" else None
+    prefix = "CHECK constraint failed: "
+    message = str(original)
+    return (
+        message[len(prefix) :].strip()
+        if isinstance(original, sqlite3.IntegrityError) and message.startswith(prefix)
+        else None
+    )
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

@@ -39,6 +39,15 @@ class ValidationFailed(DomainError):
     code = "validation_error"
     message = N_("The request has invalid fields.")
 
+    @classmethod
+    def of_rule(cls, violation: Any, *, field: str) -> ValidationFailed:
+        """The answer to a value that broke one of ``validation``'s rules (a ``RuleViolation``)."""
+        from commerce.validation import MESSAGES
+
+        error = cls(MESSAGES[violation.code], field=field, **violation.params)
+        error.code = violation.code
+        return error
+
 
 class Unauthenticated(DomainError):
     """The caller could not be identified (401)."""

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from commerce.accounts.models import ApiToken, User
+from commerce.aftersales.models import AfterSale
 from commerce.audit.models import AuditEvent
 from commerce.catalog.models import ImportFilePart, Product, ProductImport, ProductTranslation, Sku
 from commerce.clusters.models import Cluster, Enterprise, Membership, Trademark
@@ -41,6 +42,7 @@ from commerce.reports.models import ExportStatistic, ExportStatisticPeriod, Outs
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AfterSale",
     "ApiToken",
     "ImportFilePart",
     "AuditEvent",

@@ -150,11 +150,16 @@ def currency_places(currency: str) -> int:
 
 def check_price(amount: Any, currency: str) -> Decimal:
     """A positive price with no more decimals than its currency's minor unit."""
+    return check_amount(amount, currency, maximum=MAXIMUM_PRICE)
+
+
+def check_amount(amount: Any, currency: str, *, maximum: Decimal | int) -> Decimal:
+    """A positive amount below ``maximum`` with no more decimals than its currency's minor unit."""
     number = parse_decimal(amount, places=currency_places(currency))
     if number <= 0:
         raise RuleViolation("not_positive")
-    if number >= MAXIMUM_PRICE:
-        raise RuleViolation("amount_too_large", maximum=MAXIMUM_PRICE)
+    if number >= maximum:
+        raise RuleViolation("amount_too_large", maximum=maximum)
     return number
 
 

@@ -23,6 +23,9 @@ class MovementKind(StrEnum):
     ORDER_SHIPPED = "order_shipped"
     STREAM_ALLOCATED = "stream_allocated"
     STREAM_RELEASED = "stream_released"
+    AFTER_SALE_RELEASED = "after_sale_released"
+    RETURN_RESTOCKED = "return_restocked"
+    RETURN_WRITTEN_OFF = "return_written_off"
 
 
 class StockLevel(SQLModel, table=True):

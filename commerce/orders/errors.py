@@ -62,3 +62,13 @@ class IdempotencyMismatch(Conflict):
     code = "idempotency_mismatch"
     message = N_("Order {external_id} was already taken with other contents; give a new external id for a new order.")
     members = ("order_id",)
+
+
+class AfterSalesExist(Conflict):
+    code = "after_sales_exist"
+    message = N_("This order has after-sales: refund what is left of it through an after-sale instead.")
+
+
+class RefundPending(Conflict):
+    code = "refund_pending"
+    message = N_("A refund of units of this order awaits its answer: approve or refuse it before shipping.")

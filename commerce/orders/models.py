@@ -71,12 +71,41 @@ class SalesOrder(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# What after-sales have done to a line, kept on the line so that constraints bound them: a new
+# line starts with all of them 0 (intake never writes them).
+AFTER_SALE_COLUMNS = (
+    "refund_amount",
+    "release_requested_quantity",
+    "released_quantity",
+    "shipped_quantity",
+    "returned_quantity",
+)
+# The constraints after-sales answer to (``aftersales.errors`` names the answer to each).
+REFUND_WITHIN_PAID = "order_line_refund_within_paid"
+UNITS_ACCOUNTED = "order_line_units_accounted"
+RETURN_WITHIN_SHIPPED = "order_line_return_within_shipped"
+
+
 class OrderLine(SQLModel, table=True):
-    """One SKU of an order, owned by the firm that makes it."""
+    """One SKU of an order, owned by the firm that makes it.
+
+    After-sales count on the line: ``refund_amount`` is what after-sales not refused give back (at
+    most what the line was paid), ``release_requested_quantity`` and ``released_quantity`` the
+    units a refund before shipping asks back and has freed, ``shipped_quantity`` the units that
+    left (never counting a unit released or asked back), ``returned_quantity`` the units returns
+    bring back (at most those shipped).
+    """
 
     __tablename__ = "order_line"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="order_line_quantity_positive"),
+        CheckConstraint("refund_amount >= 0 AND refund_amount <= unit_price * quantity", name=REFUND_WITHIN_PAID),
+        CheckConstraint(
+            "release_requested_quantity >= 0 AND released_quantity >= 0 AND shipped_quantity >= 0 "
+            "AND release_requested_quantity + released_quantity + shipped_quantity <= quantity",
+            name=UNITS_ACCOUNTED,
+        ),
+        CheckConstraint("returned_quantity >= 0 AND returned_quantity <= shipped_quantity", name=RETURN_WITHIN_SHIPPED),
         UniqueConstraint("order_id", "sku_id", name="order_line_sku_once"),
         Index("order_line_of_firm", "enterprise_id", "order_id"),
         Index("order_line_of_lineup_item", "lineup_item_id"),
@@ -92,6 +121,13 @@ class OrderLine(SQLModel, table=True):
     lineup_item_id: int | None = Field(default=None, foreign_key="lineup_item.id")
     flash_sale_id: int | None = Field(default=None, foreign_key="flash_sale.id")
     from_allocation: bool = Field(default=False)
+    refund_amount: Decimal = Field(
+        default=Decimal(0), sa_type=ExactDecimal(4), nullable=False, sa_column_kwargs={"server_default": "0"}
+    )
+    release_requested_quantity: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    released_quantity: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    shipped_quantity: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    returned_quantity: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +179,11 @@ class LineRecord:
     lineup_item_id: int | None
     flash_sale_id: int | None
     from_allocation: bool
+    refund_amount: Decimal = Decimal(0)
+    release_requested_quantity: int = 0
+    released_quantity: int = 0
+    shipped_quantity: int = 0
+    returned_quantity: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +256,10 @@ class OrderLinePublic(BaseModel):
     unit_price: Money
     lineup_item_id: int | None
     flash_sale_id: int | None
+    refunded: Money = PydanticField(description="What after-sales not refused give back on this line")
+    released_quantity: int = PydanticField(description="Units freed by refunds before shipping")
+    shipped_quantity: int
+    returned_quantity: int = PydanticField(description="Units returns bring back")
 
 
 class BuyerPublic(BaseModel):

@@ -41,7 +41,7 @@ from commerce.orders.errors import (
 )
 from commerce.orders.models import OrderCreate, OrderStatus
 from commerce.sql import among_parameter, prebuilt
-from commerce.validation import MESSAGES, RuleViolation, check_price, money_text
+from commerce.validation import RuleViolation, check_price, money_text
 
 # Totals stay within what the exact money columns hold on both databases (SQLite: 10**-4 units in 63 bits).
 MAXIMUM_ORDER_TOTAL = 10**14
@@ -274,11 +274,7 @@ def _plan_lines(
             try:
                 check_price(price, data.currency)
             except RuleViolation as violation:
-                error = ValidationFailed(
-                    MESSAGES[violation.code], field=f"lines.{index}.unit_price", **violation.params
-                )
-                error.code = violation.code
-                raise error from None
+                raise ValidationFailed.of_rule(violation, field=f"lines.{index}.unit_price") from None
         if price is None and data.stream_id is None:
             if sku.currency != data.currency:
                 raise UnitPriceRequired(field=f"lines.{index}.unit_price", sku_id=line.sku_id, currency=data.currency)

@@ -49,7 +49,7 @@ from commerce.inventory.models import MovementKind, StockMovement
 from commerce.listings.reactions import stock_pushes
 from commerce.live import flash_sales
 from commerce.orders import writing
-from commerce.orders.models import OrderLine, SalesOrder
+from commerce.orders.models import AFTER_SALE_COLUMNS, OrderLine, SalesOrder
 from commerce.orders.planning import OrderPlan, PlannedLine
 from commerce.orders.writing import WrittenOrder
 from commerce.sql import fixed_text, prebuilt
@@ -63,7 +63,9 @@ _ORDER_COLUMNS = tuple(
     for column in _order_table.c
     if column.name not in ("id", "paid_at", "shipped_at", "cleared_at", "cancelled_at")
 )
-_LINE_COLUMNS = tuple(column.name for column in _line_table.c if column.name not in ("id", "order_id"))
+_LINE_COLUMNS = tuple(
+    column.name for column in _line_table.c if column.name not in ("id", "order_id", *AFTER_SALE_COLUMNS)
+)
 # The reactions to a stock change this statement writes itself; a handler it does not know would be skipped.
 _REACTIONS_WRITTEN = ("commerce.listings.reactions:queue_stock_pushes",)
 
@@ -199,7 +201,7 @@ def _order_with_lines_and_ledger(only_if: ColumnElement[bool]) -> tuple[CTE, lis
     )
     lines = (
         _line_table.insert()
-        .from_select(["order_id", *_LINE_COLUMNS], line_values)
+        .from_select(["order_id", *_LINE_COLUMNS], line_values, include_defaults=False)
         .returning(*(_line_table.c[name] for name in ("id", "order_id", "sku_id", "quantity", "from_allocation")))
         .cte("new_lines")
     )

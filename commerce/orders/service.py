@@ -17,15 +17,16 @@ from sqlmodel import Session
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.permissions import is_firm_scoped, reach
-from commerce.db import utcnow, write_transaction
+from commerce.db import utcnow, violated_check, write_transaction
 from commerce.errors import DomainError, Forbidden, InvalidStatusTransition, NotFound
 from commerce.inventory import reservations
 from commerce.inventory.models import MovementKind
 from commerce.live import flash_sales, refusals
 from commerce.live.models import Stream, StreamStatus
 from commerce.orders import postgresql, writing
-from commerce.orders.errors import IdempotencyMismatch, TimeInFuture
+from commerce.orders.errors import AfterSalesExist, IdempotencyMismatch, RefundPending, TimeInFuture
 from commerce.orders.models import (
+    UNITS_ACCOUNTED,
     LineRecord,
     OrderCreate,
     OrderLine,
@@ -58,7 +59,7 @@ def _line_scope(actor: Actor) -> ColumnElement[bool] | None:
     return reach(actor, _line_table.c.enterprise_id)
 
 
-def _order_scope(actor: Actor) -> ColumnElement[bool] | None:
+def order_scope(actor: Actor) -> ColumnElement[bool] | None:
     """Which orders the actor sees: a host those of their own streams, the others the orders holding
     a line they see (None: every order)."""
     if actor.role == Role.HOST:
@@ -224,7 +225,7 @@ def list_orders(
         statement = statement.where(_order_table.c.stream_id == stream_id)
     if channel is not None:
         statement = statement.where(_order_table.c.channel == channel)
-    scope = _order_scope(actor)
+    scope = order_scope(actor)
     if scope is not None:
         statement = statement.where(scope)
     page = fetch_page(session, statement, id_column=_order_table.c.id, limit=limit, after=after, as_rows=True)
@@ -273,38 +274,97 @@ def cancel_order(session: Session, *, actor: Actor, order_id: int, now: datetime
         ).rowcount
         if changed != 1:
             raise InvalidStatusTransition(current=row.status, target=OrderStatus.CANCELLED.value)
-        stream_live = False
-        if row.stream_id is not None:
-            stream_live = session.scalar(select(Stream.status).where(Stream.id == row.stream_id)) == StreamStatus.LIVE
-        key = buyer_key(row.channel, row.buyer_id, row.buyer_name)
-        movements = []
-        for line in lines:
-            # The sale's row first, as an order of the sale locks it first: neither waits for the other in a circle.
-            if line.flash_sale_id is not None:
-                flash_sales.give_back(session, sale_id=line.flash_sale_id, buyer_key=key, quantity=line.quantity)
-            back_to_stream = line.from_allocation and stream_live
-            reservations.release_reservation(
+        if any(line.refund_amount or line.release_requested_quantity or line.released_quantity for line in lines):
+            # The order row locked by the UPDATE above keeps a new after-sale from arriving meanwhile.
+            raise AfterSalesExist()
+        stream_live = _stream_live(session, row)
+        movements = [
+            give_back_units(
                 session,
-                sku_id=line.sku_id,
-                quantity=line.quantity,
+                actor,
+                row,
+                line,
+                line.quantity,
+                stream_live=stream_live,
+                kind=MovementKind.ORDER_CANCELLED,
+                reference=writing.order_reference(order_id),
                 now=now,
-                from_lineup_item_id=line.lineup_item_id if line.from_allocation else None,
-                back_to_stream=back_to_stream,
             )
-            movements.append(
-                reservations.movement(
-                    line.sku_id,
-                    MovementKind.ORDER_CANCELLED,
-                    reference=writing.order_reference(order_id),
-                    actor_user_id=actor.user_id,
-                    reserved=-line.quantity,
-                    allocated=line.quantity if back_to_stream else 0,
-                    now=now,
-                )
-            )
+            for line in lines
+        ]
         reservations.record(session, movements)
         audit.record(session, actor=actor, entity="order", entity_id=order_id, action="cancelled", changes={})
     return get_order(session, actor=actor, order_id=order_id)
+
+
+def _stream_live(session: Session, order: OrderRecord) -> bool:
+    """Whether the stream the order was taken in is still live."""
+    if order.stream_id is None:
+        return False
+    return session.scalar(select(Stream.status).where(Stream.id == order.stream_id)) == StreamStatus.LIVE
+
+
+def give_back_units(
+    session: Session,
+    actor: Actor,
+    order: OrderRecord,
+    line,
+    quantity: int,
+    *,
+    stream_live: bool | None = None,
+    kind: MovementKind,
+    reference: str,
+    now: datetime,
+) -> dict:
+    """Give back ``quantity`` reserved units of an order line, not shipped: to its flash sale, and
+    to the stream's allocation while the stream is still live, else to general stock. Returns the
+    ledger row, for the caller to ``reservations.record``."""
+    if stream_live is None:
+        stream_live = _stream_live(session, order)
+    # The sale's row first, as an order of the sale locks it first: neither waits for the other in a circle.
+    if line.flash_sale_id is not None:
+        key = buyer_key(order.channel, order.buyer_id, order.buyer_name)
+        flash_sales.give_back(session, sale_id=line.flash_sale_id, buyer_key=key, quantity=quantity)
+    back_to_stream = line.from_allocation and stream_live
+    reservations.release_reservation(
+        session,
+        sku_id=line.sku_id,
+        quantity=quantity,
+        now=now,
+        from_lineup_item_id=line.lineup_item_id if line.from_allocation else None,
+        back_to_stream=back_to_stream,
+    )
+    return reservations.movement(
+        line.sku_id,
+        kind,
+        reference=reference,
+        actor_user_id=actor.user_id,
+        reserved=-quantity,
+        allocated=quantity if back_to_stream else 0,
+        now=now,
+    )
+
+
+def order_line_for_change(
+    session: Session, actor: Actor, order_id: int, line_id: int
+) -> tuple[OrderRecord, LineRecord]:
+    """An order line to change after its order was taken (an after-sale), with its order, whose row
+    stays locked until the transaction ends, so that changes of one order take turns; 404 for a
+    line the actor does not see."""
+    require_role(actor, *ORDER_PLACERS)
+    row = session.execute(select(_order_table).where(_order_table.c.id == order_id).with_for_update()).first()
+    if row is None:
+        raise NotFound()
+    order = OrderRecord(**row._mapping)
+    _require_own_stream(session, actor, order)
+    statement = select(_line_table).where(_line_table.c.id == line_id, _line_table.c.order_id == order_id)
+    scope = _line_scope(actor)
+    if scope is not None:
+        statement = statement.where(scope)
+    line = session.execute(statement).first()
+    if line is None:
+        raise NotFound()
+    return order, LineRecord(**line._mapping)
 
 
 def record_progress(
@@ -326,23 +386,7 @@ def record_progress(
         if changed != 1:
             raise InvalidStatusTransition(current=row.status, target=status.value)
         if status == OrderStatus.SHIPPED:
-            for line in lines:
-                reservations.ship_reserved(session, sku_id=line.sku_id, quantity=line.quantity, now=now)
-            reservations.record(
-                session,
-                [
-                    reservations.movement(
-                        line.sku_id,
-                        MovementKind.ORDER_SHIPPED,
-                        reference=writing.order_reference(order_id),
-                        actor_user_id=actor.user_id,
-                        on_hand=-line.quantity,
-                        reserved=-line.quantity,
-                        now=now,
-                    )
-                    for line in lines
-                ],
-            )
+            _ship_lines(session, actor, order_id, lines, now)
         audit.record(
             session,
             actor=actor,
@@ -352,3 +396,40 @@ def record_progress(
             changes={"at": at.isoformat()},
         )
     return get_order(session, actor=actor, order_id=order_id)
+
+
+_SHIP_LINES = (
+    update(_line_table)
+    .where(_line_table.c.order_id == bindparam("order"))
+    .values(shipped_quantity=_line_table.c.quantity - _line_table.c.released_quantity)
+)
+
+
+def _ship_lines(session: Session, actor: Actor, order_id: int, lines, now: datetime) -> None:
+    """Every unit of the order's lines leaves but those refunds before shipping freed; a refund
+    still waiting for its answer stops the shipment (the line's constraint counts its units)."""
+    try:
+        session.execute(_SHIP_LINES, {"order": order_id})
+    except IntegrityError as error:
+        if violated_check(error) == UNITS_ACCOUNTED:
+            raise RefundPending() from None
+        raise
+    shipped = [(line.sku_id, line.quantity - line.released_quantity) for line in lines]
+    shipped = [(sku_id, quantity) for sku_id, quantity in shipped if quantity]
+    for sku_id, quantity in shipped:
+        reservations.ship_reserved(session, sku_id=sku_id, quantity=quantity, now=now)
+    reservations.record(
+        session,
+        [
+            reservations.movement(
+                sku_id,
+                MovementKind.ORDER_SHIPPED,
+                reference=writing.order_reference(order_id),
+                actor_user_id=actor.user_id,
+                on_hand=-quantity,
+                reserved=-quantity,
+                now=now,
+            )
+            for sku_id, quantity in shipped
+        ],
+    )

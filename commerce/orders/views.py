@@ -61,6 +61,10 @@ def order_public(view: OrderView) -> OrderPublic:
                 unit_price=Money.of(line.unit_price, currency),
                 lineup_item_id=line.lineup_item_id,
                 flash_sale_id=line.flash_sale_id,
+                refunded=Money.of(line.refund_amount, currency),
+                released_quantity=line.released_quantity,
+                shipped_quantity=line.shipped_quantity,
+                returned_quantity=line.returned_quantity,
             )
             for line in view.lines
         ],

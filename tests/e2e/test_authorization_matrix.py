@@ -400,6 +400,58 @@ CASES = [
     ),
     Case(
         "POST",
+        "/api/v1/after-sales",
+        "/api/v1/after-sales",
+        # The line is maker A's, of a direct order: no host's, and out of the other cluster's reach.
+        only(
+            201,
+            "admin",
+            "trade_operator",
+            "sme_own",
+            host=404,
+            sme_other=404,
+            trade_operator_far=404,
+            sme_far=404,
+            host_far=404,
+        ),
+        body=lambda w: {
+            "order_id": w.after_sale_order_id,
+            "order_line_id": w.after_sale_line_id,
+            "kind": "partial_refund",
+            "amount": "1.00",
+            "reason": "scratched",
+        },
+    ),
+    Case(
+        "GET",
+        "/api/v1/after-sales",
+        "/api/v1/after-sales",
+        only(200, "admin", "host", "trade_operator", "sme_own", "sme_other"),
+    ),
+    Case(
+        "GET",
+        "/api/v1/after-sales/<int:after_sale_id>",
+        "/api/v1/after-sales/{after_sale_id}",
+        only(200, "admin", "trade_operator", "sme_own", host=404, sme_other=404),
+    ),
+    *(
+        Case(
+            "POST",
+            f"/api/v1/after-sales/<int:after_sale_id>/{step}",
+            f"/api/v1/after-sales/{{{after_sale}}}/{step}",
+            only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+            body=body,
+        )
+        for step, after_sale, body in (
+            ("approve", "after_sale_id", None),
+            ("refuse", "after_sale_id", lambda w: {"reason": "not as described"}),
+            ("receive", "approved_return_id", None),
+            ("inspect", "received_return_id", lambda w: {"restocked": 1, "written_off": 0}),
+            ("refund", "approved_refund_id", None),
+        )
+    ),
+    Case(
+        "POST",
         "/api/v1/channel-accounts",
         "/api/v1/channel-accounts",
         only(201, "admin"),
@@ -819,6 +871,41 @@ def _customs_batches(client, world) -> dict[str, int]:
     }
 
 
+def _after_sales(client, world) -> dict[str, int]:
+    """A shipped direct order of maker A with an after-sale in each status a step starts from."""
+    operator, maker = world.headers["trade_operator"], world.headers["sme_a"]
+    order = client.post(
+        "/api/v1/orders",
+        headers=operator,
+        json={
+            "channel": "direct",
+            "external_id": "M-AS",
+            "buyer": {"name": "清河买家甲"},
+            "currency": "CNY",
+            "lines": [{"sku_id": world.approved_sku_id, "quantity": 2}],
+        },
+    ).json
+    for status in ("paid", "shipped"):
+        client.post(f"/api/v1/orders/{order['id']}/status", headers=operator, json={"status": status})
+    world.after_sale_order_id, world.after_sale_line_id = order["id"], order["lines"][0]["id"]
+
+    def asked(kind, **fields):
+        body = {"order_id": order["id"], "order_line_id": order["lines"][0]["id"], "kind": kind, "reason": "r"}
+        return client.post("/api/v1/after-sales", headers=operator, json={**body, **fields}).json["id"]
+
+    def step(after_sale_id, *steps):
+        for name in steps:
+            client.post(f"/api/v1/after-sales/{after_sale_id}/{name}", headers=maker)
+        return after_sale_id
+
+    return {
+        "after_sale_id": asked("partial_refund", amount="1.00"),
+        "approved_refund_id": step(asked("partial_refund", amount="1.00"), "approve"),
+        "approved_return_id": step(asked("return_and_refund", quantity=1, amount="10.00"), "approve"),
+        "received_return_id": step(asked("return_and_refund", quantity=1, amount="10.00"), "approve", "receive"),
+    }
+
+
 @pytest.fixture(scope="module")
 def scene(app, database, deployment):
     """Built once for the module, in a transaction every case rolls back to (see ``tests/conftest.py``)."""
@@ -935,6 +1022,7 @@ def _build_scene(factory, client, session):
         "order_id": order["id"],
         **_customs_batches(client, world),
         **_rebate_records(client, world, session),
+        **_after_sales(client, world),
         "export_order_id": world.export_order_id,
     }
     headers = {
