@@ -64,6 +64,7 @@ def pages_of(service) -> dict[str, list[tuple[str, str]]]:
             ("firm-new-product", "/firm/products/new"),
             ("firm-imports", "/firm/imports"),
             ("firm-orders", "/firm/orders"),
+            ("firm-after-sales", "/firm/after-sales"),
             ("firm-exports", "/firm/exports"),
             ("firm-letter", "/firm/letter"),
         ],

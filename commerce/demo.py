@@ -16,6 +16,8 @@ from commerce.accounts import service as accounts
 from commerce.accounts.models import User, UserCreate
 from commerce.accounts.passwords import Passwords
 from commerce.actors import Actor, Role
+from commerce.aftersales import service as aftersales
+from commerce.aftersales.models import AfterSaleCreate, AfterSaleKind
 from commerce.catalog import service as catalog
 from commerce.catalog.models import Product, ProductCreate, RejectInput, Sku
 from commerce.clusters import enterprises as cluster_enterprises
@@ -286,6 +288,7 @@ def load(session: Session, *, passwords: Passwords, today: date | None = None) -
     _customs_platform(session, cluster, platform)
     _export_history(session, operator, firms[0])
     _export_orders(session, operator)
+    _after_sales(session, operator)
     return {
         "clusters": session.scalar(select(func.count()).select_from(Cluster)),
         "enterprises": session.scalar(select(func.count()).select_from(Enterprise)),
@@ -388,6 +391,45 @@ def _shipped_parcel(
         for status in (OrderStatus.PAID, OrderStatus.SHIPPED):
             orders.record_progress(session, actor=actor, order_id=view.order.id, status=status, at=at)
     return view.order
+
+
+def _after_sales(session: Session, operator: User) -> None:
+    """Two domestic orders of the first firm, each with a buyer's request waiting for the firm's
+    answer: a refund before shipping, and a return."""
+    actor = _operator_actor(operator)
+    sku_id, price = _export_skus(session)[0]
+    requests = (
+        ("DEMO-AS-1", False, AfterSaleKind.REFUND_ONLY, "拍错尺码 Ordered the wrong size"),
+        ("DEMO-AS-2", True, AfterSaleKind.RETURN_AND_REFUND, "颜色与直播间展示不符 Colour not as shown in the stream"),
+    )
+    for external_id, shipped, kind, reason in requests:
+        view, created = orders.place_order(
+            session,
+            actor=actor,
+            data=OrderCreate(
+                channel="direct",
+                external_id=external_id,
+                buyer=BuyerInput(id=f"buyer-{external_id}", name=f"直播间买家 {external_id[-1]}", country="CN"),
+                currency="CNY",
+                lines=[OrderLineInput(sku_id=sku_id, quantity=2, unit_price=price.quantize(Decimal("0.01")))],
+            ),
+        )
+        if created:
+            for status in (OrderStatus.PAID, OrderStatus.SHIPPED) if shipped else (OrderStatus.PAID,):
+                orders.record_progress(session, actor=actor, order_id=view.order.id, status=status)
+        line = view.lines[0]
+        aftersales.request_after_sale(
+            session,
+            actor=actor,
+            data=AfterSaleCreate(
+                order_id=view.order.id,
+                order_line_id=line.id,
+                kind=kind,
+                quantity=1,
+                reason=reason,
+                external_id=f"{external_id}-1",
+            ),
+        )
 
 
 def _export_orders(session: Session, operator: User) -> None:

@@ -1,4 +1,4 @@
-"""A firm's pages: its products (facts, photos, review, stock), bulk import, orders, exports and letter."""
+"""A firm's pages: its products (facts, photos, review, stock), bulk import, orders, after-sales, exports and letter."""
 
 from __future__ import annotations
 
@@ -158,6 +158,49 @@ ORDERS_TEXT = {
     "status_cancelled": N_("Cancelled"),
 }
 
+AFTER_SALES_TEXT = {
+    "after_sales": N_("After-sales"),
+    "after_sales_hint": N_(
+        "Refunds and returns of your goods: answer each request, say when a return is back and what became of it, "
+        "and mark the refund paid."
+    ),
+    "new": N_("Ask for a refund or a return"),
+    "line": N_("Order line"),
+    "kind": N_("Kind"),
+    "kind_refund_only": N_("Refund before shipping"),
+    "kind_return_and_refund": N_("Return and refund"),
+    "kind_partial_refund": N_("Partial refund"),
+    "quantity": N_("Units"),
+    "amount": N_("Amount"),
+    "amount_hint": N_("Left empty, the units' price is refunded; a partial refund needs its amount."),
+    "reason": N_("Reason"),
+    "ask": N_("Send the request"),
+    "asked": N_("The request is recorded."),
+    "no_lines": N_("No paid order of your goods to refund."),
+    "status": N_("Status"),
+    "any": N_("Any"),
+    "after_sale": N_("After-sale"),
+    "order": N_("Order"),
+    "requested_at": N_("Asked"),
+    "answer": N_("What to do"),
+    "approve": N_("Approve"),
+    "refuse": N_("Refuse"),
+    "refusal_reason": N_("Why it is refused"),
+    "receive": N_("The parcel is back"),
+    "restocked": N_("Back on sale"),
+    "written_off": N_("Written off"),
+    "inspect": N_("Record the inspection"),
+    "refund": N_("The refund is paid"),
+    "nothing": N_("No after-sales yet."),
+    "more": N_("More"),
+    "status_requested": N_("Requested"),
+    "status_approved": N_("Approved"),
+    "status_refused": N_("Refused"),
+    "status_received": N_("Parcel back"),
+    "status_inspected": N_("Inspected"),
+    "status_refunded": N_("Refund paid"),
+}
+
 EXPORTS_TEXT = {
     "exports": N_("Exports and rebates"),
     "declarations": N_("Declarations"),
@@ -250,6 +293,13 @@ def imports():
 def orders():
     """The orders holding the firm's products, with the lines of its own."""
     return _firm_page("firm/orders.html", ORDERS_TEXT)
+
+
+@bp.get("/after-sales")
+@for_people(Role.SME)
+def after_sales():
+    """The refunds and returns of the firm's lines: asking, answering, receiving, inspecting, refunding."""
+    return _firm_page("firm/after_sales.html", AFTER_SALES_TEXT)
 
 
 @bp.get("/exports")

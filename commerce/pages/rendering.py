@@ -55,6 +55,7 @@ NAVIGATION = (
     Destination("firm.products", N_("Products"), FIRM, N_("Your products, their review and stock")),
     Destination("firm.imports", N_("Bulk import"), FIRM, N_("Add many products from a CSV or XLSX file")),
     Destination("firm.orders", N_("Sales orders"), FIRM, N_("The orders for your products")),
+    Destination("firm.after_sales", N_("After-sales"), FIRM, N_("Refunds and returns of your goods")),
     Destination("firm.exports", N_("Exports and rebates"), FIRM, N_("Rebate claims and what they still need")),
     Destination("firm.letter", N_("Letter of authorisation"), FIRM, N_("The document marketplaces ask for")),
     Destination("association.reviews", N_("Review queue"), ASSOCIATION, N_("Products waiting for approval")),

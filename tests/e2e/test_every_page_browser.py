@@ -25,6 +25,7 @@ def pages_of(shop, stream_id: int) -> dict[str, list[str]]:
             "/firm/products/new",
             "/firm/imports",
             "/firm/orders",
+            "/firm/after-sales",
             "/firm/exports",
             "/firm/letter",
         ],
@@ -74,5 +75,5 @@ def test_every_page_draws_in_both_languages_and_widths(live_server, browser_page
             assert serious_accessibility_problems(page) == [], (email, path)
             assert problems == [], (email, path)
             visited += 1
-    assert visited == 23
+    assert visited == 24
     assert outside == []

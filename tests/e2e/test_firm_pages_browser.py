@@ -222,3 +222,75 @@ def test_a_firm_sees_the_declarations_holding_its_goods_and_no_others(live_serve
     )
     expect(rows.first.locator("td").nth(2)).to_have_text("Draft")
     assert serious_accessibility_problems(page) == []
+
+
+def test_a_firm_answers_a_refund_and_a_return_and_asks_for_one_on_its_after_sales_page(
+    live_server, browser_page, client, factory, database
+):
+    from tests.e2e.test_after_sales import _paid_order, _request
+    from tests.factories import stock_of
+
+    shop = open_shop(factory)
+    operator = shop.world.headers["trade_operator"]
+    scarf, sweater = shop.scarf_skus[0], shop.sweater_skus[0]
+    unshipped = _paid_order(client, shop, "AS-P1", [{"sku_id": scarf, "quantity": 3}])
+    shipped = _paid_order(client, shop, "AS-P2", [{"sku_id": sweater, "quantity": 2}], ship=True)
+    refund = _request(client, operator, unshipped, unshipped["lines"][0], "refund_only", quantity=1).json
+    back = _request(client, operator, shipped, shipped["lines"][0], "return_and_refund", quantity=2).json
+    page = browser_page
+    local_only(page)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/firm/after-sales?lang=zh-CN")
+    sign_in(page, "sme_a@example.com")
+    expect(page.locator("h1")).to_have_text("售后")
+    expect(page.locator("#after-sales tbody tr")).to_have_count(2)
+
+    def row(after_sale):
+        return page.locator(f"#after-sales tr[data-after-sale-id='{after_sale['id']}']")
+
+    expect(row(refund).locator("td").nth(1)).to_contain_text("direct · AS-P1")
+    row(refund).locator("button.approve").click()
+    expect(row(refund).locator(".badge")).to_have_text("已通过")
+    assert stock_of(database, scarf) == (100, 2, 0, 98)
+    row(refund).locator("button.refund").click()
+    expect(row(refund).locator(".badge")).to_have_text("已退款")
+
+    row(back).locator("button.approve").click()
+    row(back).locator("button.receive").click()
+    expect(row(back).locator(".badge")).to_have_text("退货已到")
+    inspection = row(back).locator("form.inspect")
+    inspection.locator("input[name=restocked]").fill("1")
+    inspection.locator("button[type=submit]").click()
+    expect(page.locator("#message")).to_contain_text("2")
+    inspection.locator("input[name=written_off]").fill("1")
+    inspection.locator("button[type=submit]").click()
+    expect(row(back).locator(".badge")).to_have_text("已验货")
+    assert stock_of(database, sweater) == (29, 0, 0, 29)
+    assert no_text_squeezed(page, "#after-sales td") == []
+    assert serious_accessibility_problems(page) == []
+
+    # In English, on a laptop: a partial refund asked from the form, then refused with a reason.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}/firm/after-sales?lang=en")
+    expect(page.locator("#after-sales tbody tr")).to_have_count(2)
+    page.click("#new summary")
+    line = page.locator(f"#ask select[name=line] option[value='{shipped['id']}:{shipped['lines'][0]['id']}']")
+    expect(line).to_contain_text("direct · AS-P2 — ")
+    expect(line).to_contain_text(" · SW-M × 2")
+    page.select_option("#ask select[name=line]", f"{shipped['id']}:{shipped['lines'][0]['id']}")
+    page.select_option("#ask select[name=kind]", "partial_refund")
+    page.fill("#ask input[name=amount]", "20.00")
+    page.fill("#ask input[name=reason]", "a loose thread")
+    page.click("#ask button[type=submit]")
+    # The return already gives back all that line was paid.
+    expect(page.locator("#message")).to_have_text("The refunds of this line would come to more than was paid for it.")
+    expect(page.locator("#after-sales tbody tr")).to_have_count(2)
+    page.select_option("#ask select[name=line]", f"{unshipped['id']}:{unshipped['lines'][0]['id']}")
+    page.click("#ask button[type=submit]")
+    expect(page.locator("#message")).to_have_text("The request is recorded.")
+    asked = page.locator("#after-sales tbody tr").last
+    expect(asked.locator(".badge")).to_have_text("Requested")
+    asked.locator("form.refuse input[name=reason]").fill("the thread was cut in the video")
+    asked.locator("form.refuse button").click()
+    expect(page.locator("#after-sales tbody tr").last.locator(".badge")).to_have_text("Refused")
+    assert serious_accessibility_problems(page) == []

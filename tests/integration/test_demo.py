@@ -124,3 +124,17 @@ def test_demo_has_six_months_of_exports_for_the_dashboard_and_rebates(database, 
                 item["kind"] for claim_id in computed for item in session.get(claims.RebateClaim, claim_id).missing
             }
             assert kinds == {*expected, "rebate_account"}
+
+
+def test_demo_has_a_refund_and_a_return_waiting_for_the_first_firm(database, loaded):
+    from commerce.aftersales.models import AfterSale
+
+    with database.session() as session:
+        first_firm = session.scalar(select(Enterprise.id).where(Enterprise.uscc == demo.demo_uscc(10)))
+        waiting = session.execute(
+            select(AfterSale.enterprise_id, AfterSale.kind, AfterSale.status, AfterSale.quantity).order_by(AfterSale.id)
+        ).all()
+        assert [tuple(row) for row in waiting] == [
+            (first_firm, "refund_only", "requested", 1),
+            (first_firm, "return_and_refund", "requested", 1),
+        ]
