@@ -79,10 +79,16 @@ _CLAIM = (
     update(_line)
     .where(_line.c.id == bindparam("line"))
     .values(
-        refund_amount=_line.c.refund_amount + bindparam("amount", type_=_line.c.refund_amount.type),
+        refund_claimed_amount=_line.c.refund_claimed_amount
+        + bindparam("amount", type_=_line.c.refund_claimed_amount.type),
         release_requested_quantity=_line.c.release_requested_quantity + bindparam("release"),
         returned_quantity=_line.c.returned_quantity + bindparam("returned"),
     )
+)
+_REFUNDED = (
+    update(_line)
+    .where(_line.c.id == bindparam("line"))
+    .values(refunded_amount=_line.c.refunded_amount + bindparam("amount", type_=_line.c.refunded_amount.type))
 )
 _RELEASED = (
     update(_line)
@@ -278,19 +284,18 @@ def refuse(
 
 def receive(session: Session, *, actor: Actor, after_sale_id: int, now: datetime | None = None) -> AfterSale:
     """The returned units have arrived back."""
-    return _plain_step(session, actor, after_sale_id, "receive", now)
+    with write_transaction(session):
+        _order, _line, after_sale = _for_step(session, actor, after_sale_id, "receive")
+        _advance(session, actor, after_sale, "receive", now or utcnow())
+    return after_sale
 
 
 def refund(session: Session, *, actor: Actor, after_sale_id: int, now: datetime | None = None) -> AfterSale:
-    """The money has been paid back to the buyer."""
-    return _plain_step(session, actor, after_sale_id, "refund", now)
-
-
-def _plain_step(session: Session, actor: Actor, after_sale_id: int, step: str, now: datetime | None) -> AfterSale:
-    """A step that records only that it was taken, and when."""
+    """The money has been paid back to the buyer; the line counts it as refunded."""
     with write_transaction(session):
-        _order, _line, after_sale = _for_step(session, actor, after_sale_id, step)
-        _advance(session, actor, after_sale, step, now or utcnow())
+        _order, line, after_sale = _for_step(session, actor, after_sale_id, "refund")
+        session.execute(_REFUNDED, {"line": line.id, "amount": after_sale.amount})
+        _advance(session, actor, after_sale, "refund", now or utcnow())
     return after_sale
 
 

@@ -222,7 +222,10 @@ class StreamPublic(BaseModel):
 class SalesFigures(BaseModel):
     orders: int
     units: int
-    gmv: Money
+    gmv: Money = PydanticField(description="Gross: what the orders not cancelled sold")
+    refunds: Money = PydanticField(description="What after-sales have paid back")
+    net: Money = PydanticField(description="Gross less refunds")
+    refund_rate: str = PydanticField(description="Refunds over gross, a fraction with 4 decimals (0.0125 is 1.25%)")
     refused_orders: int = PydanticField(description="Orders refused for want of stock or of the deal (each once)")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select, type_coerce
@@ -116,12 +116,14 @@ def present_stream(session: Session, stream: Stream, *, languages: Sequence[str]
 
 def _sales(session: Session, stream_id: int, group_by):
     gmv = type_coerce(func.sum(OrderLine.quantity * OrderLine.unit_price), ExactDecimal(4))
+    refunds = type_coerce(func.sum(OrderLine.refunded_amount), ExactDecimal(4))
     statement = (
         select(
             *group_by,
             func.count(func.distinct(SalesOrder.id)).label("orders"),
             func.sum(OrderLine.quantity).label("units"),
             gmv.label("gmv"),
+            refunds.label("refunds"),
         )
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
         .where(SalesOrder.stream_id == stream_id, SalesOrder.status != OrderStatus.CANCELLED.value)
@@ -132,14 +134,25 @@ def _sales(session: Session, stream_id: int, group_by):
 
 
 def _figures(row, currency: str, refused: int = 0) -> dict:
-    if row is None:
-        return {"orders": 0, "units": 0, "gmv": Money.of(Decimal("0"), currency), "refused_orders": refused}
+    """Gross and net: what the orders not cancelled sold, and that less what after-sales paid back."""
+    gmv = row.gmv if row is not None and row.gmv is not None else Decimal(0)
+    refunds = row.refunds if row is not None and row.refunds is not None else Decimal(0)
     return {
-        "orders": int(row.orders or 0),
-        "units": int(row.units or 0),
-        "gmv": Money.of(row.gmv if row.gmv is not None else Decimal("0"), currency),
+        "orders": int(row.orders or 0) if row is not None else 0,
+        "units": int(row.units or 0) if row is not None else 0,
+        "gmv": Money.of(gmv, currency),
+        "refunds": Money.of(refunds, currency),
+        "net": Money.of(gmv - refunds, currency),
+        "refund_rate": refund_rate(refunds, gmv),
         "refused_orders": refused,
     }
+
+
+def refund_rate(refunds: Decimal, gross: Decimal) -> str:
+    """Refunds over gross as a fraction with 4 decimals, rounded half up; 0 without sales."""
+    if not gross:
+        return "0.0000"
+    return format((refunds / gross).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP), "f")
 
 
 def _refused(session: Session, stream_id: int, column: Any) -> dict[Any, int]:

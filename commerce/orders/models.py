@@ -74,7 +74,8 @@ class SalesOrder(SQLModel, table=True):
 # What after-sales have done to a line, kept on the line so that constraints bound them: a new
 # line starts with all of them 0 (intake never writes them).
 AFTER_SALE_COLUMNS = (
-    "refund_amount",
+    "refund_claimed_amount",
+    "refunded_amount",
     "release_requested_quantity",
     "released_quantity",
     "shipped_quantity",
@@ -82,6 +83,7 @@ AFTER_SALE_COLUMNS = (
 )
 # The constraints after-sales answer to (``aftersales.errors`` names the answer to each).
 REFUND_WITHIN_PAID = "order_line_refund_within_paid"
+REFUNDED_WITHIN_CLAIMED = "order_line_refunded_within_claimed"
 UNITS_ACCOUNTED = "order_line_units_accounted"
 RETURN_WITHIN_SHIPPED = "order_line_return_within_shipped"
 
@@ -89,17 +91,23 @@ RETURN_WITHIN_SHIPPED = "order_line_return_within_shipped"
 class OrderLine(SQLModel, table=True):
     """One SKU of an order, owned by the firm that makes it.
 
-    After-sales count on the line: ``refund_amount`` is what after-sales not refused give back (at
-    most what the line was paid), ``release_requested_quantity`` and ``released_quantity`` the
-    units a refund before shipping asks back and has freed, ``shipped_quantity`` the units that
-    left (never counting a unit released or asked back), ``returned_quantity`` the units returns
-    bring back (at most those shipped).
+    After-sales count on the line: ``refund_claimed_amount`` is what after-sales not refused give
+    back (at most what the line was paid) and ``refunded_amount`` what of it has been paid back;
+    ``release_requested_quantity`` and ``released_quantity`` the units a refund before shipping
+    asks back and has freed, ``shipped_quantity`` the units that left (never counting a unit
+    released or asked back), ``returned_quantity`` the units returns bring back (at most those
+    shipped).
     """
 
     __tablename__ = "order_line"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="order_line_quantity_positive"),
-        CheckConstraint("refund_amount >= 0 AND refund_amount <= unit_price * quantity", name=REFUND_WITHIN_PAID),
+        CheckConstraint(
+            "refund_claimed_amount >= 0 AND refund_claimed_amount <= unit_price * quantity", name=REFUND_WITHIN_PAID
+        ),
+        CheckConstraint(
+            "refunded_amount >= 0 AND refunded_amount <= refund_claimed_amount", name=REFUNDED_WITHIN_CLAIMED
+        ),
         CheckConstraint(
             "release_requested_quantity >= 0 AND released_quantity >= 0 AND shipped_quantity >= 0 "
             "AND release_requested_quantity + released_quantity + shipped_quantity <= quantity",
@@ -121,7 +129,10 @@ class OrderLine(SQLModel, table=True):
     lineup_item_id: int | None = Field(default=None, foreign_key="lineup_item.id")
     flash_sale_id: int | None = Field(default=None, foreign_key="flash_sale.id")
     from_allocation: bool = Field(default=False)
-    refund_amount: Decimal = Field(
+    refund_claimed_amount: Decimal = Field(
+        default=Decimal(0), sa_type=ExactDecimal(4), nullable=False, sa_column_kwargs={"server_default": "0"}
+    )
+    refunded_amount: Decimal = Field(
         default=Decimal(0), sa_type=ExactDecimal(4), nullable=False, sa_column_kwargs={"server_default": "0"}
     )
     release_requested_quantity: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -179,7 +190,8 @@ class LineRecord:
     lineup_item_id: int | None
     flash_sale_id: int | None
     from_allocation: bool
-    refund_amount: Decimal = Decimal(0)
+    refund_claimed_amount: Decimal = Decimal(0)
+    refunded_amount: Decimal = Decimal(0)
     release_requested_quantity: int = 0
     released_quantity: int = 0
     shipped_quantity: int = 0
@@ -256,7 +268,8 @@ class OrderLinePublic(BaseModel):
     unit_price: Money
     lineup_item_id: int | None
     flash_sale_id: int | None
-    refunded: Money = PydanticField(description="What after-sales not refused give back on this line")
+    refund_claimed: Money = PydanticField(description="What after-sales not refused give back on this line")
+    refunded: Money = PydanticField(description="What of it has been paid back")
     released_quantity: int = PydanticField(description="Units freed by refunds before shipping")
     shipped_quantity: int
     returned_quantity: int = PydanticField(description="Units returns bring back")

@@ -274,7 +274,9 @@ def cancel_order(session: Session, *, actor: Actor, order_id: int, now: datetime
         ).rowcount
         if changed != 1:
             raise InvalidStatusTransition(current=row.status, target=OrderStatus.CANCELLED.value)
-        if any(line.refund_amount or line.release_requested_quantity or line.released_quantity for line in lines):
+        if any(
+            line.refund_claimed_amount or line.release_requested_quantity or line.released_quantity for line in lines
+        ):
             # The order row locked by the UPDATE above keeps a new after-sale from arriving meanwhile.
             raise AfterSalesExist()
         stream_live = _stream_live(session, row)

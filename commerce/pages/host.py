@@ -80,6 +80,10 @@ REPORT_TEXT = {
     "orders": N_("Orders"),
     "units": N_("Units"),
     "gmv": N_("GMV"),
+    "refunds": N_("Refunds"),
+    "net": N_("Net"),
+    "refund_rate": N_("Refund rate"),
+    "net_hint": N_("GMV is what the orders not cancelled sold; net is GMV less what after-sales have paid back."),
     "refused": N_("Refused orders"),
     "refused_hint": N_(
         "Orders the stream could not take: out of stock, the deal sold out or over its limit, an old price."

@@ -1,14 +1,19 @@
-// The post-show report: totals, then per item and per firm orders, units and GMV, and what each flash sale sold.
+// The post-show report: totals, then per item and per firm orders, units, GMV, refunds, net and the
+// refund rate, and what each flash sale sold.
 (function () {
   "use strict";
 
-  const { $, api, badge, cell, count, element, formatDateTime, formatMoney, say, session, text } = window.Commerce;
+  const { $, api, badge, cell, count, element, formatDateTime, formatMoney, language, say, session, text } = window.Commerce;
   const streamId = document.body.dataset.streamId;
+
+  const percent = new Intl.NumberFormat(language, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 2 });
 
   function figures(row) {
     return [
       cell(count.format(row.orders), "number orders"), cell(count.format(row.units), "number units"),
-      cell(formatMoney(row.gmv), "number gmv"), cell(count.format(row.refused_orders), "number refused"),
+      cell(formatMoney(row.gmv), "number gmv"), cell(formatMoney(row.refunds), "number refunds"),
+      cell(formatMoney(row.net), "number net"), cell(percent.format(Number(row.refund_rate)), "number refund-rate"),
+      cell(count.format(row.refused_orders), "number refused"),
     ];
   }
 
@@ -21,6 +26,9 @@
       $("#total-orders").textContent = count.format(report.totals.orders);
       $("#total-units").textContent = count.format(report.totals.units);
       $("#total-gmv").textContent = formatMoney(report.totals.gmv);
+      $("#total-refunds").textContent = formatMoney(report.totals.refunds);
+      $("#total-net").textContent = formatMoney(report.totals.net);
+      $("#total-refund-rate").textContent = percent.format(Number(report.totals.refund_rate));
       $("#total-refused").textContent = count.format(report.totals.refused_orders);
       const names = new Map(report.firms.map((firm) => [firm.enterprise_id, firm.name]));
       $("#items tbody").replaceChildren(...report.items.map((item) =>

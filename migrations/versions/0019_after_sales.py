@@ -24,7 +24,10 @@ _LINE_COUNTS = ('release_requested_quantity', 'released_quantity', 'shipped_quan
 def upgrade() -> None:
     with op.batch_alter_table('order_line', schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column('refund_amount', commerce.db.ExactDecimal(scale=4, precision=20), nullable=False, server_default='0')
+            sa.Column('refund_claimed_amount', commerce.db.ExactDecimal(scale=4, precision=20), nullable=False, server_default='0')
+        )
+        batch_op.add_column(
+            sa.Column('refunded_amount', commerce.db.ExactDecimal(scale=4, precision=20), nullable=False, server_default='0')
         )
         for name in _LINE_COUNTS:
             batch_op.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default='0'))
@@ -35,7 +38,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('order_line', schema=None) as batch_op:
         batch_op.create_check_constraint(
-            'order_line_refund_within_paid', 'refund_amount >= 0 AND refund_amount <= unit_price * quantity'
+            'order_line_refund_within_paid', 'refund_claimed_amount >= 0 AND refund_claimed_amount <= unit_price * quantity'
+        )
+        batch_op.create_check_constraint(
+            'order_line_refunded_within_claimed', 'refunded_amount >= 0 AND refunded_amount <= refund_claimed_amount'
         )
         batch_op.create_check_constraint(
             'order_line_units_accounted',
@@ -107,7 +113,9 @@ def downgrade() -> None:
     with op.batch_alter_table('order_line', schema=None) as batch_op:
         batch_op.drop_constraint('order_line_return_within_shipped', type_='check')
         batch_op.drop_constraint('order_line_units_accounted', type_='check')
+        batch_op.drop_constraint('order_line_refunded_within_claimed', type_='check')
         batch_op.drop_constraint('order_line_refund_within_paid', type_='check')
         for name in reversed(_LINE_COUNTS):
             batch_op.drop_column(name)
-        batch_op.drop_column('refund_amount')
+        batch_op.drop_column('refunded_amount')
+        batch_op.drop_column('refund_claimed_amount')

@@ -74,7 +74,8 @@ def _state(database):
                 for row in session.execute(
                     select(
                         OrderLine.id,
-                        OrderLine.refund_amount,
+                        OrderLine.refund_claimed_amount,
+                        OrderLine.refunded_amount,
                         OrderLine.release_requested_quantity,
                         OrderLine.released_quantity,
                         OrderLine.shipped_quantity,
@@ -130,12 +131,13 @@ def test_a_refund_before_shipping_frees_its_units_and_the_rest_ship(client, shop
     shipped = client.post(f"/api/v1/orders/{order['id']}/status", headers=operator, json={"status": "shipped"})
     assert shipped.status_code == 200, shipped.json
     line = _line(shipped.json, scarf)
-    assert (line["refunded"], line["released_quantity"], line["shipped_quantity"], line["returned_quantity"]) == (
-        {"amount": "199.00", "currency": "CNY"},
-        1,
-        2,
-        0,
-    )
+    assert (
+        line["refund_claimed"],
+        line["refunded"],
+        line["released_quantity"],
+        line["shipped_quantity"],
+        line["returned_quantity"],
+    ) == ({"amount": "199.00", "currency": "CNY"}, {"amount": "199.00", "currency": "CNY"}, 1, 2, 0)
     assert stock_of(database, scarf) == (98, 0, 0, 98)
     assert _ledger(database, f"order:{order['id']}")[-2:] == [
         (scarf, "order_shipped", -2, -2, 0),
@@ -172,10 +174,13 @@ def test_a_return_is_received_inspected_and_refunded(client, shop, database):
         (gloves, "return_restocked", 1, 0, 0),
         (gloves, "return_written_off", 0, 0, 0),
     ]
+    line = client.get(f"/api/v1/orders/{order['id']}", headers=operator).json["lines"][0]
+    assert (line["refund_claimed"]["amount"], line["shipped_quantity"], line["returned_quantity"]) == ("179.00", 3, 2)
+    assert line["refunded"]["amount"] == "0.00"
     refunded = _step(client, maker_b, after_sale, "refund")
     assert (refunded.json["status"], refunded.json["refunded_at"] is not None) == ("refunded", True)
     line = client.get(f"/api/v1/orders/{order['id']}", headers=operator).json["lines"][0]
-    assert (line["refunded"]["amount"], line["shipped_quantity"], line["returned_quantity"]) == ("179.00", 3, 2)
+    assert line["refunded"]["amount"] == "179.00"
 
 
 def test_after_sales_never_refund_more_than_was_paid_nor_return_more_than_was_shipped(client, shop, database):
@@ -219,7 +224,12 @@ def test_after_sales_never_refund_more_than_was_paid_nor_return_more_than_was_sh
     assert _state(database) == before
 
     # The database itself keeps the bounds, whoever writes.
-    for values in ({"refund_amount": Decimal("597.01")}, {"returned_quantity": 1}, {"shipped_quantity": 3}):
+    for values in (
+        {"refund_claimed_amount": Decimal("597.01")},
+        {"refunded_amount": Decimal("597.01")},
+        {"returned_quantity": 1},
+        {"shipped_quantity": 3},
+    ):
         with database.session() as session, pytest.raises(IntegrityError), write_transaction(session):
             session.execute(update(OrderLine).where(OrderLine.id == line["id"]).values(**values))
     assert _state(database) == before
@@ -331,3 +341,39 @@ def test_each_firm_sees_and_answers_only_its_own_lines(client, factory, shop, da
         query_string={"status": "approved", "order_id": order["id"]},
     )
     assert [item["id"] for item in filtered.json["items"]] == [scarf_sale["id"]]
+
+
+def test_a_streams_figures_are_gross_and_net_of_refunds_with_the_refund_rate(client, shop):
+    from tests.e2e.test_streams import live_stream, stream_order
+
+    host, maker_a, maker_b = (shop.world.headers[name] for name in ("host", "sme_a", "sme_b"))
+    stream = live_stream(client, shop)
+    scarf_item, gloves_item = (item["id"] for item in stream["lineup"])
+    scarf = stream_order(client, shop, stream["id"], "S-1", shop.scarf_skus[0], 2).json
+    gloves = stream_order(client, shop, stream["id"], "S-2", shop.gloves_skus[0], 3).json
+    for order in (scarf, gloves):
+        client.post(f"/api/v1/orders/{order['id']}/status", headers=host, json={"status": "paid"})
+    # The host asks on the buyers' behalf; each firm answers for its own line.
+    price_cut = _request(client, host, gloves, gloves["lines"][0], "partial_refund", amount="53.70").json
+    one_scarf = _request(client, host, scarf, scarf["lines"][0], "refund_only", quantity=1).json
+    for after_sale, firm in ((price_cut, maker_b), (one_scarf, maker_a)):
+        assert _step(client, firm, after_sale, "approve").status_code == 200
+    assert _step(client, maker_b, price_cut, "refund").status_code == 200
+    stats = client.get(f"/api/v1/streams/{stream['id']}/stats", headers=host).json
+
+    def figures(row):
+        return (row["gmv"]["amount"], row["refunds"]["amount"], row["net"]["amount"], row["refund_rate"])
+
+    # Only what has been paid back counts: the scarf's refund is approved, not yet paid.
+    assert [(item["item_id"], *figures(item)) for item in stats["items"]] == [
+        (scarf_item, "318.00", "0.00", "318.00", "0.0000"),
+        (gloves_item, "268.50", "53.70", "214.80", "0.2000"),
+    ]
+    assert [(firm["enterprise_id"], *figures(firm)) for firm in stats["firms"]] == [
+        (shop.world.maker_a_id, "318.00", "0.00", "318.00", "0.0000"),
+        (shop.world.maker_b_id, "268.50", "53.70", "214.80", "0.2000"),
+    ]
+    assert figures(stats["totals"]) == ("586.50", "53.70", "532.80", "0.0916")
+    assert _step(client, maker_a, one_scarf, "refund").status_code == 200
+    report = client.get(f"/api/v1/streams/{stream['id']}/report", headers=host).json
+    assert figures(report["totals"]) == ("586.50", "212.70", "373.80", "0.3627")

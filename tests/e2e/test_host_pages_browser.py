@@ -94,10 +94,36 @@ def test_a_host_runs_the_show_on_a_phone_in_chinese_and_reads_the_report(live_se
     expect(scarf_row.locator("button.pin")).to_be_disabled()
     expect(page.locator("#flash-sale button[type=submit]")).to_be_disabled()
 
+    # After the show, a buyer gets a tenth back: the report shows it net of the refund.
+    host = shop.world.headers["host"]
+    order = client.get("/api/v1/orders", headers=host, query_string={"stream_id": stream["id"]}).json["items"][0]
+    client.post(f"/api/v1/orders/{order['id']}/status", headers=host, json={"status": "paid"})
+    line_id = order["lines"][0]["id"]
+    cut = client.post(
+        "/api/v1/after-sales",
+        headers=host,
+        json={
+            "order_id": order["id"],
+            "order_line_id": line_id,
+            "kind": "partial_refund",
+            "amount": "26.85",
+            "reason": "起球",
+        },
+    ).json
+    for step in ("approve", "refund"):
+        assert (
+            client.post(f"/api/v1/after-sales/{cut['id']}/{step}", headers=shop.world.headers["sme_b"]).status_code
+            == 200
+        )
+
     page.goto(f"{live_server}/host/streams/{stream['id']}/report")
     expect(page.locator("#total-orders")).to_have_text("1")
     expect(page.locator("#total-gmv")).to_have_text("CNY 268.50")
+    expect(page.locator("#total-refunds")).to_have_text("CNY 26.85")
+    expect(page.locator("#total-net")).to_have_text("CNY 241.65")
+    expect(page.locator("#total-refund-rate")).to_have_text("10.0%")
     gloves_firm = page.locator(f"#firms tr[data-enterprise-id='{shop.world.maker_b_id}']")
+    expect(gloves_firm.locator(".net")).to_have_text("CNY 241.65")
     expect(gloves_firm.locator(".units")).to_have_text("3")
     expect(gloves_firm.locator(".refused")).to_have_text("1")
     expect(page.locator("#total-refused")).to_have_text("1")

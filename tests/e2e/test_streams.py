@@ -424,6 +424,9 @@ def test_stats_count_orders_units_and_gmv_per_item_and_firm(client, factory):
         "orders": 2,
         "units": 5,
         "gmv": {"amount": "586.50", "currency": "CNY"},
+        "refunds": {"amount": "0.00", "currency": "CNY"},
+        "net": {"amount": "586.50", "currency": "CNY"},
+        "refund_rate": "0.0000",
         "refused_orders": 0,
     }
 

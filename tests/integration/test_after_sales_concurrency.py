@@ -56,7 +56,11 @@ def test_refunds_and_returns_asked_at_once_stay_within_the_line(client, factory,
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["NoneType", "RefundExceedsPaid"]
     with database.session() as session:
         line = session.get(OrderLine, line_id)
-        assert (line.refund_amount, line.returned_quantity, line.shipped_quantity) == (Decimal("400.0000"), 2, 3)
+        assert (line.refund_claimed_amount, line.returned_quantity, line.shipped_quantity) == (
+            Decimal("400.0000"),
+            2,
+            3,
+        )
         amounts = session.scalars(
             select(AfterSale.amount).where(AfterSale.order_line_id == line_id).order_by(AfterSale.id)
         )
