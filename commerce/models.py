@@ -38,6 +38,7 @@ from commerce.rebates.models import (
     VatReturn,
 )
 from commerce.reports.models import ExportStatistic, ExportStatisticPeriod, OutsideExport
+from commerce.settlement.models import Agreement, Statement, StatementLine
 
 metadata = SQLModel.metadata
 
@@ -94,5 +95,8 @@ __all__ = [
     "ExportStatistic",
     "ExportStatisticPeriod",
     "OutsideExport",
+    "Agreement",
+    "Statement",
+    "StatementLine",
     "metadata",
 ]

@@ -452,6 +452,66 @@ CASES = [
     ),
     Case(
         "POST",
+        "/api/v1/settlement/agreements",
+        "/api/v1/settlement/agreements",
+        only(201, "admin", "trade_operator", trade_operator_far=404),
+        body=lambda w: {
+            "kind": "platform_fee",
+            "cluster_id": w.cluster_id,
+            "enterprise_id": w.maker_b_id,
+            "rate": "0.03",
+            "valid_from": "2026-01-01",
+        },
+    ),
+    Case("GET", "/api/v1/settlement/agreements", "/api/v1/settlement/agreements", only(200, "admin", "trade_operator")),
+    Case(
+        "POST",
+        "/api/v1/settlement/agreements/<int:agreement_id>/end",
+        "/api/v1/settlement/agreements/{agreement_id}/end",
+        only(200, "admin", "trade_operator"),
+        body=lambda w: {"valid_to": "2030-12-31"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/settlement/statements",
+        "/api/v1/settlement/statements",
+        only(201, "admin", "trade_operator", trade_operator_far=404),
+        body=lambda w: {"period": w.settlement_period, "enterprise_id": w.maker_a_id},
+    ),
+    Case(
+        "GET",
+        "/api/v1/settlement/statements",
+        "/api/v1/settlement/statements",
+        only(200, "admin", "trade_operator", "sme_own", "sme_other"),
+    ),
+    Case(
+        "GET",
+        "/api/v1/settlement/statements/<int:statement_id>",
+        "/api/v1/settlement/statements/{draft_statement_id}",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "GET",
+        "/api/v1/settlement/statements/<int:statement_id>/lines",
+        "/api/v1/settlement/statements/{draft_statement_id}/lines",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
+        "POST",
+        "/api/v1/settlement/statements/<int:statement_id>/approve",
+        "/api/v1/settlement/statements/{draft_statement_id}/approve",
+        # The month is not over yet.
+        only(409, "admin", "trade_operator"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/settlement/statements/<int:statement_id>/paid",
+        "/api/v1/settlement/statements/{approved_statement_id}/paid",
+        only(200, "admin", "trade_operator"),
+        body=lambda w: {"paid_on": "2027-01-05", "reference": "BANK-1"},
+    ),
+    Case(
+        "POST",
         "/api/v1/channel-accounts",
         "/api/v1/channel-accounts",
         only(201, "admin"),
@@ -906,6 +966,40 @@ def _after_sales(client, world) -> dict[str, int]:
     }
 
 
+def _settlement(client, world, session) -> dict[str, int]:
+    """Maker A's statements of this month (its shipped orders are in CNY and USD): one approved as
+    if the month were over, the other a draft; and an agreement."""
+    from commerce.actors import Actor, Role
+    from commerce.customs.calendar import period_bounds, period_of
+    from commerce.db import utcnow
+    from commerce.settlement import statements
+
+    operator = world.headers["trade_operator"]
+    agreement = client.post(
+        "/api/v1/settlement/agreements",
+        headers=operator,
+        json={
+            "kind": "platform_fee",
+            "cluster_id": world.cluster_id,
+            "enterprise_id": world.maker_a_id,
+            "rate": "0.05",
+            "valid_from": "2026-01-01",
+        },
+    ).json
+    world.settlement_period = period_of(utcnow())
+    computed = client.post(
+        "/api/v1/settlement/statements",
+        headers=operator,
+        json={"period": world.settlement_period, "enterprise_id": world.maker_a_id},
+    ).json["items"]
+    draft, approved = computed[0]["id"], computed[1]["id"]
+    actor = Actor(user_id=world.user_ids["trade_operator"], role=Role.TRADE_OPERATOR, enterprise_id=world.platform_id)
+    statements.approve_statement(
+        session, actor=actor, statement_id=approved, now=period_bounds(world.settlement_period)[1]
+    )
+    return {"agreement_id": agreement["id"], "draft_statement_id": draft, "approved_statement_id": approved}
+
+
 @pytest.fixture(scope="module")
 def scene(app, database, deployment):
     """Built once for the module, in a transaction every case rolls back to (see ``tests/conftest.py``)."""
@@ -1023,6 +1117,7 @@ def _build_scene(factory, client, session):
         **_customs_batches(client, world),
         **_rebate_records(client, world, session),
         **_after_sales(client, world),
+        **_settlement(client, world, session),
         "export_order_id": world.export_order_id,
     }
     headers = {

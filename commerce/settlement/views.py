@@ -1,0 +1,169 @@
+"""HTTP edge of settlement: agreements, and the firms' statements with their lines."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from commerce.settlement import agreements, statements
+from commerce.settlement.models import (
+    Agreement,
+    AgreementCreate,
+    AgreementEnd,
+    AgreementKind,
+    AgreementPublic,
+    PaymentInput,
+    Period,
+    Statement,
+    StatementCompute,
+    StatementLine,
+    StatementLinePublic,
+    StatementPublic,
+    StatementStatus,
+)
+from commerce.validation import Identifier, Money
+from commerce.web.auth import current_actor
+from commerce.web.database import db_session
+from commerce.web.openapi import API_PREFIX, api_blueprint
+from commerce.web.pagination import ItemList, ListQuery, encode_cursor
+from commerce.web.responses import respond
+
+bp = api_blueprint("settlement", __name__, tag="Settlement", description="Agreements and the firms' statements (结算)")
+
+
+class AgreementPath(BaseModel):
+    agreement_id: Identifier
+
+
+class StatementPath(BaseModel):
+    statement_id: Identifier
+
+
+class AgreementQuery(ListQuery):
+    kind: AgreementKind | None = None
+    cluster_id: Identifier | None = None
+
+
+class StatementQuery(ListQuery):
+    period: Period | None = None
+    enterprise_id: Identifier | None = None
+    status: StatementStatus | None = None
+
+
+def agreement_public(agreement: Agreement) -> AgreementPublic:
+    return AgreementPublic.model_validate(agreement.model_dump())
+
+
+def statement_public(statement: Statement, lines: int) -> StatementPublic:
+    values = statement.model_dump()
+    for name in ("gross", "refunds", "marketplace_fees", "host_commission", "platform_fee", "net_payable"):
+        values[name] = Money.of(values[name], statement.currency)
+    return StatementPublic.model_validate({**values, "lines": lines})
+
+
+def _one(session, statement: Statement):
+    """The answer with one statement, its lines counted."""
+    return respond(statement_public(statement, statements.line_counts(session, [statement.id]).get(statement.id, 0)))
+
+
+def line_public(line: StatementLine, currency: str) -> StatementLinePublic:
+    values = line.model_dump()
+    values.update(
+        base=Money.of(line.base, currency),
+        amount=Money.of(line.amount, currency),
+        after_sale_id=line.after_sale_id or None,
+    )
+    return StatementLinePublic.model_validate(values)
+
+
+@bp.post("/settlement/agreements", responses={201: AgreementPublic})
+def create_agreement(body: AgreementCreate):
+    """Record a host's commission or the platform's fee on a firm, with the days it is valid."""
+    agreement = agreements.create_agreement(db_session(), actor=current_actor(), data=body)
+    headers = {"Location": f"{API_PREFIX}/settlement/agreements/{agreement.id}"}
+    return respond(agreement_public(agreement), 201, headers)
+
+
+@bp.get("/settlement/agreements", responses={200: ItemList[AgreementPublic]})
+def list_agreements(query: AgreementQuery):
+    """The agreements of the clusters the caller works in."""
+    page = agreements.list_agreements(
+        db_session(),
+        actor=current_actor(),
+        limit=query.limit,
+        after=query.cursor,
+        kind=query.kind,
+        cluster_id=query.cluster_id,
+    )
+    items = [agreement_public(item) for item in page.items]
+    return respond(ItemList[AgreementPublic](items=items, next_cursor=encode_cursor(page.next_after)))
+
+
+@bp.post("/settlement/agreements/<int:agreement_id>/end", responses={200: AgreementPublic})
+def end_agreement(path: AgreementPath, body: AgreementEnd):
+    """Set the last day an agreement applies."""
+    agreement = agreements.end_agreement(
+        db_session(), actor=current_actor(), agreement_id=path.agreement_id, valid_to=body.valid_to
+    )
+    return respond(agreement_public(agreement))
+
+
+@bp.post("/settlement/statements", responses={201: ItemList[StatementPublic]})
+def compute_statements(body: StatementCompute):
+    """Compute (again) the draft statements of a month, of one firm or of every firm reached."""
+    session = db_session()
+    computed = statements.compute_statements(
+        session, actor=current_actor(), period=body.period, enterprise_id=body.enterprise_id
+    )
+    counts = statements.line_counts(session, [statement.id for statement in computed])
+    items = [statement_public(statement, counts.get(statement.id, 0)) for statement in computed]
+    return respond(ItemList[StatementPublic](items=items, next_cursor=None), 201)
+
+
+@bp.get("/settlement/statements", responses={200: ItemList[StatementPublic]})
+def list_statements(query: StatementQuery):
+    """Statements, oldest first: a firm sees its own."""
+    session = db_session()
+    page = statements.list_statements(
+        session,
+        actor=current_actor(),
+        limit=query.limit,
+        after=query.cursor,
+        period=query.period,
+        enterprise_id=query.enterprise_id,
+        status=query.status,
+    )
+    counts = statements.line_counts(session, [statement.id for statement in page.items])
+    items = [statement_public(statement, counts.get(statement.id, 0)) for statement in page.items]
+    return respond(ItemList[StatementPublic](items=items, next_cursor=encode_cursor(page.next_after)))
+
+
+@bp.get("/settlement/statements/<int:statement_id>", responses={200: StatementPublic})
+def get_statement(path: StatementPath):
+    session = db_session()
+    return _one(session, statements.get_statement(session, actor=current_actor(), statement_id=path.statement_id))
+
+
+@bp.get("/settlement/statements/<int:statement_id>/lines", responses={200: ItemList[StatementLinePublic]})
+def statement_lines(path: StatementPath, query: ListQuery):
+    """A statement's lines, each naming the order line or after-sale it comes from."""
+    session = db_session()
+    actor = current_actor()
+    statement = statements.get_statement(session, actor=actor, statement_id=path.statement_id)
+    page = statements.lines_of(session, actor=actor, statement_id=statement.id, limit=query.limit, after=query.cursor)
+    items = [line_public(line, statement.currency) for line in page.items]
+    return respond(ItemList[StatementLinePublic](items=items, next_cursor=encode_cursor(page.next_after)))
+
+
+@bp.post("/settlement/statements/<int:statement_id>/approve", responses={200: StatementPublic})
+def approve_statement(path: StatementPath):
+    """Approve a draft once its month is over; it never changes afterwards."""
+    session = db_session()
+    return _one(session, statements.approve_statement(session, actor=current_actor(), statement_id=path.statement_id))
+
+
+@bp.post("/settlement/statements/<int:statement_id>/paid", responses={200: StatementPublic})
+def record_payment(path: StatementPath, body: PaymentInput):
+    """The firm has been paid what the approved statement owes it."""
+    session = db_session()
+    statement = statements.record_payment(session, actor=current_actor(), statement_id=path.statement_id, data=body)
+    return _one(session, statement)
