@@ -9,7 +9,6 @@ latest made first where two of the same scope are valid on the day (China time) 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -122,33 +121,28 @@ def list_agreements(
 
 @dataclass(frozen=True, slots=True)
 class Terms:
-    """The agreements of one cluster, to find the one applying to a line."""
+    """The agreements of one cluster, latest made first, by host and by firm: to find the one
+    applying to a line without reading them all each time."""
 
-    agreements: tuple[Agreement, ...]
+    by_host: dict[int, list[Agreement]]
+    by_firm: dict[int, list[Agreement]]
 
     @classmethod
     def of_cluster(cls, session: Session, cluster_id: int) -> Terms:
-        rows = session.scalars(
+        by_host: dict[int, list[Agreement]] = {}
+        by_firm: dict[int, list[Agreement]] = {}
+        for agreement in session.scalars(
             select(Agreement).where(Agreement.cluster_id == cluster_id).order_by(Agreement.id.desc())
-        )
-        return cls(tuple(rows))
-
-    def _valid(self, kind: AgreementKind, day: date) -> Iterable[Agreement]:
-        return (
-            agreement
-            for agreement in self.agreements
-            if agreement.kind == kind
-            and agreement.valid_from <= day
-            and (agreement.valid_to is None or day <= agreement.valid_to)
-        )
+        ):
+            if agreement.kind == AgreementKind.HOST_COMMISSION:
+                by_host.setdefault(agreement.host_user_id, []).append(agreement)
+            else:
+                by_firm.setdefault(agreement.enterprise_id, []).append(agreement)
+        return cls(by_host, by_firm)
 
     def host_commission(self, *, host_user_id: int, stream_id: int, product_id: int, day: date) -> Agreement | None:
         """The host's commission on a product sold in one of their streams, on that day."""
-        valid = [
-            agreement
-            for agreement in self._valid(AgreementKind.HOST_COMMISSION, day)
-            if agreement.host_user_id == host_user_id
-        ]
+        valid = [agreement for agreement in self.by_host.get(host_user_id, ()) if _valid_on(agreement, day)]
         for fits in (
             lambda agreement: agreement.product_id == product_id,
             lambda agreement: agreement.stream_id == stream_id,
@@ -161,11 +155,8 @@ class Terms:
 
     def platform_fee(self, *, enterprise_id: int, day: date) -> Agreement | None:
         """The platform's fee on a firm's sales on that day."""
-        return next(
-            (
-                agreement
-                for agreement in self._valid(AgreementKind.PLATFORM_FEE, day)
-                if agreement.enterprise_id == enterprise_id
-            ),
-            None,
-        )
+        return next((agreement for agreement in self.by_firm.get(enterprise_id, ()) if _valid_on(agreement, day)), None)
+
+
+def _valid_on(agreement: Agreement, day: date) -> bool:
+    return agreement.valid_from <= day and (agreement.valid_to is None or day <= agreement.valid_to)
