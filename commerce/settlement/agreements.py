@@ -124,6 +124,7 @@ class Terms:
     """The agreements of one cluster, latest made first, by host and by firm: to find the one
     applying to a line without reading them all each time."""
 
+    cluster_id: int
     by_host: dict[int, list[Agreement]]
     by_firm: dict[int, list[Agreement]]
 
@@ -138,7 +139,7 @@ class Terms:
                 by_host.setdefault(agreement.host_user_id, []).append(agreement)
             else:
                 by_firm.setdefault(agreement.enterprise_id, []).append(agreement)
-        return cls(by_host, by_firm)
+        return cls(cluster_id, by_host, by_firm)
 
     def host_commission(self, *, host_user_id: int, stream_id: int, product_id: int, day: date) -> Agreement | None:
         """The host's commission on a product sold in one of their streams, on that day."""

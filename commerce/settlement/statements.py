@@ -12,26 +12,23 @@ sum of them all (a constraint holds it so).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from sqlalchemy import delete, exists, func, select, union
+from sqlalchemy import delete, func, select, type_coerce, union
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
-from commerce.aftersales.models import AfterSale, AfterSaleStatus
+from commerce.aftersales.models import AfterSale
 from commerce.audit import service as audit
 from commerce.clusters.models import FIRM_KINDS, Enterprise
 from commerce.clusters.permissions import reach, require_reachable_firm
 from commerce.customs.calendar import china_today, period_bounds
-from commerce.db import row_for_update, utcnow, write_transaction
+from commerce.db import ExactDecimal, row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
-from commerce.live.models import Stream
-from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
+from commerce.orders.models import OrderLine, SalesOrder
 from commerce.pagination import Page, fetch_page
 from commerce.settlement.agreements import KEEPERS, Terms
 from commerce.settlement.errors import (
@@ -47,12 +44,12 @@ from commerce.settlement.models import (
     StatementLine,
     StatementStatus,
 )
+from commerce.settlement.sources import Source, refund_conditions, refunds, sale_conditions, sales
 from commerce.sql import bulk_insert
 from commerce.validation import currency_places
 
 # Who reads statements: the platform's staff, and each firm its own.
 READERS = (Role.TRADE_OPERATOR, Role.SME)
-SHIPPED = (OrderStatus.SHIPPED.value, OrderStatus.CLEARED.value)
 # Which figure of a statement each kind of line adds to.
 FIGURES = {
     LineKind.SALE: "gross",
@@ -62,87 +59,6 @@ FIGURES = {
     LineKind.PLATFORM_FEE: "platform_fee",
 }
 _settled = StatementLine.__table__
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """An order line shipped, or a refund paid back on one, waiting to be settled."""
-
-    order_line_id: int
-    order_id: int
-    after_sale_id: int  # 0 for a sale
-    product_id: int
-    stream_id: int | None
-    host_user_id: int | None
-    currency: str
-    placed_at: datetime
-    at: datetime
-    amount: Decimal  # the sale's value, or the money refunded
-
-
-def _unsettled(kind: LineKind, **keys: Any):
-    """The condition that no statement holds a line of ``kind`` for the source."""
-    return ~exists().where(_settled.c.kind == kind.value, *(_settled.c[name] == value for name, value in keys.items()))
-
-
-def _sales(session: Session, enterprise_id: int, end: datetime) -> list[Source]:
-    rows = session.execute(
-        select(
-            OrderLine.id,
-            OrderLine.order_id,
-            OrderLine.product_id,
-            SalesOrder.stream_id,
-            Stream.host_user_id,
-            SalesOrder.currency,
-            SalesOrder.placed_at,
-            SalesOrder.shipped_at,
-            OrderLine.unit_price,
-            OrderLine.quantity,
-        )
-        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-        .outerjoin(Stream, Stream.id == SalesOrder.stream_id)
-        .where(
-            OrderLine.enterprise_id == enterprise_id,
-            SalesOrder.status.in_(SHIPPED),
-            SalesOrder.shipped_at < end,
-            _unsettled(LineKind.SALE, order_line_id=OrderLine.id, after_sale_id=0),
-        )
-        .order_by(OrderLine.id)
-    )
-    return [
-        Source(line_id, order_id, 0, product_id, stream_id, host, currency, placed_at, shipped_at, price * quantity)
-        for line_id, order_id, product_id, stream_id, host, currency, placed_at, shipped_at, price, quantity in rows
-    ]
-
-
-def _refunds(session: Session, enterprise_id: int, end: datetime) -> list[Source]:
-    rows = session.execute(
-        select(
-            AfterSale.order_line_id,
-            AfterSale.order_id,
-            AfterSale.id,
-            OrderLine.product_id,
-            SalesOrder.stream_id,
-            Stream.host_user_id,
-            SalesOrder.currency,
-            SalesOrder.placed_at,
-            AfterSale.refunded_at,
-            AfterSale.amount,
-        )
-        .join(OrderLine, OrderLine.id == AfterSale.order_line_id)
-        .join(SalesOrder, SalesOrder.id == AfterSale.order_id)
-        .outerjoin(Stream, Stream.id == SalesOrder.stream_id)
-        .where(
-            AfterSale.enterprise_id == enterprise_id,
-            AfterSale.status == AfterSaleStatus.REFUNDED.value,
-            AfterSale.refunded_at < end,
-            SalesOrder.status.in_(SHIPPED),
-            SalesOrder.shipped_at < end,
-            _unsettled(LineKind.REFUND, after_sale_id=AfterSale.id),
-        )
-        .order_by(AfterSale.id)
-    )
-    return [Source(*row) for row in rows]
 
 
 def _rounded(amount: Decimal, currency: str) -> Decimal:
@@ -188,7 +104,12 @@ def _line(source: Source, kind: LineKind, base: Decimal, agreement, amount: Deci
 
 
 def compute_statements(
-    session: Session, *, actor: Actor, period: str, enterprise_id: int | None = None, now: datetime | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    period: str,
+    enterprise_id: int | None = None,
+    now: datetime | None = None,
 ) -> list[Statement]:
     """Compute (again) the draft statements of a month: of one firm, or of every firm the actor
     reaches with something to settle. Approved and paid statements are left as they are."""
@@ -220,16 +141,10 @@ def _firms_to_settle(session: Session, actor: Actor, period: str, end: datetime)
     candidates = union(
         select(OrderLine.enterprise_id)
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-        .where(
-            SalesOrder.status.in_(SHIPPED),
-            SalesOrder.shipped_at < end,
-            _unsettled(LineKind.SALE, order_line_id=OrderLine.id, after_sale_id=0),
-        ),
-        select(AfterSale.enterprise_id).where(
-            AfterSale.status == AfterSaleStatus.REFUNDED.value,
-            AfterSale.refunded_at < end,
-            _unsettled(LineKind.REFUND, after_sale_id=AfterSale.id),
-        ),
+        .where(*sale_conditions(end)),
+        select(AfterSale.enterprise_id)
+        .join(SalesOrder, SalesOrder.id == AfterSale.order_id)
+        .where(*refund_conditions(end)),
         select(Statement.enterprise_id).where(
             Statement.period == period, Statement.status == StatementStatus.DRAFT.value
         ),
@@ -241,52 +156,89 @@ def _firms_to_settle(session: Session, actor: Actor, period: str, end: datetime)
     return list(session.scalars(statement.order_by(Enterprise.id)))
 
 
+def write_lines(
+    session: Session, firm_id: int, end: datetime, terms: Terms, statement_for: Callable[[str], int | None]
+) -> None:
+    """Write the lines of a firm's sources waiting to be settled by ``end``, each into the statement
+    ``statement_for`` its currency gives (none: that currency's month is settled; they wait)."""
+    rows = []
+    for line in statement_lines(firm_id, terms, sales(session, firm_id, end), refunds(session, firm_id, end)):
+        statement_id = statement_for(line.pop("currency"))
+        if statement_id is not None:
+            rows.append({**line, "statement_id": statement_id})
+    bulk_insert(session, _settled, rows)
+
+
 def _compute_firm(
-    session: Session, actor: Actor, firm_id: int, period: str, end: datetime, terms: Terms, now: datetime
+    session: Session,
+    actor: Actor,
+    firm_id: int,
+    period: str,
+    end: datetime,
+    terms: Terms,
+    now: datetime,
 ) -> list[Statement]:
-    drafts = {
+    statements = {
         statement.currency: statement
         for statement in session.scalars(
             select(Statement).where(Statement.enterprise_id == firm_id, Statement.period == period).with_for_update()
         )
     }
-    settled = {currency for currency, statement in drafts.items() if statement.status != StatementStatus.DRAFT.value}
-    draft_ids = [statement.id for statement in drafts.values() if statement.status == StatementStatus.DRAFT.value]
-    if draft_ids:
-        session.execute(delete(StatementLine).where(StatementLine.statement_id.in_(draft_ids)))
-    lines = statement_lines(firm_id, terms, _sales(session, firm_id, end), _refunds(session, firm_id, end))
-    by_currency: dict[str, list[dict]] = {}
-    for line in lines:
-        by_currency.setdefault(line.pop("currency"), []).append(line)
+    drafts = {currency: item for currency, item in statements.items() if item.status == StatementStatus.DRAFT.value}
+    if drafts:
+        session.execute(
+            delete(StatementLine).where(StatementLine.statement_id.in_([item.id for item in drafts.values()]))
+        )
+
+    def statement_for(currency: str) -> int | None:
+        if currency in statements and currency not in drafts:
+            # A settled month holds no more: what it did not hold waits for the next month's statement.
+            return None
+        if currency not in drafts:
+            drafts[currency] = statements[currency] = Statement(enterprise_id=firm_id, period=period, currency=currency)
+            session.add(drafts[currency])
+            session.flush()
+        return drafts[currency].id
+
+    write_lines(session, firm_id, end, terms, statement_for)
+    figures = _figures(session, [item.id for item in drafts.values()])
     computed = []
-    for currency, statement in drafts.items():
-        if currency not in by_currency and currency not in settled:
+    for _currency, statement in sorted(drafts.items()):
+        sums = figures.get(statement.id)
+        if sums is None:
             session.delete(statement)
-    for currency, currency_lines in sorted(by_currency.items()):
-        if currency in settled:
-            # What a settled month did not hold waits for the next month's statement.
             continue
-        statement = drafts.get(currency) or Statement(enterprise_id=firm_id, period=period, currency=currency)
-        figures = dict.fromkeys(FIGURES.values(), Decimal(0))
-        for line in currency_lines:
-            figures[FIGURES[LineKind(line["kind"])]] += line["amount"]
-        for name, value in figures.items():
-            setattr(statement, name, value)
-        statement.net_payable = sum(figures.values(), Decimal(0))
+        for name in FIGURES.values():
+            setattr(statement, name, sums.get(name, Decimal(0)))
+        statement.net_payable = sum(sums.values(), Decimal(0))
         statement.computed_at = now
-        session.add(statement)
-        session.flush()
-        bulk_insert(session, _settled, [{**line, "statement_id": statement.id} for line in currency_lines])
         audit.record(
             session,
             actor=actor,
             entity="settlement_statement",
             entity_id=statement.id,
             action="computed",
-            changes={"lines": len(currency_lines), "net_payable": str(statement.net_payable)},
+            changes={"net_payable": str(statement.net_payable)},
         )
         computed.append(statement)
+    session.flush()
     return computed
+
+
+def _figures(session: Session, statement_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """Each statement's figures, summed from its lines (statements without a line left out)."""
+    if not statement_ids:
+        return {}
+    total = type_coerce(func.sum(StatementLine.amount), ExactDecimal(4))
+    rows = session.execute(
+        select(StatementLine.statement_id, StatementLine.kind, total)
+        .where(StatementLine.statement_id.in_(statement_ids))
+        .group_by(StatementLine.statement_id, StatementLine.kind)
+    )
+    figures: dict[int, dict[str, Decimal]] = {}
+    for statement_id, kind, amount in rows:
+        figures.setdefault(statement_id, {})[FIGURES[LineKind(kind)]] = amount
+    return figures
 
 
 def _statement_for_change(session: Session, actor: Actor, statement_id: int) -> Statement:

@@ -20,9 +20,9 @@ def shop(factory):
     return open_shop(factory)
 
 
-def _paid_order(client, shop, external_id, lines, *, ship=False):
+def _paid_order(client, shop, external_id, lines, *, ship=False, **overrides):
     headers = shop.world.headers["trade_operator"]
-    order = client.post("/api/v1/orders", headers=headers, json=order_body(external_id, lines))
+    order = client.post("/api/v1/orders", headers=headers, json=order_body(external_id, lines, **overrides))
     assert order.status_code == 201, order.json
     order = order.json
     assert (
