@@ -19,11 +19,10 @@ from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from commerce.customs.calendar import PERIOD_PATTERN
 from commerce.db import ExactDecimal, UTCDateTime, utcnow
 from commerce.errors import N_
 from commerce.validation import DecimalText, Identifier, Input, Money
-
-PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 class AgreementKind(StrEnum):

@@ -65,11 +65,11 @@ def _rounded(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-currency_places(currency)), rounding=ROUND_HALF_UP)
 
 
-def statement_lines(enterprise_id: int, terms: Terms, sales: Iterable[Source], refunds: Iterable[Source]) -> list[dict]:
+def statement_lines(enterprise_id: int, terms: Terms, sold: Iterable[Source], refunded: Iterable[Source]) -> list[dict]:
     """The lines of a firm's sources: each sale less the commission and the fee taken from it, each
     refund with the commission and the fee on the refunded money given back."""
     lines = []
-    for sign, kind, sources in ((1, LineKind.SALE, sales), (-1, LineKind.REFUND, refunds)):
+    for sign, kind, sources in ((1, LineKind.SALE, sold), (-1, LineKind.REFUND, refunded)):
         for source in sources:
             lines.append(_line(source, kind, source.amount, None, sign * source.amount))
             day = china_today(source.placed_at)

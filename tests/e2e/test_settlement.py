@@ -227,6 +227,8 @@ def test_each_firm_sees_only_its_own_statements(client, factory, stream):
     refused = _compute(client, headers["trade_operator_far"], enterprise_id=world.maker_a_id)
     assert refused.status_code == 404
     assert _compute(client, headers["sme_a"]).status_code == 403
+    for period in ("0000-01", "9999-12", "2026-13", "2026-1"):
+        assert _compute(client, headers["trade_operator"], period=period).status_code == 422, period
     far = client.post(
         "/api/v1/settlement/agreements",
         headers=headers["trade_operator_far"],
