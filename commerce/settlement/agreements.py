@@ -20,8 +20,9 @@ from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.catalog.models import Product
 from commerce.clusters.errors import UnknownReference
-from commerce.clusters.models import Enterprise
-from commerce.clusters.permissions import actor_clusters, require_reachable_cluster
+from commerce.clusters.models import FIRM_KINDS, Enterprise
+from commerce.clusters.permissions import require_reachable_cluster, within_clusters
+from commerce.clusters.service import require_enterprise
 from commerce.db import row_for_update, write_transaction
 from commerce.errors import NotFound
 from commerce.live.models import Stream
@@ -55,9 +56,9 @@ def create_agreement(session: Session, *, actor: Actor, data: AgreementCreate) -
 
 def _check_parties(session: Session, data: AgreementCreate) -> None:
     if data.enterprise_id is not None:
-        cluster = session.scalar(select(Enterprise.cluster_id).where(Enterprise.id == data.enterprise_id))
-        if cluster != data.cluster_id:
-            raise UnknownReference(field="enterprise_id", entity="Enterprise", id=data.enterprise_id)
+        require_enterprise(
+            session, data.enterprise_id, field="enterprise_id", kinds=FIRM_KINDS, cluster_id=data.cluster_id
+        )
     if data.host_user_id is not None:
         role = session.scalar(select(User.role).where(User.id == data.host_user_id))
         if role != Role.HOST:
@@ -108,10 +109,7 @@ def list_agreements(
     cluster_id: int | None = None,
 ) -> Page[Agreement]:
     require_role(actor, *KEEPERS)
-    statement = select(Agreement)
-    clusters = actor_clusters(actor)
-    if clusters is not None:
-        statement = statement.where(Agreement.cluster_id.in_(clusters))
+    statement = within_clusters(select(Agreement), actor, Agreement.cluster_id)
     if kind is not None:
         statement = statement.where(Agreement.kind == kind.value)
     if cluster_id is not None:

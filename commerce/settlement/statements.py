@@ -25,6 +25,7 @@ from commerce.aftersales.models import AfterSale
 from commerce.audit import service as audit
 from commerce.clusters.models import FIRM_KINDS, Enterprise
 from commerce.clusters.permissions import reach, require_reachable_firm
+from commerce.clusters.service import require_enterprise
 from commerce.customs.calendar import china_today, period_bounds
 from commerce.db import ExactDecimal, row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
@@ -45,7 +46,7 @@ from commerce.settlement.models import (
     StatementStatus,
 )
 from commerce.settlement.sources import Source, refund_conditions, refunds, sale_conditions, sales
-from commerce.sql import bulk_insert
+from commerce.sql import among, bulk_insert
 from commerce.validation import currency_places
 
 # Who reads statements: the platform's staff, and each firm its own.
@@ -120,20 +121,28 @@ def compute_statements(
         with write_transaction(session):
             if enterprise_id is not None:
                 require_reachable_firm(session, actor, enterprise_id)
+                require_enterprise(session, enterprise_id, field="enterprise_id", kinds=FIRM_KINDS)
                 firms = [enterprise_id]
             else:
                 firms = _firms_to_settle(session, actor, period, end)
             computed = []
-            terms_of: dict[int, Terms] = {}
+            terms = _terms_of_firms(session, firms)
             for firm_id in firms:
-                cluster_id = session.scalar(select(Enterprise.cluster_id).where(Enterprise.id == firm_id))
-                terms = terms_of.get(cluster_id) or terms_of.setdefault(
-                    cluster_id, Terms.of_cluster(session, cluster_id)
-                )
-                computed.extend(_compute_firm(session, actor, firm_id, period, end, terms, now))
+                computed.extend(_compute_firm(session, actor, firm_id, period, end, terms[firm_id], now))
     except IntegrityError:
         raise SettlementCollided() from None
     return computed
+
+
+def _terms_of_firms(session: Session, firms: list[int]) -> dict[int, Terms]:
+    """Each firm's cluster's agreements, read once a cluster."""
+    if not firms:
+        return {}
+    cluster_of = dict(
+        session.execute(select(Enterprise.id, Enterprise.cluster_id).where(among(session, Enterprise.id, firms))).all()
+    )
+    terms = {cluster_id: Terms.of_cluster(session, cluster_id) for cluster_id in set(cluster_of.values())}
+    return {firm_id: terms[cluster_id] for firm_id, cluster_id in cluster_of.items()}
 
 
 def _firms_to_settle(session: Session, actor: Actor, period: str, end: datetime) -> list[int]:

@@ -137,6 +137,22 @@ window.Commerce = (function () {
     return items;
   }
 
+  // Reads each id's resource under path once into cache (a Map); one the person may not read is null.
+  async function readEach(cache, ids, path) {
+    const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
+    const found = await Promise.all(wanted.map((id) => api("GET", `${path}/${id}`).catch(() => null)));
+    wanted.forEach((id, index) => cache.set(id, found[index]));
+  }
+
+  // An order line as people name it: its product's title, its SKU's code and the units, from the
+  // products read (by id) into products.
+  function lineName(products, line) {
+    const product = products.get(line.product_id);
+    const sku = product && product.skus.find((item) => item.id === line.sku_id);
+    const name = product ? product.title : `#${line.product_id}`;
+    return `${name} · ${sku ? sku.sku_code : "SKU " + line.sku_id} × ${count.format(line.quantity)}`;
+  }
+
   // The names of the firms the person may see, by id.
   async function firmNames() {
     return new Map((await everything("/enterprises")).map((firm) => [firm.id, firm.name]));
@@ -170,6 +186,6 @@ window.Commerce = (function () {
 
   return {
     $, actionsThen, api, badge, button, cell, count, download, element, everything, firmChoices, firmNames, formatDateTime,
-    formatMoney, language, money, pager, picture, say, session, text,
+    formatMoney, language, lineName, money, pager, picture, readEach, say, session, text,
   };
 })();

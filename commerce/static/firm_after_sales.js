@@ -3,23 +3,14 @@
 (function () {
   "use strict";
 
-  const { $, actionsThen, api, badge, button, cell, count, element, everything, formatDateTime, formatMoney, pager, say, session, text } =
-    window.Commerce;
+  const { $, actionsThen, api, badge, button, cell, count, element, everything, formatDateTime, formatMoney, lineName, pager, readEach, say,
+    session, text } = window.Commerce;
   const orders = new Map(); // order id -> the order, read once
   const products = new Map(); // product id -> the product, read once
   const PAID = new Set(["paid", "shipped", "cleared"]);
 
-  async function read(cache, ids, path) {
-    const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
-    const found = await Promise.all(wanted.map((id) => api("GET", `${path}/${id}`).catch(() => null)));
-    wanted.forEach((id, index) => cache.set(id, found[index]));
-  }
-
   function lineText(order, line) {
-    const product = products.get(line.product_id);
-    const sku = product && product.skus.find((item) => item.id === line.sku_id);
-    const name = product ? product.title : `#${line.product_id}`;
-    return `${order.channel} · ${order.external_id} — ${name} · ${sku ? sku.sku_code : "SKU " + line.sku_id} × ${count.format(line.quantity)}`;
+    return `${order.channel} · ${order.external_id} — ${lineName(products, line)}`;
   }
 
   function lineOf(afterSale) {
@@ -91,8 +82,8 @@
     const run = actionsThen(show);
     const load = pager(`/after-sales?limit=30${status ? "&status=" + status : ""}`, tbody, (item) => rowOf(item, run), $("#more"));
     const answer = await load();
-    await read(orders, answer.items.map((item) => item.order_id), "/orders");
-    await read(products, [...orders.values()].filter(Boolean).flatMap((order) => order.lines.map((line) => line.product_id)), "/products");
+    await readEach(orders, answer.items.map((item) => item.order_id), "/orders");
+    await readEach(products, [...orders.values()].filter(Boolean).flatMap((order) => order.lines.map((line) => line.product_id)), "/products");
     tbody.replaceChildren(...answer.items.flatMap((item) => rowOf(item, run)));
     $("#nothing").hidden = answer.items.length > 0;
   }
@@ -100,7 +91,7 @@
   async function offerLines() {
     const paid = (await everything("/orders", 300)).filter((order) => PAID.has(order.status));
     paid.forEach((order) => orders.set(order.id, order));
-    await read(products, paid.flatMap((order) => order.lines.map((line) => line.product_id)), "/products");
+    await readEach(products, paid.flatMap((order) => order.lines.map((line) => line.product_id)), "/products");
     const options = paid.flatMap((order) => order.lines.map((line) =>
       element("option", { value: `${order.id}:${line.id}`, textContent: lineText(order, line) })));
     $("#ask select[name=line]").replaceChildren(...options);

@@ -2,20 +2,15 @@
 (function () {
   "use strict";
 
-  const { $, api, badge, cell, count, element, formatDateTime, formatMoney, pager, say, session } = window.Commerce;
+  const { $, badge, cell, element, formatDateTime, formatMoney, lineName, pager, readEach, say, session } = window.Commerce;
   const products = new Map(); // product id -> the product, read once
 
   async function productsOf(orders) {
-    const wanted = [...new Set(orders.flatMap((order) => order.lines.map((line) => line.product_id)))].filter((id) => !products.has(id));
-    const read = await Promise.all(wanted.map((id) => api("GET", `/products/${id}`).catch(() => null)));
-    wanted.forEach((id, index) => products.set(id, read[index]));
+    await readEach(products, orders.flatMap((order) => order.lines.map((line) => line.product_id)), "/products");
   }
 
   function lineText(line) {
-    const product = products.get(line.product_id);
-    const sku = product && product.skus.find((item) => item.id === line.sku_id);
-    const name = product ? product.title : `#${line.product_id}`;
-    return `${name} · ${sku ? sku.sku_code : "SKU " + line.sku_id} × ${count.format(line.quantity)} @ ${formatMoney(line.unit_price)}`;
+    return `${lineName(products, line)} @ ${formatMoney(line.unit_price)}`;
   }
 
   function rowOf(order) {

@@ -226,6 +226,9 @@ def test_each_firm_sees_only_its_own_statements(client, factory, stream):
     )
     refused = _compute(client, headers["trade_operator_far"], enterprise_id=world.maker_a_id)
     assert refused.status_code == 404
+    for firm, code in ((999_999, "unknown_reference"), (world.association_id, "wrong_enterprise_kind")):
+        answer = _compute(client, headers["admin"], enterprise_id=firm)
+        assert (answer.status_code, answer.json["code"]) == (422, code)
     assert _compute(client, headers["sme_a"]).status_code == 403
     for period in ("0000-01", "9999-12", "2026-13", "2026-1"):
         assert _compute(client, headers["trade_operator"], period=period).status_code == 422, period
@@ -250,6 +253,7 @@ def test_bad_agreements_are_refused_and_nothing_is_written(client, stream, datab
         ({"kind": "platform_fee", "enterprise_id": world.maker_a_id, "rate": "1.0"}, "validation_error"),
         ({"kind": "platform_fee", "enterprise_id": world.maker_a_id, "rate": "0.12345"}, "too_many_decimals"),
         ({"kind": "platform_fee", "enterprise_id": 999_999, "rate": "0.1"}, "unknown_reference"),
+        ({"kind": "platform_fee", "enterprise_id": world.association_id, "rate": "0.1"}, "wrong_enterprise_kind"),
         ({"kind": "host_commission", "host_user_id": world.user_ids["sme_a"], "rate": "0.1"}, "unknown_reference"),
         (
             {
