@@ -65,6 +65,7 @@ def pages_of(service) -> dict[str, list[tuple[str, str]]]:
             ("firm-imports", "/firm/imports"),
             ("firm-orders", "/firm/orders"),
             ("firm-after-sales", "/firm/after-sales"),
+            ("firm-statements", "/firm/statements"),
             ("firm-exports", "/firm/exports"),
             ("firm-letter", "/firm/letter"),
         ],
@@ -83,6 +84,7 @@ def pages_of(service) -> dict[str, list[tuple[str, str]]]:
         "trade@demo.example.com": [
             ("trade-customs", "/console/customs"),
             ("trade-batch", f"/console/customs/batches/{batch}"),
+            ("trade-statements", "/trade/statements"),
             ("trade-claims", "/trade/claims"),
             ("trade-invoices", "/trade/invoices"),
             ("trade-proceeds", "/trade/proceeds"),

@@ -8,6 +8,7 @@ from commerce.actors import Role
 from commerce.catalog.models import ErrorPolicy
 from commerce.errors import N_
 from commerce.pages.rendering import for_people, render_page
+from commerce.pages.statements import statements_page
 
 bp = Blueprint("firm", __name__, url_prefix="/firm")
 
@@ -293,6 +294,13 @@ def imports():
 def orders():
     """The orders holding the firm's products, with the lines of its own."""
     return _firm_page("firm/orders.html", ORDERS_TEXT)
+
+
+@bp.get("/statements")
+@for_people(Role.SME)
+def statements():
+    """The firm's monthly statements: what its sales left it, line by line, and the files to keep."""
+    return statements_page(keeper=False)
 
 
 @bp.get("/after-sales")

@@ -1,4 +1,5 @@
-"""The trade service's pages beside customs: rebate claims and each firm's ledger, invoices, export proceeds."""
+"""The trade service's pages beside customs: rebate claims and each firm's ledger, invoices, export proceeds,
+the firms' statements."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from flask import Blueprint
 
 from commerce.errors import N_
 from commerce.pages.rendering import TRADE, for_people, render_page
+from commerce.pages.statements import statements_page
 
 bp = Blueprint("trade", __name__, url_prefix="/trade")
 
@@ -98,6 +100,13 @@ PROCEEDS_TEXT = {
     "status_cleared": N_("Cleared"),
     "status_cancelled": N_("Cancelled"),
 }
+
+
+@bp.get("/statements")
+@for_people(*TRADE)
+def statements():
+    """Every firm's monthly statements: computing a month's, approving them, recording the payments."""
+    return statements_page(keeper=True)
 
 
 @bp.get("/claims")

@@ -40,8 +40,6 @@ class LineKind(StrEnum):
     SALE = "sale"
     REFUND = "refund"
     MARKETPLACE_FEE = "marketplace_fee"
-    HOST_COMMISSION = "host_commission"
-    PLATFORM_FEE = "platform_fee"
 
 
 class Agreement(SQLModel, table=True):
@@ -111,17 +109,24 @@ class Statement(SQLModel, table=True):
 
 
 class StatementLine(SQLModel, table=True):
-    """One amount of a statement (negative: taken from the firm), and the order line or after-sale
-    it comes from; a source gives each kind of line once, whatever the statement."""
+    """One source of a statement: an order line's sale or a refund on it, with the host's
+    commission and the platform's fee on it (negative: taken from the firm) and what it leaves
+    the firm; a source is settled once, whatever the statement."""
 
     __tablename__ = "settlement_line"
     __table_args__ = (
         UniqueConstraint("kind", "order_line_id", "after_sale_id", name="settlement_line_once"),
         CheckConstraint(
-            "(after_sale_id = 0 AND kind IN ('sale', 'host_commission', 'platform_fee', 'marketplace_fee')) "
-            "OR (after_sale_id > 0 AND kind IN ('refund', 'host_commission', 'platform_fee'))",
+            "(kind IN ('sale', 'marketplace_fee') AND after_sale_id = 0) OR (kind = 'refund' AND after_sale_id > 0)",
             name="settlement_line_source_of_kind",
         ),
+        CheckConstraint(
+            "(host_agreement_id IS NULL) = (host_rate IS NULL) AND (host_rate IS NOT NULL OR host_commission = 0) "
+            "AND (platform_agreement_id IS NULL) = (platform_rate IS NULL) "
+            "AND (platform_rate IS NOT NULL OR platform_fee = 0)",
+            name="settlement_line_share_of_agreement",
+        ),
+        CheckConstraint("net = amount + host_commission + platform_fee", name="settlement_line_net_adds_up"),
         Index("settlement_line_of_statement", "statement_id", "id"),
     )
 
@@ -130,13 +135,18 @@ class StatementLine(SQLModel, table=True):
     kind: str = Field(max_length=20)
     order_id: int = Field(foreign_key="sales_order.id")
     order_line_id: int = Field(foreign_key="order_line.id")
-    # Lines of a refund name the after-sale; lines of a sale have none (0 keeps the key unique).
+    # A refund's line names the after-sale; a sale's line has none (0 keeps the key unique).
     after_sale_id: int = Field(default=0)
     stream_id: int | None = Field(default=None, foreign_key="stream.id")
-    agreement_id: int | None = Field(default=None, foreign_key="settlement_agreement.id")
-    base: Decimal = Field(sa_type=ExactDecimal(4), nullable=False)
-    rate: Decimal | None = Field(default=None, sa_type=ExactDecimal(4))
+    # The sale's value, or minus the money refunded.
     amount: Decimal = Field(sa_type=ExactDecimal(4), nullable=False)
+    host_agreement_id: int | None = Field(default=None, foreign_key="settlement_agreement.id")
+    host_rate: Decimal | None = Field(default=None, sa_type=ExactDecimal(4))
+    host_commission: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal(4), nullable=False)
+    platform_agreement_id: int | None = Field(default=None, foreign_key="settlement_agreement.id")
+    platform_rate: Decimal | None = Field(default=None, sa_type=ExactDecimal(4))
+    platform_fee: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal(4), nullable=False)
+    net: Decimal = Field(sa_type=ExactDecimal(4), nullable=False)
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
@@ -225,11 +235,17 @@ class StatementLinePublic(BaseModel):
     id: int
     kind: LineKind
     order_id: int
+    channel: str = PydanticField(description="The order's channel")
+    external_id: str = PydanticField(description="The order's number in its channel")
     order_line_id: int
     after_sale_id: int | None
     stream_id: int | None
-    agreement_id: int | None
-    base: Money
-    rate: DecimalText | None
-    amount: Money
+    amount: Money = PydanticField(description="The sale's value, or the money refunded (negative)")
+    host_agreement_id: int | None
+    host_rate: DecimalText | None
+    host_commission: Money = PydanticField(description="Taken from a sale (negative), given back on a refund")
+    platform_agreement_id: int | None
+    platform_rate: DecimalText | None
+    platform_fee: Money = PydanticField(description="Taken from a sale (negative), given back on a refund")
+    net: Money = PydanticField(description="What the line leaves the firm")
     at: datetime

@@ -3,20 +3,25 @@ orders, not settled before, up to the end of a month."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import exists, select, union
+from sqlalchemy import exists, literal, select, union_all
 from sqlmodel import Session
 
 from commerce.aftersales.models import AfterSale, AfterSaleStatus
 from commerce.live.models import Stream
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
 from commerce.settlement.models import LineKind, StatementLine
+from commerce.sql import among
 
 SHIPPED = (OrderStatus.SHIPPED.value, OrderStatus.CLEARED.value)
+# Sources read from the database at once while a month is settled.
+SOURCES_AT_ONCE = 5_000
 _settled = StatementLine.__table__
 
 
@@ -45,21 +50,6 @@ def refund_conditions(end: datetime) -> list:
     ]
 
 
-def currencies_to_settle(session: Session, enterprise_id: int, end: datetime) -> list[str]:
-    """The currencies of a firm's sources waiting to be settled by ``end``."""
-    sales = (
-        select(SalesOrder.currency)
-        .join(OrderLine, OrderLine.order_id == SalesOrder.id)
-        .where(OrderLine.enterprise_id == enterprise_id, *sale_conditions(end))
-    )
-    refunds = (
-        select(SalesOrder.currency)
-        .join(AfterSale, AfterSale.order_id == SalesOrder.id)
-        .where(AfterSale.enterprise_id == enterprise_id, *refund_conditions(end))
-    )
-    return sorted(session.scalars(union(sales, refunds)))
-
-
 @dataclass(frozen=True, slots=True)
 class Source:
     """An order line shipped, or a refund paid back on one, waiting to be settled."""
@@ -76,44 +66,45 @@ class Source:
     amount: Decimal  # the sale's value, or the money refunded
 
 
-def _unsettled(kind: LineKind, **keys: Any):
-    """The condition that no statement holds a line of ``kind`` for the source."""
-    return ~exists().where(_settled.c.kind == kind.value, *(_settled.c[name] == value for name, value in keys.items()))
+@dataclass(frozen=True, slots=True)
+class FirmSources:
+    """A firm's sources waiting to be settled: its sales, then its refunds, each in their order."""
+
+    enterprise_id: int
+    sold: list[Source]
+    refunded: list[Source]
 
 
-def sales(session: Session, enterprise_id: int, end: datetime) -> list[Source]:
-    """A firm's order lines shipped before ``end`` and not settled, in their order."""
-    rows = session.execute(
+def waiting(session: Session, firms: Sequence[int], end: datetime) -> Iterator[FirmSources]:
+    """The sources of ``firms`` waiting to be settled by ``end``, one firm after the other in the
+    order of their ids, from one read of the month's orders streamed in parts."""
+    if not firms:
+        return
+    is_sale = literal(True).label("is_sale")
+    sold = (
         select(
-            OrderLine.id,
+            OrderLine.enterprise_id,
+            is_sale,
+            OrderLine.id.label("order_line_id"),
             OrderLine.order_id,
+            literal(0).label("after_sale_id"),
             OrderLine.product_id,
             SalesOrder.stream_id,
             Stream.host_user_id,
             SalesOrder.currency,
             SalesOrder.placed_at,
-            SalesOrder.shipped_at,
-            OrderLine.unit_price,
+            SalesOrder.shipped_at.label("at"),
+            OrderLine.unit_price.label("amount"),
             OrderLine.quantity,
         )
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
         .outerjoin(Stream, Stream.id == SalesOrder.stream_id)
-        .where(
-            OrderLine.enterprise_id == enterprise_id,
-            *sale_conditions(end),
-        )
-        .order_by(OrderLine.id)
+        .where(among(session, OrderLine.enterprise_id, firms), *sale_conditions(end))
     )
-    return [
-        Source(line_id, order_id, 0, product_id, stream_id, host, currency, placed_at, shipped_at, price * quantity)
-        for line_id, order_id, product_id, stream_id, host, currency, placed_at, shipped_at, price, quantity in rows
-    ]
-
-
-def refunds(session: Session, enterprise_id: int, end: datetime) -> list[Source]:
-    """A firm's refunds paid back before ``end`` on shipped orders and not settled, in their order."""
-    rows = session.execute(
+    refunded = (
         select(
+            AfterSale.enterprise_id,
+            literal(False),
             AfterSale.order_line_id,
             AfterSale.order_id,
             AfterSale.id,
@@ -124,14 +115,21 @@ def refunds(session: Session, enterprise_id: int, end: datetime) -> list[Source]
             SalesOrder.placed_at,
             AfterSale.refunded_at,
             AfterSale.amount,
+            literal(1),
         )
         .join(OrderLine, OrderLine.id == AfterSale.order_line_id)
         .join(SalesOrder, SalesOrder.id == AfterSale.order_id)
         .outerjoin(Stream, Stream.id == SalesOrder.stream_id)
-        .where(
-            AfterSale.enterprise_id == enterprise_id,
-            *refund_conditions(end),
-        )
-        .order_by(AfterSale.id)
+        .where(among(session, AfterSale.enterprise_id, firms), *refund_conditions(end))
     )
-    return [Source(*row) for row in rows]
+    both = union_all(sold, refunded).subquery()
+    rows = session.execute(
+        select(both)
+        .order_by(both.c.enterprise_id, both.c.is_sale.desc(), both.c.after_sale_id, both.c.order_line_id)
+        .execution_options(yield_per=SOURCES_AT_ONCE)
+    )
+    for enterprise_id, firm_rows in groupby(rows, key=lambda row: row[0]):
+        sources: dict[bool, list[Source]] = {True: [], False: []}
+        for _firm, is_sale, *fields, amount, quantity in firm_rows:
+            sources[bool(is_sale)].append(Source(*fields, amount * quantity))
+        yield FirmSources(enterprise_id, sources[True], sources[False])

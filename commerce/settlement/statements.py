@@ -12,11 +12,12 @@ sum of them all (a constraint holds it so).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import delete, func, select, type_coerce, union
+from sqlalchemy import Row, delete, func, select, type_coerce, union
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -45,20 +46,21 @@ from commerce.settlement.models import (
     StatementLine,
     StatementStatus,
 )
-from commerce.settlement.sources import Source, refund_conditions, refunds, sale_conditions, sales
+from commerce.settlement.sources import Source, refund_conditions, sale_conditions, waiting
 from commerce.sql import among, bulk_insert
 from commerce.validation import currency_places
 
 # Who reads statements: the platform's staff, and each firm its own.
 READERS = (Role.TRADE_OPERATOR, Role.SME)
-# Which figure of a statement each kind of line adds to.
-FIGURES = {
+# Which figure of a statement each kind of line's amount adds to.
+AMOUNT_FIGURES = {
     LineKind.SALE: "gross",
     LineKind.REFUND: "refunds",
     LineKind.MARKETPLACE_FEE: "marketplace_fees",
-    LineKind.HOST_COMMISSION: "host_commission",
-    LineKind.PLATFORM_FEE: "platform_fee",
 }
+# The figures summed from the lines' shares, whatever their kind.
+SHARE_FIGURES = ("host_commission", "platform_fee")
+FIGURES = (*AMOUNT_FIGURES.values(), *SHARE_FIGURES)
 _settled = StatementLine.__table__
 
 
@@ -72,36 +74,43 @@ def statement_lines(enterprise_id: int, terms: Terms, sold: Iterable[Source], re
     lines = []
     for sign, kind, sources in ((1, LineKind.SALE, sold), (-1, LineKind.REFUND, refunded)):
         for source in sources:
-            lines.append(_line(source, kind, source.amount, None, sign * source.amount))
             day = china_today(source.placed_at)
-            shares = [(LineKind.PLATFORM_FEE, terms.platform_fee(enterprise_id=enterprise_id, day=day))]
+            amount = sign * source.amount
+            host = None
             if source.host_user_id is not None:
-                commission = terms.host_commission(
+                host = terms.host_commission(
                     host_user_id=source.host_user_id, stream_id=source.stream_id, product_id=source.product_id, day=day
                 )
-                shares.insert(0, (LineKind.HOST_COMMISSION, commission))
-            for share_kind, agreement in shares:
-                if agreement is None or not agreement.rate:
-                    continue
-                amount = -sign * _rounded(source.amount * agreement.rate, source.currency)
-                lines.append(_line(source, share_kind, source.amount, agreement, amount))
+            platform = terms.platform_fee(enterprise_id=enterprise_id, day=day)
+            host_commission = _share(amount, host, source.currency)
+            platform_fee = _share(amount, platform, source.currency)
+            lines.append(
+                {
+                    "kind": kind.value,
+                    "order_id": source.order_id,
+                    "order_line_id": source.order_line_id,
+                    "after_sale_id": source.after_sale_id,
+                    "stream_id": source.stream_id,
+                    "amount": amount,
+                    "host_agreement_id": host.id if host is not None else None,
+                    "host_rate": host.rate if host is not None else None,
+                    "host_commission": host_commission,
+                    "platform_agreement_id": platform.id if platform is not None else None,
+                    "platform_rate": platform.rate if platform is not None else None,
+                    "platform_fee": platform_fee,
+                    "net": amount + host_commission + platform_fee,
+                    "at": source.at,
+                    "currency": source.currency,
+                }
+            )
     return lines
 
 
-def _line(source: Source, kind: LineKind, base: Decimal, agreement, amount: Decimal) -> dict:
-    return {
-        "kind": kind.value,
-        "order_id": source.order_id,
-        "order_line_id": source.order_line_id,
-        "after_sale_id": source.after_sale_id,
-        "stream_id": source.stream_id,
-        "agreement_id": agreement.id if agreement is not None else None,
-        "base": base,
-        "rate": agreement.rate if agreement is not None else None,
-        "amount": amount,
-        "at": source.at,
-        "currency": source.currency,
-    }
+def _share(amount: Decimal, agreement, currency: str) -> Decimal:
+    """What an agreement takes from an amount (given back, from a negative one), to the minor unit."""
+    if agreement is None:
+        return Decimal(0)
+    return -_rounded(amount * agreement.rate, currency)
 
 
 def compute_statements(
@@ -125,10 +134,7 @@ def compute_statements(
                 firms = [enterprise_id]
             else:
                 firms = _firms_to_settle(session, actor, period, end)
-            computed = []
-            terms = _terms_of_firms(session, firms)
-            for firm_id in firms:
-                computed.extend(_compute_firm(session, actor, firm_id, period, end, terms[firm_id], now))
+            computed = _compute(session, actor, firms, period, end, now)
     except IntegrityError:
         raise SettlementCollided() from None
     return computed
@@ -165,60 +171,58 @@ def _firms_to_settle(session: Session, actor: Actor, period: str, end: datetime)
     return list(session.scalars(statement.order_by(Enterprise.id)))
 
 
-def write_lines(
-    session: Session, firm_id: int, end: datetime, terms: Terms, statement_for: Callable[[str], int | None]
-) -> None:
-    """Write the lines of a firm's sources waiting to be settled by ``end``, each into the statement
-    ``statement_for`` its currency gives (none: that currency's month is settled; they wait)."""
-    rows = []
-    for line in statement_lines(firm_id, terms, sales(session, firm_id, end), refunds(session, firm_id, end)):
-        statement_id = statement_for(line.pop("currency"))
-        if statement_id is not None:
-            rows.append({**line, "statement_id": statement_id})
-    bulk_insert(session, _settled, rows)
-
-
-def _compute_firm(
-    session: Session,
-    actor: Actor,
-    firm_id: int,
-    period: str,
-    end: datetime,
-    terms: Terms,
-    now: datetime,
+def _compute(
+    session: Session, actor: Actor, firms: list[int], period: str, end: datetime, now: datetime
 ) -> list[Statement]:
+    """The firms' drafts of the month, their lines written anew from one read of the sources."""
+    if not firms:
+        return []
     statements = {
-        statement.currency: statement
+        (statement.enterprise_id, statement.currency): statement
         for statement in session.scalars(
-            select(Statement).where(Statement.enterprise_id == firm_id, Statement.period == period).with_for_update()
+            select(Statement)
+            .where(among(session, Statement.enterprise_id, firms), Statement.period == period)
+            .order_by(Statement.id)
+            .with_for_update()
         )
     }
-    drafts = {currency: item for currency, item in statements.items() if item.status == StatementStatus.DRAFT.value}
+    drafts = {key: item for key, item in statements.items() if item.status == StatementStatus.DRAFT.value}
     if drafts:
+        draft_ids = [item.id for item in drafts.values()]
         session.execute(
-            delete(StatementLine).where(StatementLine.statement_id.in_([item.id for item in drafts.values()]))
+            delete(StatementLine).where(among(session, StatementLine.statement_id, draft_ids)),
+            execution_options={"synchronize_session": False},
         )
 
-    def statement_for(currency: str) -> int | None:
-        if currency in statements and currency not in drafts:
+    def statement_for(firm_id: int, currency: str) -> int | None:
+        key = (firm_id, currency)
+        if key in statements and key not in drafts:
             # A settled month holds no more: what it did not hold waits for the next month's statement.
             return None
-        if currency not in drafts:
-            drafts[currency] = statements[currency] = Statement(enterprise_id=firm_id, period=period, currency=currency)
-            session.add(drafts[currency])
+        if key not in drafts:
+            drafts[key] = statements[key] = Statement(enterprise_id=firm_id, period=period, currency=currency)
+            session.add(drafts[key])
             session.flush()
-        return drafts[currency].id
+        return drafts[key].id
 
-    write_lines(session, firm_id, end, terms, statement_for)
+    terms = _terms_of_firms(session, firms)
+    for firm in waiting(session, firms, end):
+        rows = []
+        for line in statement_lines(firm.enterprise_id, terms[firm.enterprise_id], firm.sold, firm.refunded):
+            statement_id = statement_for(firm.enterprise_id, line.pop("currency"))
+            if statement_id is not None:
+                line["statement_id"] = statement_id
+                rows.append(line)
+        bulk_insert(session, _settled, rows)
     figures = _figures(session, [item.id for item in drafts.values()])
     computed = []
-    for _currency, statement in sorted(drafts.items()):
+    for _key, statement in sorted(drafts.items()):
         sums = figures.get(statement.id)
         if sums is None:
             session.delete(statement)
             continue
-        for name in FIGURES.values():
-            setattr(statement, name, sums.get(name, Decimal(0)))
+        for name in FIGURES:
+            setattr(statement, name, sums[name])
         statement.net_payable = sum(sums.values(), Decimal(0))
         statement.computed_at = now
         audit.record(
@@ -238,15 +242,26 @@ def _figures(session: Session, statement_ids: list[int]) -> dict[int, dict[str, 
     """Each statement's figures, summed from its lines (statements without a line left out)."""
     if not statement_ids:
         return {}
-    total = type_coerce(func.sum(StatementLine.amount), ExactDecimal(4))
+
+    def total(column):
+        return type_coerce(func.sum(column), ExactDecimal(4))
+
     rows = session.execute(
-        select(StatementLine.statement_id, StatementLine.kind, total)
-        .where(StatementLine.statement_id.in_(statement_ids))
+        select(
+            StatementLine.statement_id,
+            StatementLine.kind,
+            total(StatementLine.amount),
+            *(total(getattr(StatementLine, name)) for name in SHARE_FIGURES),
+        )
+        .where(among(session, StatementLine.statement_id, statement_ids))
         .group_by(StatementLine.statement_id, StatementLine.kind)
     )
     figures: dict[int, dict[str, Decimal]] = {}
-    for statement_id, kind, amount in rows:
-        figures.setdefault(statement_id, {})[FIGURES[LineKind(kind)]] = amount
+    for statement_id, kind, amount, *shares in rows:
+        sums = figures.setdefault(statement_id, dict.fromkeys(FIGURES, Decimal(0)))
+        sums[AMOUNT_FIGURES[LineKind(kind)]] += amount
+        for name, share in zip(SHARE_FIGURES, shares, strict=True):
+            sums[name] += share
     return figures
 
 
@@ -332,12 +347,69 @@ def list_statements(
     return fetch_page(session, statement, id_column=Statement.id, limit=limit, after=after)
 
 
-def lines_of(
-    session: Session, *, actor: Actor, statement_id: int, limit: int, after: int | None
-) -> Page[StatementLine]:
+def lines_of(session: Session, *, actor: Actor, statement_id: int, limit: int, after: int | None) -> Page[Row]:
+    """A page of a statement's lines, each row with its order's ``channel`` and ``external_id``."""
     get_statement(session, actor=actor, statement_id=statement_id)
-    statement = select(StatementLine).where(StatementLine.statement_id == statement_id)
-    return fetch_page(session, statement, id_column=StatementLine.id, limit=limit, after=after)
+    statement = (
+        select(_settled, SalesOrder.channel, SalesOrder.external_id)
+        .join(SalesOrder, SalesOrder.id == _settled.c.order_id)
+        .where(_settled.c.statement_id == statement_id)
+    )
+    return fetch_page(session, statement, id_column=_settled.c.id, limit=limit, after=after, as_rows=True)
+
+
+@dataclass(frozen=True, slots=True)
+class FileLine:
+    """A statement line as its file shows it: with the order's channel and number."""
+
+    at: datetime
+    kind: str
+    channel: str
+    external_id: str
+    order_line_id: int
+    after_sale_id: int
+    stream_id: int | None
+    amount: Decimal
+    host_rate: Decimal | None
+    host_commission: Decimal
+    platform_rate: Decimal | None
+    platform_fee: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StatementDocument:
+    """What a statement's file holds: the statement, its firm, and every line in order."""
+
+    statement: Statement
+    firm: Enterprise
+    lines: list[FileLine]
+
+
+def statement_document(session: Session, *, actor: Actor, statement_id: int) -> StatementDocument:
+    statement = get_statement(session, actor=actor, statement_id=statement_id)
+    rows = session.execute(
+        select(
+            StatementLine.at,
+            StatementLine.kind,
+            SalesOrder.channel,
+            SalesOrder.external_id,
+            StatementLine.order_line_id,
+            StatementLine.after_sale_id,
+            StatementLine.stream_id,
+            StatementLine.amount,
+            StatementLine.host_rate,
+            StatementLine.host_commission,
+            StatementLine.platform_rate,
+            StatementLine.platform_fee,
+            StatementLine.net,
+        )
+        .join(SalesOrder, SalesOrder.id == StatementLine.order_id)
+        .where(StatementLine.statement_id == statement.id)
+        .order_by(StatementLine.id)
+    )
+    firm = session.get(Enterprise, statement.enterprise_id)
+    return StatementDocument(statement, firm, [FileLine(*row) for row in rows])
 
 
 def line_counts(session: Session, statement_ids: list[int]) -> dict[int, int]:

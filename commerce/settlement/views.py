@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from flask import Response
 from pydantic import BaseModel
+from sqlalchemy import Row
 
 from commerce.settlement import agreements, statements
 from commerce.settlement.models import (
@@ -15,16 +19,17 @@ from commerce.settlement.models import (
     Period,
     Statement,
     StatementCompute,
-    StatementLine,
     StatementLinePublic,
     StatementPublic,
     StatementStatus,
 )
 from commerce.validation import Identifier, Money
+from commerce.web import statement_files
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session
+from commerce.web.i18n import locale_for_tag, negotiate_locale
 from commerce.web.openapi import API_PREFIX, api_blueprint
-from commerce.web.pagination import ItemList, ListQuery, encode_cursor
+from commerce.web.pagination import ItemList, ListQuery, QueryModel, encode_cursor
 from commerce.web.responses import respond
 
 bp = api_blueprint("settlement", __name__, tag="Settlement", description="Agreements and the firms' statements (结算)")
@@ -65,13 +70,11 @@ def _one(session, statement: Statement):
     return respond(statement_public(statement, statements.line_counts(session, [statement.id]).get(statement.id, 0)))
 
 
-def line_public(line: StatementLine, currency: str) -> StatementLinePublic:
-    values = line.model_dump()
-    values.update(
-        base=Money.of(line.base, currency),
-        amount=Money.of(line.amount, currency),
-        after_sale_id=line.after_sale_id or None,
-    )
+def line_public(line: Row, currency: str) -> StatementLinePublic:
+    values = dict(line._mapping)
+    for name in ("amount", "host_commission", "platform_fee", "net"):
+        values[name] = Money.of(values[name], currency)
+    values["after_sale_id"] = line.after_sale_id or None
     return StatementLinePublic.model_validate(values)
 
 
@@ -152,6 +155,38 @@ def statement_lines(path: StatementPath, query: ListQuery):
     page = statements.lines_of(session, actor=actor, statement_id=statement.id, limit=query.limit, after=query.cursor)
     items = [line_public(line, statement.currency) for line in page.items]
     return respond(ItemList[StatementLinePublic](items=items, next_cursor=encode_cursor(page.next_after)))
+
+
+class StatementFileQuery(QueryModel):
+    format: Literal["xlsx", "pdf"] = "xlsx"
+    lang: Literal["zh-CN", "en"] | None = None
+
+
+FILE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@bp.get(
+    "/settlement/statements/<int:statement_id>/file",
+    responses={
+        200: {
+            "description": "The statement with every line, as XLSX or PDF",
+            "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in FILE_TYPES.values()},
+        }
+    },
+)
+def statement_file(path: StatementPath, query: StatementFileQuery):
+    """A statement as a file to keep or send, in Chinese or English (the caller's language unless ``lang``)."""
+    document = statements.statement_document(db_session(), actor=current_actor(), statement_id=path.statement_id)
+    locale = locale_for_tag(query.lang) if query.lang else negotiate_locale()
+    render = statement_files.statement_xlsx if query.format == "xlsx" else statement_files.statement_pdf
+    return Response(
+        render(document, locale),
+        mimetype=FILE_TYPES[query.format],
+        headers={"Content-Disposition": f'attachment; filename="{statement_files.file_name(document, query.format)}"'},
+    )
 
 
 @bp.post("/settlement/statements/<int:statement_id>/approve", responses={200: StatementPublic})

@@ -81,7 +81,14 @@ def letter_text(facts: dict[str, Any], locale: str) -> dict[str, Any]:
 CJK_RUN = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 
 
-def _markup(text: str, font: str) -> str:
+def pdf_font(locale: str) -> str:
+    """The font a PDF in this language is written in: a CID font every PDF reader has for Chinese."""
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    return CJK_FONT if locale.startswith("zh") else "Helvetica"
+
+
+def pdf_markup(text: str, font: str) -> str:
     """A paragraph's markup: its text escaped, every run of Chinese in the CJK font (names stay readable in English)."""
     if font == CJK_FONT:
         return escape(text)
@@ -95,9 +102,7 @@ def _markup(text: str, font: str) -> str:
 def render_pdf(facts: dict[str, Any], locale: str) -> bytes:
     """The letter as an A4 PDF; Chinese text, in every language, uses a CID font every PDF reader has."""
     text = letter_text(facts, locale)
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    font = CJK_FONT if locale.startswith("zh") else "Helvetica"
+    font = pdf_font(locale)
     title_style = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=8 * mm)
     body_style = ParagraphStyle(
         "body", fontName=font, fontSize=11, leading=17, spaceAfter=4 * mm, wordWrap="CJK" if font == CJK_FONT else None
@@ -113,12 +118,12 @@ def render_pdf(facts: dict[str, Any], locale: str) -> bytes:
         topMargin=25 * mm,
         bottomMargin=25 * mm,
     )
-    story = [Paragraph(_markup(text["title"], font), title_style)]
-    story += [Paragraph(_markup(paragraph, font), body_style) for paragraph in text["paragraphs"]]
+    story = [Paragraph(pdf_markup(text["title"], font), title_style)]
+    story += [Paragraph(pdf_markup(paragraph, font), body_style) for paragraph in text["paragraphs"]]
     story += [
         Spacer(1, 12 * mm),
-        Paragraph(_markup(text["signature"], font), body_style),
-        Paragraph(_markup(text["issued_on"], font), body_style),
+        Paragraph(pdf_markup(text["signature"], font), body_style),
+        Paragraph(pdf_markup(text["issued_on"], font), body_style),
     ]
     document.build(story)
     return buffer.getvalue()

@@ -497,6 +497,12 @@ CASES = [
         only(200, "admin", "trade_operator", "sme_own", sme_other=404),
     ),
     Case(
+        "GET",
+        "/api/v1/settlement/statements/<int:statement_id>/file",
+        "/api/v1/settlement/statements/{draft_statement_id}/file",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
         "POST",
         "/api/v1/settlement/statements/<int:statement_id>/approve",
         "/api/v1/settlement/statements/{draft_statement_id}/approve",

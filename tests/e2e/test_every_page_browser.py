@@ -26,6 +26,7 @@ def pages_of(shop, stream_id: int) -> dict[str, list[str]]:
             "/firm/imports",
             "/firm/orders",
             "/firm/after-sales",
+            "/firm/statements",
             "/firm/exports",
             "/firm/letter",
         ],
@@ -39,6 +40,7 @@ def pages_of(shop, stream_id: int) -> dict[str, list[str]]:
         "trade_operator@example.com": [
             "/home",
             "/console/customs",
+            "/trade/statements",
             "/trade/claims",
             "/trade/invoices",
             "/trade/proceeds",
@@ -75,5 +77,5 @@ def test_every_page_draws_in_both_languages_and_widths(live_server, browser_page
             assert serious_accessibility_problems(page) == [], (email, path)
             assert problems == [], (email, path)
             visited += 1
-    assert visited == 24
+    assert visited == 26
     assert outside == []

@@ -1,12 +1,18 @@
 """Settlement worked by hand: a stream of three firms with refunds, the host's commission and the
 platform's fee, split into each firm's statement to the cent; a settled month never changes."""
 
+import io
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from commerce.actors import Actor, Role
+from commerce.db import write_transaction
 from commerce.settlement import statements
 from commerce.settlement.models import StatementLine
 from tests.e2e.test_after_sales import _request, _step
@@ -50,7 +56,8 @@ class Stream:
         ]
         self.scarf = self.sold("S-1", shop.scarf_skus[0], 2)
         self.gloves = self.sold("S-2", shop.gloves_skus[0], 3)
-        self.cap = self.sold("S-3", self.cap_sku, 1)
+        # A marketplace order number that looks like a formula to a spreadsheet program.
+        self.cap = self.sold("=1+2", self.cap_sku, 1)
         back = _request(client, host, self.scarf, self.scarf["lines"][0], "return_and_refund", quantity=1).json
         for step, body in (
             ("approve", {}),
@@ -109,33 +116,61 @@ def test_a_stream_of_three_firms_is_split_into_their_statements_to_the_cent(clie
     # Trader C: no fee agreed, the host's 20%.
     assert _figures(by_firm[world.trader_id]) == ("120.00", "0.00", "-24.00", "0.00", "0.00", "96.00")
     assert [(item["status"], item["period"], item["currency"], item["lines"]) for item in by_firm.values()] == [
-        ("draft", "2026-12", "CNY", 6),
-        ("draft", "2026-12", "CNY", 6),
         ("draft", "2026-12", "CNY", 2),
+        ("draft", "2026-12", "CNY", 2),
+        ("draft", "2026-12", "CNY", 1),
     ]
     lines = client.get(
         f"/api/v1/settlement/statements/{by_firm[world.maker_b_id]['id']}/lines", headers=stream.headers["sme_b"]
     ).json["items"]
     gloves_line = stream.gloves["lines"][0]["id"]
+    assert {(line["order_id"], line["channel"], line["external_id"]) for line in lines} == {
+        (stream.gloves["id"], "douyin", "S-2")
+    }
+    host_agreement, platform_agreement = stream.agreements[1]["id"], stream.agreements[3]["id"]
     assert [
         (
             line["kind"],
             line["order_line_id"],
             line["after_sale_id"],
-            line["rate"],
-            line["base"]["amount"],
             line["amount"]["amount"],
+            line["host_agreement_id"],
+            line["host_rate"],
+            line["host_commission"]["amount"],
+            line["platform_agreement_id"],
+            line["platform_rate"],
+            line["platform_fee"]["amount"],
+            line["net"]["amount"],
         )
         for line in lines
     ] == [
-        ("sale", gloves_line, None, None, "268.50", "268.50"),
-        ("host_commission", gloves_line, None, "0.1000", "268.50", "-26.85"),
-        ("platform_fee", gloves_line, None, "0.0300", "268.50", "-8.06"),
-        ("refund", gloves_line, stream.refunds["gloves"], None, "26.85", "-26.85"),
-        ("host_commission", gloves_line, stream.refunds["gloves"], "0.1000", "26.85", "2.69"),
-        ("platform_fee", gloves_line, stream.refunds["gloves"], "0.0300", "26.85", "0.81"),
+        (
+            "sale",
+            gloves_line,
+            None,
+            "268.50",
+            host_agreement,
+            "0.1000",
+            "-26.85",
+            platform_agreement,
+            "0.0300",
+            "-8.06",
+            "233.59",
+        ),
+        (
+            "refund",
+            gloves_line,
+            stream.refunds["gloves"],
+            "-26.85",
+            host_agreement,
+            "0.1000",
+            "2.69",
+            platform_agreement,
+            "0.0300",
+            "0.81",
+            "-23.35",
+        ),
     ]
-    assert {line["agreement_id"] for line in lines if line["kind"] == "host_commission"} == {stream.agreements[1]["id"]}
 
 
 def test_computing_again_changes_nothing_and_each_source_is_settled_once(client, database, stream):
@@ -145,7 +180,38 @@ def test_computing_again_changes_nothing_and_each_source_is_settled_once(client,
         (item["id"], _figures(item), item["lines"]) for item in first
     ]
     with database.session() as session:
-        assert session.scalar(select(func.count()).select_from(StatementLine)) == 14
+        assert session.scalar(select(func.count()).select_from(StatementLine)) == 5
+
+
+def _lines(database) -> list[tuple]:
+    with database.session() as session:
+        return session.execute(select(StatementLine.__table__).order_by(StatementLine.id)).all()
+
+
+def test_the_database_keeps_each_line_adding_up_whoever_writes(client, database, stream):
+    _compute(client, stream.headers["trade_operator"])
+    before = _lines(database)
+    sale = next(line for line in before if line.kind == "sale" and line.host_agreement_id is not None)
+    for values in (
+        {"net": sale.net + Decimal("0.01")},
+        {"host_commission": sale.host_commission - Decimal("0.01")},
+        {"host_agreement_id": None},
+        {"platform_rate": None},
+        {"after_sale_id": 7},
+        {"kind": "refund"},
+        {"kind": "host_commission"},
+    ):
+        with database.session() as session, pytest.raises(IntegrityError), write_transaction(session):
+            session.execute(update(StatementLine).where(StatementLine.id == sale.id).values(**values))
+    # A source is settled once.
+    again = {name: value for name, value in sale._asdict().items() if name != "id"}
+    with (
+        database.session() as session,
+        pytest.raises(IntegrityError, match="settlement_line_once|UNIQUE"),
+        write_transaction(session),
+    ):
+        session.execute(insert(StatementLine).values(again))
+    assert _lines(database) == before
 
 
 def test_an_approved_month_never_changes_and_what_came_late_goes_to_the_next(client, database, stream, session):
@@ -183,7 +249,7 @@ def test_an_approved_month_never_changes_and_what_came_late_goes_to_the_next(cli
     assert _figures(trader_december.json) == ("120.00", "0.00", "-24.00", "0.00", "0.00", "96.00")
     january = _compute(client, stream.headers["trade_operator"], period="2027-01", enterprise_id=world.trader_id)
     assert [(_figures(item), item["lines"]) for item in january.json["items"]] == [
-        (("0.00", "-12.00", "2.40", "0.00", "0.00", "-9.60"), 2)
+        (("0.00", "-12.00", "2.40", "0.00", "0.00", "-9.60"), 1)
     ]
     paid = client.post(
         f"/api/v1/settlement/statements/{statement_id}/paid",
@@ -277,3 +343,94 @@ def test_bad_agreements_are_refused_and_nothing_is_written(client, stream, datab
         )
         assert (answer.status_code, answer.json["code"]) == (422, code), body
     assert client.get("/api/v1/settlement/agreements", headers=headers["trade_operator"]).json["items"] == before
+
+
+def _sheet_rows(body: bytes) -> list[tuple]:
+    workbook = load_workbook(io.BytesIO(body))
+    return [tuple(cell.value for cell in row) for row in workbook.worksheets[0].iter_rows()]
+
+
+def test_a_statement_file_in_either_language_holds_its_figures_and_every_line(client, stream):
+    world = stream.shop.world
+    computed = {
+        item["enterprise_id"]: item for item in _compute(client, stream.headers["trade_operator"]).json["items"]
+    }
+    maker_b, trader = computed[world.maker_b_id], computed[world.trader_id]
+    gloves_line = stream.gloves["lines"][0]["id"]
+
+    english = client.get(
+        f"/api/v1/settlement/statements/{maker_b['id']}/file?format=xlsx&lang=en", headers=stream.headers["sme_b"]
+    )
+    assert english.status_code == 200
+    assert english.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert english.headers["Content-Disposition"] == (
+        f'attachment; filename="statement-2026-12-{world.maker_b_id}-CNY.xlsx"'
+    )
+    rows = _sheet_rows(english.data)
+    assert rows[0][0] == "Statement of 2026-12"
+    assert [row[:2] for row in rows[3:6]] == [("Period", "2026-12"), ("Currency", "CNY"), ("Status", "Draft")]
+    start = next(index for index, row in enumerate(rows) if row[0] == "Sales")
+    assert [row[:2] for row in rows[start : start + 6]] == [
+        ("Sales", 268.5),
+        ("Refunds", -26.85),
+        ("Marketplace fees", 0),
+        ("Host commission", -24.16),
+        ("Platform fee", -7.25),
+        ("Net payable", 210.24),
+    ]
+    assert rows[start + 7][:4] == ("Date", "Kind", "Channel", "Order")
+    assert [row[1:] for row in rows[start + 8 :]] == [
+        ("Sale", "douyin", "S-2", gloves_line, None, stream.stream_id, 268.5, 0.1, -26.85, 0.03, -8.06, 233.59),
+        (
+            "Refund",
+            "douyin",
+            "S-2",
+            gloves_line,
+            stream.refunds["gloves"],
+            stream.stream_id,
+            -26.85,
+            0.1,
+            2.69,
+            0.03,
+            0.81,
+            -23.35,
+        ),
+    ]
+
+    chinese = client.get(
+        f"/api/v1/settlement/statements/{trader['id']}/file",
+        headers={**stream.headers["trade_operator"], "Accept-Language": "zh-CN"},
+    )
+    rows = _sheet_rows(chinese.data)
+    assert rows[0][0] == "2026-12 结算单"
+    line = rows[-1]
+    # The order number stays text: a spreadsheet program shows it and computes nothing.
+    assert line[1:4] == ("销售", "douyin", "=1+2")
+    sheet = load_workbook(io.BytesIO(chinese.data)).worksheets[0]
+    assert sheet.cell(row=len(rows), column=4).data_type == "s"
+
+    pdf = client.get(
+        f"/api/v1/settlement/statements/{maker_b['id']}/file?format=pdf&lang=zh-CN", headers=stream.headers["sme_b"]
+    )
+    assert (pdf.status_code, pdf.headers["Content-Type"]) == (200, "application/pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    for expected in ("2026-12 结算单", "应付净额", "¥210.24", "¥233.59", "-¥23.35", "S-2"):
+        assert expected in text, expected
+    english_pdf = client.get(
+        f"/api/v1/settlement/statements/{maker_b['id']}/file?format=pdf&lang=en", headers=stream.headers["sme_b"]
+    )
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(english_pdf.data)).pages)
+    for expected in ("Statement of 2026-12", "Net payable", "CN¥210.24", "10.0%", "3.0%"):
+        assert expected in text, expected
+
+
+def test_a_statement_file_is_its_firms_own(client, stream):
+    world = stream.shop.world
+    computed = {
+        item["enterprise_id"]: item for item in _compute(client, stream.headers["trade_operator"]).json["items"]
+    }
+    other = f"/api/v1/settlement/statements/{computed[world.maker_a_id]['id']}/file"
+    refused = client.get(other, headers={**stream.headers["sme_b"], "Accept-Language": "zh-CN"})
+    assert (refused.status_code, refused.json["code"]) == (404, "not_found")
+    wrong = client.get(f"{other}?format=docx", headers=stream.headers["trade_operator"])
+    assert (wrong.status_code, wrong.json["code"]) == (422, "validation_error")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browsing import local_only, serious_accessibility_problems, sign_in
+from tests.browsing import PHONE, local_only, no_text_squeezed, serious_accessibility_problems, sign_in
 from tests.e2e.test_rebates import cleared_export, setup_trader
 
 pytestmark = pytest.mark.browser
@@ -90,3 +90,86 @@ def test_a_claim_says_what_is_missing_in_chinese(live_server, browser_page, clie
         == "draft"
     )
     assert serious_accessibility_problems(page) == []
+
+
+def test_finance_staff_settle_a_month_and_the_firm_reads_and_downloads_its_statement(
+    live_server, browser_page, client, factory, database
+):
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+    from sqlalchemy import update
+
+    from commerce.aftersales.models import AfterSale
+    from commerce.db import write_transaction
+    from commerce.orders.models import SalesOrder
+    from tests.e2e.test_settlement import Stream
+
+    scene = Stream(client, factory)
+    world = scene.shop.world
+    # The stream's month is over: it was in November.
+    november = datetime(2026, 11, 15, 4, tzinfo=UTC)
+    with database.session() as session, write_transaction(session):
+        session.execute(update(SalesOrder).values(placed_at=november, paid_at=november, shipped_at=november))
+        session.execute(update(AfterSale).values(requested_at=november, refunded_at=november))
+    page = browser_page
+    outside = local_only(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server}/trade/statements?lang=en")
+    sign_in(page, "trade_operator@example.com")
+    expect(page.locator("#nothing")).to_be_visible()
+    page.fill("#compute input[name=period]", "2026-11")
+    page.click("#compute button[type=submit]")
+    expect(page.locator("#message")).to_have_text("3 statement(s) computed.")
+    maker_b = page.locator(f"#statements tr[data-enterprise-id='{world.maker_b_id}']")
+    expect(maker_b.locator(".firm")).to_have_text("Maker B")
+    expect(maker_b.locator(".net-payable")).to_have_text("CNY 210.24")
+    expect(maker_b.locator(".status")).to_have_text("Draft")
+    maker_b.locator("button.open").click()
+    expect(page.locator("#statement-title")).to_have_text("Lines of the statement · Maker B · 2026-11 · CNY")
+    expect(page.locator("#lines tbody tr")).to_have_count(2)
+    expect(page.locator("#lines tbody tr").first).to_contain_text("Sale")
+    expect(page.locator("#lines tbody tr").first.locator(".order")).to_have_text("douyin · S-2")
+    expect(page.locator("#lines tbody tr").first.locator(".net")).to_have_text("CNY 233.59")
+    expect(page.locator("#lines tbody tr").last.locator(".host-commission")).to_have_text("CNY 2.69")
+    assert serious_accessibility_problems(page) == []
+
+    maker_b.locator("button.approve").click()
+    expect(maker_b.locator(".status")).to_have_text("Approved")
+    maker_b.locator("summary").click()
+    maker_b.locator("input[name=paid_on]").fill("2026-12-05")
+    maker_b.locator("input[name=reference]").fill("BANK-77")
+    maker_b.locator("form.pay button").click()
+    expect(maker_b.locator(".status")).to_have_text("Paid")
+    # Computing the month again leaves the paid statement as it is.
+    page.click("#compute button[type=submit]")
+    expect(page.locator("#message")).to_have_text("2 statement(s) computed.")
+    expect(maker_b.locator(".status")).to_have_text("Paid")
+    assert outside == []
+
+    # The firm, on a phone, in Chinese, in a browser of its own: its own statement only, read and downloaded.
+    page = page.context.browser.new_page(viewport=PHONE, accept_downloads=True)
+    outside = local_only(page)
+    page.goto(f"{live_server}/firm/statements?lang=zh-CN")
+    sign_in(page, "sme_b@example.com")
+    expect(page.locator("h1")).to_have_text("结算单")
+    rows = page.locator("#statements tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.locator(".status")).to_have_text("已付款")
+    expect(rows.locator(".net-payable")).to_have_text("CNY 210.24")
+    expect(rows.locator("button.approve")).to_have_count(0)
+    expect(page.locator("#compute")).to_have_count(0)
+    rows.locator("button.open").click()
+    expect(page.locator("#lines tbody tr")).to_have_count(2)
+    expect(page.locator("#lines tbody tr").last).to_contain_text("退款")
+    with page.expect_download() as downloading:
+        rows.locator("button.xlsx").click()
+    download = downloading.value
+    assert download.suggested_filename == f"statement-2026-11-{world.maker_b_id}-CNY.xlsx"
+    with open(download.path(), "rb") as file:
+        values = [tuple(cell.value for cell in row) for row in load_workbook(file).worksheets[0].iter_rows()]
+    assert values[0][0] == "2026-11 结算单"
+    assert ("应付净额", 210.24) in [row[:2] for row in values]
+    assert no_text_squeezed(page, "#statements td") == []
+    assert serious_accessibility_problems(page) == []
+    assert outside == []

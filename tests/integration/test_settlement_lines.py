@@ -25,10 +25,14 @@ def _written(session) -> list[tuple]:
             StatementLine.kind,
             StatementLine.order_line_id,
             StatementLine.after_sale_id,
-            StatementLine.agreement_id,
-            StatementLine.base,
-            StatementLine.rate,
             StatementLine.amount,
+            StatementLine.host_agreement_id,
+            StatementLine.host_rate,
+            StatementLine.host_commission,
+            StatementLine.platform_agreement_id,
+            StatementLine.platform_rate,
+            StatementLine.platform_fee,
+            StatementLine.net,
             StatementLine.at,
         )
         .join(Statement, Statement.id == StatementLine.statement_id)
@@ -74,7 +78,7 @@ def test_each_line_takes_the_agreement_that_applies_and_computing_again_writes_t
     plain = statements.compute_statements(session, actor=operator, period="2026-12")
     # The stream's own 15% beats the host's 20% for the scarf and the cap; the gloves keep their 10%.
     # Maker A: scarf 318.00 - 159.00, 15% = -47.70 + 23.85, 5% = -15.90 + 7.95; in dollars 166.65 - 55.55
-    # and 5% = -8.33 + 2.78 (55.55 x 0.05 = 2.7775). The cap's 0% fee writes no line.
+    # and 5% = -8.33 + 2.78 (55.55 x 0.05 = 2.7775). The cap's 0% fee is named on its line and takes nothing.
     assert _figures(plain) == [
         (world.maker_a_id, "CNY", "318.00", "-159.00", "-23.85", "-7.95", "127.20"),
         (world.maker_a_id, "USD", "166.65", "-55.55", "0.00", "-5.55", "105.55"),
@@ -82,7 +86,7 @@ def test_each_line_takes_the_agreement_that_applies_and_computing_again_writes_t
         (world.trader_id, "CNY", "120.00", "0.00", "-18.00", "0.00", "102.00"),
     ]
     written = _written(session)
-    assert len(written) == 6 + 4 + 6 + 2
+    assert len(written) == 2 + 2 + 2 + 1
     again = statements.compute_statements(session, actor=operator, period="2026-12")
     assert _figures(again) == _figures(plain)
     assert _written(session) == written

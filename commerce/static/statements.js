@@ -1,0 +1,121 @@
+// Statements: a firm reads its months and their lines and downloads them; the platform's finance
+// staff also compute a month's, approve them once the month is over and record the payment.
+(function () {
+  "use strict";
+
+  const { $, actionsThen, api, badge, button, cell, download, element, firmChoices, firmNames, formatMoney, language, pager, say, session, text } =
+    window.Commerce;
+  const keeper = $("#statements").dataset.keeper === "true";
+  // A line's day as the statement counts it: in China time.
+  const day = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone: "Asia/Shanghai" });
+  let firms = new Map();
+  let shown = null; // the statement whose lines are open
+
+  function paymentForm(statement, run) {
+    const form = element("form", { className: "inline pay" },
+      element("label", {}, text.paid_on, element("input", { name: "paid_on", type: "date", required: true })),
+      element("label", {}, text.reference, element("input", { name: "reference", required: true, maxLength: 60, size: 12 })),
+      element("button", { type: "submit", className: "secondary", textContent: text.record }));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      run(() => api("POST", `/settlement/statements/${statement.id}/paid`, {
+        paid_on: form.elements.paid_on.value,
+        reference: form.elements.reference.value.trim(),
+      }));
+    });
+    return element("details", {}, element("summary", { textContent: text.pay }), form);
+  }
+
+  function fileName(statement, format) {
+    return `statement-${statement.period}-${statement.enterprise_id}-${statement.currency}.${format}`;
+  }
+
+  function actionsOf(statement, run) {
+    const path = `/settlement/statements/${statement.id}`;
+    const actions = element("div", { className: "actions" },
+      button(text.open, "open", () => showLines(statement).catch((error) => say(error.message))),
+      ...["xlsx", "pdf"].map((format) => button(text[format], format, () =>
+        download(`${path}/file?format=${format}`, fileName(statement, format)).catch((error) => say(error.message)))));
+    if (keeper && statement.status === "draft") {
+      actions.append(button(text.approve, "approve", () => {
+        if (window.confirm(text.confirm_approve)) run(() => api("POST", `${path}/approve`));
+      }));
+    }
+    if (keeper && statement.status === "approved") actions.append(paymentForm(statement, run));
+    return actions;
+  }
+
+  function rowOf(statement) {
+    const cells = [];
+    if (keeper) cells.push(cell(firms.get(statement.enterprise_id) || `#${statement.enterprise_id}`, "firm"));
+    cells.push(
+      cell(`${statement.period} · ${statement.currency}`),
+      cell(badge(statement.status), "status"),
+      ...["gross", "refunds", "host_commission", "platform_fee", "net_payable"].map((name) =>
+        cell(formatMoney(statement[name]), "number " + name.replace("_", "-"))),
+      cell(actionsOf(statement, run)));
+    return [element("tr", { dataset: { statementId: statement.id, enterpriseId: statement.enterprise_id } }, ...cells)];
+  }
+
+  function lineOf(line) {
+    return [element("tr", { dataset: { lineId: line.id } },
+      cell(day.format(new Date(line.at))),
+      cell(text["kind_" + line.kind] || line.kind),
+      cell(`${line.channel} · ${line.external_id}`, "order"),
+      ...["amount", "host_commission", "platform_fee", "net"].map((name) => cell(formatMoney(line[name]), "number " + name.replace("_", "-"))))];
+  }
+
+  async function showLines(statement) {
+    shown = statement;
+    const firm = keeper ? (firms.get(statement.enterprise_id) || `#${statement.enterprise_id}`) + " · " : "";
+    $("#statement-title").textContent = `${text.lines_of} · ${firm}${statement.period} · ${statement.currency}`;
+    $("#statement").hidden = false;
+    await pager(`/settlement/statements/${statement.id}/lines`, $("#lines tbody"), lineOf, $("#more-lines"))();
+  }
+
+  async function showStatements() {
+    const filter = $("#filter");
+    const query = new URLSearchParams();
+    if (filter.elements.period.value) query.set("period", filter.elements.period.value);
+    if (filter.elements.status.value) query.set("status", filter.elements.status.value);
+    const answer = await pager("/settlement/statements?" + query.toString(), $("#statements tbody"), rowOf, $("#more"))();
+    $("#nothing").hidden = answer.items.length > 0;
+    if (shown && !answer.items.some((item) => item.id === shown.id)) $("#statement").hidden = true;
+  }
+
+  const run = actionsThen(showStatements);
+
+  if (keeper) {
+    const compute = $("#compute");
+    // Last month, the one usually settled, unless the person already chose another.
+    if (!compute.elements.period.value) compute.elements.period.value = new Date(Date.now() - 31 * 86400000).toISOString().slice(0, 7);
+    compute.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = { period: compute.elements.period.value };
+      if (compute.elements.enterprise_id.value) body.enterprise_id = Number(compute.elements.enterprise_id.value);
+      run(async () => {
+        const computed = await api("POST", "/settlement/statements", body);
+        $("#filter").elements.period.value = body.period;
+        say(text.computed.replace("{count}", computed.items.length));
+      });
+    });
+  }
+  $("#filter").addEventListener("submit", (event) => {
+    event.preventDefault();
+    run(async () => {});
+  });
+
+  session({
+    onStart: async () => {
+      try {
+        if (keeper) {
+          firms = await firmNames();
+          firmChoices(firms);
+        }
+        await showStatements();
+      } catch (error) {
+        say(error.message);
+      }
+    },
+  });
+})();
