@@ -80,6 +80,7 @@ def pages_of(service) -> dict[str, list[tuple[str, str]]]:
             ("host-lineup", f"/host/streams/{stream}/lineup"),
             ("host-console", f"/console/streams/{stream}"),
             ("host-report", f"/host/streams/{stream}/report"),
+            ("host-commissions", "/host/commissions"),
         ],
         "trade@demo.example.com": [
             ("trade-customs", "/console/customs"),

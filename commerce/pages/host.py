@@ -1,4 +1,4 @@
-"""A host's pages: their streams, scheduling one, its lineup, and the report after the show."""
+"""A host's pages: their streams, scheduling one, its lineup, the report after the show, and their commission."""
 
 from __future__ import annotations
 
@@ -112,3 +112,26 @@ def lineup(stream_id: int):
 def report(stream_id: int):
     """The post-show report: per item and per firm, orders, units, GMV and refused orders."""
     return render_page("host/report.html", REPORT_TEXT, stream_id=stream_id)
+
+
+COMMISSIONS_TEXT = {
+    "commissions": N_("Commissions"),
+    "commissions_hint": N_(
+        "Your commission on each stream's sales in the month's statements, less the part refunds give back; "
+        "settled: what statements approved by the platform hold."
+    ),
+    "period": N_("Period"),
+    "show": N_("Show"),
+    "stream": N_("Stream"),
+    "sales": N_("Sales less refunds"),
+    "commission": N_("Commission"),
+    "settled": N_("Settled"),
+    "nothing": N_("No commission in this month's statements yet."),
+}
+
+
+@bp.get("/commissions")
+@for_people(Role.HOST)
+def commissions():
+    """The host's commission per stream in a month's statements."""
+    return render_page("host/commissions.html", COMMISSIONS_TEXT)

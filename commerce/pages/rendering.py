@@ -37,12 +37,14 @@ LAYOUT_TEXT = {
 
 @dataclass(frozen=True)
 class Destination:
-    """A place in the navigation: the page's endpoint, its label and the roles shown it."""
+    """A place in the navigation: the page's endpoint, its label and the roles shown it; ``lands``:
+    its roles go straight there from their home (the only place of a role always does)."""
 
     endpoint: str
     label: str
     roles: frozenset[Role]
     hint: str = ""
+    lands: bool = False
 
 
 FIRM = frozenset({Role.SME})
@@ -61,7 +63,9 @@ NAVIGATION = (
     Destination("firm.letter", N_("Letter of authorisation"), FIRM, N_("The document marketplaces ask for")),
     Destination("association.reviews", N_("Review queue"), ASSOCIATION, N_("Products waiting for approval")),
     Destination("association.members", N_("Members"), ASSOCIATION, N_("Firms licensed to use the mark")),
-    Destination("host.streams", N_("Streams"), HOSTS, N_("Schedule streams, build lineups, go live")),
+    # A host signing in during a show wants the streams at once.
+    Destination("host.streams", N_("Streams"), HOSTS, N_("Schedule streams, build lineups, go live"), lands=True),
+    Destination("host.commissions", N_("Commissions"), HOSTS, N_("What your streams earned in the month")),
     Destination("console.customs_batches", N_("Customs"), TRADE, N_("Batches and declarations")),
     Destination("trade.claims", N_("Rebate claims"), TRADE, N_("Compute, complete and file claims")),
     Destination("trade.statements", N_("Statements"), TRADE, N_("Each firm's month: compute, approve, pay")),

@@ -91,6 +91,7 @@ def sign_out():
 def home():
     """A person's home: the things their role does, each a card."""
     cards = destinations_for(g.actor.role)
-    if len(cards) == 1:
-        return redirect(url_for(cards[0].endpoint))
+    landing = next((card for card in cards if card.lands), cards[0] if len(cards) == 1 else None)
+    if landing is not None:
+        return redirect(url_for(landing.endpoint))
     return render_page("home.html", HOME_TEXT)

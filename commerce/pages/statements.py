@@ -55,6 +55,17 @@ STATEMENTS_TEXT = {
     "kind_marketplace_fee": N_("Marketplace fee"),
     "more": N_("More"),
     "computed": N_("{count} statement(s) computed."),
+    "account": N_("The platform's account"),
+    "account_hint": N_(
+        "The month of the statements shown: what buyers paid, what the firms were paid and are still owed, the "
+        "hosts' commission and the platform's fee. What the platform holds is what it owes and its own fee."
+    ),
+    "collected": N_("Paid by buyers"),
+    "marketplace_fees": N_("Marketplace fees"),
+    "paid_to_firms": N_("Paid to firms"),
+    "owed_to_firms": N_("Owed to firms"),
+    "owed_to_hosts": N_("Owed to hosts"),
+    "held": N_("Held"),
 }
 
 

@@ -249,3 +249,34 @@ class StatementLinePublic(BaseModel):
     platform_fee: Money = PydanticField(description="Taken from a sale (negative), given back on a refund")
     net: Money = PydanticField(description="What the line leaves the firm")
     at: datetime
+
+
+class HostCommissionPublic(BaseModel):
+    host_user_id: int
+    stream_id: int
+    stream_title: str
+    currency: str
+    sales: Money = PydanticField(description="What the stream's lines with a commission sold, less refunds")
+    commission: Money = PydanticField(description="What the host is owed: taken from sales, less refunds' part")
+    settled: Money = PydanticField(description="Of the commission, what approved or paid statements hold")
+
+
+class CommissionList(BaseModel):
+    period: str
+    items: list[HostCommissionPublic]
+
+
+class PlatformAccountPublic(BaseModel):
+    currency: str
+    collected: Money = PydanticField(description="What buyers paid: sales less refunds")
+    marketplace_fees: Money = PydanticField(description="What the marketplaces kept (negative)")
+    paid_to_firms: Money = PydanticField(description="Net payable of the statements paid")
+    owed_to_firms: Money = PydanticField(description="Net payable of the statements not paid yet")
+    owed_to_hosts: Money = PydanticField(description="The hosts' commission")
+    platform_fee: Money = PydanticField(description="The platform's own fee")
+    held: Money = PydanticField(description="What the platform holds: owed to firms and hosts, and its fee")
+
+
+class PlatformAccountList(BaseModel):
+    period: str
+    items: list[PlatformAccountPublic]

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Literal
 
 from flask import Response
 from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from sqlalchemy import Row
 
-from commerce.settlement import agreements, statements
+from commerce.settlement import accounts, agreements, statements
 from commerce.settlement.models import (
     Agreement,
     AgreementCreate,
     AgreementEnd,
     AgreementKind,
     AgreementPublic,
+    CommissionList,
+    HostCommissionPublic,
     PaymentInput,
     Period,
+    PlatformAccountList,
+    PlatformAccountPublic,
     Statement,
     StatementCompute,
     StatementLinePublic,
@@ -202,3 +208,40 @@ def record_payment(path: StatementPath, body: PaymentInput):
     session = db_session()
     statement = statements.record_payment(session, actor=current_actor(), statement_id=path.statement_id, data=body)
     return _one(session, statement)
+
+
+class PeriodQuery(QueryModel):
+    period: Period
+
+
+class CommissionQuery(PeriodQuery):
+    host_user_id: Identifier | None = PydanticField(default=None, description="One host (a host reads their own)")
+
+
+def _money_of(values: dict, names: tuple[str, ...], currency: str) -> dict:
+    return {**values, **{name: Money.of(values[name], currency) for name in names}}
+
+
+@bp.get("/settlement/commissions", responses={200: CommissionList})
+def host_commissions(query: CommissionQuery):
+    """Each host's commission per stream in a month's statements: a host reads their own, the
+    platform's staff every host's."""
+    rows = accounts.host_commissions(
+        db_session(), actor=current_actor(), period=query.period, host_user_id=query.host_user_id
+    )
+    names = ("sales", "commission", "settled")
+    items = [HostCommissionPublic.model_validate(_money_of(asdict(row), names, row.currency)) for row in rows]
+    return respond(CommissionList(period=query.period, items=items))
+
+
+@bp.get("/settlement/account", responses={200: PlatformAccountList})
+def platform_account(query: PeriodQuery):
+    """The platform's account of a month per currency: what buyers paid, what the firms were paid
+    and are owed, the hosts' commission and the platform's fee."""
+    rows = accounts.platform_account(db_session(), actor=current_actor(), period=query.period)
+    names = ("collected", "marketplace_fees", "paid_to_firms", "owed_to_firms", "owed_to_hosts", "platform_fee", "held")
+    items = [
+        PlatformAccountPublic.model_validate(_money_of({**asdict(row), "held": row.held}, names, row.currency))
+        for row in rows
+    ]
+    return respond(PlatformAccountList(period=query.period, items=items))

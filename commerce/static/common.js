@@ -178,6 +178,24 @@ window.Commerce = (function () {
     };
   }
 
+  // The page's #compute form of a month (every firm's, or one's): last month unless the person
+  // chose another, posted to path through run; the #filter form then shows that month and the
+  // page says how many were computed (text.computed).
+  function computeMonth(path, run) {
+    const form = $("#compute");
+    if (!form.elements.period.value) form.elements.period.value = new Date(Date.now() - 31 * 86400000).toISOString().slice(0, 7);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = { period: form.elements.period.value };
+      if (form.elements.enterprise_id.value) body.enterprise_id = Number(form.elements.enterprise_id.value);
+      run(async () => {
+        const computed = await api("POST", path, body);
+        $("#filter").elements.period.value = body.period;
+        say(text.computed.replace("{count}", computed.items.length));
+      });
+    });
+  }
+
   // Starts the page's work; onSignedOut stops what the page runs when the session ends.
   function session({ onStart, onSignedOut }) {
     signedOut = onSignedOut || (() => {});
@@ -185,7 +203,7 @@ window.Commerce = (function () {
   }
 
   return {
-    $, actionsThen, api, badge, button, cell, count, download, element, everything, firmChoices, firmNames, formatDateTime,
+    $, actionsThen, api, badge, button, cell, computeMonth, count, download, element, everything, firmChoices, firmNames, formatDateTime,
     formatMoney, language, lineName, money, pager, picture, readEach, say, session, text,
   };
 })();

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  const { $, actionsThen, api, badge, button, cell, download, element, firmChoices, firmNames, formatMoney, language, pager, say, session, text } =
+  const { $, actionsThen, api, badge, button, cell, computeMonth, download, element, firmChoices, firmNames, formatMoney, language, pager, say, session, text } =
     window.Commerce;
   const keeper = $("#statements").dataset.keeper === "true";
   // A line's day as the statement counts it: in China time.
@@ -73,6 +73,17 @@
     await pager(`/settlement/statements/${statement.id}/lines`, $("#lines tbody"), lineOf, $("#more-lines"))();
   }
 
+  // The platform's account of the month shown (finance staff only).
+  async function showAccount(period) {
+    const section = $("#account");
+    const items = period ? (await api("GET", `/settlement/account?period=${period}`)).items : [];
+    section.hidden = items.length === 0;
+    $("#account-figures tbody").replaceChildren(...items.map((item) => element("tr", { dataset: { currency: item.currency } },
+      cell(item.currency),
+      ...["collected", "marketplace_fees", "paid_to_firms", "owed_to_firms", "owed_to_hosts", "platform_fee", "held"].map((name) =>
+        cell(formatMoney(item[name]), "number " + name.replaceAll("_", "-"))))));
+  }
+
   async function showStatements() {
     const filter = $("#filter");
     const query = new URLSearchParams();
@@ -81,25 +92,12 @@
     const answer = await pager("/settlement/statements?" + query.toString(), $("#statements tbody"), rowOf, $("#more"))();
     $("#nothing").hidden = answer.items.length > 0;
     if (shown && !answer.items.some((item) => item.id === shown.id)) $("#statement").hidden = true;
+    if (keeper) await showAccount(filter.elements.period.value);
   }
 
   const run = actionsThen(showStatements);
 
-  if (keeper) {
-    const compute = $("#compute");
-    // Last month, the one usually settled, unless the person already chose another.
-    if (!compute.elements.period.value) compute.elements.period.value = new Date(Date.now() - 31 * 86400000).toISOString().slice(0, 7);
-    compute.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const body = { period: compute.elements.period.value };
-      if (compute.elements.enterprise_id.value) body.enterprise_id = Number(compute.elements.enterprise_id.value);
-      run(async () => {
-        const computed = await api("POST", "/settlement/statements", body);
-        $("#filter").elements.period.value = body.period;
-        say(text.computed.replace("{count}", computed.items.length));
-      });
-    });
-  }
+  if (keeper) computeMonth("/settlement/statements", run);
   $("#filter").addEventListener("submit", (event) => {
     event.preventDefault();
     run(async () => {});

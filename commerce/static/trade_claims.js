@@ -2,7 +2,7 @@
 (function () {
   "use strict";
 
-  const { $, api, badge, button, cell, element, everything, firmChoices, firmNames, formatMoney, say, session, text } = window.Commerce;
+  const { $, api, badge, button, cell, computeMonth, element, everything, firmChoices, firmNames, formatMoney, say, session, text } = window.Commerce;
   let firms = new Map();
 
   function refundForm(claim) {
@@ -71,26 +71,12 @@
     }
   }
 
-  $("#compute").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const form = event.target;
-    const body = { period: form.elements.period.value };
-    if (form.elements.enterprise_id.value) body.enterprise_id = Number(form.elements.enterprise_id.value);
-    act(async () => {
-      const computed = await api("POST", "/rebates/claims", body);
-      $("#filter").elements.period.value = body.period;
-      say(text.computed.replace("{count}", computed.items.length));
-    });
-  });
+  computeMonth("/rebates/claims", act);
   $("#filter").addEventListener("submit", (event) => {
     event.preventDefault();
     act(async () => {});
   });
   $("#ledger-firm select").addEventListener("change", () => act(async () => {}));
-
-  // Last month, the one usually claimed, unless the person already chose another.
-  const period = $("#compute").elements.period;
-  if (!period.value) period.value = new Date(Date.now() - 31 * 86400000).toISOString().slice(0, 7);
 
   session({
     onStart: async () => {

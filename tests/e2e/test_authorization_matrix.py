@@ -498,6 +498,18 @@ CASES = [
     ),
     Case(
         "GET",
+        "/api/v1/settlement/commissions",
+        "/api/v1/settlement/commissions?period=2026-12",
+        only(200, "admin", "trade_operator", "host"),
+    ),
+    Case(
+        "GET",
+        "/api/v1/settlement/account",
+        "/api/v1/settlement/account?period=2026-12",
+        only(200, "admin", "trade_operator"),
+    ),
+    Case(
+        "GET",
         "/api/v1/settlement/statements/<int:statement_id>/file",
         "/api/v1/settlement/statements/{draft_statement_id}/file",
         only(200, "admin", "trade_operator", "sme_own", sme_other=404),

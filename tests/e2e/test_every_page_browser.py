@@ -36,6 +36,7 @@ def pages_of(shop, stream_id: int) -> dict[str, list[str]]:
             f"/host/streams/{stream_id}/lineup",
             f"/console/streams/{stream_id}",
             f"/host/streams/{stream_id}/report",
+            "/host/commissions",
         ],
         "trade_operator@example.com": [
             "/home",
@@ -77,5 +78,5 @@ def test_every_page_draws_in_both_languages_and_widths(live_server, browser_page
             assert serious_accessibility_problems(page) == [], (email, path)
             assert problems == [], (email, path)
             visited += 1
-    assert visited == 26
+    assert visited == 27
     assert outside == []

@@ -22,7 +22,7 @@ def test_a_host_schedules_a_stream_and_builds_its_lineup_with_keys_and_by_draggi
     page.goto(f"{live_server}/?lang=en")
     page.click("text=Sign in")
     sign_in(page, "host@example.com")
-    expect(page.locator("h1")).to_have_text("Streams")  # a host's one destination is their home
+    expect(page.locator("h1")).to_have_text("Streams")  # a host lands on their streams
     expect(page.locator("#none-scheduled")).to_be_visible()
     page.fill("#schedule input[name=title]", "Qinghe cashmere night")
     page.fill("#schedule input[name=category]", "cashmere")

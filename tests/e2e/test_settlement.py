@@ -434,3 +434,77 @@ def test_a_statement_file_is_its_firms_own(client, stream):
     assert (refused.status_code, refused.json["code"]) == (404, "not_found")
     wrong = client.get(f"{other}?format=docx", headers=stream.headers["trade_operator"])
     assert (wrong.status_code, wrong.json["code"]) == (422, "validation_error")
+
+
+def test_each_host_sees_their_commission_and_the_platform_its_account(client, stream, session):
+    world = stream.shop.world
+    computed = {
+        item["enterprise_id"]: item for item in _compute(client, stream.headers["trade_operator"]).json["items"]
+    }
+    host_view = client.get("/api/v1/settlement/commissions?period=2026-12", headers=stream.headers["host"])
+    assert host_view.status_code == 200, host_view.json
+    # The stream's lines with a commission: scarf 318.00 - 159.00, gloves 268.50 - 26.85, cap 120.00;
+    # the commission 31.80 + 24.16 + 24.00, none of it on a statement approved yet.
+    assert [
+        (
+            item["host_user_id"],
+            item["stream_id"],
+            item["currency"],
+            item["sales"]["amount"],
+            item["commission"]["amount"],
+            item["settled"]["amount"],
+        )
+        for item in host_view.json["items"]
+    ] == [(world.user_ids["host"], stream.stream_id, "CNY", "520.65", "79.96", "0.00")]
+
+    operator = Actor(
+        user_id=world.user_ids["trade_operator"], role=Role.TRADE_OPERATOR, enterprise_id=world.platform_id
+    )
+    statements.approve_statement(
+        session, actor=operator, statement_id=computed[world.maker_b_id]["id"], now=AFTER_THE_MONTH
+    )
+    paid = client.post(
+        f"/api/v1/settlement/statements/{computed[world.maker_b_id]['id']}/paid",
+        headers=stream.headers["trade_operator"],
+        json={"paid_on": "2027-01-05", "reference": "BANK-1"},
+    )
+    assert paid.status_code == 200, paid.json
+    staff_view = client.get("/api/v1/settlement/commissions?period=2026-12", headers=stream.headers["trade_operator"])
+    assert [(item["commission"]["amount"], item["settled"]["amount"]) for item in staff_view.json["items"]] == [
+        ("79.96", "24.16")
+    ]
+
+    account = client.get("/api/v1/settlement/account?period=2026-12", headers=stream.headers["trade_operator"])
+    assert account.status_code == 200, account.json
+    # Buyers paid 706.50 less 185.85 refunded; maker B was paid its 210.24, makers A and C are owed
+    # 119.25 + 96.00; the host 79.96; the platform keeps 7.95 + 7.25. What it holds adds up.
+    names = ("collected", "marketplace_fees", "paid_to_firms", "owed_to_firms", "owed_to_hosts", "platform_fee", "held")
+    assert [(item["currency"], *(item[name]["amount"] for name in names)) for item in account.json["items"]] == [
+        ("CNY", "520.65", "0.00", "210.24", "215.25", "79.96", "15.20", "310.41")
+    ]
+    assert Decimal("520.65") - Decimal("210.24") == Decimal("310.41")
+
+
+def test_commissions_and_the_account_stay_within_reach(client, factory, stream):
+    factory.far_cluster(stream.shop.world)
+    _compute(client, stream.headers["trade_operator"])
+    for caller, path in (
+        ("trade_operator_far", "/api/v1/settlement/commissions?period=2026-12"),
+        ("trade_operator_far", "/api/v1/settlement/account?period=2026-12"),
+    ):
+        answer = client.get(path, headers=stream.headers[caller])
+        assert (answer.status_code, answer.json["items"]) == (200, [])
+    other_host = client.get("/api/v1/settlement/commissions?period=2026-12", headers=stream.headers["host_far"])
+    assert (other_host.status_code, other_host.json["items"]) == (200, [])
+    asked_for_another = client.get(
+        f"/api/v1/settlement/commissions?period=2026-12&host_user_id={stream.shop.world.user_ids['host']}",
+        headers=stream.headers["host_far"],
+    )
+    assert (asked_for_another.status_code, asked_for_another.json["items"]) == (200, [])
+    firm = client.get(
+        "/api/v1/settlement/account?period=2026-12", headers={**stream.headers["sme_a"], "Accept-Language": "zh-CN"}
+    )
+    assert (firm.status_code, firm.json["code"]) == (403, "forbidden")
+    for path in ("/api/v1/settlement/account?period=2026-13", "/api/v1/settlement/commissions"):
+        wrong = client.get(path, headers=stream.headers["trade_operator"])
+        assert (wrong.status_code, wrong.json["code"]) == (422, "validation_error")

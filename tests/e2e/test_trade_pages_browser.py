@@ -145,6 +145,15 @@ def test_finance_staff_settle_a_month_and_the_firm_reads_and_downloads_its_state
     page.click("#compute button[type=submit]")
     expect(page.locator("#message")).to_have_text("2 statement(s) computed.")
     expect(maker_b.locator(".status")).to_have_text("Paid")
+    # The platform's account of the month: 520.65 paid by buyers, 210.24 of it paid to maker B, the
+    # other firms owed 215.25, the host 79.96, the platform's fee 15.20.
+    account = page.locator("#account-figures tr[data-currency='CNY']")
+    expect(account.locator(".collected")).to_have_text("CNY 520.65")
+    expect(account.locator(".paid-to-firms")).to_have_text("CNY 210.24")
+    expect(account.locator(".owed-to-firms")).to_have_text("CNY 215.25")
+    expect(account.locator(".owed-to-hosts")).to_have_text("CNY 79.96")
+    expect(account.locator(".platform-fee")).to_have_text("CNY 15.20")
+    expect(account.locator(".held")).to_have_text("CNY 310.41")
     assert outside == []
 
     # The firm, on a phone, in Chinese, in a browser of its own: its own statement only, read and downloaded.
@@ -171,5 +180,20 @@ def test_finance_staff_settle_a_month_and_the_firm_reads_and_downloads_its_state
     assert values[0][0] == "2026-11 结算单"
     assert ("应付净额", 210.24) in [row[:2] for row in values]
     assert no_text_squeezed(page, "#statements td") == []
+    assert serious_accessibility_problems(page) == []
+    assert outside == []
+
+    # The host, on a phone, in English: the stream's commission, maker B's part settled.
+    page = page.context.browser.new_page(viewport=PHONE)
+    outside = local_only(page)
+    page.goto(f"{live_server}/host/commissions?lang=en")
+    sign_in(page, "host@example.com")
+    page.fill("#filter input[name=period]", "2026-11")
+    page.click("#filter button[type=submit]")
+    row = page.locator(f"#commissions tr[data-stream-id='{scene.stream_id}']")
+    expect(row.locator(".commission")).to_have_text("CNY 79.96")
+    expect(row.locator(".settled")).to_have_text("CNY 24.16")
+    expect(row.locator(".sales")).to_have_text("CNY 520.65")
+    assert no_text_squeezed(page, "#commissions td") == []
     assert serious_accessibility_problems(page) == []
     assert outside == []
