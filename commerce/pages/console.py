@@ -147,6 +147,21 @@ DASHBOARD_TEXT = {
     "nothing": N_("No exports in this range."),
     "download_csv": N_("Download CSV"),
     "download_xlsx": N_("Download XLSX"),
+    "sales": N_("Sales: gross and net"),
+    "sales_hint": N_(
+        "The orders placed in these months, on streams and elsewhere: what they sold, what after-sales paid "
+        "back, what is left, and the refund rate."
+    ),
+    "sales_by_firms": N_("By firm"),
+    "sales_by_hosts": N_("By host (stream orders)"),
+    "sales_firm": N_("Firm"),
+    "sales_host": N_("Host"),
+    "orders": N_("Orders"),
+    "gross": N_("Gross"),
+    "refunds": N_("Refunds"),
+    "net": N_("Net"),
+    "refund_rate": N_("Refund rate"),
+    "total": N_("Total"),
 }
 
 

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field, field_validator
 
 from commerce.customs.calendar import shift_period
 from commerce.errors import N_, ValidationFailed
+from commerce.live.reports import refund_rate
 from commerce.orders.models import CustomsMode
-from commerce.reports import export_files, outside, service, statistics
+from commerce.reports import export_files, outside, sales, service, statistics
 from commerce.reports.models import (
     Dimension,
     OutsideExportInput,
@@ -322,3 +323,53 @@ def dashboard(query: DashboardQuery):
         "stale_periods": totals.stale_periods,
     }
     return respond_json(body)
+
+
+class SalesQuery(BaseModel):
+    start: Period = Field(alias="from")
+    end: Period = Field(alias="to")
+
+
+class SalesRow(BaseModel):
+    key: int | None = Field(description="The firm's or the host's id; none for the total")
+    name: str
+    currency: str
+    orders: int
+    gross: Money = Field(description="What the order lines not cancelled sold")
+    refunds: Money = Field(description="What their after-sales paid back")
+    net: Money
+    refund_rate: str = Field(description="Refunds over gross, a fraction with 4 decimals")
+
+
+class SalesPublic(BaseModel):
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    totals: list[SalesRow]
+    firms: list[SalesRow]
+    hosts: list[SalesRow]
+
+
+def _sales_row(figures: sales.SalesFigures) -> SalesRow:
+    return SalesRow(
+        key=figures.key,
+        name=figures.name,
+        currency=figures.currency,
+        orders=figures.orders,
+        gross=Money.of(figures.gross, figures.currency),
+        refunds=Money.of(figures.refunds, figures.currency),
+        net=Money.of(figures.net, figures.currency),
+        refund_rate=refund_rate(figures.refunds, figures.gross),
+    )
+
+
+@bp.get("/reports/sales", responses={200: SalesPublic})
+def sales_report(query: SalesQuery):
+    """Gross, refunds, net and the refund rate of the orders placed over a range of months: in total,
+    per firm and per host, in each order's currency."""
+    report = sales.sales_report(db_session(), actor=current_actor(), start=query.start, end=query.end)
+    body = {
+        "from": report.start,
+        "to": report.end,
+        **{name: [_sales_row(row) for row in getattr(report, name)] for name in ("totals", "firms", "hosts")},
+    }
+    return respond(SalesPublic.model_validate(body))

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
 
-  const { $, api, download, element, language, say, session, text } = window.Commerce;
+  const { $, api, count, download, element, formatMoney, language, say, session, text } = window.Commerce;
   let me = null;
   let latest = 0; // only the answer to the latest request is shown
 
@@ -51,6 +51,22 @@
     figure.appendChild(shape(bars));
   }
 
+  const rate = new Intl.NumberFormat(language, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+  // Gross and net of the range per firm, with the total of each currency last, and per host (their streams' orders).
+  async function showSales(from, to) {
+    const sales = await api("GET", `/reports/sales?from=${from}&to=${to}`);
+    const totals = sales.totals.map((total) => ({ ...total, name: text.total }));
+    for (const part of ["firms", "hosts"]) {
+      const rows = part === "firms" ? [...sales.firms, ...totals] : sales.hosts;
+      $(`#sales-${part} tbody`).replaceChildren(...rows.map((row) => element("tr", { dataset: { key: row.key === null ? "total" : row.key, currency: row.currency } },
+        element("td", { className: "name", textContent: row.name }),
+        element("td", { className: "number orders", textContent: count.format(row.orders) }),
+        ...["gross", "refunds", "net"].map((name) => element("td", { className: "number " + name, textContent: formatMoney(row[name]) })),
+        element("td", { className: "number refund-rate", textContent: rate.format(Number(row.refund_rate)) }))));
+    }
+  }
+
   function range() {
     const form = new FormData($("#range-form"));
     return { from: form.get("from"), to: form.get("to") };
@@ -75,6 +91,7 @@
       $("#freshness").textContent = freshness.join(" · ");
       draw("month", board.charts.month, columns);
       for (const name of ["country", "hs_chapter", "enterprise"]) draw(name, board.charts[name], rows);
+      await showSales(board.from, board.to);
     } catch (error) {
       say(error.message);
     }

@@ -24,7 +24,7 @@ from commerce.errors import N_
 from commerce.settlement.statements import FileLine, StatementDocument
 from commerce.web import formatting
 from commerce.web.i18n import translate
-from commerce.web.letters import pdf_font, pdf_markup
+from commerce.web.letters import CJK_FONT, CJK_RUN, pdf_font, pdf_markup
 
 FIGURE_NAMES = {
     "gross": N_("Sales"),
@@ -52,6 +52,8 @@ COLUMNS = (
     N_("Net"),
 )
 MONEY_FORMAT = "#,##0.00"
+# A line's text up to this many characters fits its PDF column unwrapped.
+SHORT_TEXT = 20
 RATE_FORMAT = "0.00%"
 
 
@@ -165,6 +167,13 @@ def statement_pdf(document: StatementDocument, locale: str) -> bytes:
     small = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=9, wordWrap="CJK")
     title_style = ParagraphStyle("title", fontName=font, fontSize=15, leading=20, spaceAfter=5 * mm)
 
+    def plain(text: str) -> str | Paragraph:
+        """A line's text as it is, drawn at once; laid out as a paragraph only where it is long
+        enough to wrap or Chinese needs the CJK font in another language's PDF."""
+        if len(text) > SHORT_TEXT or (font != CJK_FONT and CJK_RUN.search(text)):
+            return paragraph(text)
+        return text
+
     def paragraph(text: str) -> Paragraph:
         return Paragraph(pdf_markup(text, font), small)
 
@@ -186,7 +195,7 @@ def statement_pdf(document: StatementDocument, locale: str) -> bytes:
             elif index in MONEY_COLUMNS:
                 cells.append(money(value))
             else:
-                cells.append(paragraph("" if value is None else str(value)))
+                cells.append(plain("" if value is None else str(value)))
         lines.append(cells)
     grid = TableStyle(
         [

@@ -806,6 +806,12 @@ CASES = [
         only(200, "admin", "trade_operator", "brand_admin", "sme_own", "sme_other"),
     ),
     Case(
+        "GET",
+        "/api/v1/reports/sales",
+        "/api/v1/reports/sales?from=2026-09&to=2026-12",
+        only(200, "admin", "trade_operator", "brand_admin", "sme_own", "sme_other"),
+    ),
+    Case(
         "POST",
         "/api/v1/reports/exports/refresh",
         "/api/v1/reports/exports/refresh",

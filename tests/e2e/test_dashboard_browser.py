@@ -8,7 +8,7 @@ from sqlalchemy import delete
 
 from commerce.clusters.models import Enterprise
 from commerce.reports.models import ExportStatistic, ExportStatisticPeriod
-from tests.browsing import PHONE, local_only, serious_accessibility_problems, sign_in
+from tests.browsing import PHONE, local_only, no_text_squeezed, serious_accessibility_problems, sign_in
 from tests.e2e.test_reports import refresh, september_exports
 
 pytestmark = pytest.mark.browser
@@ -122,3 +122,36 @@ def test_the_dashboard_fits_a_phone_its_figures_in_their_cards_its_names_readabl
             "(node) => node.getBoundingClientRect().right"
         )
     assert serious_accessibility_problems(page) == []
+
+
+def test_the_dashboard_shows_sales_gross_and_net_per_firm_and_per_host(live_server, browser_page, client, factory):
+    from tests.e2e.test_settlement import Stream
+
+    scene = Stream(client, factory)
+    world = scene.shop.world
+    page = browser_page
+    outside = local_only(page)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/dashboard?lang=zh-CN")
+    sign_in(page, "brand_admin@example.com")
+    page.fill("#range-form input[name=from]", "2026-12")
+    page.fill("#range-form input[name=to]", "2026-12")
+    page.click("#range-form button[type=submit]")
+    maker_a = page.locator(f"#sales-firms tr[data-key='{world.maker_a_id}']")
+    expect(maker_a.locator(".gross")).to_have_text("CNY 318.00")
+    expect(maker_a.locator(".refunds")).to_have_text("CNY 159.00")
+    expect(maker_a.locator(".net")).to_have_text("CNY 159.00")
+    expect(maker_a.locator(".refund-rate")).to_have_text("50.0%")
+    expect(page.locator("#sales-firms tbody tr")).to_have_count(4)
+    total = page.locator("#sales-firms tr[data-key='total']")
+    expect(total.locator(".name")).to_have_text("合计")
+    expect(total.locator(".net")).to_have_text("CNY 520.65")
+    expect(total.locator(".refund-rate")).to_have_text("26.3%")
+    expect(page.locator("#sales-hosts tbody tr")).to_have_count(1)
+    host = page.locator(f"#sales-hosts tr[data-key='{world.user_ids['host']}']")
+    expect(host.locator(".name")).to_have_text("host@example.com")
+    expect(host.locator(".orders")).to_have_text("3")
+    expect(host.locator(".gross")).to_have_text("CNY 706.50")
+    assert no_text_squeezed(page, "#sales td") == []
+    assert serious_accessibility_problems(page) == []
+    assert outside == []
