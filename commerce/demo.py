@@ -24,6 +24,7 @@ from commerce.clusters import enterprises as cluster_enterprises
 from commerce.clusters import service as clusters
 from commerce.clusters import trademarks as cluster_trademarks
 from commerce.clusters.models import (
+    FIRM_KINDS,
     Cluster,
     ClusterCreate,
     Enterprise,
@@ -50,6 +51,9 @@ from commerce.rebates.shapes import ProceedsInput, RebateRateInput
 from commerce.reports import outside as outside_exports
 from commerce.reports import statistics as report_statistics
 from commerce.reports.models import OutsideExportInput
+from commerce.settlement import agreements as settlement_agreements
+from commerce.settlement import statements
+from commerce.settlement.models import Agreement, AgreementCreate, AgreementKind
 from commerce.uscc import check_character
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -289,6 +293,7 @@ def load(session: Session, *, passwords: Passwords, today: date | None = None) -
     _export_history(session, operator, firms[0])
     _export_orders(session, operator)
     _after_sales(session, operator)
+    _settlement(session, operator, cluster, firms, host)
     return {
         "clusters": session.scalar(select(func.count()).select_from(Cluster)),
         "enterprises": session.scalar(select(func.count()).select_from(Enterprise)),
@@ -430,6 +435,40 @@ def _after_sales(session: Session, operator: User) -> None:
                 external_id=f"{external_id}-1",
             ),
         )
+
+
+def _settlement(session: Session, operator: User, cluster: Cluster, firms: list[Enterprise], host: User) -> None:
+    """The host's 15% commission on their streams and the platform's 3% fee on every firm, from
+    the history's first month, and last month's statements computed as drafts to look at."""
+    actor = _operator_actor(operator)
+    this_month = period_of(utcnow())
+    if _get(session, Agreement, cluster_id=cluster.id) is None:
+        valid_from = first_day(shift_period(this_month, -HISTORY_MONTHS))
+        terms = [
+            AgreementCreate(
+                kind=AgreementKind.HOST_COMMISSION,
+                cluster_id=cluster.id,
+                host_user_id=host.id,
+                rate=Decimal("0.15"),
+                valid_from=valid_from,
+                note="主播佣金 The host's commission",
+            )
+        ]
+        terms += [
+            AgreementCreate(
+                kind=AgreementKind.PLATFORM_FEE,
+                cluster_id=cluster.id,
+                enterprise_id=firm.id,
+                rate=Decimal("0.03"),
+                valid_from=valid_from,
+                note="平台服务费 The platform's service fee",
+            )
+            for firm in firms
+            if firm.kind in FIRM_KINDS
+        ]
+        for data in terms:
+            settlement_agreements.create_agreement(session, actor=actor, data=data)
+    statements.compute_statements(session, actor=actor, period=shift_period(this_month, -1))
 
 
 def _export_orders(session: Session, operator: User) -> None:

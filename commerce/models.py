@@ -17,6 +17,7 @@ from commerce.customs.models import (
     CustomsMessage,
     CustomsPlatform,
     CustomsReceipt,
+    ExportReturn,
 )
 from commerce.inventory.models import StockLevel, StockMovement, StreamAllocation
 from commerce.jobs.models import Job, RateAllowance
@@ -59,6 +60,7 @@ __all__ = [
     "CustomsPlatform",
     "CustomsReceipt",
     "Enterprise",
+    "ExportReturn",
     "FlashSale",
     "FlashSaleBuyer",
     "Job",

@@ -12,6 +12,7 @@ after-sales of a line may add up to is bounded by the line's own constraints
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -42,17 +43,34 @@ class AfterSaleStatus(StrEnum):
     REFUNDED = "refunded"
 
 
-# The status an after-sale of each kind must be in to take each step.
-STEPS: dict[str, dict[AfterSaleKind, AfterSaleStatus]] = {
-    "approve": {kind: AfterSaleStatus.REQUESTED for kind in AfterSaleKind},
-    "refuse": {kind: AfterSaleStatus.REQUESTED for kind in AfterSaleKind},
-    "receive": {AfterSaleKind.RETURN_AND_REFUND: AfterSaleStatus.APPROVED},
-    "inspect": {AfterSaleKind.RETURN_AND_REFUND: AfterSaleStatus.RECEIVED},
-    "refund": {
-        AfterSaleKind.REFUND_ONLY: AfterSaleStatus.APPROVED,
-        AfterSaleKind.PARTIAL_REFUND: AfterSaleStatus.APPROVED,
-        AfterSaleKind.RETURN_AND_REFUND: AfterSaleStatus.INSPECTED,
-    },
+@dataclass(frozen=True)
+class Step:
+    """A step of an after-sale: the status it starts from for each kind that takes it, the status
+    it leads to and the time it records."""
+
+    starts_from: dict[AfterSaleKind, AfterSaleStatus]
+    leads_to: AfterSaleStatus
+    stamps: str
+
+
+STEPS: dict[str, Step] = {
+    "approve": Step(dict.fromkeys(AfterSaleKind, AfterSaleStatus.REQUESTED), AfterSaleStatus.APPROVED, "decided_at"),
+    "refuse": Step(dict.fromkeys(AfterSaleKind, AfterSaleStatus.REQUESTED), AfterSaleStatus.REFUSED, "decided_at"),
+    "receive": Step(
+        {AfterSaleKind.RETURN_AND_REFUND: AfterSaleStatus.APPROVED}, AfterSaleStatus.RECEIVED, "received_at"
+    ),
+    "inspect": Step(
+        {AfterSaleKind.RETURN_AND_REFUND: AfterSaleStatus.RECEIVED}, AfterSaleStatus.INSPECTED, "inspected_at"
+    ),
+    "refund": Step(
+        {
+            AfterSaleKind.REFUND_ONLY: AfterSaleStatus.APPROVED,
+            AfterSaleKind.PARTIAL_REFUND: AfterSaleStatus.APPROVED,
+            AfterSaleKind.RETURN_AND_REFUND: AfterSaleStatus.INSPECTED,
+        },
+        AfterSaleStatus.REFUNDED,
+        "refunded_at",
+    ),
 }
 
 

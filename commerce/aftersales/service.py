@@ -109,8 +109,8 @@ def request_after_sale(
     session: Session, *, actor: Actor, data: AfterSaleCreate, now: datetime | None = None
 ) -> tuple[AfterSale, bool]:
     """Ask for a refund or a return on an order line. The same (channel, external id) is one
-    request: asked again, it answers the request already made. Returns it and whether it is new."""
-    require_role(actor, *REQUESTERS)
+    request: asked again, it answers the request already made. Returns it and whether it is new.
+    Whoever may place an order asks (``orders.order_line_for_change`` holds the role)."""
     now = now or utcnow()
     try:
         with write_transaction(session):
@@ -207,16 +207,6 @@ def _claim(session: Session, line_id: int, kind: AfterSaleKind, quantity: int, a
         raise refusal(field="amount" if refusal is RefundExceedsPaid else "quantity") from None
 
 
-# What each step leads to: the status, and the time it records.
-_RESULTS = {
-    "approve": (AfterSaleStatus.APPROVED, "decided_at"),
-    "refuse": (AfterSaleStatus.REFUSED, "decided_at"),
-    "receive": (AfterSaleStatus.RECEIVED, "received_at"),
-    "inspect": (AfterSaleStatus.INSPECTED, "inspected_at"),
-    "refund": (AfterSaleStatus.REFUNDED, "refunded_at"),
-}
-
-
 def _for_step(
     session: Session, actor: Actor, after_sale_id: int, step: str
 ) -> tuple[OrderRecord, LineRecord, AfterSale]:
@@ -228,15 +218,15 @@ def _for_step(
         raise NotFound()
     order, line = orders.order_line_for_change(session, actor, found.order_id, found.order_line_id)
     after_sale = row_for_update(session, AfterSale, after_sale_id)
-    expected = STEPS[step].get(AfterSaleKind(after_sale.kind))
+    expected = STEPS[step].starts_from.get(AfterSaleKind(after_sale.kind))
     if expected is None or after_sale.status != expected:
-        raise InvalidStatusTransition(current=after_sale.status, target=_RESULTS[step][0].value)
+        raise InvalidStatusTransition(current=after_sale.status, target=STEPS[step].leads_to.value)
     return order, line, after_sale
 
 
 def _advance(session: Session, actor: Actor, after_sale: AfterSale, step: str, now: datetime, **changes: Any) -> None:
     """Record a step taken: the after-sale's new status and its time (and who answered), and the audit trail."""
-    status, column = _RESULTS[step]
+    status, column = STEPS[step].leads_to, STEPS[step].stamps
     after_sale.status = status.value
     setattr(after_sale, column, now)
     if column == "decided_at":

@@ -96,3 +96,34 @@ class ReceiptNotApplicable(Conflict):
 class FormationCollided(Conflict):
     code = "batch_formation_collided"
     message = N_("Another batch took these orders or lists at the same moment; form the batch again.")
+
+
+class DeclarationNotCleared(Conflict):
+    code = "declaration_not_cleared"
+    message = N_("The declaration is {status}: only goods customs has released can come back as an export return.")
+    terms = ("status",)
+
+
+class ReturnOnSummary(ValidationFailed):
+    code = "return_on_summary"
+    message = N_("A 9610 parcel's return is recorded on the monthly summary declaration that holds its list.")
+
+
+class ReturnOutsideWindow(ValidationFailed):
+    code = "return_outside_window"
+    message = N_("An export return comes back within a year of export: from {exported_on} to {last_day}.")
+
+
+class NotOriginalState(ValidationFailed):
+    code = "not_original_state"
+    message = N_("Only goods in their original state come back under the export return regime.")
+
+
+class ReturnExceedsExported(Conflict):
+    code = "return_exceeds_exported"
+    message = N_("Line {line_no} exported {quantity}; with this return more would come back than left.")
+
+
+class UnknownLine(ValidationFailed):
+    code = "unknown_line"
+    message = N_("The declaration has no line {line_no}.")

@@ -201,6 +201,9 @@ class CustomsDeclarationLine(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("declaration_id", "line_no", name="customs_line_number_unique"),
         Index("customs_line_of_order_line", "order_line_id"),
+        CheckConstraint(
+            "returned_quantity >= 0 AND returned_quantity <= quantity", name="customs_line_return_within_exported"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -226,6 +229,10 @@ class CustomsDeclarationLine(SQLModel, table=True):
     order_line_id: int | None = Field(default=None, foreign_key="order_line.id")
     # Set on a market-procurement line that groups the goods of one tariff chapter beyond the top five.
     chapter_group: str | None = Field(default=None, max_length=2)
+    # What of the line's quantity came back under the export return regime (``ExportReturn``).
+    returned_quantity: Decimal = Field(
+        default=Decimal(0), sa_type=ExactDecimal(5), nullable=False, sa_column_kwargs={"server_default": "0"}
+    )
 
 
 class CustomsLineSource(SQLModel, table=True):
@@ -255,6 +262,31 @@ class CustomsMessage(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ExportReturn(SQLModel, table=True):
+    """Goods of a cleared declaration line that came back after release, under customs' export
+    return regime (announcement 2020 No. 44: within a year of export, in their original state)."""
+
+    __tablename__ = "export_return"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="export_return_quantity_positive"),
+        Index("export_return_of_line", "declaration_line_id"),
+        Index("export_return_of_firm", "enterprise_id", "returned_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    declaration_id: int = Field(foreign_key="customs_declaration.id")
+    declaration_line_id: int = Field(foreign_key="customs_declaration_line.id")
+    # The firm whose goods they are: the declaration's owner (none for a declaration of several firms).
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id")
+    quantity: Decimal = Field(sa_type=ExactDecimal(5), nullable=False)
+    returned_on: date
+    # The return's own customs entry number (its import declaration), as customs gave it.
+    reference: str = Field(max_length=40)
+    reason: str = Field(max_length=500)
+    recorded_by: int | None = Field(default=None, foreign_key="user_account.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class CustomsReceipt(SQLModel, table=True):

@@ -12,6 +12,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 from pydantic import Field as PydanticField
@@ -269,3 +270,33 @@ class ReceiptsRecorded(BaseModel):
     recorded: int
     repeated: int
     batch: BatchPublic
+
+
+class ExportReturnCreate(Input):
+    line_no: int = PydanticField(ge=1, le=999, description="The declaration's line the goods were declared on")
+    quantity: DecimalText = PydanticField(description="In the line's declared unit, more than 0, up to 4 decimals")
+    returned_on: date = PydanticField(description="The day the goods came back through customs (China)")
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = PydanticField(
+        description="The return's own customs entry number"
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    original_state: bool = PydanticField(description="The goods come back in the state they left in")
+
+    @field_validator("quantity")
+    @classmethod
+    def _quantity(cls, value: Decimal) -> Decimal:
+        if not 0 < value < 10**14:
+            raise ValueError(N_("A quantity is more than 0."))
+        return value
+
+
+class ExportReturnPublic(BaseModel):
+    id: int
+    declaration_id: int
+    line_no: int
+    enterprise_id: int | None
+    quantity: Figure
+    returned_on: date
+    reference: str
+    reason: str
+    recorded_at: datetime

@@ -1,4 +1,5 @@
-"""HTTP edge of customs: the platform's configuration, rates, batches, declarations, messages, receipts."""
+"""HTTP edge of customs: the platform's configuration, rates, batches, declarations, messages, receipts,
+export returns."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Literal
 from flask import Response
 from pydantic import BaseModel
 
-from commerce.customs import batches, lifecycle, platforms, reading, result_recording
+from commerce.customs import batches, lifecycle, platforms, reading, result_recording, returns
 from commerce.customs.codes import unit_price
 from commerce.customs.models import CustomsStatus, Period
 from commerce.customs.shapes import (
@@ -16,6 +17,8 @@ from commerce.customs.shapes import (
     DeclarationPublic,
     ExchangeRatePublic,
     ExchangeRates,
+    ExportReturnCreate,
+    ExportReturnPublic,
     PlatformConfig,
     PlatformPublic,
     ReceiptsInput,
@@ -291,3 +294,26 @@ def declaration_message(path: DeclarationPath, query: MessageQuery):
         mimetype="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{view.declaration.cop_no}.xml"'},
     )
+
+
+class ExportReturnList(BaseModel):
+    items: list[ExportReturnPublic]
+
+
+def _return_public(returned, line_no: int) -> ExportReturnPublic:
+    return ExportReturnPublic.model_validate({**returned.model_dump(), "line_no": line_no})
+
+
+@bp.post("/customs/declarations/<int:declaration_id>/returns", responses={201: ExportReturnPublic})
+def record_return(path: DeclarationPath, body: ExportReturnCreate):
+    """Goods of a released declaration's line that came back within a year of export, in their
+    original state (announcement 2020 No. 44); they leave later rebate claims."""
+    returned = returns.record_return(db_session(), actor=current_actor(), declaration_id=path.declaration_id, data=body)
+    return respond(_return_public(returned, body.line_no), 201)
+
+
+@bp.get("/customs/declarations/<int:declaration_id>/returns", responses={200: ExportReturnList})
+def list_returns(path: DeclarationPath):
+    """A declaration's export returns, oldest first."""
+    rows = returns.returns_of(db_session(), actor=current_actor(), declaration_id=path.declaration_id)
+    return respond(ExportReturnList(items=[_return_public(returned, line_no) for returned, line_no in rows]))

@@ -122,6 +122,17 @@ CUSTOMS_TEXT = {
     "kind_summary": N_("Monthly summary"),
     "kind_declaration": N_("Customs declaration"),
     "kind_inventory_list": N_("Inventory list"),
+    "returns": N_("Export returns"),
+    "returns_hint": N_(
+        "Goods released that came back within a year of export, in their original state (announcement 2020 "
+        "No. 44). They leave later rebate claims; a rebate already refunded on them is to be repaid."
+    ),
+    "no_returns": N_("No goods came back."),
+    "record_return": N_("Record a return"),
+    "returned_on": N_("Returned on"),
+    "return_reference": N_("Return entry number"),
+    "reason": N_("Reason"),
+    "original_state": N_("In their original state"),
 }
 
 

@@ -233,6 +233,7 @@ EXPORTS_TEXT = {
     "status_filed": N_("Filed"),
     "status_refunded": N_("Refunded"),
     "receivable": N_("Filed, not yet refunded"),
+    "to_repay": N_("Refunded on goods that came back: to repay"),
     "claimed": N_("Claimed"),
     "refunded": N_("Refunded"),
 }

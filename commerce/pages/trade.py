@@ -51,6 +51,7 @@ CLAIMS_TEXT = {
     "invoice_unmatched": N_("Invoiced, not yet matched"),
     "claimed": N_("Claimed"),
     "receivable": N_("Filed, not yet refunded"),
+    "to_repay": N_("Refunded on goods that came back: to repay"),
     "computed": N_("{count} claim(s) computed."),
 }
 

@@ -3,7 +3,8 @@
 A 9610 summary declaration belongs to the month of the lists it merges and is dated the last day
 of that month; a full declaration (9710, 9810, 0110, 1039) belongs to the month it was cleared in,
 or while customs still has it, the month it was submitted in. Declarations still in draft, rejected
-or in a superseded batch are not exports.
+or in a superseded batch are not exports. What came back under the export return regime
+(``customs.returns``) is no longer exported: a line counts what is left of it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlmodel import Session
@@ -39,6 +40,7 @@ _line = CustomsDeclarationLine.__table__
 _batch = CustomsBatch.__table__
 DECLARED = (CustomsStatus.SUBMITTED.value, CustomsStatus.ACCEPTED.value, CustomsStatus.CLEARED.value)
 IN_CHUNKS = 5_000
+FIVE_PLACES = Decimal("0.00001")
 
 
 @dataclass(slots=True)
@@ -83,6 +85,7 @@ def declared_lines(session: Session, *, period: str, enterprise_ids: Collection[
         _declaration.c.cleared_at,
         _declaration.c.submitted_at,
         _batch.c.kind,
+        _line.c.returned_quantity,
     )
     base = (
         select(*columns)
@@ -118,6 +121,9 @@ def declared_lines(session: Session, *, period: str, enterprise_ids: Collection[
     last_day = calendar.last_day(period)
     lines = []
     for row in session.execute(statement):
+        quantity, total_price = _still_exported(row[5], row[6], row[14])
+        if not quantity:
+            continue
         summary = row[13] == BatchKind.SUMMARY.value
         cleared = row[10] == CustomsStatus.CLEARED.value
         moment = row[11] if row[11] is not None else row[12]
@@ -128,8 +134,8 @@ def declared_lines(session: Session, *, period: str, enterprise_ids: Collection[
                 line_no=row[2],
                 enterprise_id=row[3],
                 hs_code=row[4],
-                quantity=row[5],
-                total_price=row[6],
+                quantity=quantity,
+                total_price=total_price,
                 currency=row[7],
                 customs_mode=row[8],
                 rebate_eligible=row[9],
@@ -140,6 +146,15 @@ def declared_lines(session: Session, *, period: str, enterprise_ids: Collection[
         )
     _attach_orders(session, lines)
     return lines
+
+
+def _still_exported(quantity: Decimal, total_price: Decimal, returned: Decimal) -> tuple[Decimal, Decimal]:
+    """What of a line stays exported once its export returns came back: the quantity left and its
+    share of the line's value (to the line's five decimals)."""
+    if not returned:
+        return quantity, total_price
+    left = quantity - returned
+    return left, (total_price * left / quantity).quantize(FIVE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def in_chunks(values: list[int]) -> Iterable[list[int]]:

@@ -1,7 +1,8 @@
 """A firm's rebate ledger: its invoices, declared exports, proceeds, claims and refunds, with balances.
 
 The balances are sums of the same rows the entries list, so they reconcile by construction: what
-is receivable is what was claimed on filed claims less the refunds received, entry by entry.
+is receivable is what was claimed on filed claims less the refunds received, entry by entry; what
+is to repay is the rebate refunded on goods that came back afterwards (export returns).
 """
 
 from __future__ import annotations
@@ -9,22 +10,37 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select, type_coerce
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
 from commerce.customs.calendar import china_today
-from commerce.customs.models import CustomsDeclaration, CustomsDeclarationLine, CustomsStatus, DeclarationKind
+from commerce.customs.models import (
+    CustomsDeclaration,
+    CustomsDeclarationLine,
+    CustomsStatus,
+    DeclarationKind,
+    ExportReturn,
+)
 from commerce.db import ExactDecimal
 from commerce.orders.models import OrderLine, SalesOrder
-from commerce.rebates.models import ClaimStatus, ExportProceeds, RebateClaim, RebateRefund, VatInvoice, VatInvoiceLine
+from commerce.rebates.models import (
+    ClaimStatus,
+    ExportProceeds,
+    RebateClaim,
+    RebateClaimLine,
+    RebateRefund,
+    VatInvoice,
+    VatInvoiceLine,
+)
 from commerce.rebates.profiles import exporting_firm
 
 ZERO = Decimal("0.00")
 # Entries of one day are listed in the order the money moves.
-KIND_ORDER = {"invoice": 0, "declaration": 1, "proceeds": 2, "claim": 3, "refund": 4}
+KIND_ORDER = {"invoice": 0, "declaration": 1, "proceeds": 2, "claim": 3, "refund": 4, "return": 5}
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +64,7 @@ class Ledger:
     claimed: Decimal
     refunded: Decimal
     carried_over: Decimal
+    to_repay: Decimal
     entries: list[Entry]
 
     @property
@@ -145,6 +162,11 @@ def firm_ledger(session: Session, *, actor: Actor, enterprise_id: int) -> Ledger
         refunded += amount
         movements.append((received_on, "refund", reference, amount, "CNY"))
 
+    to_repay = ZERO
+    for returned_on, reference, repay in repayments(session, firm.id):
+        to_repay += repay
+        movements.append((returned_on, "return", reference, repay, "CNY"))
+
     movements.sort(key=lambda item: (item[0], KIND_ORDER[item[1]], item[2]))
     receivable = ZERO
     entries = []
@@ -164,5 +186,61 @@ def firm_ledger(session: Session, *, actor: Actor, enterprise_id: int) -> Ledger
         claimed=claimed,
         refunded=refunded,
         carried_over=carried_over,
+        to_repay=to_repay,
         entries=entries,
     )
+
+
+def repayments(session: Session, enterprise_id: int) -> list[tuple[date, str, Decimal]]:
+    """The rebates a firm owes back for its export returns: (day, return's reference, amount).
+
+    Goods that came back before a claim was computed were left out of it; goods that came back
+    after it was computed, once the claim is refunded, take back the rebate per unit its lines
+    were refunded, unit by unit in the order the claims were made, never more units than a claim
+    holds; to the cent, half up."""
+    returns = session.execute(
+        select(
+            ExportReturn.returned_on,
+            ExportReturn.reference,
+            ExportReturn.quantity,
+            ExportReturn.declaration_line_id,
+            ExportReturn.recorded_at,
+        )
+        .where(ExportReturn.enterprise_id == enterprise_id)
+        .order_by(ExportReturn.returned_on, ExportReturn.id)
+    ).all()
+    if not returns:
+        return []
+    claimed: dict[int, list[list]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            RebateClaimLine.declaration_line_id,
+            RebateClaim.computed_at,
+            type_coerce(func.sum(RebateClaimLine.quantity), ExactDecimal(5)),
+            type_coerce(func.sum(RebateClaimLine.amount), ExactDecimal(2)),
+        )
+        .join(RebateClaim, RebateClaim.id == RebateClaimLine.claim_id)
+        .where(
+            RebateClaim.status == ClaimStatus.REFUNDED.value,
+            RebateClaimLine.declaration_line_id.in_(sorted({row.declaration_line_id for row in returns})),
+        )
+        .group_by(RebateClaimLine.declaration_line_id, RebateClaim.id, RebateClaim.computed_at)
+        .order_by(RebateClaim.id)
+    )
+    for line_id, computed_at, quantity, amount in rows:
+        # The claim's lines of one declaration line: when computed, units, rebate, units not yet taken back.
+        claimed[line_id].append([computed_at, quantity, amount, quantity])
+    owed = []
+    for returned_on, reference, quantity, line_id, recorded_at in returns:
+        repay, left = ZERO, quantity
+        for claim in claimed[line_id]:
+            computed_at, units, amount, open_units = claim
+            if computed_at >= recorded_at or not open_units or not left:
+                continue
+            taken = min(left, open_units)
+            repay += amount * taken / units
+            claim[3] -= taken
+            left -= taken
+        if repay:
+            owed.append((returned_on, reference, repay.quantize(CENT, rounding=ROUND_HALF_UP)))
+    return owed

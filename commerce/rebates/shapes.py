@@ -230,7 +230,9 @@ class RefundInput(Input):
 
 class LedgerEntry(BaseModel):
     on: date
-    kind: str = PydanticField(description="invoice, declaration, proceeds, claim or refund")
+    kind: str = PydanticField(
+        description="invoice, declaration, proceeds, claim, refund, or return (a refunded rebate owed back)"
+    )
     reference: str
     amount: Money
     receivable: Money = PydanticField(description="Rebates filed and not yet refunded, after this entry")
@@ -247,6 +249,7 @@ class LedgerBalances(BaseModel):
     refunded: Money
     receivable: Money
     carried_over: Money
+    to_repay: Money = PydanticField(description="Rebates refunded on goods that came back, owed back")
 
 
 class LedgerPublic(BaseModel):

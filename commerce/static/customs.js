@@ -258,6 +258,29 @@
     $(".no-receipts", panel).hidden = declaration.receipts.length > 0;
     $("#record-receipt").hidden = !isOperator() || !["submitted", "accepted"].includes(declaration.status);
     panel.hidden = false;
+    showReturns(declaration).catch((error) => say(error.message));
+  }
+
+  // A released declaration's export returns; the operator records one on any of its lines.
+  async function showReturns(declaration) {
+    const part = $(".returns", $("#declaration"));
+    const released = declaration.status === "cleared" && declaration.kind === "declaration";
+    part.hidden = !released;
+    if (!released) return;
+    const { items } = await api("GET", `/customs/declarations/${declaration.id}/returns`);
+    $(".returned tbody", part).replaceChildren(...items.map((item) =>
+      cells(element("tr"), [
+        ["on", item.returned_on],
+        ["line", String(item.line_no)],
+        ["number quantity", item.quantity],
+        ["reference", item.reference],
+        ["reason", item.reason],
+      ])));
+    $(".no-returns", part).hidden = items.length > 0;
+    const form = $("#record-return");
+    form.hidden = !isOperator();
+    form.elements.line_no.replaceChildren(...declaration.lines.map((line) =>
+      element("option", { value: line.line_no, textContent: `${line.line_no} · ${line.hs_code} · ${line.goods_name}` })));
   }
 
   async function showDeclaration(id) {
@@ -323,6 +346,22 @@
       act(async () => {
         await api("POST", `/customs/batches/${batchId}/receipts`, payload);
         event.target.reset();
+      });
+    });
+    $("#record-return").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const form = event.target;
+      const payload = {
+        line_no: Number(form.elements.line_no.value),
+        quantity: form.elements.quantity.value.trim(),
+        returned_on: form.elements.returned_on.value,
+        reference: form.elements.reference.value.trim(),
+        reason: form.elements.reason.value.trim(),
+        original_state: form.elements.original_state.checked,
+      };
+      act(async () => {
+        await api("POST", `/customs/declarations/${openDeclaration}/returns`, payload);
+        form.reset();
       });
     });
     session({ onStart: startBatch, onSignedOut: () => clearInterval(timer) });

@@ -33,7 +33,7 @@
       $("#claims tbody").replaceChildren(...claims.items.map(claimRow));
       $("#no-claims").hidden = claims.items.length > 0;
       const ledger = await api("GET", `/rebates/ledger/${enterpriseId}`);
-      for (const name of ["claimed", "refunded", "receivable"]) $("#" + name).textContent = formatMoney(ledger.balances[name]);
+      for (const name of ["claimed", "refunded", "receivable", "to_repay"]) $("#" + name).textContent = formatMoney(ledger.balances[name]);
       $("#ledger tbody").replaceChildren(
         ...ledger.entries.map((entry) =>
           element("tr", {}, cell(entry.on), cell(`${entry.kind} · ${entry.reference}`), cell(formatMoney(entry.amount), "number"),

@@ -55,7 +55,7 @@
     $("#ledger").hidden = !firm;
     if (!firm) return;
     const ledger = await api("GET", `/rebates/ledger/${firm}`);
-    for (const name of ["invoiced", "invoice_unmatched", "claimed", "refunded", "receivable"]) $("#" + name).textContent = formatMoney(ledger.balances[name]);
+    for (const name of ["invoiced", "invoice_unmatched", "claimed", "refunded", "receivable", "to_repay"]) $("#" + name).textContent = formatMoney(ledger.balances[name]);
     $("#entries tbody").replaceChildren(...ledger.entries.map((entry) =>
       element("tr", {}, cell(entry.on), cell(`${entry.kind} · ${entry.reference}`), cell(formatMoney(entry.amount), "number"), cell(formatMoney(entry.receivable), "number"))));
   }

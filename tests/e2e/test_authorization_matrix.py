@@ -642,6 +642,27 @@ CASES = [
         only(200, "admin", "trade_operator", "sme_own", sme_other=404),
     ),
     Case(
+        "POST",
+        "/api/v1/customs/declarations/<int:declaration_id>/returns",
+        "/api/v1/customs/declarations/{declaration_id}/returns",
+        # A 9610 list's goods come back on the month's summary declaration.
+        only(422, "admin", "trade_operator"),
+        body=lambda w: {
+            "line_no": 1,
+            "quantity": "1",
+            "returned_on": "2026-11-20",
+            "reference": "040120261000000001",
+            "reason": "returned",
+            "original_state": True,
+        },
+    ),
+    Case(
+        "GET",
+        "/api/v1/customs/declarations/<int:declaration_id>/returns",
+        "/api/v1/customs/declarations/{declaration_id}/returns",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
         "GET",
         "/api/v1/customs/declarations/<int:declaration_id>/message",
         "/api/v1/customs/declarations/{declaration_id}/message",

@@ -10,7 +10,7 @@ from lxml import etree
 from playwright.sync_api import expect
 
 from commerce.customs.calendar import DUE_SOON_DAYS, china_today
-from tests.browsing import local_only, sign_in
+from tests.browsing import local_only, serious_accessibility_problems, sign_in
 from tests.e2e.test_customs import _cleared_last_month, configure, shipped_export_order, two_parcels
 from tests.factories import REAL_USCCS, open_shop
 from tests.marketplaces import drain
@@ -164,3 +164,44 @@ def test_the_monthly_summary_page_shows_its_due_date_in_chinese_and_records_a_re
     expect(page.locator("#message")).to_have_text(f"报关单 {item['cop_no']} 当前为 已受理，不适用 已受理 回执。")
     expect(panel.locator(".receipts tbody tr")).to_have_count(1)
     expect(panel.locator(".header .entry")).to_have_text("040120261000000001")
+
+
+def test_an_operator_records_goods_that_came_back_on_a_released_declaration(live_server, browser_page, client, factory):
+    from tests.e2e.test_rebates import cleared_export, setup_trader
+
+    shop, sku = setup_trader(client, factory)
+    _order, declaration_id = cleared_export(client, shop, "RT-1", sku, 100, "700.00")
+    operator = shop.world.headers["trade_operator"]
+    batch_id = client.get(f"/api/v1/customs/declarations/{declaration_id}", headers=operator).json["batch_id"]
+    page = browser_page
+    outside = local_only(page)
+    page.goto(f"{live_server}/console/customs/batches/{batch_id}?lang=zh-CN")
+    sign_in(page, "trade_operator@example.com")
+    page.locator(f"#declarations tr[data-declaration-id='{declaration_id}'] button.open").click()
+    returns = page.locator("#declaration .returns")
+    expect(returns.locator(".no-returns")).to_have_text("没有退回的货物。")
+    form = page.locator("#record-return")
+    form.locator("select[name=line_no]").select_option("1")
+    form.locator("input[name=quantity]").fill("20")
+    form.locator("input[name=returned_on]").fill("2026-11-20")
+    form.locator("input[name=reference]").fill("040120261000000001")
+    form.locator("input[name=reason]").fill("买家退货")
+    # Goods not in their original state cannot come back this way: the box must be ticked.
+    form.locator("input[name=original_state]").check()
+    form.locator("button[type=submit]").click()
+    row = returns.locator(".returned tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator(".quantity")).to_have_text("20")
+    expect(row.locator(".reference")).to_have_text("040120261000000001")
+    # More than was exported is refused, in the page's language, and nothing is added.
+    form.locator("select[name=line_no]").select_option("1")
+    form.locator("input[name=quantity]").fill("81")
+    form.locator("input[name=returned_on]").fill("2026-11-21")
+    form.locator("input[name=reference]").fill("040120261000000002")
+    form.locator("input[name=reason]").fill("买家退货")
+    form.locator("input[name=original_state]").check()
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#message")).to_have_text("第 1 项出口数量为 100；加上本次退货，退回数量将超过出口数量。")
+    expect(row).to_have_count(1)
+    assert serious_accessibility_problems(page) == []
+    assert outside == []

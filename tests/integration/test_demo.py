@@ -138,3 +138,26 @@ def test_demo_has_a_refund_and_a_return_waiting_for_the_first_firm(database, loa
             (first_firm, "refund_only", "requested", 1),
             (first_firm, "return_and_refund", "requested", 1),
         ]
+
+
+def test_demo_has_agreements_and_last_months_statements(database, loaded):
+    from commerce.customs.calendar import period_of, shift_period
+    from commerce.db import utcnow
+    from commerce.settlement.models import Agreement, Statement, StatementLine
+
+    with database.session() as session:
+        kinds = sorted(session.scalars(select(Agreement.kind)))
+        firms = session.scalar(
+            select(func.count()).select_from(Enterprise).where(Enterprise.kind.in_(["manufacturer", "trader"]))
+        )
+        assert kinds == ["host_commission"] + ["platform_fee"] * firms
+        last_month = shift_period(period_of(utcnow()), -1)
+        statements = session.scalars(select(Statement).where(Statement.period == last_month)).all()
+        assert statements and {statement.status for statement in statements} == {"draft"}
+        for statement in statements:
+            lines = session.scalars(select(StatementLine).where(StatementLine.statement_id == statement.id)).all()
+            # Every sale pays the platform its 3%, to the cent; the figures are the lines' sums.
+            assert all(line.platform_rate == Decimal("0.0300") for line in lines)
+            assert statement.platform_fee == sum((line.platform_fee for line in lines), Decimal(0))
+            assert statement.net_payable == statement.gross + statement.refunds + statement.platform_fee
+            assert statement.net_payable == sum((line.net for line in lines), Decimal(0))

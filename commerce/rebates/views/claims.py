@@ -192,6 +192,7 @@ def firm_ledger(path: EnterprisePath):
                 refunded=cny(book.refunded),
                 receivable=cny(book.receivable),
                 carried_over=cny(book.carried_over),
+                to_repay=cny(book.to_repay),
             ),
             entries=[
                 LedgerEntry(
