@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from commerce.customs.calendar import shift_period
 from commerce.errors import N_, ValidationFailed
@@ -342,6 +342,8 @@ class SalesRow(BaseModel):
 
 
 class SalesPublic(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True)
+
     start: str = Field(alias="from")
     end: str = Field(alias="to")
     totals: list[SalesRow]

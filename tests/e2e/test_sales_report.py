@@ -24,6 +24,7 @@ def test_the_cluster_sees_gross_net_and_the_refund_rate_per_firm_and_per_host(cl
     world = scene.shop.world
     answer = client.get("/api/v1/reports/sales?from=2026-12&to=2026-12", headers=world.headers["brand_admin"])
     assert answer.status_code == 200, answer.json
+    assert (answer.json["from"], answer.json["to"]) == ("2026-12", "2026-12")
     # 2 x 159.00 + 3 x 89.50 + 120.00 sold, 159.00 + 26.85 paid back: 185.85 / 706.50 = 0.26306...
     assert _rows(answer.json["totals"]) == [("", "CNY", 3, "706.50", "185.85", "520.65", "0.2631")]
     assert _rows(answer.json["firms"]) == [
