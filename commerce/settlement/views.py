@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import Row
 
-from commerce.settlement import accounts, agreements, statements
+from commerce.settlement import accounts, agreements, reading, statements
 from commerce.settlement.models import (
     Agreement,
     AgreementCreate,
@@ -73,7 +73,7 @@ def statement_public(statement: Statement, lines: int) -> StatementPublic:
 
 def _one(session, statement: Statement):
     """The answer with one statement, its lines counted."""
-    return respond(statement_public(statement, statements.line_counts(session, [statement.id]).get(statement.id, 0)))
+    return respond(statement_public(statement, reading.line_counts(session, [statement.id]).get(statement.id, 0)))
 
 
 def line_public(line: Row, currency: str) -> StatementLinePublic:
@@ -123,7 +123,7 @@ def compute_statements(body: StatementCompute):
     computed = statements.compute_statements(
         session, actor=current_actor(), period=body.period, enterprise_id=body.enterprise_id
     )
-    counts = statements.line_counts(session, [statement.id for statement in computed])
+    counts = reading.line_counts(session, [statement.id for statement in computed])
     items = [statement_public(statement, counts.get(statement.id, 0)) for statement in computed]
     return respond(ItemList[StatementPublic](items=items, next_cursor=None), 201)
 
@@ -132,7 +132,7 @@ def compute_statements(body: StatementCompute):
 def list_statements(query: StatementQuery):
     """Statements, oldest first: a firm sees its own."""
     session = db_session()
-    page = statements.list_statements(
+    page = reading.list_statements(
         session,
         actor=current_actor(),
         limit=query.limit,
@@ -141,7 +141,7 @@ def list_statements(query: StatementQuery):
         enterprise_id=query.enterprise_id,
         status=query.status,
     )
-    counts = statements.line_counts(session, [statement.id for statement in page.items])
+    counts = reading.line_counts(session, [statement.id for statement in page.items])
     items = [statement_public(statement, counts.get(statement.id, 0)) for statement in page.items]
     return respond(ItemList[StatementPublic](items=items, next_cursor=encode_cursor(page.next_after)))
 
@@ -149,7 +149,7 @@ def list_statements(query: StatementQuery):
 @bp.get("/settlement/statements/<int:statement_id>", responses={200: StatementPublic})
 def get_statement(path: StatementPath):
     session = db_session()
-    return _one(session, statements.get_statement(session, actor=current_actor(), statement_id=path.statement_id))
+    return _one(session, reading.get_statement(session, actor=current_actor(), statement_id=path.statement_id))
 
 
 @bp.get("/settlement/statements/<int:statement_id>/lines", responses={200: ItemList[StatementLinePublic]})
@@ -157,8 +157,8 @@ def statement_lines(path: StatementPath, query: ListQuery):
     """A statement's lines, each naming the order line or after-sale it comes from."""
     session = db_session()
     actor = current_actor()
-    statement = statements.get_statement(session, actor=actor, statement_id=path.statement_id)
-    page = statements.lines_of(session, actor=actor, statement_id=statement.id, limit=query.limit, after=query.cursor)
+    statement = reading.get_statement(session, actor=actor, statement_id=path.statement_id)
+    page = reading.lines_of(session, actor=actor, statement_id=statement.id, limit=query.limit, after=query.cursor)
     items = [line_public(line, statement.currency) for line in page.items]
     return respond(ItemList[StatementLinePublic](items=items, next_cursor=encode_cursor(page.next_after)))
 
@@ -185,7 +185,7 @@ FILE_TYPES = {
 )
 def statement_file(path: StatementPath, query: StatementFileQuery):
     """A statement as a file to keep or send, in Chinese or English (the caller's language unless ``lang``)."""
-    document = statements.statement_document(db_session(), actor=current_actor(), statement_id=path.statement_id)
+    document = reading.statement_document(db_session(), actor=current_actor(), statement_id=path.statement_id)
     locale = locale_for_tag(query.lang) if query.lang else negotiate_locale()
     render = statement_files.statement_xlsx if query.format == "xlsx" else statement_files.statement_pdf
     return Response(

@@ -21,7 +21,7 @@ from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, 
 
 from commerce.customs.calendar import china_today
 from commerce.errors import N_
-from commerce.settlement.statements import FileLine, StatementDocument
+from commerce.settlement.reading import FileLine, StatementDocument
 from commerce.web import formatting
 from commerce.web.i18n import translate
 from commerce.web.letters import CJK_FONT, CJK_RUN, pdf_font, pdf_markup
