@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import func, select, type_coerce
 from sqlmodel import Session
@@ -26,6 +26,7 @@ from commerce.customs.models import (
 )
 from commerce.db import ExactDecimal
 from commerce.orders.models import OrderLine, SalesOrder
+from commerce.rebates.arithmetic import share_of
 from commerce.rebates.models import (
     ClaimStatus,
     ExportProceeds,
@@ -40,7 +41,6 @@ from commerce.rebates.profiles import exporting_firm
 ZERO = Decimal("0.00")
 # Entries of one day are listed in the order the money moves.
 KIND_ORDER = {"invoice": 0, "declaration": 1, "proceeds": 2, "claim": 3, "refund": 4, "return": 5}
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +197,7 @@ def repayments(session: Session, enterprise_id: int) -> list[tuple[date, str, De
     Goods that came back before a claim was computed were left out of it; goods that came back
     after it was computed, once the claim is refunded, take back the rebate per unit its lines
     were refunded, unit by unit in the order the claims were made, never more units than a claim
-    holds; to the cent, half up."""
+    holds; to the fen, the parts of a claim adding up to its rebate."""
     returns = session.execute(
         select(
             ExportReturn.returned_on,
@@ -238,9 +238,10 @@ def repayments(session: Session, enterprise_id: int) -> list[tuple[date, str, De
             if computed_at >= recorded_at or not open_units or not left:
                 continue
             taken = min(left, open_units)
-            repay += amount * taken / units
+            # Shared out cumulatively: every unit of a claim taken back gives back its whole rebate.
+            repay += share_of(amount, taken, units, before=units - open_units)
             claim[3] -= taken
             left -= taken
         if repay:
-            owed.append((returned_on, reference, repay.quantize(CENT, rounding=ROUND_HALF_UP)))
+            owed.append((returned_on, reference, repay))
     return owed

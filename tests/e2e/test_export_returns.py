@@ -154,3 +154,27 @@ def test_only_released_goods_of_the_platforms_own_declarations_come_back(client,
     assert (more.status_code, more.json["code"]) == (409, "return_exceeds_exported")
     assert more.json["detail"] == "第 1 项出口数量为 10；加上本次退货，退回数量将超过出口数量。"
     assert Decimal(_state(database)[1][-1]) == Decimal(10)
+
+
+def test_what_is_repaid_for_every_unit_adds_up_to_the_rebate_refunded(client, factory):
+    shop, sku = setup_trader(client, factory)
+    operator = shop.world.headers["trade_operator"]
+    order_id, declaration_id = cleared_export(client, shop, "R-6", sku, 3, "100.00")
+    proceeds(client, shop, order_id, "300.00", "BANK-R6")
+    # 769.23 x 13% = 99.9999: a rebate of 100.00 on 3 units.
+    invoice(client, shop, shop.world.trader_id, "26132000000000000043", "769.23", 3)
+    (claim,) = compute(client, shop, "2026-09")
+    assert claim["amount"]["amount"] == "100.00"
+    client.post(f"/api/v1/rebates/claims/{claim['id']}/file", headers=operator)
+    client.post(
+        f"/api/v1/rebates/claims/{claim['id']}/refunds",
+        headers=operator,
+        json={"amount": {"amount": "100.00", "currency": "CNY"}, "received_on": "2026-11-02", "reference": "TAX-R6"},
+    )
+    for number in range(3):
+        reference = f"04012026100000001{number}"
+        assert _return(client, operator, declaration_id, quantity="1", reference=reference).status_code == 201
+    ledger = client.get(f"/api/v1/rebates/ledger/{shop.world.trader_id}", headers=operator).json
+    # The units come back one by one: 33.33, 33.34, 33.33, the whole 100.00 and not a fen less.
+    returns = [entry["amount"]["amount"] for entry in ledger["entries"] if entry["kind"] == "return"]
+    assert (returns, ledger["balances"]["to_repay"]["amount"]) == (["33.33", "33.34", "33.33"], "100.00")
