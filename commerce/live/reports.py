@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from commerce.actors import Actor
 from commerce.catalog.models import Product, Sku
 from commerce.catalog.presenter import product_titles
 from commerce.clusters.models import Enterprise
-from commerce.db import ExactDecimal, utcnow
+from commerce.db import utcnow
 from commerce.inventory.models import StockLevel, StreamAllocation
 from commerce.live import service
 from commerce.live.flash_sales import state_of
@@ -35,7 +35,8 @@ from commerce.live.models import (
     StreamStats,
 )
 from commerce.media.service import first_thumbnails
-from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
+from commerce.orders import figures
+from commerce.orders.models import OrderLine, SalesOrder
 from commerce.validation import Money
 
 
@@ -115,18 +116,16 @@ def present_stream(session: Session, stream: Stream, *, languages: Sequence[str]
 
 
 def _sales(session: Session, stream_id: int, group_by):
-    gmv = type_coerce(func.sum(OrderLine.quantity * OrderLine.unit_price), ExactDecimal(4))
-    refunds = type_coerce(func.sum(OrderLine.refunded_amount), ExactDecimal(4))
     statement = (
         select(
             *group_by,
             func.count(func.distinct(SalesOrder.id)).label("orders"),
             func.sum(OrderLine.quantity).label("units"),
-            gmv.label("gmv"),
-            refunds.label("refunds"),
+            figures.gross().label("gmv"),
+            figures.refunds().label("refunds"),
         )
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-        .where(SalesOrder.stream_id == stream_id, SalesOrder.status != OrderStatus.CANCELLED.value)
+        .where(SalesOrder.stream_id == stream_id, figures.COUNTED)
     )
     if group_by:
         statement = statement.group_by(*group_by)
@@ -143,16 +142,9 @@ def _figures(row, currency: str, refused: int = 0) -> dict:
         "gmv": Money.of(gmv, currency),
         "refunds": Money.of(refunds, currency),
         "net": Money.of(gmv - refunds, currency),
-        "refund_rate": refund_rate(refunds, gmv),
+        "refund_rate": figures.refund_rate(refunds, gmv),
         "refused_orders": refused,
     }
-
-
-def refund_rate(refunds: Decimal, gross: Decimal) -> str:
-    """Refunds over gross as a fraction with 4 decimals, rounded half up; 0 without sales."""
-    if not gross:
-        return "0.0000"
-    return format((refunds / gross).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP), "f")
 
 
 def _refused(session: Session, stream_id: int, column: Any) -> dict[Any, int]:

@@ -1,10 +1,9 @@
 """Sales, gross and net: what the orders placed in a range of months sold, what after-sales paid
 back of it, and the refund rate, in total, per firm and per host, in each order's currency.
 
-Gross is what the order lines not cancelled sold (quantity x unit price); refunds are what their
-after-sales have paid back (a request still waiting changes nothing); net is gross less refunds;
-the refund rate is refunds over gross. The same figures as a stream's report, over every order
-of the firms the caller reaches: a firm its own, a cluster's staff their cluster's.
+The figures of ``orders.figures``, as a stream's report counts them (a request still waiting
+changes nothing), over every order of the firms the caller reaches: a firm its own, a cluster's
+staff their cluster's.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from commerce.accounts.models import User
@@ -20,9 +19,9 @@ from commerce.actors import Actor, Role, require_role
 from commerce.clusters.models import Enterprise
 from commerce.clusters.permissions import reach
 from commerce.customs.calendar import period_bounds
-from commerce.db import ExactDecimal
 from commerce.live.models import Stream
-from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
+from commerce.orders import figures
+from commerce.orders.models import OrderLine, SalesOrder
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +55,7 @@ def sales_report(session: Session, *, actor: Actor, start: str, end: str) -> Sal
     begins, _ = period_bounds(start)
     _, ends = period_bounds(end)
     conditions = [
-        SalesOrder.status != OrderStatus.CANCELLED.value,
+        figures.COUNTED,
         SalesOrder.placed_at >= begins,
         SalesOrder.placed_at < ends,
     ]
@@ -64,14 +63,14 @@ def sales_report(session: Session, *, actor: Actor, start: str, end: str) -> Sal
     if scope is not None:
         conditions.append(scope)
 
-    def figures(named: tuple = (), *joins) -> list[SalesFigures]:
+    def summed(named: tuple = (), *joins) -> list[SalesFigures]:
         """The figures per currency, and per the key and name columns ``named`` when given."""
         statement = select(
             *named,
             SalesOrder.currency,
             func.count(func.distinct(SalesOrder.id)),
-            type_coerce(func.sum(OrderLine.quantity * OrderLine.unit_price), ExactDecimal(4)),
-            type_coerce(func.sum(OrderLine.refunded_amount), ExactDecimal(4)),
+            figures.gross(),
+            figures.refunds(),
         ).join(SalesOrder, SalesOrder.id == OrderLine.order_id)
         for target, on in joins:
             statement = statement.join(target, on)
@@ -84,9 +83,9 @@ def sales_report(session: Session, *, actor: Actor, start: str, end: str) -> Sal
     return SalesReport(
         start=start,
         end=end,
-        totals=figures(),
-        firms=figures((Enterprise.id, Enterprise.name), (Enterprise, Enterprise.id == OrderLine.enterprise_id)),
-        hosts=figures(
+        totals=summed(),
+        firms=summed((Enterprise.id, Enterprise.name), (Enterprise, Enterprise.id == OrderLine.enterprise_id)),
+        hosts=summed(
             (User.id, func.coalesce(User.display_name, User.email)),
             (Stream, Stream.id == SalesOrder.stream_id),
             (User, User.id == Stream.host_user_id),

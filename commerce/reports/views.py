@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from commerce.customs.calendar import shift_period
 from commerce.errors import N_, ValidationFailed
-from commerce.live.reports import refund_rate
+from commerce.orders.figures import refund_rate
 from commerce.orders.models import CustomsMode
 from commerce.reports import export_files, outside, sales, service, statistics
 from commerce.reports.models import (
