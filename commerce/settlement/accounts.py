@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select, type_coerce
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
-from commerce.clusters.permissions import reach
+from commerce.clusters.permissions import within_reach
 from commerce.db import ExactDecimal
 from commerce.live.models import Stream
 from commerce.settlement.agreements import KEEPERS
@@ -69,9 +69,7 @@ def host_commissions(
     if actor.role == Role.HOST:
         statement = statement.where(Stream.host_user_id == actor.user_id)
     else:
-        scope = reach(actor, Statement.enterprise_id)
-        if scope is not None:
-            statement = statement.where(scope)
+        statement = within_reach(statement, actor, Statement.enterprise_id)
     if host_user_id is not None:
         statement = statement.where(Stream.host_user_id == host_user_id)
     return [HostCommission(*row) for row in session.execute(statement)]
@@ -113,7 +111,4 @@ def platform_account(session: Session, *, actor: Actor, period: str) -> list[Pla
         .group_by(Statement.currency)
         .order_by(Statement.currency)
     )
-    scope = reach(actor, Statement.enterprise_id)
-    if scope is not None:
-        statement = statement.where(scope)
-    return [PlatformAccount(*row) for row in session.execute(statement)]
+    return [PlatformAccount(*row) for row in session.execute(within_reach(statement, actor, Statement.enterprise_id))]

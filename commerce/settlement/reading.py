@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
 from commerce.clusters.models import Enterprise
-from commerce.clusters.permissions import reach
+from commerce.clusters.permissions import within_reach
 from commerce.errors import NotFound
 from commerce.orders.models import SalesOrder
 from commerce.pagination import Page, fetch_page
@@ -24,15 +24,14 @@ READERS = (Role.TRADE_OPERATOR, Role.SME)
 _settled = StatementLine.__table__
 
 
-def _readable(actor: Actor):
+def _readable(actor: Actor, statement: Select) -> Select:
+    """A select of statements kept to those the actor reads."""
     require_role(actor, *READERS)
-    return reach(actor, Statement.enterprise_id)
+    return within_reach(statement, actor, Statement.enterprise_id)
 
 
 def get_statement(session: Session, *, actor: Actor, statement_id: int) -> Statement:
-    statement = select(Statement).where(Statement.id == statement_id)
-    scope = _readable(actor)
-    found = session.scalars(statement if scope is None else statement.where(scope)).first()
+    found = session.scalars(_readable(actor, select(Statement).where(Statement.id == statement_id))).first()
     if found is None:
         raise NotFound()
     return found
@@ -48,10 +47,7 @@ def list_statements(
     enterprise_id: int | None = None,
     status: StatementStatus | None = None,
 ) -> Page[Statement]:
-    statement = select(Statement)
-    scope = _readable(actor)
-    if scope is not None:
-        statement = statement.where(scope)
+    statement = _readable(actor, select(Statement))
     if period is not None:
         statement = statement.where(Statement.period == period)
     if enterprise_id is not None:
@@ -61,15 +57,15 @@ def list_statements(
     return fetch_page(session, statement, id_column=Statement.id, limit=limit, after=after)
 
 
-def lines_of(session: Session, *, actor: Actor, statement_id: int, limit: int, after: int | None) -> Page[Row]:
-    """A page of a statement's lines, each row with its order's ``channel`` and ``external_id``."""
-    get_statement(session, actor=actor, statement_id=statement_id)
-    statement = (
+def lines_of(session: Session, *, statement: Statement, limit: int, after: int | None) -> Page[Row]:
+    """A page of the lines of a statement read with ``get_statement``, each row with its order's
+    ``channel`` and ``external_id``."""
+    lines = (
         select(_settled, SalesOrder.channel, SalesOrder.external_id)
         .join(SalesOrder, SalesOrder.id == _settled.c.order_id)
-        .where(_settled.c.statement_id == statement_id)
+        .where(_settled.c.statement_id == statement.id)
     )
-    return fetch_page(session, statement, id_column=_settled.c.id, limit=limit, after=after, as_rows=True)
+    return fetch_page(session, lines, id_column=_settled.c.id, limit=limit, after=after, as_rows=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from commerce.actors import Actor, require_role
 from commerce.aftersales.models import AfterSale
 from commerce.audit import service as audit
 from commerce.clusters.models import FIRM_KINDS, Enterprise
-from commerce.clusters.permissions import reach, require_reachable_firm
+from commerce.clusters.permissions import require_reachable_firm, within_reach
 from commerce.clusters.service import require_enterprise
 from commerce.customs.calendar import china_today, period_bounds
 from commerce.db import ExactDecimal, row_for_update, utcnow, write_transaction
@@ -161,10 +161,7 @@ def _firms_to_settle(session: Session, actor: Actor, period: str, end: datetime)
         ),
     ).subquery()
     statement = select(Enterprise.id).where(Enterprise.id.in_(select(candidates)), Enterprise.kind.in_(FIRM_KINDS))
-    scope = reach(actor, Enterprise.id)
-    if scope is not None:
-        statement = statement.where(scope)
-    return list(session.scalars(statement.order_by(Enterprise.id)))
+    return list(session.scalars(within_reach(statement, actor, Enterprise.id).order_by(Enterprise.id)))
 
 
 def _compute(

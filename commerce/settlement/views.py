@@ -64,10 +64,13 @@ def agreement_public(agreement: Agreement) -> AgreementPublic:
     return AgreementPublic.model_validate(agreement.model_dump())
 
 
+def _money_of(values: dict, names: tuple[str, ...], currency: str) -> dict:
+    """The values with those named as money of the currency."""
+    return {**values, **{name: Money.of(values[name], currency) for name in names}}
+
+
 def statement_public(statement: Statement, lines: int) -> StatementPublic:
-    values = statement.model_dump()
-    for name in ("gross", "refunds", "marketplace_fees", "host_commission", "platform_fee", "net_payable"):
-        values[name] = Money.of(values[name], statement.currency)
+    values = _money_of(statement.model_dump(), (*statements.FIGURES, "net_payable"), statement.currency)
     return StatementPublic.model_validate({**values, "lines": lines})
 
 
@@ -77,11 +80,8 @@ def _one(session, statement: Statement):
 
 
 def line_public(line: Row, currency: str) -> StatementLinePublic:
-    values = dict(line._mapping)
-    for name in ("amount", "host_commission", "platform_fee", "net"):
-        values[name] = Money.of(values[name], currency)
-    values["after_sale_id"] = line.after_sale_id or None
-    return StatementLinePublic.model_validate(values)
+    values = _money_of(dict(line._mapping), ("amount", "host_commission", "platform_fee", "net"), currency)
+    return StatementLinePublic.model_validate({**values, "after_sale_id": line.after_sale_id or None})
 
 
 @bp.post("/settlement/agreements", responses={201: AgreementPublic})
@@ -158,7 +158,7 @@ def statement_lines(path: StatementPath, query: ListQuery):
     session = db_session()
     actor = current_actor()
     statement = reading.get_statement(session, actor=actor, statement_id=path.statement_id)
-    page = reading.lines_of(session, actor=actor, statement_id=statement.id, limit=query.limit, after=query.cursor)
+    page = reading.lines_of(session, statement=statement, limit=query.limit, after=query.cursor)
     items = [line_public(line, statement.currency) for line in page.items]
     return respond(ItemList[StatementLinePublic](items=items, next_cursor=encode_cursor(page.next_after)))
 
@@ -216,10 +216,6 @@ class PeriodQuery(QueryModel):
 
 class CommissionQuery(PeriodQuery):
     host_user_id: Identifier | None = PydanticField(default=None, description="One host (a host reads their own)")
-
-
-def _money_of(values: dict, names: tuple[str, ...], currency: str) -> dict:
-    return {**values, **{name: Money.of(values[name], currency) for name in names}}
 
 
 @bp.get("/settlement/commissions", responses={200: CommissionList})

@@ -52,7 +52,7 @@
       cell(`${statement.period} · ${statement.currency}`),
       cell(badge(statement.status), "status"),
       ...["gross", "refunds", "host_commission", "platform_fee", "net_payable"].map((name) =>
-        cell(formatMoney(statement[name]), "number " + name.replace("_", "-"))),
+        cell(formatMoney(statement[name]), "number " + name.replaceAll("_", "-"))),
       cell(actionsOf(statement, run)));
     return [element("tr", { dataset: { statementId: statement.id, enterpriseId: statement.enterprise_id } }, ...cells)];
   }
@@ -62,7 +62,7 @@
       cell(day.format(new Date(line.at))),
       cell(text["kind_" + line.kind] || line.kind),
       cell(`${line.channel} · ${line.external_id}`, "order"),
-      ...["amount", "host_commission", "platform_fee", "net"].map((name) => cell(formatMoney(line[name]), "number " + name.replace("_", "-"))))];
+      ...["amount", "host_commission", "platform_fee", "net"].map((name) => cell(formatMoney(line[name]), "number " + name.replaceAll("_", "-"))))];
   }
 
   async function showLines(statement) {
