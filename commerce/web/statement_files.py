@@ -9,7 +9,10 @@ every PDF reader has.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -36,21 +39,41 @@ FIGURE_NAMES = {
 }
 KIND_NAMES = {"sale": N_("Sale"), "refund": N_("Refund"), "marketplace_fee": N_("Marketplace fee")}
 STATUS_NAMES = {"draft": N_("Draft"), "approved": N_("Approved"), "paid": N_("Paid")}
-COLUMNS = (
-    N_("Date"),
-    N_("Kind"),
-    N_("Channel"),
-    N_("Order"),
-    N_("Order line"),
-    N_("After-sale"),
-    N_("Stream"),
-    N_("Amount"),
-    N_("Host rate"),
-    N_("Host commission"),
-    N_("Platform rate"),
-    N_("Platform fee"),
-    N_("Net"),
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of a statement's lines: its heading, what it holds (text, a label to translate,
+    number, rate or money), its width in the PDF and its value for a line."""
+
+    heading: str
+    holds: str
+    width_mm: int
+    value: Callable[[FileLine], Any]
+
+    def shown(self, line: FileLine, locale: str) -> Any:
+        """The line's value, a label in the file's language."""
+        value = self.value(line)
+        return translate(value, locale) if self.holds == "label" else value
+
+
+LINE_COLUMNS = (
+    Column(N_("Date"), "text", 18, lambda line: china_today(line.at).isoformat()),
+    Column(N_("Kind"), "label", 16, lambda line: KIND_NAMES[line.kind]),
+    Column(N_("Channel"), "text", 16, lambda line: line.channel),
+    Column(N_("Order"), "text", 40, lambda line: line.external_id),
+    Column(N_("Order line"), "number", 16, lambda line: line.order_line_id),
+    Column(N_("After-sale"), "number", 16, lambda line: line.after_sale_id or None),
+    Column(N_("Stream"), "number", 14, lambda line: line.stream_id),
+    Column(N_("Amount"), "money", 24, lambda line: line.amount),
+    Column(N_("Host rate"), "rate", 14, lambda line: line.host_rate),
+    Column(N_("Host commission"), "money", 24, lambda line: line.host_commission),
+    Column(N_("Platform rate"), "rate", 14, lambda line: line.platform_rate),
+    Column(N_("Platform fee"), "money", 24, lambda line: line.platform_fee),
+    Column(N_("Net"), "money", 24, lambda line: line.net),
 )
+# The columns from the first amount on are aligned right in the PDF.
+FIRST_AMOUNT = next(index for index, column in enumerate(LINE_COLUMNS) if column.holds in ("money", "rate"))
 MONEY_FORMAT = "#,##0.00"
 # A line's text up to this many characters fits its PDF column unwrapped.
 SHORT_TEXT = 20
@@ -103,29 +126,6 @@ def _number_cell(sheet, value: Decimal | None, number_format: str) -> WriteOnlyC
     return cell
 
 
-def _line_values(line: FileLine, locale: str) -> list:
-    return [
-        china_today(line.at).isoformat(),
-        translate(KIND_NAMES[line.kind], locale),
-        line.channel,
-        line.external_id,
-        line.order_line_id,
-        line.after_sale_id or None,
-        line.stream_id,
-        line.amount,
-        line.host_rate,
-        line.host_commission,
-        line.platform_rate,
-        line.platform_fee,
-        line.net,
-    ]
-
-
-# Which columns of a line are rates (shown as percentages) and which amounts.
-RATE_COLUMNS = {8, 10}
-MONEY_COLUMNS = {7, 9, 11, 12}
-
-
 def statement_xlsx(document: StatementDocument, locale: str) -> bytes:
     """One sheet: the facts, the figures, then a table of every line."""
     workbook = Workbook(write_only=True)
@@ -138,15 +138,15 @@ def statement_xlsx(document: StatementDocument, locale: str) -> bytes:
         value = getattr(document.statement, name)
         sheet.append([_text_cell(sheet, translate(label, locale)), _number_cell(sheet, value, MONEY_FORMAT)])
     sheet.append([])
-    sheet.append([_text_cell(sheet, translate(column, locale)) for column in COLUMNS])
+    sheet.append([_text_cell(sheet, translate(column.heading, locale)) for column in LINE_COLUMNS])
+    formats = {"rate": RATE_FORMAT, "money": MONEY_FORMAT}
     for line in document.lines:
         row = []
-        for index, value in enumerate(_line_values(line, locale)):
-            if index in RATE_COLUMNS:
-                row.append(_number_cell(sheet, value, RATE_FORMAT))
-            elif index in MONEY_COLUMNS:
-                row.append(_number_cell(sheet, value, MONEY_FORMAT))
-            elif isinstance(value, str):
+        for column in LINE_COLUMNS:
+            value = column.shown(line, locale)
+            if column.holds in formats:
+                row.append(_number_cell(sheet, value, formats[column.holds]))
+            elif column.holds in ("text", "label"):
                 row.append(_text_cell(sheet, value))
             else:
                 row.append(value)
@@ -185,15 +185,14 @@ def statement_pdf(document: StatementDocument, locale: str) -> bytes:
         [paragraph(translate(FIGURE_NAMES[name], locale)), paragraph(money(getattr(document.statement, name)))]
         for name in FIGURE_NAMES
     ]
-    lines = [[paragraph(translate(column, locale)) for column in COLUMNS]]
+    lines = [[paragraph(translate(column.heading, locale)) for column in LINE_COLUMNS]]
+    shown = {"rate": lambda value: _rate_text(value, locale), "money": money}
     for line in document.lines:
-        values = _line_values(line, locale)
         cells = []
-        for index, value in enumerate(values):
-            if index in RATE_COLUMNS:
-                cells.append(_rate_text(value, locale))
-            elif index in MONEY_COLUMNS:
-                cells.append(money(value))
+        for column in LINE_COLUMNS:
+            value = column.shown(line, locale)
+            if column.holds in shown:
+                cells.append(shown[column.holds](value))
             else:
                 cells.append(plain("" if value is None else str(value)))
         lines.append(cells)
@@ -204,7 +203,7 @@ def statement_pdf(document: StatementDocument, locale: str) -> bytes:
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]
     )
-    numbers = TableStyle([*grid.getCommands(), ("ALIGN", (7, 1), (-1, -1), "RIGHT")])
+    numbers = TableStyle([*grid.getCommands(), ("ALIGN", (FIRST_AMOUNT, 1), (-1, -1), "RIGHT")])
     numbers.add("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)
     buffer = io.BytesIO()
     document_title = title(document, locale)
@@ -218,14 +217,13 @@ def statement_pdf(document: StatementDocument, locale: str) -> bytes:
         topMargin=14 * mm,
         bottomMargin=14 * mm,
     )
-    widths = [18, 16, 16, 40, 16, 16, 14, 24, 14, 24, 14, 24, 24]
     story = [
         Paragraph(pdf_markup(document_title, font), title_style),
         Table(facts, colWidths=[45 * mm, 110 * mm], style=grid, hAlign="LEFT"),
         Spacer(1, 4 * mm),
         Table(figures, colWidths=[45 * mm, 50 * mm], style=grid, hAlign="LEFT"),
         Spacer(1, 6 * mm),
-        LongTable(lines, colWidths=[width * mm for width in widths], repeatRows=1, style=numbers),
+        LongTable(lines, colWidths=[column.width_mm * mm for column in LINE_COLUMNS], repeatRows=1, style=numbers),
     ]
     pdf.build(story)
     return buffer.getvalue()
