@@ -159,8 +159,11 @@ class DeclarationView:
     firm_names: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
-def get_declaration(session: Session, *, actor: Actor, declaration_id: int) -> DeclarationView:
-    """A declaration: header, the lines the reader may see with the firms and orders in each, receipts."""
+def readable_declaration(
+    session: Session, *, actor: Actor, declaration_id: int
+) -> tuple[CustomsDeclaration, CustomsBatch]:
+    """A declaration the reader may see, with its batch (404 otherwise): a trade operator's platforms',
+    a firm's only if it holds the firm's goods."""
     _require_reader(actor)
     statement = select(CustomsDeclaration).where(CustomsDeclaration.id == declaration_id)
     visible = _visible_declarations(actor)
@@ -169,6 +172,12 @@ def get_declaration(session: Session, *, actor: Actor, declaration_id: int) -> D
     declaration = session.scalars(statement).first()
     if declaration is None:
         raise NotFound()
+    return declaration, scope.check_batch(session, actor, session.get(CustomsBatch, declaration.batch_id))
+
+
+def get_declaration(session: Session, *, actor: Actor, declaration_id: int) -> DeclarationView:
+    """A declaration: header, the lines the reader may see with the firms and orders in each, receipts."""
+    declaration, batch = readable_declaration(session, actor=actor, declaration_id=declaration_id)
     lines = list(
         session.scalars(
             select(CustomsDeclarationLine)
@@ -176,7 +185,6 @@ def get_declaration(session: Session, *, actor: Actor, declaration_id: int) -> D
             .order_by(CustomsDeclarationLine.line_no)
         )
     )
-    batch = scope.check_batch(session, actor, session.get(CustomsBatch, declaration.batch_id))
     if batch.kind == BatchKind.SUMMARY:
         merged = _merged_lists(session, batch, declaration, lines)
         firms = _firms_of_summary_lines(declaration, lines, merged)

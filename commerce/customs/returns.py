@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.customs import scope
+from commerce.clusters.permissions import is_firm_scoped
+from commerce.customs import reading, scope
 from commerce.customs.calendar import china_today
 from commerce.customs.errors import (
     DeclarationNotCleared,
@@ -132,15 +133,9 @@ def record_return(
 def returns_of(session: Session, *, actor: Actor, declaration_id: int) -> list[tuple[ExportReturn, int]]:
     """A declaration's returns with their line numbers, oldest first: the platform's staff, or the
     firm whose goods they are."""
-    require_role(actor, Role.TRADE_OPERATOR, Role.SME)
-    declaration = session.get(CustomsDeclaration, declaration_id)
-    if declaration is None:
+    declaration, _batch = reading.readable_declaration(session, actor=actor, declaration_id=declaration_id)
+    if is_firm_scoped(actor) and declaration.owner_enterprise_id != actor.enterprise_id:
         raise NotFound()
-    if actor.role == Role.SME:
-        if declaration.owner_enterprise_id != actor.enterprise_id:
-            raise NotFound()
-    else:
-        scope.check_batch(session, actor, session.get(CustomsBatch, declaration.batch_id))
     rows = session.execute(
         select(ExportReturn, CustomsDeclarationLine.line_no)
         .join(CustomsDeclarationLine, CustomsDeclarationLine.id == ExportReturn.declaration_line_id)
