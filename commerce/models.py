@@ -18,6 +18,7 @@ from commerce.customs.models import (
     CustomsPlatform,
     CustomsReceipt,
     ExportReturn,
+    ListCancellation,
 )
 from commerce.inventory.models import StockLevel, StockMovement, StreamAllocation
 from commerce.jobs.models import Job, RateAllowance
@@ -61,6 +62,7 @@ __all__ = [
     "CustomsReceipt",
     "Enterprise",
     "ExportReturn",
+    "ListCancellation",
     "FlashSale",
     "FlashSaleBuyer",
     "Job",

@@ -21,7 +21,9 @@ class GatewayReceipt:
     receipt_id: str
     message_type: str
     cop_no: str
-    status: str | None  # accepted, rejected or cleared; None while the E-port is still handling it
+    # accepted, rejected or cleared (a cancellation's answer: cancelled or refused); None while the
+    # E-port is still handling it
+    status: str | None
     return_status: str
     entry_id: str | None
     info: str

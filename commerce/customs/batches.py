@@ -15,9 +15,10 @@ from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
-from commerce.customs import batch_goods, calendar, claiming, lifecycle, monthly_summary, scope, writing
+from commerce.customs import batch_goods, calendar, cancellation, claiming, lifecycle, monthly_summary, scope, writing
 from commerce.customs.errors import (
     BatchNotRevisable,
+    CancellationAwaited,
     FormationCollided,
     NothingToDeclare,
     PeriodNotAllowed,
@@ -87,6 +88,11 @@ def form_batch(
             )
             if summary:
                 after, upto = claiming.claim_clearance_range(session, platform_id=platform.id, period=period)
+                awaited = cancellation.awaited_in_stretch(
+                    session, platform_id=platform.id, period=period, after=after, upto=upto
+                )
+                if awaited:
+                    raise CancellationAwaited(lists=", ".join(awaited[:5]))
                 batch.from_clearance, batch.to_clearance = after, upto
                 batch.due_date = monthly_summary.summary_due(platform, period)
             session.add(batch)

@@ -24,6 +24,7 @@ from commerce.customs.models import (
     CustomsDeclarationLine,
     CustomsLineSource,
     CustomsPlatform,
+    CustomsStatus,
 )
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
 from commerce.sql import dialect_insert, dialect_of
@@ -86,9 +87,11 @@ def claim_clearance_range(session: Session, *, platform_id: int, period: str) ->
 
 
 def summary_stretch(lists: Any, batch: Any) -> tuple:
-    """Conditions on the declaration table (or an alias of it) picking the released lists a summary batch covers."""
+    """Conditions on the declaration table (or an alias of it) picking the released lists a summary
+    batch covers (a list cancelled since its release is no export)."""
     return (
         lists.c.platform_id == batch.platform_id,
+        lists.c.status == CustomsStatus.CLEARED.value,
         lists.c.cleared_period == batch.period,
         lists.c.clearance_no > batch.from_clearance,
         lists.c.clearance_no <= batch.to_clearance,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from commerce.errors import N_, Conflict, ValidationFailed
 
 # The statuses of batches and declarations as the messages below name them.
-STATUS_WORDS = (N_("draft"), N_("submitted"), N_("accepted"), N_("rejected"), N_("cleared"))
+STATUS_WORDS = (N_("draft"), N_("submitted"), N_("accepted"), N_("rejected"), N_("cleared"), N_("cancelled"))
+# A list's cancellation as customs has it.
+CANCELLATION_WORDS = (N_("requested"), N_("refused"))
 
 
 class PlatformNotInRegion(ValidationFailed):
@@ -127,3 +129,38 @@ class ReturnExceedsExported(Conflict):
 class UnknownLine(ValidationFailed):
     code = "unknown_line"
     message = N_("The declaration has no line {line_no}.")
+
+
+class NotAnInventoryList(ValidationFailed):
+    code = "not_an_inventory_list"
+    message = N_("Only a 9610 inventory list is cancelled this way; a declaration customs released stays declared.")
+
+
+class ListNotCancellable(Conflict):
+    code = "list_not_cancellable"
+    message = N_(
+        "The list is {status}: only a list customs has entered or released, and numbered, can be cancelled "
+        "before the goods leave."
+    )
+    terms = ("status",)
+
+
+class ListInSummary(Conflict):
+    code = "list_in_summary"
+    message = N_(
+        "The list is in the monthly summary of batch {batch}: it is declared for export and can no longer be "
+        "cancelled; an export that comes back is recorded as an export return."
+    )
+
+
+class CancellationPending(Conflict):
+    code = "cancellation_pending"
+    message = N_("Customs was already asked to cancel this list ({status}); nothing was sent again.")
+    terms = ("status",)
+
+
+class CancellationAwaited(Conflict):
+    code = "cancellation_awaited"
+    message = N_(
+        "Customs has not yet answered the cancellation of lists of this month ({lists}); form the summary once it has."
+    )

@@ -1,8 +1,8 @@
 """The XML messages customs receives, built with lxml in the element order of the specification.
 
 Cross-border messages (CEB303 order, CEB403 payment, CEB505 waybill, CEB603 inventory list,
-CEB701 summary application) live in the ``http://www.chinaport.gov.cn/ceb`` namespace, carry a
-``guid`` and ``version="1.0"`` and end with a ``BaseTransfer`` block. Full declarations
+CEB605 list cancellation, CEB701 summary application) live in the ``http://www.chinaport.gov.cn/ceb``
+namespace, carry a ``guid`` and ``version="1.0"`` and end with a ``BaseTransfer`` block. Full declarations
 (9710, 9810, 0110, 1039) are a ``DecMessage`` of the declaration format. Our data keeps ISO
 codes; the customs codes are put in here, through the tables of ``codes``.
 """
@@ -59,6 +59,9 @@ SUMMARY_HEAD_FIELDS = _names(
     "declAgentCode declAgentName startTime endTime loctNo summaryFlag itemNameFlag msgCount msgSeqNo note"
 )
 SUMMARY_LINE_FIELDS = ("invtNo",)
+CANCELLATION_FIELDS = _names(
+    "guid appType appTime appStatus customsCode copNo preNo invtNo reason agentCode agentName ebcCode ebcName note"
+)
 # A summary merges the lists of one consignor and one producing firm (2), and their lines by the
 # goods' classification, not by the names on the lists (0).
 SUMMARY_BY_CONSIGNOR_AND_OWNER = "2"
@@ -99,6 +102,7 @@ FIELD_LIMITS = {
     "itemName": 250,
     "gname": 250,
     "gmodel": 250,
+    "reason": 1000,
 }
 
 
@@ -378,6 +382,26 @@ def summary_application(
             {"invtNo": inventory_no},
         )
     return Built("CEB701", guid, _finish(root, sender))
+
+
+def list_cancellation(declaration: Any, reason: str, sender: Sender, *, now: datetime) -> Built:
+    """CEB605: the request that customs cancel a released or entered inventory list (named by its
+    copNo and customs' number invtNo) before the goods leave, with the reason."""
+    guid = new_guid()
+    root = _ceb_root("CEB605", guid)
+    values = {
+        **_common(guid, now),
+        "customsCode": declaration.declaring_customs,
+        "copNo": declaration.cop_no,
+        "invtNo": declaration.entry_id,
+        "reason": reason,
+        "agentCode": sender.code,
+        "agentName": sender.name,
+        "ebcCode": declaration.consignor_code,
+        "ebcName": declaration.consignor_name,
+    }
+    _fill(etree.SubElement(root, f"{{{CEB_NAMESPACE}}}InvtCancel"), CEB_NAMESPACE, CANCELLATION_FIELDS, values)
+    return Built("CEB605", guid, _finish(root, sender))
 
 
 def full_declaration(declaration: Any, lines: Sequence[Any], sender: Sender, *, now: datetime) -> Built:

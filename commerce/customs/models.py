@@ -41,9 +41,17 @@ class CustomsStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     CLEARED = "cleared"
+    # An inventory list customs cancelled at the platform's request (CEB605) before the goods left.
+    CANCELLED = "cancelled"
 
 
-STATUS_CHECK = "status IN ('draft', 'submitted', 'accepted', 'rejected', 'cleared')"
+STATUS_CHECK = "status IN ('draft', 'submitted', 'accepted', 'rejected', 'cleared', 'cancelled')"
+
+
+class CancellationStatus(StrEnum):
+    REQUESTED = "requested"
+    CANCELLED = "cancelled"
+    REFUSED = "refused"
 
 
 class CustomsPlatform(SQLModel, table=True):
@@ -287,6 +295,40 @@ class ExportReturn(SQLModel, table=True):
     reason: str = Field(max_length=500)
     recorded_by: int | None = Field(default=None, foreign_key="user_account.id")
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ListCancellation(SQLModel, table=True):
+    """The platform's request that customs cancel a 9610 inventory list before the goods leave
+    (CEB605), the message as sent, and customs' answer (CEB606): cancelled, or refused with its reason.
+
+    One request at a time per list; a refused one may be followed by another."""
+
+    __tablename__ = "customs_list_cancellation"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'cancelled', 'refused')", name="customs_list_cancellation_status"),
+        UniqueConstraint("guid", name="customs_list_cancellation_guid_unique"),
+        Index(
+            "customs_list_cancellation_one_open",
+            "declaration_id",
+            unique=True,
+            sqlite_where=text("status IN ('requested', 'cancelled')"),
+            postgresql_where=text("status IN ('requested', 'cancelled')"),
+        ),
+        Index("customs_list_cancellation_open", "status", "platform_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    declaration_id: int = Field(foreign_key="customs_declaration.id")
+    platform_id: int = Field(foreign_key="customs_platform.id")
+    reason: str = Field(max_length=1000)
+    status: str = Field(default=CancellationStatus.REQUESTED, max_length=10)
+    guid: str = Field(max_length=36)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    requested_by: int | None = Field(default=None, foreign_key="user_account.id")
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    customs_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class CustomsReceipt(SQLModel, table=True):

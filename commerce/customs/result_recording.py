@@ -110,7 +110,7 @@ def record_results(
                     raise InventoryNumberInvalid(field="entry_id", declaration=declaration.cop_no)
                 log.warning("receipt %s gives list %s a malformed number", result.key, declaration.cop_no)
                 continue
-            if not _record_once(session, actor, result):
+            if not record_receipt(session, actor, result):
                 repeated += 1
                 continue
             current = CustomsStatus(declaration.status)
@@ -132,15 +132,15 @@ def record_results(
                     )
                 applied += 1
                 continue
-            _change(session, actor, declaration, result)
+            apply_result(session, actor, declaration, result)
             touched_batches.add(declaration.batch_id)
             applied += 1
         for touched in sorted(touched_batches):
-            _settle_batch(session, actor, touched, now=utcnow())
+            settle_batch(session, actor, touched, now=utcnow())
     return applied, repeated
 
 
-def _record_once(session: Session, actor: Actor, result: Result) -> bool:
+def record_receipt(session: Session, actor: Actor, result: Result) -> bool:
     """Keep the result in the declaration's history; False if this receipt was recorded before."""
     try:
         with session.begin_nested():
@@ -162,7 +162,8 @@ def _record_once(session: Session, actor: Actor, result: Result) -> bool:
     return True
 
 
-def _change(session: Session, actor: Actor, declaration: CustomsDeclaration, result: Result) -> None:
+def apply_result(session: Session, actor: Actor, declaration: CustomsDeclaration, result: Result) -> None:
+    """The declaration takes the result's status (and customs' number and note), in the audit trail."""
     before = declaration.status
     declaration.status = result.status.value
     if result.entry_id:
@@ -263,12 +264,15 @@ def _all_cleared(session: Session, order_id: int, batch_id: int) -> bool:
 
 
 def batch_status(counts: dict[str, int]) -> CustomsStatus:
-    """A batch's status from its declarations': any rejected, else all cleared, else all at least accepted."""
+    """A batch's status from its declarations': any rejected, else all cleared, else all at least
+    accepted; cancelled lists are left aside (a batch of nothing else is cancelled)."""
     if counts.get(CustomsStatus.DRAFT, 0):
         return CustomsStatus.DRAFT
     if counts.get(CustomsStatus.REJECTED, 0):
         return CustomsStatus.REJECTED
-    total = sum(counts.values())
+    total = sum(counts.values()) - counts.get(CustomsStatus.CANCELLED, 0)
+    if total == 0:
+        return CustomsStatus.CANCELLED
     if counts.get(CustomsStatus.CLEARED, 0) == total:
         return CustomsStatus.CLEARED
     if counts.get(CustomsStatus.CLEARED, 0) + counts.get(CustomsStatus.ACCEPTED, 0) == total:
@@ -276,7 +280,7 @@ def batch_status(counts: dict[str, int]) -> CustomsStatus:
     return CustomsStatus.SUBMITTED
 
 
-def _settle_batch(session: Session, actor: Actor, batch_id: int, *, now: datetime) -> None:
+def settle_batch(session: Session, actor: Actor, batch_id: int, *, now: datetime) -> None:
     counts = dict(
         session.execute(
             select(_declaration.c.status, func.count())

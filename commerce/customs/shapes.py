@@ -290,6 +290,25 @@ class ExportReturnCreate(Input):
         return value
 
 
+class ListCancellationCreate(Input):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] = PydanticField(
+        description="Why the goods will not leave, as customs reads it (CEB605 reason)"
+    )
+
+
+class ListCancellationPublic(BaseModel):
+    id: int
+    declaration_id: int
+    status: Literal["requested", "cancelled", "refused"] = PydanticField(
+        description="requested until customs answers (CEB606): cancelled, or refused with its reason"
+    )
+    reason: str
+    requested_at: datetime
+    sent_at: datetime | None
+    decided_at: datetime | None
+    customs_note: str | None
+
+
 class ExportReturnPublic(BaseModel):
     id: int
     declaration_id: int

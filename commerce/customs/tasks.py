@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from commerce.actors import Actor
 from commerce.config import Settings
-from commerce.customs import lifecycle, result_recording
-from commerce.customs.models import CustomsBatch, CustomsPlatform, CustomsStatus
+from commerce.customs import cancellation, lifecycle, result_recording
+from commerce.customs.models import CustomsBatch, CustomsPlatform, CustomsStatus, ListCancellation
 from commerce.customs.signing import MessageSigner
 from commerce.db import Database, utcnow, write_transaction
 from commerce.deployment import Deployment
@@ -28,7 +28,7 @@ from commerce.jobs.service import PartlyDone
 from integrations.base import RetryableError, TerminalError
 from integrations.customs import CustomsGateway, GatewayReceipt, OutgoingMessage
 from integrations.single_window.folders import ExchangeFolders
-from integrations.single_window.receipts import PARCEL_DOCUMENTS
+from integrations.single_window.receipts import CANCELLATION_ANSWERS, PARCEL_DOCUMENTS
 
 log = logging.getLogger(__name__)
 SEND_CHUNK = 500
@@ -97,6 +97,26 @@ def send_batch(deployment: Deployment, job: Job) -> None:
         _queue_poll(session, platform.id)
 
 
+def send_cancellation(deployment: Deployment, job: Job) -> None:
+    """Hand a list's cancellation (CEB605) to customs, signed, and record it sent. Run again after a
+    kill between the two, it hands the same message over, which the gateway takes once."""
+    database = deployment.database
+    with database.session() as session:
+        request = session.get(ListCancellation, job.payload["cancellation_id"])
+        if request is None or request.sent_at is not None:
+            return
+        platform = session.get(CustomsPlatform, request.platform_id)
+        session.expunge_all()
+    signer = deployment.customs_signer
+    if signer is None:
+        raise TerminalError("no key to sign customs' messages with: set COMMERCE_CUSTOMS_SIGNING_KEY")
+    gateway = gateway_for(deployment, platform)
+    gateway.submit([OutgoingMessage(kind="CEB605", guid=request.guid, body=signed(signer, "CEB605", request.body))])
+    with database.session() as session:
+        cancellation.mark_sent(session, request.id, now=utcnow())
+        _queue_poll(session, platform.id)
+
+
 def _queue_poll(session: Session, platform_id: int) -> None:
     with write_transaction(session):
         jobs.enqueue(
@@ -130,7 +150,10 @@ def apply_gateway_receipts(session: Session, receipts: Sequence[GatewayReceipt])
     """Apply the gateway's receipts to the declarations they name (by copNo, or a summary result by
     the summary's number); receipts of a parcel's order, payment and waybill, and those that say
     only where a message is, are logged; unknown documents are logged."""
-    deciding = [receipt for receipt in receipts if receipt.message_type not in PARCEL_DOCUMENTS]
+    answers = [receipt for receipt in receipts if receipt.message_type in CANCELLATION_ANSWERS]
+    if answers:
+        cancellation.record_answers(session, answers)
+    deciding = [receipt for receipt in receipts if receipt.message_type not in PARCEL_DOCUMENTS | CANCELLATION_ANSWERS]
     for receipt in receipts:
         if receipt.message_type in PARCEL_DOCUMENTS and receipt.status == "rejected":
             log.info("customs sent back %s of %s: %s", receipt.message_type, receipt.cop_no, receipt.info)
@@ -171,12 +194,14 @@ def apply_gateway_receipts(session: Session, receipts: Sequence[GatewayReceipt])
 
 
 def queue_receipt_polls(database: Database) -> int:
-    """The scheduler's part: one receipt poll per platform with batches still waiting on customs."""
+    """The scheduler's part: one receipt poll per platform with batches or list cancellations still
+    waiting on customs."""
     waiting = (CustomsStatus.SUBMITTED.value, CustomsStatus.ACCEPTED.value)
     with database.session() as session:
-        platform_ids = session.scalars(
-            select(CustomsBatch.platform_id).where(CustomsBatch.status.in_(waiting)).distinct()
-        ).all()
+        platform_ids = sorted(
+            set(session.scalars(select(CustomsBatch.platform_id).where(CustomsBatch.status.in_(waiting))))
+            | set(cancellation.open_platforms(session))
+        )
         for platform_id in platform_ids:
             _queue_poll(session, platform_id)
     return len(platform_ids)

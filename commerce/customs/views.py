@@ -8,7 +8,7 @@ from typing import Literal
 from flask import Response
 from pydantic import BaseModel
 
-from commerce.customs import batches, lifecycle, platforms, reading, result_recording, returns
+from commerce.customs import batches, cancellation, lifecycle, platforms, reading, result_recording, returns
 from commerce.customs.codes import unit_price
 from commerce.customs.models import CustomsStatus, Period
 from commerce.customs.shapes import (
@@ -19,12 +19,15 @@ from commerce.customs.shapes import (
     ExchangeRates,
     ExportReturnCreate,
     ExportReturnPublic,
+    ListCancellationCreate,
+    ListCancellationPublic,
     PlatformConfig,
     PlatformPublic,
     ReceiptsInput,
     ReceiptsRecorded,
 )
 from commerce.db import utcnow
+from commerce.errors import NotFound
 from commerce.orders.models import CustomsMode
 from commerce.validation import Identifier, Money
 from commerce.web.auth import current_actor
@@ -56,7 +59,7 @@ class BatchQuery(ListQuery):
 
 
 class MessageQuery(BaseModel):
-    kind: Literal["CEB603", "CEB303", "CEB403", "CEB505", "CEB701", "DEC"] | None = None
+    kind: Literal["CEB603", "CEB303", "CEB403", "CEB505", "CEB605", "CEB701", "DEC"] | None = None
 
 
 class PlatformList(BaseModel):
@@ -288,7 +291,12 @@ def declaration_message(path: DeclarationPath, query: MessageQuery):
     actor = current_actor()
     platforms.require_operator(actor)
     view = reading.get_declaration(session, actor=actor, declaration_id=path.declaration_id)
-    body = lifecycle.message_of(session, declaration=view.declaration, kind=query.kind)
+    if query.kind == "CEB605":
+        body = cancellation.latest_message(session, view.declaration.id)
+        if body is None:
+            raise NotFound()
+    else:
+        body = lifecycle.message_of(session, declaration=view.declaration, kind=query.kind)
     return Response(
         body,
         mimetype="application/xml",
@@ -317,3 +325,28 @@ def list_returns(path: DeclarationPath):
     """A declaration's export returns, oldest first."""
     rows = returns.returns_of(db_session(), actor=current_actor(), declaration_id=path.declaration_id)
     return respond(ExportReturnList(items=[_return_public(returned, line_no) for returned, line_no in rows]))
+
+
+class ListCancellationList(BaseModel):
+    items: list[ListCancellationPublic]
+
+
+def _cancellation_public(request) -> ListCancellationPublic:
+    return ListCancellationPublic.model_validate(request.model_dump())
+
+
+@bp.post("/customs/declarations/<int:declaration_id>/cancellations", responses={202: ListCancellationPublic})
+def request_cancellation(path: DeclarationPath, body: ListCancellationCreate):
+    """Ask customs to cancel a 9610 inventory list before the goods leave (CEB605); customs' answer
+    (CEB606) comes later: the list cancelled, or the request refused with its reason."""
+    request = cancellation.request_cancellation(
+        db_session(), actor=current_actor(), declaration_id=path.declaration_id, reason=body.reason
+    )
+    return respond(_cancellation_public(request), 202)
+
+
+@bp.get("/customs/declarations/<int:declaration_id>/cancellations", responses={200: ListCancellationList})
+def list_cancellations(path: DeclarationPath):
+    """A list's cancellations and customs' answers, oldest first."""
+    rows = cancellation.cancellations_of(db_session(), actor=current_actor(), declaration_id=path.declaration_id)
+    return respond(ListCancellationList(items=[_cancellation_public(request) for request in rows]))

@@ -38,6 +38,7 @@ HANDLERS: dict[str, str] = {
     "listings.reconcile_stock": "commerce.listings.tasks:reconcile_stock",
     "customs.submit": "commerce.customs.tasks:send_batch",
     "customs.poll_receipts": "commerce.customs.tasks:poll_receipts",
+    "customs.cancel_list": "commerce.customs.tasks:send_cancellation",
     "rebates.fetch_parity": "commerce.rebates.tasks:fetch_parity",
     "reports.refresh": "commerce.reports.tasks:refresh_summary",
 }

@@ -118,6 +118,9 @@ CUSTOMS_TEXT = {
     "status_accepted": N_("Accepted"),
     "status_rejected": N_("Rejected"),
     "status_cleared": N_("Cleared"),
+    "status_cancelled": N_("Cancelled by customs"),
+    "status_requested": N_("Cancellation asked"),
+    "status_refused": N_("Refused"),
     "kind_inventory": N_("Inventory lists"),
     "kind_summary": N_("Monthly summary"),
     "kind_declaration": N_("Customs declaration"),
@@ -133,6 +136,15 @@ CUSTOMS_TEXT = {
     "return_reference": N_("Return entry number"),
     "reason": N_("Reason"),
     "original_state": N_("In their original state"),
+    "cancellation": N_("Cancelling the list"),
+    "cancellation_hint": N_(
+        "Before the goods leave, customs can cancel a list it has entered or released (CEB605); its order "
+        "then leaves the batch and can be declared again. Once a monthly summary holds the list, it stays."
+    ),
+    "no_cancellations": N_("No cancellation asked."),
+    "requested_at": N_("Asked on"),
+    "ask_cancellation": N_("Ask customs to cancel"),
+    "confirm_cancellation": N_("Ask customs to cancel this list? Customs answers within minutes."),
 }
 
 

@@ -216,6 +216,7 @@ EXPORTS_TEXT = {
     "status_accepted": N_("Accepted"),
     "status_rejected": N_("Rejected"),
     "status_cleared": N_("Cleared"),
+    "status_cancelled": N_("Cancelled by customs"),
     "claims": N_("Rebate claims"),
     "claim": N_("Claim"),
     "period": N_("Period"),

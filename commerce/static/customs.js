@@ -34,6 +34,8 @@
   let batch = null;
   let openDeclaration = null;
   let timer = null;
+  // Whether the open list waits on customs' answer to its cancellation: the page keeps asking meanwhile.
+  let awaitingCancellation = false;
 
   const statusText = (status) => text["status_" + status] || status;
   const kindText = (kind) => text["kind_" + kind] || kind;
@@ -259,6 +261,28 @@
     $("#record-receipt").hidden = !isOperator() || !["submitted", "accepted"].includes(declaration.status);
     panel.hidden = false;
     showReturns(declaration).catch((error) => say(error.message));
+    showCancellations(declaration).catch((error) => say(error.message));
+  }
+
+  // An inventory list customs has numbered may be cancelled before its goods leave (CEB605).
+  async function showCancellations(declaration) {
+    const part = $(".cancellation", $("#declaration"));
+    const numbered = declaration.kind === "inventory_list" && Boolean(declaration.entry_id);
+    part.hidden = !numbered;
+    if (!numbered) return;
+    const { items } = await api("GET", `/customs/declarations/${declaration.id}/cancellations`);
+    $(".cancellations tbody", part).replaceChildren(...items.map((item) =>
+      cells(element("tr"), [
+        ["at", formatTime(item.requested_at)],
+        ["status", badge(item.status)],
+        ["reason", item.reason],
+        ["note", item.customs_note || ""],
+      ])));
+    $(".no-cancellations", part).hidden = items.length > 0;
+    const standing = items.some((item) => item.status !== "refused");
+    awaitingCancellation = items.some((item) => item.status === "requested");
+    $("#ask-cancellation").hidden =
+      !isOperator() || standing || !["accepted", "cleared"].includes(declaration.status);
   }
 
   // A released declaration's export returns; the operator records one on any of its lines.
@@ -313,7 +337,7 @@
     clearInterval(timer);
     // Customs answers a submitted batch over minutes: keep its status current while waiting.
     timer = setInterval(() => {
-      if (batch && ["submitted", "accepted"].includes(batch.status)) refreshBatch();
+      if ((batch && ["submitted", "accepted"].includes(batch.status)) || awaitingCancellation) refreshBatch();
     }, refreshMilliseconds);
   }
 
@@ -361,6 +385,17 @@
       };
       act(async () => {
         await api("POST", `/customs/declarations/${openDeclaration}/returns`, payload);
+        form.reset();
+      });
+    });
+    $("#ask-cancellation").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const form = event.target;
+      if (!window.confirm(text.confirm_cancellation)) return;
+      act(async () => {
+        await api("POST", `/customs/declarations/${openDeclaration}/cancellations`, {
+          reason: form.elements.reason.value.trim(),
+        });
         form.reset();
       });
     });

@@ -4,7 +4,8 @@ Used by the fake gateway (directly) and by the simulator (over HTTP). It checks 
 gateway checks first: element order and required fields, codes, the ``N19,5`` numbers, the
 consignor's and producing firm's codes, and the three documents of a 9610 list (order, payment,
 waybill) having arrived; then it answers with receipts after a delay: accepted with customs'
-number, then cleared (released); or rejected with the reasons.
+number, then cleared (released); or rejected with the reasons. A list may be cancelled (CEB605,
+answered by CEB606) until a summary takes it or the carrier's manifest shows its goods gone.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ DEC_LINE_FIELDS = words(
     "ClassMark CodeTS ContrItem DeclPrice DutyMode Factor GModel GName GNo OriginCountry TradeCurr DeclTotal "
     "GQty FirstQty SecondQty GUnit FirstUnit SecondUnit DestinationCountry DistrictCode"
 )
-# Return statuses of the CEB receipts: 120 entered by customs, 100 sent back, 800 released.
-ACCEPTED, REJECTED, CLEARED = "120", "100", "800"
+# Return statuses of the CEB receipts: 120 entered by customs, 100 sent back, 800 released; a
+# cancellation (CEB606) is concluded (399) or sent back (100).
+ACCEPTED, REJECTED, CLEARED, CONCLUDED = "120", "100", "800", "399"
 
 
 def load_schema(folder: str | Path) -> etree.XMLSchema:
@@ -113,6 +115,12 @@ class CustomsOffice:
         self.payments: set[str] = set()
         self.waybills: set[str] = set()
         self.released: dict[str, str] = {}  # inventory number -> owner code
+        # Every list numbered: inventory number -> (copNo, preNo); the lists a summary application
+        # took, those cancelled, and those whose goods the carrier's manifest shows gone.
+        self.lists: dict[str, tuple[str, str]] = {}
+        self.summarized: set[str] = set()
+        self.cancelled: set[str] = set()
+        self.departed: set[str] = set()
         self.pending: list[tuple[float, int, Return]] = []
         self.received: dict[str, int] = {}
         self.answered: dict[str, int] = {}
@@ -130,7 +138,7 @@ class CustomsOffice:
             raise MalformedMessage(f"not well-formed XML: {error}") from None
         guid = root.get("guid")
         kind = _local(root).removesuffix("Message")
-        if not guid or kind not in {"CEB303", "CEB403", "CEB505", "CEB603", "CEB701", "Dec"}:
+        if not guid or kind not in {"CEB303", "CEB403", "CEB505", "CEB603", "CEB605", "CEB701", "Dec"}:
             raise MalformedMessage(f"unknown message {_local(root)!r} or no guid")
         with self.lock:
             if guid in self.seen:
@@ -236,6 +244,44 @@ class CustomsOffice:
         self._decide("CEB604", values, problems, sender)
         if not problems:
             self.released[values["invtNo"]] = head.get("ownerCode", "")
+            self.lists[values["invtNo"]] = (values["copNo"], values["preNo"])
+
+    def record_departure(self, number: str) -> None:
+        """The carrier's departure manifest shows the goods of list ``number`` gone abroad."""
+        with self.lock:
+            self.departed.add(number)
+
+    def _receive_ceb605(self, root: etree._Element, sender: str) -> None:
+        """A request to cancel a list: granted (399) while the list is customs' own, not summarised,
+        not cancelled and its goods have not left; sent back (100) with the reasons otherwise."""
+        head, problems = self._head(root, "ceb:InvtCancel")
+        problems = self._schema_problems(root) + problems
+        number = head.get("invtNo", "")
+        known = self.lists.get(number)
+        if known is None:
+            problems.append(f"inventory list {number} is unknown")
+        elif known[0] != head.get("copNo"):
+            problems.append(f"inventory list {number} is not copNo {head.get('copNo')}")
+        if number in self.cancelled:
+            problems.append(f"inventory list {number} is already cancelled")
+        if number in self.summarized:
+            problems.append(f"inventory list {number} is in a summary declaration")
+        if number in self.departed:
+            problems.append(f"the goods of inventory list {number} have left the country")
+        office = head.get("customsCode") or "0000"
+        values = {
+            "agentCode": head.get("agentCode", ""),
+            "copNo": head.get("copNo", ""),
+            "preNo": known[1] if known else _pre_number(office, next(self.numbers)),
+            "invtNo": number,
+        }
+        due = self.clock() + self.timing.accept_after
+        if problems:
+            self._schedule(due, "CEB606", values, REJECTED, "; ".join(problems), sender)
+            return
+        self.cancelled.add(number)
+        self.released.pop(number, None)
+        self._schedule(due, "CEB606", values, CONCLUDED, "撤销成功", sender)
 
     def _receive_ceb701(self, root: etree._Element, sender: str) -> None:
         head, problems = self._head(root, "ceb:SummaryApply/ceb:SummaryApplyHead")
@@ -268,6 +314,7 @@ class CustomsOffice:
             self._schedule(now + self.timing.accept_after, "CEB702", answer, REJECTED, "; ".join(problems), sender)
             return
         self._schedule(now + self.timing.accept_after, "CEB702", answer, ACCEPTED, "入库成功", sender)
+        self.summarized.update(number for number in numbers if number)
         result = {
             "customsCode": office,
             "sumNo": summary_no,
@@ -335,6 +382,8 @@ class CustomsOffice:
             now = self.clock()
             while self.pending and self.pending[0][0] <= now:
                 _, _, answer = heapq.heappop(self.pending)
+                if answer.values.get("invtNo") in self.cancelled and answer.kind == "CEB604":
+                    continue  # a list cancelled before its release is never released
                 answer.values.setdefault("guid", _guid())
                 answer.values.setdefault("time", _stamp(_today()))
                 delivered.append(answer)
@@ -408,6 +457,7 @@ _RETURNS = {
             "returnInfo"
         ),
     ),
+    "CEB606": ("InvtCancelReturn", words("guid agentCode copNo preNo invtNo returnStatus returnTime returnInfo")),
     "CEB702": (
         "SummaryReturn",
         words("guid agentCode ebcCode copNo preNo sumNo msgSeqNo returnStatus returnTime returnInfo"),

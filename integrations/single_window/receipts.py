@@ -4,8 +4,9 @@ Every declared message is answered in the schema of the messages (export.xsd): C
 (``OrderReturn``), CEB404 (``ReceiptsReturn``), CEB506 (``LogisticsReturn``), CEB604
 (``InventoryReturn``, with the list's customs number ``invtNo``), CEB702 (``SummaryReturn``, with
 the summary application's number ``sumNo``) and CEB792 (``SummaryResult``: the declaration customs
-formed from a summary, ``entryId``, named by ``sumNo`` alone). One message carries up to 100
-returns. A full declaration is answered by a ``DecResult`` in the declaration namespace.
+formed from a summary, ``entryId``, named by ``sumNo`` alone) and CEB606 (``InvtCancelReturn``:
+customs' answer to a list's cancellation, 399 cancelled or 100 refused). One message carries up to
+100 returns. A full declaration is answered by a ``DecResult`` in the declaration namespace.
 
 ``returnStatus`` (export.xsd): 1 stored by the E-port, 2 being declared, 3 sent to customs,
 4 not sent to customs, 100 sent back by customs, 120 entered, 300 manual review, 399 concluded,
@@ -36,6 +37,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 _ACCEPTED = {"120", "300", "399", "500", "501", "502", "503", "599"}
 _CLEARED = {"800", "899"}
 _REJECTED = {"4", "100"}
+# What customs' answer to a list's cancellation (CEB606) says: concluded, the list is cancelled.
+_CANCELLATION_CONCLUDED = "399"
 # A full declaration's channel: entered, released, closed, or sent back.
 _DEC_STATUS = {"L": "accepted", "P": "cleared", "R": "cleared", "E": "rejected"}
 # Customs' state of the declaration formed from a summary: released (9) and closed (10).
@@ -139,6 +142,37 @@ def _returns(message_type: str, element_name: str, key: str):
     return read
 
 
+def cancellation_outcome(return_status: str) -> str | None:
+    """What a CEB606 return status means for the cancellation asked: cancelled, refused, or None
+    while the E-port is still handling it."""
+    code = return_status.strip()
+    if code == _CANCELLATION_CONCLUDED:
+        return "cancelled"
+    if code.startswith("-") or code in _REJECTED:
+        return "refused"
+    return None
+
+
+def _cancellation_returns(message: etree._Element) -> list[GatewayReceipt]:
+    receipts = []
+    for element in message.iter(f"{_CEB}InvtCancelReturn"):
+        values = _fields(element)
+        _required(values, "guid", "copNo", "returnStatus", "returnTime")
+        receipts.append(
+            GatewayReceipt(
+                receipt_id=values["guid"],
+                message_type="CEB606",
+                cop_no=values["copNo"],
+                status=cancellation_outcome(values["returnStatus"]),
+                return_status=values["returnStatus"],
+                entry_id=values.get("invtNo") or None,
+                info=values.get("returnInfo", ""),
+                at=_time(values["returnTime"]),
+            )
+        )
+    return receipts
+
+
 def _summary_results(message: etree._Element) -> list[GatewayReceipt]:
     receipts = []
     for head in message.iter(f"{_CEB}SummaryResultHead"):
@@ -183,9 +217,12 @@ _READERS = {
     "CEB404Message": _returns("CEB404", "ReceiptsReturn", "orderNo"),
     "CEB506Message": _returns("CEB506", "LogisticsReturn", "logisticsNo"),
     "CEB604Message": _returns("CEB604", "InventoryReturn", "copNo"),
+    "CEB606Message": _cancellation_returns,
     "CEB702Message": _returns("CEB702", "SummaryReturn", "copNo"),
     "CEB792Message": _summary_results,
     "DecResult": _declaration_results,
 }
 # Receipts of a parcel's order, payment and waybill: the list's own receipt (CEB604) decides.
 PARCEL_DOCUMENTS = frozenset({"CEB304", "CEB404", "CEB506"})
+# Customs' answers to a list's cancellation: they decide the cancellation, not a declaration's result.
+CANCELLATION_ANSWERS = frozenset({"CEB606"})

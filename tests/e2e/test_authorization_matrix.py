@@ -663,6 +663,20 @@ CASES = [
         only(200, "admin", "trade_operator", "sme_own", sme_other=404),
     ),
     Case(
+        "POST",
+        "/api/v1/customs/declarations/<int:declaration_id>/cancellations",
+        "/api/v1/customs/declarations/{declaration_id}/cancellations",
+        # The list is still a draft: customs has nothing to cancel yet.
+        only(409, "admin", "trade_operator"),
+        body=lambda w: {"reason": "the parcel stays"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/customs/declarations/<int:declaration_id>/cancellations",
+        "/api/v1/customs/declarations/{declaration_id}/cancellations",
+        only(200, "admin", "trade_operator", "sme_own", sme_other=404),
+    ),
+    Case(
         "GET",
         "/api/v1/customs/declarations/<int:declaration_id>/message",
         "/api/v1/customs/declarations/{declaration_id}/message",

@@ -10,7 +10,7 @@ from lxml import etree
 from playwright.sync_api import expect
 
 from commerce.customs.calendar import DUE_SOON_DAYS, china_today
-from tests.browsing import local_only, serious_accessibility_problems, sign_in
+from tests.browsing import PHONE, local_only, serious_accessibility_problems, sign_in
 from tests.e2e.test_customs import _cleared_last_month, configure, shipped_export_order, two_parcels
 from tests.factories import REAL_USCCS, open_shop
 from tests.marketplaces import drain
@@ -203,5 +203,45 @@ def test_an_operator_records_goods_that_came_back_on_a_released_declaration(live
     form.locator("button[type=submit]").click()
     expect(page.locator("#message")).to_have_text("第 1 项出口数量为 100；加上本次退货，退回数量将超过出口数量。")
     expect(row).to_have_count(1)
+    assert serious_accessibility_problems(page) == []
+    assert outside == []
+
+
+def test_an_operator_on_a_phone_asks_customs_to_cancel_a_parcels_list(
+    live_server, browser_page, client, factory, gateway, deployment
+):
+    shop = open_shop(factory)
+    configure(client, shop)
+    operator = shop.world.headers["trade_operator"]
+    order_id = shipped_export_order(client, shop, "X-1", [{"sku_id": shop.scarf_skus[0], "quantity": 1}])
+    batch = client.post("/api/v1/customs/batches", headers=operator, json={"customs_mode": "9610"}).json
+    client.post(f"/api/v1/customs/batches/{batch['id']}/submit", headers=operator)
+    drain(deployment)
+    list_id = batch["declarations"][0]["id"]
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    outside = local_only(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server}/console/customs/batches/{batch['id']}?lang=zh-CN")
+    sign_in(page, "trade_operator@example.com")
+    page.locator(f"#declarations tr[data-declaration-id='{list_id}'] button.open").click()
+    part = page.locator("#declaration .cancellation")
+    expect(part.locator(".no-cancellations")).to_have_text("尚未申请撤销。")
+    form = page.locator("#ask-cancellation")
+    form.locator("input[name=reason]").fill("买家取消订单，包裹未出境")
+    form.locator("button[type=submit]").click()
+    row = part.locator(".cancellations tbody tr")
+    expect(row.locator(".status")).to_have_text("已申请撤销")
+    expect(form).to_be_hidden()
+
+    drain(deployment)
+
+    # The page keeps asking while customs has not answered: the answer appears without a reload.
+    expect(row.locator(".status")).to_have_text("已撤销", timeout=15_000)
+    expect(row.locator(".note")).to_have_text("CEB606 399 撤销成功")
+    expect(page.locator("#declaration h2 .status")).to_have_text("已撤销")
+    expect(page.locator("#batch-status")).to_have_text("已撤销")
+    assert client.get(f"/api/v1/orders/{order_id}", headers=operator).json["status"] == "shipped"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert serious_accessibility_problems(page) == []
     assert outside == []

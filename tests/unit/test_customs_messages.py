@@ -505,3 +505,47 @@ def test_a_signing_agent_that_refuses_or_signs_something_else_stops_the_sending(
     with pytest.raises(TerminalError, match="the digest it signed is not this message's"):
         agent_signer(signing_agent).sign(body)
     assert "agent-token-2026" not in caplog.text and "wrong-token-2026" not in caplog.text
+
+
+def test_the_single_window_cancels_a_list_it_released_once_and_refuses_what_it_cannot(
+    ceb_schema, signer, known_certificates
+):
+    from integrations.single_window.office import CustomsOffice
+
+    office = CustomsOffice(schema=ceb_schema, clock=lambda: 0.0, trusted_certificates=known_certificates)
+    declaration, lines = inventory()
+    for build in (messages.order, messages.payment, messages.waybill, messages.inventory_list):
+        office.receive(signer.sign(build(declaration, lines, SENDER, now=NOW).body))
+    [entered, _released] = answers(office, ceb_schema)
+    listed = SimpleNamespace(**vars(declaration), entry_id=entered.entry_id)
+    cancel = messages.list_cancellation(listed, "包裹未出境", SENDER, now=NOW)
+    assert ceb_schema.validate(etree.fromstring(cancel.body.encode())), ceb_schema.error_log
+
+    unsigned = messages.list_cancellation(listed, "包裹未出境", SENDER, now=NOW)
+    office.receive(unsigned.body)
+    office.receive(signer.sign(cancel.body))
+    office.receive(signer.sign(cancel.body))  # the same message handed twice is taken once
+    again = messages.list_cancellation(listed, "再次申请", SENDER, now=NOW)
+    office.receive(signer.sign(again.body))
+    unknown = SimpleNamespace(**{**vars(listed), "entry_id": "04012026E999999999"})
+    office.receive(signer.sign(messages.list_cancellation(unknown, "x", SENDER, now=NOW).body))
+
+    page = answers(office, ceb_schema, "CEB606")
+    assert [(receipt.cop_no, receipt.status, receipt.return_status) for receipt in page] == [
+        (declaration.cop_no, "refused", "100"),
+        (declaration.cop_no, "cancelled", "399"),
+        (declaration.cop_no, "refused", "100"),
+        (declaration.cop_no, "refused", "100"),
+    ]
+    assert "signature" in page[0].info.lower()
+    assert page[2].info == f"inventory list {entered.entry_id} is already cancelled"
+    assert page[3].info == "inventory list 04012026E999999999 is unknown"
+    assert office.received["CEB605"] == 4
+
+
+def test_a_cancellation_reason_customs_cannot_take_is_not_built():
+    declaration, _lines = inventory()
+    listed = SimpleNamespace(**vars(declaration), entry_id="04012026E000000001")
+    with pytest.raises(messages.FieldTooLong) as refused:
+        messages.list_cancellation(listed, "长" * 1001, SENDER, now=NOW)
+    assert (refused.value.field, refused.value.limit) == ("reason", 1000)
