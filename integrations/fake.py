@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from integrations.base import TerminalError
-from integrations.market_store import MarketStore, StoredListing, StoredOrder, StoreRefusal
+from integrations.market_store import MarketStore, StoredAfterSale, StoredListing, StoredOrder, StoreRefusal
 from integrations.marketplace import (
+    AfterSalesPage,
     ListingContent,
     ListingNotFound,
     OrdersPage,
     PublishedListing,
+    RemoteAfterSale,
+    RemoteAfterSaleLine,
     RemoteListing,
     RemoteOrder,
     RemoteOrderLine,
@@ -118,6 +121,18 @@ class StoreClient:
         except StoreRefusal as refusal:
             raise TerminalError(f"{self.platform}: {refusal}") from None
 
+    def fetch_after_sales(self, order_external_id: str) -> list[RemoteAfterSale]:
+        return [remote_after_sale(item, self.store) for item in self.store.after_sales_of(order_external_id)]
+
+    def fetch_changed_after_sales(self, *, updated_since: datetime, cursor: str | None) -> AfterSalesPage:
+        changed = self.store.after_sales_since(updated_since)
+        start = int(cursor or 0)
+        page = changed[start : start + PAGE_SIZE]
+        more = start + PAGE_SIZE < len(changed)
+        return AfterSalesPage(
+            tuple(remote_after_sale(item, self.store) for item in page), str(start + PAGE_SIZE) if more else None
+        )
+
 
 def remote_order(order: StoredOrder) -> RemoteOrder:
     return RemoteOrder(
@@ -128,4 +143,17 @@ def remote_order(order: StoredOrder) -> RemoteOrder:
         buyer_country=order.buyer_country,
         lines=tuple(RemoteOrderLine(seller_sku, quantity, price) for seller_sku, quantity, price in order.lines),
         updated_at=order.updated_at,
+    )
+
+
+def remote_after_sale(item: StoredAfterSale, store: MarketStore) -> RemoteAfterSale:
+    return RemoteAfterSale(
+        external_id=item.id,
+        order_external_id=item.order_id,
+        kind=item.kind,
+        status=item.status,
+        currency=store.order(item.order_id).currency,
+        lines=tuple(RemoteAfterSaleLine(seller_sku, quantity, amount) for seller_sku, quantity, amount in item.lines),
+        reason=item.reason,
+        updated_at=item.updated_at,
     )

@@ -198,9 +198,55 @@ class OrdersPage:
     next_cursor: str | None
 
 
+class RemoteAfterSaleKind(StrEnum):
+    """What a buyer's after-sale on a marketplace asks, in our words."""
+
+    REFUND_ONLY = "refund_only"  # the units are refunded before they ship
+    RETURN_AND_REFUND = "return_and_refund"  # the units come back, then are refunded
+    PARTIAL_REFUND = "partial_refund"  # money back on the line and nothing else
+
+
+class RemoteAfterSaleStatus(StrEnum):
+    """Where a marketplace after-sale stands, in our words."""
+
+    REQUESTED = "requested"  # waiting for the seller's answer
+    APPROVED = "approved"  # accepted; for a return, the units are on their way back
+    REFUSED = "refused"  # refused by the seller or the platform, or withdrawn by the buyer
+    RETURNED = "returned"  # the returned units have reached the seller
+    REFUNDED = "refunded"  # the marketplace has paid the buyer back
+
+
+@dataclass(frozen=True)
+class RemoteAfterSaleLine:
+    seller_sku: str
+    quantity: int  # units refunded or returned; 0 for a partial refund
+    amount: Decimal  # what goes back to the buyer for them, in the order's currency
+
+
+@dataclass(frozen=True)
+class RemoteAfterSale:
+    """A buyer's refund or return on a marketplace order, per seller SKU."""
+
+    external_id: str
+    order_external_id: str
+    kind: RemoteAfterSaleKind
+    status: RemoteAfterSaleStatus
+    currency: str
+    lines: tuple[RemoteAfterSaleLine, ...]
+    reason: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AfterSalesPage:
+    after_sales: tuple[RemoteAfterSale, ...]
+    next_cursor: str | None
+
+
 class EventKind(StrEnum):
     ORDER = "order"
     LISTING = "listing"
+    AFTER_SALE = "after_sale"  # the subject is the order the after-sale is on
     OTHER = "other"
 
 
@@ -258,3 +304,9 @@ class MarketplaceClient(Protocol):
 
     def fetch_order(self, external_id: str) -> RemoteOrder:
         """One order as it is now."""
+
+    def fetch_after_sales(self, order_external_id: str) -> list[RemoteAfterSale]:
+        """An order's refunds and returns as they are now."""
+
+    def fetch_changed_after_sales(self, *, updated_since: datetime, cursor: str | None) -> AfterSalesPage:
+        """Refunds and returns changed since a moment, a page at a time."""

@@ -122,6 +122,9 @@ class AfterSale(SQLModel, table=True):
     received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     inspected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     refunded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the marketplace paid the buyer back itself (a return refunded there before the firm
+    # inspected it here): the firm's inspection then records the refund.
+    channel_refunded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -186,6 +189,9 @@ class AfterSalePublic(BaseModel):
     received_at: datetime | None
     inspected_at: datetime | None
     refunded_at: datetime | None
+    channel_refunded_at: datetime | None = PydanticField(
+        description="When the marketplace paid the buyer back, where it did so before the firm's inspection"
+    )
 
     @classmethod
     def of(cls, after_sale: AfterSale) -> AfterSalePublic:

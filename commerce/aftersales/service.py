@@ -293,7 +293,7 @@ def inspect(
     session: Session, *, actor: Actor, after_sale_id: int, data: InspectionInput, now: datetime | None = None
 ) -> AfterSale:
     """What became of each returned unit: back on sale (its stock grows) or written off; both are
-    stock movements."""
+    stock movements. A return its marketplace has refunded already is refunded with it."""
     now = now or utcnow()
     with write_transaction(session):
         _order, line, after_sale = _for_step(session, actor, after_sale_id, "inspect")
@@ -318,6 +318,10 @@ def inspect(
         after_sale.restocked_quantity = data.restocked
         after_sale.written_off_quantity = data.written_off
         _advance(session, actor, after_sale, "inspect", now, restocked=data.restocked, written_off=data.written_off)
+        if after_sale.channel_refunded_at is not None:
+            # The marketplace paid the buyer back already: the inspection completes the return.
+            session.execute(_REFUNDED, {"line": line.id, "amount": after_sale.amount})
+            _advance(session, actor, after_sale, "refund", now, on_channel=after_sale.channel_refunded_at.isoformat())
     return after_sale
 
 

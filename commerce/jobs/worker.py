@@ -36,6 +36,8 @@ HANDLERS: dict[str, str] = {
     "listings.poll_orders": "commerce.listings.tasks:poll_orders",
     "listings.subscribe_webhooks": "commerce.listings.tasks:subscribe_webhooks",
     "listings.reconcile_stock": "commerce.listings.tasks:reconcile_stock",
+    "aftersales.follow": "commerce.aftersales.marketplace:follow",
+    "aftersales.poll": "commerce.aftersales.marketplace:poll",
     "customs.submit": "commerce.customs.tasks:send_batch",
     "customs.poll_receipts": "commerce.customs.tasks:poll_receipts",
     "customs.cancel_list": "commerce.customs.tasks:send_cancellation",

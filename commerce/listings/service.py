@@ -66,6 +66,18 @@ PUSH_STOCK = "listings.push_stock"
 STOCK_KEY = "listing:{}:stock"
 
 
+# The jobs that follow a marketplace's refunds and returns (handled by ``aftersales.marketplace``):
+# one for an order a webhook named, one reading those changed since the last order poll.
+FOLLOW_AFTER_SALES = "aftersales.follow"
+POLL_AFTER_SALES = "aftersales.poll"
+# Which job a marketplace event queues.
+EVENT_JOBS = {
+    EventKind.ORDER: "listings.event",
+    EventKind.LISTING: "listings.event",
+    EventKind.AFTER_SALE: FOLLOW_AFTER_SALES,
+}
+
+
 def stock_key(listing_id: int) -> str:
     """One pending stock push per listing: changes while it waits fold into it."""
     return STOCK_KEY.format(listing_id)
@@ -325,11 +337,11 @@ def receive_webhook(
                 repeated += 1
                 continue
             fresh += 1
-            if event.kind != EventKind.OTHER and event.subject_id:
+            if event.kind in EVENT_JOBS and event.subject_id:
                 # Details are fetched fresh when the job runs, so late or reordered events converge.
                 jobs.enqueue(
                     session,
-                    kind="listings.event",
+                    kind=EVENT_JOBS[event.kind],
                     key=f"account:{account.id}:{event.kind.value}:{event.subject_id}",
                     payload={
                         "channel_account_id": account.id,

@@ -24,6 +24,7 @@ from commerce.listings.content import available_stock, digest, listing_content, 
 from commerce.listings.models import SYNCED_STATUSES, ChannelAccount, Listing, ListingStatus, rate_key
 from commerce.listings.service import (
     ACCOUNT_ROW,
+    POLL_AFTER_SALES,
     PRIORITY_CHECK,
     PRIORITY_RECONCILE,
     PRIORITY_STOCK,
@@ -386,7 +387,8 @@ def subscribe_webhooks(deployment: Deployment, job: Job) -> None:
 
 
 def poll_orders(deployment: Deployment, job: Job) -> None:
-    """Fetch orders changed since the last poll (catches what lost webhooks missed)."""
+    """Fetch orders, then refunds and returns, changed since the last poll (catches what lost
+    webhooks missed)."""
     database, settings = deployment.database, deployment.settings
     with database.session() as session:
         account = session.get(ChannelAccount, int(job.payload["channel_account_id"]))
@@ -404,6 +406,16 @@ def poll_orders(deployment: Deployment, job: Job) -> None:
         cursor = page.next_cursor
         if cursor is None:
             break
+    # Refunds and returns changed over the same stretch are read by a job of their own.
+    with database.session() as session, write_transaction(session):
+        jobs.enqueue(
+            session,
+            kind=POLL_AFTER_SALES,
+            key=f"account:{account.id}:poll_after_sales:{since.isoformat()}",
+            payload={"channel_account_id": account.id, "since": since.isoformat()},
+            priority=job.priority,
+            rate_key=rate_key(account.id),
+        )
     # The next poll starts a minute before this one did: changes committed late on the
     # marketplace's side are read again, and reading an order twice changes nothing.
     with database.session() as session, write_transaction(session):

@@ -14,6 +14,12 @@
   (``incremental`` false): the same push twice leaves the same stock.
 * Photos go to the shop's material centre (``material.uploadImageSync``, by the platform's public
   address, ``need_distinct``) and a product names them by the ``byte_url`` they get once approved.
+* After-sales: ``afterSale.List`` by parent order (``order_id``) or by update time
+  (``update_start_time``), pages from 0 of at most 100; types 0 退货退款, 1 已发货仅退款 and 2 未发货仅退款
+  (换货, 价保 and 补寄 are not refunds); the standard statuses 6 (waiting for the shop), 7 (waiting
+  for the buyer's return), 11 (goods back, waiting for the shop), 12 (succeeded: refunded once
+  ``refund_status`` is 3), 27 and 29 (refused), 28 (closed); amounts in fen per related SKU order.
+  Refund messages are tags 200-207, naming the parent order as ``p_id``.
 * Message push: ``event-sign`` over app key + raw body + app secret, MD5 or HMAC-SHA256 (keyed
   with the app secret) as the ``sign-method`` header says; the body is a list of
   ``{"tag", "msg_id", "data"}``.
@@ -32,6 +38,7 @@ from typing import Any
 from integrations.base import RetryableError, TerminalError, json_of, send
 from integrations.marketplace import (
     AccountClient,
+    AfterSalesPage,
     BadSignature,
     EventKind,
     ImageFile,
@@ -40,6 +47,10 @@ from integrations.marketplace import (
     MarketplaceEvent,
     OrdersPage,
     PublishedListing,
+    RemoteAfterSale,
+    RemoteAfterSaleKind,
+    RemoteAfterSaleLine,
+    RemoteAfterSaleStatus,
     RemoteListing,
     RemoteOrder,
     RemoteOrderLine,
@@ -76,6 +87,23 @@ ORDER_STATUS = {
     5: RemoteOrderStatus.COMPLETED,
 }
 ORDER_TAGS = {"100", "101", "102", "103", "105", "106", "110"}
+AFTER_SALE_TAGS = {"200", "201", "202", "203", "204", "205", "206", "207"}
+AFTER_SALE_TYPES = {
+    0: RemoteAfterSaleKind.RETURN_AND_REFUND,
+    1: RemoteAfterSaleKind.REFUND_ONLY,  # after shipping: the buyer keeps the units
+    2: RemoteAfterSaleKind.REFUND_ONLY,
+}
+AFTER_SALE_STATUS = {
+    6: RemoteAfterSaleStatus.REQUESTED,
+    7: RemoteAfterSaleStatus.APPROVED,
+    11: RemoteAfterSaleStatus.RETURNED,
+    27: RemoteAfterSaleStatus.REFUSED,
+    28: RemoteAfterSaleStatus.REFUSED,
+    29: RemoteAfterSaleStatus.REFUSED,
+}
+AFTER_SALE_SUCCEEDED = 12
+REFUND_PAID = 3
+AFTER_SALE_PAGE = 100
 PRODUCT_TAGS = {"400", "402", "403"}
 
 
@@ -334,6 +362,61 @@ class DouyinClient(AccountClient):
         data = self.call("order.orderDetail", {"shop_order_id": external_id})
         return self._order(data["shop_order_detail"])
 
+    def _after_sale_page(self, filters: Mapping[str, Any], page: int) -> tuple[list[RemoteAfterSale], bool]:
+        data = self.call(
+            "afterSale.List",
+            {**filters, "order_by": ["update_time asc"], "page": page, "size": AFTER_SALE_PAGE},
+        )
+        found = [after_sale for item in data.get("items") or [] if (after_sale := self._after_sale(item)) is not None]
+        return found, bool(data.get("has_more"))
+
+    def fetch_after_sales(self, order_external_id: str) -> list[RemoteAfterSale]:
+        found: list[RemoteAfterSale] = []
+        page = 0
+        while True:
+            items, more = self._after_sale_page({"order_id": order_external_id}, page)
+            found += items
+            if not more:
+                return found
+            page += 1
+
+    def fetch_changed_after_sales(self, *, updated_since: datetime, cursor: str | None) -> AfterSalesPage:
+        page = int(cursor or 0)
+        items, more = self._after_sale_page({"update_start_time": int(updated_since.timestamp())}, page)
+        return AfterSalesPage(tuple(items), str(page + 1) if more else None)
+
+    @staticmethod
+    def _after_sale(item: Mapping[str, Any]) -> RemoteAfterSale | None:
+        """An after-sale in our words (an exchange, a price protection or a resend: None)."""
+        info = item["aftersale_info"]
+        kind = AFTER_SALE_TYPES.get(int(info["aftersale_type"]))
+        code = int(info["aftersale_status"])
+        if code == AFTER_SALE_SUCCEEDED:
+            paid = int(info.get("refund_status") or 0) == REFUND_PAID
+            status = RemoteAfterSaleStatus.REFUNDED if paid else RemoteAfterSaleStatus.APPROVED
+        else:
+            status = AFTER_SALE_STATUS.get(code)
+        if kind is None or status is None:
+            return None
+        order = item.get("order_info") or {}
+        return RemoteAfterSale(
+            external_id=str(info["aftersale_id"]),
+            order_external_id=str(order.get("shop_order_id") or info["related_id"]),
+            kind=kind,
+            status=status,
+            currency="CNY",
+            lines=tuple(
+                RemoteAfterSaleLine(
+                    related["shop_sku_code"],
+                    int(related.get("aftersale_item_num") or 0),
+                    Decimal(int(related.get("aftersale_pay_amount") or 0)) / 100,
+                )
+                for related in order.get("related_order_info") or []
+            ),
+            reason=(item.get("text_part") or {}).get("reason_text") or "",
+            updated_at=datetime.fromtimestamp(int(info["update_time"]), UTC),
+        )
+
     @staticmethod
     def _order(order: Mapping[str, Any]) -> RemoteOrder:
         address = order.get("post_addr") or {}
@@ -376,6 +459,8 @@ def parse_webhook(credentials: Mapping[str, str], headers: Mapping[str, str], bo
             data = json.loads(message["data"]) if isinstance(message.get("data"), str) else message.get("data") or {}
             if tag in ORDER_TAGS:
                 kind, subject = EventKind.ORDER, data.get("p_id")
+            elif tag in AFTER_SALE_TAGS:
+                kind, subject = EventKind.AFTER_SALE, data.get("p_id")
             elif tag in PRODUCT_TAGS:
                 kind, subject = EventKind.LISTING, data.get("product_id")
             else:

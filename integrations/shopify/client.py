@@ -35,26 +35,19 @@ from integrations.marketplace import (
     ImageFile,
     ListingContent,
     ListingNotFound,
-    OrdersPage,
     PublishedListing,
     RemoteListing,
-    RemoteOrder,
-    RemoteOrderLine,
-    RemoteOrderStatus,
     ReviewState,
     StaleStock,
     StockLine,
 )
+from integrations.shopify.order_reading import OrderReading
 from integrations.shopify.queries import (
     INVENTORY_SET,
     LATEST_API_VERSION,
     LOCATIONS,
     MAX_MEDIA,
     MAX_VARIANTS,
-    ORDER_LINES,
-    ORDER_QUERY,
-    ORDERS,
-    ORDERS_FIRST,
     PRODUCT_QUERY,
     PRODUCT_SET,
     PRODUCT_UPDATE,
@@ -87,16 +80,6 @@ def review_of(status: str) -> ReviewState:
     return ReviewState.APPROVED if status == "ACTIVE" else ReviewState.OFFLINE
 
 
-def order_status_of(order: Mapping[str, Any]) -> RemoteOrderStatus:
-    if order.get("cancelledAt"):
-        return RemoteOrderStatus.CANCELLED
-    if order.get("displayFulfillmentStatus") == "FULFILLED":
-        return RemoteOrderStatus.SHIPPED
-    if order.get("displayFinancialStatus") in ("PAID", "PARTIALLY_REFUNDED"):
-        return RemoteOrderStatus.PAID
-    return RemoteOrderStatus.UNPAID
-
-
 def option_rows(content: ListingContent) -> tuple[list[dict], list[list[dict]]]:
     """Shopify product options and each variant's option values; a product without options has 'Title'."""
     names = sorted({name for sku in content.skus for name in sku.attributes})
@@ -114,7 +97,7 @@ def option_rows(content: ListingContent) -> tuple[list[dict], list[list[dict]]]:
     return options, per_variant
 
 
-class ShopifyClient(AccountClient):
+class ShopifyClient(OrderReading, AccountClient):
     platform = PLATFORM
 
     def __init__(
@@ -440,52 +423,3 @@ class ShopifyClient(AccountClient):
             cost=REQUESTED_COST["productUpdate"],
         )["productUpdate"]
         self._user_errors(payload, "productUpdate")
-
-    def fetch_orders(self, *, updated_since: datetime, cursor: str | None) -> OrdersPage:
-        connection = self.graphql(
-            ORDERS,
-            {"first": ORDERS_FIRST, "after": cursor, "query": f"updated_at:>='{updated_since.isoformat()}'"},
-            cost=REQUESTED_COST["orders"],
-        )["orders"]
-        info = connection["pageInfo"]
-        return OrdersPage(
-            tuple(self._order(node) for node in connection["nodes"]),
-            info["endCursor"] if info["hasNextPage"] else None,
-        )
-
-    def fetch_order(self, external_id: str) -> RemoteOrder:
-        order = self.graphql(
-            ORDER_QUERY, {"id": f"gid://shopify/Order/{external_id}"}, cost=REQUESTED_COST["order"]
-        ).get("order")
-        if order is None:
-            raise TerminalError(f"shopify: no order {external_id}")
-        return self._order(order)
-
-    def _line_items(self, node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        """An order's line items: those read with it, and the rest a page at a time."""
-        connection = node["lineItems"]
-        items = list(connection["nodes"])
-        while connection["pageInfo"]["hasNextPage"]:
-            connection = self.graphql(
-                ORDER_LINES,
-                {"id": node["id"], "after": connection["pageInfo"]["endCursor"]},
-                cost=REQUESTED_COST["orderLines"],
-            )["order"]["lineItems"]
-            items += connection["nodes"]
-        return items
-
-    def _order(self, node: Mapping[str, Any]) -> RemoteOrder:
-        lines = []
-        currency = node["currencyCode"]
-        for item in self._line_items(node):
-            money = item["originalUnitPriceSet"]["shopMoney"]
-            lines.append(RemoteOrderLine(item["sku"] or "", int(item["quantity"]), Decimal(money["amount"])))
-        return RemoteOrder(
-            external_id=str(node["legacyResourceId"]),
-            status=order_status_of(node),
-            currency=currency,
-            buyer_name=(node.get("customer") or {}).get("displayName") or "Shopify buyer",
-            buyer_country=(node.get("shippingAddress") or {}).get("countryCodeV2"),
-            lines=tuple(lines),
-            updated_at=datetime.fromisoformat(node["updatedAt"].replace("Z", "+00:00")),
-        )

@@ -110,6 +110,61 @@ ORDER_LINES = (
 )
 
 
+# An order's refunds and returns: as many as one read takes (a refund or a return of more lines
+# than these is rare enough to be read again with the order).
+REFUNDS_FIRST = 5
+
+
+REFUND_LINES_FIRST = 10
+
+
+RETURNS_FIRST = 5
+
+
+RETURN_LINES_FIRST = 10
+
+
+MONEY = "shopMoney { amount currencyCode }"
+
+
+AFTER_SALE_FIELDS = f"""
+  legacyResourceId currencyCode updatedAt
+  refunds(first: {REFUNDS_FIRST}) {{
+    id legacyResourceId createdAt updatedAt note return {{ id }} totalRefundedSet {{ {MONEY} }}
+    refundLineItems(first: {REFUND_LINES_FIRST}) {{
+      nodes {{ quantity restockType lineItem {{ sku }} subtotalSet {{ {MONEY} }} }}
+    }}
+  }}
+  returns(first: {RETURNS_FIRST}) {{
+    nodes {{
+      id name status createdAt requestApprovedAt closedAt
+      returnLineItems(first: {RETURN_LINES_FIRST}) {{
+        nodes {{
+          quantity returnReasonNote
+          ... on ReturnLineItem {{
+            fulfillmentLineItem {{ lineItem {{ sku }} }} withCodeDiscountedTotalPriceSet {{ {MONEY} }}
+          }}
+        }}
+      }}
+    }}
+  }}
+"""
+
+
+ORDER_AFTER_SALES = f"query orderAfterSales($id: ID!) {{ order(id: $id) {{ {AFTER_SALE_FIELDS} }} }}"
+
+
+# Orders whose refunds or returns changed: a refund or a return dates its order anew.
+ORDERS_AFTER_SALES_FIRST = 3
+
+
+ORDERS_AFTER_SALES = (
+    "query ordersAfterSales($first: Int!, $after: String, $query: String) {"
+    " orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {"
+    f" nodes {{ {AFTER_SALE_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+)
+
+
 # The topics the platform listens to, and the subscriptions an account's shop holds for an address.
 WEBHOOK_TOPICS = (
     "ORDERS_CREATE",
@@ -117,6 +172,12 @@ WEBHOOK_TOPICS = (
     "ORDERS_PAID",
     "ORDERS_CANCELLED",
     "ORDERS_FULFILLED",
+    "REFUNDS_CREATE",
+    "RETURNS_REQUEST",
+    "RETURNS_APPROVE",
+    "RETURNS_DECLINE",
+    "RETURNS_CANCEL",
+    "RETURNS_CLOSE",
     "PRODUCTS_UPDATE",
     "PRODUCTS_DELETE",
 )
@@ -144,6 +205,8 @@ REQUESTED_COST = {
     "orders": 652,
     "order": 65,
     "orderLines": 303,
+    "orderAfterSales": 314,
+    "ordersAfterSales": 944,
     "webhookSubscriptions": 52,
     "webhookSubscriptionCreate": 12,
 }

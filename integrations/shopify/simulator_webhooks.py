@@ -10,8 +10,16 @@ import json
 import uuid
 
 from integrations.market_store import Event, MarketStore
-from integrations.marketplace import RemoteOrderStatus
+from integrations.marketplace import RemoteAfterSaleKind, RemoteAfterSaleStatus, RemoteOrderStatus
 from integrations.shopify.simulator_ids import product_gid
+
+# The return topic each step of a return is told by.
+RETURN_TOPICS = {
+    RemoteAfterSaleStatus.REQUESTED: "returns/request",
+    RemoteAfterSaleStatus.APPROVED: "returns/approve",
+    RemoteAfterSaleStatus.REFUSED: "returns/decline",
+    RemoteAfterSaleStatus.RETURNED: "returns/close",
+}
 
 
 class WebhookFields:
@@ -57,8 +65,35 @@ class WebhookFields:
             "userErrors": [],
         }
 
+    def _after_sale_webhook(self, event: Event) -> tuple[str, dict] | None:
+        """A refund is told when it is made; a return at each of its steps; a refund-only or a
+        partial refund has nothing to tell before it is paid back."""
+        after_sale = self.store.after_sales[event.detail["after_sale_id"]]
+        status = RemoteAfterSaleStatus(event.detail["status"])
+        order = {"id": int(after_sale.order_id), "admin_graphql_api_id": f"gid://shopify/Order/{after_sale.order_id}"}
+        if status == RemoteAfterSaleStatus.REFUNDED:
+            return "refunds/create", {
+                "id": int(after_sale.id),
+                "admin_graphql_api_id": f"gid://shopify/Refund/{after_sale.id}",
+                "order_id": order["id"],
+                "created_at": event.at.isoformat(),
+            }
+        if after_sale.kind != RemoteAfterSaleKind.RETURN_AND_REFUND:
+            return None
+        return RETURN_TOPICS[status], {
+            "id": int(after_sale.id),
+            "admin_graphql_api_id": f"gid://shopify/Return/{after_sale.id}",
+            "status": status.value,
+            "order": order,
+        }
+
     def webhook_request(self, event: Event) -> tuple[dict[str, str], bytes] | None:
-        if event.kind == "order":
+        if event.kind == "after_sale":
+            told = self._after_sale_webhook(event)
+            if told is None:
+                return None
+            topic, payload = told
+        elif event.kind == "order":
             order = self.store.order(event.subject_id)
             topic = "orders/cancelled" if order.status == RemoteOrderStatus.CANCELLED else "orders/updated"
             payload = {

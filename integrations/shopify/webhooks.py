@@ -1,5 +1,6 @@
 """Shopify's webhooks as they arrive: the HMAC-SHA256 of the raw body checked
-(``X-Shopify-Hmac-Sha256``, base64), the topic and the order or product it names read.
+(``X-Shopify-Hmac-Sha256``, base64), the topic and the order or product it names read (a refund's
+or a return's, the order it is on).
 """
 
 from __future__ import annotations
@@ -24,6 +25,22 @@ ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancel
 PRODUCT_TOPICS = {"products/update", "products/delete"}
 
 
+# Refunds name their order by ``order_id``; returns carry their ``order``.
+REFUND_TOPICS = {"refunds/create"}
+
+
+RETURN_TOPICS = {
+    "returns/request",
+    "returns/approve",
+    "returns/decline",
+    "returns/cancel",
+    "returns/close",
+    "returns/reopen",
+    "returns/update",
+    "returns/process",
+}
+
+
 def webhook_signature(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
@@ -45,6 +62,11 @@ def parse_webhook(credentials: Mapping[str, str], headers: Mapping[str, str], bo
         raise BadSignature("not a Shopify webhook: the body is not a JSON object")
     if topic in ORDER_TOPICS:
         kind, subject = EventKind.ORDER, str(payload.get("id", "")) or None
+    elif topic in REFUND_TOPICS:
+        kind, subject = EventKind.AFTER_SALE, str(payload.get("order_id") or "") or None
+    elif topic in RETURN_TOPICS:
+        order = payload.get("order") if isinstance(payload.get("order"), dict) else {}
+        kind, subject = EventKind.AFTER_SALE, str(order.get("id") or "") or None
     elif topic in PRODUCT_TOPICS:
         kind, subject = EventKind.LISTING, payload.get("admin_graphql_api_id")
     else:

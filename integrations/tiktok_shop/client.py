@@ -11,6 +11,10 @@
 * Products go through TikTok's own audit after create or edit: the audit status (``PENDING``,
   ``ACTIVATE``, ``FAILED``...) is theirs, kept apart from our listing status.
 * Order line items are one per unit; the client counts them per seller SKU.
+* Returns and refunds: ``/return_refund/202309/returns/search`` by order ids or by update time;
+  a ``REFUND`` is money alone, a ``RETURN_AND_REFUND`` brings units back; return line items are
+  one per unit, each with its ``refund_amount`` (``refund_subtotal``, the goods). A change is told
+  by a ``RETURN_STATUS_CHANGE`` notification (type 12) naming the order.
 * Webhooks: ``Authorization`` is the hex HMAC-SHA256 of app key + raw body, keyed with the
   app secret; ``tts_notification_id`` is the event id.
 """
@@ -29,6 +33,7 @@ from typing import Any
 from integrations.base import RetryableError, TerminalError, json_of, send
 from integrations.marketplace import (
     AccountClient,
+    AfterSalesPage,
     BadSignature,
     EventKind,
     ListingContent,
@@ -36,6 +41,10 @@ from integrations.marketplace import (
     MarketplaceEvent,
     OrdersPage,
     PublishedListing,
+    RemoteAfterSale,
+    RemoteAfterSaleKind,
+    RemoteAfterSaleLine,
+    RemoteAfterSaleStatus,
     RemoteListing,
     RemoteOrder,
     RemoteOrderLine,
@@ -70,8 +79,23 @@ ORDER_STATUS = {
     "COMPLETED": RemoteOrderStatus.COMPLETED,
     "CANCELLED": RemoteOrderStatus.CANCELLED,
 }
+# TikTok's return statuses in our words; a request answered ``SUCCESS`` has its units back when
+# they were to come back, and is only approved when it was money alone.
+RETURN_STATUS = {
+    "RETURN_OR_REFUND_REQUEST_PENDING": RemoteAfterSaleStatus.REQUESTED,
+    "AWAITING_BUYER_RESPONSE": RemoteAfterSaleStatus.REQUESTED,  # the seller offered less; the buyer decides
+    "REFUND_OR_RETURN_REQUEST_REJECT": RemoteAfterSaleStatus.REFUSED,
+    "RETURN_OR_REFUND_REQUEST_CANCEL": RemoteAfterSaleStatus.REFUSED,
+    "AWAITING_BUYER_SHIP": RemoteAfterSaleStatus.APPROVED,
+    "BUYER_SHIPPED_ITEM": RemoteAfterSaleStatus.APPROVED,
+    "REJECT_RECEIVE_PACKAGE": RemoteAfterSaleStatus.APPROVED,
+    "RETURN_OR_REFUND_REQUEST_COMPLETE": RemoteAfterSaleStatus.REFUNDED,
+}
+RETURN_TYPES = {"REFUND": RemoteAfterSaleKind.REFUND_ONLY, "RETURN_AND_REFUND": RemoteAfterSaleKind.RETURN_AND_REFUND}
+RETURNS_PAGE = 50
 WEBHOOK_ORDER_STATUS_CHANGE = 1
 WEBHOOK_PRODUCT_STATUS_CHANGE = 5
+WEBHOOK_RETURN_STATUS_CHANGE = 12
 
 
 def signature(secret: str, path: str, query: Mapping[str, str], body: bytes, *, multipart: bool = False) -> str:
@@ -316,6 +340,62 @@ class TikTokShopClient(AccountClient):
             raise TerminalError(f"tiktok_shop: no order {external_id}")
         return self._order(orders[0])
 
+    def _returns(self, filters: Mapping[str, Any], cursor: str | None) -> AfterSalesPage:
+        data = self.call(
+            "POST",
+            "/return_refund/202309/returns/search",
+            query={"page_size": RETURNS_PAGE, "page_token": cursor, "sort_field": "update_time", "sort_order": "ASC"},
+            body=dict(filters),
+        )
+        found = tuple(
+            after_sale for item in data.get("return_orders") or [] if (after_sale := self._after_sale(item)) is not None
+        )
+        return AfterSalesPage(found, data.get("next_page_token") or None)
+
+    def fetch_after_sales(self, order_external_id: str) -> list[RemoteAfterSale]:
+        found: list[RemoteAfterSale] = []
+        cursor = None
+        while True:
+            page = self._returns({"order_ids": [order_external_id]}, cursor)
+            found += page.after_sales
+            cursor = page.next_cursor
+            if cursor is None:
+                return found
+
+    def fetch_changed_after_sales(self, *, updated_since: datetime, cursor: str | None) -> AfterSalesPage:
+        return self._returns({"update_time_ge": int(updated_since.timestamp())}, cursor)
+
+    @staticmethod
+    def _after_sale(item: Mapping[str, Any]) -> RemoteAfterSale | None:
+        """A return or refund in our words (a replacement is not an after-sale here: None)."""
+        kind = RETURN_TYPES.get(item.get("return_type", ""))
+        if kind is None:
+            return None
+        status = RETURN_STATUS.get(item["return_status"])
+        if item["return_status"] == "RETURN_OR_REFUND_REQUEST_SUCCESS":
+            returned = kind == RemoteAfterSaleKind.RETURN_AND_REFUND
+            status = RemoteAfterSaleStatus.RETURNED if returned else RemoteAfterSaleStatus.APPROVED
+        if status is None:
+            return None
+        units: Counter[str] = Counter()
+        amounts: dict[str, Decimal] = {}
+        for line in item.get("return_line_items") or []:
+            units[line["seller_sku"]] += 1
+            money = line.get("refund_amount") or {}
+            amounts[line["seller_sku"]] = amounts.get(line["seller_sku"], Decimal(0)) + Decimal(
+                money.get("refund_subtotal") or money.get("refund_total") or "0"
+            )
+        return RemoteAfterSale(
+            external_id=str(item["return_id"]),
+            order_external_id=str(item["order_id"]),
+            kind=kind,
+            status=status,
+            currency=(item.get("refund_amount") or {}).get("currency", ""),
+            lines=tuple(RemoteAfterSaleLine(sku, units[sku], amounts[sku]) for sku in units),
+            reason=item.get("return_reason_text") or "",
+            updated_at=datetime.fromtimestamp(int(item["update_time"]), UTC),
+        )
+
     @staticmethod
     def _order(order: Mapping[str, Any]) -> RemoteOrder:
         units: Counter[str] = Counter()
@@ -349,6 +429,8 @@ def parse_webhook(credentials: Mapping[str, str], headers: Mapping[str, str], bo
     data = payload.get("data") or {}
     if kind_code == WEBHOOK_ORDER_STATUS_CHANGE:
         kind, subject = EventKind.ORDER, data.get("order_id")
+    elif kind_code == WEBHOOK_RETURN_STATUS_CHANGE:
+        kind, subject = EventKind.AFTER_SALE, data.get("order_id")
     elif kind_code == WEBHOOK_PRODUCT_STATUS_CHANGE:
         kind, subject = EventKind.LISTING, data.get("product_id")
     else:

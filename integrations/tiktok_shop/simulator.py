@@ -1,4 +1,9 @@
-"""A TikTok Shop seller account speaking the Open API 202309 dialect, for client tests and demos."""
+"""A TikTok Shop seller account speaking the Open API 202309 dialect, for client tests and demos.
+
+Its returns and refunds (``/return_refund/202309/returns/search``) are TikTok's: a ``REFUND``
+(money alone) or a ``RETURN_AND_REFUND``, one return line item per unit, and the statuses of
+TikTok's return flow; each change is told by a ``RETURN_STATUS_CHANGE`` notification (type 12).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,20 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from flask import Flask, jsonify, request
 
-from integrations.market_store import Event, StoredListing, StoredOrder, StoreRefusal
-from integrations.marketplace import ListingContent, RemoteOrderStatus, ReviewState, SkuContent
+from integrations.market_store import Event, StoredAfterSale, StoredListing, StoredOrder, StoreRefusal
+from integrations.marketplace import (
+    ListingContent,
+    RemoteAfterSaleKind,
+    RemoteAfterSaleStatus,
+    RemoteOrderStatus,
+    ReviewState,
+    SkuContent,
+)
 from integrations.simulation import Simulator
 
 WAREHOUSE_ID = "7000714532876273410"
@@ -31,6 +43,15 @@ ORDER_STATUS = {
     RemoteOrderStatus.COMPLETED: "COMPLETED",
     RemoteOrderStatus.CANCELLED: "CANCELLED",
 }
+# A return's status as TikTok words it, by what it asks (a return, or money alone).
+RETURN_STATUS = {
+    RemoteAfterSaleStatus.REQUESTED: "RETURN_OR_REFUND_REQUEST_PENDING",
+    RemoteAfterSaleStatus.REFUSED: "REFUND_OR_RETURN_REQUEST_REJECT",
+    RemoteAfterSaleStatus.RETURNED: "RETURN_OR_REFUND_REQUEST_SUCCESS",
+    RemoteAfterSaleStatus.REFUNDED: "RETURN_OR_REFUND_REQUEST_COMPLETE",
+}
+APPROVED_STATUS = {True: "AWAITING_BUYER_SHIP", False: "RETURN_OR_REFUND_REQUEST_SUCCESS"}
+RETURN_STATUS_CHANGE = 12
 CLOCK_SKEW_SECONDS = 300
 PRODUCT_NOT_FOUND = 12052048
 # What an image upload takes: JPEG, PNG or WebP (by their first bytes), up to 5 MB.
@@ -50,6 +71,13 @@ def request_sign(secret: str, path: str, query: dict[str, str], body: bytes, con
 
 def notification_sign(app_key: str, app_secret: str, body: bytes) -> str:
     return hmac.new(app_secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
+
+
+def _shares(amount: Decimal, units: int) -> list[Decimal]:
+    """An amount over some units, to the cent, the last taking what rounding left."""
+    units = max(units, 1)
+    each = (amount / units).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return [each] * (units - 1) + [amount - each * (units - 1)]
 
 
 def status_of(listing: StoredListing) -> str:
@@ -246,6 +274,31 @@ class TikTokShopSimulator(Simulator):
                 }
             )
 
+        @app.post("/return_refund/202309/returns/search")
+        def search_returns():
+            from datetime import UTC, datetime
+
+            filters = request.get_json(silent=True) or {}
+            order_ids = filters.get("order_ids")
+            if order_ids is not None:
+                found = [item for order_id in order_ids for item in self.store.after_sales_of(str(order_id))]
+            else:
+                since = datetime.fromtimestamp(int(filters.get("update_time_ge", 0)), UTC)
+                found = self.store.after_sales_since(since)
+            start = int(request.args.get("page_token") or 0)
+            size = int(request.args.get("page_size") or 50)
+            if not 1 <= size <= 50:
+                return self.answer(code=36009001, message="page_size must be between 1 and 50", status=400)
+            page = found[start : start + size]
+            more = start + size < len(found)
+            return self.answer(
+                {
+                    "return_orders": [self._return(item) for item in page],
+                    "next_page_token": str(start + size) if more else "",
+                    "total_count": len(found),
+                }
+            )
+
         @app.get("/order/202309/orders")
         def get_orders():
             ids = [value for value in (request.args.get("ids") or "").split(",") if value]
@@ -316,8 +369,58 @@ class TikTokShopSimulator(Simulator):
             "update_time": int(order.updated_at.timestamp()),
         }
 
+    def _return(self, item: StoredAfterSale) -> dict[str, Any]:
+        returned = item.kind == RemoteAfterSaleKind.RETURN_AND_REFUND
+        status = (
+            APPROVED_STATUS[returned] if item.status == RemoteAfterSaleStatus.APPROVED else RETURN_STATUS[item.status]
+        )
+        currency = self.store.order(item.order_id).currency
+        # One return line item per unit (a refund of money alone: one, for the line's amount), the
+        # amount shared out to the cent.
+        units = [
+            (seller_sku, share) for seller_sku, quantity, amount in item.lines for share in _shares(amount, quantity)
+        ]
+        total = sum((amount for _sku, _quantity, amount in item.lines), Decimal(0))
+        return {
+            "return_id": item.id,
+            "order_id": item.order_id,
+            "return_type": "RETURN_AND_REFUND" if returned else "REFUND",
+            "return_status": status,
+            "return_reason_text": item.reason,
+            "create_time": int(item.created_at.timestamp()),
+            "update_time": int(item.updated_at.timestamp()),
+            "refund_amount": {"currency": currency, "refund_total": str(total), "refund_subtotal": str(total)},
+            "return_line_items": [
+                {
+                    "return_line_item_id": f"{item.id}-{index}",
+                    "order_line_item_id": f"{item.order_id}-{seller_sku}-{index}",
+                    "seller_sku": seller_sku,
+                    "refund_amount": {
+                        "currency": currency,
+                        "refund_total": str(amount),
+                        "refund_subtotal": str(amount),
+                    },
+                }
+                for index, (seller_sku, amount) in enumerate(units)
+            ],
+        }
+
     def webhook_request(self, event: Event) -> tuple[dict[str, str], bytes] | None:
-        if event.kind == "order":
+        if event.kind == "after_sale":
+            item = self.store.after_sales[event.detail["after_sale_id"]]
+            shown = self._return(item)
+            kind, data = (
+                RETURN_STATUS_CHANGE,
+                {
+                    "order_id": item.order_id,
+                    "return_id": item.id,
+                    "return_role": "BUYER",
+                    "return_type": shown["return_type"],
+                    "return_status": shown["return_status"],
+                    "update_time": int(event.at.timestamp()),
+                },
+            )
+        elif event.kind == "order":
             order = self.store.order(event.subject_id)
             kind, data = (
                 1,

@@ -20,7 +20,14 @@ from integrations.base import RetryableError, TerminalError
 from integrations.douyin import client as douyin
 from integrations.douyin.simulator import DouyinSimulator
 from integrations.market_store import Event
-from integrations.marketplace import BadSignature, ImageFile, ListingContent, SkuContent
+from integrations.marketplace import (
+    BadSignature,
+    EventKind,
+    ImageFile,
+    ListingContent,
+    RemoteAfterSaleKind,
+    SkuContent,
+)
 from integrations.stand_ins import simulator_credentials
 from tests.clock import ManualClock
 
@@ -158,3 +165,94 @@ def test_photos_go_through_the_material_centre_once_and_a_product_names_them_whe
     with pytest.raises(TerminalError, match="COMMERCE_PUBLIC_URL"):
         client.publish(unaddressed, external_id=None, may_exist=False)
     assert simulator.store.find("p-2") is None and len(simulator.materials) == 2
+
+
+# The after-sale list as the platform documents it (afterSale.List: standard statuses, types,
+# amounts in fen per related SKU order): (type, status, refund status) -> ours.
+@pytest.mark.parametrize(
+    ("aftersale_type", "status", "refund_status", "kind", "ours"),
+    [
+        (2, 6, 1, "refund_only", "requested"),
+        (2, 12, 2, "refund_only", "approved"),
+        (2, 12, 3, "refund_only", "refunded"),
+        (1, 12, 3, "refund_only", "refunded"),
+        (0, 7, 1, "return_and_refund", "approved"),
+        (0, 11, 1, "return_and_refund", "returned"),
+        (0, 12, 3, "return_and_refund", "refunded"),
+        (0, 27, 1, "return_and_refund", "refused"),
+        (0, 28, 1, "return_and_refund", "refused"),
+        (0, 29, 1, "return_and_refund", "refused"),
+        (3, 6, 1, None, None),  # an exchange is not a refund
+    ],
+)
+def test_after_sales_are_read_as_the_platform_documents_them(aftersale_type, status, refund_status, kind, ours):
+    calls = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append((request.url.path, json.loads(request.content)))
+        item = {
+            "aftersale_info": {
+                "aftersale_id": "7157461712345",
+                "aftersale_type": aftersale_type,
+                "aftersale_status": status,
+                "related_id": "6919123456789",
+                "update_time": 1_764_700_000,
+                "refund_amount": 11300,
+                "refund_status": refund_status,
+            },
+            "order_info": {
+                "shop_order_id": "6919123456789",
+                "related_order_info": [
+                    {"sku_order_id": "6919123456790", "shop_sku_code": "cc-sku-7", "aftersale_item_num": 2,
+                     "aftersale_pay_amount": 11300}
+                ],
+            },
+            "text_part": {"reason_text": "不喜欢"},
+        }  # fmt: skip
+        data = {"items": [item], "has_more": False, "total": 1, "page": 0, "size": 100}
+        return httpx.Response(200, json={"code": 10000, "msg": "success", "data": data})
+
+    client = douyin.DouyinClient(CREDENTIALS, {"base_url": "http://douyin.test"}, transport=httpx.MockTransport(answer))
+
+    found = client.fetch_after_sales("6919123456789")
+
+    assert calls == [
+        (
+            "/afterSale/List",
+            {"order_by": ["update_time asc"], "order_id": "6919123456789", "page": 0, "size": 100},
+        )
+    ]
+    if kind is None:
+        assert found == []
+        return
+    [sale] = found
+    assert (sale.kind.value, sale.status.value, sale.order_external_id, sale.reason) == (
+        kind,
+        ours,
+        "6919123456789",
+        "不喜欢",
+    )
+    assert [(line.seller_sku, line.quantity, line.amount) for line in sale.lines] == [("cc-sku-7", 2, Decimal("113"))]
+
+
+def test_a_refund_message_is_verified_by_the_sdk_and_names_its_order():
+    simulator = DouyinSimulator()
+    simulator.store.create(ListingContent("p-1", "Scarf", "", "CNY", (SkuContent("cc-sku-7", Decimal("56.50"), 5),)))
+    simulator.store.finish_reviews()
+    bought = simulator.store.buy(seller_sku="cc-sku-7", quantity=2)
+    refund = simulator.store.request_after_sale(
+        bought.id, RemoteAfterSaleKind.REFUND_ONLY, [("cc-sku-7", 1, Decimal("56.50"))]
+    )
+    headers, body = simulator.webhook_request(
+        Event(
+            id="7002",
+            kind="after_sale",
+            subject_id=bought.id,
+            detail={"after_sale_id": refund.id, "status": "requested"},
+            at=datetime(2026, 12, 3, 10, 15, tzinfo=UTC),
+        )
+    )
+
+    assert sdk().callback(headers, body) == json.loads(body)
+    [event] = douyin.parse_webhook(CREDENTIALS, headers, body)
+    assert (event.topic, event.kind, event.subject_id) == ("tag:200", EventKind.AFTER_SALE, bought.id)

@@ -17,7 +17,14 @@ from sqlalchemy import func, select
 
 from commerce.listings.models import ChannelAccount
 from integrations.base import RetryableError
-from integrations.marketplace import ImageFile, ListingContent, SkuContent, StockLine
+from integrations.marketplace import (
+    ImageFile,
+    ListingContent,
+    RemoteAfterSaleKind,
+    RemoteAfterSaleStatus,
+    SkuContent,
+    StockLine,
+)
 from integrations.shopify import client as shopify
 from integrations.shopify import queries as shopify_queries
 from integrations.shopify.simulator import ShopifySimulator
@@ -35,6 +42,8 @@ DOCUMENTS = {
     "orders": shopify_queries.ORDERS,
     "order": shopify_queries.ORDER_QUERY,
     "orderLines": shopify_queries.ORDER_LINES,
+    "orderAfterSales": shopify_queries.ORDER_AFTER_SALES,
+    "ordersAfterSales": shopify_queries.ORDERS_AFTER_SALES,
     "webhookSubscriptions": shopify_queries.WEBHOOKS,
     "webhookSubscriptionCreate": shopify_queries.WEBHOOK_CREATE,
     "stagedUploadsCreate": shopify_queries.STAGED_UPLOADS,
@@ -121,12 +130,49 @@ def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_
     while page.next_cursor:
         page = client.fetch_orders(updated_since=before, cursor=page.next_cursor)
     one = client.fetch_order(big.id)
+    # A return refunded, and money alone: the order's after-sales, then those changed since.
+    back = simulator.store.request_after_sale(
+        big.id, RemoteAfterSaleKind.RETURN_AND_REFUND, [("SW-RED-M", 2, Decimal("240.00"))], reason="too small"
+    )
+    for status in (RemoteAfterSaleStatus.APPROVED, RemoteAfterSaleStatus.RETURNED, RemoteAfterSaleStatus.REFUNDED):
+        simulator.store.move_after_sale(back.id, status)
+    money = simulator.store.request_after_sale(
+        big.id, RemoteAfterSaleKind.PARTIAL_REFUND, [("SW-RED-L", 0, Decimal("12.50"))]
+    )
+    simulator.store.move_after_sale(money.id, RemoteAfterSaleStatus.APPROVED)
+    simulator.store.move_after_sale(money.id, RemoteAfterSaleStatus.REFUNDED)
+    after_sales = client.fetch_after_sales(big.id)
+    changed = client.fetch_changed_after_sales(updated_since=before, cursor=None)
+    while changed.next_cursor:
+        changed = client.fetch_changed_after_sales(updated_since=before, cursor=changed.next_cursor)
     client.withdraw(published.external_id)
     address = "https://commerce.example.com/api/v1/webhooks/shopify/1"
     first = client.subscribe_webhooks(address)
     again = client.subscribe_webhooks(address)
 
     assert len(one.lines) == 25
+    assert [
+        (
+            sale.external_id,
+            sale.kind,
+            sale.status,
+            [(line.seller_sku, line.quantity, line.amount) for line in sale.lines],
+        )
+        for sale in after_sales
+    ] == [
+        (
+            f"return:{back.id}",
+            RemoteAfterSaleKind.RETURN_AND_REFUND,
+            RemoteAfterSaleStatus.REFUNDED,
+            [("SW-RED-M", 2, Decimal("240.00"))],
+        ),
+        (
+            f"refund:{money.id}",
+            RemoteAfterSaleKind.PARTIAL_REFUND,
+            RemoteAfterSaleStatus.REFUNDED,
+            [("", 0, Decimal("12.50"))],
+        ),
+    ]
     sets = [request["variables"]["input"]["files"] for request in transport.sent if "productSet" in request["query"]]
     (upload,) = transport.uploads
     (key,) = simulator.staged

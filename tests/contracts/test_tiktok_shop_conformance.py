@@ -7,6 +7,7 @@ verified and parsed by the SDK's ``Webhooks``.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,9 +17,18 @@ from tiktok_shop_api.signing import Signer
 from tiktok_shop_api.webhooks import Webhooks
 
 from integrations.market_store import Event
-from integrations.marketplace import ImageFile, ListingContent, SkuContent, StockLine
+from integrations.marketplace import (
+    EventKind,
+    ImageFile,
+    ListingContent,
+    RemoteAfterSaleKind,
+    RemoteAfterSaleLine,
+    RemoteAfterSaleStatus,
+    SkuContent,
+    StockLine,
+)
 from integrations.stand_ins import simulator_credentials
-from integrations.tiktok_shop.client import TikTokShopClient, product_body
+from integrations.tiktok_shop.client import TikTokShopClient, parse_webhook, product_body
 from integrations.tiktok_shop.simulator import TikTokShopSimulator
 from tests.factories import photo_bytes
 
@@ -37,14 +47,21 @@ CONTENT = ListingContent(
 
 
 class Recording(httpx.BaseTransport):
+    """The shop behind it, every request sent to it and the JSON it answered each with."""
+
     def __init__(self, simulator: TikTokShopSimulator):
         self.inner = httpx.WSGITransport(app=simulator.app)
         self.sent: list[httpx.Request] = []
+        self.answers: dict[int, dict] = {}
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
         self.sent.append(request)
-        return self.inner.handle_request(request)
+        response = self.inner.handle_request(request)
+        content = response.read()
+        if response.headers.get("content-type", "").startswith("application/json"):
+            self.answers[id(request)] = json.loads(content)
+        return httpx.Response(response.status_code, headers=response.headers, content=content)
 
 
 def test_every_request_of_a_session_is_signed_as_the_sdk_signs_it():
@@ -157,3 +174,55 @@ def test_an_account_whose_attributes_have_no_ids_is_refused_and_nothing_is_store
     assert (answer.status_code, answer.json["code"]) == (422, "invalid_account_settings")
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(ChannelAccount)) == 0
+
+
+def test_returns_are_searched_read_and_told_as_the_sdk_models_them():
+    from tiktok_shop_api.generated.models import SearchReturnsRequest, SearchReturnsResponse
+
+    simulator = TikTokShopSimulator()
+    simulator.store.create(CONTENT)
+    simulator.store.finish_reviews()
+    bought = simulator.store.buy(seller_sku="sku-1", quantity=3)
+    back = simulator.store.request_after_sale(
+        bought.id, RemoteAfterSaleKind.RETURN_AND_REFUND, [("sku-1", 3, Decimal("100.00"))], reason="too small"
+    )
+    simulator.store.move_after_sale(back.id, RemoteAfterSaleStatus.APPROVED)
+    transport = Recording(simulator)
+    client = TikTokShopClient(CREDENTIALS, {"base_url": "http://shop.test"}, transport=transport)
+
+    found = client.fetch_after_sales(bought.id)
+    changed = client.fetch_changed_after_sales(updated_since=datetime(2026, 1, 1, tzinfo=UTC), cursor=None)
+
+    searches = [request for request in transport.sent if request.url.path == "/return_refund/202309/returns/search"]
+    assert len(searches) == 2
+    for request in searches:
+        assert SearchReturnsRequest.from_dict(json.loads(request.content)).additional_properties == {}
+        answer = transport.answers[id(request)]["data"]
+        parsed = SearchReturnsResponse.from_dict({"code": 0, "message": "Success", "data": answer}).data
+        assert parsed.additional_properties == {}
+        (shown,) = parsed.return_orders
+        assert shown.additional_properties == {}
+        assert [item.additional_properties for item in shown.return_line_items] == [{}, {}, {}]
+    # Three units, one return line item each, 33.33 + 33.33 + 33.34.
+    assert [(sale.kind, sale.status, sale.lines) for sale in found] == [
+        (
+            RemoteAfterSaleKind.RETURN_AND_REFUND,
+            RemoteAfterSaleStatus.APPROVED,
+            (RemoteAfterSaleLine("sku-1", 3, Decimal("100.00")),),
+        )
+    ]
+    assert changed.after_sales == tuple(found)
+    headers, body = simulator.webhook_request(
+        Event(
+            id="n-3",
+            kind="after_sale",
+            subject_id=bought.id,
+            detail={"after_sale_id": back.id, "status": "approved"},
+            at=datetime(2026, 12, 3, 10, 15, tzinfo=UTC),
+        )
+    )
+    told = Webhooks.parse(body)
+    assert type(told).__name__ == "ReturnStatusChangeWebhook"
+    assert (told.data.order_id, told.data.return_status) == (bought.id, "AWAITING_BUYER_SHIP")
+    [event] = parse_webhook(CREDENTIALS, headers, body)
+    assert (event.kind, event.subject_id) == (EventKind.AFTER_SALE, bought.id)

@@ -1,0 +1,199 @@
+"""Order intake during a burst of refund webhooks: does a stream's wave of refunds slow the orders?
+
+    python benchmarks/refund_webhooks.py [--orders 4000] [--clients 32] [--webhooks 2000] [--rounds 2]
+
+Loads the demo cluster into a fresh PostgreSQL database, imports 1,000 SKUs (as the orders
+benchmark does), starts gunicorn and one queue worker, and connects a TikTok Shop account to the
+TikTok Shop simulator served on loopback. Its shop sells the SKUs; a third of --webhooks orders are
+bought there and reach the service first (their webhooks, then the worker). Each then gets a
+refund of one unit, asked, approved and paid on the marketplace: three RETURN_STATUS_CHANGE
+webhooks an order, --webhooks in all.
+
+Each round sends --orders direct orders spread over the SKUs from --clients threads twice: alone,
+and while the refund webhooks are posted (8 threads, as fast as they are answered) and the worker
+follows them (reading each order's returns from the simulator, recording the after-sales). It
+prints accepted orders per second of both and their ratio (the median over the rounds), the
+webhooks' answers and how long the worker took to follow every refund.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from orders import Api, Scene, figures, printed, rush, spread_bodies
+from service import ROOT, deployment, machine
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(ROOT))
+
+from integrations.marketplace import ListingContent, RemoteAfterSaleKind, RemoteAfterSaleStatus, SkuContent
+from integrations.stand_ins import simulator_credentials
+from integrations.tiktok_shop.simulator import TikTokShopSimulator
+from tests.marketplaces import served
+
+WEBHOOK_CLIENTS = 8
+
+
+def post_all(base_url: str, account_id: int, webhooks: list[tuple[dict, bytes]]) -> tuple[dict[int, int], float]:
+    """Post every webhook once from a few threads; (answers by status, seconds)."""
+    answers: dict[int, int] = {}
+    lock = threading.Lock()
+    next_index = itertools.count()
+    path = f"/api/v1/webhooks/tiktok_shop/{account_id}"
+    started = time.perf_counter()
+
+    def client():
+        with httpx.Client(base_url=base_url, timeout=60) as http:
+            while (index := next(next_index)) < len(webhooks):
+                headers, body = webhooks[index]
+                status = http.post(path, content=body, headers=headers).status_code
+                with lock:
+                    answers[status] = answers.get(status, 0) + 1
+
+    threads = [threading.Thread(target=client) for _ in range(WEBHOOK_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers, time.perf_counter() - started
+
+
+def wait_for_queue(engine, *, timeout: float = 600) -> float:
+    """Seconds until no job is waiting or running."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with engine.connect() as connection:
+            waiting = connection.execute(
+                text("SELECT count(*) FROM job WHERE status IN ('queued', 'running')")
+            ).scalar_one()
+        if waiting == 0:
+            return time.perf_counter() - started
+        time.sleep(0.2)
+    raise RuntimeError("the queue did not drain")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=4000, help="direct orders of each intake run")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--webhooks", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--gunicorn-workers", type=int, default=3)
+    arguments = parser.parse_args()
+    print(f"machine: {machine()}")
+    with deployment("postgresql") as service, tempfile.TemporaryDirectory() as workdir:
+        service.flask("demo", "load")
+        process = service.serve(arguments.gunicorn_workers)
+        base_url = process.base_url
+        scene = Scene(service, base_url, Path(workdir), spread_skus=True)
+        engine = create_engine(service.database_url)
+        simulator = TikTokShopSimulator()
+        with served(simulator.app) as shop_url:
+            admin = Api(base_url, scene.admin_token)
+            account = admin.call(
+                "POST",
+                "/channel-accounts",
+                json={
+                    "platform": "tiktok_shop",
+                    "name": "TikTok Shop (benchmark)",
+                    "credentials": simulator_credentials("tiktok_shop"),
+                    "settings": {"base_url": shop_url, "rate_limit_per_second": 1000, "currency": "CNY"},
+                },
+            )
+            skus = scene.spread_sku_ids[:100]
+            simulator.store.create(
+                ListingContent(
+                    "benchmark-product",
+                    "Cashmere scarf",
+                    "",
+                    "CNY",
+                    tuple(SkuContent(f"cc-sku-{sku_id}", Decimal("100.00"), 1_000_000) for sku_id in skus),
+                )
+            )
+            simulator.store.finish_reviews()
+            service.start_worker()
+            wait_for_queue(engine)
+            simulator.take_webhooks()
+            # A third of the webhooks' orders for each round, bought and brought in beforehand.
+            buyers = -(-arguments.webhooks // 3)
+            bought = [
+                [
+                    simulator.store.buy(seller_sku=f"cc-sku-{skus[number % len(skus)]}", quantity=2)
+                    for number in range(buyers)
+                ]
+                for _round in range(arguments.rounds)
+            ]
+            answers, seconds = post_all(base_url, account["id"], simulator.take_webhooks())
+            print(f"marketplace orders: {buyers * arguments.rounds}, webhooks {answers} in {seconds:.1f} s")
+            print(f"marketplace orders followed in {wait_for_queue(engine):.1f} s")
+
+            accepted: dict[str, list[int]] = {"alone": [], "burst": []}
+            for round_number in range(1, arguments.rounds + 1):
+                alone = figures(
+                    rush(
+                        base_url,
+                        scene.trade_token,
+                        spread_bodies(f"alone-{round_number}", scene.spread_sku_ids, arguments.orders),
+                        arguments.clients,
+                    )
+                )
+                print(f"round {round_number} alone: {printed(alone)}")
+                accepted["alone"].append(alone["accepted_per_s"])
+                # This round's refunds: one unit of each of its orders, asked, approved and paid.
+                for order in bought[round_number - 1]:
+                    refund = simulator.store.request_after_sale(
+                        order.id, RemoteAfterSaleKind.REFUND_ONLY, [(order.lines[0][0], 1, Decimal("100.00"))]
+                    )
+                    simulator.store.move_after_sale(refund.id, RemoteAfterSaleStatus.APPROVED)
+                    simulator.store.move_after_sale(refund.id, RemoteAfterSaleStatus.REFUNDED)
+                refund_webhooks = simulator.take_webhooks()[: arguments.webhooks]
+                burst_answers: dict = {}
+
+                def burst(webhooks=refund_webhooks, answers=burst_answers):
+                    answers["answers"], answers["seconds"] = post_all(base_url, account["id"], webhooks)
+
+                poster = threading.Thread(target=burst)
+                poster.start()
+                during = figures(
+                    rush(
+                        base_url,
+                        scene.trade_token,
+                        spread_bodies(f"burst-{round_number}", scene.spread_sku_ids, arguments.orders),
+                        arguments.clients,
+                    )
+                )
+                poster.join()
+                followed = wait_for_queue(engine)
+                print(
+                    f"round {round_number} with the burst: {printed(during)}; webhooks "
+                    f"{json.dumps(burst_answers.get('answers'))} in {burst_answers.get('seconds', 0):.1f} s, "
+                    f"all followed {followed:.1f} s after the orders"
+                )
+                accepted["burst"].append(during["accepted_per_s"])
+            with engine.connect() as connection:
+                after_sales = connection.execute(
+                    text("SELECT count(*), count(*) FILTER (WHERE status = 'refunded') FROM after_sale")
+                ).one()
+            refunds = buyers * arguments.rounds
+            print(f"after-sales recorded: {after_sales[0]}, refunded: {after_sales[1]} (of {refunds} refunds)")
+            alone_rate = statistics.median(accepted["alone"])
+            burst_rate = statistics.median(accepted["burst"])
+            print(
+                f"accepted orders/s alone {alone_rate:.0f}, during the burst {burst_rate:.0f}: "
+                f"ratio {burst_rate / alone_rate:.2f}"
+            )
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
