@@ -3,17 +3,20 @@
     python benchmarks/refund_webhooks.py [--orders 4000] [--clients 32] [--webhooks 2000] [--rounds 2]
 
 Loads the demo cluster into a fresh PostgreSQL database, imports 1,000 SKUs (as the orders
-benchmark does), starts gunicorn and one queue worker, and connects a TikTok Shop account to the
+benchmark does), starts gunicorn and one queue worker (at niceness --worker-nice, as
+docs/operations.md recommends), and connects a TikTok Shop account to the
 TikTok Shop simulator served on loopback. Its shop sells the SKUs; a third of --webhooks orders are
 bought there and reach the service first (their webhooks, then the worker). Each then gets a
 refund of one unit, asked, approved and paid on the marketplace: three RETURN_STATUS_CHANGE
 webhooks an order, --webhooks in all.
 
 Each round sends --orders direct orders spread over the SKUs from --clients threads twice: alone,
-and while the refund webhooks are posted (8 threads, as fast as they are answered) and the worker
+and while the refund webhooks are posted (8 threads, as fast as they are answered; to a gunicorn
+of their own at niceness --webhook-nice, as a deployment routes /api/v1/webhooks/) and the worker
 follows them (reading each order's returns from the simulator, recording the after-sales). It
 prints accepted orders per second of both and their ratio (the median over the rounds), the
-webhooks' answers and how long the worker took to follow every refund.
+webhooks' answers, how long the worker took to follow every refund, and the CPU each part used
+(the benchmark process's own includes its children: the web processes and the worker).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -68,6 +73,35 @@ def post_all(base_url: str, account_id: int, webhooks: list[tuple[dict, bytes]])
     return answers, time.perf_counter() - started
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes and their children have used so far."""
+    total = 0
+    for pid in pids:
+        for path in [Path(f"/proc/{pid}")] + [Path(f"/proc/{child}") for child in children(pid)]:
+            try:
+                fields = (path / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in found] + [grandchild for child in found for grandchild in children(int(child))]
+
+
+def postgres_pids() -> list[int]:
+    return [
+        int(path.name)
+        for path in Path("/proc").iterdir()
+        if path.name.isdigit() and (path / "comm").exists() and (path / "comm").read_text().strip() == "postgres"
+    ]
+
+
 def wait_for_queue(engine, *, timeout: float = 600) -> float:
     """Seconds until no job is waiting or running."""
     started = time.perf_counter()
@@ -89,12 +123,27 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--gunicorn-workers", type=int, default=3)
+    parser.add_argument(
+        "--worker-nice", type=int, default=10, help="the queue worker's niceness (0: the web processes' priority)"
+    )
+    parser.add_argument(
+        "--webhook-nice",
+        type=int,
+        default=10,
+        help="webhooks go to a gunicorn of their own at this niceness, as docs/operations.md recommends "
+        "(-1: to the same gunicorn as the orders)",
+    )
     arguments = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the simulator's request log
     print(f"machine: {machine()}")
     with deployment("postgresql") as service, tempfile.TemporaryDirectory() as workdir:
         service.flask("demo", "load")
         process = service.serve(arguments.gunicorn_workers)
         base_url = process.base_url
+        webhooks_url = base_url
+        if arguments.webhook_nice >= 0:
+            webhook_process = service.serve(2, nice=arguments.webhook_nice)
+            webhooks_url = webhook_process.base_url
         scene = Scene(service, base_url, Path(workdir), spread_skus=True)
         engine = create_engine(service.database_url)
         simulator = TikTokShopSimulator()
@@ -121,7 +170,22 @@ def main() -> None:
                 )
             )
             simulator.store.finish_reviews()
-            service.start_worker()
+            worker = service.start_worker(nice=arguments.worker_nice)
+            groups = {
+                "web": lambda: [process.pid],
+                "webhook web": lambda: [] if webhooks_url == base_url else [webhook_process.pid],
+                "worker": lambda: [worker.pid],
+                "postgres": postgres_pids,
+                "benchmark (load and simulator)": lambda: [os.getpid()],
+            }
+
+            def used() -> dict[str, float]:
+                return {name: cpu_seconds(pids()) for name, pids in groups.items()}
+
+            def spent(before: dict[str, float]) -> str:
+                after = used()
+                return ", ".join(f"{name} {after[name] - before[name]:.1f} s" for name in groups)
+
             wait_for_queue(engine)
             simulator.take_webhooks()
             # A third of the webhooks' orders for each round, bought and brought in beforehand.
@@ -133,12 +197,13 @@ def main() -> None:
                 ]
                 for _round in range(arguments.rounds)
             ]
-            answers, seconds = post_all(base_url, account["id"], simulator.take_webhooks())
+            answers, seconds = post_all(webhooks_url, account["id"], simulator.take_webhooks())
             print(f"marketplace orders: {buyers * arguments.rounds}, webhooks {answers} in {seconds:.1f} s")
             print(f"marketplace orders followed in {wait_for_queue(engine):.1f} s")
 
             accepted: dict[str, list[int]] = {"alone": [], "burst": []}
             for round_number in range(1, arguments.rounds + 1):
+                before = used()
                 alone = figures(
                     rush(
                         base_url,
@@ -147,7 +212,7 @@ def main() -> None:
                         arguments.clients,
                     )
                 )
-                print(f"round {round_number} alone: {printed(alone)}")
+                print(f"round {round_number} alone: {printed(alone)}; CPU {spent(before)}")
                 accepted["alone"].append(alone["accepted_per_s"])
                 # This round's refunds: one unit of each of its orders, asked, approved and paid.
                 for order in bought[round_number - 1]:
@@ -160,8 +225,9 @@ def main() -> None:
                 burst_answers: dict = {}
 
                 def burst(webhooks=refund_webhooks, answers=burst_answers):
-                    answers["answers"], answers["seconds"] = post_all(base_url, account["id"], webhooks)
+                    answers["answers"], answers["seconds"] = post_all(webhooks_url, account["id"], webhooks)
 
+                before = used()
                 poster = threading.Thread(target=burst)
                 poster.start()
                 during = figures(
@@ -173,11 +239,12 @@ def main() -> None:
                     )
                 )
                 poster.join()
+                during_cpu = spent(before)
                 followed = wait_for_queue(engine)
                 print(
                     f"round {round_number} with the burst: {printed(during)}; webhooks "
                     f"{json.dumps(burst_answers.get('answers'))} in {burst_answers.get('seconds', 0):.1f} s, "
-                    f"all followed {followed:.1f} s after the orders"
+                    f"all followed {followed:.1f} s after the orders; CPU during the orders {during_cpu}"
                 )
                 accepted["burst"].append(during["accepted_per_s"])
             with engine.connect() as connection:

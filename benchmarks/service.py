@@ -128,14 +128,18 @@ class Service:
         root: Path = ROOT,
         app: str = "wsgi:app",
         pythonpath: Path | None = None,
+        nice: int = 0,
     ) -> subprocess.Popen:
         """gunicorn serving ``app`` of the code at ``root`` (another checkout, say) on ``port`` (a free
-        one by default, in the process's ``base_url``), on this deployment's database."""
+        one by default, in the process's ``base_url``), on this deployment's database; ``nice``
+        runs it at a lower CPU priority."""
         port = port or free_port()
         worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
         path = ["--pythonpath", str(pythonpath)] if pythonpath else []
+        niced = ["nice", "-n", str(nice)] if nice else []
         process = subprocess.Popen(
             [
+                *niced,
                 str(BIN / "gunicorn"),
                 *worker_class,
                 *path,
@@ -169,10 +173,12 @@ class Service:
         process.wait(timeout=20)
         self.processes.remove(process)
 
-    def start_worker(self, threads: int | None = None) -> subprocess.Popen:
+    def start_worker(self, threads: int | None = None, *, nice: int = 0) -> subprocess.Popen:
+        """A queue worker; ``nice`` runs it at a lower CPU priority than the web processes."""
         options = ["--threads", str(threads)] if threads else []
+        niced = ["nice", "-n", str(nice)] if nice else []
         process = subprocess.Popen(
-            [str(BIN / "flask"), "--app", "wsgi", "worker", "run", *options],
+            [*niced, str(BIN / "flask"), "--app", "wsgi", "worker", "run", *options],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from commerce.rebates.views.records import bp as rebate_records_bp
     from commerce.reports.views import bp as reports_bp
     from commerce.settlement.views import bp as settlement_bp
+    from commerce.settlement.views import payouts_bp
     from commerce.web import database, health, observability, problems
     from commerce.web.auth import SignedCookieSessions
     from commerce.web.openapi import init_docs, make_app
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         rebate_claims_bp,
         reports_bp,
         settlement_bp,
+        payouts_bp,
         jobs_bp,
     )
     for blueprint in blueprints:

@@ -41,6 +41,7 @@ from commerce.rebates.models import (
 )
 from commerce.reports.models import ExportStatistic, ExportStatisticPeriod, OutsideExport
 from commerce.settlement.models import Agreement, Statement, StatementLine
+from commerce.settlement.payout_models import MarketplacePayout, MarketplaceTransaction, PayoutDifference
 
 metadata = SQLModel.metadata
 
@@ -102,5 +103,8 @@ __all__ = [
     "Agreement",
     "Statement",
     "StatementLine",
+    "MarketplacePayout",
+    "MarketplaceTransaction",
+    "PayoutDifference",
     "metadata",
 ]

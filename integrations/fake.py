@@ -5,20 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 
 from integrations.base import TerminalError
-from integrations.market_store import MarketStore, StoredAfterSale, StoredListing, StoredOrder, StoreRefusal
+from integrations.market_store import (
+    MarketStore,
+    StoredAfterSale,
+    StoredListing,
+    StoredOrder,
+    StoredPayout,
+    StoredTransaction,
+    StoreRefusal,
+)
 from integrations.marketplace import (
     AfterSalesPage,
     ListingContent,
     ListingNotFound,
     OrdersPage,
+    PayoutsPage,
     PublishedListing,
     RemoteAfterSale,
     RemoteAfterSaleLine,
     RemoteListing,
     RemoteOrder,
     RemoteOrderLine,
+    RemotePayout,
+    RemoteTransaction,
     StaleStock,
     StockLine,
+    TransactionKind,
+    TransactionsPage,
 )
 
 PAGE_SIZE = 50
@@ -124,6 +137,20 @@ class StoreClient:
     def fetch_after_sales(self, order_external_id: str) -> list[RemoteAfterSale]:
         return [remote_after_sale(item, self.store) for item in self.store.after_sales_of(order_external_id)]
 
+    def fetch_payouts(self, *, issued_since: datetime, cursor: str | None) -> PayoutsPage:
+        payouts = self.store.payouts_since(issued_since)
+        start = int(cursor or 0)
+        more = start + PAGE_SIZE < len(payouts)
+        page = tuple(_remote_payout(payout) for payout in payouts[start : start + PAGE_SIZE])
+        return PayoutsPage(page, str(start + PAGE_SIZE) if more else None)
+
+    def fetch_payout_transactions(self, payout_external_id: str, *, cursor: str | None) -> TransactionsPage:
+        lines = self.store.payout(payout_external_id).transactions
+        start = int(cursor or 0)
+        more = start + PAGE_SIZE < len(lines)
+        page = tuple(_remote_transaction(line) for line in lines[start : start + PAGE_SIZE])
+        return TransactionsPage(page, str(start + PAGE_SIZE) if more else None)
+
     def fetch_changed_after_sales(self, *, updated_since: datetime, cursor: str | None) -> AfterSalesPage:
         changed = self.store.after_sales_since(updated_since)
         start = int(cursor or 0)
@@ -143,6 +170,29 @@ def remote_order(order: StoredOrder) -> RemoteOrder:
         buyer_country=order.buyer_country,
         lines=tuple(RemoteOrderLine(seller_sku, quantity, price) for seller_sku, quantity, price in order.lines),
         updated_at=order.updated_at,
+    )
+
+
+def _remote_payout(payout: StoredPayout) -> RemotePayout:
+    return RemotePayout(
+        external_id=payout.id,
+        status="paid" if payout.paid else "in_transit",
+        paid=payout.paid,
+        issued_at=payout.issued_at,
+        currency=payout.currency,
+        net=payout.net,
+    )
+
+
+def _remote_transaction(line: StoredTransaction) -> RemoteTransaction:
+    return RemoteTransaction(
+        external_id=line.id,
+        kind=TransactionKind(line.kind),
+        order_external_id=line.order_id,
+        amount=line.amount,
+        fee=line.fee,
+        net=line.net,
+        occurred_at=line.at,
     )
 
 

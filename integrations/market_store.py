@@ -19,10 +19,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from integrations.market_money import (
+    MoneyStore,
+    StoredAfterSale,
+    StoredPayout,
+    StoredTransaction,
+    StoreRefusal,
+)
 from integrations.marketplace import (
     ListingContent,
-    RemoteAfterSaleKind,
-    RemoteAfterSaleStatus,
     RemoteOrderStatus,
     ReviewState,
 )
@@ -72,33 +77,6 @@ class StoredOrder:
 
 
 @dataclass
-class StoredAfterSale:
-    """A buyer's refund or return on an order: its lines are (seller SKU, units, amount)."""
-
-    id: str
-    order_id: str
-    kind: RemoteAfterSaleKind
-    status: RemoteAfterSaleStatus
-    lines: list[tuple[str, int, Decimal]]
-    reason: str
-    created_at: datetime
-    updated_at: datetime
-
-
-# Where an after-sale may go from each status: the buyer's request is answered, a return comes
-# back, the money goes back; a refusal or a refund ends it.
-AFTER_SALE_MOVES = {
-    RemoteAfterSaleStatus.REQUESTED: {RemoteAfterSaleStatus.APPROVED, RemoteAfterSaleStatus.REFUSED},
-    RemoteAfterSaleStatus.APPROVED: {
-        RemoteAfterSaleStatus.RETURNED,
-        RemoteAfterSaleStatus.REFUNDED,
-        RemoteAfterSaleStatus.REFUSED,
-    },
-    RemoteAfterSaleStatus.RETURNED: {RemoteAfterSaleStatus.REFUNDED},
-}
-
-
-@dataclass
 class Event:
     """Something the marketplace tells its sellers by webhook."""
 
@@ -107,15 +85,6 @@ class Event:
     subject_id: str
     detail: dict[str, Any]
     at: datetime
-
-
-class StoreRefusal(Exception):
-    """The marketplace refuses a request (an answer in its own error dialect follows)."""
-
-    def __init__(self, reason: str, message: str, **detail: Any):
-        super().__init__(message)
-        self.reason = reason  # not_found | stale_stock | invalid
-        self.detail = detail
 
 
 @dataclass
@@ -127,7 +96,7 @@ class Behaviour:
     drop_edits: int = 0  # the next N edits are answered as accepted and not applied
 
 
-class MarketStore:
+class MarketStore(MoneyStore):
     """One marketplace account's state; thread-safe."""
 
     def __init__(
@@ -149,6 +118,9 @@ class MarketStore:
         self.creations: Counter[str] = Counter()
         self.orders: dict[str, StoredOrder] = {}
         self.after_sales: dict[str, StoredAfterSale] = {}
+        self.payouts: dict[str, StoredPayout] = {}
+        self.paid_out: set[str] = set()  # orders and after-sales a payout has carried
+        self.pending_transactions: list[StoredTransaction] = []
         self.events: list[Event] = []
         self.idempotency: dict[str, Any] = {}
         self._ids = itertools.count(id_start)
@@ -360,70 +332,6 @@ class MarketStore:
             return sorted(
                 (order for order in self.orders.values() if order.updated_at >= since),
                 key=lambda order: (order.updated_at, int(order.id)),
-            )
-
-    # After-sales
-
-    def request_after_sale(
-        self,
-        order_id: str,
-        kind: RemoteAfterSaleKind,
-        lines: list[tuple[str, int, Decimal]],
-        *,
-        reason: str = "",
-    ) -> StoredAfterSale:
-        """A buyer asks for a refund or a return on some of an order's units (or, for a partial
-        refund, an amount of a line's money)."""
-        with self.lock:
-            order = self.order(order_id)
-            bought: Counter[str] = Counter()
-            for sku, quantity, _price in order.lines:
-                bought[sku] += quantity
-            for sku, quantity, amount in lines:
-                if sku not in bought or quantity > bought[sku] or amount <= 0:
-                    raise StoreRefusal("invalid", f"order {order_id} cannot refund {quantity} of {sku}")
-            now = self.now()
-            after_sale = StoredAfterSale(
-                id=self.next_id(),
-                order_id=order_id,
-                kind=kind,
-                status=RemoteAfterSaleStatus.REQUESTED,
-                lines=list(lines),
-                reason=reason,
-                created_at=now,
-                updated_at=now,
-            )
-            self.after_sales[after_sale.id] = after_sale
-            self._touch(order)
-            self._emit("after_sale", order_id, {"after_sale_id": after_sale.id, "status": after_sale.status.value})
-            return after_sale
-
-    def move_after_sale(self, after_sale_id: str, status: RemoteAfterSaleStatus) -> StoredAfterSale:
-        """The seller, the buyer or the platform moves an after-sale on (refused where it cannot go)."""
-        with self.lock:
-            after_sale = self.after_sales.get(after_sale_id)
-            if after_sale is None:
-                raise StoreRefusal("not_found", f"after-sale {after_sale_id} does not exist")
-            if status not in AFTER_SALE_MOVES.get(after_sale.status, set()):
-                raise StoreRefusal("invalid", f"after-sale {after_sale_id} is {after_sale.status.value}")
-            if status == RemoteAfterSaleStatus.RETURNED and after_sale.kind != RemoteAfterSaleKind.RETURN_AND_REFUND:
-                raise StoreRefusal("invalid", f"after-sale {after_sale_id} returns nothing")
-            after_sale.status = status
-            after_sale.updated_at = max(self.now(), after_sale.updated_at)
-            self._touch(self.order(after_sale.order_id))
-            self._emit("after_sale", after_sale.order_id, {"after_sale_id": after_sale.id, "status": status.value})
-            return after_sale
-
-    def after_sales_of(self, order_id: str) -> list[StoredAfterSale]:
-        with self.lock:
-            return [after_sale for after_sale in self.after_sales.values() if after_sale.order_id == order_id]
-
-    def after_sales_since(self, since: datetime) -> list[StoredAfterSale]:
-        """After-sales changed at or after a moment, oldest change first."""
-        with self.lock:
-            return sorted(
-                (after_sale for after_sale in self.after_sales.values() if after_sale.updated_at >= since),
-                key=lambda after_sale: (after_sale.updated_at, int(after_sale.id)),
             )
 
     def _touch(self, order: StoredOrder) -> None:

@@ -243,6 +243,53 @@ class AfterSalesPage:
     next_cursor: str | None
 
 
+class TransactionKind(StrEnum):
+    """What a line of a marketplace's payout is, in our words."""
+
+    SALE = "sale"  # a buyer's payment for an order
+    REFUND = "refund"  # money back to a buyer
+    FEE = "fee"  # the marketplace's charge standing alone (its fees on a sale ride on the sale)
+    ADJUSTMENT = "adjustment"  # anything else: reserves, corrections, chargebacks
+
+
+@dataclass(frozen=True)
+class RemotePayout:
+    """Money a marketplace paid (or is paying) the seller for a stretch of its transactions."""
+
+    external_id: str
+    status: str  # the marketplace's own word: PAID, IN_TRANSIT, SCHEDULED, FAILED ...
+    paid: bool  # whether the money has left the marketplace for the seller's bank
+    issued_at: datetime
+    currency: str
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class RemoteTransaction:
+    """One line of a payout: what it is, the order it belongs to, its gross amount (a refund
+    negative), the marketplace's fee on it (negative) and what it adds to the payout."""
+
+    external_id: str
+    kind: TransactionKind
+    order_external_id: str | None
+    amount: Decimal
+    fee: Decimal
+    net: Decimal
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class PayoutsPage:
+    payouts: tuple[RemotePayout, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class TransactionsPage:
+    transactions: tuple[RemoteTransaction, ...]
+    next_cursor: str | None
+
+
 class EventKind(StrEnum):
     ORDER = "order"
     LISTING = "listing"
@@ -310,3 +357,9 @@ class MarketplaceClient(Protocol):
 
     def fetch_changed_after_sales(self, *, updated_since: datetime, cursor: str | None) -> AfterSalesPage:
         """Refunds and returns changed since a moment, a page at a time."""
+
+    def fetch_payouts(self, *, issued_since: datetime, cursor: str | None) -> PayoutsPage:
+        """The account's payouts issued since a moment, a page at a time."""
+
+    def fetch_payout_transactions(self, payout_external_id: str, *, cursor: str | None) -> TransactionsPage:
+        """The transactions a payout is made of, a page at a time."""

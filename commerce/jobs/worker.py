@@ -38,6 +38,7 @@ HANDLERS: dict[str, str] = {
     "listings.reconcile_stock": "commerce.listings.tasks:reconcile_stock",
     "aftersales.follow": "commerce.aftersales.marketplace:follow",
     "aftersales.poll": "commerce.aftersales.marketplace:poll",
+    "settlement.import_payouts": "commerce.settlement.payouts:import_payouts",
     "customs.submit": "commerce.customs.tasks:send_batch",
     "customs.poll_receipts": "commerce.customs.tasks:poll_receipts",
     "customs.cancel_list": "commerce.customs.tasks:send_cancellation",

@@ -1,5 +1,6 @@
-"""What a firm's statement settles: its order lines shipped and its refunds paid back on shipped
-orders, not settled before, up to the end of a month."""
+"""What a firm's statement settles: its order lines shipped, its refunds paid back on shipped
+orders, and the marketplaces' fees on its lines (from the payouts imported), not settled before,
+up to the end of a month."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import exists, literal, select, union_all
+from sqlalchemy import exists, func, literal, select, type_coerce, union_all
 from sqlmodel import Session
 
 from commerce.aftersales.models import AfterSale, AfterSaleStatus
+from commerce.db import ExactDecimal, UTCDateTime
 from commerce.live.models import Stream
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
 from commerce.settlement.models import LineKind, StatementLine
+from commerce.settlement.payout_models import MarketplaceTransaction
 from commerce.sql import among
 
 SHIPPED = (OrderStatus.SHIPPED.value, OrderStatus.CLEARED.value)
@@ -50,6 +53,30 @@ def refund_conditions(end: datetime) -> list:
     ]
 
 
+def fee_conditions(end: datetime) -> list:
+    """An order line shipped before ``end`` whose marketplace fee no statement holds."""
+    return [
+        SalesOrder.status.in_(SHIPPED),
+        SalesOrder.shipped_at < end,
+        unsettled(LineKind.MARKETPLACE_FEE, order_line_id=OrderLine.id, after_sale_id=0),
+    ]
+
+
+def marketplace_fees():
+    """Each order's marketplace fees as the payouts imported carried them (negative), and when."""
+    line = MarketplaceTransaction
+    return (
+        select(
+            line.order_id,
+            type_coerce(func.sum(line.fee), ExactDecimal(4)).label("fee"),
+            type_coerce(func.max(line.occurred_at), UTCDateTime()).label("at"),
+        )
+        .where(line.order_id.is_not(None))
+        .group_by(line.order_id)
+        .subquery()
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """An order line shipped, or a refund paid back on one, waiting to be settled."""
@@ -63,16 +90,22 @@ class Source:
     currency: str
     placed_at: datetime
     at: datetime
-    amount: Decimal  # the sale's value, or the money refunded
+    amount: Decimal  # the sale's value, the money refunded, or the line's share of the order's fee
 
 
 @dataclass(frozen=True, slots=True)
 class FirmSources:
-    """A firm's sources waiting to be settled: its sales, then its refunds, each in their order."""
+    """A firm's sources waiting to be settled: its sales, its refunds, then the marketplace fees on
+    its lines, each in their order."""
 
     enterprise_id: int
     sold: list[Source]
     refunded: list[Source]
+    charged: list[Source]
+
+
+# The kinds of sources in the order a firm's are read.
+SALE, REFUND, FEE = 0, 1, 2
 
 
 def waiting(session: Session, firms: Sequence[int], end: datetime) -> Iterator[FirmSources]:
@@ -80,11 +113,10 @@ def waiting(session: Session, firms: Sequence[int], end: datetime) -> Iterator[F
     order of their ids, from one read of the month's orders streamed in parts."""
     if not firms:
         return
-    is_sale = literal(True).label("is_sale")
     sold = (
         select(
             OrderLine.enterprise_id,
-            is_sale,
+            literal(SALE).label("source"),
             OrderLine.id.label("order_line_id"),
             OrderLine.order_id,
             literal(0).label("after_sale_id"),
@@ -95,7 +127,9 @@ def waiting(session: Session, firms: Sequence[int], end: datetime) -> Iterator[F
             SalesOrder.placed_at,
             SalesOrder.shipped_at.label("at"),
             OrderLine.unit_price.label("amount"),
+            OrderLine.unit_price,
             OrderLine.quantity,
+            SalesOrder.total_amount,
         )
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
         .outerjoin(Stream, Stream.id == SalesOrder.stream_id)
@@ -104,7 +138,7 @@ def waiting(session: Session, firms: Sequence[int], end: datetime) -> Iterator[F
     refunded = (
         select(
             AfterSale.enterprise_id,
-            literal(False),
+            literal(REFUND),
             AfterSale.order_line_id,
             AfterSale.order_id,
             AfterSale.id,
@@ -115,21 +149,52 @@ def waiting(session: Session, firms: Sequence[int], end: datetime) -> Iterator[F
             SalesOrder.placed_at,
             AfterSale.refunded_at,
             AfterSale.amount,
-            literal(1),
+            OrderLine.unit_price,
+            OrderLine.quantity,
+            SalesOrder.total_amount,
         )
         .join(OrderLine, OrderLine.id == AfterSale.order_line_id)
         .join(SalesOrder, SalesOrder.id == AfterSale.order_id)
         .outerjoin(Stream, Stream.id == SalesOrder.stream_id)
         .where(among(session, AfterSale.enterprise_id, firms), *refund_conditions(end))
     )
-    both = union_all(sold, refunded).subquery()
+    fees = marketplace_fees()
+    charged = (
+        select(
+            OrderLine.enterprise_id,
+            literal(FEE),
+            OrderLine.id,
+            OrderLine.order_id,
+            literal(0),
+            OrderLine.product_id,
+            SalesOrder.stream_id,
+            Stream.host_user_id,
+            SalesOrder.currency,
+            SalesOrder.placed_at,
+            fees.c.at,
+            fees.c.fee,
+            OrderLine.unit_price,
+            OrderLine.quantity,
+            SalesOrder.total_amount,
+        )
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .join(fees, fees.c.order_id == OrderLine.order_id)
+        .outerjoin(Stream, Stream.id == SalesOrder.stream_id)
+        .where(among(session, OrderLine.enterprise_id, firms), fees.c.fee != 0, *fee_conditions(end))
+    )
+    every = union_all(sold, refunded, charged).subquery()
     rows = session.execute(
-        select(both)
-        .order_by(both.c.enterprise_id, both.c.is_sale.desc(), both.c.after_sale_id, both.c.order_line_id)
+        select(every)
+        .order_by(every.c.enterprise_id, every.c.source, every.c.after_sale_id, every.c.order_line_id)
         .execution_options(yield_per=SOURCES_AT_ONCE)
     )
     for enterprise_id, firm_rows in groupby(rows, key=lambda row: row[0]):
-        sources: dict[bool, list[Source]] = {True: [], False: []}
-        for _firm, is_sale, *fields, amount, quantity in firm_rows:
-            sources[bool(is_sale)].append(Source(*fields, amount * quantity))
-        yield FirmSources(enterprise_id, sources[True], sources[False])
+        sources: dict[int, list[Source]] = {SALE: [], REFUND: [], FEE: []}
+        for _firm, source, *fields, amount, unit_price, quantity, total in firm_rows:
+            if source == SALE:
+                amount = unit_price * quantity
+            elif source == FEE:
+                # The line's share of its order's fee, by its value (rounded with the statement).
+                amount = amount * unit_price * quantity / total if total else Decimal(0)
+            sources[source].append(Source(*fields, amount))
+        yield FirmSources(enterprise_id, sources[SALE], sources[REFUND], sources[FEE])

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import delete, func, select, type_coerce, union
+from sqlalchemy import delete, exists, func, select, type_coerce, union
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -44,7 +44,8 @@ from commerce.settlement.models import (
     StatementLine,
     StatementStatus,
 )
-from commerce.settlement.sources import Source, refund_conditions, sale_conditions, waiting
+from commerce.settlement.payout_models import MarketplaceTransaction
+from commerce.settlement.sources import Source, fee_conditions, refund_conditions, sale_conditions, waiting
 from commerce.sql import among, bulk_insert
 from commerce.validation import currency_places
 
@@ -64,20 +65,34 @@ def _rounded(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-currency_places(currency)), rounding=ROUND_HALF_UP)
 
 
-def statement_lines(enterprise_id: int, terms: Terms, sold: Iterable[Source], refunded: Iterable[Source]) -> list[dict]:
+def statement_lines(
+    enterprise_id: int,
+    terms: Terms,
+    sold: Iterable[Source],
+    refunded: Iterable[Source],
+    charged: Iterable[Source] = (),
+) -> list[dict]:
     """The lines of a firm's sources: each sale less the commission and the fee taken from it, each
-    refund with the commission and the fee on the refunded money given back."""
+    refund with the commission and the fee on the refunded money given back, and each line's share
+    of the marketplace's fee on its order (no commission and no fee on it)."""
     lines = []
-    for sign, kind, sources in ((1, LineKind.SALE, sold), (-1, LineKind.REFUND, refunded)):
+    for sign, kind, sources in (
+        (1, LineKind.SALE, sold),
+        (-1, LineKind.REFUND, refunded),
+        (1, LineKind.MARKETPLACE_FEE, charged),
+    ):
         for source in sources:
             day = china_today(source.placed_at)
             amount = sign * source.amount
-            host = None
-            if source.host_user_id is not None:
+            if kind == LineKind.MARKETPLACE_FEE:
+                amount = _rounded(amount, source.currency)
+            host = platform = None
+            if source.host_user_id is not None and kind != LineKind.MARKETPLACE_FEE:
                 host = terms.host_commission(
                     host_user_id=source.host_user_id, stream_id=source.stream_id, product_id=source.product_id, day=day
                 )
-            platform = terms.platform_fee(enterprise_id=enterprise_id, day=day)
+            if kind != LineKind.MARKETPLACE_FEE:
+                platform = terms.platform_fee(enterprise_id=enterprise_id, day=day)
             host_commission = _share(amount, host, source.currency)
             platform_fee = _share(amount, platform, source.currency)
             lines.append(
@@ -148,7 +163,8 @@ def _terms_of_firms(session: Session, firms: list[int]) -> dict[int, Terms]:
 
 
 def _firms_to_settle(session: Session, actor: Actor, period: str, end: datetime) -> list[int]:
-    """The firms the actor reaches with a sale or a refund not settled by the end of the month, or a draft of it."""
+    """The firms the actor reaches with a sale, a refund or a marketplace fee not settled by the end
+    of the month, or a draft of it."""
     candidates = union(
         select(OrderLine.enterprise_id)
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
@@ -156,6 +172,12 @@ def _firms_to_settle(session: Session, actor: Actor, period: str, end: datetime)
         select(AfterSale.enterprise_id)
         .join(SalesOrder, SalesOrder.id == AfterSale.order_id)
         .where(*refund_conditions(end)),
+        select(OrderLine.enterprise_id)
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .where(
+            *fee_conditions(end),
+            exists().where(MarketplaceTransaction.order_id == OrderLine.order_id, MarketplaceTransaction.fee != 0),
+        ),
         select(Statement.enterprise_id).where(
             Statement.period == period, Statement.status == StatementStatus.DRAFT.value
         ),
@@ -201,7 +223,9 @@ def _compute(
     terms = _terms_of_firms(session, firms)
     for firm in waiting(session, firms, end):
         rows = []
-        for line in statement_lines(firm.enterprise_id, terms[firm.enterprise_id], firm.sold, firm.refunded):
+        for line in statement_lines(
+            firm.enterprise_id, terms[firm.enterprise_id], firm.sold, firm.refunded, firm.charged
+        ):
             statement_id = statement_for(firm.enterprise_id, line.pop("currency"))
             if statement_id is not None:
                 line["statement_id"] = statement_id

@@ -1,8 +1,10 @@
-"""HTTP edge of settlement: agreements, and the firms' statements with their lines."""
+"""HTTP edge of settlement: agreements, the firms' statements with their lines, and the
+marketplaces' payouts (importing them, their transactions, the differences reconciliation found)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Literal
 
 from flask import Response
@@ -10,7 +12,7 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import Row
 
-from commerce.settlement import accounts, agreements, reading, statements
+from commerce.settlement import accounts, agreements, payout_reading, payouts, reading, statements
 from commerce.settlement.models import (
     Agreement,
     AgreementCreate,
@@ -29,13 +31,21 @@ from commerce.settlement.models import (
     StatementPublic,
     StatementStatus,
 )
+from commerce.settlement.payout_models import (
+    DifferenceKind,
+    DifferencePublic,
+    MarketplacePayout,
+    PayoutImport,
+    PayoutPublic,
+    TransactionPublic,
+)
 from commerce.validation import Identifier, Money
 from commerce.web import statement_files
 from commerce.web.auth import current_actor
 from commerce.web.database import db_session
 from commerce.web.i18n import locale_for_tag, negotiate_locale
 from commerce.web.openapi import API_PREFIX, api_blueprint
-from commerce.web.pagination import ItemList, ListQuery, QueryModel, encode_cursor
+from commerce.web.pagination import ItemList, ListQuery, QueryModel, encode_cursor, page_of
 from commerce.web.responses import respond
 
 bp = api_blueprint("settlement", __name__, tag="Settlement", description="Agreements and the firms' statements (结算)")
@@ -241,3 +251,106 @@ def platform_account(query: PeriodQuery):
         for row in rows
     ]
     return respond(PlatformAccountList(period=query.period, items=items))
+
+
+payouts_bp = api_blueprint(
+    "payouts", __name__, tag="Payouts", description="What marketplaces pay out, reconciled with the orders and refunds"
+)
+
+PAYOUT_MONEY = ("net", "sales", "refunds", "fees", "adjustments")
+
+
+class PayoutPath(BaseModel):
+    payout_id: Identifier
+
+
+class PayoutQuery(ListQuery):
+    channel_account_id: Identifier | None = None
+
+
+class DifferenceQuery(ListQuery):
+    channel_account_id: Identifier | None = None
+    payout_id: Identifier | None = None
+    kind: DifferenceKind | None = None
+
+
+class ImportQueued(BaseModel):
+    job_id: int
+    channel_account_id: int
+    since: datetime
+
+
+def payout_public(payout: MarketplacePayout, differences: int) -> PayoutPublic:
+    values = payout.model_dump()
+    money = {name: Money.of(values[name], payout.currency) for name in PAYOUT_MONEY}
+    return PayoutPublic.model_validate({**values, **money, "differences": differences})
+
+
+def _money(row, names: tuple[str, ...], currency: str) -> dict:
+    values = row.model_dump()
+    return {
+        **values,
+        **{name: Money.of(values[name], currency) if values[name] is not None else None for name in names},
+    }
+
+
+@payouts_bp.post("/settlement/payouts/import", responses={202: ImportQueued})
+def import_payouts(body: PayoutImport):
+    """Read an account's payouts issued since a day and the transactions of each through the
+    marketplace's API, keep them once, and reconcile them with the orders and refunds."""
+    job_id, since = payouts.request_import(db_session(), actor=current_actor(), data=body)
+    return respond(ImportQueued(job_id=job_id, channel_account_id=body.channel_account_id, since=since), 202)
+
+
+@payouts_bp.get("/settlement/payouts", responses={200: ItemList[PayoutPublic]})
+def list_payouts(query: PayoutQuery):
+    """Imported payouts, oldest first, with their totals and how many differences each has."""
+    session = db_session()
+    page = payout_reading.list_payouts(
+        session,
+        actor=current_actor(),
+        channel_account_id=query.channel_account_id,
+        limit=query.limit,
+        after=query.cursor,
+    )
+    counts = payout_reading.difference_counts(session, [payout.id for payout in page.items])
+    items = [payout_public(payout, counts.get(payout.id, 0)) for payout in page.items]
+    return respond(page_of(PayoutPublic, page, items))
+
+
+@payouts_bp.get("/settlement/payouts/<int:payout_id>", responses={200: PayoutPublic})
+def get_payout(path: PayoutPath):
+    session = db_session()
+    payout = payout_reading.get_payout(session, actor=current_actor(), payout_id=path.payout_id)
+    return respond(payout_public(payout, payout_reading.difference_counts(session, [payout.id]).get(payout.id, 0)))
+
+
+@payouts_bp.get("/settlement/payouts/<int:payout_id>/transactions", responses={200: ItemList[TransactionPublic]})
+def payout_transactions(path: PayoutPath, query: ListQuery):
+    """The transactions a payout carried, each matched to our order where we have it."""
+    session = db_session()
+    payout = payout_reading.get_payout(session, actor=current_actor(), payout_id=path.payout_id)
+    page = payout_reading.transactions_of(
+        session, actor=current_actor(), payout_id=payout.id, limit=query.limit, after=query.cursor
+    )
+    items = [
+        TransactionPublic.model_validate(_money(line, ("amount", "fee", "net"), payout.currency)) for line in page.items
+    ]
+    return respond(page_of(TransactionPublic, page, items))
+
+
+@payouts_bp.get("/settlement/payout-differences", responses={200: ItemList[DifferencePublic]})
+def payout_differences(query: DifferenceQuery):
+    """What payouts and our records disagree on: a payout short of its transactions, a sale or a
+    refund we do not know or of another amount, an order no payout has carried."""
+    page = payout_reading.differences(
+        db_session(),
+        actor=current_actor(),
+        channel_account_id=query.channel_account_id,
+        payout_id=query.payout_id,
+        kind=query.kind,
+        limit=query.limit,
+        after=query.cursor,
+    )
+    items = [DifferencePublic.model_validate(_money(row, ("expected", "actual"), row.currency)) for row in page.items]
+    return respond(page_of(DifferencePublic, page, items))

@@ -20,6 +20,7 @@
   for the buyer's return), 11 (goods back, waiting for the shop), 12 (succeeded: refunded once
   ``refund_status`` is 3), 27 and 29 (refused), 28 (closed); amounts in fen per related SKU order.
   Refund messages are tags 200-207, naming the parent order as ``p_id``.
+* Settlement bills are read as a payout a day (``settlement``).
 * Message push: ``event-sign`` over app key + raw body + app secret, MD5 or HMAC-SHA256 (keyed
   with the app secret) as the ``sign-method`` header says; the body is a list of
   ``{"tag", "msg_id", "data"}``.
@@ -36,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from integrations.base import RetryableError, TerminalError, json_of, send
+from integrations.douyin.settlement import SettlementReading
 from integrations.marketplace import (
     AccountClient,
     AfterSalesPage,
@@ -158,7 +160,7 @@ def spec_fields(content: ListingContent) -> dict[str, Any]:
     return {"specs": specs, "spec_prices": json.dumps(rows, ensure_ascii=False, separators=(",", ":"))}
 
 
-class DouyinClient(AccountClient):
+class DouyinClient(SettlementReading, AccountClient):
     platform = PLATFORM
     api_base_url = "https://openapi-fxg.jinritemai.com"
 

@@ -4,6 +4,8 @@ Its after-sales (``afterSale.List``) are Douyin's: 退货退款 (type 0), 已发
 (2), with the standard after-sale statuses (6 waiting for the shop, 7 waiting for the buyer's
 return, 11 goods back and waiting for the shop's second agreement, 12 succeeded, 27 refused,
 28 closed), amounts in fen; each change is pushed as one of the refund messages (tags 200-207).
+Its settlement bills (``order.getSettleBillDetailV3``) are one a SKU order settled or taken back,
+at the moment of the payout that carried it.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from integrations.market_store import Event, StoredAfterSale, StoredListing, StoredOrder, StoreRefusal
+from integrations.douyin.simulator_money import AFTER_SALE_TAG, MoneyShapes
+from integrations.market_store import Event, StoredListing, StoredOrder, StoreRefusal
 from integrations.marketplace import (
     ListingContent,
-    RemoteAfterSaleKind,
     RemoteAfterSaleStatus,
     RemoteOrderStatus,
     ReviewState,
@@ -37,22 +39,6 @@ from integrations.simulation import Simulator
 # a message push carries event-sign over app_key + body + app_secret, MD5 or HMAC-SHA256 as its
 # sign-method header says.
 BEIJING = timezone(timedelta(hours=8))
-# An after-sale's standard status, and the message that tells each step (returns and refunds apart).
-AFTER_SALE_STATUS = {
-    RemoteAfterSaleStatus.REQUESTED: 6,
-    RemoteAfterSaleStatus.APPROVED: 7,
-    RemoteAfterSaleStatus.RETURNED: 11,
-    RemoteAfterSaleStatus.REFUNDED: 12,
-    RemoteAfterSaleStatus.REFUSED: 27,
-}
-AFTER_SALE_TAG = {
-    RemoteAfterSaleStatus.REQUESTED: "200",
-    RemoteAfterSaleStatus.APPROVED: "202",
-    RemoteAfterSaleStatus.RETURNED: "203",
-    RemoteAfterSaleStatus.REFUNDED: "206",
-    RemoteAfterSaleStatus.REFUSED: "204",
-}
-AFTER_SALE_PAGE_MAX = 100
 SUCCESS = 10000
 PRODUCT_NOT_FOUND_SUB_CODE = "isv.product-not-exist"
 
@@ -95,7 +81,7 @@ def status_text(listing: StoredListing) -> str:
     return f"status:{0 if listing.active else 1} check_status:{CHECK_STATUS[listing.review]}"
 
 
-class DouyinSimulator(Simulator):
+class DouyinSimulator(MoneyShapes, Simulator):
     platform = "douyin"
 
     def __init__(
@@ -190,6 +176,7 @@ class DouyinSimulator(Simulator):
             "order/searchList": self._search_orders,
             "order/orderDetail": self._order_detail,
             "afterSale/List": self._after_sale_list,
+            "order/getSettleBillDetailV3": self._settle_bills,
             "material/uploadImageSync": self._upload_material,
             "material/queryMaterialDetail": self._material_detail,
         }
@@ -393,64 +380,6 @@ class DouyinSimulator(Simulator):
 
     def _order_detail(self, params: dict) -> dict:
         return {"shop_order_detail": self._order(self.store.order(str(params["shop_order_id"])))}
-
-    def _after_sale(self, item: StoredAfterSale) -> dict:
-        order = self.store.order(item.order_id)
-        if item.kind == RemoteAfterSaleKind.RETURN_AND_REFUND:
-            kind = 0
-        else:
-            shipped = order.status in (RemoteOrderStatus.SHIPPED, RemoteOrderStatus.COMPLETED)
-            kind = 1 if shipped or item.kind == RemoteAfterSaleKind.PARTIAL_REFUND else 2
-        status = AFTER_SALE_STATUS[item.status]
-        refund_status = 3 if item.status == RemoteAfterSaleStatus.REFUNDED else 1
-        if item.status == RemoteAfterSaleStatus.APPROVED and kind != 0:
-            # A refund agreed is paid at once: the after-sale has succeeded, its money on the way.
-            status, refund_status = 12, 2
-        total = sum(int(amount * 100) for _sku, _quantity, amount in item.lines)
-        return {
-            "aftersale_info": {
-                "aftersale_id": item.id,
-                "aftersale_type": kind,
-                "aftersale_status": status,
-                "related_id": item.order_id,
-                "apply_time": int(item.created_at.timestamp()),
-                "update_time": int(item.updated_at.timestamp()),
-                "refund_amount": total,
-                "refund_post_amount": 0,
-                "aftersale_num": sum(quantity for _sku, quantity, _amount in item.lines),
-                "refund_status": refund_status,
-            },
-            "order_info": {
-                "shop_order_id": item.order_id,
-                "related_order_info": [
-                    {
-                        "sku_order_id": f"{item.order_id}{index}",
-                        "shop_sku_code": seller_sku,
-                        "aftersale_item_num": quantity,
-                        "aftersale_pay_amount": int(amount * 100),
-                    }
-                    for index, (seller_sku, quantity, amount) in enumerate(item.lines, 1)
-                ],
-            },
-            "text_part": {"reason_text": item.reason},
-        }
-
-    def _after_sale_list(self, params: dict) -> dict:
-        size = int(params.get("size", 10))
-        if not 1 <= size <= AFTER_SALE_PAGE_MAX:
-            raise ValueError("size is at most 100")
-        if params.get("order_id"):
-            found = self.store.after_sales_of(str(params["order_id"]))
-        else:
-            found = self.store.after_sales_since(datetime.fromtimestamp(int(params.get("update_start_time", 0)), UTC))
-        page = int(params.get("page", 0))
-        return {
-            "items": [self._after_sale(item) for item in found[page * size : (page + 1) * size]],
-            "has_more": (page + 1) * size < len(found),
-            "total": len(found),
-            "page": page,
-            "size": size,
-        }
 
     def webhook_request(self, event: Event) -> tuple[dict[str, str], bytes] | None:
         if event.kind == "after_sale":

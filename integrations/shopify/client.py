@@ -42,6 +42,7 @@ from integrations.marketplace import (
     StockLine,
 )
 from integrations.shopify.order_reading import OrderReading
+from integrations.shopify.payments import PaymentsReading
 from integrations.shopify.queries import (
     INVENTORY_SET,
     LATEST_API_VERSION,
@@ -97,7 +98,7 @@ def option_rows(content: ListingContent) -> tuple[list[dict], list[list[dict]]]:
     return options, per_variant
 
 
-class ShopifyClient(OrderReading, AccountClient):
+class ShopifyClient(OrderReading, PaymentsReading, AccountClient):
     platform = PLATFORM
 
     def __init__(

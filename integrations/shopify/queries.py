@@ -165,6 +165,30 @@ ORDERS_AFTER_SALES = (
 )
 
 
+# Shopify Payments: the account's payouts (filtered by the day they were issued) and the balance
+# transactions a payout carried (filtered by its id, ``payments_transfer_id``).
+PAYOUTS_FIRST = 50
+
+
+PAYOUT_TRANSACTIONS_FIRST = 190
+
+
+PAYOUTS = (
+    "query payouts($first: Int!, $after: String, $query: String) { shopifyPaymentsAccount {"
+    " payouts(first: $first, after: $after, query: $query, sortKey: ISSUED_AT) {"
+    " nodes { id legacyResourceId issuedAt status net { amount currencyCode } }"
+    " pageInfo { hasNextPage endCursor } } } }"
+)
+
+
+PAYOUT_TRANSACTIONS = (
+    "query payoutTransactions($first: Int!, $after: String, $query: String) { shopifyPaymentsAccount {"
+    " balanceTransactions(first: $first, after: $after, query: $query) {"
+    " nodes { id type amount { amount currencyCode } fee { amount } net { amount } associatedOrder { id }"
+    " transactionDate } pageInfo { hasNextPage endCursor } } } }"
+)
+
+
 # The topics the platform listens to, and the subscriptions an account's shop holds for an address.
 WEBHOOK_TOPICS = (
     "ORDERS_CREATE",
@@ -207,6 +231,8 @@ REQUESTED_COST = {
     "orderLines": 303,
     "orderAfterSales": 314,
     "ordersAfterSales": 944,
+    "payouts": 103,
+    "payoutTransactions": 953,
     "webhookSubscriptions": 52,
     "webhookSubscriptionCreate": 12,
 }

@@ -7,7 +7,8 @@ giving back the difference to the actual cost once it has run; without one, ever
 Every answer carries ``extensions.cost`` with the throttle status; a call that finds the bucket
 short answers ``THROTTLED``, one that may cost more than 1,000 points ``MAX_COST_EXCEEDED``.
 Staged uploads land on a signed form target it serves itself, as Google Cloud Storage would.
-Its parts: ``simulator_uploads`` (staged uploads), ``simulator_orders`` (reading orders),
+Its parts: ``simulator_uploads`` (staged uploads), ``simulator_orders`` (reading orders and their
+refunds and returns), ``simulator_payments`` (Shopify Payments payouts and balance transactions),
 ``simulator_webhooks`` (subscriptions and deliveries), ``simulator_ids`` (global ids, the store).
 """
 
@@ -38,6 +39,7 @@ from integrations.marketplace import ListingContent, SkuContent
 from integrations.shopify.query_cost import actual_cost, requested_cost
 from integrations.shopify.simulator_ids import local_id, product_gid, shop_store
 from integrations.shopify.simulator_orders import OrderFields
+from integrations.shopify.simulator_payments import PaymentFields
 from integrations.shopify.simulator_uploads import STAGED_UPLOAD_PATH, StagedUploads
 from integrations.shopify.simulator_webhooks import WebhookFields
 from integrations.simulation import Simulator, TokenBucket
@@ -58,7 +60,7 @@ def load_admin_schema(path) -> GraphQLSchema:
     return schema
 
 
-class ShopifySimulator(StagedUploads, OrderFields, WebhookFields, Simulator):
+class ShopifySimulator(StagedUploads, OrderFields, PaymentFields, WebhookFields, Simulator):
     platform = "shopify"
 
     def __init__(

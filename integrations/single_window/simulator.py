@@ -31,8 +31,8 @@ from integrations.single_window.office import (
     MalformedMessage,
     Return,
     Timing,
-    receipt_message,
 )
+from integrations.single_window.office_receipts import receipt_message
 
 log = logging.getLogger(__name__)
 _DXP_NAMESPACE = "http://www.chinaport.gov.cn/dxp"

@@ -15,6 +15,7 @@
   a ``REFUND`` is money alone, a ``RETURN_AND_REFUND`` brings units back; return line items are
   one per unit, each with its ``refund_amount`` (``refund_subtotal``, the goods). A change is told
   by a ``RETURN_STATUS_CHANGE`` notification (type 12) naming the order.
+* Finance: statements and the transactions each settled (``finance``).
 * Webhooks: ``Authorization`` is the hex HMAC-SHA256 of app key + raw body, keyed with the
   app secret; ``tts_notification_id`` is the event id.
 """
@@ -52,6 +53,7 @@ from integrations.marketplace import (
     ReviewState,
     StockLine,
 )
+from integrations.tiktok_shop.finance import FinanceReading
 
 PLATFORM = "tiktok_shop"
 API = "/product/202309"
@@ -172,7 +174,7 @@ def _attributes(given: Any) -> list[dict[str, Any]]:
     return attributes
 
 
-class TikTokShopClient(AccountClient):
+class TikTokShopClient(FinanceReading, AccountClient):
     platform = PLATFORM
     api_base_url = "https://open-api.tiktokglobalshop.com"
 

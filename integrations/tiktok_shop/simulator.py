@@ -13,21 +13,20 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, jsonify, request
 
-from integrations.market_store import Event, StoredAfterSale, StoredListing, StoredOrder, StoreRefusal
+from integrations.market_store import Event, StoredListing, StoredOrder, StoreRefusal
 from integrations.marketplace import (
     ListingContent,
-    RemoteAfterSaleKind,
-    RemoteAfterSaleStatus,
     RemoteOrderStatus,
     ReviewState,
     SkuContent,
 )
 from integrations.simulation import Simulator
+from integrations.tiktok_shop.simulator_money import MoneyShapes
 
 WAREHOUSE_ID = "7000714532876273410"
 STATUS = {
@@ -43,14 +42,6 @@ ORDER_STATUS = {
     RemoteOrderStatus.COMPLETED: "COMPLETED",
     RemoteOrderStatus.CANCELLED: "CANCELLED",
 }
-# A return's status as TikTok words it, by what it asks (a return, or money alone).
-RETURN_STATUS = {
-    RemoteAfterSaleStatus.REQUESTED: "RETURN_OR_REFUND_REQUEST_PENDING",
-    RemoteAfterSaleStatus.REFUSED: "REFUND_OR_RETURN_REQUEST_REJECT",
-    RemoteAfterSaleStatus.RETURNED: "RETURN_OR_REFUND_REQUEST_SUCCESS",
-    RemoteAfterSaleStatus.REFUNDED: "RETURN_OR_REFUND_REQUEST_COMPLETE",
-}
-APPROVED_STATUS = {True: "AWAITING_BUYER_SHIP", False: "RETURN_OR_REFUND_REQUEST_SUCCESS"}
 RETURN_STATUS_CHANGE = 12
 CLOCK_SKEW_SECONDS = 300
 PRODUCT_NOT_FOUND = 12052048
@@ -73,13 +64,6 @@ def notification_sign(app_key: str, app_secret: str, body: bytes) -> str:
     return hmac.new(app_secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
 
 
-def _shares(amount: Decimal, units: int) -> list[Decimal]:
-    """An amount over some units, to the cent, the last taking what rounding left."""
-    units = max(units, 1)
-    each = (amount / units).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    return [each] * (units - 1) + [amount - each * (units - 1)]
-
-
 def status_of(listing: StoredListing) -> str:
     return STATUS[listing.review]
 
@@ -89,7 +73,7 @@ def identity_of(seller_skus: list[str]) -> str:
     return ",".join(sorted(seller_skus))
 
 
-class TikTokShopSimulator(Simulator):
+class TikTokShopSimulator(MoneyShapes, Simulator):
     platform = "tiktok_shop"
 
     def __init__(
@@ -299,6 +283,46 @@ class TikTokShopSimulator(Simulator):
                 }
             )
 
+        @app.get("/finance/202309/statements")
+        def statements():
+            from datetime import UTC, datetime
+
+            if not request.args.get("sort_field"):
+                return self.answer(code=36009001, message="sort_field is required", status=400)
+            since = datetime.fromtimestamp(int(request.args.get("statement_time_ge") or 0), UTC)
+            found = self.store.payouts_since(since)
+            start = int(request.args.get("page_token") or 0)
+            size = int(request.args.get("page_size") or 20)
+            more = start + size < len(found)
+            return self.answer(
+                {
+                    "statements": [self._statement(payout) for payout in found[start : start + size]],
+                    "next_page_token": str(start + size) if more else "",
+                }
+            )
+
+        @app.get("/finance/202501/statements/<statement_id>/statement_transactions")
+        def statement_transactions(statement_id: str):
+            if not request.args.get("sort_field"):
+                return self.answer(code=36009001, message="sort_field is required", status=400)
+            payout = self.store.payout(statement_id)
+            start = int(request.args.get("page_token") or 0)
+            size = int(request.args.get("page_size") or 20)
+            lines = payout.transactions
+            more = start + size < len(lines)
+            return self.answer(
+                {
+                    "id": payout.id,
+                    "create_time": int(payout.issued_at.timestamp()),
+                    "status": "PAID" if payout.paid else "PROCESSING",
+                    "currency": payout.currency,
+                    "total_settlement_amount": str(payout.net),
+                    "total_count": len(lines),
+                    "next_page_token": str(start + size) if more else "",
+                    "transactions": [self._settled(line) for line in lines[start : start + size]],
+                }
+            )
+
         @app.get("/order/202309/orders")
         def get_orders():
             ids = [value for value in (request.args.get("ids") or "").split(",") if value]
@@ -367,42 +391,6 @@ class TikTokShopSimulator(Simulator):
             ],
             "create_time": int(order.created_at.timestamp()),
             "update_time": int(order.updated_at.timestamp()),
-        }
-
-    def _return(self, item: StoredAfterSale) -> dict[str, Any]:
-        returned = item.kind == RemoteAfterSaleKind.RETURN_AND_REFUND
-        status = (
-            APPROVED_STATUS[returned] if item.status == RemoteAfterSaleStatus.APPROVED else RETURN_STATUS[item.status]
-        )
-        currency = self.store.order(item.order_id).currency
-        # One return line item per unit (a refund of money alone: one, for the line's amount), the
-        # amount shared out to the cent.
-        units = [
-            (seller_sku, share) for seller_sku, quantity, amount in item.lines for share in _shares(amount, quantity)
-        ]
-        total = sum((amount for _sku, _quantity, amount in item.lines), Decimal(0))
-        return {
-            "return_id": item.id,
-            "order_id": item.order_id,
-            "return_type": "RETURN_AND_REFUND" if returned else "REFUND",
-            "return_status": status,
-            "return_reason_text": item.reason,
-            "create_time": int(item.created_at.timestamp()),
-            "update_time": int(item.updated_at.timestamp()),
-            "refund_amount": {"currency": currency, "refund_total": str(total), "refund_subtotal": str(total)},
-            "return_line_items": [
-                {
-                    "return_line_item_id": f"{item.id}-{index}",
-                    "order_line_item_id": f"{item.order_id}-{seller_sku}-{index}",
-                    "seller_sku": seller_sku,
-                    "refund_amount": {
-                        "currency": currency,
-                        "refund_total": str(amount),
-                        "refund_subtotal": str(amount),
-                    },
-                }
-                for index, (seller_sku, amount) in enumerate(units)
-            ],
         }
 
     def webhook_request(self, event: Event) -> tuple[dict[str, str], bytes] | None:

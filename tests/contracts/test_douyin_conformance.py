@@ -256,3 +256,62 @@ def test_a_refund_message_is_verified_by_the_sdk_and_names_its_order():
     assert sdk().callback(headers, body) == json.loads(body)
     [event] = douyin.parse_webhook(CREDENTIALS, headers, body)
     assert (event.topic, event.kind, event.subject_id) == ("tag:200", EventKind.AFTER_SALE, bought.id)
+
+
+def test_settlement_bills_are_read_as_the_platform_documents_them_a_payout_a_day():
+    """Bills as order.getSettleBillDetailV3 gives them (its response fields, amounts in fen): two
+    days, the first over two pages; read as a payout a day."""
+    calls = []
+    bills = [
+        {"settle_time": "2026-12-01 10:00:00", "request_no": "R1", "shop_order_id": "6919", "order_id": "69191",
+         "settle_amount": 10_450, "trade_type": 0, "total_income": 11_300, "total_outcome": 850},
+        {"settle_time": "2026-12-01 18:30:00", "request_no": "R2", "shop_order_id": "6920", "order_id": "69201",
+         "settle_amount": -5_650, "trade_type": 1, "total_income": -5_650, "total_outcome": 0},
+        {"settle_time": "2026-12-02 09:00:00", "request_no": "R3", "shop_order_id": "6921", "order_id": "69211",
+         "settle_amount": 5_226, "trade_type": 0, "total_income": 5_650, "total_outcome": 424},
+    ]  # fmt: skip
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        params = json.loads(request.content)
+        calls.append((request.url.path, params))
+        start = datetime.strptime(params["start_time"], "%Y-%m-%d %H:%M:%S")
+        end = datetime.strptime(params["end_time"], "%Y-%m-%d %H:%M:%S")
+        found = [bill for bill in bills if start <= datetime.strptime(bill["settle_time"], "%Y-%m-%d %H:%M:%S") <= end]
+        index = int(params.get("start_index") or 0)
+        page = found[index : index + 2] if "start_index" in params or len(found) <= 2 else found[:2]
+        more = index + 2 < len(found)
+        data = {
+            "code": "100000",
+            "code_msg": "success",
+            "data": page,
+            "size": params["size"],
+            "data_size": len(page),
+            "is_end": 0 if more else 1,
+            "next_start_index": str(index + 2) if more else "",
+            "next_start_time": params["start_time"],
+        }
+        return httpx.Response(200, json={"code": 10000, "msg": "success", "data": data})
+
+    today = datetime(2026, 12, 3, 12, 0, tzinfo=UTC).timestamp()
+    client = douyin.DouyinClient(
+        CREDENTIALS, {"base_url": "http://douyin.test"}, transport=httpx.MockTransport(answer), clock=lambda: today
+    )
+
+    page = client.fetch_payouts(issued_since=datetime(2026, 11, 30, 16, 0, tzinfo=UTC), cursor=None)
+    lines = client.fetch_payout_transactions("settle:2026-12-01", cursor=None).transactions
+
+    # The Go SDK's request fields (api/order_getSettleBillDetailV3): size, start_time, end_time,
+    # start_index among them; a week at most, Beijing time.
+    documented = {"size", "start_time", "end_time", "order_id", "product_id", "pay_type", "flow_type", "time_type",
+                  "start_index"}  # fmt: skip
+    assert all(set(params) <= documented and path == "/order/getSettleBillDetailV3" for path, params in calls)
+    assert calls[0][1] == {"start_time": "2026-12-01 00:00:00", "end_time": "2026-12-03 23:59:59", "size": 100}
+    assert [(payout.external_id, payout.net, payout.paid) for payout in page.payouts] == [
+        ("settle:2026-12-01", Decimal("48.00"), True),
+        ("settle:2026-12-02", Decimal("52.26"), True),
+    ]
+    assert page.next_cursor is None
+    assert [(line.kind.value, line.order_external_id, line.amount, line.fee, line.net) for line in lines] == [
+        ("sale", "6919", Decimal("113.00"), Decimal("-8.50"), Decimal("104.50")),
+        ("refund", "6920", Decimal("-56.50"), Decimal("0"), Decimal("-56.50")),
+    ]

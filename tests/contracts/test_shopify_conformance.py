@@ -44,6 +44,8 @@ DOCUMENTS = {
     "orderLines": shopify_queries.ORDER_LINES,
     "orderAfterSales": shopify_queries.ORDER_AFTER_SALES,
     "ordersAfterSales": shopify_queries.ORDERS_AFTER_SALES,
+    "payouts": shopify_queries.PAYOUTS,
+    "payoutTransactions": shopify_queries.PAYOUT_TRANSACTIONS,
     "webhookSubscriptions": shopify_queries.WEBHOOKS,
     "webhookSubscriptionCreate": shopify_queries.WEBHOOK_CREATE,
     "stagedUploadsCreate": shopify_queries.STAGED_UPLOADS,
@@ -145,12 +147,18 @@ def test_a_session_with_a_shop_sends_only_what_the_schema_takes_within_the_cost_
     changed = client.fetch_changed_after_sales(updated_since=before, cursor=None)
     while changed.next_cursor:
         changed = client.fetch_changed_after_sales(updated_since=before, cursor=changed.next_cursor)
+    paid = simulator.store.pay_out(fee_rate=Decimal("0.029"))
+    payouts = client.fetch_payouts(issued_since=before, cursor=None)
+    carried = client.fetch_payout_transactions(paid.id, cursor=None)
     client.withdraw(published.external_id)
     address = "https://commerce.example.com/api/v1/webhooks/shopify/1"
     first = client.subscribe_webhooks(address)
     again = client.subscribe_webhooks(address)
 
     assert len(one.lines) == 25
+    assert [(payout.external_id, payout.paid, payout.net) for payout in payouts.payouts] == [(paid.id, True, paid.net)]
+    assert sum(line.net for line in carried.transactions) == paid.net
+    assert {line.kind.value for line in carried.transactions} == {"sale", "refund"}
     assert [
         (
             sale.external_id,

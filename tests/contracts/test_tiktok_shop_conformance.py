@@ -226,3 +226,48 @@ def test_returns_are_searched_read_and_told_as_the_sdk_models_them():
     assert (told.data.order_id, told.data.return_status) == (bought.id, "AWAITING_BUYER_SHIP")
     [event] = parse_webhook(CREDENTIALS, headers, body)
     assert (event.kind, event.subject_id) == (EventKind.AFTER_SALE, bought.id)
+
+
+def test_statements_and_their_transactions_are_read_as_the_sdk_models_them():
+    from tiktok_shop_api.generated.api.finance.get_statements import _get_kwargs as statements_request
+    from tiktok_shop_api.generated.api.finance.get_transactions_by_statement import (
+        _get_kwargs as transactions_request,
+    )
+    from tiktok_shop_api.generated.models import GetStatementsResponse, GetTransactionsByStatementResponse
+
+    simulator = TikTokShopSimulator()
+    simulator.store.create(CONTENT)
+    simulator.store.finish_reviews()
+    bought = simulator.store.buy(seller_sku="sku-1", quantity=2)
+    simulator.store.add_transaction("adjustment", None, Decimal("-3.20"))
+    paid = simulator.store.pay_out(fee_rate=Decimal("0.08"))
+    transport = Recording(simulator)
+    client = TikTokShopClient(CREDENTIALS, {"base_url": "http://shop.test"}, transport=transport)
+
+    [statement] = client.fetch_payouts(issued_since=datetime(2026, 1, 1, tzinfo=UTC), cursor=None).payouts
+    settled = client.fetch_payout_transactions(statement.external_id, cursor=None).transactions
+
+    listing, lines = transport.sent[-2:]
+    sdk_statements = statements_request(sort_field="statement_time", statement_time_ge=1, page_size=1, page_token="x")
+    sdk_lines = transactions_request(paid.id, sort_field="order_create_time", page_size=1, page_token="x")
+    assert (listing.method, listing.url.path) == ("GET", sdk_statements["url"])
+    assert (lines.method, lines.url.path) == ("GET", sdk_lines["url"])
+    # Every parameter sent is one the SDK's request takes (besides the signing ones), the required
+    # sort_field among them.
+    signed = {"app_key", "timestamp", "shop_cipher", "sign"}
+    assert set(listing.url.params) - signed <= set(sdk_statements["params"]) | {"sort_order"}
+    assert set(lines.url.params) - signed <= set(sdk_lines["params"]) | {"sort_order"}
+    assert (listing.url.params["sort_field"], lines.url.params["sort_field"]) == ("statement_time", "order_create_time")
+    for request, model in ((listing, GetStatementsResponse), (lines, GetTransactionsByStatementResponse)):
+        parsed = model.from_dict(transport.answers[id(request)]).data
+        assert parsed.additional_properties == {}
+    fee = -(Decimal("90.00") * Decimal("0.08")).quantize(Decimal("0.01"))
+    assert (statement.external_id, statement.paid, statement.net) == (
+        paid.id,
+        True,
+        Decimal("90.00") + fee - Decimal("3.20"),
+    )
+    assert [(line.kind.value, line.order_external_id, line.amount, line.fee, line.net) for line in settled] == [
+        ("sale", bought.id, Decimal("90.00"), fee, Decimal("90.00") + fee),
+        ("adjustment", None, Decimal("-3.20"), Decimal(0), Decimal("-3.20")),
+    ]

@@ -13,6 +13,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -507,6 +508,32 @@ CASES = [
         "/api/v1/settlement/account",
         "/api/v1/settlement/account?period=2026-12",
         only(200, "admin", "trade_operator"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/settlement/payouts/import",
+        "/api/v1/settlement/payouts/import",
+        only(202, "admin"),
+        body=lambda w: {"channel_account_id": w.channel_account_id},
+    ),
+    Case("GET", "/api/v1/settlement/payouts", "/api/v1/settlement/payouts", only(200, "admin")),
+    Case(
+        "GET",
+        "/api/v1/settlement/payouts/<int:payout_id>",
+        "/api/v1/settlement/payouts/{payout_id}",
+        only(200, "admin"),
+    ),
+    Case(
+        "GET",
+        "/api/v1/settlement/payouts/<int:payout_id>/transactions",
+        "/api/v1/settlement/payouts/{payout_id}/transactions",
+        only(200, "admin"),
+    ),
+    Case(
+        "GET",
+        "/api/v1/settlement/payout-differences",
+        "/api/v1/settlement/payout-differences",
+        only(200, "admin"),
     ),
     Case(
         "GET",
@@ -1032,6 +1059,7 @@ def _settlement(client, world, session) -> dict[str, int]:
     from commerce.customs.calendar import period_bounds, period_of
     from commerce.db import utcnow
     from commerce.settlement import statements
+    from commerce.settlement.payout_models import MarketplacePayout
 
     operator = world.headers["trade_operator"]
     agreement = client.post(
@@ -1056,7 +1084,23 @@ def _settlement(client, world, session) -> dict[str, int]:
     statements.approve_statement(
         session, actor=actor, statement_id=approved, now=period_bounds(world.settlement_period)[1]
     )
-    return {"agreement_id": agreement["id"], "draft_statement_id": draft, "approved_statement_id": approved}
+    payout = MarketplacePayout(
+        channel_account_id=world.channel_account_id,
+        external_id="P-1",
+        status="PAID",
+        paid=True,
+        issued_at=utcnow(),
+        currency="USD",
+        net=Decimal("100.00"),
+    )
+    session.add(payout)
+    session.commit()
+    return {
+        "agreement_id": agreement["id"],
+        "draft_statement_id": draft,
+        "approved_statement_id": approved,
+        "payout_id": payout.id,
+    }
 
 
 @pytest.fixture(scope="module")

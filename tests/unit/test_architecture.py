@@ -149,17 +149,28 @@ INDEPENDENT_SIMULATORS = {
     ROOT / "integrations" / "single_window" / "simulator.py": SINGLE_WINDOW_CLIENT,
     ROOT / "integrations" / "single_window" / "office.py": SINGLE_WINDOW_CLIENT,
     ROOT / "integrations" / "single_window" / "office_rules.py": SINGLE_WINDOW_CLIENT,
+    ROOT / "integrations" / "single_window" / "office_receipts.py": SINGLE_WINDOW_CLIENT,
     ROOT / "integrations" / "fx" / "simulator.py": {"integrations.fx.client"},
     ROOT / "integrations" / "signing_agent.py": set(),
     ROOT / "integrations" / "douyin" / "simulator.py": {"integrations.douyin.client"},
+    ROOT / "integrations" / "douyin" / "simulator_money.py": {"integrations.douyin.client"},
     ROOT / "integrations" / "tiktok_shop" / "simulator.py": {"integrations.tiktok_shop.client"},
+    ROOT / "integrations" / "tiktok_shop" / "simulator_money.py": {"integrations.tiktok_shop.client"},
     **{
         ROOT / "integrations" / "shopify" / f"{name}.py": {"integrations.shopify.client"}
-        for name in ("simulator", "simulator_ids", "simulator_orders", "simulator_uploads", "simulator_webhooks")
+        for name in (
+            "simulator",
+            "simulator_ids",
+            "simulator_orders",
+            "simulator_payments",
+            "simulator_uploads",
+            "simulator_webhooks",
+        )
     },
     ROOT / "integrations" / "shopify" / "query_cost.py": {"integrations.shopify.client"},
     ROOT / "integrations" / "simulation.py": set(),
     ROOT / "integrations" / "market_store.py": set(),
+    ROOT / "integrations" / "market_money.py": set(),
 }
 
 
@@ -179,7 +190,13 @@ def test_the_independence_check_sees_a_nested_import(tmp_path):
     assert sorted(_imported_modules(probe)) == ["commerce.customs", "integrations.fx.client"]
 
 
-STAND_INS = ("integrations.simulation", "integrations.market_store", "integrations.stand_ins", "integrations.fake")
+STAND_INS = (
+    "integrations.simulation",
+    "integrations.market_store",
+    "integrations.market_money",
+    "integrations.stand_ins",
+    "integrations.fake",
+)
 
 
 def _is_stand_in(module: str) -> bool:

@@ -261,7 +261,7 @@ def signer(signing_files):
 def answers(office, ceb_schema, kind: str = "CEB604"):
     """What customs sends back of a kind, as the service reads it; every receipt message valid against
     customs' schema."""
-    from integrations.single_window.office import receipt_message
+    from integrations.single_window.office_receipts import receipt_message
     from integrations.single_window.receipts import read_receipts
 
     found = []

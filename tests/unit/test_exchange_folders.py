@@ -13,7 +13,8 @@ from lxml import etree
 from integrations.base import TerminalError
 from integrations.customs import OutgoingMessage
 from integrations.single_window.folders import ExchangeFolders
-from integrations.single_window.office import Return, receipt_message
+from integrations.single_window.office import Return
+from integrations.single_window.office_receipts import receipt_message
 from integrations.single_window.receipts import read_receipts, status_of
 from integrations.single_window.simulator import envelope
 
