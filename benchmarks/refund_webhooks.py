@@ -3,8 +3,8 @@
     python benchmarks/refund_webhooks.py [--orders 4000] [--clients 32] [--webhooks 2000] [--rounds 2]
 
 Loads the demo cluster into a fresh PostgreSQL database, imports 1,000 SKUs (as the orders
-benchmark does), starts gunicorn and one queue worker (at niceness --worker-nice, as
-docs/operations.md recommends), and connects a TikTok Shop account to the
+benchmark does), starts gunicorn and one queue worker (at its own lower priority,
+COMMERCE_WORKER_NICE), and connects a TikTok Shop account to the
 TikTok Shop simulator served on loopback. Its shop sells the SKUs; a third of --webhooks orders are
 bought there and reach the service first (their webhooks, then the worker). Each then gets a
 refund of one unit, asked, approved and paid on the marketplace: three RETURN_STATUS_CHANGE
@@ -124,9 +124,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--gunicorn-workers", type=int, default=3)
     parser.add_argument(
-        "--worker-nice", type=int, default=10, help="the queue worker's niceness (0: the web processes' priority)"
-    )
-    parser.add_argument(
         "--webhook-nice",
         type=int,
         default=10,
@@ -170,7 +167,7 @@ def main() -> None:
                 )
             )
             simulator.store.finish_reviews()
-            worker = service.start_worker(nice=arguments.worker_nice)
+            worker = service.start_worker()
             groups = {
                 "web": lambda: [process.pid],
                 "webhook web": lambda: [] if webhooks_url == base_url else [webhook_process.pid],

@@ -173,12 +173,11 @@ class Service:
         process.wait(timeout=20)
         self.processes.remove(process)
 
-    def start_worker(self, threads: int | None = None, *, nice: int = 0) -> subprocess.Popen:
-        """A queue worker; ``nice`` runs it at a lower CPU priority than the web processes."""
+    def start_worker(self, threads: int | None = None) -> subprocess.Popen:
+        """A queue worker (at its own lower priority, ``COMMERCE_WORKER_NICE``)."""
         options = ["--threads", str(threads)] if threads else []
-        niced = ["nice", "-n", str(nice)] if nice else []
         process = subprocess.Popen(
-            [*niced, str(BIN / "flask"), "--app", "wsgi", "worker", "run", *options],
+            [str(BIN / "flask"), "--app", "wsgi", "worker", "run", *options],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

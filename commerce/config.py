@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     marketplace_max_wait_seconds: float = Field(default=1.0, gt=0, le=30)
     review_check_seconds: float = Field(default=60.0, gt=0)
     order_poll_lookback_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # How long a marketplace's refund or return news waits before it is read: the news of one
+    # order within that time folds into one read (a stream's burst of refunds is read after it).
+    after_sale_fold_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     fx_url: str = "https://www.chinamoney.com.cn"
     # The folder of customs' official message schema (export.xsd and the XML signature schema it

@@ -98,6 +98,8 @@ def settings(database_url, tmp_path_factory, signing_files) -> Settings:
         media_max_bytes=1_000_000,
         customs_signing_key=signing_files[0],
         customs_signing_certificate=signing_files[1],
+        # Refund and return news is read at once here (the wait is tested on its own).
+        after_sale_fold_seconds=0,
     )
 
 

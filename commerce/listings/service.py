@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -302,9 +302,12 @@ def receive_webhook(
     headers: Mapping[str, str],
     body: bytes,
     unseal_credentials,
+    after_sale_delay: timedelta = timedelta(0),
 ) -> tuple[int, int]:
     """Verify a marketplace webhook, keep each new event once and queue its handling.
 
+    An order's or a listing's news is handled at once; refund and return news waits
+    ``after_sale_delay``, so that one order's news within it folds into one read.
     Returns (new events, repeated events). A bad signature stores nothing.
     """
     account = session.connection().execute(ACCOUNT_ROW, {"account_id": channel_account_id}).first()
@@ -315,6 +318,7 @@ def receive_webhook(
     except BadSignature:
         raise InvalidSignature() from None
     fresh = repeated = 0
+    now = utcnow()
     # A receipt commits without waiting for the disk: a burst of webhooks (refunds during a
     # stream) holds the web processes no longer than their work. A database crash can lose the
     # last fraction of a second of receipts already answered; the order and after-sale polls
@@ -332,7 +336,7 @@ def receive_webhook(
                     topic=event.topic[:60],
                     kind=event.kind.value,
                     subject_id=event.subject_id,
-                    received_at=utcnow(),
+                    received_at=now,
                 )
                 .on_conflict_do_nothing()
                 .returning(WebhookReceipt.__table__.c.id)
@@ -354,6 +358,7 @@ def receive_webhook(
                     },
                     priority=PRIORITY_EVENT,
                     rate_key=rate_key(account.id),
+                    run_at=now + after_sale_delay if event.kind == EventKind.AFTER_SALE else None,
                 )
     return fresh, repeated
 

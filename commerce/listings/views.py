@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import request
 from pydantic import BaseModel, ConfigDict
 
@@ -141,7 +143,8 @@ def receive_webhook(path: WebhookPath):
 
     A repeated event id answers 200 and repeats nothing.
     """
-    secret_key = current_settings().secret_key
+    settings = current_settings()
+    secret_key = settings.secret_key
     fresh, repeated = service.receive_webhook(
         db_session(),
         platform=path.platform,
@@ -149,6 +152,7 @@ def receive_webhook(path: WebhookPath):
         headers=request.headers,
         body=request.get_data(cache=False),
         unseal_credentials=lambda account: unseal(secret_key, account.credentials_sealed),
+        after_sale_delay=timedelta(seconds=settings.after_sale_fold_seconds),
     )
     body = {"received": fresh, "duplicates": repeated}
     if path.platform == "douyin":

@@ -145,3 +145,44 @@ def test_a_refund_whose_webhook_was_lost_is_found_by_polling_and_a_refusal_gives
         ("partial_refund", "refunded", 0, "5.00", False),
     ], shopify
     assert _refunded(database, order["id"]) == [Decimal("5.00")]
+
+
+def test_one_orders_refund_news_within_the_wait_folds_into_one_read_after_it(factory, client, database, deployment):
+    from datetime import timedelta
+
+    from commerce.db import utcnow
+    from commerce.jobs.models import Job
+    from commerce.listings import service
+    from commerce.secrets import unseal
+
+    with listed_product(factory, client, deployment, "tiktok_shop") as (_world, _product, sku_id, simulator, account):
+        store = simulator.store
+        bought = store.buy(seller_sku=seller_sku(sku_id), quantity=1)
+        _tell(simulator, client, deployment, account)
+        refund = store.request_after_sale(
+            bought.id, RemoteAfterSaleKind.REFUND_ONLY, [(seller_sku(sku_id), 1, Decimal("1.00"))]
+        )
+        store.move_after_sale(refund.id, APPROVED)
+        store.move_after_sale(refund.id, REFUNDED)
+        news = simulator.take_webhooks()
+        secret = deployment.settings.secret_key
+        before = utcnow()
+        with database.session() as session:
+            for headers, body in news:
+                assert service.receive_webhook(
+                    session,
+                    platform="tiktok_shop",
+                    channel_account_id=account["id"],
+                    headers=headers,
+                    body=body,
+                    unseal_credentials=lambda row: unseal(secret, row.credentials_sealed),
+                    after_sale_delay=timedelta(seconds=30),
+                ) == (1, 0)
+        drain(deployment)
+        with database.session() as session:
+            [job] = session.scalars(select(Job).where(Job.kind == "aftersales.follow")).all()
+            count = session.scalar(select(func.count()).select_from(AfterSale))
+    assert len(news) == 3
+    # The three events are one job, waiting 30 seconds from the first; nothing was read yet.
+    assert (job.status, count) == ("queued", 0)
+    assert before + timedelta(seconds=30) <= job.run_at <= utcnow() + timedelta(seconds=30)
