@@ -13,7 +13,20 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from psycopg import errors as driver_errors
-from sqlalchemy import Select, String, TypeDecorator, any_, bindparam, cast, func, literal, literal_column, select, text
+from sqlalchemy import (
+    Select,
+    String,
+    TypeDecorator,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +36,15 @@ from commerce.db import ExactDecimal
 
 # Below this many rows a multi-row INSERT is one round trip, where COPY takes several.
 COPY_FROM_ROWS = 50
+
+
+def exact_sum(column: Any, scale: int = 4, *, or_zero: bool = False) -> Any:
+    """The sum of a column of exact decimals, read back exactly at ``scale`` places (the column's
+    own: SQLite keeps them as scaled integers); with ``or_zero``, 0 where there is no row."""
+    total = func.sum(column)
+    if or_zero:
+        total = func.coalesce(total, 0)
+    return type_coerce(total, ExactDecimal(scale))
 
 
 def among(session: Session, column: Any, values: Sequence[Any]):

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, type_coerce
-
-from commerce.db import ExactDecimal
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
+from commerce.sql import exact_sum
 
 # The orders whose lines count.
 COUNTED = SalesOrder.status != OrderStatus.CANCELLED.value
@@ -20,12 +18,12 @@ COUNTED = SalesOrder.status != OrderStatus.CANCELLED.value
 
 def gross():
     """What the lines sold, summed."""
-    return type_coerce(func.sum(OrderLine.quantity * OrderLine.unit_price), ExactDecimal(4))
+    return exact_sum(OrderLine.quantity * OrderLine.unit_price)
 
 
 def refunds():
     """What the lines' after-sales paid back, summed."""
-    return type_coerce(func.sum(OrderLine.refunded_amount), ExactDecimal(4))
+    return exact_sum(OrderLine.refunded_amount)
 
 
 def refund_rate(refunded: Decimal, sold: Decimal) -> str:

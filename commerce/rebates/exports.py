@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
 from commerce.customs import calendar
@@ -30,10 +30,9 @@ from commerce.customs.models import (
     CustomsStatus,
     DeclarationKind,
 )
-from commerce.db import ExactDecimal
 from commerce.orders.models import OrderLine, SalesOrder
 from commerce.rebates.models import ExportProceeds
-from commerce.sql import among
+from commerce.sql import among, exact_sum
 
 _declaration = CustomsDeclaration.__table__
 _line = CustomsDeclarationLine.__table__
@@ -213,7 +212,7 @@ def unpaid_orders(session: Session, order_ids: Collection[int]) -> set[int]:
     received = (
         select(
             ExportProceeds.order_id,
-            type_coerce(func.sum(ExportProceeds.amount), ExactDecimal(4)).label("received"),
+            exact_sum(ExportProceeds.amount).label("received"),
         )
         .group_by(ExportProceeds.order_id)
         .subquery()

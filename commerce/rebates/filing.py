@@ -8,14 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, type_coerce, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
 from commerce.audit import service as audit
 from commerce.clusters.permissions import require_reachable_firm, within_reach
 from commerce.customs import calendar
-from commerce.db import ExactDecimal, row_for_update, utcnow, write_transaction
+from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import N_, NotFound
 from commerce.pagination import Page, fetch_page
 from commerce.rebates import arithmetic
@@ -29,7 +29,7 @@ from commerce.rebates.errors import (
 )
 from commerce.rebates.models import ClaimStatus, RebateClaim, RebateClaimLine, RebateRefund
 from commerce.rebates.shapes import RefundInput
-from commerce.sql import among
+from commerce.sql import among, exact_sum
 
 DEADLINE_SOON_DAYS = 30
 
@@ -162,9 +162,7 @@ def record_refund(
         if claim.status == ClaimStatus.DRAFT:
             raise ClaimNotFiled(status=claim.status)
         received = session.scalar(
-            select(type_coerce(func.coalesce(func.sum(RebateRefund.amount), 0), ExactDecimal(2))).where(
-                RebateRefund.claim_id == claim.id
-            )
+            select(exact_sum(RebateRefund.amount, 2, or_zero=True)).where(RebateRefund.claim_id == claim.id)
         )
         total = received + data.amount.amount
         if total > claim.amount:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import select
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
@@ -24,7 +24,6 @@ from commerce.customs.models import (
     DeclarationKind,
     ExportReturn,
 )
-from commerce.db import ExactDecimal
 from commerce.orders.models import OrderLine, SalesOrder
 from commerce.rebates.arithmetic import share_of
 from commerce.rebates.models import (
@@ -37,6 +36,7 @@ from commerce.rebates.models import (
     VatInvoiceLine,
 )
 from commerce.rebates.profiles import exporting_firm
+from commerce.sql import exact_sum
 
 ZERO = Decimal("0.00")
 # Entries of one day are listed in the order the money moves.
@@ -91,13 +91,11 @@ def firm_ledger(session: Session, *, actor: Actor, enterprise_id: int) -> Ledger
         invoiced += amount
         movements.append((issued_on, "invoice", number, amount, "CNY"))
     invoice_matched = session.scalar(
-        select(type_coerce(func.coalesce(func.sum(VatInvoiceLine.matched_amount), 0), ExactDecimal(2))).where(
-            VatInvoiceLine.enterprise_id == firm.id
-        )
+        select(exact_sum(VatInvoiceLine.matched_amount, 2, or_zero=True)).where(VatInvoiceLine.enterprise_id == firm.id)
     )
 
     declared: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    value = type_coerce(func.sum(CustomsDeclarationLine.total_price), ExactDecimal(5))
+    value = exact_sum(CustomsDeclarationLine.total_price, 5)
     for _declaration, cop_no, entry_id, cleared_at, currency, total in session.execute(
         select(
             CustomsDeclaration.id,
@@ -128,7 +126,7 @@ def firm_ledger(session: Session, *, actor: Actor, enterprise_id: int) -> Ledger
     due: dict[str, Decimal] = defaultdict(lambda: ZERO)
     firm_orders = select(OrderLine.order_id).where(OrderLine.enterprise_id == firm.id).distinct().scalar_subquery()
     for currency, total in session.execute(
-        select(SalesOrder.currency, type_coerce(func.sum(SalesOrder.total_amount), ExactDecimal(4)))
+        select(SalesOrder.currency, exact_sum(SalesOrder.total_amount))
         .where(SalesOrder.id.in_(firm_orders), SalesOrder.customs_mode.is_not(None), SalesOrder.status != "cancelled")
         .group_by(SalesOrder.currency)
     ):
@@ -216,8 +214,8 @@ def repayments(session: Session, enterprise_id: int) -> list[tuple[date, str, De
         select(
             RebateClaimLine.declaration_line_id,
             RebateClaim.computed_at,
-            type_coerce(func.sum(RebateClaimLine.quantity), ExactDecimal(5)),
-            type_coerce(func.sum(RebateClaimLine.amount), ExactDecimal(2)),
+            exact_sum(RebateClaimLine.quantity, 5),
+            exact_sum(RebateClaimLine.amount, 2),
         )
         .join(RebateClaim, RebateClaim.id == RebateClaimLine.claim_id)
         .where(

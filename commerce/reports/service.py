@@ -13,21 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select, type_coerce
+from sqlalchemy import case, func, literal, select
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
 from commerce.clusters.models import Enterprise
 from commerce.clusters.permissions import actor_clusters, is_firm_scoped
 from commerce.customs import calendar
-from commerce.db import ExactDecimal, utcnow
+from commerce.db import utcnow
 from commerce.reports.models import (
     Dimension,
     ExportStatistic,
     ExportStatisticPeriod,
 )
 from commerce.reports.statistics import periods_between
-from commerce.sql import among
+from commerce.sql import among, exact_sum
 
 ZERO = Decimal("0")
 
@@ -92,7 +92,7 @@ def export_report(
 
     def total(column, scale, where=None):
         value = column if where is None else case((where, column), else_=literal(0))
-        return type_coerce(func.coalesce(func.sum(value), 0), ExactDecimal(scale))
+        return exact_sum(value, scale, or_zero=True)
 
     measures = [
         func.coalesce(func.sum(ExportStatistic.declarations), 0),

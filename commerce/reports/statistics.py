@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, func, literal_column, select, type_coerce
+from sqlalchemy import delete, func, literal_column, select
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
@@ -27,7 +27,7 @@ from commerce.customs.models import (
     CustomsStatus,
     DeclarationKind,
 )
-from commerce.db import ExactDecimal, utcnow, write_transaction
+from commerce.db import utcnow, write_transaction
 from commerce.errors import N_, ValidationFailed
 from commerce.orders.models import OrderLine, SalesOrder
 from commerce.rebates.arithmetic import fen, share_of
@@ -37,7 +37,7 @@ from commerce.reports.models import (
     ExportStatisticPeriod,
     OutsideExport,
 )
-from commerce.sql import bulk_insert, upsert
+from commerce.sql import bulk_insert, exact_sum, upsert
 
 ZERO = Decimal("0")
 _line = CustomsDeclarationLine.__table__
@@ -81,8 +81,8 @@ def periods_between(start: str, end: str) -> list[str]:
 
 def _released_lists(session: Session, period: str, cells: dict) -> None:
     """9610 inventory lists released in the month, summed by the database per cell and currency."""
-    total = type_coerce(func.sum(_line.c.total_price), ExactDecimal(5))
-    quantity = type_coerce(func.sum(_line.c.quantity), ExactDecimal(5))
+    total = exact_sum(_line.c.total_price, 5)
+    quantity = exact_sum(_line.c.quantity, 5)
     # Constants written into the statement, so that the grouped expression and the selected one are the same.
     chapter = func.substr(_line.c.hs_code, literal_column("1"), literal_column("2"))
     cell = (

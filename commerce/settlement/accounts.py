@@ -13,21 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, func, select, type_coerce
+from sqlalchemy import case, select
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
 from commerce.clusters.permissions import within_reach
-from commerce.db import ExactDecimal
 from commerce.live.models import Stream
 from commerce.settlement.agreements import KEEPERS
 from commerce.settlement.models import Statement, StatementLine, StatementStatus
+from commerce.sql import exact_sum
 
 SETTLED = (StatementStatus.APPROVED.value, StatementStatus.PAID.value)
 
 
 def _total(column):
-    return type_coerce(func.coalesce(func.sum(column), 0), ExactDecimal(4))
+    return exact_sum(column, or_zero=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,12 @@ from sqlalchemy import exists, func, literal, select, type_coerce, union_all
 from sqlmodel import Session
 
 from commerce.aftersales.models import AfterSale, AfterSaleStatus
-from commerce.db import ExactDecimal, UTCDateTime
+from commerce.db import UTCDateTime
 from commerce.live.models import Stream
 from commerce.orders.models import OrderLine, OrderStatus, SalesOrder
 from commerce.settlement.models import LineKind, StatementLine
 from commerce.settlement.payout_models import MarketplaceTransaction
-from commerce.sql import among
+from commerce.sql import among, exact_sum
 
 SHIPPED = (OrderStatus.SHIPPED.value, OrderStatus.CLEARED.value)
 # Sources read from the database at once while a month is settled.
@@ -68,7 +68,7 @@ def marketplace_fees():
     return (
         select(
             line.order_id,
-            type_coerce(func.sum(line.fee), ExactDecimal(4)).label("fee"),
+            exact_sum(line.fee).label("fee"),
             type_coerce(func.max(line.occurred_at), UTCDateTime()).label("at"),
         )
         .where(line.order_id.is_not(None))

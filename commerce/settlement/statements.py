@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import delete, exists, func, select, type_coerce, union
+from sqlalchemy import delete, exists, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -27,7 +27,7 @@ from commerce.clusters.models import FIRM_KINDS, Enterprise
 from commerce.clusters.permissions import require_reachable_firm, within_reach
 from commerce.clusters.service import require_enterprise
 from commerce.customs.calendar import china_today, period_bounds
-from commerce.db import ExactDecimal, row_for_update, utcnow, write_transaction
+from commerce.db import row_for_update, utcnow, write_transaction
 from commerce.errors import NotFound
 from commerce.orders.models import OrderLine, SalesOrder
 from commerce.settlement.agreements import KEEPERS, Terms
@@ -46,7 +46,7 @@ from commerce.settlement.models import (
 )
 from commerce.settlement.payout_models import MarketplaceTransaction
 from commerce.settlement.sources import Source, fee_conditions, refund_conditions, sale_conditions, waiting
-from commerce.sql import among, bulk_insert
+from commerce.sql import among, bulk_insert, exact_sum
 from commerce.validation import currency_places
 
 # Which figure of a statement each kind of line's amount adds to.
@@ -260,15 +260,12 @@ def _figures(session: Session, statement_ids: list[int]) -> dict[int, dict[str, 
     if not statement_ids:
         return {}
 
-    def total(column):
-        return type_coerce(func.sum(column), ExactDecimal(4))
-
     rows = session.execute(
         select(
             StatementLine.statement_id,
             StatementLine.kind,
-            total(StatementLine.amount),
-            *(total(getattr(StatementLine, name)) for name in SHARE_FIGURES),
+            exact_sum(StatementLine.amount),
+            *(exact_sum(getattr(StatementLine, name)) for name in SHARE_FIGURES),
         )
         .where(among(session, StatementLine.statement_id, statement_ids))
         .group_by(StatementLine.statement_id, StatementLine.kind)
