@@ -39,7 +39,6 @@ from commerce.customs.models import (
     ListCancellation,
 )
 from commerce.db import row_for_update, utcnow, write_transaction
-from commerce.errors import NotFound
 from commerce.jobs import service as jobs
 from commerce.orders.models import OrderStatus, SalesOrder
 from integrations.customs import GatewayReceipt
@@ -81,10 +80,7 @@ def request_cancellation(
     now = now or utcnow()
     try:
         with write_transaction(session):
-            declaration = row_for_update(session, CustomsDeclaration, declaration_id)
-            if declaration is None:
-                raise NotFound()
-            scope.check_batch(session, actor, session.get(CustomsBatch, declaration.batch_id))
+            declaration = scope.locked_declaration(session, actor, declaration_id)
             if declaration.kind != DeclarationKind.INVENTORY_LIST.value:
                 raise NotAnInventoryList(field="declaration_id")
             standing = session.scalar(

@@ -32,15 +32,13 @@ from commerce.customs.errors import (
     UnknownLine,
 )
 from commerce.customs.models import (
-    CustomsBatch,
-    CustomsDeclaration,
     CustomsDeclarationLine,
     CustomsStatus,
     DeclarationKind,
     ExportReturn,
 )
 from commerce.customs.shapes import ExportReturnCreate
-from commerce.db import row_for_update, utcnow, violated_check, write_transaction
+from commerce.db import utcnow, violated_check, write_transaction
 from commerce.errors import NotFound
 from commerce.orders.errors import TimeInFuture
 
@@ -56,15 +54,6 @@ def last_return_day(exported_on: date) -> date:
         return exported_on.replace(year=exported_on.year + 1, day=28)
 
 
-def _declaration(session: Session, actor: Actor, declaration_id: int) -> CustomsDeclaration:
-    """The declaration, locked, if the actor's platforms hold it (404 otherwise)."""
-    declaration = row_for_update(session, CustomsDeclaration, declaration_id)
-    if declaration is None:
-        raise NotFound()
-    scope.check_batch(session, actor, session.get(CustomsBatch, declaration.batch_id))
-    return declaration
-
-
 def record_return(
     session: Session, *, actor: Actor, declaration_id: int, data: ExportReturnCreate, now: datetime | None = None
 ) -> ExportReturn:
@@ -73,7 +62,7 @@ def record_return(
     now = now or utcnow()
     try:
         with write_transaction(session):
-            declaration = _declaration(session, actor, declaration_id)
+            declaration = scope.locked_declaration(session, actor, declaration_id)
             if declaration.kind == DeclarationKind.INVENTORY_LIST.value:
                 raise ReturnOnSummary(field="declaration_id")
             if declaration.status != CustomsStatus.CLEARED.value or declaration.cleared_at is None:

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from commerce.actors import Actor, Role
 from commerce.clusters.permissions import cluster_of
-from commerce.customs.models import CustomsBatch, CustomsPlatform
+from commerce.customs.models import CustomsBatch, CustomsDeclaration, CustomsPlatform
+from commerce.db import row_for_update
 from commerce.errors import NotFound
 
 
@@ -35,3 +36,12 @@ def check_batch(session: Session, actor: Actor, batch: CustomsBatch | None) -> C
     if platforms is not None and session.scalar(platforms.where(CustomsPlatform.id == batch.platform_id)) is None:
         raise NotFound()
     return batch
+
+
+def locked_declaration(session: Session, actor: Actor, declaration_id: int) -> CustomsDeclaration:
+    """The declaration, locked for the change to come, if the actor's platforms hold it (404 otherwise)."""
+    declaration = row_for_update(session, CustomsDeclaration, declaration_id)
+    if declaration is None:
+        raise NotFound()
+    check_batch(session, actor, session.get(CustomsBatch, declaration.batch_id))
+    return declaration
