@@ -135,8 +135,10 @@ def _isolated_database(request) -> Iterator[None]:
         yield
         return
     database = request.getfixturevalue("database")
-    # What a worker keeps of tokens mirrors the database: each test starts with neither changed.
-    request.getfixturevalue("deployment").recent_tokens.clear()
+    # What a worker keeps of tokens and accounts mirrors the database: each test starts with neither changed.
+    deployment = request.getfixturevalue("deployment")
+    deployment.recent_tokens.clear()
+    deployment.marketplace_clients.webhook_accounts.clear()
     if shares_database(request):
         assert database.within is None, "a test that shares the database cannot run inside a module's scene"
         try:

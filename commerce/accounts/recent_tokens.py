@@ -10,13 +10,11 @@ that user; the deployment's other workers see it when their entry lapses, within
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from commerce.actors import Actor
+from commerce.recent import Recent
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,54 +25,9 @@ class TokenHolder:
     expires_at: datetime
 
 
-class RecentTokens:
+class RecentTokens(Recent[str, TokenHolder]):
     """Token digests verified within the last ``seconds``, at most ``capacity`` of them (the oldest go first)."""
-
-    def __init__(self, seconds: float, *, capacity: int = 10_000, clock: Callable[[], float] = time.monotonic):
-        self.seconds = seconds
-        self.capacity = capacity
-        self.clock = clock
-        self._held: dict[str, tuple[float, TokenHolder]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, digest: str) -> TokenHolder | None:
-        """What was read of this token, if it was read within the last ``seconds``."""
-        entry = self._held.get(digest)
-        if entry is None:
-            return None
-        until, holder = entry
-        if until <= self.clock():
-            with self._lock:
-                if self._held.get(digest) is entry:
-                    del self._held[digest]
-            return None
-        return holder
-
-    def keep(self, digest: str, holder: TokenHolder) -> None:
-        """Remember what was just read of a token."""
-        if self.seconds <= 0:
-            return
-        with self._lock:
-            self._held.pop(digest, None)
-            while len(self._held) >= self.capacity:
-                del self._held[next(iter(self._held))]
-            self._held[digest] = (self.clock() + self.seconds, holder)
-
-    def forget(self, digest: str) -> None:
-        """Forget one token (it was revoked here)."""
-        with self._lock:
-            self._held.pop(digest, None)
 
     def forget_user(self, user_id: int) -> None:
         """Forget every token of a user (their sessions ended, or the user was disabled)."""
-        with self._lock:
-            for digest in [key for key, (_until, holder) in self._held.items() if holder.actor.user_id == user_id]:
-                del self._held[digest]
-
-    def clear(self) -> None:
-        """Forget every token."""
-        with self._lock:
-            self._held.clear()
-
-    def __len__(self) -> int:
-        return len(self._held)
+        self.forget_where(lambda holder: holder.actor.user_id == user_id)

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, or_, select, text, update
+from sqlalchemy import Insert, Select, bindparam, case, exists, func, or_, select, text, update
 from sqlmodel import Session
 
 from commerce.actors import Actor, Role, require_role
@@ -46,8 +46,16 @@ def lower_of(left, right):
     return case((left <= right, left), else_=right)
 
 
-def enqueue(
-    session: Session,
+def enqueue(session: Session, **job: Any) -> int:
+    """Queue a unit of work in the caller's transaction (``job_row``'s keywords but ``now``); returns its id.
+
+    A job already queued under the same key is reused: the newest request decides what it
+    does (kind and payload) and it takes the more urgent priority and the earlier run time.
+    """
+    return session.execute(prebuilt(session, enqueue_statement), job_row(**job, now=utcnow())).scalar_one()
+
+
+def job_row(
     *,
     kind: str,
     key: str,
@@ -56,14 +64,10 @@ def enqueue(
     run_at: datetime | None = None,
     max_attempts: int = MAX_ATTEMPTS,
     rate_key: str | None = None,
-) -> int:
-    """Queue a unit of work in the caller's transaction; returns its id.
-
-    A job already queued under the same key is reused: the newest request decides what it
-    does (kind and payload) and it takes the more urgent priority and the earlier run time.
-    """
-    now = utcnow()
-    row = {
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns of a job queued at ``now`` (``ENQUEUED_COLUMNS``), to run at ``run_at`` or at once."""
+    return {
         "kind": kind,
         "key": key,
         "payload": payload or {},
@@ -75,11 +79,18 @@ def enqueue(
         "run_at": run_at or now,
         "created_at": now,
     }
-    return session.execute(prebuilt(session, _build_enqueue), row).scalar_one()
 
 
-def _build_enqueue(dialect: str):
-    insert = dialect_insert(dialect, _job).values({name: bindparam(name) for name in ENQUEUED_COLUMNS})
+def enqueue_statement(dialect: str, rows: Select | None = None) -> Insert:
+    """The INSERT that queues a job, returning its id: of a row of ``ENQUEUED_COLUMNS`` given as
+    parameters, or of what ``rows`` selects (those columns in that order). A job already queued
+    under the same key absorbs it: the newer kind and payload, the more urgent priority, the
+    earlier run time."""
+    insert = dialect_insert(dialect, _job)
+    if rows is None:
+        insert = insert.values({name: bindparam(name) for name in ENQUEUED_COLUMNS})
+    else:
+        insert = insert.from_select(ENQUEUED_COLUMNS, rows)
     return insert.on_conflict_do_update(
         index_elements=["key"],
         index_where=QUEUED_ONLY,

@@ -6,6 +6,7 @@ import hashlib
 import json
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 
@@ -13,13 +14,19 @@ from commerce.config import Settings
 from commerce.db import Database, utcnow, write_transaction
 from commerce.jobs.pacing import DatabaseBucket, DatabaseGate
 from commerce.listings.models import ChannelAccount, MarketplaceMedia, rate_key
+from commerce.recent import Recent
 from commerce.secrets import unseal
 from commerce.sql import upsert
 from integrations.marketplace import MarketplaceClient
 from integrations.marketplaces import marketplace
 
+if TYPE_CHECKING:
+    from commerce.listings.webhooks import WebhookAccount
+
 # An account's last success is written down at most this often (every sync job succeeds).
 SUCCESS_NOTE_SECONDS = 5.0
+# How long a worker holds an account it read for its webhooks (``listings.webhooks``).
+WEBHOOK_ACCOUNT_SECONDS = 60.0
 
 
 class AccountMedia:
@@ -67,13 +74,17 @@ class AccountMedia:
 
 
 class Connections:
-    """Clients are kept per account (and rebuilt when its credentials or settings change)."""
+    """Clients are kept per account (and rebuilt when its credentials or settings change), and the
+    accounts webhooks were checked with a moment ago."""
 
     def __init__(self, *, clock=time.monotonic):
         self.lock = threading.Lock()
         self.clients: dict[int, tuple[str, MarketplaceClient]] = {}
         self.clock = clock
         self.success_noted: dict[int, float] = {}
+        self.webhook_accounts: Recent[int, WebhookAccount] = Recent(
+            WEBHOOK_ACCOUNT_SECONDS, capacity=1_000, clock=clock
+        )
 
     def success_note_due(self, account_id: int) -> bool:
         """Whether an account's success should be written down now (and, if so, note that it is)."""

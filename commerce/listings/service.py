@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -25,7 +23,6 @@ from commerce.listings.errors import (
     AccountNameTaken,
     AccountSettingsInvalid,
     CredentialsIncomplete,
-    InvalidSignature,
     ProductNotApproved,
     UnknownChannelAccount,
     UnsupportedApiVersion,
@@ -36,14 +33,12 @@ from commerce.listings.models import (
     Listing,
     ListingStatus,
     SyncHealth,
-    WebhookReceipt,
     rate_key,
 )
 from commerce.pagination import Page, fetch_page
 from commerce.secrets import seal
-from commerce.sql import dialect_insert, dialect_of
 from integrations.base import TerminalError
-from integrations.marketplace import BadSignature, EventKind
+from integrations.marketplace import EventKind
 from integrations.marketplaces import marketplace
 
 # Queue priorities: stock of SKUs in a live stream first, then other stock, then catalogue work.
@@ -292,75 +287,6 @@ def request_withdrawal(session: Session, *, actor: Actor, listing_id: int) -> Li
 
 # An account as a plain row, built once: every webhook delivery and every sync job reads it.
 ACCOUNT_ROW = select(ChannelAccount.__table__).where(ChannelAccount.__table__.c.id == bindparam("account_id"))
-
-
-def receive_webhook(
-    session: Session,
-    *,
-    platform: str,
-    channel_account_id: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    unseal_credentials,
-    after_sale_delay: timedelta = timedelta(0),
-) -> tuple[int, int]:
-    """Verify a marketplace webhook, keep each new event once and queue its handling.
-
-    An order's or a listing's news is handled at once; refund and return news waits
-    ``after_sale_delay``, so that one order's news within it folds into one read.
-    Returns (new events, repeated events). A bad signature stores nothing.
-    """
-    account = session.connection().execute(ACCOUNT_ROW, {"account_id": channel_account_id}).first()
-    if account is None or account.platform != platform:
-        raise NotFound()
-    try:
-        events = marketplace(platform).parse_webhook(unseal_credentials(account), headers, body)
-    except BadSignature:
-        raise InvalidSignature() from None
-    fresh = repeated = 0
-    now = utcnow()
-    # A receipt commits without waiting for the disk: a burst of webhooks (refunds during a
-    # stream) holds the web processes no longer than their work. A database crash can lose the
-    # last fraction of a second of receipts already answered; the order and after-sale polls
-    # bring back what they said.
-    with write_transaction(session, durable=False):
-        for event in events:
-            insert = dialect_insert(dialect_of(session), WebhookReceipt.__table__)
-            body_digest = hashlib.sha256(event.signed_body).hexdigest() if event.signed_body is not None else None
-            stored = session.execute(
-                insert.values(
-                    channel_account_id=account.id,
-                    event_id=event.event_id,
-                    event_digest=hashlib.sha256(event.event_id.encode()).hexdigest(),
-                    body_digest=body_digest,
-                    topic=event.topic[:60],
-                    kind=event.kind.value,
-                    subject_id=event.subject_id,
-                    received_at=now,
-                )
-                .on_conflict_do_nothing()
-                .returning(WebhookReceipt.__table__.c.id)
-            ).scalar()
-            if stored is None:
-                repeated += 1
-                continue
-            fresh += 1
-            if event.kind in EVENT_JOBS and event.subject_id:
-                # Details are fetched fresh when the job runs, so late or reordered events converge.
-                jobs.enqueue(
-                    session,
-                    kind=EVENT_JOBS[event.kind],
-                    key=f"account:{account.id}:{event.kind.value}:{event.subject_id}",
-                    payload={
-                        "channel_account_id": account.id,
-                        "kind": event.kind.value,
-                        "subject_id": event.subject_id,
-                    },
-                    priority=PRIORITY_EVENT,
-                    rate_key=rate_key(account.id),
-                    run_at=now + after_sale_delay if event.kind == EventKind.AFTER_SALE else None,
-                )
-    return fresh, repeated
 
 
 def sync_health(session: Session, *, actor: Actor) -> list[SyncHealth]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import request
 from pydantic import BaseModel, ConfigDict
 
-from commerce.listings import service
+from commerce.listings import service, webhooks
 from commerce.listings.models import (
     ChannelAccount,
     ChannelAccountCreate,
@@ -20,7 +20,7 @@ from commerce.listings.models import (
 from commerce.secrets import unseal
 from commerce.validation import Identifier
 from commerce.web.auth import current_actor
-from commerce.web.database import current_settings, db_session
+from commerce.web.database import current_deployment, current_settings, db_session
 from commerce.web.openapi import API_PREFIX, api_blueprint
 from commerce.web.pagination import ItemList, ListQuery, page_of
 from commerce.web.responses import respond, respond_json
@@ -145,13 +145,14 @@ def receive_webhook(path: WebhookPath):
     """
     settings = current_settings()
     secret_key = settings.secret_key
-    fresh, repeated = service.receive_webhook(
+    fresh, repeated = webhooks.receive_webhook(
         db_session(),
         platform=path.platform,
         channel_account_id=path.channel_account_id,
         headers=request.headers,
         body=request.get_data(cache=False),
         unseal_credentials=lambda account: unseal(secret_key, account.credentials_sealed),
+        held=current_deployment().marketplace_clients.webhook_accounts,
         after_sale_delay=timedelta(seconds=settings.after_sale_fold_seconds),
     )
     body = {"received": fresh, "duplicates": repeated}

@@ -152,7 +152,7 @@ def test_one_orders_refund_news_within_the_wait_folds_into_one_read_after_it(fac
 
     from commerce.db import utcnow
     from commerce.jobs.models import Job
-    from commerce.listings import service
+    from commerce.listings import webhooks
     from commerce.secrets import unseal
 
     with listed_product(factory, client, deployment, "tiktok_shop") as (_world, _product, sku_id, simulator, account):
@@ -169,7 +169,7 @@ def test_one_orders_refund_news_within_the_wait_folds_into_one_read_after_it(fac
         before = utcnow()
         with database.session() as session:
             for headers, body in news:
-                assert service.receive_webhook(
+                assert webhooks.receive_webhook(
                     session,
                     platform="tiktok_shop",
                     channel_account_id=account["id"],
