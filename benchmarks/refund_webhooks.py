@@ -12,8 +12,9 @@ webhooks an order, --webhooks in all.
 
 Each round sends --orders direct orders spread over the SKUs from --clients threads twice: alone,
 and while the refund webhooks are posted (from 8 threads of a process of its own, as the
-marketplace's servers post from theirs, as fast as they are answered; to a gunicorn of their own
-at niceness --webhook-nice, as a deployment routes /api/v1/webhooks/) and the worker follows them
+marketplace's servers post from theirs, as fast as they are answered; to a gunicorn of their own,
+as a deployment routes /api/v1/webhooks/, in the idle scheduling class or as --webhook-priority
+says) and the worker follows them
 (reading each order's returns from the simulator, recording the after-sales). Odd rounds run the
 orders alone first, even rounds the burst first. It prints accepted orders per second of both and
 their ratio (the medians over the rounds, and round by round), the webhooks' answers, how long the
@@ -145,11 +146,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--gunicorn-workers", type=int, default=3)
     parser.add_argument(
-        "--webhook-nice",
-        type=int,
-        default=10,
-        help="webhooks go to a gunicorn of their own at this niceness, as docs/operations.md recommends "
-        "(-1: to the same gunicorn as the orders)",
+        "--webhook-priority",
+        choices=["idle", "nice", "shared"],
+        default="idle",
+        help="webhooks go to a gunicorn of their own in the idle scheduling class (chrt --idle, as "
+        "docs/operations.md recommends on PostgreSQL) or at niceness 10, or to the orders' gunicorn",
     )
     arguments = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the simulator's request log
@@ -159,8 +160,9 @@ def main() -> None:
         process = service.serve(arguments.gunicorn_workers)
         base_url = process.base_url
         webhooks_url = base_url
-        if arguments.webhook_nice >= 0:
-            webhook_process = service.serve(2, nice=arguments.webhook_nice)
+        if arguments.webhook_priority != "shared":
+            idle = arguments.webhook_priority == "idle"
+            webhook_process = service.serve(2, nice=0 if idle else 10, idle=idle)
             webhooks_url = webhook_process.base_url
         scene = Scene(service, base_url, Path(workdir), spread_skus=True)
         engine = create_engine(service.database_url)

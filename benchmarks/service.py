@@ -129,14 +129,16 @@ class Service:
         app: str = "wsgi:app",
         pythonpath: Path | None = None,
         nice: int = 0,
+        idle: bool = False,
     ) -> subprocess.Popen:
         """gunicorn serving ``app`` of the code at ``root`` (another checkout, say) on ``port`` (a free
         one by default, in the process's ``base_url``), on this deployment's database; ``nice``
-        runs it at a lower CPU priority."""
+        runs it at a lower CPU priority, ``idle`` in the idle scheduling class (only on cores nothing
+        else wants)."""
         port = port or free_port()
         worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
         path = ["--pythonpath", str(pythonpath)] if pythonpath else []
-        niced = ["nice", "-n", str(nice)] if nice else []
+        niced = ["chrt", "--idle", "0"] if idle else ["nice", "-n", str(nice)] if nice else []
         process = subprocess.Popen(
             [
                 *niced,
