@@ -1,10 +1,11 @@
 """Webhook receipts on PostgreSQL: an event kept as ``receipts.keep_events`` keeps it, in one statement.
 
 The receipt and, only if it was new, its job are data-modifying CTEs of one statement that
-commits on its own (``single_statement``), without waiting for the disk as the plain path's
-transaction does not (``set_config`` of ``synchronous_commit`` for the statement's own
-transaction). The plain path is a BEGIN, the two inserts and a COMMIT: five round trips where
-this is one, and a stream's burst of refunds sends thousands of receipts while buyers order.
+commits on its own (``single_statement``) and, like the plain path's transaction, without
+waiting for the disk (``set_config`` of ``synchronous_commit`` for the statement's own
+transaction). The plain path is a BEGIN with its ``SET LOCAL``, the two inserts and a COMMIT:
+five round trips where this is one, and a stream's burst of refunds sends thousands of receipts
+while buyers order.
 The rows are the plain path's own (``receipts.receipt_row``, ``receipts.event_job``) and the
 job's insert is the queue's (``jobs.enqueue_statement``); the parity test runs both paths over
 the same events and requires the same answers and the same rows.
