@@ -38,7 +38,7 @@ from commerce.settlement.payout_models import (
     PayoutDifference,
     PayoutImport,
 )
-from commerce.sql import dialect_insert, dialect_of
+from commerce.sql import dialect_insert, dialect_of, exact_sum
 from commerce.validation import without_control_characters
 from integrations.marketplace import RemotePayout, RemoteTransaction, TransactionKind
 
@@ -200,28 +200,30 @@ def reconcile(session: Session, account: ChannelAccount, payout_id: int, *, now:
     return len(found)
 
 
-def _totals(session: Session, payout_id: int) -> dict:
-    def of(kind: TransactionKind):
-        return func.coalesce(func.sum(case((_transaction.c.kind == kind.value, _transaction.c.amount), else_=0)), 0)
+def _amounts(kind: TransactionKind, *, negated: bool = False):
+    """The sum of the amounts of one kind of transaction, exactly (0 where there is none)."""
+    amount = -_transaction.c.amount if negated else _transaction.c.amount
+    return exact_sum(case((_transaction.c.kind == kind.value, amount), else_=0), or_zero=True)
 
-    row = session.execute(
+
+def _totals(session: Session, payout_id: int) -> dict:
+    sales, refunds, fees, adjustments, count, net = session.execute(
         select(
-            of(TransactionKind.SALE),
-            of(TransactionKind.REFUND),
-            func.coalesce(func.sum(_transaction.c.fee), 0) + of(TransactionKind.FEE),
-            of(TransactionKind.ADJUSTMENT),
+            _amounts(TransactionKind.SALE),
+            _amounts(TransactionKind.REFUND),
+            exact_sum(_transaction.c.fee, or_zero=True) + _amounts(TransactionKind.FEE),
+            _amounts(TransactionKind.ADJUSTMENT),
             func.count(),
-            func.coalesce(func.sum(_transaction.c.net), 0),
+            exact_sum(_transaction.c.net, or_zero=True),
         ).where(_transaction.c.payout_id == payout_id)
     ).one()
-    sales, refunds, fees, adjustments, count, net = row
     return {
-        "sales": Decimal(sales),
-        "refunds": Decimal(refunds),
-        "fees": Decimal(fees),
-        "adjustments": Decimal(adjustments),
+        "sales": sales,
+        "refunds": refunds,
+        "fees": fees,
+        "adjustments": adjustments,
         "transactions": count,
-        "net": Decimal(net),
+        "net": net,
     }
 
 
@@ -242,12 +244,8 @@ def _differences(session: Session, account: ChannelAccount, payout, carried: Dec
     sold = (
         select(
             _transaction.c.order_id,
-            func.sum(case((_transaction.c.kind == TransactionKind.SALE.value, _transaction.c.amount), else_=0)).label(
-                "sold"
-            ),
-            func.sum(
-                case((_transaction.c.kind == TransactionKind.REFUND.value, -_transaction.c.amount), else_=0)
-            ).label("refunded"),
+            _amounts(TransactionKind.SALE).label("sold"),
+            _amounts(TransactionKind.REFUND, negated=True).label("refunded"),
             func.max(case((and_(mine, _transaction.c.kind == TransactionKind.SALE.value), 1), else_=0)).label(
                 "sold_here"
             ),
@@ -260,7 +258,7 @@ def _differences(session: Session, account: ChannelAccount, payout, carried: Dec
         .subquery()
     )
     refunded_here = (
-        select(_line.c.order_id, func.sum(_line.c.refunded_amount).label("ours"))
+        select(_line.c.order_id, exact_sum(_line.c.refunded_amount).label("ours"))
         .where(_line.c.order_id.in_(touched))
         .group_by(_line.c.order_id)
         .subquery()
@@ -281,12 +279,12 @@ def _differences(session: Session, account: ChannelAccount, payout, carried: Dec
         .order_by(_order.c.id)
     ):
         common = {"order_id": order_id, "order_external_id": external_id}
-        if sold_here and Decimal(sold_amount) != total:
+        if sold_here and sold_amount != total:
             found.append(
                 {"kind": DifferenceKind.SALE_MISMATCH.value, "expected": total, "actual": sold_amount, **common}
             )
-        if refund_here and Decimal(refunded) != Decimal(ours):
-            kind = DifferenceKind.UNKNOWN_REFUND if Decimal(ours) == 0 else DifferenceKind.REFUND_MISMATCH
+        if refund_here and refunded != ours:
+            kind = DifferenceKind.UNKNOWN_REFUND if ours == 0 else DifferenceKind.REFUND_MISMATCH
             found.append({"kind": kind.value, "expected": ours, "actual": refunded, **common})
     for external_id, amount in session.execute(
         select(_transaction.c.order_external_id, _transaction.c.amount).where(
