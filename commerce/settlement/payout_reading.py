@@ -50,10 +50,11 @@ def get_payout(session: Session, *, actor: Actor, payout_id: int) -> Marketplace
 
 def transactions_of(
     session: Session, *, actor: Actor, payout_id: int, limit: int, after: int | None
-) -> Page[MarketplaceTransaction]:
-    get_payout(session, actor=actor, payout_id=payout_id)
+) -> tuple[MarketplacePayout, Page[MarketplaceTransaction]]:
+    """A payout and a page of the transactions it carried."""
+    payout = get_payout(session, actor=actor, payout_id=payout_id)
     statement = select(MarketplaceTransaction).where(MarketplaceTransaction.payout_id == payout_id)
-    return fetch_page(session, statement, id_column=MarketplaceTransaction.id, limit=limit, after=after)
+    return payout, fetch_page(session, statement, id_column=MarketplaceTransaction.id, limit=limit, after=after)
 
 
 def differences(

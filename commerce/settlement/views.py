@@ -75,8 +75,11 @@ def agreement_public(agreement: Agreement) -> AgreementPublic:
 
 
 def _money_of(values: dict, names: tuple[str, ...], currency: str) -> dict:
-    """The values with those named as money of the currency."""
-    return {**values, **{name: Money.of(values[name], currency) for name in names}}
+    """The values with those named as money of the currency (None stays None)."""
+    return {
+        **values,
+        **{name: Money.of(values[name], currency) if values[name] is not None else None for name in names},
+    }
 
 
 def statement_public(statement: Statement, lines: int) -> StatementPublic:
@@ -281,17 +284,9 @@ class ImportQueued(BaseModel):
 
 
 def payout_public(payout: MarketplacePayout, differences: int) -> PayoutPublic:
-    values = payout.model_dump()
-    money = {name: Money.of(values[name], payout.currency) for name in PAYOUT_MONEY}
-    return PayoutPublic.model_validate({**values, **money, "differences": differences})
-
-
-def _money(row, names: tuple[str, ...], currency: str) -> dict:
-    values = row.model_dump()
-    return {
-        **values,
-        **{name: Money.of(values[name], currency) if values[name] is not None else None for name in names},
-    }
+    return PayoutPublic.model_validate(
+        {**_money_of(payout.model_dump(), PAYOUT_MONEY, payout.currency), "differences": differences}
+    )
 
 
 @payouts_bp.post("/settlement/payouts/import", responses={202: ImportQueued})
@@ -328,13 +323,12 @@ def get_payout(path: PayoutPath):
 @payouts_bp.get("/settlement/payouts/<int:payout_id>/transactions", responses={200: ItemList[TransactionPublic]})
 def payout_transactions(path: PayoutPath, query: ListQuery):
     """The transactions a payout carried, each matched to our order where we have it."""
-    session = db_session()
-    payout = payout_reading.get_payout(session, actor=current_actor(), payout_id=path.payout_id)
-    page = payout_reading.transactions_of(
-        session, actor=current_actor(), payout_id=payout.id, limit=query.limit, after=query.cursor
+    payout, page = payout_reading.transactions_of(
+        db_session(), actor=current_actor(), payout_id=path.payout_id, limit=query.limit, after=query.cursor
     )
     items = [
-        TransactionPublic.model_validate(_money(line, ("amount", "fee", "net"), payout.currency)) for line in page.items
+        TransactionPublic.model_validate(_money_of(line.model_dump(), ("amount", "fee", "net"), payout.currency))
+        for line in page.items
     ]
     return respond(page_of(TransactionPublic, page, items))
 
@@ -352,5 +346,8 @@ def payout_differences(query: DifferenceQuery):
         limit=query.limit,
         after=query.cursor,
     )
-    items = [DifferencePublic.model_validate(_money(row, ("expected", "actual"), row.currency)) for row in page.items]
+    items = [
+        DifferencePublic.model_validate(_money_of(row.model_dump(), ("expected", "actual"), row.currency))
+        for row in page.items
+    ]
     return respond(page_of(DifferencePublic, page, items))
