@@ -76,22 +76,26 @@ def statement_lines(
     refund with the commission and the fee on the refunded money given back, and each line's share
     of the marketplace's fee on its order (no commission and no fee on it)."""
     lines = []
-    for sign, kind, sources in (
-        (1, LineKind.SALE, sold),
-        (-1, LineKind.REFUND, refunded),
-        (1, LineKind.MARKETPLACE_FEE, charged),
+    # (sign, kind, sources, whether the host's commission and the platform's fee are taken from it)
+    for sign, kind, sources, shared in (
+        (1, LineKind.SALE, sold, True),
+        (-1, LineKind.REFUND, refunded, True),
+        (1, LineKind.MARKETPLACE_FEE, charged, False),
     ):
         for source in sources:
             day = china_today(source.placed_at)
             amount = sign * source.amount
-            if kind == LineKind.MARKETPLACE_FEE:
-                amount = _rounded(amount, source.currency)
             host = platform = None
-            if source.host_user_id is not None and kind != LineKind.MARKETPLACE_FEE:
-                host = terms.host_commission(
-                    host_user_id=source.host_user_id, stream_id=source.stream_id, product_id=source.product_id, day=day
-                )
-            if kind != LineKind.MARKETPLACE_FEE:
+            if not shared:
+                amount = _rounded(amount, source.currency)
+            else:
+                if source.host_user_id is not None:
+                    host = terms.host_commission(
+                        host_user_id=source.host_user_id,
+                        stream_id=source.stream_id,
+                        product_id=source.product_id,
+                        day=day,
+                    )
                 platform = terms.platform_fee(enterprise_id=enterprise_id, day=day)
             host_commission = _share(amount, host, source.currency)
             platform_fee = _share(amount, platform, source.currency)
