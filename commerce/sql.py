@@ -109,13 +109,21 @@ def refresh_statistics(session: Session, tables: Sequence[str]) -> None:
         )
 
 
-def among_parameter(dialect: str, column: Any, name: str):
+def among_parameter(dialect: str, column: Any, name: str, *, single: bool = False):
     """``column IN :name`` for a statement built once (see ``prebuilt``), the values given when it runs.
 
     One statement text whatever the count, where an expanding IN is rendered again for every
     execution: on PostgreSQL ``= ANY(:name)`` with an array, on SQLite ``IN (SELECT value FROM
     json_each(:name))`` with the values as a JSON array (SQLite still looks each one up by its key).
+
+    ``single``: ``column = :name``, the one value given as it is, for a hot statement that mostly
+    runs for one value (a one-line order): psycopg sends no array (building one costs more than
+    the statement's other parameters together), SQLite reads no JSON, and the plan PostgreSQL
+    keeps for a prepared statement (``db.PREPARED_STATEMENTS``) is made for one row where an array
+    of unknown length is planned for ten.
     """
+    if single:
+        return column == bindparam(name, type_=column.type)
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
     return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=JsonList()))))

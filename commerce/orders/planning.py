@@ -175,17 +175,18 @@ def _within_reach(dialect: str, reach: str | None):
     return (true() if condition is None else condition).label("within_reach")
 
 
-def _build_skus(dialect: str, reach: str | None):
-    """The SKUs of an order with their products' status and whether the actor reaches their firm."""
+def _build_skus(dialect: str, reach: str | None, single: bool):
+    """The SKUs of an order (``single``: its one SKU, see ``among_parameter``) with their
+    products' status and whether the actor reaches their firm."""
     return (
         select(*_SKU_COLUMNS, _within_reach(dialect, reach))
         .join(Product, Product.id == Sku.product_id)
         .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
-        .where(among_parameter(dialect, Sku.id, "sku_ids"))
+        .where(among_parameter(dialect, Sku.id, "sku_ids", single=single))
     )
 
 
-def _build_skus_in_stream(dialect: str, reach: str | None):
+def _build_skus_in_stream(dialect: str, reach: str | None, single: bool):
     """The SKUs of a stream order, each with the stream, its product's lineup item and a flash
     sale running on it, in one read (a product is in a stream's lineup once)."""
     return (
@@ -224,7 +225,7 @@ def _build_skus_in_stream(dialect: str, reach: str | None):
             & (FlashSale.starts_at <= bindparam("now"))
             & (FlashSale.ends_at > bindparam("now")),
         )
-        .where(among_parameter(dialect, Sku.id, "sku_ids"))
+        .where(among_parameter(dialect, Sku.id, "sku_ids", single=single))
     )
 
 
@@ -254,12 +255,12 @@ def _plan_lines(
         if line.sku_id in seen:
             raise DuplicateSkuLine(field=f"lines.{index}.sku_id", sku_id=line.sku_id)
         seen.add(line.sku_id)
-    reach = reach_kind(actor)
-    parameters = {"sku_ids": list(seen), VIEWER: actor.enterprise_id}
+    reach, single = reach_kind(actor), len(seen) == 1
+    parameters = {"sku_ids": data.lines[0].sku_id if single else list(seen), VIEWER: actor.enterprise_id}
     if data.stream_id is None:
-        statement = prebuilt(session, _build_skus, reach)
+        statement = prebuilt(session, _build_skus, reach, single)
     else:
-        statement = prebuilt(session, _build_skus_in_stream, reach)
+        statement = prebuilt(session, _build_skus_in_stream, reach, single)
         parameters.update(stream_id=data.stream_id, now=now)
     skus = {row.id: row for row in session.connection().execute(statement, parameters)}
     planned = []

@@ -2,11 +2,11 @@
 one statement.
 
 The first line's units are taken, and only if they were, the order, its lines (their columns as
-arrays, unnested in step), their ledger rows and the stock pushes of the listings concerned are
-written, all as data-modifying CTEs of one statement. It writes all of that or nothing, so a
-one-line order is that statement alone and commits on its own (``single_statement``): the hot
-rows are locked only until the statement ends inside the server, with no BEGIN or COMMIT round
-trip. An order of several lines runs in a transaction, its further lines taken by
+arrays, unnested in step; a one-line order's values as they are), their ledger rows and the
+stock pushes of the listings concerned are written, all as data-modifying CTEs of one statement.
+It writes all of that or nothing, so a one-line order is that statement alone and commits on its
+own (``single_statement``): the hot rows are locked only until the statement ends inside the
+server, with no BEGIN or COMMIT round trip. An order of several lines runs in a transaction, its further lines taken by
 ``writing.take_line``, as a later line that cannot have its units must undo the earlier ones.
 
 A flash sale's line has three steps that must succeed together (the sale's room, the units, the
@@ -77,10 +77,13 @@ def write_order(session: Session, plan: OrderPlan) -> WrittenOrder:
     parameters = {
         # Parameters named after a column would also be SET by the UPDATEs of the statement.
         **{f"order_{name}": plan.order[name] for name in _ORDER_COLUMNS},
-        **{f"lines_{name}": [values[name] for values in line_values] for name in _LINE_COLUMNS},
+        **{
+            f"lines_{name}": line_values[0][name] if not others else [values[name] for values in line_values]
+            for name in _LINE_COLUMNS
+        },
         **_take_parameters(first, plan),
     }
-    shape = (first.flash_sale is not None, first.from_allocation)
+    shape = (first.flash_sale is not None, first.from_allocation, not others)
     with write_transaction(session) if others else single_statement(session):
         connection = session.connection()
         written = connection.execute(prebuilt(session, _build_place_order, *shape), parameters).all()
@@ -105,12 +108,14 @@ def _take_parameters(line: PlannedLine, plan: OrderPlan) -> dict[str, Any]:
     return parameters
 
 
-def _build_place_order(_dialect: str, with_sale: bool, from_allocation: bool) -> Select:
+def _build_place_order(_dialect: str, with_sale: bool, from_allocation: bool, single: bool) -> Select:
     """The first line's units taken, and only then the order, its lines, their ledger rows and the
     stock pushes. It answers one row per line written, or a single row with no line when the
-    units were not taken; each row tells which step found no room."""
+    units were not taken; each row tells which step found no room. ``single``: the order has one
+    line, whose values are given as they are rather than as arrays of one (as
+    ``sql.among_parameter`` explains)."""
     columns, taken, unread = _taking_line(with_sale, from_allocation)
-    lines, others = _order_with_lines_and_ledger(only_if=taken)
+    lines, others = _order_with_lines_and_ledger(only_if=taken, single=single)
     outcome = select(*columns).subquery("outcome")
     return (
         select(outcome, lines.c.id, lines.c.order_id, lines.c.sku_id)
@@ -181,10 +186,10 @@ def _counting_buyer(*, only_if: ColumnElement[bool]) -> CTE:
     return flash_sales.within_limit(statement).cte("buyer")
 
 
-def _order_with_lines_and_ledger(only_if: ColumnElement[bool]) -> tuple[CTE, list[CTE]]:
-    """The order (only if ``only_if`` holds), its lines (a line's SKU is unique in its order),
-    their ledger rows (``writing.placing_movement``) and the stock pushes; returns the lines' CTE
-    and the others."""
+def _order_with_lines_and_ledger(only_if: ColumnElement[bool], *, single: bool) -> tuple[CTE, list[CTE]]:
+    """The order (only if ``only_if`` holds), its lines (a line's SKU is unique in its order; its
+    values as arrays unnested in step, or as they are for the ``single`` line), their ledger rows
+    (``writing.placing_movement``) and the stock pushes; returns the lines' CTE and the others."""
     order_values = {name: bindparam(f"order_{name}", type_=_order_table.c[name].type) for name in _ORDER_COLUMNS}
     order = (
         _order_table.insert()
@@ -195,7 +200,9 @@ def _order_with_lines_and_ledger(only_if: ColumnElement[bool]) -> tuple[CTE, lis
     line_values = select(
         order.c.id,
         *(
-            func.unnest(bindparam(f"lines_{name}", type_=postgresql.ARRAY(_line_table.c[name].type)))
+            bindparam(f"lines_{name}", type_=_line_table.c[name].type)
+            if single
+            else func.unnest(bindparam(f"lines_{name}", type_=postgresql.ARRAY(_line_table.c[name].type)))
             for name in _LINE_COLUMNS
         ),
     )

@@ -1,6 +1,7 @@
 """The statements a request costs: a page of products the same few however many it holds, an order
 refused for what is gone no write at all."""
 
+import json
 import re
 
 from sqlalchemy import event
@@ -10,14 +11,15 @@ from tests.e2e.test_streams import _running_scarf_sale, live_stream, stream_orde
 from tests.factories import open_shop, stock_of
 
 
-def _count_queries(deployment, call):
-    """The statements ``call`` sends, its bearer token read afresh (not as a worker keeps it a moment)."""
+def _sent(deployment, call):
+    """The statements ``call`` sends with their parameters, its bearer token read afresh (not as a
+    worker keeps it a moment)."""
     database = deployment.database
     deployment.recent_tokens.clear()
-    statements = []
+    sent = []
 
-    def record(_connection, _cursor, statement, *_args):
-        statements.append(statement)
+    def record(_connection, _cursor, statement, parameters, *_args):
+        sent.append((statement, parameters))
 
     event.listen(database.engine, "before_cursor_execute", record)
     try:
@@ -26,7 +28,13 @@ def _count_queries(deployment, call):
         event.remove(database.engine, "before_cursor_execute", record)
     # Transaction control is not a query (a test's own session joins a savepoint of its transaction).
     control = ("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-    return response, [s for s in statements if not s.lstrip().upper().startswith(control)]
+    return response, [(s, parameters) for s, parameters in sent if not s.lstrip().upper().startswith(control)]
+
+
+def _count_queries(deployment, call):
+    """The statements ``call`` sends (``_sent``), without their parameters."""
+    response, sent = _sent(deployment, call)
+    return response, [statement for statement, _parameters in sent]
 
 
 def _table(statement: str) -> str:
@@ -104,3 +112,39 @@ def test_an_order_for_more_than_is_left_is_refused_by_its_read_alone(client, fac
     # The token, the SKUs with their stock, and the channel's id looked up: nothing written.
     assert [_table(statement) for statement in statements] == ["user_account", "sku", "sales_order"]
     assert [stock_of(database, line["sku_id"]) for line in lines] == stock
+
+
+def test_a_one_line_order_names_its_sku_as_it_is(client, factory, database, deployment):
+    shop = open_shop(factory)
+    headers = shop.world.headers["trade_operator"]
+    scarf, gloves = shop.scarf_skus[0], shop.gloves_skus[0]
+
+    def order(external_id, *sku_ids):
+        response, sent = _sent(
+            deployment,
+            lambda: client.post(
+                "/api/v1/orders",
+                headers=headers,
+                json=order_body(external_id, [{"sku_id": sku_id, "quantity": 1} for sku_id in sku_ids]),
+            ),
+        )
+        assert response.status_code == 201
+        return sent
+
+    def lists(parameters):
+        """The lists among a statement's parameters: arrays on PostgreSQL, JSON arrays on SQLite."""
+        if database.is_sqlite:
+            return [json.loads(p) for p in parameters if isinstance(p, str) and p.startswith("[")]
+        return [p for p in parameters if isinstance(p, list)]
+
+    def read_of(sent):
+        return next(parameters for statement, parameters in sent if _table(statement) == "sku")
+
+    one = order("N-1", scarf)
+    # The SKU by its key, no list of one: no array for psycopg to build, no JSON for SQLite to
+    # read, and on PostgreSQL a kept plan made for one row.
+    assert (lists(read_of(one)), scarf in list(read_of(one))) == ([], True)
+    if not database.is_sqlite:
+        assert [parameters for _statement, parameters in one if lists(parameters)] == []
+    two = order("N-2", scarf, gloves)
+    assert [sorted(values) for values in lists(read_of(two))] == [sorted([scarf, gloves])]
