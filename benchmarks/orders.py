@@ -2,7 +2,7 @@
 
     python benchmarks/orders.py [--database sqlite|postgresql|both] [--clients 64]
         [--hot-requests 5000] [--hot-units 2000] [--spread-orders 10000] [--gunicorn-workers N] [--gunicorn-threads 0]
-        [--against COMMIT] [--rounds 1]
+        [--warm-up 1000] [--against COMMIT] [--rounds 1]
 
 Loads the demo cluster into a fresh database and starts gunicorn. The hot run puts one SKU with
 exactly --hot-units units available into a live stream, allocates all of them to the stream and
@@ -10,6 +10,12 @@ starts a flash sale of that quantity (one unit per buyer); --clients buyers then
 --hot-requests one-unit orders as fast as they are answered. It checks that exactly --hot-units
 orders were accepted and that no unit was sold twice, from the API's own figures. The spread run
 imports 1,000 SKUs, approves them, and sends --spread-orders direct orders spread evenly over them.
+
+Before its runs, every server (this checkout's, the one of --against, the reference's) is sent
+--warm-up one-line direct orders over the spread SKUs, not counted: a fresh gunicorn worker's
+first few hundred orders pay for what it loads and caches on first use (lazy imports, compiled
+statements, statements psycopg prepares on their fifth use), and a deployment is measured as it
+runs, not as it starts.
 
 Each round then runs the bare reference (``bare_orders.py``: insert the order row, take the stock
 with one conditional UPDATE) on the same gunicorn, database and bodies, and the order path's
@@ -251,13 +257,23 @@ def spread_run(base_url: str, scene: Scene, label: str, clients: int, orders: in
     return result
 
 
+def warm_up(base_url: str, token: str, scene: Scene, label: str, arguments) -> None:
+    """--warm-up direct orders of one unit over the spread SKUs, sent as the runs send theirs."""
+    if arguments.warm_up:
+        bodies = spread_bodies(f"{label}-warm-up", scene.spread_sku_ids, arguments.warm_up)
+        warmed = figures(rush(base_url, token, bodies, arguments.clients))
+        if warmed["accepted"] != arguments.warm_up:
+            raise RuntimeError(f"warm-up: {warmed['outcomes']}")
+
+
 def reference_runs(service, scene: Scene, label: str, arguments, workers: int) -> dict[str, dict]:
     """The bare reference (``bare_orders.py``) on the same gunicorn and database, the same bodies."""
     reference = service.serve(workers, threads=arguments.gunicorn_threads, app="bare_orders:app", pythonpath=BENCHMARKS)
     try:
+        warm_up(reference.base_url, "", scene, label, arguments)
         bodies = hot_bodies(label, scene.hot_stream_id, "CNY", scene.sku_id, arguments.hot_requests)
         results = {"hot": figures(rush(reference.base_url, "", bodies, arguments.clients))}
-        if scene.spread_sku_ids:
+        if not arguments.skip_spread:
             bodies = spread_bodies(label, scene.spread_sku_ids, arguments.spread_orders)
             results["spread"] = figures(rush(reference.base_url, "", bodies, arguments.clients))
     finally:
@@ -287,6 +303,9 @@ def main() -> None:
     )
     parser.add_argument("--skip-spread", action="store_true")
     parser.add_argument(
+        "--warm-up", type=int, default=1000, help="orders each server is sent before its runs, not counted (0: none)"
+    )
+    parser.add_argument(
         "--against",
         metavar="COMMIT",
         help="also run the service as it was at COMMIT (a git worktree of it), alternately with this checkout",
@@ -309,7 +328,8 @@ def run_database(kind: str, codes: dict[str, Path], arguments) -> None:
     with deployment(kind, flash_sale_countdown_min_seconds="0") as service, tempfile.TemporaryDirectory() as workdir:
         service.flask("demo", "load")
         first = service.serve(workers, threads=arguments.gunicorn_threads)
-        scene = Scene(service, first.base_url, Path(workdir), spread_skus=not arguments.skip_spread)
+        spread_skus = not arguments.skip_spread or arguments.warm_up > 0
+        scene = Scene(service, first.base_url, Path(workdir), spread_skus=spread_skus)
         service.stop_serving(first)
         accepted: dict[str, dict[str, list[int]]] = {}
         for round_number in range(1, arguments.rounds + 1):
@@ -317,6 +337,7 @@ def run_database(kind: str, codes: dict[str, Path], arguments) -> None:
                 label = f"{name}-{round_number}"
                 process = service.serve(workers, threads=arguments.gunicorn_threads, root=root)
                 try:
+                    warm_up(process.base_url, scene.trade_token, scene, label, arguments)
                     runs = {"hot": hot_run(process.base_url, scene, label, *_hot(arguments))}
                     if not arguments.skip_spread:
                         runs["spread"] = spread_run(
