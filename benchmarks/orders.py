@@ -17,11 +17,13 @@ first few hundred orders pay for what it loads and caches on first use (lazy imp
 statements, statements psycopg prepares on their fifth use), and a deployment is measured as it
 runs, not as it starts.
 
-Each round then runs the bare reference (``bare_orders.py``: insert the order row, take the stock
+Each round also runs the bare reference (``bare_orders.py``: insert the order row, take the stock
 with one conditional UPDATE) on the same gunicorn, database and bodies, and the order path's
-accepted orders per second are printed as a ratio of the reference's. With --against, the service
-as it was at COMMIT (a git worktree of it, on the same database) runs too, alternately with this
-checkout in every round, so both are measured at the same moments of the machine.
+accepted orders per second are printed as a ratio of the reference's: the ratio of the medians
+and the median of each round's ratio. With --against, the service as it was at COMMIT (a git
+worktree of it, on the same database) runs too. The servers take turns in an order that moves
+by one every round (this checkout, COMMIT, the reference; then COMMIT, the reference, this
+checkout...), so that none is always measured at the same point of a round.
 
 Clients are threads with one keep-alive connection each, on this machine. Accepted-order
 throughput is accepted orders over the time until the last one was accepted; latencies are of
@@ -268,6 +270,14 @@ def warm_up(base_url: str, token: str, scene: Scene, label: str, arguments) -> N
 
 def reference_runs(service, scene: Scene, label: str, arguments, workers: int) -> dict[str, dict]:
     """The bare reference (``bare_orders.py``) on the same gunicorn and database, the same bodies."""
+    # The hot SKU's units, as the hot run finds them, set through this checkout's API (the reference
+    # has none); its orders name the stream of the last hot run (the reference reads nothing).
+    admin = service.serve(1)
+    try:
+        scene.set_hot_stock(admin.base_url, arguments.hot_units)
+        scene.hot_stream_id = _last_stream(admin.base_url, scene)
+    finally:
+        service.stop_serving(admin)
     reference = service.serve(workers, threads=arguments.gunicorn_threads, app="bare_orders:app", pythonpath=BENCHMARKS)
     try:
         warm_up(reference.base_url, "", scene, label, arguments)
@@ -328,39 +338,47 @@ def run_database(kind: str, codes: dict[str, Path], arguments) -> None:
     with deployment(kind, flash_sale_countdown_min_seconds="0") as service, tempfile.TemporaryDirectory() as workdir:
         service.flask("demo", "load")
         first = service.serve(workers, threads=arguments.gunicorn_threads)
-        spread_skus = not arguments.skip_spread or arguments.warm_up > 0
-        scene = Scene(service, first.base_url, Path(workdir), spread_skus=spread_skus)
+        scene = Scene(
+            service, first.base_url, Path(workdir), spread_skus=not arguments.skip_spread or arguments.warm_up > 0
+        )
         service.stop_serving(first)
+        servers = [*codes, "reference"]
         accepted: dict[str, dict[str, list[int]]] = {}
         for round_number in range(1, arguments.rounds + 1):
-            for name, root in codes.items():
+            turn = (round_number - 1) % len(servers)
+            for name in servers[turn:] + servers[:turn]:
                 label = f"{name}-{round_number}"
-                process = service.serve(workers, threads=arguments.gunicorn_threads, root=root)
-                try:
-                    warm_up(process.base_url, scene.trade_token, scene, label, arguments)
-                    runs = {"hot": hot_run(process.base_url, scene, label, *_hot(arguments))}
-                    if not arguments.skip_spread:
-                        runs["spread"] = spread_run(
-                            process.base_url, scene, label, arguments.clients, arguments.spread_orders
-                        )
-                    scene.set_hot_stock(process.base_url, arguments.hot_units)
-                    scene.hot_stream_id = _last_stream(process.base_url, scene)
-                finally:
-                    service.stop_serving(process)
+                if name == "reference":
+                    runs = reference_runs(service, scene, label, arguments, workers)
+                else:
+                    runs = code_runs(service, codes[name], scene, label, arguments, workers)
                 for run, result in runs.items():
                     print(f"{kind} {run} {label}: {printed(result)}")
                     accepted.setdefault(name, {}).setdefault(run, []).append(result["accepted_per_s"])
-            for run, result in reference_runs(service, scene, f"reference-{round_number}", arguments, workers).items():
-                print(f"{kind} {run} reference-{round_number}: {printed(result)}")
-                accepted.setdefault("reference", {}).setdefault(run, []).append(result["accepted_per_s"])
         for run, references in accepted["reference"].items():
             reference = statistics.median(references)
             for name in codes:
-                mine = statistics.median(accepted[name][run])
+                mine = accepted[name][run]
+                ratios = [ours / theirs for ours, theirs in zip(mine, references, strict=True)]
                 print(
-                    f"{kind} {run} {name}: {mine:.0f} accepted orders/s (median of {len(accepted[name][run])}), "
-                    f"reference {reference:.0f}/s, ratio {mine / reference:.2f}"
+                    f"{kind} {run} {name}: {statistics.median(mine):.0f} accepted orders/s (median of {len(mine)}), "
+                    f"reference {reference:.0f}/s, ratio {statistics.median(mine) / reference:.2f}; "
+                    f"round by round {', '.join(f'{ratio:.2f}' for ratio in ratios)}, "
+                    f"median {statistics.median(ratios):.2f}"
                 )
+
+
+def code_runs(service, root: Path, scene: Scene, label: str, arguments, workers: int) -> dict[str, dict]:
+    """The hot run and the spread run of the service of ``root`` (this checkout, or --against)."""
+    process = service.serve(workers, threads=arguments.gunicorn_threads, root=root)
+    try:
+        warm_up(process.base_url, scene.trade_token, scene, label, arguments)
+        runs = {"hot": hot_run(process.base_url, scene, label, *_hot(arguments))}
+        if not arguments.skip_spread:
+            runs["spread"] = spread_run(process.base_url, scene, label, arguments.clients, arguments.spread_orders)
+    finally:
+        service.stop_serving(process)
+    return runs
 
 
 def _hot(arguments) -> tuple[int, int, int]:
