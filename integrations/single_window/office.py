@@ -17,7 +17,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -98,6 +98,7 @@ class CustomsOffice:
         clock=time.monotonic,
         schema: etree.XMLSchema | None = None,
         trusted_certificates: Collection[bytes] | None = None,
+        numbers: Iterator[int] | None = None,
     ):
         self.timing = timing or Timing()
         self.clock = clock
@@ -124,7 +125,9 @@ class CustomsOffice:
         self.pending: list[tuple[float, int, Return]] = []
         self.received: dict[str, int] = {}
         self.answered: dict[str, int] = {}
-        self.numbers = itertools.count(1)
+        # The sequence of the numbers customs gives lists and summaries (``NumberBlocks`` keeps it
+        # across restarts).
+        self.numbers = numbers if numbers is not None else itertools.count(1)
         self.order = itertools.count()
 
     # Receiving --------------------------------------------------------------------------------

@@ -88,8 +88,40 @@ def envelope(message: bytes, *, message_type: str, receiver: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
+class NumberBlocks:
+    """The sequence of customs' numbers, kept across restarts in the file at ``path``.
+
+    Customs never gives a number twice. The file holds the end of the block of ``block`` numbers
+    being handed out, written (whole, by rename) before the block's first number is: a restart
+    starts after it, leaving the rest of that block unused, as customs' own sequences have gaps.
+    """
+
+    def __init__(self, path: Path, block: int = 1000):
+        self.path = path
+        self.block = block
+        self.lock = threading.Lock()
+        self.next = int(path.read_text()) if path.exists() else 1
+        self.end = self.next
+
+    def __iter__(self) -> NumberBlocks:
+        return self
+
+    def __next__(self) -> int:
+        with self.lock:
+            if self.next >= self.end:
+                self.end = self.next + self.block
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                written = self.path.with_name(f"{self.path.name}.new")
+                written.write_text(str(self.end))
+                os.replace(written, self.path)
+            number = self.next
+            self.next += 1
+            return number
+
+
 class SingleWindowSimulator:
-    """Customs behind the folders under ``root`` (one folder per enterprise, by data-exchange id)."""
+    """Customs behind the folders under ``root`` (one folder per enterprise, by data-exchange id);
+    the numbers it gives are kept in ``root/.customs-numbers`` from one start to the next."""
 
     def __init__(
         self,
@@ -101,7 +133,13 @@ class SingleWindowSimulator:
         clock=time.monotonic,
     ):
         self.root = Path(root)
-        self.office = CustomsOffice(timing, schema=schema, trusted_certificates=trusted_certificates, clock=clock)
+        self.office = CustomsOffice(
+            timing,
+            schema=schema,
+            trusted_certificates=trusted_certificates,
+            clock=clock,
+            numbers=NumberBlocks(self.root / ".customs-numbers"),
+        )
         self.refused: list[tuple[str, str]] = []
         # How many times each file name was taken from a send folder (a message handed twice shows here).
         self.taken: Counter[str] = Counter()
