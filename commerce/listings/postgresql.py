@@ -5,16 +5,14 @@ commits on its own (``single_statement``) and, like the plain path's transaction
 waiting for the disk (``set_config`` of ``synchronous_commit`` for the statement's own
 transaction). The plain path is a BEGIN with its ``SET LOCAL``, the two inserts and a COMMIT:
 five round trips where this is one, and a stream's burst of refunds sends thousands of receipts
-while buyers order.
-The rows are the plain path's own (``receipts.receipt_row``, ``receipts.event_job``) and the
-job's insert is the queue's (``jobs.enqueue_statement``); the parity test runs both paths over
-the same events and requires the same answers and the same rows.
+while buyers order. Both paths write the same rows (``receipts.rows_of``), and the job's insert
+is the queue's (``jobs.enqueue_statement``); the parity test runs both paths over the same events
+and requires the same answers and the same rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, exists, func, literal, select
 from sqlmodel import Session
@@ -22,30 +20,21 @@ from sqlmodel import Session
 from commerce.db import single_statement
 from commerce.jobs import service as jobs
 from commerce.jobs.models import Job
-from commerce.listings.receipts import build_receipt, event_job, receipt_row
+from commerce.listings.receipts import EventRows, build_receipt
 from commerce.sql import prebuilt
-from integrations.marketplace import MarketplaceEvent
 
 _job = Job.__table__
 
 
-def keep_events(
-    session: Session,
-    *,
-    account_id: int,
-    events: Sequence[MarketplaceEvent],
-    now: datetime,
-    after_sale_delay: timedelta,
-) -> tuple[int, int]:
+def keep_events(session: Session, kept: Sequence[EventRows]) -> tuple[int, int]:
     """Keep each new event once and queue its job: (new events, repeated events)."""
     fresh = repeated = 0
     with single_statement(session) as connection:
-        for event in events:
-            job = event_job(account_id, event, now, after_sale_delay)
-            row = receipt_row(account_id, event, now)
-            if job is not None:
-                row.update({f"job_{name}": value for name, value in job.items()})
-            if connection.execute(prebuilt(connection, _build_keep, job is not None), row).scalar_one():
+        for event in kept:
+            row = dict(event.receipt)
+            if event.job is not None:
+                row.update({f"job_{name}": value for name, value in event.job.items()})
+            if connection.execute(prebuilt(connection, _build_keep, event.job is not None), row).scalar_one():
                 fresh += 1
             else:
                 repeated += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,14 +27,26 @@ _receipt = WebhookReceipt.__table__
 RECEIPT_COLUMNS = tuple(column.name for column in _receipt.c if column.name != "id")
 
 
-def keep_events(
-    session: Session,
-    *,
-    account_id: int,
-    events: Sequence[MarketplaceEvent],
-    now: datetime,
-    after_sale_delay: timedelta,
-) -> tuple[int, int]:
+@dataclass(frozen=True, slots=True)
+class EventRows:
+    """What keeping one event writes: its receipt (``receipt_row``) and, if the receipt is new, the
+    job it queues (``event_job``), if any."""
+
+    receipt: dict[str, Any]
+    job: dict[str, Any] | None
+
+
+def rows_of(
+    account_id: int, events: Sequence[MarketplaceEvent], now: datetime, after_sale_delay: timedelta
+) -> list[EventRows]:
+    """The rows of an account's events received at ``now``, as either path keeps them."""
+    return [
+        EventRows(receipt_row(account_id, event, now), event_job(account_id, event, now, after_sale_delay))
+        for event in events
+    ]
+
+
+def keep_events(session: Session, kept: Sequence[EventRows]) -> tuple[int, int]:
     """Keep each new event once and queue its job: (new events, repeated events).
 
     The receipts commit without waiting for the disk: a burst of webhooks holds the web
@@ -42,15 +55,14 @@ def keep_events(
     """
     fresh = repeated = 0
     with write_transaction(session, durable=False):
-        for event in events:
-            stored = session.execute(prebuilt(session, build_receipt), receipt_row(account_id, event, now)).scalar()
+        for event in kept:
+            stored = session.execute(prebuilt(session, build_receipt), event.receipt).scalar()
             if stored is None:
                 repeated += 1
                 continue
             fresh += 1
-            job = event_job(account_id, event, now, after_sale_delay)
-            if job is not None:
-                session.execute(prebuilt(session, jobs.enqueue_statement), job)
+            if event.job is not None:
+                session.execute(prebuilt(session, jobs.enqueue_statement), event.job)
     return fresh, repeated
 
 

@@ -67,7 +67,7 @@ def receive_webhook(
     except BadSignature:
         raise InvalidSignature() from None
     keep = postgresql.keep_events if on_postgresql(session) else receipts.keep_events
-    return keep(session, account_id=account.id, events=events, now=utcnow(), after_sale_delay=after_sale_delay)
+    return keep(session, receipts.rows_of(account.id, events, utcnow(), after_sale_delay))
 
 
 def _read_account(

@@ -88,7 +88,7 @@ def _run(database, deliveries, keep) -> tuple[list, dict]:
                     session.commit()
                     continue
                 now = NOW + timedelta(minutes=minute)
-                answers.append(keep(session, account_id=account.id, events=delivery, now=now, after_sale_delay=WAIT))
+                answers.append(keep(session, receipts.rows_of(account.id, delivery, now, WAIT)))
             return answers, _state(session, account.id)
     finally:
         savepoint.rollback()
