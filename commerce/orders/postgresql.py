@@ -6,8 +6,9 @@ arrays, unnested in step; a one-line order's values as they are), their ledger r
 stock pushes of the listings concerned are written, all as data-modifying CTEs of one statement.
 It writes all of that or nothing, so a one-line order is that statement alone and commits on its
 own (``single_statement``): the hot rows are locked only until the statement ends inside the
-server, with no BEGIN or COMMIT round trip. An order of several lines runs in a transaction, its further lines taken by
-``writing.take_line``, as a later line that cannot have its units must undo the earlier ones.
+server, with no BEGIN or COMMIT round trip. An order of several lines runs in a transaction, its
+further lines taken by ``writing.take_line``, as a later line that cannot have its units must
+undo the earlier ones.
 
 A flash sale's line has three steps that must succeed together (the sale's room, the units, the
 buyer's allowance), and undoing one would take a transaction; instead the statement selects the
@@ -73,17 +74,18 @@ _REACTIONS_WRITTEN = ("commerce.listings.reactions:queue_stock_pushes",)
 def write_order(session: Session, plan: OrderPlan) -> WrittenOrder:
     """What ``writing.write_order`` does, in one statement for the first line and one per further line."""
     first, *others = plan.in_lock_order()
+    single = not others
     line_values = [line.values() for line in plan.lines]
     parameters = {
         # Parameters named after a column would also be SET by the UPDATEs of the statement.
         **{f"order_{name}": plan.order[name] for name in _ORDER_COLUMNS},
         **{
-            f"lines_{name}": line_values[0][name] if not others else [values[name] for values in line_values]
+            f"lines_{name}": line_values[0][name] if single else [values[name] for values in line_values]
             for name in _LINE_COLUMNS
         },
         **_take_parameters(first, plan),
     }
-    shape = (first.flash_sale is not None, first.from_allocation, not others)
+    shape = (first.flash_sale is not None, first.from_allocation, single)
     with write_transaction(session) if others else single_statement(session):
         connection = session.connection()
         written = connection.execute(prebuilt(session, _build_place_order, *shape), parameters).all()
