@@ -27,7 +27,9 @@ checkout...), so that none is always measured at the same point of a round.
 
 Clients are threads with one keep-alive connection each, on this machine. Accepted-order
 throughput is accepted orders over the time until the last one was accepted; latencies are of
-every request.
+every request. Each run also prints the CPU time the web workers (every gunicorn process on the
+machine), the database server (every PostgreSQL process) and the clients used, in all and per
+accepted order.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ import argparse
 import http.client
 import itertools
 import json
+import operator
+import os
 import random
 import statistics
 import subprocess
@@ -50,6 +54,9 @@ import httpx
 from service import DEMO_PASSWORD, ROOT, deployment, machine, percentile, write_catalogue_csv
 
 BENCHMARKS = Path(__file__).resolve().parent
+# Orders of each spread SKU the floor is sent per worker before its spread run: a worker that was
+# sent none of them would place its first order of that SKU through the service (1 in 2**8 here).
+FLOOR_RECORDING_PASSES = 4
 
 
 class Api:
@@ -99,13 +106,35 @@ def rush(base_url: str, token: str, bodies: list[bytes], clients: int) -> list[t
             results.extend(mine)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    cpu = time.process_time()
+    cpu, servers = time.process_time(), server_cpu()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    print(f"client CPU {time.process_time() - cpu:.1f} s over {time.perf_counter() - started:.1f} s")
+    clients_cpu, (web, database) = time.process_time() - cpu, map(operator.sub, server_cpu(), servers)
+    accepted = sum(1 for result in results if result[0] == 201) or 1
+    each = ", ".join(f"{seconds / accepted * 1000:.2f}" for seconds in (web, database, clients_cpu))
+    print(
+        f"CPU over {time.perf_counter() - started:.1f} s: web workers {web:.1f} s, database server {database:.1f} s, "
+        f"clients {clients_cpu:.1f} s; per accepted order {each} ms"
+    )
     return results
+
+
+def server_cpu() -> tuple[float, float]:
+    """CPU seconds used so far by the gunicorn processes on this machine and by PostgreSQL's."""
+    totals = {"gunicorn": 0.0, "postgres": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue
+        command = name.partition("(")[2]
+        if command in totals:
+            fields = rest.split()
+            totals[command] += (int(fields[11]) + int(fields[12])) / tick
+    return totals["gunicorn"], totals["postgres"]
 
 
 def figures(results, accepted_status=(201,)) -> dict:
@@ -209,7 +238,14 @@ def spread_bodies(label: str, sku_ids: list[int], orders: int) -> list[bytes]:
 
 def hot_run(base_url: str, scene: Scene, label: str, clients: int, requests: int, units: int) -> dict:
     """A live stream selling the hot SKU's ``units`` in a flash sale of one unit per buyer."""
-    admin = Api(base_url, scene.admin_token)
+    stream, sale = open_flash_sale(base_url, scene, units)
+    bodies = hot_bodies(label, stream["id"], stream["currency"], scene.sku_id, requests)
+    result = figures(rush(base_url, scene.host_token, bodies, clients))
+    return close_flash_sale(base_url, scene, stream, sale, result, units)
+
+
+def open_flash_sale(base_url: str, scene: Scene, units: int) -> tuple[dict, dict]:
+    """A live stream of the hot SKU's ``units``, all in a flash sale of one unit per buyer."""
     host = Api(base_url, scene.host_token)
     scene.set_hot_stock(base_url, units)
     stream = host.call(
@@ -236,8 +272,13 @@ def hot_run(base_url: str, scene: Scene, label: str, clients: int, requests: int
             "duration_seconds": 1200,
         },
     )
-    bodies = hot_bodies(label, stream["id"], stream["currency"], scene.sku_id, requests)
-    result = figures(rush(base_url, scene.host_token, bodies, clients))
+    return stream, sale
+
+
+def close_flash_sale(base_url: str, scene: Scene, stream: dict, sale: dict, result: dict, units: int) -> dict:
+    """``result`` with the units the stream's orders hold and the sale counted; the stream ends."""
+    admin = Api(base_url, scene.admin_token)
+    host = Api(base_url, scene.host_token)
     sold = sum(
         line["quantity"]
         for order in admin.all_pages("/orders", stream_id=stream["id"])
@@ -291,6 +332,35 @@ def reference_runs(service, scene: Scene, label: str, arguments, workers: int) -
     return results
 
 
+def floor_runs(service, scene: Scene, label: str, arguments, workers: int) -> dict[str, dict]:
+    """The floor (``floor_orders.py``: the order path's own statements, and nothing else), its
+    stream set up and its outcome read through a server of this checkout. Every worker records
+    an order of each spread SKU first (each SKU is sent ``FLOOR_RECORDING_PASSES`` times per
+    worker, not counted), so that the spread run's orders replay statements."""
+    admin = service.serve(1)
+    try:
+        stream, sale = open_flash_sale(admin.base_url, scene, arguments.hot_units)
+        floor = service.serve(
+            workers, threads=arguments.gunicorn_threads, app="floor_orders:app", pythonpath=BENCHMARKS
+        )
+        try:
+            warm_up(floor.base_url, scene.trade_token, scene, label, arguments)
+            bodies = hot_bodies(label, stream["id"], stream["currency"], scene.sku_id, arguments.hot_requests)
+            results = {"hot": figures(rush(floor.base_url, scene.host_token, bodies, arguments.clients))}
+            if not arguments.skip_spread:
+                passes = FLOOR_RECORDING_PASSES * workers * len(scene.spread_sku_ids)
+                recording = spread_bodies(f"{label}-recording", scene.spread_sku_ids, passes)
+                rush(floor.base_url, scene.trade_token, recording, arguments.clients)
+                bodies = spread_bodies(label, scene.spread_sku_ids, arguments.spread_orders)
+                results["spread"] = figures(rush(floor.base_url, scene.trade_token, bodies, arguments.clients))
+        finally:
+            service.stop_serving(floor)
+        close_flash_sale(admin.base_url, scene, stream, sale, results["hot"], arguments.hot_units)
+        return results
+    finally:
+        service.stop_serving(admin)
+
+
 def printed(figures_: dict) -> str:
     return " ".join(f"{name}={value}" for name, value in figures_.items())
 
@@ -320,6 +390,11 @@ def main() -> None:
         metavar="COMMIT",
         help="also run the service as it was at COMMIT (a git worktree of it), alternately with this checkout",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run the floor (floor_orders.py: the order path's own statements alone) on the hot run",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="runs of each code and of the reference, alternated")
     arguments = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if arguments.database == "both" else [arguments.database]
@@ -342,7 +417,7 @@ def run_database(kind: str, codes: dict[str, Path], arguments) -> None:
             service, first.base_url, Path(workdir), spread_skus=not arguments.skip_spread or arguments.warm_up > 0
         )
         service.stop_serving(first)
-        servers = [*codes, "reference"]
+        servers = [*codes, "reference", *(["floor"] if arguments.floor else [])]
         accepted: dict[str, dict[str, list[int]]] = {}
         for round_number in range(1, arguments.rounds + 1):
             turn = (round_number - 1) % len(servers)
@@ -350,22 +425,30 @@ def run_database(kind: str, codes: dict[str, Path], arguments) -> None:
                 label = f"{name}-{round_number}"
                 if name == "reference":
                     runs = reference_runs(service, scene, label, arguments, workers)
+                elif name == "floor":
+                    runs = floor_runs(service, scene, label, arguments, workers)
                 else:
                     runs = code_runs(service, codes[name], scene, label, arguments, workers)
                 for run, result in runs.items():
                     print(f"{kind} {run} {label}: {printed(result)}")
                     accepted.setdefault(name, {}).setdefault(run, []).append(result["accepted_per_s"])
         for run, references in accepted["reference"].items():
-            reference = statistics.median(references)
-            for name in codes:
-                mine = accepted[name][run]
-                ratios = [ours / theirs for ours, theirs in zip(mine, references, strict=True)]
-                print(
-                    f"{kind} {run} {name}: {statistics.median(mine):.0f} accepted orders/s (median of {len(mine)}), "
-                    f"reference {reference:.0f}/s, ratio {statistics.median(mine) / reference:.2f}; "
-                    f"round by round {', '.join(f'{ratio:.2f}' for ratio in ratios)}, "
-                    f"median {statistics.median(ratios):.2f}"
-                )
+            for name in [name for name in accepted if name != "reference" and run in accepted[name]]:
+                print(f"{kind} {run} {name}: {_ratio(accepted[name][run], references, 'reference')}")
+            if "floor" in accepted and run in accepted["floor"]:
+                for name in codes:
+                    print(f"{kind} {run} {name}: {_ratio(accepted[name][run], accepted['floor'][run], 'floor')}")
+
+
+def _ratio(mine: list[int], theirs: list[int], their_name: str) -> str:
+    """Accepted orders per second of one server, and as a ratio of another's, round by round."""
+    ratios = [ours / other for ours, other in zip(mine, theirs, strict=True)]
+    mine_, theirs_ = statistics.median(mine), statistics.median(theirs)
+    return (
+        f"{mine_:.0f} accepted orders/s (median of {len(mine)}), "
+        f"{their_name} {theirs_:.0f}/s, ratio {mine_ / theirs_:.2f}; "
+        f"round by round {', '.join(f'{ratio:.2f}' for ratio in ratios)}, median {statistics.median(ratios):.2f}"
+    )
 
 
 def code_runs(service, root: Path, scene: Scene, label: str, arguments, workers: int) -> dict[str, dict]:
