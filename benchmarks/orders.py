@@ -2,7 +2,7 @@
 
     python benchmarks/orders.py [--database sqlite|postgresql|both] [--clients 64]
         [--hot-requests 5000] [--hot-units 2000] [--spread-orders 10000] [--gunicorn-workers N] [--gunicorn-threads 0]
-        [--warm-up 1000] [--against COMMIT] [--rounds 1]
+        [--warm-up 1000] [--against COMMIT] [--floor] [--rounds 1]
 
 Loads the demo cluster into a fresh database and starts gunicorn. The hot run puts one SKU with
 exactly --hot-units units available into a live stream, allocates all of them to the stream and
@@ -23,7 +23,9 @@ accepted orders per second are printed as a ratio of the reference's: the ratio 
 and the median of each round's ratio. With --against, the service as it was at COMMIT (a git
 worktree of it, on the same database) runs too. The servers take turns in an order that moves
 by one every round (this checkout, COMMIT, the reference; then COMMIT, the reference, this
-checkout...), so that none is always measured at the same point of a round.
+checkout...), so that none is always measured at the same point of a round. With --floor, the
+floor (``floor_orders.py``: the order path's own statements replayed with nothing else) takes
+its turn too, and the order path's figures are also printed as a ratio of the floor's.
 
 Clients are threads with one keep-alive connection each, on this machine. Accepted-order
 throughput is accepted orders over the time until the last one was accepted; latencies are of
