@@ -36,7 +36,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from service import deployment, machine, peak_rss_mib
+from service import deployment, descendants, machine, peak_rss_mib
 
 from commerce.customs.calendar import period_bounds, period_of, shift_period
 from commerce.demo import demo_uscc
@@ -394,11 +394,6 @@ def _bare_group_by(engine, platform_id: int, period: str, lines: int) -> tuple[f
         return time.perf_counter() - started, len(rows)
 
 
-def worker_pids(master_pid: int) -> list[int]:
-    with open(f"/proc/{master_pid}/task/{master_pid}/children", encoding="utf-8") as children:
-        return [int(pid) for pid in children.read().split()]
-
-
 def summary_run(lines: int) -> None:
     period = shift_period(period_of(datetime.now(UTC)), -1)
     with deployment("postgresql") as service:
@@ -411,7 +406,7 @@ def summary_run(lines: int) -> None:
         print(f"machine: {machine()}")
         print(f"{lines:,} released lists of {period} written in {time.perf_counter() - started:.0f} s")
         bare_before = [_bare_group_by(engine, platform_id, period, lines) for _ in range(3)]
-        (worker,) = worker_pids(master.pid)
+        (worker,) = descendants(master.pid)
         resident_before = peak_rss_mib(worker)
         started = time.perf_counter()
         formed = operator.post("/api/v1/customs/batches", json={"customs_mode": "9610", "period": period})

@@ -41,7 +41,6 @@ import http.client
 import itertools
 import json
 import operator
-import os
 import random
 import statistics
 import subprocess
@@ -53,7 +52,16 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
-from service import DEMO_PASSWORD, ROOT, deployment, machine, percentile, write_catalogue_csv
+from service import (
+    DEMO_PASSWORD,
+    ROOT,
+    cpu_seconds,
+    deployment,
+    machine,
+    percentile,
+    processes_named,
+    write_catalogue_csv,
+)
 
 BENCHMARKS = Path(__file__).resolve().parent
 # Orders of each spread SKU the floor is sent per worker before its spread run: a worker that was
@@ -125,18 +133,7 @@ def rush(base_url: str, token: str, bodies: list[bytes], clients: int) -> list[t
 
 def server_cpu() -> tuple[float, float]:
     """CPU seconds used so far by the gunicorn processes on this machine and by PostgreSQL's."""
-    totals = {"gunicorn": 0.0, "postgres": 0.0}
-    tick = os.sysconf("SC_CLK_TCK")
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            name, _, rest = stat.read_text().rpartition(")")
-        except OSError:
-            continue
-        command = name.partition("(")[2]
-        if command in totals:
-            fields = rest.split()
-            totals[command] += (int(fields[11]) + int(fields[12])) / tick
-    return totals["gunicorn"], totals["postgres"]
+    return cpu_seconds(processes_named("gunicorn")), cpu_seconds(processes_named("postgres"))
 
 
 def figures(results, accepted_status=(201,)) -> dict:

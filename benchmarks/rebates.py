@@ -30,8 +30,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from customs import DESTINATIONS, configure_platform, worker_pids
-from service import deployment, machine, peak_rss_mib
+from customs import DESTINATIONS, configure_platform
+from service import deployment, descendants, machine, peak_rss_mib
 
 from commerce.customs.calendar import period_bounds, period_of, shift_period
 from commerce.demo import demo_uscc
@@ -190,7 +190,7 @@ def claims_run(firms: int, lines: int, invoices: int) -> None:
             f"{firms} trading firms, {written[0]:,} declaration lines of {period}, {written[1]:,} invoices "
             f"({written[2]:,} lines), {written[3]:,} line sources written in {time.perf_counter() - started:.0f} s"
         )
-        (worker,) = worker_pids(master.pid)
+        (worker,) = descendants(master.pid)
         started = time.perf_counter()
         answer = operator.post("/api/v1/rebates/claims", json={"period": period})
         seconds = time.perf_counter() - started

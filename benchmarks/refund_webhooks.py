@@ -40,7 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from orders import Api, Scene, figures, printed, rush, spread_bodies
-from service import ROOT, deployment, machine
+from service import ROOT, cpu_seconds, deployment, machine, processes_named
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(ROOT))
@@ -93,35 +93,6 @@ def _post_in_process(base_url: str, account_id: int, webhooks: list[tuple[dict, 
         thread.join()
     sending.send((answers, time.perf_counter() - started, time.process_time() - cpu))
     sending.close()
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time (user and system) the processes and their children have used so far."""
-    total = 0
-    for pid in pids:
-        for path in [Path(f"/proc/{pid}")] + [Path(f"/proc/{child}") for child in children(pid)]:
-            try:
-                fields = (path / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def children(pid: int) -> list[int]:
-    try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(child) for child in found] + [grandchild for child in found for grandchild in children(int(child))]
-
-
-def postgres_pids() -> list[int]:
-    return [
-        int(path.name)
-        for path in Path("/proc").iterdir()
-        if path.name.isdigit() and (path / "comm").exists() and (path / "comm").read_text().strip() == "postgres"
-    ]
 
 
 def wait_for_queue(engine, *, timeout: float = 600) -> float:
@@ -195,7 +166,7 @@ def main() -> None:
                 "web": lambda: [process.pid],
                 "webhook web": lambda: [] if webhooks_url == base_url else [webhook_process.pid],
                 "worker": lambda: [worker.pid],
-                "postgres": postgres_pids,
+                "postgres": lambda: processes_named("postgres"),
                 "benchmark (load and simulator)": lambda: [os.getpid()],
             }
 

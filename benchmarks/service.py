@@ -49,6 +49,40 @@ def machine() -> str:
     )
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes started by ``pid``, and theirs, and so on."""
+    try:
+        found = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return found + [grandchild for child in found for grandchild in descendants(child)]
+
+
+def processes_named(command: str) -> list[int]:
+    """The running processes whose command is ``command`` (``postgres``, ``gunicorn``)."""
+    named = []
+    for path in Path("/proc").iterdir():
+        try:
+            if path.name.isdigit() and (path / "comm").read_text().strip() == command:
+                named.append(int(path.name))
+        except OSError:
+            continue
+    return named
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) used so far by the processes and their descendants, each counted once."""
+    every = set(pids).union(*(descendants(pid) for pid in pids))
+    ticks = 0
+    for pid in every:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mib(pid: int) -> float:
     """The peak resident memory (VmHWM) of a running process, in MiB."""
     with open(f"/proc/{pid}/status", encoding="utf-8") as status:
